@@ -1,0 +1,1 @@
+"""eportfolio: secure e-portfolio and 24/7 e-coaching for coaching programmes."""
