@@ -1,0 +1,94 @@
+"""The app factory: the one place where settings, database, middleware and features are wired."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from eportfolio.accounts import pages as account_pages
+from eportfolio.accounts.sessions import resolve_caller
+from eportfolio.config import Settings, get_settings
+from eportfolio.kit import health
+from eportfolio.kit import logging as app_logging
+from eportfolio.kit.db import make_engine, make_sessionmaker
+from eportfolio.kit.errors import DomainError
+from eportfolio.kit.events import EventBus
+from eportfolio.kit.security import BodyLimitMiddleware, SecurityMiddleware
+from eportfolio.kit.web import (
+    STATIC_DIR,
+    handle_domain_error,
+    handle_http_error,
+    handle_unexpected,
+    handle_validation_error,
+)
+from eportfolio.programmes import api as programme_api
+from eportfolio.programmes import pages as programme_pages
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+class VersionedStaticFiles(StaticFiles):
+    """Static files; URLs made by ``static_url`` carry a content hash and may be cached for a year."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if b"v=" in scope.get("query_string", b""):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    problems = settings.problems()
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    app_logging.configure(settings.log_level)
+
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="eportfolio",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs" if not settings.env == "production" else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.event_bus = EventBus()
+    app.state.resolve_caller = resolve_caller
+
+    app.add_middleware(
+        SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies
+    )
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes)
+
+    app.add_exception_handler(DomainError, handle_domain_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(Exception, handle_unexpected)
+
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health.router)
+    app.include_router(account_pages.router)
+    app.include_router(programme_pages.router)
+    app.include_router(programme_api.router)
+    return app

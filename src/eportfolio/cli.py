@@ -1,0 +1,190 @@
+"""The `eportfolio` command: serve, migrate, demo, create-admin, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from eportfolio.config import Settings, get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    problems = settings.problems()
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "eportfolio.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        ws_per_message_deflate=False,
+        log_level="info",
+    )
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from eportfolio.kit.migrations import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    print("database is at the newest migration")
+    return 0
+
+
+def _demo(_: argparse.Namespace) -> int:
+    settings = get_settings()
+    if not settings.is_development:
+        print("error: the demo refuses to run outside development (EPORTFOLIO_ENV=development)", file=sys.stderr)
+        return 2
+    from eportfolio import demo
+    from eportfolio.kit.db import make_engine, make_sessionmaker
+
+    async def run() -> demo.DemoReport:
+        engine = make_engine(settings.database_url)
+        try:
+            return await demo.load(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    for line in report.created:
+        print(f"created  {line}")
+    print(f"{len(report.created)} created, {len(report.skipped)} already there")
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from eportfolio.accounts.service import create_first_admin_invitation
+    from eportfolio.kit.db import make_engine, make_sessionmaker
+
+    settings = get_settings()
+
+    async def run() -> tuple[str, str]:
+        engine = make_engine(settings.database_url)
+        try:
+            return await create_first_admin_invitation(
+                make_sessionmaker(engine), organisation_name=args.organisation, display_name=args.name
+            )
+        finally:
+            await engine.dispose()
+
+    code, expires = asyncio.run(run())
+    print("One-time invitation for the first organisation administrator.")
+    print("Hand it over in person; it works once and expires on", expires)
+    print()
+    print(f"  code: {code}")
+    print(f"  open: {settings.base_url.rstrip('/')}/join?code={code}")
+    print()
+    print("She chooses her own password in her browser; it is never typed here.")
+    return 0
+
+
+def check_settings(settings: Settings) -> list[str]:
+    """Every problem, one line each: settings, database, migrations."""
+    problems = list(settings.problems())
+    from eportfolio.kit.db import make_engine
+    from eportfolio.kit.migrations import heads, is_at_head
+
+    async def database_problems() -> list[str]:
+        engine = make_engine(settings.database_url)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to connect is reported as one line
+            await engine.dispose()
+            return [f"database unreachable at {_redact(settings.database_url)}: {type(exc).__name__}"]
+        try:
+            if len(heads()) != 1:
+                return [f"migrations have {len(heads())} heads; there must be exactly one"]
+            if not await is_at_head(engine):
+                return ["database is not at the newest migration; run `eportfolio migrate`"]
+            return []
+        finally:
+            await engine.dispose()
+
+    problems += asyncio.run(database_problems())
+    if settings.redis_url:
+        problems += _redis_problems(settings.redis_url)
+    return problems
+
+
+def _redis_problems(url: str) -> list[str]:
+    try:
+        import redis
+    except ImportError:
+        return ["EPORTFOLIO_REDIS_URL is set but the redis package is not installed (pip install 'eportfolio[redis]')"]
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # reported as one line
+        return [f"redis unreachable at {_redact(url)}: {type(exc).__name__}"]
+    return []
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _check(_: argparse.Namespace) -> int:
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic names each invalid setting
+        for error in getattr(exc, "errors", lambda: [])() or [{"loc": ["settings"], "msg": str(exc)}]:
+            name = "EPORTFOLIO_" + str(error["loc"][0]).upper()
+            print(f"problem: {name}: {error['msg']}")
+        return 1
+    problems = check_settings(settings)
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        return 1
+    print("ok: settings valid, database reachable, migrations at head")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="eportfolio", description="eportfolio: e-portfolio and e-coaching")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="bring the database to the newest migration").set_defaults(run=_migrate)
+    commands.add_parser("demo", help="load the demo organisation (development only; idempotent)").set_defaults(
+        run=_demo
+    )
+
+    admin = commands.add_parser("create-admin", help="print a one-time invitation for the first organisation admin")
+    admin.add_argument("--name", default="Organisation administrator", help="her display name")
+    admin.add_argument("--organisation", default=None, help="organisation name (when there is none yet)")
+    admin.set_defaults(run=_create_admin)
+
+    commands.add_parser("check", help="check settings, database and migrations").set_defaults(run=_check)
+
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

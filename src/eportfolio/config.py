@@ -1,0 +1,91 @@
+"""Settings, read from the environment with the prefix ``EPORTFOLIO_``.
+
+Outside development the app refuses to start with the placeholder secret.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - a known placeholder, refused outside development
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EPORTFOLIO_", extra="ignore")
+
+    env: Environment = Environment.development
+    secret_key: str = DEVELOPMENT_SECRET
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'eportfolio.db'}"
+    redis_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    # Origins allowed for WebSocket handshakes and state-changing requests, besides base_url.
+    extra_origins: list[str] = Field(default_factory=list)
+    blob_dir: Path = PROJECT_ROOT / "var" / "blobs"
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    log_level: str = "INFO"
+    vapid_private_key: str | None = None
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:privacy@example.org"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError(
+                "EPORTFOLIO_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return value
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is Environment.development
+
+    @property
+    def is_test(self) -> bool:
+        return self.env is Environment.test
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def allowed_origins(self) -> set[str]:
+        return {self.base_url.rstrip("/"), *(o.rstrip("/") for o in self.extra_origins)}
+
+    def problems(self) -> list[str]:
+        """Every misconfiguration, one plain sentence each (used by `eportfolio check` and startup)."""
+        found: list[str] = []
+        if self.env is Environment.production:
+            if self.secret_key == DEVELOPMENT_SECRET:
+                found.append(
+                    "EPORTFOLIO_SECRET_KEY is the development placeholder; set a random value of 32+ characters."
+                )
+            elif len(self.secret_key) < 32:
+                found.append("EPORTFOLIO_SECRET_KEY is shorter than 32 characters.")
+            if not self.base_url.startswith("https://"):
+                found.append("EPORTFOLIO_BASE_URL must start with https:// in production.")
+        return found
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,9 @@
+"""One place that tells the time, so tests can move it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

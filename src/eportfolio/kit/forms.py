@@ -1,0 +1,86 @@
+"""Server-side forms that keep what she typed and say in plain words what to fix."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from eportfolio.kit.errors import N_
+from eportfolio.kit.web import translate
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": N_("Please fill this in."),
+    "string_too_short": N_("Please fill this in."),
+    "string_too_long": N_("This is too long (at most %(max_length)s characters)."),
+    "too_long": N_("Too many chosen (at most %(max_length)s)."),
+    "too_short": N_("Choose at least one."),
+    "int_parsing": N_("Please enter a whole number."),
+    "int_from_float": N_("Please enter a whole number."),
+    "greater_than_equal": N_("Please enter %(ge)s or more."),
+    "less_than_equal": N_("Please enter %(le)s or less."),
+    "date_from_datetime_parsing": N_("Please enter a date like 2026-03-31."),
+    "date_parsing": N_("Please enter a date like 2026-03-31."),
+    "uuid_parsing": N_("Please choose from the list."),
+    "enum": N_("Please choose from the list."),
+    "literal_error": N_("Please choose from the list."),
+    "bool_parsing": N_("Please choose yes or no."),
+    "extra_forbidden": N_("This field is not expected here."),
+}
+
+# Messages our own validators raise; listed so they are extracted and translated.
+VALIDATOR_MESSAGES = (
+    N_("the end date is before the start date"),
+    N_("a participant cannot be her own coach"),
+    N_("use 2 to 63 lower-case letters, digits and dashes"),
+    N_("the second escalation must come after the first"),
+    N_("coach kind and peer coach apply to coaches only"),
+    N_("organisation admins are added to the organisation, not to a programme"),
+)
+
+
+def explain(request: Request, exc: ValidationError) -> dict[str, str]:
+    """Field name -> one translated sentence (the first problem per field)."""
+    problems: dict[str, str] = {}
+    for error in exc.errors():
+        location = [str(p) for p in error.get("loc", ())]
+        field = location[0] if location else "__all__"
+        if field in problems:
+            continue
+        kind = error.get("type", "")
+        ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+        if kind == "value_error":
+            raw = str((error.get("ctx") or {}).get("error", error.get("msg", "")))
+            problems[field] = translate(request, raw)
+        elif kind in _MESSAGES:
+            try:
+                problems[field] = translate(request, _MESSAGES[kind], **ctx)
+            except (KeyError, ValueError):
+                problems[field] = translate(request, _MESSAGES[kind].split("(")[0].strip())
+        else:
+            problems[field] = translate(request, "Some of what you entered is not right. Please check it.")
+    return problems
+
+
+async def read_form(request: Request) -> dict[str, Any]:
+    """The submitted fields (lists where a field repeats), without the CSRF token."""
+    form = await request.form()
+    values: dict[str, Any] = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        items = [v for v in form.getlist(key) if isinstance(v, str)]
+        values[key] = items if len(items) > 1 or key.endswith("[]") else (items[0] if items else "")
+    return {k.removesuffix("[]"): v for k, v in values.items()}
+
+
+def parse(request: Request, model: type[M], values: dict[str, Any]) -> tuple[M | None, dict[str, str]]:
+    # Empty optional fields from HTML forms mean "not given".
+    cleaned = {k: v for k, v in values.items() if v != ""}
+    try:
+        return model.model_validate(cleaned), {}
+    except ValidationError as exc:
+        return None, explain(request, exc)

@@ -1,0 +1,1 @@
+"""Organisations, programmes, groups, people, memberships with roles, and coach assignments."""

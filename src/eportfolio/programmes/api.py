@@ -1,0 +1,154 @@
+"""JSON routes of the programmes feature under /api/v1/programmes."""
+
+from __future__ import annotations
+
+import uuid
+
+from eportfolio.domain.people import (
+    CoachAssignmentCreate,
+    CoachAssignmentRead,
+    MembershipCreate,
+    MembershipRead,
+    MembershipUpdate,
+    PersonRead,
+    PersonUpdate,
+    PersonWithMemberships,
+    PersonWithRoleCreate,
+)
+from eportfolio.domain.programmes import (
+    GroupCreate,
+    GroupRead,
+    GroupUpdate,
+    ProgrammeCreate,
+    ProgrammeRead,
+    ProgrammeUpdate,
+)
+from eportfolio.kit.auth import CallerDep
+from eportfolio.kit.uow import UowDep
+from eportfolio.kit.web import api_router
+from eportfolio.programmes import service
+
+router = api_router("/programmes", "programmes")
+
+
+@router.get("")
+async def list_programmes(uow: UowDep, caller: CallerDep) -> list[ProgrammeRead]:
+    return await service.list_programmes(uow, caller)
+
+
+@router.post("", status_code=201)
+async def create_programme(uow: UowDep, caller: CallerDep, data: ProgrammeCreate) -> ProgrammeRead:
+    return await service.create_programme(uow, caller, data)
+
+
+@router.get("/{programme_id}")
+async def get_programme(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> ProgrammeRead:
+    return await service.get_programme(uow, caller, programme_id)
+
+
+@router.patch("/{programme_id}")
+async def update_programme(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: ProgrammeUpdate
+) -> ProgrammeRead:
+    return await service.update_programme(uow, caller, programme_id, data)
+
+
+@router.get("/{programme_id}/groups")
+async def list_groups(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[GroupRead]:
+    return await service.list_groups(uow, caller, programme_id)
+
+
+@router.post("/{programme_id}/groups", status_code=201)
+async def create_group(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: GroupCreate) -> GroupRead:
+    return await service.create_group(uow, caller, programme_id, data)
+
+
+@router.patch("/{programme_id}/groups/{group_id}")
+async def update_group(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID, data: GroupUpdate
+) -> GroupRead:
+    return await service.update_group(uow, caller, programme_id, group_id, data)
+
+
+@router.get("/{programme_id}/groups/{group_id}/members")
+async def list_group_members(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID
+) -> list[PersonRead]:
+    return await service.list_group_members(uow, caller, programme_id, group_id)
+
+
+@router.put("/{programme_id}/groups/{group_id}/members/{person_id}", status_code=204)
+async def add_group_member(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID, person_id: uuid.UUID
+) -> None:
+    await service.add_group_member(uow, caller, programme_id, group_id, person_id)
+
+
+@router.delete("/{programme_id}/groups/{group_id}/members/{person_id}", status_code=204)
+async def remove_group_member(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID, person_id: uuid.UUID
+) -> None:
+    await service.remove_group_member(uow, caller, programme_id, group_id, person_id)
+
+
+@router.get("/{programme_id}/people")
+async def list_people(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[PersonWithMemberships]:
+    rows = await service.list_people(uow, caller, programme_id)
+    return [PersonWithMemberships(person=p, memberships=m) for p, m in rows]
+
+
+@router.post("/{programme_id}/people", status_code=201)
+async def create_person(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: PersonWithRoleCreate
+) -> PersonRead:
+    return await service.create_person(uow, caller, programme_id, data)
+
+
+@router.get("/{programme_id}/people/{person_id}")
+async def get_person(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID
+) -> PersonWithMemberships:
+    person, memberships = await service.get_person(uow, caller, programme_id, person_id)
+    return PersonWithMemberships(person=person, memberships=memberships)
+
+
+@router.patch("/{programme_id}/people/{person_id}")
+async def update_person(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID, data: PersonUpdate
+) -> PersonRead:
+    return await service.update_person(uow, caller, programme_id, person_id, data)
+
+
+@router.post("/{programme_id}/memberships", status_code=201)
+async def add_membership(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: MembershipCreate
+) -> MembershipRead:
+    return await service.add_membership(uow, caller, programme_id, data)
+
+
+@router.patch("/{programme_id}/memberships/{membership_id}")
+async def update_membership(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, membership_id: uuid.UUID, data: MembershipUpdate
+) -> MembershipRead:
+    return await service.update_membership(uow, caller, programme_id, membership_id, data)
+
+
+@router.get("/{programme_id}/coach-assignments")
+async def list_assignments(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, participant_id: uuid.UUID | None = None
+) -> list[CoachAssignmentRead]:
+    return await service.list_assignments(uow, caller, programme_id, participant_id=participant_id)
+
+
+@router.post("/{programme_id}/coach-assignments", status_code=201)
+async def create_assignment(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: CoachAssignmentCreate
+) -> CoachAssignmentRead:
+    return await service.create_assignment(uow, caller, programme_id, data)
+
+
+@router.post("/{programme_id}/coach-assignments/{assignment_id}/end")
+async def end_assignment(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, assignment_id: uuid.UUID
+) -> CoachAssignmentRead:
+    return await service.end_assignment(uow, caller, programme_id, assignment_id)

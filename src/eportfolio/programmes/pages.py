@@ -1,0 +1,443 @@
+"""Programme management pages for organisation admins and staff; they work without JavaScript."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from eportfolio.domain.common import LANGUAGE_CODES
+from eportfolio.domain.people import (
+    MANAGING_ROLES,
+    PROGRAMME_ROLES,
+    CoachAssignmentCreate,
+    CoachKind,
+    MembershipCreate,
+    PersonWithRoleCreate,
+    Role,
+)
+from eportfolio.domain.programmes import (
+    GroupCreate,
+    GroupUpdate,
+    LanguageLevel,
+    ProgrammeCreate,
+    ProgrammeSettings,
+    ProgrammeUpdate,
+)
+from eportfolio.kit.auth import CallerDep
+from eportfolio.kit.errors import N_, DomainError
+from eportfolio.kit.forms import parse, read_form
+from eportfolio.kit.uow import UowDep
+from eportfolio.kit.web import page_router, redirect, render, translate
+from eportfolio.programmes import service
+
+router = page_router()
+
+ROLE_LABELS = {
+    Role.org_admin: N_("Organisation administrator"),
+    Role.staff: N_("Programme staff"),
+    Role.participant: N_("Participant"),
+    Role.coach: N_("Coach"),
+    Role.supervisor: N_("Supervisor"),
+    Role.recovery_officer: N_("Recovery officer"),
+    Role.funder_viewer: N_("Funder (figures only)"),
+}
+COACH_KIND_LABELS = {
+    CoachKind.individual: N_("Individual coach"),
+    CoachKind.budget: N_("Budget coach"),
+    CoachKind.work: N_("Work coach"),
+}
+LEVEL_LABELS = {
+    LanguageLevel.a0: N_("A0 (starting)"),
+    LanguageLevel.a1: "A1",
+    LanguageLevel.a2: "A2",
+    LanguageLevel.b1: "B1",
+    LanguageLevel.b2: "B2",
+    LanguageLevel.c1: "C1",
+    LanguageLevel.mixed: N_("Mixed levels"),
+}
+
+
+def _labels(request: Request, labels: dict[Any, str]) -> list[tuple[str, str]]:
+    return [(key.value, translate(request, label)) for key, label in labels.items()]
+
+
+def _field_error(request: Request, exc: DomainError) -> dict[str, str]:
+    return {exc.field or "__all__": translate(request, exc.message, **exc.params)}
+
+
+@router.get("/manage")
+async def programmes_index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    programmes = await service.list_programmes(uow, caller)
+    return render(
+        request,
+        "programmes/index.html",
+        {"programmes": programmes, "is_admin": bool(caller.is_org_admin),
+         "organisation": await service.get_organisation(uow, caller)},
+    )
+
+
+def _programme_form_values(values: dict[str, Any]) -> dict[str, Any]:
+    languages = values.get("languages", ["nl"])
+    if isinstance(languages, str):
+        languages = [languages]
+    settings = {
+        key.removeprefix("settings."): value
+        for key, value in values.items()
+        if key.startswith("settings.") and value != ""
+    }
+    plain = {k: v for k, v in values.items() if not k.startswith("settings.") and k != "languages"}
+    return {**plain, "languages": languages, "settings": settings}
+
+
+def _language_options() -> list[str]:
+    return sorted(LANGUAGE_CODES)
+
+
+@router.get("/manage/programmes/new")
+async def new_programme_form(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    await service.require_org_admin(uow, caller)
+    return render(
+        request,
+        "programmes/programme_form.html",
+        {"values": {"languages": ["nl", "en"], "time_zone": "Europe/Amsterdam", "trajectory_months": 24,
+                    "settings": ProgrammeSettings().model_dump()},
+         "errors": {}, "languages": _language_options(), "programme": None},
+    )
+
+
+@router.post("/manage/programmes/new")
+async def create_programme(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    values = _programme_form_values(await read_form(request))
+    data, errors = parse(request, ProgrammeCreate, values)
+    if data is not None:
+        try:
+            programme = await service.create_programme(uow, caller, data)
+        except DomainError as exc:
+            if exc.status_code >= 403 and exc.status_code != 409:
+                raise
+            errors = _field_error(request, exc)
+        else:
+            return redirect(f"/manage/programmes/{programme.id}")
+    return render(
+        request,
+        "programmes/programme_form.html",
+        {"values": values, "errors": errors, "languages": _language_options(), "programme": None},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/manage/programmes/{programme_id}")
+async def programme_overview(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    programme = service.programme_read(access.programme)
+    groups = await service.list_groups(uow, caller, programme_id)
+    return render(request, "programmes/overview.html", {"programme": programme, "groups": groups})
+
+
+@router.get("/manage/programmes/{programme_id}/settings")
+async def programme_settings_form(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID
+) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    programme = service.programme_read(access.programme)
+    return render(
+        request,
+        "programmes/programme_form.html",
+        {"values": programme.model_dump(mode="json"), "errors": {}, "languages": _language_options(), "programme": programme},
+    )
+
+
+@router.post("/manage/programmes/{programme_id}/settings")
+async def update_programme(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    values = _programme_form_values(await read_form(request))
+    values.pop("slug", None)
+    data, errors = parse(request, ProgrammeUpdate, values)
+    if data is not None:
+        await service.update_programme(uow, caller, programme_id, data)
+        return redirect(f"/manage/programmes/{programme_id}")
+    programme = service.programme_read(access.programme)
+    values["slug"] = programme.slug
+    return render(
+        request,
+        "programmes/programme_form.html",
+        {"values": values, "errors": errors, "languages": _language_options(), "programme": programme},
+        status_code=422,
+    )
+
+
+# Groups --------------------------------------------------------------------------------------
+
+
+async def _groups_page(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID,
+    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    groups = await service.list_groups(uow, caller, programme_id)
+    return render(
+        request,
+        "programmes/groups.html",
+        {"programme": service.programme_read(access.programme), "groups": groups,
+         "values": values or {"capacity": 8, "language_level": "mixed"}, "errors": errors or {},
+         "levels": _labels(request, LEVEL_LABELS)},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/manage/programmes/{programme_id}/groups")
+async def groups_index(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    return await _groups_page(request, uow, caller, programme_id)
+
+
+@router.post("/manage/programmes/{programme_id}/groups")
+async def create_group(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    values = await read_form(request)
+    data, errors = parse(request, GroupCreate, values)
+    if data is not None:
+        try:
+            group = await service.create_group(uow, caller, programme_id, data)
+        except DomainError as exc:
+            if exc.status_code != 409:
+                raise
+            errors = _field_error(request, exc)
+        else:
+            return redirect(f"/manage/programmes/{programme_id}/groups/{group.id}")
+    return await _groups_page(request, uow, caller, programme_id, values, errors)
+
+
+async def _group_page(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID,
+    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    groups = {g.id: g for g in await service.list_groups(uow, caller, programme_id)}
+    group = groups.get(group_id)
+    if group is None:
+        from eportfolio.kit.errors import NotFound
+
+        raise NotFound()
+    members = await service.list_group_members(uow, caller, programme_id, group_id)
+    people = await service.list_people(uow, caller, programme_id)
+    member_ids = {m.id for m in members}
+    candidates = [
+        p for p, roles in people
+        if p.id not in member_ids and any(r.role == Role.participant and r.active for r in roles)
+    ]
+    return render(
+        request,
+        "programmes/group.html",
+        {"programme": service.programme_read(access.programme), "group": group, "members": members,
+         "candidates": candidates, "values": values or group.model_dump(mode="json"), "errors": errors or {},
+         "levels": _labels(request, LEVEL_LABELS)},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/manage/programmes/{programme_id}/groups/{group_id}")
+async def group_detail(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID
+) -> Response:
+    return await _group_page(request, uow, caller, programme_id, group_id)
+
+
+@router.post("/manage/programmes/{programme_id}/groups/{group_id}")
+async def update_group(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID
+) -> Response:
+    values = await read_form(request)
+    data, errors = parse(request, GroupUpdate, values)
+    if data is not None:
+        try:
+            await service.update_group(uow, caller, programme_id, group_id, data)
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors = _field_error(request, exc)
+        else:
+            return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
+    return await _group_page(request, uow, caller, programme_id, group_id, values, errors)
+
+
+@router.post("/manage/programmes/{programme_id}/groups/{group_id}/members")
+async def add_group_member(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID
+) -> Response:
+    values = await read_form(request)
+    try:
+        person_id = uuid.UUID(str(values.get("person_id", "")))
+        await service.add_group_member(uow, caller, programme_id, group_id, person_id)
+    except ValueError:
+        return await _group_page(
+            request, uow, caller, programme_id, group_id,
+            errors={"person_id": translate(request, "Please choose from the list.")},
+        )
+    except DomainError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return await _group_page(request, uow, caller, programme_id, group_id, errors={"person_id": translate(request, exc.message)})
+    return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
+
+
+@router.post("/manage/programmes/{programme_id}/groups/{group_id}/members/{person_id}/remove")
+async def remove_group_member(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID,
+    person_id: uuid.UUID,
+) -> Response:
+    await service.remove_group_member(uow, caller, programme_id, group_id, person_id)
+    return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
+
+
+# People and roles ----------------------------------------------------------------------------
+
+
+async def _people_page(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID,
+    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    people = await service.list_people(uow, caller, programme_id)
+    return render(
+        request,
+        "programmes/people.html",
+        {"programme": service.programme_read(access.programme), "people": people,
+         "values": values or {"role": "participant", "language": "nl"}, "errors": errors or {},
+         "roles": _grantable_roles(request, access.role), "role_labels": ROLE_LABELS,
+         "coach_kinds": _labels(request, COACH_KIND_LABELS), "coach_kind_labels": COACH_KIND_LABELS,
+         "languages": sorted(LANGUAGE_CODES)},
+        status_code=422 if errors else 200,
+    )
+
+
+def _grantable_roles(request: Request, acting: Role) -> list[tuple[str, str]]:
+    roles = [r for r in PROGRAMME_ROLES if acting is Role.org_admin or r not in (Role.staff, Role.recovery_officer)]
+    return [(r.value, translate(request, ROLE_LABELS[r])) for r in roles]
+
+
+@router.get("/manage/programmes/{programme_id}/people")
+async def people_index(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    return await _people_page(request, uow, caller, programme_id)
+
+
+@router.post("/manage/programmes/{programme_id}/people")
+async def create_person(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    values = await read_form(request)
+    data, errors = parse(request, PersonWithRoleCreate, values)
+    if data is not None:
+        person = await service.create_person(uow, caller, programme_id, data)
+        return redirect(f"/manage/programmes/{programme_id}/people/{person.id}")
+    return await _people_page(request, uow, caller, programme_id, values, errors)
+
+
+async def _person_page(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID,
+    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    person, memberships = await service.get_person(uow, caller, programme_id, person_id)
+    return render(
+        request,
+        "programmes/person.html",
+        {"programme": service.programme_read(access.programme), "person": person, "memberships": memberships,
+         "values": values or {"role": "coach"}, "errors": errors or {},
+         "roles": _grantable_roles(request, access.role), "role_labels": ROLE_LABELS,
+         "coach_kinds": _labels(request, COACH_KIND_LABELS), "coach_kind_labels": COACH_KIND_LABELS},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/manage/programmes/{programme_id}/people/{person_id}")
+async def person_detail(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID
+) -> Response:
+    return await _person_page(request, uow, caller, programme_id, person_id)
+
+
+@router.post("/manage/programmes/{programme_id}/people/{person_id}/roles")
+async def add_role(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID
+) -> Response:
+    values = await read_form(request)
+    data, errors = parse(request, MembershipCreate, {**values, "person_id": str(person_id)})
+    if data is not None:
+        try:
+            await service.add_membership(uow, caller, programme_id, data)
+        except DomainError as exc:
+            if exc.status_code != 409:
+                raise
+            errors = _field_error(request, exc)
+        else:
+            return redirect(f"/manage/programmes/{programme_id}/people/{person_id}")
+    return await _person_page(request, uow, caller, programme_id, person_id, values, errors)
+
+
+@router.post("/manage/programmes/{programme_id}/memberships/{membership_id}/active")
+async def set_role_active(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, membership_id: uuid.UUID
+) -> Response:
+    from eportfolio.domain.people import MembershipUpdate
+
+    values = await read_form(request)
+    active = values.get("active") == "true"
+    membership = await service.update_membership(
+        uow, caller, programme_id, membership_id, MembershipUpdate(active=active)
+    )
+    return redirect(f"/manage/programmes/{programme_id}/people/{membership.person_id}")
+
+
+# Coach assignments -----------------------------------------------------------------------
+
+
+async def _assignments_page(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID,
+    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+) -> Response:
+    access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    assignments = await service.list_assignments(uow, caller, programme_id)
+    people = await service.list_people(uow, caller, programme_id)
+    names = {p.id: p.display_name for p, _ in people}
+    participants = [(str(p.id), p.display_name) for p, roles in people if any(r.role == Role.participant and r.active for r in roles)]
+    coaches = [(str(p.id), p.display_name) for p, roles in people if any(r.role == Role.coach and r.active for r in roles)]
+    return render(
+        request,
+        "programmes/assignments.html",
+        {"programme": service.programme_read(access.programme), "assignments": assignments, "names": names,
+         "participants": participants, "coaches": coaches,
+         "values": values or {"starts_on": date.today().isoformat(), "kind": "individual"},
+         "errors": errors or {}, "coach_kinds": _labels(request, COACH_KIND_LABELS),
+         "coach_kind_labels": COACH_KIND_LABELS},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/manage/programmes/{programme_id}/assignments")
+async def assignments_index(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    return await _assignments_page(request, uow, caller, programme_id)
+
+
+@router.post("/manage/programmes/{programme_id}/assignments")
+async def create_assignment(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    values = await read_form(request)
+    data, errors = parse(request, CoachAssignmentCreate, values)
+    if data is not None:
+        try:
+            await service.create_assignment(uow, caller, programme_id, data)
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors = _field_error(request, exc)
+        else:
+            return redirect(f"/manage/programmes/{programme_id}/assignments")
+    return await _assignments_page(request, uow, caller, programme_id, values, errors)
+
+
+@router.post("/manage/programmes/{programme_id}/assignments/{assignment_id}/end")
+async def end_assignment(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, assignment_id: uuid.UUID
+) -> Response:
+    await service.end_assignment(uow, caller, programme_id, assignment_id)
+    return redirect(f"/manage/programmes/{programme_id}/assignments")

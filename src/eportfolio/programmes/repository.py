@@ -1,0 +1,261 @@
+"""Every query of the programmes feature, each filtered by its tenant scope.
+
+A ``ProgrammeScope`` (organisation and programme) is passed to every programme-owned query, so a
+caller that was authorised for programme A cannot reach a row of programme B by guessing an id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eportfolio.programmes.tables import (
+    CoachAssignment,
+    Group,
+    GroupMember,
+    Membership,
+    Organisation,
+    OrganisationAdmin,
+    Person,
+    Programme,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeScope:
+    organisation_id: uuid.UUID
+    programme_id: uuid.UUID
+
+
+class ProgrammeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # Organisations and roles -------------------------------------------------------------
+
+    async def get_organisation(self, organisation_id: uuid.UUID) -> Organisation | None:
+        return await self.session.get(Organisation, organisation_id)
+
+    async def first_organisation(self) -> Organisation | None:
+        result = await self.session.execute(select(Organisation).order_by(Organisation.created_at).limit(1))
+        return result.scalar_one_or_none()
+
+    async def is_org_admin(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> bool:
+        row = await self.session.get(OrganisationAdmin, (organisation_id, person_id))
+        return row is not None
+
+    async def org_admin_ids(self, organisation_id: uuid.UUID) -> list[uuid.UUID]:
+        result = await self.session.execute(
+            select(OrganisationAdmin.person_id).where(OrganisationAdmin.organisation_id == organisation_id)
+        )
+        return list(result.scalars())
+
+    async def roles_by_programme(self, person_id: uuid.UUID) -> dict[uuid.UUID, frozenset[str]]:
+        result = await self.session.execute(
+            select(Membership.programme_id, Membership.role).where(
+                Membership.person_id == person_id, Membership.active.is_(True)
+            )
+        )
+        roles: dict[uuid.UUID, set[str]] = {}
+        for programme_id, role in result:
+            roles.setdefault(programme_id, set()).add(role)
+        return {programme_id: frozenset(r) for programme_id, r in roles.items()}
+
+    # Programmes --------------------------------------------------------------------------
+
+    async def list_programmes(
+        self, organisation_id: uuid.UUID, only: Sequence[uuid.UUID] | None = None
+    ) -> list[Programme]:
+        query = select(Programme).where(Programme.organisation_id == organisation_id)
+        if only is not None:
+            query = query.where(Programme.id.in_(list(only)))
+        result = await self.session.execute(query.order_by(Programme.name))
+        return list(result.scalars())
+
+    async def get_programme(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> Programme | None:
+        result = await self.session.execute(
+            select(Programme).where(Programme.id == programme_id, Programme.organisation_id == organisation_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def find_programme_by_slug(self, organisation_id: uuid.UUID, slug: str) -> Programme | None:
+        result = await self.session.execute(
+            select(Programme).where(Programme.organisation_id == organisation_id, Programme.slug == slug)
+        )
+        return result.scalar_one_or_none()
+
+    # Groups ------------------------------------------------------------------------------
+
+    async def list_groups(self, scope: ProgrammeScope) -> list[tuple[Group, int]]:
+        counts = (
+            select(GroupMember.group_id, func.count().label("n"))
+            .where(GroupMember.programme_id == scope.programme_id)
+            .group_by(GroupMember.group_id)
+            .subquery()
+        )
+        result = await self.session.execute(
+            select(Group, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.group_id == Group.id)
+            .where(Group.programme_id == scope.programme_id, Group.organisation_id == scope.organisation_id)
+            .order_by(Group.name)
+        )
+        return [(group, int(n)) for group, n in result.tuples()]
+
+    async def get_group(self, scope: ProgrammeScope, group_id: uuid.UUID) -> Group | None:
+        result = await self.session.execute(
+            select(Group).where(
+                Group.id == group_id,
+                Group.programme_id == scope.programme_id,
+                Group.organisation_id == scope.organisation_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def find_group_by_name(self, scope: ProgrammeScope, name: str) -> Group | None:
+        result = await self.session.execute(
+            select(Group).where(Group.programme_id == scope.programme_id, Group.name == name)
+        )
+        return result.scalar_one_or_none()
+
+    async def group_member_ids(self, scope: ProgrammeScope, group_id: uuid.UUID) -> list[uuid.UUID]:
+        result = await self.session.execute(
+            select(GroupMember.person_id).where(
+                GroupMember.group_id == group_id, GroupMember.programme_id == scope.programme_id
+            )
+        )
+        return list(result.scalars())
+
+    async def get_group_member(
+        self, scope: ProgrammeScope, group_id: uuid.UUID, person_id: uuid.UUID
+    ) -> GroupMember | None:
+        result = await self.session.execute(
+            select(GroupMember).where(
+                GroupMember.group_id == group_id,
+                GroupMember.person_id == person_id,
+                GroupMember.programme_id == scope.programme_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    # People and memberships --------------------------------------------------------------
+
+    async def get_person(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person | None:
+        result = await self.session.execute(
+            select(Person).where(Person.id == person_id, Person.organisation_id == organisation_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def people_in_programme(self, scope: ProgrammeScope) -> list[Person]:
+        result = await self.session.execute(
+            select(Person)
+            .where(
+                Person.id.in_(
+                    select(Membership.person_id).where(
+                        Membership.programme_id == scope.programme_id,
+                        Membership.organisation_id == scope.organisation_id,
+                    )
+                )
+            )
+            .order_by(Person.display_name)
+        )
+        return list(result.scalars())
+
+    async def is_in_programme(self, scope: ProgrammeScope, person_id: uuid.UUID) -> bool:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.programme_id == scope.programme_id, Membership.person_id == person_id)
+        )
+        return bool(result.scalar_one())
+
+    async def list_memberships(
+        self, scope: ProgrammeScope, *, person_id: uuid.UUID | None = None, role: str | None = None
+    ) -> list[Membership]:
+        query = select(Membership).where(
+            Membership.programme_id == scope.programme_id,
+            Membership.organisation_id == scope.organisation_id,
+        )
+        if person_id is not None:
+            query = query.where(Membership.person_id == person_id)
+        if role is not None:
+            query = query.where(Membership.role == role)
+        result = await self.session.execute(query.order_by(Membership.created_at))
+        return list(result.scalars())
+
+    async def get_membership(self, scope: ProgrammeScope, membership_id: uuid.UUID) -> Membership | None:
+        result = await self.session.execute(
+            select(Membership).where(
+                Membership.id == membership_id,
+                Membership.programme_id == scope.programme_id,
+                Membership.organisation_id == scope.organisation_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def find_membership(self, scope: ProgrammeScope, person_id: uuid.UUID, role: str) -> Membership | None:
+        result = await self.session.execute(
+            select(Membership).where(
+                Membership.programme_id == scope.programme_id,
+                Membership.person_id == person_id,
+                Membership.role == role,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    # Coach assignments -------------------------------------------------------------------
+
+    async def list_assignments(
+        self,
+        scope: ProgrammeScope,
+        *,
+        participant_id: uuid.UUID | None = None,
+        coach_id: uuid.UUID | None = None,
+        current_on: date | None = None,
+    ) -> list[CoachAssignment]:
+        query = select(CoachAssignment).where(
+            CoachAssignment.programme_id == scope.programme_id,
+            CoachAssignment.organisation_id == scope.organisation_id,
+        )
+        if participant_id is not None:
+            query = query.where(CoachAssignment.participant_id == participant_id)
+        if coach_id is not None:
+            query = query.where(CoachAssignment.coach_id == coach_id)
+        if current_on is not None:
+            query = query.where(
+                CoachAssignment.ended_at.is_(None),
+                CoachAssignment.starts_on <= current_on,
+                or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= current_on),
+            )
+        result = await self.session.execute(query.order_by(CoachAssignment.created_at))
+        return list(result.scalars())
+
+    async def get_assignment(self, scope: ProgrammeScope, assignment_id: uuid.UUID) -> CoachAssignment | None:
+        result = await self.session.execute(
+            select(CoachAssignment).where(
+                CoachAssignment.id == assignment_id,
+                CoachAssignment.programme_id == scope.programme_id,
+                CoachAssignment.organisation_id == scope.organisation_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def has_open_assignment(
+        self, scope: ProgrammeScope, participant_id: uuid.UUID, coach_id: uuid.UUID, kind: str
+    ) -> bool:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(CoachAssignment)
+            .where(
+                CoachAssignment.programme_id == scope.programme_id,
+                CoachAssignment.participant_id == participant_id,
+                CoachAssignment.coach_id == coach_id,
+                CoachAssignment.kind == kind,
+                CoachAssignment.ended_at.is_(None),
+            )
+        )
+        return bool(result.scalar_one())

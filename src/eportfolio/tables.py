@@ -1,0 +1,8 @@
+"""Imports every feature's tables so that Alembic and the tests see the whole schema."""
+
+from eportfolio.accounts import tables as accounts_tables
+from eportfolio.kit import audit as audit_tables
+from eportfolio.kit.db import Base
+from eportfolio.programmes import tables as programmes_tables
+
+__all__ = ["Base", "accounts_tables", "audit_tables", "programmes_tables"]

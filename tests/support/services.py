@@ -1,0 +1,29 @@
+"""Where the real services for the suite are, and how to skip (or, in CI, fail) when one is absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+POSTGRES_URL = os.environ.get(
+    "EPORTFOLIO_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("EPORTFOLIO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = "/usr/bin/chromium"
+REQUIRED = os.environ.get("EPORTFOLIO_REQUIRE_SERVICES") == "1"
+
+
+def absent(what: str, reason: str) -> None:
+    """Skip with a clear reason, except where CI said the service must be there."""
+    message = f"{what} is not available: {reason}"
+    if REQUIRED:
+        pytest.fail(message + " (EPORTFOLIO_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+def chromium_path() -> str:
+    if not os.path.exists(CHROMIUM) and shutil.which("chromium") is None:
+        absent("Chromium", "install Debian's chromium package (apt-get install -y chromium)")
+    return CHROMIUM if os.path.exists(CHROMIUM) else str(shutil.which("chromium"))
