@@ -1,0 +1,124 @@
+"""How to call each service that reads or changes personal data, for the access-log walk.
+
+Every function marked ``@personal_data`` must have a scenario here (the walk fails otherwise).
+A scenario acts as a person of the test world and calls the function once; the walk then checks
+that the access log gained a row of the function's record kind for that person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+from eportfolio.domain.people import (
+    CoachAssignmentCreate,
+    MembershipCreate,
+    MembershipUpdate,
+    PersonUpdate,
+    PersonWithRoleCreate,
+    Role,
+)
+from eportfolio.kit.auth import Caller
+from eportfolio.kit.uow import UnitOfWork
+from eportfolio.programmes import service as programmes
+from tests.support.world import World
+
+ScenarioCall = Callable[[UnitOfWork, Caller, World], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    actor: Callable[[World], uuid.UUID]
+    call: ScenarioCall
+    setup: ScenarioCall | None = None
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(name: str, actor: Callable[[World], uuid.UUID], setup: ScenarioCall | None = None) -> Callable[[ScenarioCall], ScenarioCall]:
+    def register(call: ScenarioCall) -> ScenarioCall:
+        SCENARIOS[name] = Scenario(actor, call, setup)
+        return call
+
+    return register
+
+
+P = "eportfolio.programmes.service."
+
+
+@scenario(P + "list_group_members", lambda w: w.staff_a)
+async def _list_group_members(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    await programmes.add_group_member(uow, caller, w.programme_a, w.group_a, w.participant_a)
+    return await programmes.list_group_members(uow, caller, w.programme_a, w.group_a)
+
+
+@scenario(P + "add_group_member", lambda w: w.staff_a)
+async def _add_group_member(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.add_group_member(uow, caller, w.programme_a, w.group_a, w.participant_a)
+
+
+async def _join_group(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.add_group_member(uow, caller, w.programme_a, w.group_a, w.participant_a)
+
+
+@scenario(P + "remove_group_member", lambda w: w.staff_a, setup=_join_group)
+async def _remove_group_member(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.remove_group_member(uow, caller, w.programme_a, w.group_a, w.participant_a)
+
+
+@scenario(P + "list_people", lambda w: w.staff_a)
+async def _list_people(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.list_people(uow, caller, w.programme_a)
+
+
+@scenario(P + "get_person", lambda w: w.staff_a)
+async def _get_person(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.get_person(uow, caller, w.programme_a, w.participant_a)
+
+
+@scenario(P + "create_person", lambda w: w.staff_a)
+async def _create_person(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.create_person(
+        uow, caller, w.programme_a, PersonWithRoleCreate(display_name="New mother", role=Role.participant)
+    )
+
+
+@scenario(P + "update_person", lambda w: w.staff_a)
+async def _update_person(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.update_person(uow, caller, w.programme_a, w.participant_a, PersonUpdate(language="en"))
+
+
+@scenario(P + "add_membership", lambda w: w.staff_a)
+async def _add_membership(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.add_membership(
+        uow, caller, w.programme_a, MembershipCreate(person_id=w.participant_a, role=Role.funder_viewer)
+    )
+
+
+@scenario(P + "update_membership", lambda w: w.staff_a)
+async def _update_membership(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    _, memberships = await programmes.get_person(uow, caller, w.programme_a, w.coach_a)
+    return await programmes.update_membership(
+        uow, caller, w.programme_a, memberships[0].id, MembershipUpdate(peer_coach=False)
+    )
+
+
+@scenario(P + "list_assignments", lambda w: w.coach_a)
+async def _list_assignments(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.list_assignments(uow, caller, w.programme_a)
+
+
+@scenario(P + "create_assignment", lambda w: w.staff_a)
+async def _create_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.create_assignment(
+        uow, caller, w.programme_a,
+        CoachAssignmentCreate(participant_id=w.participant_a2, coach_id=w.coach_a, starts_on=date(2026, 3, 1)),
+    )
+
+
+@scenario(P + "end_assignment", lambda w: w.staff_a)
+async def _end_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.end_assignment(uow, caller, w.programme_a, w.assignment_a)
