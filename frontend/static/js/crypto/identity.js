@@ -1,0 +1,408 @@
+// A person's keys: public identity, the wrapped key bundle, and the unlocked Identity.
+//
+// The unlocked Identity holds her user key and private keys as non-extractable CryptoKeys.
+// What needs the raw user key (a new password, a new recovery code, the programme recovery
+// copy) is done by static functions that unwrap it again from the bundle.
+
+import {
+  SealedPurpose,
+  SecretPurpose,
+  openSealed,
+  openSecret,
+  sealSecret,
+  sealTo,
+  unwrapKey,
+  wrapKey,
+} from './boxes.js';
+import { Reader, Writer, checkId, concat, equalBytes } from './encoding.js';
+import { refuseUnless, refusing, refusingSync } from './errors.js';
+import { FingerprintKind, fingerprint, fingerprintText } from './fingerprints.js';
+import { KdfParams, deriveLoginSecrets, normaliseLogin } from './kdf.js';
+import {
+  KEY_BYTES,
+  KEY_ID_BYTES,
+  SIGNATURE_BYTES,
+  SessionKey,
+  draw,
+  ed25519Public,
+  importEd25519Private,
+  importX25519Private,
+  keyId,
+  sign,
+  systemRng,
+  verify,
+  x25519Public,
+} from './primitives.js';
+import { RecoveryCode } from './recovery.js';
+
+const TAG_KEY_BUNDLE = 0x04;
+const TAG_PUBLIC_IDENTITY = 0x05;
+const KDF_PARAMS_BYTES = 31;
+
+// Someone's public keys, as her browser published them (or as pinned).
+export class Person {
+  constructor(userId, x25519Public, ed25519Public) {
+    this.userId = checkId(userId);
+    refuseUnless(x25519Public.length === 32 && ed25519Public.length === 32);
+    this.x25519Public = x25519Public;
+    this.ed25519Public = ed25519Public;
+  }
+
+  async fingerprint() {
+    return fingerprint(
+      FingerprintKind.PERSON,
+      this.userId,
+      concat(this.x25519Public, this.ed25519Public),
+    );
+  }
+
+  async fingerprintText() {
+    return fingerprintText(await this.fingerprint());
+  }
+
+  unsignedBytes() {
+    return new Writer(TAG_PUBLIC_IDENTITY)
+      .str16(checkId(this.userId))
+      .raw(this.x25519Public, 32)
+      .raw(this.ed25519Public, 32)
+      .getValue();
+  }
+
+  // Parse a PublicIdentity and check its self-signature.
+  static async fromPublicIdentity(data) {
+    const reader = new Reader(data, TAG_PUBLIC_IDENTITY);
+    const person = new Person(reader.id16(), reader.raw(32), reader.raw(32));
+    const signed = reader.consumed();
+    const signature = reader.raw(SIGNATURE_BYTES);
+    reader.end();
+    await verify(person.ed25519Public, 'eportfolio/v1/sig/identity', signed, signature);
+    return person;
+  }
+}
+
+Person.fromPublicIdentity = refusing(Person.fromPublicIdentity);
+
+// What the server keeps for a person: her keys, each wrapped.
+export class KeyBundle {
+  constructor(fields) {
+    this.params = fields.params;
+    this.userKeyId = fields.userKeyId;
+    this.x25519Public = fields.x25519Public;
+    this.ed25519Public = fields.ed25519Public;
+    this.kekBox = fields.kekBox;
+    this.recoveryBox = fields.recoveryBox;
+    this.privateKeysBox = fields.privateKeysBox;
+  }
+
+  with(changes) {
+    return new KeyBundle({ ...this, ...changes });
+  }
+
+  toBytes() {
+    return new Writer(TAG_KEY_BUNDLE)
+      .raw(this.params.toBytes(), KDF_PARAMS_BYTES)
+      .raw(this.userKeyId, KEY_ID_BYTES)
+      .raw(this.x25519Public, 32)
+      .raw(this.ed25519Public, 32)
+      .bytes16(this.kekBox)
+      .bytes16(this.recoveryBox)
+      .bytes16(this.privateKeysBox)
+      .getValue();
+  }
+
+  static fromBytes(data) {
+    const reader = new Reader(data, TAG_KEY_BUNDLE);
+    const bundle = new KeyBundle({
+      params: KdfParams.fromBytes(reader.raw(KDF_PARAMS_BYTES)),
+      userKeyId: reader.raw(KEY_ID_BYTES),
+      x25519Public: reader.raw(32),
+      ed25519Public: reader.raw(32),
+      kekBox: reader.bytes16(),
+      recoveryBox: reader.bytes16(),
+      privateKeysBox: reader.bytes16(),
+    });
+    reader.end();
+    return bundle;
+  }
+
+  kekContext() {
+    return concat(this.params.toBytes(), this.userKeyId);
+  }
+}
+
+async function userKeyContext(userKeyId, userId) {
+  return new Writer().raw(userKeyId).str16(checkId(userId)).getValue();
+}
+
+async function unwrapWithSecrets(bundle, secrets) {
+  refuseUnless(bundle.params.equals(secrets.params));
+  return unwrapKey(
+    bundle.kekBox,
+    await secrets.kek(),
+    SecretPurpose.USER_KEY_KEK,
+    bundle.userKeyId,
+    bundle.kekContext(),
+  );
+}
+
+async function rewrapForPassword(bundle, userKey, newSecrets, rng) {
+  const next = bundle.with({ params: newSecrets.params });
+  const kekBox = await wrapKey(
+    await newSecrets.kek(),
+    SecretPurpose.USER_KEY_KEK,
+    userKey,
+    next.kekContext(),
+    { rng },
+  );
+  return next.with({ kekBox });
+}
+
+// An unlocked person: acts as her browser does.
+export class Identity {
+  constructor({ userId, login, userKey, x25519Private, ed25519Private, person, bundle }) {
+    this.userId = checkId(userId);
+    this.login = login;
+    this.userKey = userKey; // SessionKey (non-extractable CryptoKey and its id)
+    this.x25519Private = x25519Private; // non-extractable CryptoKey
+    this.ed25519Private = ed25519Private; // non-extractable CryptoKey
+    this.person = person;
+    this.bundle = bundle; // KeyBundle
+  }
+
+  get userKeyId() {
+    return this.userKey.id;
+  }
+
+  // Sign-up: new keys, wrapped under the password and a new recovery code.
+  static async create(login, password, { userId, params, allowTestParams = false, rng = systemRng, kdf } = {}) {
+    const chosen = params ?? (await KdfParams.create({ rng }));
+    const secrets = await deriveLoginSecrets(login, password, chosen, { allowTestParams, kdf });
+    return Identity.createWithSecrets(secrets, { userId, rng });
+  }
+
+  // Sign-up after the KDF already ran (in the page's Web Worker).
+  static async createWithSecrets(secrets, { userId, rng = systemRng } = {}) {
+    const userKey = await draw(rng, KEY_BYTES);
+    const x25519PrivateRaw = await draw(rng, KEY_BYTES);
+    const ed25519Seed = await draw(rng, KEY_BYTES);
+    const code = await RecoveryCode.generate({ rng });
+    const userKeyId = await keyId(userKey);
+    const publics = concat(await x25519Public(x25519PrivateRaw), await ed25519Public(ed25519Seed));
+    const unsealed = new KeyBundle({
+      params: secrets.params,
+      userKeyId,
+      x25519Public: publics.slice(0, 32),
+      ed25519Public: publics.slice(32),
+    });
+    const bundle = unsealed.with({
+      kekBox: await wrapKey(
+        await secrets.kek(),
+        SecretPurpose.USER_KEY_KEK,
+        userKey,
+        unsealed.kekContext(),
+        { rng },
+      ),
+      recoveryBox: await wrapKey(await code.kek(), SecretPurpose.USER_KEY_RECOVERY, userKey, userKeyId, {
+        rng,
+      }),
+      privateKeysBox: await sealSecret(
+        userKey,
+        SecretPurpose.PRIVATE_KEYS,
+        concat(x25519PrivateRaw, ed25519Seed),
+        publics,
+        { rng },
+      ),
+    });
+    x25519PrivateRaw.fill(0);
+    ed25519Seed.fill(0);
+    const identity = await Identity.fromUserKey(bundle, userKey, { userId, login: secrets.login });
+    userKey.fill(0);
+    return {
+      identity,
+      bundle: bundle.toBytes(),
+      recoveryCode: code,
+      authProof: secrets.authProof(),
+      recoveryAuthProof: await code.authProof(),
+      publicIdentity: await identity.publicIdentity(),
+    };
+  }
+
+  // Log in: run the KDF with the bundle's parameters and unwrap everything.
+  static async unlock(bundleBytes, login, password, { userId, allowTestParams = false, kdf } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    const secrets = await deriveLoginSecrets(login, password, bundle.params, { allowTestParams, kdf });
+    return Identity.unlockWithSecrets(bundleBytes, secrets, { userId });
+  }
+
+  // Log in with secrets from the one KDF run whose auth secret the server accepted.
+  static async unlockWithSecrets(bundleBytes, secrets, { userId } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    const userKey = await unwrapWithSecrets(bundle, secrets);
+    try {
+      return await Identity.fromUserKey(bundle, userKey, { userId, login: secrets.login });
+    } finally {
+      userKey.fill(0);
+    }
+  }
+
+  // A new password (or new KDF parameters): re-wraps the user key only.
+  static async changePassword(bundleBytes, oldSecrets, newSecrets, { rng = systemRng } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    const userKey = await unwrapWithSecrets(bundle, oldSecrets);
+    try {
+      const next = await rewrapForPassword(bundle, userKey, newSecrets, rng);
+      return { bundle: next.toBytes(), authProof: newSecrets.authProof() };
+    } finally {
+      userKey.fill(0);
+    }
+  }
+
+  // Forgot the password: the recovery code opens the user key, which gets a new password.
+  static async recover(bundleBytes, recoveryCode, newSecrets, { userId, rng = systemRng } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    const code = await RecoveryCode.parse(recoveryCode);
+    const userKey = await unwrapKey(
+      bundle.recoveryBox,
+      await code.kek(),
+      SecretPurpose.USER_KEY_RECOVERY,
+      bundle.userKeyId,
+      bundle.userKeyId,
+    );
+    return Identity.withNewPassword(bundle, userKey, newSecrets, { userId, rng });
+  }
+
+  // Programme recovery: the officer sealed her user key to this device's fresh key.
+  static async recoverOnDevice(bundleBytes, sealedUserKey, device, newSecrets, { userId, rng = systemRng } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    const context = await userKeyContext(bundle.userKeyId, userId);
+    const userKey = await openSealed(
+      sealedUserKey,
+      device.privateKey,
+      device.publicKey,
+      SealedPurpose.RECOVERY_DEVICE,
+      context,
+    );
+    refuseUnless(equalBytes(await keyId(userKey), bundle.userKeyId));
+    return Identity.withNewPassword(bundle, userKey, newSecrets, { userId, rng });
+  }
+
+  static async withNewPassword(bundle, userKey, newSecrets, { userId, rng }) {
+    try {
+      const next = await rewrapForPassword(bundle, userKey, newSecrets, rng);
+      const identity = await Identity.fromUserKey(next, userKey, { userId, login: newSecrets.login });
+      return { identity, bundle: next.toBytes(), authProof: newSecrets.authProof() };
+    } finally {
+      userKey.fill(0);
+    }
+  }
+
+  // Replace the recovery copy: returns the new bundle and the code to show once.
+  static async newRecoveryCode(bundleBytes, secrets, { rng = systemRng } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    const userKey = await unwrapWithSecrets(bundle, secrets);
+    try {
+      const code = await RecoveryCode.generate({ rng });
+      const recoveryBox = await wrapKey(
+        await code.kek(),
+        SecretPurpose.USER_KEY_RECOVERY,
+        userKey,
+        bundle.userKeyId,
+        { rng },
+      );
+      return {
+        bundle: bundle.with({ recoveryBox }).toBytes(),
+        recoveryCode: code,
+        recoveryAuthProof: await code.authProof(),
+      };
+    } finally {
+      userKey.fill(0);
+    }
+  }
+
+  // With her consent: the third copy of her user key, for the programme recovery key.
+  // The caller has verified the signed programme recovery key record first.
+  static async sealForProgrammeRecovery(bundleBytes, secrets, recoveryPublic, { userId, rng = systemRng } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    const userKey = await unwrapWithSecrets(bundle, secrets);
+    try {
+      const context = await userKeyContext(bundle.userKeyId, userId);
+      return await sealTo(recoveryPublic, SealedPurpose.PROGRAMME_RECOVERY, userKey, context, { rng });
+    } finally {
+      userKey.fill(0);
+    }
+  }
+
+  static async fromUserKey(bundle, userKey, { userId, login }) {
+    const publics = concat(bundle.x25519Public, bundle.ed25519Public);
+    const privateRaw = await openSecret(bundle.privateKeysBox, userKey, SecretPurpose.PRIVATE_KEYS, publics);
+    try {
+      const x25519Raw = privateRaw.slice(0, 32);
+      const ed25519Raw = privateRaw.slice(32);
+      refuseUnless(
+        equalBytes(concat(await x25519Public(x25519Raw), await ed25519Public(ed25519Raw)), publics),
+      );
+      const identity = new Identity({
+        userId,
+        login,
+        userKey: await SessionKey.fromRaw(userKey),
+        x25519Private: await importX25519Private(x25519Raw),
+        ed25519Private: await importEd25519Private(ed25519Raw),
+        person: new Person(userId, bundle.x25519Public, bundle.ed25519Public),
+        bundle,
+      });
+      x25519Raw.fill(0);
+      ed25519Raw.fill(0);
+      return identity;
+    } finally {
+      privateRaw.fill(0);
+    }
+  }
+
+  async fingerprint() {
+    return this.person.fingerprint();
+  }
+
+  async publicIdentity() {
+    const signed = this.person.unsignedBytes();
+    return concat(signed, await this.sign('eportfolio/v1/sig/identity', signed));
+  }
+
+  async sign(label, message) {
+    return sign(this.ed25519Private, label, message);
+  }
+
+  async openSealed(box, purpose, context) {
+    return openSealed(box, this.x25519Private, this.person.x25519Public, purpose, context);
+  }
+
+  async wrapUnderUserKey(purpose, key, context, { rng = systemRng } = {}) {
+    return wrapKey(this.userKey, purpose, key, context, { rng });
+  }
+}
+
+for (const name of [
+  'create',
+  'createWithSecrets',
+  'unlock',
+  'unlockWithSecrets',
+  'changePassword',
+  'recover',
+  'recoverOnDevice',
+  'newRecoveryCode',
+  'sealForProgrammeRecovery',
+]) {
+  Identity[name] = refusing(Identity[name]);
+}
+for (const name of ['fingerprint', 'publicIdentity', 'sign', 'openSealed', 'wrapUnderUserKey']) {
+  Identity.prototype[name] = refusing(Identity.prototype[name]);
+}
+KeyBundle.fromBytes = refusingSync(KeyBundle.fromBytes);
+
+// A fresh X25519 key for a device that is being recovered.
+export const newDeviceKey = refusing(async ({ rng = systemRng } = {}) => {
+  const privateRaw = await draw(rng, KEY_BYTES);
+  return {
+    privateKey: await importX25519Private(privateRaw),
+    publicKey: await x25519Public(privateRaw),
+  };
+});
