@@ -1,0 +1,1 @@
+"""Workshop modules, lessons, assignment templates, and the assignments coaches give."""
