@@ -28,7 +28,7 @@ const SALT_BYTES = 16;
 
 // What an item claims to be; the envelope is bound to exactly this.
 // context = { resourceType, resourceId, itemId, revision, author: Person }
-function associatedData(context, contentKeyId) {
+export function associatedData(context, contentKeyId) {
   return new Writer(TAG_ENVELOPE)
     .str16(checkResourceType(context.resourceType))
     .str16(checkId(context.resourceId))

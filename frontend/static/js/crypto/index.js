@@ -1,9 +1,17 @@
 // The browser twin of eportfolio.crypto (docs/crypto-spec.md). Pages import from here.
 
+import * as boxes from './boxes.js';
+import { refusing } from './errors.js';
+
 export { CryptoError } from './errors.js';
 export { b64uDecode, b64uEncode } from './encoding.js';
 export { SealedPurpose, SecretPurpose } from './boxes.js';
-export { SessionKey, keyId, systemRng } from './primitives.js';
+// The raw boxes, for tools and tests that work below the keyring.
+export const sealSecret = refusing(boxes.sealSecret);
+export const openSecret = refusing(boxes.openSecret);
+export const sealTo = refusing(boxes.sealTo);
+export const openSealed = refusing(boxes.openSealed);
+export { SessionKey, importX25519Private, keyId, sha256, systemRng, x25519Public } from './primitives.js';
 export {
   AUTH_LOGIN,
   AUTH_RECOVERY,
@@ -13,6 +21,7 @@ export {
   MINIMUM,
   TEST_MINIMUM,
   deriveLoginSecrets,
+  loginSalt,
   normaliseLogin,
   parseAuthProof,
   runLoginKdf,
@@ -41,6 +50,7 @@ export {
   AttachmentDecryptor,
   AttachmentEncryptor,
   Audience,
+  associatedData as envelopeAssociatedData,
   CHUNK_BYTES,
   decodeAttachmentMeta,
   decryptAttachment,

@@ -101,10 +101,11 @@ export class KdfParams {
 
 KdfParams.fromBytes = refusingSync(KdfParams.fromBytes);
 
-export async function loginSalt(login, seed) {
+export const loginSalt = refusing(async (login, seed) => {
   const name = utf8(normaliseLogin(login));
-  return (await sha256(new Writer().raw(lp(utf8('eportfolio/v1/salt'))).raw(lp(name)).raw(lp(seed)).getValue())).slice(0, 16);
-}
+  const digest = await sha256(new Writer().raw(lp(utf8('eportfolio/v1/salt'))).raw(lp(name)).raw(lp(seed)).getValue());
+  return digest.slice(0, 16);
+});
 
 let argon2Loaded = null;
 
