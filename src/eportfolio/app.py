@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="eportfolio",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs" if not settings.env == "production" else None,
+        docs_url="/api/docs" if settings.env != "production" else None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -76,9 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_bus = EventBus()
     app.state.resolve_caller = resolve_caller
 
-    app.add_middleware(
-        SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies
-    )
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes)
 
     app.add_exception_handler(DomainError, handle_domain_error)

@@ -6,9 +6,8 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from eportfolio.config import Settings, get_settings
 

@@ -46,9 +46,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
-            raise ValueError(
-                "EPORTFOLIO_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
-            )
+            raise ValueError("EPORTFOLIO_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
     @property

@@ -26,7 +26,8 @@ async def test_staff_manage_a_programme_on_a_phone_without_javascript(
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
     home = await page.goto(f"{server.url}/")
-    assert home is not None and home.status == 200
+    assert home is not None
+    assert home.status == 200
     assert "Staff A" in await page.inner_text("h1")
     await page.click(f"a[href='/manage/programmes/{world.programme_a}']")
     assert "Programme A" in await page.inner_text("h1")
@@ -53,10 +54,13 @@ async def test_staff_manage_a_programme_on_a_phone_without_javascript(
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path or '/'} is {width}px wide"
         # Checkboxes are reached through their (large) label; everything else must be large itself.
-        for box in await page.locator("button, .button, input:not([type=checkbox]):not([type=hidden]), select, label.check").all():
+        for box in await page.locator(
+            "button, .button, input:not([type=checkbox]):not([type=hidden]), select, label.check"
+        ).all():
             if await box.is_visible():
                 size = await box.bounding_box()
-                assert size is not None and size["height"] >= 44, f"touch target too small on {path}"
+                assert size is not None
+                assert size["height"] >= 44, f"touch target too small on {path}"
     await page.screenshot(path=str(tmp_path / "management-phone.png"), full_page=True)
     assert not errors, errors
     await context.close()

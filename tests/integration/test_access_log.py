@@ -60,9 +60,7 @@ async def test_service_writes_the_access_log(name: str, app: FastAPI, world: Wor
     async with unit_of_work(app.state.sessionmaker) as uow:
         await scenario.call(uow, caller, world)
     async with unit_of_work(app.state.sessionmaker) as uow:
-        rows = (
-            await uow.session.execute(select(AccessLogEntry).order_by(AccessLogEntry.at))
-        ).scalars().all()[before:]
+        rows = (await uow.session.execute(select(AccessLogEntry).order_by(AccessLogEntry.at))).scalars().all()[before:]
     mine = [r for r in rows if r.record_kind == record_kind and r.actor_person_id == caller.person_id]
     assert mine, f"{name} did not log a {record_kind!r} access"
     for row in mine:

@@ -47,7 +47,11 @@ def test_production_needs_https_and_a_long_secret() -> None:
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "eportfolio.cli", *args],
-        capture_output=True, text=True, env={**os.environ, **env}, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
     )
 
 

@@ -12,12 +12,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import eportfolio.tables  # noqa: F401  - registers every table on Base.metadata
 from eportfolio.kit.db import Base
 from eportfolio.kit.migrations import alembic_config, downgrade, heads, upgrade
 from tests.conftest import _pg_execute, _with_database
 from tests.support.services import POSTGRES_URL, absent
-
-import eportfolio.tables  # noqa: F401  - registers every table on Base.metadata
 
 
 def test_exactly_one_head() -> None:

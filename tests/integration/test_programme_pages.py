@@ -13,9 +13,16 @@ async def test_admin_creates_a_programme_through_the_form(browser: Browser, worl
     assert f'name="csrf_token" value="{await browser.csrf()}"' in page.text
     response = await browser.post_form(
         "/manage/programmes/new",
-        {"name": "Klaar voor werk", "slug": "klaar-voor-werk", "municipality": "Rotterdam",
-         "time_zone": "Europe/Amsterdam", "languages": ["nl", "en"], "trajectory_months": "12",
-         "settings.first_escalation_minutes": "20", "settings.second_escalation_minutes": "60"},
+        {
+            "name": "Klaar voor werk",
+            "slug": "klaar-voor-werk",
+            "municipality": "Rotterdam",
+            "time_zone": "Europe/Amsterdam",
+            "languages": ["nl", "en"],
+            "trajectory_months": "12",
+            "settings.first_escalation_minutes": "20",
+            "settings.second_escalation_minutes": "60",
+        },
     )
     assert response.status_code == 303
     overview = await browser.get(response.headers["location"])
@@ -38,7 +45,9 @@ async def test_a_wrong_form_keeps_what_she_typed_and_says_what_to_fix(browser: B
 async def test_staff_add_a_person_group_and_coach_assignment(browser: Browser, world: World) -> None:
     await browser.log_in_as(world.staff_a)
     base = f"/manage/programmes/{world.programme_a}"
-    created = await browser.post_form(f"{base}/people", {"display_name": "Samira", "role": "participant", "language": "ar"})
+    created = await browser.post_form(
+        f"{base}/people", {"display_name": "Samira", "role": "participant", "language": "ar"}
+    )
     assert created.status_code == 303
     person_page = await browser.get(created.headers["location"])
     assert "Samira" in person_page.text
@@ -62,7 +71,8 @@ async def test_staff_add_a_person_group_and_coach_assignment(browser: Browser, w
 async def test_duplicate_role_form_shows_the_conflict_in_plain_words(browser: Browser, world: World) -> None:
     await browser.log_in_as(world.staff_a)
     response = await browser.post_form(
-        f"/manage/programmes/{world.programme_a}/people/{world.coach_a}/roles", {"role": "coach", "coach_kind": "individual"}
+        f"/manage/programmes/{world.programme_a}/people/{world.coach_a}/roles",
+        {"role": "coach", "coach_kind": "individual"},
     )
     assert response.status_code == 422
     assert "alert--error" in response.text
@@ -83,7 +93,8 @@ async def test_pages_carry_strict_security_headers(browser: Browser, world: Worl
     assert "unsafe-inline" not in csp
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"
-    assert "<script>" not in response.text and " style=" not in response.text
+    assert "<script>" not in response.text
+    assert " style=" not in response.text
     assert '<html lang="nl" dir="ltr">' in response.text
 
 

@@ -38,7 +38,9 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {}
 
 
-def scenario(name: str, actor: Callable[[World], uuid.UUID], setup: ScenarioCall | None = None) -> Callable[[ScenarioCall], ScenarioCall]:
+def scenario(
+    name: str, actor: Callable[[World], uuid.UUID], setup: ScenarioCall | None = None
+) -> Callable[[ScenarioCall], ScenarioCall]:
     def register(call: ScenarioCall) -> ScenarioCall:
         SCENARIOS[name] = Scenario(actor, call, setup)
         return call
@@ -114,7 +116,9 @@ async def _list_assignments(uow: UnitOfWork, caller: Caller, w: World) -> object
 @scenario(P + "create_assignment", lambda w: w.staff_a)
 async def _create_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await programmes.create_assignment(
-        uow, caller, w.programme_a,
+        uow,
+        caller,
+        w.programme_a,
         CoachAssignmentCreate(participant_id=w.participant_a2, coach_id=w.coach_a, starts_on=date(2026, 3, 1)),
     )
 

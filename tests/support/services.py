@@ -7,9 +7,7 @@ import shutil
 
 import pytest
 
-POSTGRES_URL = os.environ.get(
-    "EPORTFOLIO_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("EPORTFOLIO_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("EPORTFOLIO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHROMIUM = "/usr/bin/chromium"
 REQUIRED = os.environ.get("EPORTFOLIO_REQUIRE_SERVICES") == "1"

@@ -47,12 +47,22 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         add(other_org)
         await uow.flush()
         a = Programme(
-            organisation_id=org.id, name="Programme A", slug="programme-a", municipality="Emmen",
-            time_zone="Europe/Amsterdam", languages=["nl", "en"], settings={},
+            organisation_id=org.id,
+            name="Programme A",
+            slug="programme-a",
+            municipality="Emmen",
+            time_zone="Europe/Amsterdam",
+            languages=["nl", "en"],
+            settings={},
         )
         b = Programme(
-            organisation_id=org.id, name="Programme B", slug="programme-b", municipality="Maastricht",
-            time_zone="Europe/Amsterdam", languages=["nl"], settings={},
+            organisation_id=org.id,
+            name="Programme B",
+            slug="programme-b",
+            municipality="Maastricht",
+            time_zone="Europe/Amsterdam",
+            languages=["nl"],
+            settings={},
         )
         add(a)
         add(b)
@@ -84,14 +94,28 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         member(participant_a2, a, "participant")
         member(participant_b, b, "participant")
         assignment = CoachAssignment(
-            organisation_id=org.id, programme_id=a.id, participant_id=participant_a.id, coach_id=coach_a.id,
-            kind="individual", starts_on=date(2026, 1, 1),
+            organisation_id=org.id,
+            programme_id=a.id,
+            participant_id=participant_a.id,
+            coach_id=coach_a.id,
+            kind="individual",
+            starts_on=date(2026, 1, 1),
         )
         add(assignment)
         await uow.flush()
         return World(
-            organisation_id=org.id, programme_a=a.id, programme_b=b.id, group_a=group.id, admin=admin.id,
-            staff_a=staff_a.id, staff_b=staff_b.id, coach_a=coach_a.id, supervisor_a=supervisor_a.id,
-            participant_a=participant_a.id, participant_a2=participant_a2.id, participant_b=participant_b.id,
-            assignment_a=assignment.id, outsider_org_admin=outsider.id,
+            organisation_id=org.id,
+            programme_a=a.id,
+            programme_b=b.id,
+            group_a=group.id,
+            admin=admin.id,
+            staff_a=staff_a.id,
+            staff_b=staff_b.id,
+            coach_a=coach_a.id,
+            supervisor_a=supervisor_a.id,
+            participant_a=participant_a.id,
+            participant_a2=participant_a2.id,
+            participant_b=participant_b.id,
+            assignment_a=assignment.id,
+            outsider_org_admin=outsider.id,
         )

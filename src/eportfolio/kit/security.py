@@ -31,7 +31,8 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
 
 
 def _cookie_value(scope: Scope, name: str) -> str | None:
-    for key, value in scope.get("headers", []):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for key, value in headers:
         if key == b"cookie":
             for part in value.decode("latin-1").split(";"):
                 k, _, v = part.strip().partition("=")
@@ -68,9 +69,7 @@ class SecurityMiddleware:
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
                 headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-                headers.setdefault(
-                    "Permissions-Policy", "camera=(self), microphone=(self), geolocation=(), payment=()"
-                )
+                headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(), payment=()")
                 if self.hsts:
                     headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
                 if not is_static:

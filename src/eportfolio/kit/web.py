@@ -6,7 +6,9 @@ import base64
 import hashlib
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
+import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -14,13 +16,10 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from urllib.parse import urlsplit
-
-import structlog
 
 from eportfolio.config import PROJECT_ROOT
 from eportfolio.kit import i18n
-from eportfolio.kit.errors import CsrfFailed, DomainError
+from eportfolio.kit.errors import N_, CsrfFailed, DomainError
 from eportfolio.kit.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, tokens_match
 
 log = structlog.get_logger(__name__)
@@ -36,9 +35,7 @@ LANGUAGE_COOKIE = "ep_lang"
 
 def request_language(request: Request) -> str:
     caller = getattr(request.state, "caller", None)
-    return i18n.pick_language(
-        request.cookies.get(LANGUAGE_COOKIE), getattr(caller, "language", None)
-    )
+    return i18n.pick_language(request.cookies.get(LANGUAGE_COOKIE), getattr(caller, "language", None))
 
 
 def translate(request: Request, message: str, **params: object) -> str:
@@ -52,7 +49,7 @@ def translate(request: Request, message: str, **params: object) -> str:
 def _gettext(context: Context, message: str, **variables: Any) -> str:
     text = i18n.translations(context["lang"]).gettext(message)
     if context.eval_ctx.autoescape:
-        text = Markup(text)
+        text = Markup(text)  # noqa: S704 - our own catalogue text; parameters are escaped by Markup's %
     return text % variables if variables else text
 
 
@@ -60,7 +57,7 @@ def _gettext(context: Context, message: str, **variables: Any) -> str:
 def _ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
     text = i18n.translations(context["lang"]).ngettext(singular, plural, num)
     if context.eval_ctx.autoescape:
-        text = Markup(text)
+        text = Markup(text)  # noqa: S704 - our own catalogue text; parameters are escaped by Markup's %
     return text % {"num": num, **variables}
 
 
@@ -194,9 +191,7 @@ def error_response(request: Request, status: int, code: str, message: str, **ext
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     message = translate(request, exc.message, **exc.params)
-    return error_response(
-        request, exc.status_code, exc.code, message, field=exc.field, retry_after=exc.retry_after
-    )
+    return error_response(request, exc.status_code, exc.code, message, field=exc.field, retry_after=exc.retry_after)
 
 
 def _describe_validation(request: Request, exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -212,9 +207,7 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     problems = _describe_validation(request, exc)
     message = translate(request, "Some of what you entered is not right. Please check it.")
     if wants_json(request):
-        return JSONResponse(
-            {"error": {"code": "invalid", "message": message, "problems": problems}}, status_code=422
-        )
+        return JSONResponse({"error": {"code": "invalid", "message": message, "problems": problems}}, status_code=422)
     return render(
         request,
         "errors/error.html",
@@ -226,8 +219,8 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
 async def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     messages = {
-        404: "We could not find this. It may have been removed, or the link is wrong.",
-        405: "This address does not accept this kind of request.",
+        404: N_("We could not find this. It may have been removed, or the link is wrong."),
+        405: N_("This address does not accept this kind of request."),
     }
     message = translate(request, messages.get(exc.status_code, "This request could not be handled."))
     return error_response(request, exc.status_code, "http_error", message)
@@ -235,7 +228,5 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path)
-    message = translate(
-        request, "Something went wrong on our side. What you saved before is safe. Please try again."
-    )
+    message = translate(request, "Something went wrong on our side. What you saved before is safe. Please try again.")
     return error_response(request, 500, "server_error", message)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -28,6 +28,7 @@ from eportfolio.domain.programmes import (
     ProgrammeUpdate,
 )
 from eportfolio.kit.auth import CallerDep
+from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, DomainError
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
@@ -61,6 +62,11 @@ LEVEL_LABELS = {
 }
 
 
+def _today(time_zone: str) -> str:
+    """Today in the programme's time zone (Curaçao and the Netherlands differ by hours)."""
+    return utcnow().astimezone(ZoneInfo(time_zone)).date().isoformat()
+
+
 def _labels(request: Request, labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(key.value, translate(request, label)) for key, label in labels.items()]
 
@@ -75,8 +81,11 @@ async def programmes_index(request: Request, uow: UowDep, caller: CallerDep) -> 
     return render(
         request,
         "programmes/index.html",
-        {"programmes": programmes, "is_admin": bool(caller.is_org_admin),
-         "organisation": await service.get_organisation(uow, caller)},
+        {
+            "programmes": programmes,
+            "is_admin": bool(caller.is_org_admin),
+            "organisation": await service.get_organisation(uow, caller),
+        },
     )
 
 
@@ -103,9 +112,17 @@ async def new_programme_form(request: Request, uow: UowDep, caller: CallerDep) -
     return render(
         request,
         "programmes/programme_form.html",
-        {"values": {"languages": ["nl", "en"], "time_zone": "Europe/Amsterdam", "trajectory_months": 24,
-                    "settings": ProgrammeSettings().model_dump()},
-         "errors": {}, "languages": _language_options(), "programme": None},
+        {
+            "values": {
+                "languages": ["nl", "en"],
+                "time_zone": "Europe/Amsterdam",
+                "trajectory_months": 24,
+                "settings": ProgrammeSettings().model_dump(),
+            },
+            "errors": {},
+            "languages": _language_options(),
+            "programme": None,
+        },
     )
 
 
@@ -147,7 +164,12 @@ async def programme_settings_form(
     return render(
         request,
         "programmes/programme_form.html",
-        {"values": programme.model_dump(mode="json"), "errors": {}, "languages": _language_options(), "programme": programme},
+        {
+            "values": programme.model_dump(mode="json"),
+            "errors": {},
+            "languages": _language_options(),
+            "programme": programme,
+        },
     )
 
 
@@ -174,17 +196,25 @@ async def update_programme(request: Request, uow: UowDep, caller: CallerDep, pro
 
 
 async def _groups_page(
-    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     groups = await service.list_groups(uow, caller, programme_id)
     return render(
         request,
         "programmes/groups.html",
-        {"programme": service.programme_read(access.programme), "groups": groups,
-         "values": values or {"capacity": 8, "language_level": "mixed"}, "errors": errors or {},
-         "levels": _labels(request, LEVEL_LABELS)},
+        {
+            "programme": service.programme_read(access.programme),
+            "groups": groups,
+            "values": values or {"capacity": 8, "language_level": "mixed"},
+            "errors": errors or {},
+            "levels": _labels(request, LEVEL_LABELS),
+        },
         status_code=422 if errors else 200,
     )
 
@@ -211,8 +241,13 @@ async def create_group(request: Request, uow: UowDep, caller: CallerDep, program
 
 
 async def _group_page(
-    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    group_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     groups = {g.id: g for g in await service.list_groups(uow, caller, programme_id)}
@@ -225,15 +260,22 @@ async def _group_page(
     people = await service.list_people(uow, caller, programme_id)
     member_ids = {m.id for m in members}
     candidates = [
-        p for p, roles in people
+        p
+        for p, roles in people
         if p.id not in member_ids and any(r.role == Role.participant and r.active for r in roles)
     ]
     return render(
         request,
         "programmes/group.html",
-        {"programme": service.programme_read(access.programme), "group": group, "members": members,
-         "candidates": candidates, "values": values or group.model_dump(mode="json"), "errors": errors or {},
-         "levels": _labels(request, LEVEL_LABELS)},
+        {
+            "programme": service.programme_read(access.programme),
+            "group": group,
+            "members": members,
+            "candidates": candidates,
+            "values": values or group.model_dump(mode="json"),
+            "errors": errors or {},
+            "levels": _labels(request, LEVEL_LABELS),
+        },
         status_code=422 if errors else 200,
     )
 
@@ -273,19 +315,29 @@ async def add_group_member(
         await service.add_group_member(uow, caller, programme_id, group_id, person_id)
     except ValueError:
         return await _group_page(
-            request, uow, caller, programme_id, group_id,
+            request,
+            uow,
+            caller,
+            programme_id,
+            group_id,
             errors={"person_id": translate(request, "Please choose from the list.")},
         )
     except DomainError as exc:
         if exc.status_code not in (409, 422):
             raise
-        return await _group_page(request, uow, caller, programme_id, group_id, errors={"person_id": translate(request, exc.message)})
+        return await _group_page(
+            request, uow, caller, programme_id, group_id, errors={"person_id": translate(request, exc.message)}
+        )
     return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
 
 
 @router.post("/manage/programmes/{programme_id}/groups/{group_id}/members/{person_id}/remove")
 async def remove_group_member(
-    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID,
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    group_id: uuid.UUID,
     person_id: uuid.UUID,
 ) -> Response:
     await service.remove_group_member(uow, caller, programme_id, group_id, person_id)
@@ -296,19 +348,29 @@ async def remove_group_member(
 
 
 async def _people_page(
-    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     people = await service.list_people(uow, caller, programme_id)
     return render(
         request,
         "programmes/people.html",
-        {"programme": service.programme_read(access.programme), "people": people,
-         "values": values or {"role": "participant", "language": "nl"}, "errors": errors or {},
-         "roles": _grantable_roles(request, access.role), "role_labels": ROLE_LABELS,
-         "coach_kinds": _labels(request, COACH_KIND_LABELS), "coach_kind_labels": COACH_KIND_LABELS,
-         "languages": sorted(LANGUAGE_CODES)},
+        {
+            "programme": service.programme_read(access.programme),
+            "people": people,
+            "values": values or {"role": "participant", "language": "nl"},
+            "errors": errors or {},
+            "roles": _grantable_roles(request, access.role),
+            "role_labels": ROLE_LABELS,
+            "coach_kinds": _labels(request, COACH_KIND_LABELS),
+            "coach_kind_labels": COACH_KIND_LABELS,
+            "languages": sorted(LANGUAGE_CODES),
+        },
         status_code=422 if errors else 200,
     )
 
@@ -334,18 +396,30 @@ async def create_person(request: Request, uow: UowDep, caller: CallerDep, progra
 
 
 async def _person_page(
-    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    person_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     person, memberships = await service.get_person(uow, caller, programme_id, person_id)
     return render(
         request,
         "programmes/person.html",
-        {"programme": service.programme_read(access.programme), "person": person, "memberships": memberships,
-         "values": values or {"role": "coach"}, "errors": errors or {},
-         "roles": _grantable_roles(request, access.role), "role_labels": ROLE_LABELS,
-         "coach_kinds": _labels(request, COACH_KIND_LABELS), "coach_kind_labels": COACH_KIND_LABELS},
+        {
+            "programme": service.programme_read(access.programme),
+            "person": person,
+            "memberships": memberships,
+            "values": values or {"role": "coach"},
+            "errors": errors or {},
+            "roles": _grantable_roles(request, access.role),
+            "role_labels": ROLE_LABELS,
+            "coach_kinds": _labels(request, COACH_KIND_LABELS),
+            "coach_kind_labels": COACH_KIND_LABELS,
+        },
         status_code=422 if errors else 200,
     )
 
@@ -393,23 +467,39 @@ async def set_role_active(
 
 
 async def _assignments_page(
-    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     assignments = await service.list_assignments(uow, caller, programme_id)
     people = await service.list_people(uow, caller, programme_id)
     names = {p.id: p.display_name for p, _ in people}
-    participants = [(str(p.id), p.display_name) for p, roles in people if any(r.role == Role.participant and r.active for r in roles)]
-    coaches = [(str(p.id), p.display_name) for p, roles in people if any(r.role == Role.coach and r.active for r in roles)]
+    participants = [
+        (str(p.id), p.display_name)
+        for p, roles in people
+        if any(r.role == Role.participant and r.active for r in roles)
+    ]
+    coaches = [
+        (str(p.id), p.display_name) for p, roles in people if any(r.role == Role.coach and r.active for r in roles)
+    ]
     return render(
         request,
         "programmes/assignments.html",
-        {"programme": service.programme_read(access.programme), "assignments": assignments, "names": names,
-         "participants": participants, "coaches": coaches,
-         "values": values or {"starts_on": date.today().isoformat(), "kind": "individual"},
-         "errors": errors or {}, "coach_kinds": _labels(request, COACH_KIND_LABELS),
-         "coach_kind_labels": COACH_KIND_LABELS},
+        {
+            "programme": service.programme_read(access.programme),
+            "assignments": assignments,
+            "names": names,
+            "participants": participants,
+            "coaches": coaches,
+            "values": values or {"starts_on": _today(access.programme.time_zone), "kind": "individual"},
+            "errors": errors or {},
+            "coach_kinds": _labels(request, COACH_KIND_LABELS),
+            "coach_kind_labels": COACH_KIND_LABELS,
+        },
         status_code=422 if errors else 200,
     )
 

@@ -17,9 +17,9 @@ from eportfolio.domain.people import (
     MembershipCreate,
     MembershipRead,
     MembershipUpdate,
-    PersonWithRoleCreate,
     PersonRead,
     PersonUpdate,
+    PersonWithRoleCreate,
     Role,
 )
 from eportfolio.domain.programmes import (
@@ -97,9 +97,7 @@ def _acting_role(held: set[Role], allowed: Iterable[Role]) -> Role | None:
     return None
 
 
-async def authorize(
-    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, allowed: Iterable[Role]
-) -> Access:
+async def authorize(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, allowed: Iterable[Role]) -> Access:
     """Return the caller's access to a programme, or refuse.
 
     A programme of another organisation, or one where she holds no role, is "not found": we do
@@ -225,9 +223,7 @@ async def list_groups(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) 
     return [group_read(group, count) for group, count in rows]
 
 
-async def create_group(
-    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: GroupCreate
-) -> GroupRead:
+async def create_group(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: GroupCreate) -> GroupRead:
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     repo = ProgrammeRepository(uow.session)
     if await repo.find_group_by_name(access.scope, data.name):
@@ -254,8 +250,10 @@ async def update_group(
     if group is None:
         raise NotFound()
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "name" in changes and changes["name"] != group.name and await repo.find_group_by_name(
-        access.scope, changes["name"]
+    if (
+        "name" in changes
+        and changes["name"] != group.name
+        and await repo.find_group_by_name(access.scope, changes["name"])
     ):
         raise Conflict(N_("A group with this name already exists in this programme."), field="name")
     members = await repo.group_member_ids(access.scope, group_id)
@@ -282,8 +280,13 @@ async def list_group_members(
     ids = await repo.group_member_ids(access.scope, group_id)
     people = [p for p in await repo.people_in_programme(access.scope) if p.id in set(ids)]
     record_access(
-        uow, caller, role=access.role, subjects=[p.id for p in people],
-        record_kind="group_membership", action=Action.read, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[p.id for p in people],
+        record_kind="group_membership",
+        action=Action.read,
+        programme_id=programme_id,
     )
     return [PersonRead.model_validate(p) for p in people]
 
@@ -312,8 +315,13 @@ async def add_group_member(
         )
     )
     record_access(
-        uow, caller, role=access.role, subjects=[person_id],
-        record_kind="group_membership", action=Action.create, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[person_id],
+        record_kind="group_membership",
+        action=Action.create,
+        programme_id=programme_id,
     )
     await uow.flush()
 
@@ -329,8 +337,13 @@ async def remove_group_member(
         raise NotFound()
     await uow.session.delete(member)
     record_access(
-        uow, caller, role=access.role, subjects=[person_id],
-        record_kind="group_membership", action=Action.delete, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[person_id],
+        record_kind="group_membership",
+        action=Action.delete,
+        programme_id=programme_id,
     )
     await uow.flush()
 
@@ -350,8 +363,13 @@ async def list_people(
     for m in memberships:
         by_person.setdefault(m.person_id, []).append(MembershipRead.model_validate(m))
     record_access(
-        uow, caller, role=access.role, subjects=[p.id for p in people],
-        record_kind="person", action=Action.read, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[p.id for p in people],
+        record_kind="person",
+        action=Action.read,
+        programme_id=programme_id,
     )
     return [(PersonRead.model_validate(p), by_person.get(p.id, [])) for p in people]
 
@@ -367,8 +385,13 @@ async def get_person(
         raise NotFound()
     memberships = await repo.list_memberships(access.scope, person_id=person_id)
     record_access(
-        uow, caller, role=access.role, subjects=[person_id],
-        record_kind="person", action=Action.read, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[person_id],
+        record_kind="person",
+        action=Action.read,
+        programme_id=programme_id,
     )
     return PersonRead.model_validate(person), [MembershipRead.model_validate(m) for m in memberships]
 
@@ -380,9 +403,7 @@ async def create_person(
     """Add a person to the organisation with a first role in this programme."""
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     _check_role_grant(access.role, data.role)
-    new = Person(
-        organisation_id=access.scope.organisation_id, display_name=data.display_name, language=data.language
-    )
+    new = Person(organisation_id=access.scope.organisation_id, display_name=data.display_name, language=data.language)
     uow.session.add(new)
     await uow.flush()
     uow.session.add(
@@ -396,8 +417,13 @@ async def create_person(
         )
     )
     record_access(
-        uow, caller, role=access.role, subjects=[new.id],
-        record_kind="person", action=Action.create, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[new.id],
+        record_kind="person",
+        action=Action.create,
+        programme_id=programme_id,
     )
     await uow.flush()
     return PersonRead.model_validate(new)
@@ -415,8 +441,13 @@ async def update_person(
     for name, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(person, name, value)
     record_access(
-        uow, caller, role=access.role, subjects=[person_id],
-        record_kind="person", action=Action.update, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[person_id],
+        record_kind="person",
+        action=Action.update,
+        programme_id=programme_id,
     )
     await uow.flush()
     return PersonRead.model_validate(person)
@@ -449,11 +480,18 @@ async def add_membership(
     )
     uow.session.add(membership)
     record_access(
-        uow, caller, role=access.role, subjects=[data.person_id],
-        record_kind="membership", action=Action.create, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[data.person_id],
+        record_kind="membership",
+        action=Action.create,
+        programme_id=programme_id,
     )
     await uow.flush()
-    uow.emit(Event("programmes.membership_added", {"programme_id": str(programme_id), "person_id": str(data.person_id)}))
+    uow.emit(
+        Event("programmes.membership_added", {"programme_id": str(programme_id), "person_id": str(data.person_id)})
+    )
     return MembershipRead.model_validate(membership)
 
 
@@ -478,8 +516,13 @@ async def update_membership(
     if data.peer_coach is not None:
         membership.peer_coach = data.peer_coach
     record_access(
-        uow, caller, role=access.role, subjects=[membership.person_id],
-        record_kind="membership", action=Action.update, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[membership.person_id],
+        record_kind="membership",
+        action=Action.update,
+        programme_id=programme_id,
     )
     await uow.flush()
     return MembershipRead.model_validate(membership)
@@ -500,7 +543,9 @@ async def list_assignments(
     *,
     participant_id: uuid.UUID | None = None,
 ) -> list[CoachAssignmentRead]:
-    access = await authorize(uow, caller, programme_id, MANAGING_ROLES | {Role.coach, Role.supervisor, Role.participant})
+    access = await authorize(
+        uow, caller, programme_id, MANAGING_ROLES | {Role.coach, Role.supervisor, Role.participant}
+    )
     repo = ProgrammeRepository(uow.session)
     if access.role is Role.participant:
         rows = await repo.list_assignments(access.scope, participant_id=caller.person_id)
@@ -510,8 +555,13 @@ async def list_assignments(
         rows = await repo.list_assignments(access.scope, participant_id=participant_id)
     subjects = {r.participant_id for r in rows} | {r.coach_id for r in rows}
     record_access(
-        uow, caller, role=access.role, subjects=subjects,
-        record_kind="coach_assignment", action=Action.read, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=subjects,
+        record_kind="coach_assignment",
+        action=Action.read,
+        programme_id=programme_id,
     )
     return [assignment_read(r) for r in rows]
 
@@ -543,15 +593,24 @@ async def create_assignment(
     )
     uow.session.add(row)
     record_access(
-        uow, caller, role=access.role, subjects=[data.participant_id, data.coach_id],
-        record_kind="coach_assignment", action=Action.create, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[data.participant_id, data.coach_id],
+        record_kind="coach_assignment",
+        action=Action.create,
+        programme_id=programme_id,
     )
     await uow.flush()
     uow.emit(
         Event(
             "programmes.assignment_created",
-            {"programme_id": str(programme_id), "assignment_id": str(row.id),
-             "participant_id": str(row.participant_id), "coach_id": str(row.coach_id)},
+            {
+                "programme_id": str(programme_id),
+                "assignment_id": str(row.id),
+                "participant_id": str(row.participant_id),
+                "coach_id": str(row.coach_id),
+            },
         )
     )
     return assignment_read(row)
@@ -572,15 +631,24 @@ async def end_assignment(
     if row.ends_on is None or row.ends_on > today:
         row.ends_on = max(today, row.starts_on)
     record_access(
-        uow, caller, role=access.role, subjects=[row.participant_id, row.coach_id],
-        record_kind="coach_assignment", action=Action.update, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[row.participant_id, row.coach_id],
+        record_kind="coach_assignment",
+        action=Action.update,
+        programme_id=programme_id,
     )
     await uow.flush()
     uow.emit(
         Event(
             "programmes.assignment_ended",
-            {"programme_id": str(programme_id), "assignment_id": str(row.id),
-             "participant_id": str(row.participant_id), "coach_id": str(row.coach_id)},
+            {
+                "programme_id": str(programme_id),
+                "assignment_id": str(row.id),
+                "participant_id": str(row.participant_id),
+                "coach_id": str(row.coach_id),
+            },
         )
     )
     return assignment_read(row)
@@ -603,3 +671,18 @@ async def ensure_organisation(uow: UnitOfWork, name: str) -> Organisation:
 async def add_org_admin(uow: UnitOfWork, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
     uow.session.add(OrganisationAdmin(organisation_id=organisation_id, person_id=person_id))
     await uow.flush()
+
+
+@personal_data("person")
+async def display_names(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Names of people of this programme, for lists that coaches and staff work from."""
+    access = await authorize(uow, caller, programme_id, MANAGING_ROLES | {Role.coach, Role.supervisor})
+    wanted = set(person_ids)
+    people = [p for p in await ProgrammeRepository(uow.session).people_in_programme(access.scope) if p.id in wanted]
+    record_access(
+        uow, caller, role=access.role, subjects=[p.id for p in people],
+        record_kind="person", action=Action.read, programme_id=programme_id,
+    )
+    return {p.id: p.display_name for p in people}
