@@ -258,7 +258,7 @@ class Generator:
         author = self.people["participant"]
         for index, (resource_type, resource_id, item_id, revision, plaintext) in enumerate(
             [
-                ("goal-plan", "portfolio-17", "item-3", 4, "Ik wil mijn diploma halen.".encode()),
+                ("goal-plan", "portfolio-17", "item-3", 4, b"Ik wil mijn diploma halen."),
                 ("diary", "portfolio-17", "item-9", 0, b""),
             ]
         ):
@@ -295,7 +295,7 @@ class Generator:
             key,
             conversation_id="conversation-5",
             message_id="msg-0001",
-            plaintext="Hoe gaat het vandaag?".encode(),
+            plaintext=b"Hoe gaat het vandaag?",
             rng=rng,
         )
         self.put(
@@ -308,7 +308,7 @@ class Generator:
                     "conversation_key": h(key),
                     "conversation_id": "conversation-5",
                     "message_id": "msg-0001",
-                    "plaintext": h("Hoe gaat het vandaag?".encode()),
+                    "plaintext": h(b"Hoe gaat het vandaag?"),
                     "envelope": h(message),
                 },
             },
