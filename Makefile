@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate demo lint typecheck messages clean bench
+.PHONY: run test install install-dev migrate demo lint typecheck messages messages-check clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ lint: $(DEV_STAMP)
 
 messages: $(DEV_STAMP)
 	$(BIN)/python scripts/messages.py extract
+
+messages-check: $(DEV_STAMP)
+	$(BIN)/python scripts/messages.py check
 
 bench: $(DEV_STAMP)
 	@cat bench/README.md

@@ -1,0 +1,471 @@
+"""Message catalogues: one gettext .po file per feature and language, kept in step with the code.
+
+    python scripts/messages.py extract   update frontend/locales/<lang>/<feature>.po from the code
+    python scripts/messages.py check     list what still needs Dutch (exits 1 if anything does)
+
+A message belongs to the feature whose code uses it: the package under ``src/eportfolio/`` or
+the folder under ``frontend/templates/``. Shared plumbing (kit, domain, crypto, modules at the top
+of the package, base.html, partials/, errors/) and any message used by more than one feature
+belong to ``core``. Every language folder under ``frontend/locales/`` is kept up to date, so
+adding a language is ``mkdir frontend/locales/<code>`` followed by ``extract``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import io
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract, extract_python
+from babel.messages.pofile import read_po, write_po
+from jinja2.ext import babel_extract
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIR = Path("src/eportfolio")
+TEMPLATES_DIR = Path("frontend/templates")
+LOCALES_DIR = Path("frontend/locales")
+
+SOURCE_LANGUAGE = "en"  # message ids are English; its catalogue may stay empty
+REQUIRED_LANGUAGE = "nl"  # the default interface language: every message needs Dutch
+LANGUAGES = (REQUIRED_LANGUAGE, SOURCE_LANGUAGE)  # always kept, even before the folder exists
+
+CORE = "core"
+CORE_PACKAGES = frozenset({"kit", "domain", "crypto"})
+CORE_TEMPLATE_FOLDERS = frozenset({"partials", "errors"})
+TEMPLATE_SUFFIXES = frozenset({".html", ".txt", ".xml", ".j2"})
+
+# Our translate(request, message), i18n.gettext(language, message) and
+# i18n.ngettext(language, singular, plural, n) take the request or language first.
+PYTHON_KEYWORDS: dict[str, Any] = {
+    "_": None,
+    "N_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "translate": None,
+}
+LEADING_ARGUMENT = frozenset({"gettext", "ngettext", "translate"})
+TEMPLATE_KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2)}
+TEMPLATE_OPTIONS = {"newstyle_gettext": "true", "silent": "false"}
+COMMENT_TAGS = ("Translators:",)
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)")
+FUZZY_CUTOFF = 0.8
+WIDTH = 100
+
+Key = tuple[str, str | None]  # (singular message id, context)
+
+
+# Extraction ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    """One message as the code uses it, with every place it is used."""
+
+    id: str | tuple[str, ...]
+    context: str | None
+    locations: list[tuple[str, int]] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    features: set[str] = field(default_factory=set)
+
+    @property
+    def feature(self) -> str:
+        return next(iter(self.features)) if len(self.features) == 1 else CORE
+
+
+def extract_eportfolio_python(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[Any]:
+    """Babel's Python extractor, taught that our helpers take the request or language first.
+
+    ``translate(request, "Saved")`` reaches us as ``(None, "Saved")``; dropping the leading
+    non-string lets the ordinary keyword specs apply, and ``translate(request, label)`` with a
+    variable stays unextracted (the label itself is marked with ``N_`` where it is defined).
+    """
+    for lineno, funcname, messages, comments in extract_python(
+        fileobj, keywords, comment_tags, options
+    ):
+        if (
+            funcname in LEADING_ARGUMENT
+            and isinstance(messages, tuple)
+            and len(messages) > 1
+            and messages[0] is None
+        ):
+            messages = messages[1:]
+        yield lineno, funcname, messages, comments
+
+
+def feature_of(relative: Path) -> str:
+    """Which catalogue a source file's messages go to (``relative`` is from the project root)."""
+    if relative.is_relative_to(SOURCE_DIR):
+        parts = relative.relative_to(SOURCE_DIR).parts
+        return CORE if len(parts) == 1 or parts[0] in CORE_PACKAGES else parts[0]
+    parts = relative.relative_to(TEMPLATES_DIR).parts
+    return CORE if len(parts) == 1 or parts[0] in CORE_TEMPLATE_FOLDERS else parts[0]
+
+
+@dataclass(frozen=True)
+class Method:
+    extractor: Any
+    keywords: dict[str, Any]
+    options: dict[str, str]
+
+
+PYTHON = Method(extract_eportfolio_python, PYTHON_KEYWORDS, {})
+TEMPLATE = Method(babel_extract, TEMPLATE_KEYWORDS, TEMPLATE_OPTIONS)
+
+
+def source_files(root: Path) -> Iterator[tuple[Path, Method]]:
+    """Every file that may hold messages, with its extraction method, in a stable order."""
+    for path in sorted((root / SOURCE_DIR).rglob("*.py")):
+        yield path, PYTHON
+    for path in sorted((root / TEMPLATES_DIR).rglob("*")):
+        if path.is_file() and path.suffix in TEMPLATE_SUFFIXES:
+            yield path, TEMPLATE
+
+
+def extract_messages(root: Path) -> dict[Key, Found]:
+    """Every translatable message in the code and templates under ``root``."""
+    found: dict[Key, Found] = {}
+    for path, method in source_files(root):
+        relative = path.relative_to(root)
+        with path.open("rb") as handle:
+            results = list(
+                extract(
+                    method.extractor, handle, method.keywords, COMMENT_TAGS, method.options,
+                    strip_comment_tags=True,
+                )
+            )
+        for lineno, message, comments, context in results:
+            singular = message[0] if isinstance(message, tuple) else message
+            entry = found.setdefault((singular, context), Found(message, context))
+            if isinstance(message, tuple) and not isinstance(entry.id, tuple):
+                entry.id = message  # used once with a plural: keep the plural form
+            entry.locations.append((relative.as_posix(), lineno))
+            entry.comments.extend(c for c in comments if c not in entry.comments)
+            entry.features.add(feature_of(relative))
+    return found
+
+
+def by_feature(found: Mapping[Key, Found]) -> dict[str, list[tuple[Key, Found]]]:
+    """Messages grouped per catalogue, each in the order it first appears in the code."""
+    groups: dict[str, list[tuple[Key, Found]]] = {}
+    for key, entry in sorted(found.items(), key=lambda item: item[1].locations[0]):
+        groups.setdefault(entry.feature, []).append((key, entry))
+    return groups
+
+
+# Catalogues on disk --------------------------------------------------------------------------
+
+
+def languages(root: Path) -> list[str]:
+    present = {p.name for p in (root / LOCALES_DIR).iterdir() if p.is_dir()} if (
+        root / LOCALES_DIR
+    ).is_dir() else set()
+    return sorted(present | set(LANGUAGES))
+
+
+def read_catalogue(path: Path, language: str) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language, abort_invalid=True)
+
+
+def read_language(root: Path, language: str) -> dict[str, Catalog]:
+    """The catalogues of one language, by feature."""
+    directory = root / LOCALES_DIR / language
+    if not directory.is_dir():
+        return {}
+    return {path.stem: read_catalogue(path, language) for path in sorted(directory.glob("*.po"))}
+
+
+def key_of(message: Message) -> Key:
+    singular = message.id[0] if isinstance(message.id, tuple | list) else message.id
+    return str(singular), message.context
+
+
+def is_translated(message: Message) -> bool:
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return bool(strings) and all(strings) and not message.fuzzy
+
+
+def render_catalogue(catalogue: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalogue, width=WIDTH, include_lineno=False)
+    return buffer.getvalue()
+
+
+# extract -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    path: Path
+    added: int = 0
+    obsolete: int = 0
+    untranslated: int = 0
+    written: bool = False
+
+
+def _header(language: str, feature: str) -> str:
+    if language == SOURCE_LANGUAGE:
+        note = "Message ids are English: leave msgstr empty unless the English should differ."
+    else:
+        note = "Plain language (B1); see docs/translations.md."
+    return f"# {language} messages of eportfolio: {feature}.\n# {note}"
+
+
+def _empty_string(message_id: str | tuple[str, ...], catalogue: Catalog) -> str | tuple[str, ...]:
+    return ("",) * catalogue.num_plurals if isinstance(message_id, tuple) else ""
+
+
+def _carry_string(
+    old: Message, message_id: str | tuple[str, ...], catalogue: Catalog
+) -> str | tuple[str, ...]:
+    """The old translation, if it still fits the shape (singular or plural) of the message."""
+    plural = isinstance(message_id, tuple)
+    if plural != isinstance(old.id, tuple | list):
+        return _empty_string(message_id, catalogue)
+    if plural:
+        given = old.string if isinstance(old.string, tuple | list) else (old.string,)
+        strings = tuple(str(string or "") for string in given)
+        return (strings + ("",) * catalogue.num_plurals)[: catalogue.num_plurals]
+    return str(old.string)
+
+
+def update_language(
+    root: Path,
+    language: str,
+    found: Mapping[Key, Found],
+    *,
+    drop_obsolete: bool = False,
+    now: datetime | None = None,
+) -> list[Change]:
+    """Bring one language's catalogues in step with ``found``, keeping every translation.
+
+    A message that moves between catalogues (say it is now shared, so it moves to core) keeps its
+    translation; a message that is gone is kept as obsolete (``#~``) in the file it was in, so
+    its translation comes back if the message does; a new message that closely resembles a gone
+    one gets that translation marked fuzzy, for a person to review.
+    """
+    now = now or datetime.now(UTC)
+    directory = root / LOCALES_DIR / language
+    existing = read_language(root, language)
+
+    current: dict[Key, Message] = {}
+    gone: dict[Key, tuple[str, Message]] = {}
+    # Obsolete entries count too: a message that comes back gets its old translation back.
+    for catalogue in existing.values():
+        for message in [m for m in catalogue if m.id] + list(catalogue.obsolete.values()):
+            current.setdefault(key_of(message), message)
+    for feature, catalogue in existing.items():
+        candidates = [m for m in catalogue if m.id] + list(catalogue.obsolete.values())
+        for message in candidates:
+            key = key_of(message)
+            if key not in found and key not in gone:
+                gone[key] = (feature, message)
+    fuzzy_sources = {key[0]: message for key, (_, message) in gone.items() if message.string}
+
+    groups = by_feature(found)
+    changes = []
+    for feature in sorted(set(groups) | set(existing)):
+        path = directory / f"{feature}.po"
+        before = existing.get(feature)
+        catalogue = Catalog(
+            locale=language,
+            project="eportfolio",
+            version="1",
+            msgid_bugs_address="",
+            header_comment=_header(language, feature),
+            creation_date=before.creation_date if before else now,
+            revision_date=before.revision_date if before else now,
+            last_translator="",
+            language_team="",
+            fuzzy=False,
+        )
+        change = Change(path)
+        for key, entry in groups.get(feature, []):
+            old = current.get(key)
+            string: str | tuple[str, ...] = _empty_string(entry.id, catalogue)
+            flags: set[str] = set()
+            user_comments: list[str] = []
+            if old is not None:
+                string = _carry_string(old, entry.id, catalogue)
+                flags = {"fuzzy"} if old.fuzzy else set()
+                user_comments = list(old.user_comments)
+            else:
+                change.added += 1
+                close = difflib.get_close_matches(key[0], fuzzy_sources, n=1, cutoff=FUZZY_CUTOFF)
+                if close and language != SOURCE_LANGUAGE:
+                    string = _carry_string(fuzzy_sources[close[0]], entry.id, catalogue)
+                    flags = {"fuzzy"}
+            message = Message(
+                entry.id, string, locations=list(entry.locations), flags=flags,
+                auto_comments=list(entry.comments), user_comments=user_comments,
+                context=entry.context,
+            )
+            catalogue[message.id] = message
+            if language != SOURCE_LANGUAGE and not is_translated(message):
+                change.untranslated += 1
+        if not drop_obsolete:
+            for key, (home, message) in gone.items():
+                if home == feature:
+                    message.locations = []
+                    catalogue.obsolete[key[0]] = message
+                    change.obsolete += 1
+        if not len(catalogue) and not catalogue.obsolete:
+            if path.exists():
+                path.unlink()
+                change.written = True
+            changes.append(change)
+            continue
+        old_bytes = path.read_bytes() if path.exists() else b""
+        new_bytes = render_catalogue(catalogue)
+        if new_bytes != old_bytes:
+            catalogue.revision_date = now
+            directory.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(render_catalogue(catalogue))
+            change.written = True
+        changes.append(change)
+    return changes
+
+
+def extract_all(root: Path, *, drop_obsolete: bool = False) -> list[Change]:
+    found = extract_messages(root)
+    changes: list[Change] = []
+    for language in languages(root):
+        changes.extend(update_language(root, language, found, drop_obsolete=drop_obsolete))
+    return changes
+
+
+# check ---------------------------------------------------------------------------------------
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text.replace("%%", "")))
+
+
+def _formats(text: str, names: Iterable[str]) -> bool:
+    """Whether ``text % params`` works, as kit.i18n does it when a message has parameters."""
+    try:
+        text % dict.fromkeys(names, 1)
+    except (KeyError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(f"%({name})s" for name in sorted(names))
+
+
+def placeholder_problems(message: Message) -> list[str]:
+    """Placeholders in the translation that do not match the message id, in plain words."""
+    if isinstance(message.id, tuple | list):
+        wanted = placeholders(message.id[0]) | placeholders(message.id[1])
+        strings = list(message.string) if isinstance(message.string, tuple | list) else []
+        optional = {"num"}  # a singular form may say "one" instead of the number
+    else:
+        wanted = placeholders(message.id)
+        strings = [str(message.string or "")]
+        optional = set()
+    problems = []
+    for string in strings:
+        if not string:
+            continue
+        have = placeholders(string)
+        missing = wanted - have - (optional if len(strings) > 1 and string == strings[0] else set())
+        extra = have - wanted
+        if missing:
+            problems.append(f"translation lacks {_listed(missing)}")
+        if extra:
+            problems.append(f"translation has unknown {_listed(extra)}")
+        if wanted and not missing and not extra and not _formats(string, wanted):
+            problems.append("translation has a stray % (write %% for a percent sign)")
+    return problems
+
+
+def check(root: Path) -> list[str]:
+    """Everything that keeps the catalogues from matching the code, one line per problem."""
+    found = extract_messages(root)
+    expected = {key: entry.feature for key, entry in found.items()}
+    problems: list[str] = []
+    for language in languages(root):
+        homes: dict[Key, list[str]] = {}
+        for feature, catalogue in read_language(root, language).items():
+            where = (LOCALES_DIR / language / f"{feature}.po").as_posix()
+            for message in catalogue:
+                if not message.id:
+                    continue
+                key = key_of(message)
+                homes.setdefault(key, []).append(feature)
+                label = f"{where}: {key[0]!r}"
+                problems.extend(f"{label}: {p}" for p in placeholder_problems(message))
+                if language != REQUIRED_LANGUAGE or key not in found:
+                    continue
+                if message.fuzzy:
+                    problems.append(f"{label}: the Dutch is marked fuzzy; review it")
+                elif not is_translated(message):
+                    problems.append(f"{label}: no Dutch translation")
+        for key, features in homes.items():
+            if len(features) > 1:
+                listed = ", ".join(f"{feature}.po" for feature in features)
+                where = (LOCALES_DIR / language).as_posix()
+                problems.append(f"{where}: {key[0]!r} is in {listed} (run extract)")
+        if language != REQUIRED_LANGUAGE:
+            continue
+        for key, feature in expected.items():
+            place = found[key].locations[0]
+            if key not in homes:
+                problems.append(
+                    f"{place[0]}:{place[1]}: {key[0]!r} is not in any Dutch catalogue (run extract)"
+                )
+            elif feature not in homes[key]:
+                problems.append(
+                    f"{LOCALES_DIR / language}: {key[0]!r} belongs in {feature}.po (run extract)"
+                )
+    return problems
+
+
+# Command line --------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True)
+    extract_command = commands.add_parser("extract", help="update every catalogue from the code")
+    extract_command.add_argument(
+        "--drop-obsolete", action="store_true", help="remove messages the code no longer uses"
+    )
+    commands.add_parser("check", help="list messages without Dutch and placeholder mismatches")
+    args = parser.parse_args(argv)
+
+    if args.command == "extract":
+        for change in extract_all(args.root, drop_obsolete=args.drop_obsolete):
+            if change.written or change.untranslated:
+                status = "updated" if change.written else "unchanged"
+                sys.stdout.write(
+                    f"{change.path.relative_to(args.root)}: {status}, {change.added} new, "
+                    f"{change.obsolete} obsolete, {change.untranslated} untranslated\n"
+                )
+        return 0
+
+    problems = check(args.root)
+    for problem in problems:
+        sys.stdout.write(problem + "\n")
+    if problems:
+        sys.stdout.write(f"{len(problems)} problem(s); see docs/translations.md\n")
+        return 1
+    sys.stdout.write("All messages have Dutch and their placeholders match.\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
