@@ -41,4 +41,4 @@ class EventBus:
                 except Exception:
                     # The transaction is committed already; a failing subscriber must not turn
                     # the request into an error. It is logged (without payload) and skipped.
-                    log.exception("event_subscriber_failed", event=event.name)
+                    log.exception("event_subscriber_failed", event_name=event.name)

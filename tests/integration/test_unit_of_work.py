@@ -1,0 +1,55 @@
+"""One transaction per use case: committed once, events leave only after the commit."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from eportfolio.kit.events import Event, EventBus
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import Organisation
+
+
+async def test_events_leave_after_commit_and_never_after_a_rollback(app: FastAPI) -> None:
+    bus = EventBus()
+    seen: list[tuple[str, bool]] = []
+
+    async def subscriber(event: Event) -> None:
+        async with unit_of_work(app.state.sessionmaker) as uow:
+            stored = (
+                await uow.session.execute(select(Organisation).where(Organisation.name == event.payload["name"]))
+            ).scalar_one_or_none()
+        seen.append((event.name, stored is not None))
+
+    bus.subscribe("test.", subscriber)
+    async with unit_of_work(app.state.sessionmaker, bus) as uow:
+        uow.session.add(Organisation(name="Committed"))
+        uow.emit(Event("test.created", {"name": "Committed"}))
+        assert seen == [], "nothing leaves before the commit"
+    assert seen == [("test.created", True)], "the subscriber saw the committed row"
+
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(app.state.sessionmaker, bus) as uow:
+            uow.session.add(Organisation(name="Rolled back"))
+            uow.emit(Event("test.created", {"name": "Rolled back"}))
+            raise RuntimeError("use case failed")
+    assert len(seen) == 1, "a rolled-back use case sends no events"
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        names = set((await uow.session.execute(select(Organisation.name))).scalars())
+    assert "Rolled back" not in names
+
+
+async def test_a_failing_subscriber_does_not_undo_the_commit(app: FastAPI) -> None:
+    bus = EventBus()
+
+    async def broken(event: Event) -> None:
+        raise ValueError("subscriber bug")
+
+    bus.subscribe("", broken)
+    async with unit_of_work(app.state.sessionmaker, bus) as uow:
+        uow.session.add(Organisation(name="Kept"))
+        uow.emit(Event("anything"))
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        names = set((await uow.session.execute(select(Organisation.name))).scalars())
+    assert "Kept" in names
