@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,9 @@ TEMPLATE_OPTIONS = {"newstyle_gettext": "true", "silent": "false"}
 COMMENT_TAGS = ("Translators:",)
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
+JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+WORD = re.compile(r"[^\W\d_]{2,}")  # two letters in a row: text a person reads
+READABLE_ATTRIBUTES = frozenset({"alt", "title", "placeholder", "aria-label", "aria-description"})
 FUZZY_CUTOFF = 0.8
 WIDTH = 100
 
@@ -391,11 +395,55 @@ def placeholder_problems(message: Message) -> list[str]:
     return problems
 
 
+class _LiteralText(HTMLParser):
+    """Finds words written straight into a template, in its text or its readable attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self._in_code = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._in_code += 1
+        for name, value in attrs:
+            if name in READABLE_ATTRIBUTES and value and WORD.search(value):
+                self.found.append((self.getpos()[0], f'{name}="{value}"'))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._in_code = max(0, self._in_code - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_code and WORD.search(data):
+            self.found.append((self.getpos()[0], " ".join(data.split())))
+
+
+def literal_template_text(root: Path) -> list[str]:
+    """Words in templates that do not go through ``_()``, so they would never be translated."""
+    problems: list[str] = []
+    for path, method in source_files(root):
+        if method is not TEMPLATE:
+            continue
+        # Jinja tags become nothing (keeping their line breaks, so line numbers stay right).
+        source = JINJA_TAG.sub(
+            lambda tag: "\n" * tag.group(0).count("\n"), path.read_text(encoding="utf-8")
+        )
+        parser = _LiteralText()
+        parser.feed(source)
+        parser.close()
+        relative = path.relative_to(root).as_posix()
+        problems.extend(
+            f"{relative}:{line}: {text!r} is not passed through _()" for line, text in parser.found
+        )
+    return problems
+
+
 def check(root: Path) -> list[str]:
     """Everything that keeps the catalogues from matching the code, one line per problem."""
     found = extract_messages(root)
     expected = {key: entry.feature for key, entry in found.items()}
-    problems: list[str] = []
+    problems = literal_template_text(root)
     for language in languages(root):
         homes: dict[Key, list[str]] = {}
         for feature, catalogue in read_language(root, language).items():
@@ -444,7 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract_command.add_argument(
         "--drop-obsolete", action="store_true", help="remove messages the code no longer uses"
     )
-    commands.add_parser("check", help="list messages without Dutch and placeholder mismatches")
+    commands.add_parser(
+        "check", help="list text without Dutch, placeholder mismatches and untranslated template text"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "extract":

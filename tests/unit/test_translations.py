@@ -84,7 +84,10 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_every_message_in_the_code_has_dutch_with_matching_placeholders() -> None:
-    assert messages.check(ROOT) == []
+    problems = messages.check(ROOT)
+    assert not problems, "\n".join(
+        ["Run `make messages`, fill in the Dutch, then `make messages-check`:", *problems]
+    )
 
 
 def test_translate_with_the_request_first_is_extracted() -> None:
@@ -212,6 +215,25 @@ def test_check_finds_a_stray_percent_sign_where_parameters_are_filled_in(project
     problems = messages.check(project)
 
     assert any("stray %" in problem for problem in problems)
+
+
+def test_check_finds_text_written_straight_into_a_template(project: Path) -> None:
+    write(
+        project,
+        "frontend/templates/modules/raw.html",
+        '<h1>Lesson {{ number }}</h1>\n'
+        '<input name="q" placeholder="Type here" aria-label="{{ _(\'Search\') }}">\n'
+        '<p>{{ _("Lesson") }} · {{ title }} ←</p>\n'
+        '{# Translators: a comment is not shown #}<script type="module" src="/x.js"></script>\n',
+    )
+    messages.extract_all(project)
+
+    problems = [p for p in messages.check(project) if "is not passed through" in p]
+
+    assert problems == [
+        "frontend/templates/modules/raw.html:1: 'Lesson' is not passed through _()",
+        "frontend/templates/modules/raw.html:2: 'placeholder=\"Type here\"' is not passed through _()",
+    ]
 
 
 def test_the_command_exits_non_zero_while_dutch_is_missing(
