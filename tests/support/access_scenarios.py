@@ -126,3 +126,8 @@ async def _create_assignment(uow: UnitOfWork, caller: Caller, w: World) -> objec
 @scenario(P + "end_assignment", lambda w: w.staff_a)
 async def _end_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await programmes.end_assignment(uow, caller, w.programme_a, w.assignment_a)
+
+
+@scenario(P + "display_names", lambda w: w.coach_a)
+async def _display_names(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await programmes.display_names(uow, caller, w.programme_a, [w.participant_a])
