@@ -57,9 +57,7 @@ def _check_length(expected: int | None, plaintext_length: int) -> None:
         raise refuse()
 
 
-def seal_secret(
-    key: bytes, purpose: SecretPurpose, plaintext: bytes, context: bytes, *, rng: Rng
-) -> bytes:
+def seal_secret(key: bytes, purpose: SecretPurpose, plaintext: bytes, context: bytes, *, rng: Rng) -> bytes:
     _check_length(_SECRET_PLAINTEXT_BYTES[purpose], len(plaintext))
     header = Writer(TAG_SECRET_BOX).u8(purpose).raw(key_id(key)).getvalue()
     nonce = draw(rng, NONCE_BYTES)
@@ -80,15 +78,11 @@ def open_secret(box: bytes, key: bytes, purpose: SecretPurpose, context: bytes) 
     return aead_decrypt(key, nonce, ciphertext, header + context)
 
 
-def wrap_key(
-    wrapping_key: bytes, purpose: SecretPurpose, key: bytes, context: bytes, *, rng: Rng
-) -> bytes:
+def wrap_key(wrapping_key: bytes, purpose: SecretPurpose, key: bytes, context: bytes, *, rng: Rng) -> bytes:
     return seal_secret(wrapping_key, purpose, key, context, rng=rng)
 
 
-def unwrap_key(
-    box: bytes, wrapping_key: bytes, purpose: SecretPurpose, expected_id: bytes, context: bytes
-) -> bytes:
+def unwrap_key(box: bytes, wrapping_key: bytes, purpose: SecretPurpose, expected_id: bytes, context: bytes) -> bytes:
     """Open a wrapped key and hold it to the id it must commit to."""
     key = open_secret(box, wrapping_key, purpose, context)
     if len(key) != KEY_BYTES or key_id(key) != expected_id:
@@ -103,23 +97,17 @@ def _sealed_key_and_nonce(shared: bytes, eph_public: bytes, recipient: bytes) ->
     return hkdf(shared, "eportfolio/v1/sealed-box", KEY_BYTES + NONCE_BYTES, eph_public + recipient)
 
 
-def seal_to(
-    recipient_public: bytes, purpose: SealedPurpose, plaintext: bytes, context: bytes, *, rng: Rng
-) -> bytes:
+def seal_to(recipient_public: bytes, purpose: SealedPurpose, plaintext: bytes, context: bytes, *, rng: Rng) -> bytes:
     _check_length(_SEALED_PLAINTEXT_BYTES, len(plaintext))
     eph_private = draw(rng, KEY_BYTES)
     eph_public = x25519_public(eph_private)
-    okm = _sealed_key_and_nonce(
-        x25519_shared(eph_private, recipient_public), eph_public, recipient_public
-    )
+    okm = _sealed_key_and_nonce(x25519_shared(eph_private, recipient_public), eph_public, recipient_public)
     header = Writer(TAG_SEALED_BOX).u8(purpose).raw(eph_public).getvalue()
     ad = header + recipient_public + context
     return header + aead_encrypt(okm[:KEY_BYTES], okm[KEY_BYTES:], plaintext, ad)
 
 
-def open_sealed(
-    box: bytes, recipient_private: bytes, purpose: SealedPurpose, context: bytes
-) -> bytes:
+def open_sealed(box: bytes, recipient_private: bytes, purpose: SealedPurpose, context: bytes) -> bytes:
     reader = Reader(box, TAG_SEALED_BOX)
     if reader.u8() != purpose:
         raise refuse()
@@ -128,8 +116,6 @@ def open_sealed(
     ciphertext = reader.rest()
     _check_length(_SEALED_PLAINTEXT_BYTES + TAG_BYTES, len(ciphertext))
     recipient_public = x25519_public(recipient_private)
-    okm = _sealed_key_and_nonce(
-        x25519_shared(recipient_private, eph_public), eph_public, recipient_public
-    )
+    okm = _sealed_key_and_nonce(x25519_shared(recipient_private, eph_public), eph_public, recipient_public)
     ad = header + recipient_public + context
     return aead_decrypt(okm[:KEY_BYTES], okm[KEY_BYTES:], ciphertext, ad)

@@ -290,11 +290,7 @@ class AttachmentEncryptor:
     def __init__(self, item_key: bytes, *, rng: Rng = system_rng) -> None:
         self.stream_salt = draw(rng, _SALT_BYTES)
         self.header = (
-            Writer(TAG_ATTACHMENT_STREAM)
-            .raw(key_id(item_key))
-            .raw(self.stream_salt)
-            .u32(CHUNK_BYTES)
-            .getvalue()
+            Writer(TAG_ATTACHMENT_STREAM).raw(key_id(item_key)).raw(self.stream_salt).u32(CHUNK_BYTES).getvalue()
         )
         self._key = _chunk_key(item_key, self.stream_salt)
         self._index = 0
@@ -312,9 +308,7 @@ class AttachmentEncryptor:
 
 
 @refusing
-def encrypt_attachment(
-    item_key: bytes, chunks: Iterable[bytes], *, rng: Rng = system_rng
-) -> tuple[bytes, list[bytes]]:
+def encrypt_attachment(item_key: bytes, chunks: Iterable[bytes], *, rng: Rng = system_rng) -> tuple[bytes, list[bytes]]:
     """(stream salt, [header, chunk 0, chunk 1, ...]); concatenated they are the stream."""
     encryptor = AttachmentEncryptor(item_key, rng=rng)
     out = [encryptor.header]
@@ -355,16 +349,12 @@ class AttachmentDecryptor:
 
 
 @refusing
-def decrypt_attachment(
-    item_key: bytes, stream: Iterable[bytes], meta: AttachmentMeta
-) -> Iterator[bytes]:
+def decrypt_attachment(item_key: bytes, stream: Iterable[bytes], meta: AttachmentMeta) -> Iterator[bytes]:
     """Yield plaintext chunks; refuses (while iterating) a stream that is not exactly right."""
     return _decrypt_stream(item_key, stream, meta)
 
 
-def _decrypt_stream(
-    item_key: bytes, stream: Iterable[bytes], meta: AttachmentMeta
-) -> Iterator[bytes]:
+def _decrypt_stream(item_key: bytes, stream: Iterable[bytes], meta: AttachmentMeta) -> Iterator[bytes]:
     piece_bytes = CHUNK_BYTES + TAG_BYTES
     pending = b""
     decryptor: AttachmentDecryptor | None = None

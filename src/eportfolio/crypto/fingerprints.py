@@ -40,10 +40,7 @@ def fingerprint(kind: FingerprintKind, subject_id: str, key_material: bytes) -> 
     kind = FingerprintKind(kind)
     check_key_material(kind, key_material)
     digest = sha256(
-        lp(b"eportfolio/v1/fingerprint")
-        + bytes([kind])
-        + lp(check_id(subject_id).encode("utf-8"))
-        + lp(key_material)
+        lp(b"eportfolio/v1/fingerprint") + bytes([kind]) + lp(check_id(subject_id).encode("utf-8")) + lp(key_material)
     )
     return digest[:FINGERPRINT_BYTES]
 

@@ -48,9 +48,7 @@ class Person:
 
     @property
     def fingerprint(self) -> bytes:
-        return fingerprint(
-            FingerprintKind.PERSON, self.user_id, self.x25519_public + self.ed25519_public
-        )
+        return fingerprint(FingerprintKind.PERSON, self.user_id, self.x25519_public + self.ed25519_public)
 
     @property
     def fingerprint_text(self) -> str:
@@ -89,9 +87,14 @@ class KeyBundle:
     kek_box: bytes
     recovery_box: bytes
     private_keys_box: bytes
+    signature: bytes = b""
 
     @refusing
     def to_bytes(self) -> bytes:
+        return self.signed_bytes() + self.signature
+
+    def signed_bytes(self) -> bytes:
+        """What her Ed25519 signature covers: everything but the signature."""
         return (
             Writer(TAG_KEY_BUNDLE)
             .raw(self.params.to_bytes(), _KDF_PARAMS_BYTES)
@@ -116,12 +119,22 @@ class KeyBundle:
             reader.bytes16(),
             reader.bytes16(),
             reader.bytes16(),
+            b"",
         )
+        bundle = replace(bundle, signature=reader.raw(SIGNATURE_BYTES))
         reader.end()
         return bundle
 
     def kek_context(self) -> bytes:
         return self.params.to_bytes() + self.user_key_id
+
+    def signed_by(self, ed25519_seed: bytes) -> KeyBundle:
+        signature = sign(ed25519_seed, "eportfolio/v1/sig/key-bundle", self.signed_bytes())
+        return replace(self, signature=signature)
+
+    def verify(self) -> None:
+        """Refuse a bundle whose parts were changed, even parts this unlock does not open."""
+        verify(self.ed25519_public, "eportfolio/v1/sig/key-bundle", self.signed_bytes(), self.signature)
 
 
 @dataclass(frozen=True)
@@ -188,9 +201,7 @@ class Identity:
 
     @classmethod
     @refusing
-    def create_with_secrets(
-        cls, secrets: LoginSecrets, *, user_id: str, rng: Rng = system_rng
-    ) -> SignUp:
+    def create_with_secrets(cls, secrets: LoginSecrets, *, user_id: str, rng: Rng = system_rng) -> SignUp:
         """Sign-up after the KDF already ran (the browser runs it in a worker)."""
         user_key = draw(rng, KEY_BYTES)
         x25519_private = draw(rng, KEY_BYTES)
@@ -208,9 +219,7 @@ class Identity:
                 unsealed.kek_context(),
                 rng=rng,
             ),
-            recovery_box=wrap_key(
-                code.kek, SecretPurpose.USER_KEY_RECOVERY, user_key, user_key_id, rng=rng
-            ),
+            recovery_box=wrap_key(code.kek, SecretPurpose.USER_KEY_RECOVERY, user_key, user_key_id, rng=rng),
             private_keys_box=seal_secret(
                 user_key,
                 SecretPurpose.PRIVATE_KEYS,
@@ -218,7 +227,7 @@ class Identity:
                 publics,
                 rng=rng,
             ),
-        )
+        ).signed_by(ed25519_seed)
         identity = cls._from_user_key(bundle, user_key, user_id=user_id, login=secrets.login)
         return SignUp(
             identity=identity,
@@ -242,9 +251,7 @@ class Identity:
     ) -> Identity:
         """Log in: run the KDF with the bundle's parameters and unwrap everything."""
         parsed = KeyBundle.from_bytes(bundle)
-        secrets = derive_login_secrets(
-            login, password, parsed.params, allow_test_params=allow_test_params
-        )
+        secrets = derive_login_secrets(login, password, parsed.params, allow_test_params=allow_test_params)
         return cls.unlock_with_secrets(bundle, secrets, user_id=user_id)
 
     @classmethod
@@ -292,23 +299,18 @@ class Identity:
         """Programme recovery: the officer sealed her user key to this device's fresh key."""
         parsed = KeyBundle.from_bytes(bundle)
         context = Writer().raw(parsed.user_key_id).str16(user_id).getvalue()
-        user_key = open_sealed(
-            sealed_user_key, device_private, SealedPurpose.RECOVERY_DEVICE, context
-        )
+        user_key = open_sealed(sealed_user_key, device_private, SealedPurpose.RECOVERY_DEVICE, context)
         if key_id(user_key) != parsed.user_key_id:
             raise refuse()
         return cls._from_user_key(parsed, user_key, user_id=user_id, login=normalise_login(login))
 
     @classmethod
-    def _from_user_key(
-        cls, bundle: KeyBundle, user_key: bytes, *, user_id: str, login: str
-    ) -> Identity:
+    def _from_user_key(cls, bundle: KeyBundle, user_key: bytes, *, user_id: str, login: str) -> Identity:
         publics = bundle.x25519_public + bundle.ed25519_public
-        private = open_secret(
-            bundle.private_keys_box, user_key, SecretPurpose.PRIVATE_KEYS, publics
-        )
+        private = open_secret(bundle.private_keys_box, user_key, SecretPurpose.PRIVATE_KEYS, publics)
         if x25519_public(private[:32]) + ed25519_public(private[32:]) != publics:
             raise refuse()
+        bundle.verify()
         return cls(
             user_id=user_id,
             login=login,
@@ -331,9 +333,7 @@ class Identity:
     ) -> PasswordChange:
         """Re-wrap the user key only: new KDF parameters and seed, a new KEK box."""
         params = params if params is not None else KdfParams.new(rng=rng)
-        secrets = derive_login_secrets(
-            self.login, new_password, params, allow_test_params=allow_test_params
-        )
+        secrets = derive_login_secrets(self.login, new_password, params, allow_test_params=allow_test_params)
         bundle = replace(self.bundle, params=params)
         bundle = replace(
             bundle,
@@ -344,7 +344,7 @@ class Identity:
                 bundle.kek_context(),
                 rng=rng,
             ),
-        )
+        ).signed_by(self._ed25519_seed)
         self.bundle = bundle
         return PasswordChange(bundle.to_bytes(), secrets.auth_proof())
 
@@ -359,13 +359,11 @@ class Identity:
             self.user_key_id,
             rng=rng,
         )
-        self.bundle = replace(self.bundle, recovery_box=box)
+        self.bundle = replace(self.bundle, recovery_box=box).signed_by(self._ed25519_seed)
         return self.bundle.to_bytes(), code
 
     @refusing
-    def seal_for_programme_recovery(
-        self, recovery_public: bytes, *, rng: Rng = system_rng
-    ) -> bytes:
+    def seal_for_programme_recovery(self, recovery_public: bytes, *, rng: Rng = system_rng) -> bytes:
         """With her consent: the third copy of her user key, for the programme recovery key.
 
         The caller has verified the signed programme recovery key record first.

@@ -68,9 +68,7 @@ def _read_body(data: bytes) -> tuple[PinnedKey, ...]:
 
 
 @refusing
-def seal_pinned_keys(
-    owner: Identity, revision: int, entries: Iterable[PinnedKey], *, rng: Rng = system_rng
-) -> bytes:
+def seal_pinned_keys(owner: Identity, revision: int, entries: Iterable[PinnedKey], *, rng: Rng = system_rng) -> bytes:
     owner_public = owner.person.ed25519_public
     box = seal_secret(
         owner.user_key,
@@ -84,9 +82,7 @@ def seal_pinned_keys(
 
 
 @refusing
-def open_pinned_keys(
-    owner: Identity, data: bytes, *, min_revision: int = 0
-) -> tuple[int, tuple[PinnedKey, ...]]:
+def open_pinned_keys(owner: Identity, data: bytes, *, min_revision: int = 0) -> tuple[int, tuple[PinnedKey, ...]]:
     """Her pinned keys; refuses a record older than the one she has already seen."""
     reader = Reader(data, TAG_PINNED_KEYS)
     revision = reader.u64()
@@ -98,7 +94,5 @@ def open_pinned_keys(
     verify(owner_public, "eportfolio/v1/sig/pinned-keys", signed, signature)
     if revision < min_revision:
         raise refuse()
-    body = open_secret(
-        box, owner.user_key, SecretPurpose.PINNED_KEYS, _context(revision, owner_public)
-    )
+    body = open_secret(box, owner.user_key, SecretPurpose.PINNED_KEYS, _context(revision, owner_public))
     return revision, _read_body(body)

@@ -42,9 +42,7 @@ def sha256(data: bytes) -> bytes:
 
 
 def hkdf(ikm: bytes, info: str, length: int, salt: bytes = b"") -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=length, salt=salt or None, info=info.encode("ascii")
-    ).derive(ikm)
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt or None, info=info.encode("ascii")).derive(ikm)
 
 
 def key_id(key: bytes) -> bytes:
@@ -110,9 +108,7 @@ def ed25519_verify_raw(public: bytes, message: bytes, signature: bytes) -> None:
         raise refuse() from None
 
 
-def argon2id(
-    password: bytes, salt: bytes, memory_kib: int, iterations: int, parallelism: int
-) -> bytes:
-    return Argon2id(
-        salt=salt, length=64, iterations=iterations, lanes=parallelism, memory_cost=memory_kib
-    ).derive(password)
+def argon2id(password: bytes, salt: bytes, memory_kib: int, iterations: int, parallelism: int) -> bytes:
+    return Argon2id(salt=salt, length=64, iterations=iterations, lanes=parallelism, memory_cost=memory_kib).derive(
+        password
+    )

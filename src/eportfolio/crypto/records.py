@@ -189,9 +189,7 @@ class SigningKey:
     @refusing
     def seal_for(self, member: Person, *, rng: Rng = system_rng) -> bytes:
         """Wrap the private half for another staff member (or admin)."""
-        return seal_to(
-            member.x25519_public, SealedPurpose.SIGNING_KEY, self._seed, self.public, rng=rng
-        )
+        return seal_to(member.x25519_public, SealedPurpose.SIGNING_KEY, self._seed, self.public, rng=rng)
 
     @classmethod
     @refusing
@@ -248,9 +246,7 @@ def verify_record(data: bytes, signer_public: bytes, kind: RecordKind) -> Signed
 
 
 @refusing
-def verify_programme_key(
-    certificate: bytes, organisation_public: bytes, programme_id: str
-) -> bytes:
+def verify_programme_key(certificate: bytes, organisation_public: bytes, programme_id: str) -> bytes:
     """Organisation key -> certificate -> the programme's signing key."""
     record = verify_record(certificate, organisation_public, RecordKind.PROGRAMME_KEY_CERTIFICATE)
     if record.programme_id != programme_id or not isinstance(record.body, ProgrammeKeyCertificate):
@@ -302,9 +298,7 @@ class ProgrammeRecoveryKey:
     ) -> bytes:
         """After checking her identity in person: her user key, to her new device's key."""
         context = Writer().raw(user_key_id, 16).str16(check_id(user_id)).getvalue()
-        user_key = open_sealed(
-            recovery_copy, self._private, SealedPurpose.PROGRAMME_RECOVERY, context
-        )
+        user_key = open_sealed(recovery_copy, self._private, SealedPurpose.PROGRAMME_RECOVERY, context)
         if key_id(user_key) != user_key_id:
             raise refuse()
         return seal_to(device_public, SealedPurpose.RECOVERY_DEVICE, user_key, context, rng=rng)

@@ -111,16 +111,11 @@ def verify_grant(data: bytes, accepted_granters: Iterable[bytes]) -> Grant:
 
 
 @refusing
-def open_grant(
-    data: bytes, recipient: Identity, accepted_granters: Iterable[bytes]
-) -> tuple[Grant, bytes]:
+def open_grant(data: bytes, recipient: Identity, accepted_granters: Iterable[bytes]) -> tuple[Grant, bytes]:
     """Accept a key only from a grant signed by an accepted granter, made out to her."""
     grant = verify_grant(data, accepted_granters)
     _grant, header, box, _signed, _signature = _parse_grant(data)
-    if (
-        grant.recipient_id != recipient.user_id
-        or grant.recipient_fingerprint != recipient.fingerprint
-    ):
+    if grant.recipient_id != recipient.user_id or grant.recipient_fingerprint != recipient.fingerprint:
         raise refuse()
     key = recipient.open_sealed(box, SealedPurpose.GRANT_KEY, header)
     if key_id(key) != grant.key_id:
@@ -186,11 +181,7 @@ def new_epoch(
         creator.person.ed25519_public,
     )
     header = record._header()
-    box = (
-        b""
-        if previous_key is None
-        else wrap_key(key, SecretPurpose.EPOCH_CHAIN, previous_key, header, rng=rng)
-    )
+    box = b"" if previous_key is None else wrap_key(key, SecretPurpose.EPOCH_CHAIN, previous_key, header, rng=rng)
     signed = Writer().raw(header).bytes16(box).getvalue()
     return NewEpoch(key, signed + creator.sign("eportfolio/v1/sig/epoch", signed))
 

@@ -92,6 +92,7 @@ export class KeyBundle {
     this.kekBox = fields.kekBox;
     this.recoveryBox = fields.recoveryBox;
     this.privateKeysBox = fields.privateKeysBox;
+    this.signature = fields.signature ?? new Uint8Array(0);
   }
 
   with(changes) {
@@ -99,6 +100,11 @@ export class KeyBundle {
   }
 
   toBytes() {
+    return concat(this.signedBytes(), this.signature);
+  }
+
+  // What her Ed25519 signature covers: everything but the signature.
+  signedBytes() {
     return new Writer(TAG_KEY_BUNDLE)
       .raw(this.params.toBytes(), KDF_PARAMS_BYTES)
       .raw(this.userKeyId, KEY_ID_BYTES)
@@ -121,12 +127,34 @@ export class KeyBundle {
       recoveryBox: reader.bytes16(),
       privateKeysBox: reader.bytes16(),
     });
+    bundle.signature = reader.raw(SIGNATURE_BYTES);
     reader.end();
     return bundle;
   }
 
   kekContext() {
     return concat(this.params.toBytes(), this.userKeyId);
+  }
+
+  async signedWith(ed25519Private) {
+    const signature = await sign(ed25519Private, 'eportfolio/v1/sig/key-bundle', this.signedBytes());
+    return this.with({ signature });
+  }
+
+  // Refuse a bundle whose parts were changed, even parts this unlock does not open.
+  async verify() {
+    await verify(this.ed25519Public, 'eportfolio/v1/sig/key-bundle', this.signedBytes(), this.signature);
+  }
+}
+
+// Re-sign a changed bundle: her signing key is in the private-keys box under the user key.
+async function resign(bundle, userKey) {
+  const publics = concat(bundle.x25519Public, bundle.ed25519Public);
+  const privateRaw = await openSecret(bundle.privateKeysBox, userKey, SecretPurpose.PRIVATE_KEYS, publics);
+  try {
+    return await bundle.signedWith(privateRaw.slice(32));
+  } finally {
+    privateRaw.fill(0);
   }
 }
 
@@ -154,7 +182,7 @@ async function rewrapForPassword(bundle, userKey, newSecrets, rng) {
     next.kekContext(),
     { rng },
   );
-  return next.with({ kekBox });
+  return resign(next.with({ kekBox }), userKey);
 }
 
 // An unlocked person: acts as her browser does.
@@ -213,13 +241,14 @@ export class Identity {
         { rng },
       ),
     });
+    const signed = await bundle.signedWith(ed25519Seed);
     x25519PrivateRaw.fill(0);
     ed25519Seed.fill(0);
-    const identity = await Identity.fromUserKey(bundle, userKey, { userId, login: secrets.login });
+    const identity = await Identity.fromUserKey(signed, userKey, { userId, login: secrets.login });
     userKey.fill(0);
     return {
       identity,
-      bundle: bundle.toBytes(),
+      bundle: signed.toBytes(),
       recoveryCode: code,
       authProof: secrets.authProof(),
       recoveryAuthProof: await code.authProof(),
@@ -310,7 +339,7 @@ export class Identity {
         { rng },
       );
       return {
-        bundle: bundle.with({ recoveryBox }).toBytes(),
+        bundle: (await resign(bundle.with({ recoveryBox }), userKey)).toBytes(),
         recoveryCode: code,
         recoveryAuthProof: await code.authProof(),
       };
@@ -341,6 +370,7 @@ export class Identity {
       refuseUnless(
         equalBytes(concat(await x25519Public(x25519Raw), await ed25519Public(ed25519Raw)), publics),
       );
+      await bundle.verify();
       const identity = new Identity({
         userId,
         login,
