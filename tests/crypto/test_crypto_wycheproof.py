@@ -24,7 +24,7 @@ from eportfolio.crypto.primitives import (
 FOLDER = Path(__file__).parent / "wycheproof"
 
 
-def tests_of(name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def load_cases(name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     data = json.loads((FOLDER / name).read_text("utf-8"))
     return [(group, test) for group in data["testGroups"] for test in group["tests"]]
 
@@ -37,7 +37,7 @@ def acceptable() -> dict[str, dict[str, bool]]:
 def test_aes_256_gcm() -> None:
     cases = [
         (group, test)
-        for group, test in tests_of("aes_gcm_test.json")
+        for group, test in load_cases("aes_gcm_test.json")
         if group["keySize"] == 256 and group["ivSize"] == 96 and group["tagSize"] == 128
     ]
     assert len(cases) > 50
@@ -63,7 +63,7 @@ def x25519_outcome(test: dict[str, Any]) -> str | None:
 
 def test_x25519() -> None:
     pinned = acceptable()["x25519"]
-    cases = tests_of("x25519_test.json")
+    cases = load_cases("x25519_test.json")
     assert len(cases) > 500
     for _group, test in cases:
         outcome = x25519_outcome(test)
@@ -94,7 +94,7 @@ def ed25519_accepts(group: dict[str, Any], test: dict[str, Any]) -> bool:
 
 def test_ed25519() -> None:
     pinned = acceptable()["ed25519"]
-    cases = tests_of("ed25519_test.json")
+    cases = load_cases("ed25519_test.json")
     assert len(cases) > 200
     for group, test in cases:
         accepted = ed25519_accepts(group, test)
