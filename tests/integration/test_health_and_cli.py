@@ -56,7 +56,8 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_migrate_demo_check_create_admin(tmp_path: Path) -> None:
-    env = {"EPORTFOLIO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", "EPORTFOLIO_ENV": "development"}
+    # A folder that does not exist yet, as var/ on a fresh clone.
+    env = {"EPORTFOLIO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'var' / 'cli.db'}", "EPORTFOLIO_ENV": "development"}
     check = _cli("check", env=env)
     assert check.returncode == 1
     assert "not at the newest migration" in check.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -25,7 +27,16 @@ def heads() -> list[str]:
     return list(ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads())
 
 
+def _ensure_sqlite_folder(database_url: str) -> None:
+    # A fresh clone has no var/ yet; SQLite creates the file but not its folder.
+    if database_url.startswith("sqlite"):
+        path = database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
+    _ensure_sqlite_folder(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 
