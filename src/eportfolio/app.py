@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
 from eportfolio.config import Settings, get_settings
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
     app.include_router(account_pages.router)
+    for router in account_api.routers:
+        app.include_router(router)
     app.include_router(programme_pages.router)
     app.include_router(programme_api.router)
     return app

@@ -131,3 +131,47 @@ async def _end_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
 @scenario(P + "display_names", lambda w: w.coach_a)
 async def _display_names(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await programmes.display_names(uow, caller, w.programme_a, [w.participant_a])
+
+
+A = "eportfolio.accounts.service."
+
+
+@scenario(A + "create_invitation", lambda w: w.staff_a)
+async def _create_invitation(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+    from eportfolio.domain.accounts import InvitationCreate
+
+    return await accounts.create_invitation(
+        uow, caller, w.programme_a, InvitationCreate(person_id=w.participant_a2, role=Role.participant)
+    )
+
+
+@scenario(A + "list_invitations", lambda w: w.staff_a, setup=_create_invitation)
+async def _list_invitations(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+
+    return await accounts.list_invitations(uow, caller, w.programme_a)
+
+
+async def _coach_account(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio import crypto
+    from eportfolio.accounts.tables import Account
+
+    made = crypto.Identity.create(
+        "coach.a", "a coach's password", user_id=str(w.coach_a),
+        params=crypto.KdfParams.new(8, 1, 1), allow_test_params=True,
+    )
+    uow.session.add(
+        Account(
+            person_id=w.coach_a, login="coach.a", salt_seed=b"\x00" * 16, kdf_params={}, auth_hash="-",
+            key_bundle=made.bundle, public_identity=made.public_identity,
+        )
+    )
+    return None
+
+
+@scenario(A + "public_identity", lambda w: w.staff_a, setup=_coach_account)
+async def _public_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+
+    return await accounts.public_identity(uow, caller, w.programme_a, w.coach_a)

@@ -1,22 +1,365 @@
-"""Use cases of the accounts feature."""
+"""Use cases of the accounts feature: invitations, sign-up, login, recovery, sessions and keys.
+
+The server never sees a password, a recovery code or a private key: it checks proofs (hashes of
+secrets the browser derived), stores wrapped keys it cannot open, and checks every signature it
+can so that a broken record is refused early; clients check them again themselves.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eportfolio.accounts import invitations
-from eportfolio.accounts.tables import Account, Invitation
-from eportfolio.domain.people import Role
+from eportfolio import crypto
+from eportfolio.accounts import invitations, sessions
+from eportfolio.accounts.hashing import SecretHasher
+from eportfolio.accounts.repository import AccountRepository
+from eportfolio.accounts.tables import (
+    Account,
+    Invitation,
+    LoginThrottle,
+    OrganisationKey,
+    ProgrammeKey,
+    SigningKeyCopy,
+)
+from eportfolio.config import Settings
+from eportfolio.crypto.kdf import AUTH_LOGIN, AUTH_RECOVERY, MINIMUM
+from eportfolio.domain.accounts import (
+    AccountRead,
+    AssignmentTrustRead,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationPreview,
+    InvitationRead,
+    KeyCopyCreate,
+    OrganisationKeyCreate,
+    PasswordChangeRequest,
+    PreloginRead,
+    ProgrammeKeyCreate,
+    PublicIdentityRead,
+    RecoveryBundleRead,
+    RecoveryCompleteRequest,
+    SessionRead,
+    SessionStarted,
+    SignatureStatus,
+    SigningKeyRead,
+    SignUpRequest,
+)
+from eportfolio.domain.people import MANAGING_ROLES, Role
+from eportfolio.kit.audit import Action, personal_data, record_access
+from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
-from eportfolio.kit.errors import N_, Conflict
-from eportfolio.kit.uow import unit_of_work
+from eportfolio.kit.errors import N_, Conflict, Forbidden, Gone, InvalidInput, NotFound, TooManyRequests
+from eportfolio.kit.uow import UnitOfWork, unit_of_work
+from eportfolio.programmes import service as programmes
 from eportfolio.programmes.service import ensure_organisation
 from eportfolio.programmes.tables import OrganisationAdmin, Person
 
 DEFAULT_ORGANISATION = "Our organisation"
+
+# Back-off: this many failures are free, then the wait doubles per failure up to the cap. An
+# account is never locked: after the wait the right password always works.
+FREE_FAILURES_PER_ACCOUNT = 5
+FREE_FAILURES_PER_ADDRESS = 30
+MAX_WAIT_SECONDS = 15 * 60
+
+_SEALED_SIGNING_KEY_BYTES = 83  # SealedBox purpose 0x04: 35-byte header, 32-byte seed, 16-byte tag
+_SEALED_SIGNING_KEY_PREFIX = b"\x01\x03\x04"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a login or sign-up comes from: for back-off, the session list and settings."""
+
+    settings: Settings
+    hasher: SecretHasher
+    address: str
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class Started:
+    read: SessionStarted
+    token: str
+
+
+@dataclass(frozen=True)
+class LoginFailed:
+    """A wrong login name or password; the caller answers 401 after the failure is committed."""
+
+
+# Decoding what browsers send ---------------------------------------------------------------
+
+
+def _decode(value: str, field: str) -> bytes:
+    try:
+        return crypto.b64u_decode(value)
+    except crypto.CryptoError:
+        raise InvalidInput(N_("This is not valid base64url."), field=field) from None
+
+
+def _bad_structure(field: str) -> InvalidInput:
+    return InvalidInput(N_("This key structure is malformed or does not fit; nothing was saved."), field=field)
+
+
+def _proof(value: str, kind: int, field: str) -> bytes:
+    try:
+        found, secret = crypto.parse_auth_proof(_decode(value, field))
+    except crypto.CryptoError:
+        raise _bad_structure(field) from None
+    if found != kind:
+        raise _bad_structure(field)
+    return secret
+
+
+def _bundle(value: str, settings: Settings, field: str = "key_bundle") -> crypto.KeyBundle:
+    try:
+        bundle = crypto.KeyBundle.from_bytes(_decode(value, field))
+        bundle.params.check(allow_test_params=settings.is_test)
+    except crypto.CryptoError:
+        raise _bad_structure(field) from None
+    return bundle
+
+
+def _login(value: str) -> str:
+    try:
+        return crypto.normalise_login(value)
+    except crypto.CryptoError:
+        raise InvalidInput(
+            N_("A login name has 3 to 32 letters (a to z), digits, dots, dashes or underscores."), field="login"
+        ) from None
+
+
+def _sealed_signing_key(value: str, field: str) -> bytes:
+    box = _decode(value, field)
+    if len(box) != _SEALED_SIGNING_KEY_BYTES or not box.startswith(_SEALED_SIGNING_KEY_PREFIX):
+        raise _bad_structure(field)
+    return box
+
+
+def _public_key(value: str, field: str) -> bytes:
+    key = _decode(value, field)
+    if len(key) != 32:
+        raise _bad_structure(field)
+    return key
+
+
+def _kdf_columns(account: Account, bundle: crypto.KeyBundle) -> None:
+    account.salt_seed = bundle.params.seed
+    account.kdf_params = {
+        "algorithm": "argon2id",
+        "memory_kib": bundle.params.memory_kib,
+        "iterations": bundle.params.iterations,
+        "parallelism": bundle.params.parallelism,
+    }
+
+
+def person_fingerprint(account: Account) -> crypto.Person:
+    return crypto.Person.from_public_identity(account.public_identity)
+
+
+# Back-off ----------------------------------------------------------------------------------
+
+
+def _throttle_keys(login: str, address: str) -> list[str]:
+    return [f"login:{login}"[:120], f"address:{address}"[:120]]
+
+
+async def _check_back_off(repo: AccountRepository, login: str, address: str) -> None:
+    now = utcnow()
+    rows = await repo.throttles(_throttle_keys(login, address))
+    waits = [row.blocked_until for row in rows.values() if row.blocked_until and row.blocked_until > now]
+    if not waits:
+        return
+    seconds = max(1, int((max(waits) - now).total_seconds() + 0.999))
+    if seconds < 90:
+        raise TooManyRequests(
+            N_("Too many attempts. Please wait %(seconds)s seconds, then try again."),
+            params={"seconds": seconds},
+            retry_after=seconds,
+        )
+    raise TooManyRequests(
+        N_("Too many attempts. Please wait %(minutes)s minutes, then try again."),
+        params={"minutes": (seconds + 59) // 60},
+        retry_after=seconds,
+    )
+
+
+async def _record_failure(uow: UnitOfWork, login: str, address: str) -> None:
+    repo = AccountRepository(uow.session)
+    keys = _throttle_keys(login, address)
+    rows = await repo.throttles(keys)
+    now = utcnow()
+    for key, free in zip(keys, (FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS), strict=True):
+        row = rows.get(key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            uow.session.add(row)
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= free:
+            wait = min(2 ** (row.failures - free), MAX_WAIT_SECONDS)
+            row.blocked_until = now + timedelta(seconds=wait)
+    await uow.flush()
+
+
+# Pre-login, login, logout ------------------------------------------------------------------
+
+
+def _unknown_login_params(settings: Settings, login: str) -> crypto.KdfParams:
+    seed = hmac.new(settings.secret_key.encode(), b"eportfolio/v1/prelogin\x00" + login.encode(), hashlib.sha256)
+    return crypto.KdfParams(MINIMUM.memory_kib, MINIMUM.iterations, MINIMUM.parallelism, seed.digest()[:16])
+
+
+async def prelogin(uow: UnitOfWork, client: Client, login_name: str) -> PreloginRead:
+    """The KDF parameters for a login name; for an unknown one, made-up ones that look the same."""
+    login = _login(login_name)
+    account = await AccountRepository(uow.session).account_by_login(login)
+    if account is None or not account.key_bundle:
+        params = _unknown_login_params(client.settings, login)
+    else:
+        params = crypto.KeyBundle.from_bytes(account.key_bundle).params
+    return PreloginRead(kdf_params=crypto.b64u_encode(params.to_bytes()))
+
+
+async def _start(
+    uow: UnitOfWork, client: Client, account: Account, person: Person, *, ending: uuid.UUID | None
+) -> Started:
+    if ending is not None:
+        await sessions.end_session(uow, ending, "rotated")
+    _, token = await sessions.start_session(uow, client.settings, person.id, user_agent=client.user_agent)
+    return Started(
+        SessionStarted(
+            person_id=person.id,
+            organisation_id=person.organisation_id,
+            login=account.login,
+            display_name=person.display_name,
+            key_bundle=crypto.b64u_encode(account.key_bundle),
+            public_identity=crypto.b64u_encode(account.public_identity),
+        ),
+        token,
+    )
+
+
+async def login(
+    uow: UnitOfWork, client: Client, login_name: str, auth_proof: str, *, ending: uuid.UUID | None
+) -> Started | LoginFailed:
+    """Check the auth secret; on success a new session (the old one ends) and the key bundle."""
+    login_value = _login(login_name)
+    secret = _proof(auth_proof, AUTH_LOGIN, "auth_proof")
+    repo = AccountRepository(uow.session)
+    await _check_back_off(repo, login_value, client.address)
+    account = await repo.account_by_login(login_value)
+    stored = account.auth_hash if account is not None and account.auth_hash else None
+    if not await client.hasher.verify(stored, secret) or account is None:
+        await _record_failure(uow, login_value, client.address)
+        return LoginFailed()
+    person = await repo.person(account.person_id)
+    if person is None:
+        return LoginFailed()
+    await repo.clear_throttle(_throttle_keys(login_value, client.address)[0])
+    return await _start(uow, client, account, person, ending=ending)
+
+
+async def logout(uow: UnitOfWork, caller: Caller | None) -> None:
+    if caller is not None and caller.session_id is not None:
+        await sessions.end_session(uow, caller.session_id, "logout")
+
+
+# Password change and recovery --------------------------------------------------------------
+
+
+def _same_keys(old: crypto.KeyBundle, new: crypto.KeyBundle, *, field: str = "key_bundle") -> None:
+    """A new password re-wraps the user key only: everything else in the bundle stays."""
+    if (
+        new.user_key_id != old.user_key_id
+        or new.x25519_public != old.x25519_public
+        or new.ed25519_public != old.ed25519_public
+        or new.recovery_box != old.recovery_box
+        or new.private_keys_box != old.private_keys_box
+    ):
+        raise _bad_structure(field)
+
+
+async def change_password(
+    uow: UnitOfWork, client: Client, caller: Caller, data: PasswordChangeRequest
+) -> LoginFailed | None:
+    repo = AccountRepository(uow.session)
+    account = await repo.account_of(caller.person_id)
+    if account is None:
+        raise NotFound()
+    current = _proof(data.current_auth_proof, AUTH_LOGIN, "current_auth_proof")
+    new_secret = _proof(data.auth_proof, AUTH_LOGIN, "auth_proof")
+    bundle = _bundle(data.key_bundle, client.settings)
+    _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle)
+    await _check_back_off(repo, account.login, client.address)
+    if not await client.hasher.verify(account.auth_hash, current):
+        await _record_failure(uow, account.login, client.address)
+        return LoginFailed()
+    account.key_bundle = bundle.to_bytes()
+    account.auth_hash = await client.hasher.hash(new_secret)
+    account.password_changed_at = utcnow()
+    _kdf_columns(account, bundle)
+    await sessions.end_other_sessions(uow, caller.person_id, caller.session_id, "password_changed")
+    await uow.flush()
+    return None
+
+
+async def _recovery_account(
+    uow: UnitOfWork, client: Client, login_name: str, recovery_proof: str
+) -> Account | LoginFailed:
+    login_value = _login(login_name)
+    secret = _proof(recovery_proof, AUTH_RECOVERY, "recovery_proof")
+    repo = AccountRepository(uow.session)
+    await _check_back_off(repo, login_value, client.address)
+    account = await repo.account_by_login(login_value)
+    stored = account.recovery_hash if account is not None and account.recovery_hash else None
+    if not await client.hasher.verify(stored, secret) or account is None:
+        await _record_failure(uow, login_value, client.address)
+        return LoginFailed()
+    return account
+
+
+async def start_recovery(
+    uow: UnitOfWork, client: Client, login_name: str, recovery_proof: str
+) -> RecoveryBundleRead | LoginFailed:
+    """The recovery code is proven: her bundle, so her browser can open the recovery copy."""
+    account = await _recovery_account(uow, client, login_name, recovery_proof)
+    if isinstance(account, LoginFailed):
+        return account
+    return RecoveryBundleRead(
+        person_id=account.person_id, login=account.login, key_bundle=crypto.b64u_encode(account.key_bundle)
+    )
+
+
+async def complete_recovery(
+    uow: UnitOfWork, client: Client, data: RecoveryCompleteRequest, *, ending: uuid.UUID | None
+) -> Started | LoginFailed:
+    """A new password after proving the recovery code again; every other session ends."""
+    bundle = _bundle(data.key_bundle, client.settings)
+    new_secret = _proof(data.auth_proof, AUTH_LOGIN, "auth_proof")
+    account = await _recovery_account(uow, client, data.login, data.recovery_proof)
+    if isinstance(account, LoginFailed):
+        return account
+    _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle)
+    account.key_bundle = bundle.to_bytes()
+    account.auth_hash = await client.hasher.hash(new_secret)
+    account.password_changed_at = utcnow()
+    _kdf_columns(account, bundle)
+    await sessions.end_other_sessions(uow, account.person_id, None, "recovered")
+    person = await AccountRepository(uow.session).person(account.person_id)
+    assert person is not None
+    await AccountRepository(uow.session).clear_throttle(_throttle_keys(account.login, client.address)[0])
+    return await _start(uow, client, account, person, ending=ending)
+
+
+# Invitations -------------------------------------------------------------------------------
 
 
 async def create_first_admin_invitation(
@@ -40,18 +383,516 @@ async def create_first_admin_invitation(
         person = Person(organisation_id=organisation.id, display_name=display_name[:120], language="nl")
         uow.session.add(person)
         await uow.flush()
-        code = invitations.new_code()
-        code_hash = invitations.code_hash(code)
-        assert code_hash is not None
-        expires = utcnow() + timedelta(days=invitations.VALID_DAYS)
-        uow.session.add(
-            Invitation(
-                code_hash=code_hash,
-                organisation_id=organisation.id,
-                programme_id=None,
-                person_id=person.id,
-                role=Role.org_admin.value,
-                expires_at=expires,
-            )
+        code, invitation = _new_invitation(organisation.id, None, person.id, Role.org_admin, None)
+        uow.session.add(invitation)
+    return code, invitation.expires_at.date().isoformat()
+
+
+def _new_invitation(
+    organisation_id: uuid.UUID,
+    programme_id: uuid.UUID | None,
+    person_id: uuid.UUID,
+    role: Role,
+    created_by: uuid.UUID | None,
+) -> tuple[str, Invitation]:
+    code = invitations.new_code()
+    code_hash = invitations.code_hash(code)
+    assert code_hash is not None
+    now = utcnow()
+    return code, Invitation(
+        code_hash=code_hash,
+        organisation_id=organisation_id,
+        programme_id=programme_id,
+        person_id=person_id,
+        role=role.value,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + timedelta(days=invitations.VALID_DAYS),
+    )
+
+
+def _check_role_grant(acting: Role, granted: Role) -> None:
+    # The same rule as for giving a role: staff do not make new staff or recovery officers.
+    if granted in (Role.staff, Role.recovery_officer) and acting is not Role.org_admin:
+        raise Forbidden(N_("Only an organisation administrator can give this role."))
+
+
+def _fingerprint_text(kind: crypto.FingerprintKind, subject: uuid.UUID, public: bytes) -> str:
+    return crypto.fingerprint_text(crypto.fingerprint(kind, str(subject), public))
+
+
+@personal_data("invitation")
+async def create_invitation(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: InvitationCreate
+) -> InvitationCreated:
+    """Invite a person of this programme to join in the role she holds there."""
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    if data.role is Role.org_admin:
+        raise InvalidInput(N_("Organisation administrators are invited by another administrator."), field="role")
+    _check_role_grant(access.role, data.role)
+    repo = AccountRepository(uow.session)
+    person, memberships = await programmes.get_person(uow, caller, programme_id, data.person_id)
+    if not any(m.role is data.role and m.active for m in memberships):
+        raise InvalidInput(
+            N_("She does not have this role in this programme yet; give her the role first."), field="role"
         )
-    return code, expires.date().isoformat()
+    if await repo.account_of(person.id) is not None:
+        raise Conflict(N_("She has an account already; she can log in with it."), field="person_id")
+    code, invitation = _new_invitation(
+        access.scope.organisation_id, programme_id, person.id, data.role, caller.person_id
+    )
+    uow.session.add(invitation)
+    record_access(
+        uow, caller, role=access.role, subjects=[person.id],
+        record_kind="invitation", action=Action.create, programme_id=programme_id,
+    )
+    await uow.flush()
+    org_key = await repo.organisation_key(access.scope.organisation_id)
+    return InvitationCreated(
+        invitation=InvitationRead.model_validate(invitation),
+        code=code,
+        organisation_fingerprint=_fingerprint_text(
+            crypto.FingerprintKind.ORGANISATION_KEY, org_key.organisation_id, org_key.ed25519_public
+        ) if org_key else None,
+    )
+
+
+@personal_data("invitation")
+async def list_invitations(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[InvitationRead]:
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    rows = await AccountRepository(uow.session).list_invitations(access.scope.organisation_id, programme_id)
+    record_access(
+        uow, caller, role=access.role, subjects=[r.person_id for r in rows],
+        record_kind="invitation", action=Action.read, programme_id=programme_id,
+    )
+    return [InvitationRead.model_validate(r) for r in rows]
+
+
+async def _live_invitation(repo: AccountRepository, code: str) -> Invitation:
+    code_hash = invitations.code_hash(code)
+    invitation = await repo.invitation_by_hash(code_hash) if code_hash else None
+    if invitation is None:
+        raise NotFound(
+            N_("We do not know this invitation code. Check it, or ask the programme for a new invitation."),
+            field="invitation_code",
+        )
+    if invitation.used_at is not None:
+        raise Gone(N_("This invitation has been used already. Log in, or ask for a new invitation."),
+                   field="invitation_code")
+    if invitation.expires_at <= utcnow():
+        raise Gone(N_("This invitation has expired. Ask the programme for a new one."), field="invitation_code")
+    return invitation
+
+
+async def preview_invitation(uow: UnitOfWork, code: str) -> InvitationPreview:
+    """What the sign-up page needs: who is invited, and the organisation key to check and pin."""
+    repo = AccountRepository(uow.session)
+    invitation = await _live_invitation(repo, code)
+    person = await repo.person(invitation.person_id)
+    organisation = await repo.organisation(invitation.organisation_id)
+    assert person is not None
+    assert organisation is not None
+    programme = (
+        await repo.programme(invitation.organisation_id, invitation.programme_id)
+        if invitation.programme_id else None
+    )
+    org_key = await repo.organisation_key(invitation.organisation_id)
+    return InvitationPreview(
+        person_id=person.id,
+        display_name=person.display_name,
+        organisation_id=organisation.id,
+        organisation_name=organisation.name,
+        programme_id=programme.id if programme else None,
+        programme_name=programme.name if programme else None,
+        role=Role(invitation.role),
+        expires_at=invitation.expires_at,
+        organisation_key=crypto.b64u_encode(org_key.ed25519_public) if org_key else None,
+        organisation_fingerprint=_fingerprint_text(
+            crypto.FingerprintKind.ORGANISATION_KEY, org_key.organisation_id, org_key.ed25519_public
+        ) if org_key else None,
+    )
+
+
+# Sign-up -----------------------------------------------------------------------------------
+
+
+async def sign_up(uow: UnitOfWork, client: Client, data: SignUpRequest) -> Started:
+    """One transaction: if anything is refused, nothing is kept and the invitation still works."""
+    repo = AccountRepository(uow.session)
+    invitation = await _live_invitation(repo, data.invitation_code)
+    login_value = _login(data.login)
+    bundle = _bundle(data.key_bundle, client.settings)
+    try:
+        identity = crypto.Person.from_public_identity(_decode(data.public_identity, "public_identity"))
+    except crypto.CryptoError:
+        raise _bad_structure("public_identity") from None
+    if (
+        identity.user_id != str(invitation.person_id)
+        or identity.x25519_public != bundle.x25519_public
+        or identity.ed25519_public != bundle.ed25519_public
+    ):
+        raise _bad_structure("public_identity")
+    auth_secret = _proof(data.auth_proof, AUTH_LOGIN, "auth_proof")
+    recovery_secret = _proof(data.recovery_proof, AUTH_RECOVERY, "recovery_proof")
+    person = await repo.person(invitation.person_id)
+    assert person is not None
+    if await repo.account_of(person.id) is not None:
+        raise Conflict(N_("You have an account already. Please log in."))
+    if await repo.account_by_login(login_value) is not None:
+        raise Conflict(N_("This login name is taken. Please choose another."), field="login")
+
+    if invitation.role == Role.org_admin:
+        await _first_admin_keys(uow, repo, invitation, data.organisation_key)
+    elif data.organisation_key is not None:
+        raise InvalidInput(N_("Only the first organisation administrator makes the organisation key."),
+                           field="organisation_key")
+
+    now = utcnow()
+    if not await repo.use_invitation(invitation.id, now):
+        raise Gone(N_("This invitation has been used already. Log in, or ask for a new invitation."),
+                   field="invitation_code")
+    account = Account(
+        person_id=person.id,
+        login=login_value,
+        auth_hash=await client.hasher.hash(auth_secret),
+        recovery_hash=await client.hasher.hash(recovery_secret),
+        key_bundle=bundle.to_bytes(),
+        public_identity=_decode(data.public_identity, "public_identity"),
+        created_at=now,
+        password_changed_at=now,
+    )
+    _kdf_columns(account, bundle)
+    uow.session.add(account)
+    await uow.flush()
+    return await _start(uow, client, account, person, ending=None)
+
+
+async def _first_admin_keys(
+    uow: UnitOfWork, repo: AccountRepository, invitation: Invitation, key: OrganisationKeyCreate | None
+) -> None:
+    if not await repo.is_org_admin(invitation.organisation_id, invitation.person_id):
+        repo.add_org_admin(invitation.organisation_id, invitation.person_id)
+    if await repo.organisation_key(invitation.organisation_id) is not None:
+        if key is not None:
+            raise Conflict(N_("The organisation key exists already."), field="organisation_key")
+        return
+    if key is None:
+        raise InvalidInput(N_("The first administrator's browser makes the organisation key; it is missing."),
+                           field="organisation_key")
+    uow.session.add(
+        OrganisationKey(
+            organisation_id=invitation.organisation_id,
+            ed25519_public=_public_key(key.ed25519_public, "organisation_key"),
+            created_by=invitation.person_id,
+        )
+    )
+    uow.session.add(
+        SigningKeyCopy(
+            organisation_id=invitation.organisation_id,
+            kind="organisation",
+            subject_id=invitation.organisation_id,
+            holder_id=invitation.person_id,
+            sealed_box=_sealed_signing_key(key.sealed_copy, "organisation_key"),
+            created_by=invitation.person_id,
+        )
+    )
+
+
+# Her account and sessions ------------------------------------------------------------------
+
+
+async def my_account(uow: UnitOfWork, caller: Caller) -> AccountRead:
+    repo = AccountRepository(uow.session)
+    account = await repo.account_of(caller.person_id)
+    person = await repo.person(caller.person_id)
+    if account is None or person is None or not account.public_identity:
+        raise NotFound(N_("This person has no account with keys yet."))
+    identity = person_fingerprint(account)
+    return AccountRead(
+        person_id=person.id,
+        login=account.login,
+        display_name=person.display_name,
+        language=person.language,
+        fingerprint=identity.fingerprint_text,
+        fingerprint_qr=crypto.fingerprint_qr(identity.fingerprint),
+    )
+
+
+async def my_sessions(uow: UnitOfWork, caller: Caller) -> list[SessionRead]:
+    rows = await AccountRepository(uow.session).live_sessions(caller.person_id, utcnow())
+    return [
+        SessionRead(
+            id=r.id, created_at=r.created_at, last_seen_at=r.last_seen_at, user_agent=r.user_agent,
+            current=r.id == caller.session_id,
+        )
+        for r in rows
+    ]
+
+
+async def end_my_session(uow: UnitOfWork, caller: Caller, session_id: uuid.UUID) -> None:
+    row = await AccountRepository(uow.session).session_of(caller.person_id, session_id)
+    if row is None or row.ended_at is not None:
+        raise NotFound(N_("This session has ended already."))
+    await sessions.end_session(uow, session_id, "ended_by_owner")
+
+
+async def set_my_language(uow: UnitOfWork, caller: Caller, language: str) -> None:
+    person = await AccountRepository(uow.session).person(caller.person_id)
+    if person is None:
+        raise NotFound()
+    person.language = language
+    await uow.flush()
+
+
+# Organisation and programme keys -----------------------------------------------------------
+
+
+def _signing_key_read(
+    subject_id: uuid.UUID,
+    kind: crypto.FingerprintKind,
+    public: bytes,
+    copies: list[SigningKeyCopy],
+    holder: uuid.UUID,
+    certificate: bytes | None = None,
+) -> SigningKeyRead:
+    mine = next((c for c in copies if c.holder_id == holder), None)
+    return SigningKeyRead(
+        subject_id=subject_id,
+        ed25519_public=crypto.b64u_encode(public),
+        fingerprint=_fingerprint_text(kind, subject_id, public),
+        certificate=crypto.b64u_encode(certificate) if certificate else None,
+        sealed_copy=crypto.b64u_encode(mine.sealed_box) if mine else None,
+        holders=[c.holder_id for c in copies],
+    )
+
+
+async def organisation_key(uow: UnitOfWork, caller: Caller) -> SigningKeyRead:
+    repo = AccountRepository(uow.session)
+    key = await repo.organisation_key(caller.organisation_id)
+    if key is None:
+        raise NotFound(N_("The organisation key has not been made yet."))
+    copies = await repo.key_copies(caller.organisation_id, caller.organisation_id)
+    return _signing_key_read(
+        caller.organisation_id, crypto.FingerprintKind.ORGANISATION_KEY, key.ed25519_public, copies, caller.person_id
+    )
+
+
+async def _holder_with_account(repo: AccountRepository, organisation_id: uuid.UUID, holder_id: uuid.UUID) -> None:
+    person = await repo.person_in_organisation(organisation_id, holder_id)
+    if person is None or await repo.account_of(holder_id) is None:
+        raise InvalidInput(N_("She needs an account before she can hold this key."), field="holder_id")
+
+
+async def _add_copy(
+    uow: UnitOfWork,
+    caller: Caller,
+    repo: AccountRepository,
+    *,
+    kind: str,
+    subject_id: uuid.UUID,
+    data: KeyCopyCreate,
+) -> None:
+    copies = await repo.key_copies(caller.organisation_id, subject_id)
+    if caller.person_id not in {c.holder_id for c in copies}:
+        raise Forbidden(N_("Only someone who holds this key can pass it on."))
+    if data.holder_id in {c.holder_id for c in copies}:
+        raise Conflict(N_("She holds this key already."), field="holder_id")
+    uow.session.add(
+        SigningKeyCopy(
+            organisation_id=caller.organisation_id,
+            kind=kind,
+            subject_id=subject_id,
+            holder_id=data.holder_id,
+            sealed_box=_sealed_signing_key(data.sealed_copy, "sealed_copy"),
+            created_by=caller.person_id,
+        )
+    )
+    await uow.flush()
+
+
+async def add_organisation_key_copy(uow: UnitOfWork, caller: Caller, data: KeyCopyCreate) -> None:
+    """An admin's browser passes the organisation key on to another admin."""
+    await programmes.require_org_admin(uow, caller)
+    repo = AccountRepository(uow.session)
+    if not await repo.is_org_admin(caller.organisation_id, data.holder_id):
+        raise InvalidInput(N_("Only organisation administrators hold the organisation key."), field="holder_id")
+    await _holder_with_account(repo, caller.organisation_id, data.holder_id)
+    await _add_copy(uow, caller, repo, kind="organisation", subject_id=caller.organisation_id, data=data)
+
+
+async def programme_key(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> SigningKeyRead:
+    access = await programmes.authorize(uow, caller, programme_id, Role)
+    repo = AccountRepository(uow.session)
+    key = await repo.programme_key(access.scope.organisation_id, programme_id)
+    if key is None:
+        raise NotFound(N_("This programme's key has not been made yet."))
+    copies = await repo.key_copies(access.scope.organisation_id, programme_id)
+    return _signing_key_read(
+        programme_id, crypto.FingerprintKind.PROGRAMME_KEY, key.ed25519_public, copies, caller.person_id,
+        key.certificate,
+    )
+
+
+async def create_programme_key(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: ProgrammeKeyCreate
+) -> SigningKeyRead:
+    """Store a programme key made in a staff member's browser, certified by the organisation key."""
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = AccountRepository(uow.session)
+    if await repo.account_of(caller.person_id) is None:
+        raise Forbidden(N_("Log in with your own account to do this."))
+    if await repo.programme_key(access.scope.organisation_id, programme_id) is not None:
+        raise Conflict(N_("This programme has a key already."))
+    org_key = await repo.organisation_key(access.scope.organisation_id)
+    if org_key is None:
+        raise Conflict(N_("The organisation key has not been made yet; an administrator logs in first."))
+    public = _public_key(data.ed25519_public, "ed25519_public")
+    certificate = _decode(data.certificate, "certificate")
+    try:
+        record = crypto.verify_record(
+            certificate, org_key.ed25519_public, crypto.RecordKind.PROGRAMME_KEY_CERTIFICATE
+        )
+        certified = crypto.verify_programme_key(certificate, org_key.ed25519_public, str(programme_id))
+    except crypto.CryptoError:
+        raise _bad_structure("certificate") from None
+    if certified != public or record.organisation_id != str(access.scope.organisation_id):
+        raise _bad_structure("certificate")
+    uow.session.add(
+        ProgrammeKey(
+            programme_id=programme_id,
+            organisation_id=access.scope.organisation_id,
+            ed25519_public=public,
+            certificate=certificate,
+            created_by=caller.person_id,
+        )
+    )
+    uow.session.add(
+        SigningKeyCopy(
+            organisation_id=access.scope.organisation_id,
+            kind="programme",
+            subject_id=programme_id,
+            holder_id=caller.person_id,
+            sealed_box=_sealed_signing_key(data.sealed_copy, "sealed_copy"),
+            created_by=caller.person_id,
+        )
+    )
+    await uow.flush()
+    return await programme_key(uow, caller, programme_id)
+
+
+async def add_programme_key_copy(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: KeyCopyCreate
+) -> None:
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = AccountRepository(uow.session)
+    holder_roles = await _roles_of(uow, access.scope.organisation_id, programme_id, data.holder_id)
+    if not holder_roles & {Role.staff, Role.org_admin}:
+        raise InvalidInput(N_("Only staff of this programme hold its key."), field="holder_id")
+    await _holder_with_account(repo, access.scope.organisation_id, data.holder_id)
+    await _add_copy(uow, caller, repo, kind="programme", subject_id=programme_id, data=data)
+
+
+async def _roles_of(
+    uow: UnitOfWork, organisation_id: uuid.UUID, programme_id: uuid.UUID, person_id: uuid.UUID
+) -> set[Role]:
+    person = await AccountRepository(uow.session).person_in_organisation(organisation_id, person_id)
+    if person is None:
+        return set()
+    stand_in = Caller(person_id=person.id, organisation_id=organisation_id, session_id=None)
+    return await programmes.roles_in(uow, stand_in, programme_id)
+
+
+@personal_data("public_identity")
+async def public_identity(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID
+) -> PublicIdentityRead:
+    """Someone's public keys, to seal a key to her or to check a record about her."""
+    access = await programmes.authorize(uow, caller, programme_id, Role)
+    repo = AccountRepository(uow.session)
+    person = await repo.person_in_organisation(access.scope.organisation_id, person_id)
+    if person is None or not await _roles_of(uow, access.scope.organisation_id, programme_id, person_id):
+        raise NotFound()
+    account = await repo.account_of(person_id)
+    if account is None or not account.public_identity:
+        raise NotFound(N_("She has no account yet."))
+    identity = person_fingerprint(account)
+    record_access(
+        uow, caller, role=access.role, subjects=[person_id],
+        record_kind="public_identity", action=Action.read, programme_id=programme_id,
+    )
+    return PublicIdentityRead(
+        person_id=person_id,
+        display_name=person.display_name,
+        public_identity=crypto.b64u_encode(account.public_identity),
+        fingerprint=identity.fingerprint_text,
+    )
+
+
+# Signed coach assignments ------------------------------------------------------------------
+
+
+async def assignment_trust(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[AssignmentTrustRead]:
+    """Each coach assignment she may see, with whether its signed record checks out.
+
+    The server checks what it can (programme key, certificate, ids, the coach's fingerprint);
+    browsers check again against the keys they pinned.
+    """
+    assignments = await programmes.list_assignments(uow, caller, programme_id)
+    repo = AccountRepository(uow.session)
+    organisation_id = caller.organisation_id
+    programme_public = await _certified_programme_key(repo, organisation_id, programme_id)
+    accounts = await repo.accounts_in_organisation(organisation_id, list({a.coach_id for a in assignments}))
+    answers = []
+    for a in assignments:
+        status = SignatureStatus.unsigned
+        if a.signed_record:
+            coach = accounts.get(a.coach_id)
+            ok = programme_public is not None and coach is not None and _assignment_checks(
+                a.signed_record, programme_public, organisation_id, programme_id, a.participant_id, coach
+            )
+            status = SignatureStatus.signed if ok else SignatureStatus.invalid
+        answers.append(
+            AssignmentTrustRead(assignment_id=a.id, participant_id=a.participant_id, coach_id=a.coach_id, status=status)
+        )
+    return answers
+
+
+async def _certified_programme_key(
+    repo: AccountRepository, organisation_id: uuid.UUID, programme_id: uuid.UUID
+) -> bytes | None:
+    org_key = await repo.organisation_key(organisation_id)
+    key = await repo.programme_key(organisation_id, programme_id)
+    if org_key is None or key is None:
+        return None
+    try:
+        public = crypto.verify_programme_key(key.certificate, org_key.ed25519_public, str(programme_id))
+    except crypto.CryptoError:
+        return None
+    return public if public == key.ed25519_public else None
+
+
+def _assignment_checks(
+    signed_record: str,
+    programme_public: bytes,
+    organisation_id: uuid.UUID,
+    programme_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    coach: Account,
+) -> bool:
+    try:
+        record = crypto.verify_record(
+            crypto.b64u_decode(signed_record), programme_public, crypto.RecordKind.COACH_ASSIGNMENT
+        )
+        coach_fingerprint = person_fingerprint(coach).fingerprint
+    except crypto.CryptoError:
+        return False
+    body = record.body
+    return (
+        isinstance(body, crypto.CoachAssignment)
+        and record.organisation_id == str(organisation_id)
+        and record.programme_id == str(programme_id)
+        and body.participant_id == str(participant_id)
+        and body.coach_id == str(coach.person_id)
+        and body.coach_fingerprint == coach_fingerprint
+    )
+

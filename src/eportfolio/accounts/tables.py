@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eportfolio.kit.clock import utcnow
@@ -25,6 +25,12 @@ class Account(Base):
     auth_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The KeyBundle (docs/crypto-spec.md 5.1): every key in it is wrapped; served only after login.
+    key_bundle: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # Her PublicIdentity (3.2), self-signed: what others seal keys to and pin.
+    public_identity: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # argon2id hash of recovery_auth (5.2): proves the recovery code without revealing it.
+    recovery_hash: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Session(Base):
@@ -61,3 +67,62 @@ class Invitation(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_invitations_programme", "programme_id", "created_at"),)
+
+
+class LoginThrottle(Base):
+    """Failed logins per account and per address, for back-off (never a lock-out).
+
+    ``key`` is "login:<name>" or "address:<ip>"; a success for an account clears its row.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrganisationKey(Base):
+    """The organisation's Ed25519 public key: the root of trust, made in the first admin's browser."""
+
+    __tablename__ = "organisation_keys"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    ed25519_public: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProgrammeKey(Base):
+    """A programme's Ed25519 public key and its certificate signed with the organisation key."""
+
+    __tablename__ = "programme_keys"
+
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    ed25519_public: Mapped[bytes] = mapped_column(LargeBinary(32))
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SigningKeyCopy(Base):
+    """The private half of an organisation or programme key, sealed to one holder's X25519 key.
+
+    ``subject_id`` is the organisation id (kind "organisation") or the programme id (kind
+    "programme"). The server cannot open these; a holder's browser adds the next holder.
+    """
+
+    __tablename__ = "signing_key_copies"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    holder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    sealed_box: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("subject_id", "holder_id"),)

@@ -5,7 +5,7 @@
 // Private keys are either raw bytes or non-extractable CryptoKeys.
 
 import { b64uDecode, bytes, concat, equalBytes, lp, utf8 } from './encoding.js';
-import { refuse, refuseUnless } from './errors.js';
+import { refuse, refuseUnless, refusing } from './errors.js';
 
 export const KEY_BYTES = 32;
 export const NONCE_BYTES = 12;
@@ -36,7 +36,7 @@ export function systemRng(size) {
   return out;
 }
 
-export async function draw(rng, size) {
+async function drawUnguarded(rng, size) {
   const data = await rng(size);
   refuseUnless(data instanceof Uint8Array && data.length === size);
   return data;
@@ -63,11 +63,11 @@ function checkKey(key) {
   return raw;
 }
 
-export async function sha256(data) {
+async function sha256Unguarded(data) {
   return new Uint8Array(await subtle().digest('SHA-256', bytes(data)));
 }
 
-export async function hkdf(ikm, info, length, salt = new Uint8Array(0)) {
+async function hkdfUnguarded(ikm, info, length, salt = new Uint8Array(0)) {
   const key = await subtle().importKey('raw', bytes(ikm), 'HKDF', false, ['deriveBits']);
   const bits = await subtle().deriveBits(
     { name: 'HKDF', hash: 'SHA-256', salt: bytes(salt), info: utf8(info) },
@@ -78,7 +78,7 @@ export async function hkdf(ikm, info, length, salt = new Uint8Array(0)) {
 }
 
 // A key commits to its id: the id is derived from the key itself.
-export async function keyId(key) {
+async function keyIdUnguarded(key) {
   if (key instanceof SessionKey) return key.id;
   return hkdf(checkKey(key), 'eportfolio/v1/key-id', KEY_ID_BYTES);
 }
@@ -88,7 +88,7 @@ async function aesKey(key, usage) {
   return subtle().importKey('raw', checkKey(key), 'AES-GCM', false, [usage]);
 }
 
-export async function aeadEncrypt(key, nonce, plaintext, ad) {
+async function aeadEncryptUnguarded(key, nonce, plaintext, ad) {
   refuseUnless(bytes(nonce).length === NONCE_BYTES);
   const out = await subtle().encrypt(
     { name: 'AES-GCM', iv: nonce, additionalData: bytes(ad), tagLength: 128 },
@@ -98,7 +98,7 @@ export async function aeadEncrypt(key, nonce, plaintext, ad) {
   return new Uint8Array(out);
 }
 
-export async function aeadDecrypt(key, nonce, ciphertext, ad) {
+async function aeadDecryptUnguarded(key, nonce, ciphertext, ad) {
   refuseUnless(bytes(nonce).length === NONCE_BYTES && bytes(ciphertext).length >= TAG_BYTES);
   const out = await subtle().decrypt(
     { name: 'AES-GCM', iv: nonce, additionalData: bytes(ad), tagLength: 128 },
@@ -108,14 +108,14 @@ export async function aeadDecrypt(key, nonce, ciphertext, ad) {
   return new Uint8Array(out);
 }
 
-export async function importX25519Private(raw, { extractable = false } = {}) {
+async function importX25519PrivateUnguarded(raw, { extractable = false } = {}) {
   refuseUnless(bytes(raw).length === KEY_BYTES);
   return subtle().importKey('pkcs8', concat(X25519_PKCS8, raw), 'X25519', extractable, [
     'deriveBits',
   ]);
 }
 
-export async function importEd25519Private(seed, { extractable = false } = {}) {
+async function importEd25519PrivateUnguarded(seed, { extractable = false } = {}) {
   refuseUnless(bytes(seed).length === KEY_BYTES);
   return subtle().importKey('pkcs8', concat(ED25519_PKCS8, seed), 'Ed25519', extractable, [
     'sign',
@@ -127,16 +127,16 @@ async function publicFromPrivate(cryptoKey) {
   return b64uDecode(jwk.x);
 }
 
-export async function x25519Public(privateRaw) {
+async function x25519PublicUnguarded(privateRaw) {
   return publicFromPrivate(await importX25519Private(privateRaw, { extractable: true }));
 }
 
-export async function ed25519Public(seed) {
+async function ed25519PublicUnguarded(seed) {
   return publicFromPrivate(await importEd25519Private(seed, { extractable: true }));
 }
 
 // X25519, refusing the all-zero result that low-order points give.
-export async function x25519Shared(privateKey, publicRaw) {
+async function x25519SharedUnguarded(privateKey, publicRaw) {
   refuseUnless(bytes(publicRaw).length === PUBLIC_KEY_BYTES);
   const key =
     privateKey instanceof Uint8Array ? await importX25519Private(privateKey) : privateKey;
@@ -148,22 +148,38 @@ export async function x25519Shared(privateKey, publicRaw) {
   return shared;
 }
 
-export async function sign(privateKey, label, message) {
+async function signUnguarded(privateKey, label, message) {
   const key =
     privateKey instanceof Uint8Array ? await importEd25519Private(privateKey) : privateKey;
   const signature = await subtle().sign('Ed25519', key, concat(lp(utf8(label)), bytes(message)));
   return new Uint8Array(signature);
 }
 
-export async function verify(publicRaw, label, message, signature) {
+async function verifyUnguarded(publicRaw, label, message, signature) {
   await ed25519VerifyRaw(publicRaw, concat(lp(utf8(label)), bytes(message)), signature);
 }
 
 // Plain Ed25519 verification (no label); the Wycheproof tests go through here.
-export async function ed25519VerifyRaw(publicRaw, message, signature) {
+async function ed25519VerifyRawUnguarded(publicRaw, message, signature) {
   refuseUnless(
     bytes(publicRaw).length === PUBLIC_KEY_BYTES && bytes(signature).length === SIGNATURE_BYTES,
   );
   const key = await subtle().importKey('raw', publicRaw, 'Ed25519', false, ['verify']);
   refuseUnless(await subtle().verify('Ed25519', key, signature, bytes(message)));
 }
+
+// Every primitive refuses with CryptoError only, whatever WebCrypto throws.
+export const draw = refusing(drawUnguarded);
+export const sha256 = refusing(sha256Unguarded);
+export const hkdf = refusing(hkdfUnguarded);
+export const keyId = refusing(keyIdUnguarded);
+export const aeadEncrypt = refusing(aeadEncryptUnguarded);
+export const aeadDecrypt = refusing(aeadDecryptUnguarded);
+export const importX25519Private = refusing(importX25519PrivateUnguarded);
+export const importEd25519Private = refusing(importEd25519PrivateUnguarded);
+export const x25519Public = refusing(x25519PublicUnguarded);
+export const ed25519Public = refusing(ed25519PublicUnguarded);
+export const x25519Shared = refusing(x25519SharedUnguarded);
+export const sign = refusing(signUnguarded);
+export const verify = refusing(verifyUnguarded);
+export const ed25519VerifyRaw = refusing(ed25519VerifyRawUnguarded);

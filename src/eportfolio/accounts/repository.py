@@ -1,0 +1,146 @@
+"""Every query of the accounts feature.
+
+Accounts, sessions and throttles belong to one person; invitations, keys and key copies are
+filtered by organisation (and programme where they belong to one).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eportfolio.accounts.tables import (
+    Account,
+    Invitation,
+    LoginThrottle,
+    OrganisationKey,
+    ProgrammeKey,
+    Session,
+    SigningKeyCopy,
+)
+from eportfolio.programmes.tables import Organisation, OrganisationAdmin, Person, Programme
+
+
+class AccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # Accounts ----------------------------------------------------------------------------
+
+    async def account_by_login(self, login: str) -> Account | None:
+        result = await self.session.execute(select(Account).where(Account.login == login))
+        return result.scalar_one_or_none()
+
+    async def account_of(self, person_id: uuid.UUID) -> Account | None:
+        return await self.session.get(Account, person_id)
+
+    async def person(self, person_id: uuid.UUID) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def person_in_organisation(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> Person | None:
+        result = await self.session.execute(
+            select(Person).where(Person.id == person_id, Person.organisation_id == organisation_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def accounts_in_organisation(
+        self, organisation_id: uuid.UUID, person_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Account]:
+        if not person_ids:
+            return {}
+        result = await self.session.execute(
+            select(Account)
+            .join(Person, Person.id == Account.person_id)
+            .where(Person.organisation_id == organisation_id, Account.person_id.in_(person_ids))
+        )
+        return {a.person_id: a for a in result.scalars()}
+
+    async def organisation(self, organisation_id: uuid.UUID) -> Organisation | None:
+        return await self.session.get(Organisation, organisation_id)
+
+    async def programme(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> Programme | None:
+        result = await self.session.execute(
+            select(Programme).where(Programme.id == programme_id, Programme.organisation_id == organisation_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def is_org_admin(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> bool:
+        return await self.session.get(OrganisationAdmin, (organisation_id, person_id)) is not None
+
+    def add_org_admin(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
+        self.session.add(OrganisationAdmin(organisation_id=organisation_id, person_id=person_id))
+
+    # Sessions ----------------------------------------------------------------------------
+
+    async def live_sessions(self, person_id: uuid.UUID, now: datetime) -> list[Session]:
+        result = await self.session.execute(
+            select(Session)
+            .where(Session.person_id == person_id, Session.ended_at.is_(None), Session.expires_at > now)
+            .order_by(Session.last_seen_at.desc())
+        )
+        return list(result.scalars())
+
+    async def session_of(self, person_id: uuid.UUID, session_id: uuid.UUID) -> Session | None:
+        result = await self.session.execute(
+            select(Session).where(Session.id == session_id, Session.person_id == person_id)
+        )
+        return result.scalar_one_or_none()
+
+    # Back-off ----------------------------------------------------------------------------
+
+    async def throttles(self, keys: list[str]) -> dict[str, LoginThrottle]:
+        result = await self.session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+        return {row.key: row for row in result.scalars()}
+
+    async def clear_throttle(self, key: str) -> None:
+        row = await self.session.get(LoginThrottle, key)
+        if row is not None:
+            await self.session.delete(row)
+
+    # Invitations -------------------------------------------------------------------------
+
+    async def invitation_by_hash(self, code_hash: bytes) -> Invitation | None:
+        result = await self.session.execute(select(Invitation).where(Invitation.code_hash == code_hash))
+        return result.scalar_one_or_none()
+
+    async def use_invitation(self, invitation_id: uuid.UUID, now: datetime) -> bool:
+        """Mark it used unless someone else did in the meantime (single use even under races)."""
+        result = await self.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def list_invitations(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> list[Invitation]:
+        result = await self.session.execute(
+            select(Invitation)
+            .where(Invitation.organisation_id == organisation_id, Invitation.programme_id == programme_id)
+            .order_by(Invitation.created_at.desc())
+        )
+        return list(result.scalars())
+
+    # Keys --------------------------------------------------------------------------------
+
+    async def organisation_key(self, organisation_id: uuid.UUID) -> OrganisationKey | None:
+        return await self.session.get(OrganisationKey, organisation_id)
+
+    async def programme_key(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> ProgrammeKey | None:
+        result = await self.session.execute(
+            select(ProgrammeKey).where(
+                ProgrammeKey.programme_id == programme_id, ProgrammeKey.organisation_id == organisation_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def key_copies(self, organisation_id: uuid.UUID, subject_id: uuid.UUID) -> list[SigningKeyCopy]:
+        result = await self.session.execute(
+            select(SigningKeyCopy)
+            .where(SigningKeyCopy.organisation_id == organisation_id, SigningKeyCopy.subject_id == subject_id)
+            .order_by(SigningKeyCopy.created_at)
+        )
+        return list(result.scalars())
