@@ -29,6 +29,7 @@ from eportfolio.kit.web import (
     handle_unexpected,
     handle_validation_error,
 )
+from eportfolio.modules import api as module_api
 from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 
@@ -92,4 +93,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(programme_pages.router)
     app.include_router(programme_api.router)
+    app.include_router(module_api.router)
     return app

@@ -175,3 +175,7 @@ async def _public_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
     from eportfolio.accounts import service as accounts
 
     return await accounts.public_identity(uow, caller, w.programme_a, w.coach_a)
+
+
+# Scenarios of other features live next to their helpers and register themselves here.
+from tests.support import module_scenarios  # noqa: E402, F401

@@ -107,9 +107,7 @@ def _key_id(value: str) -> str:
 EnvelopeText = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_ENVELOPE_CHARS), AfterValidator(_base64url)
 ]
-KeyWrapText = Annotated[
-    str, StringConstraints(max_length=MAX_KEY_WRAP_CHARS), AfterValidator(_base64url)
-]
+KeyWrapText = Annotated[str, StringConstraints(max_length=MAX_KEY_WRAP_CHARS), AfterValidator(_base64url)]
 KeyId = Annotated[str, AfterValidator(_key_id)]
 
 # Translations: language -> field -> text (options: a list of texts, one per option).

@@ -14,17 +14,35 @@ from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
     {
-        "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "blockquote", "ul", "ol", "li",
-        "a", "img", "code", "pre", "table", "thead", "tbody", "tr", "th", "td",
+        "p",
+        "br",
+        "hr",
+        "h2",
+        "h3",
+        "h4",
+        "strong",
+        "em",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "img",
+        "code",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
     }
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 # No data:, javascript:, vbscript:, file:. Relative links (to our own pages) are kept by nh3.
 ALLOWED_SCHEMES = frozenset({"https", "http", "mailto", "tel"})
 # Removed together with everything inside them, not just unwrapped.
-REMOVED_WITH_CONTENT = frozenset(
-    {"script", "style", "iframe", "object", "embed", "svg", "math", "template"}
-)
+REMOVED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "svg", "math", "template"})
 
 
 @lru_cache(maxsize=1)

@@ -103,9 +103,7 @@ class AssignmentAnswer(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
-    assignment_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("module_assignments.id", ondelete="CASCADE")
-    )
+    assignment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("module_assignments.id", ondelete="CASCADE"))
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
     question_key: Mapped[str] = mapped_column(String(32))
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))

@@ -1,0 +1,255 @@
+"""Every query of the modules feature, each filtered by its tenant scope (organisation + programme)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eportfolio.modules.tables import (
+    AssignmentAnswer,
+    AssignmentFeedback,
+    Module,
+    ModuleAssignment,
+    ModuleVersion,
+    Notification,
+)
+from eportfolio.programmes.repository import ProgrammeScope
+
+
+class ModuleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # Modules and versions ------------------------------------------------------------------
+
+    async def list_modules(self, scope: ProgrammeScope) -> list[Module]:
+        result = await self.session.execute(
+            select(Module)
+            .where(Module.programme_id == scope.programme_id, Module.organisation_id == scope.organisation_id)
+            .order_by(Module.created_at)
+        )
+        return list(result.scalars())
+
+    async def get_module(self, scope: ProgrammeScope, module_id: uuid.UUID) -> Module | None:
+        result = await self.session.execute(
+            select(Module).where(
+                Module.id == module_id,
+                Module.programme_id == scope.programme_id,
+                Module.organisation_id == scope.organisation_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def versions(self, scope: ProgrammeScope, module_ids: Collection[uuid.UUID]) -> list[ModuleVersion]:
+        if not module_ids:
+            return []
+        result = await self.session.execute(
+            select(ModuleVersion)
+            .where(
+                ModuleVersion.module_id.in_(list(module_ids)),
+                ModuleVersion.programme_id == scope.programme_id,
+                ModuleVersion.organisation_id == scope.organisation_id,
+            )
+            .order_by(ModuleVersion.module_id, ModuleVersion.number)
+        )
+        return list(result.scalars())
+
+    async def get_versions(
+        self, scope: ProgrammeScope, version_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ModuleVersion]:
+        if not version_ids:
+            return {}
+        result = await self.session.execute(
+            select(ModuleVersion).where(
+                ModuleVersion.id.in_(list(version_ids)),
+                ModuleVersion.programme_id == scope.programme_id,
+                ModuleVersion.organisation_id == scope.organisation_id,
+            )
+        )
+        return {v.id: v for v in result.scalars()}
+
+    # Assignments ---------------------------------------------------------------------------
+
+    async def get_assignment(self, scope: ProgrammeScope, assignment_id: uuid.UUID) -> ModuleAssignment | None:
+        result = await self.session.execute(
+            select(ModuleAssignment).where(
+                ModuleAssignment.id == assignment_id,
+                ModuleAssignment.programme_id == scope.programme_id,
+                ModuleAssignment.organisation_id == scope.organisation_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def assignments_of(
+        self, scope: ProgrammeScope, participant_ids: Collection[uuid.UUID], *, statuses: Collection[str] = ()
+    ) -> list[ModuleAssignment]:
+        if not participant_ids:
+            return []
+        query = select(ModuleAssignment).where(
+            ModuleAssignment.programme_id == scope.programme_id,
+            ModuleAssignment.organisation_id == scope.organisation_id,
+            ModuleAssignment.participant_id.in_(list(participant_ids)),
+        )
+        if statuses:
+            query = query.where(ModuleAssignment.status.in_(list(statuses)))
+        result = await self.session.execute(
+            query.order_by(ModuleAssignment.due_on.is_(None), ModuleAssignment.due_on, ModuleAssignment.assigned_at)
+        )
+        return list(result.scalars())
+
+    async def waiting_for_review(
+        self, scope: ProgrammeScope, participant_ids: Collection[uuid.UUID]
+    ) -> list[ModuleAssignment]:
+        if not participant_ids:
+            return []
+        result = await self.session.execute(
+            select(ModuleAssignment)
+            .where(
+                ModuleAssignment.programme_id == scope.programme_id,
+                ModuleAssignment.organisation_id == scope.organisation_id,
+                ModuleAssignment.participant_id.in_(list(participant_ids)),
+                ModuleAssignment.status == "submitted",
+            )
+            .order_by(ModuleAssignment.submitted_at)
+        )
+        return list(result.scalars())
+
+    async def due_before(self, scope: ProgrammeScope | None, last_day: date) -> list[ModuleAssignment]:
+        """Open assignments due on or before ``last_day`` (every programme when no scope is given)."""
+        query = select(ModuleAssignment).where(
+            ModuleAssignment.due_on.is_not(None),
+            ModuleAssignment.due_on <= last_day,
+            ModuleAssignment.status.in_(["assigned", "in_progress"]),
+        )
+        if scope is not None:
+            query = query.where(
+                ModuleAssignment.programme_id == scope.programme_id,
+                ModuleAssignment.organisation_id == scope.organisation_id,
+            )
+        result = await self.session.execute(query)
+        return list(result.scalars())
+
+    async def completion_counts(self, scope: ProgrammeScope) -> list[tuple[uuid.UUID, uuid.UUID | None, str, int]]:
+        result = await self.session.execute(
+            select(
+                ModuleAssignment.module_id,
+                ModuleAssignment.group_id,
+                ModuleAssignment.status,
+                func.count(),
+            )
+            .where(
+                ModuleAssignment.programme_id == scope.programme_id,
+                ModuleAssignment.organisation_id == scope.organisation_id,
+                ModuleAssignment.module_id.is_not(None),
+            )
+            .group_by(ModuleAssignment.module_id, ModuleAssignment.group_id, ModuleAssignment.status)
+        )
+        return [(m, g, s, int(n)) for m, g, s, n in result.tuples() if m is not None]
+
+    # Answers and feedback ------------------------------------------------------------------
+
+    async def answers(self, scope: ProgrammeScope, assignment_id: uuid.UUID) -> list[AssignmentAnswer]:
+        result = await self.session.execute(
+            select(AssignmentAnswer)
+            .where(
+                AssignmentAnswer.assignment_id == assignment_id,
+                AssignmentAnswer.programme_id == scope.programme_id,
+                AssignmentAnswer.organisation_id == scope.organisation_id,
+            )
+            .order_by(AssignmentAnswer.created_at)
+        )
+        return list(result.scalars())
+
+    async def get_answer(
+        self, scope: ProgrammeScope, assignment_id: uuid.UUID, question_key: str
+    ) -> AssignmentAnswer | None:
+        result = await self.session.execute(
+            select(AssignmentAnswer).where(
+                AssignmentAnswer.assignment_id == assignment_id,
+                AssignmentAnswer.question_key == question_key,
+                AssignmentAnswer.programme_id == scope.programme_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def feedback(self, scope: ProgrammeScope, assignment_id: uuid.UUID) -> list[AssignmentFeedback]:
+        result = await self.session.execute(
+            select(AssignmentFeedback)
+            .where(
+                AssignmentFeedback.assignment_id == assignment_id,
+                AssignmentFeedback.programme_id == scope.programme_id,
+                AssignmentFeedback.organisation_id == scope.organisation_id,
+            )
+            .order_by(AssignmentFeedback.created_at)
+        )
+        return list(result.scalars())
+
+    async def get_feedback(
+        self, scope: ProgrammeScope, assignment_id: uuid.UUID, feedback_id: uuid.UUID
+    ) -> AssignmentFeedback | None:
+        result = await self.session.execute(
+            select(AssignmentFeedback).where(
+                AssignmentFeedback.id == feedback_id,
+                AssignmentFeedback.assignment_id == assignment_id,
+                AssignmentFeedback.programme_id == scope.programme_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    # Notifications (scoped to the person they are for) --------------------------------------
+
+    async def notifications_for(
+        self, organisation_id: uuid.UUID, person_id: uuid.UUID, limit: int = 50
+    ) -> list[Notification]:
+        result = await self.session.execute(
+            select(Notification)
+            .where(Notification.person_id == person_id, Notification.organisation_id == organisation_id)
+            .order_by(Notification.created_at.desc())
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def get_notification(
+        self, organisation_id: uuid.UUID, person_id: uuid.UUID, notification_id: uuid.UUID
+    ) -> Notification | None:
+        result = await self.session.execute(
+            select(Notification).where(
+                Notification.id == notification_id,
+                Notification.person_id == person_id,
+                Notification.organisation_id == organisation_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def existing_dedupe_keys(self, keys: Collection[str]) -> set[str]:
+        if not keys:
+            return set()
+        result = await self.session.execute(
+            select(Notification.dedupe_key).where(Notification.dedupe_key.in_(list(keys)))
+        )
+        return {k for k in result.scalars() if k is not None}
+
+    async def compare_and_set_answer(self, answer_id: uuid.UUID, base_revision: int, values: dict[str, object]) -> bool:
+        """Write a new revision only if nobody wrote one since ``base_revision``."""
+        result = await self.session.execute(
+            update(AssignmentAnswer)
+            .where(AssignmentAnswer.id == answer_id, AssignmentAnswer.revision == base_revision)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def compare_and_set_feedback(
+        self, feedback_id: uuid.UUID, base_revision: int, values: dict[str, object]
+    ) -> bool:
+        result = await self.session.execute(
+            update(AssignmentFeedback)
+            .where(AssignmentFeedback.id == feedback_id, AssignmentFeedback.revision == base_revision)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(getattr(result, "rowcount", 0))

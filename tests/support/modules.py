@@ -1,0 +1,76 @@
+"""Helpers for module tests: a published module to work with, and opaque envelopes."""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from typing import Any
+
+from tests.support.client import Browser
+from tests.support.world import World
+
+
+def envelope(base_revision: int = 0, size: int = 48) -> dict[str, Any]:
+    """Random bytes in the shape an encrypted envelope has; the server must treat them as opaque."""
+    return {
+        "envelope": base64.urlsafe_b64encode(os.urandom(size)).decode().rstrip("="),
+        "key_id": base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="),
+        "base_revision": base_revision,
+    }
+
+
+def module_url(world: World, module_id: str | uuid.UUID | None = None, programme: uuid.UUID | None = None) -> str:
+    base = f"/api/v1/programmes/{programme or world.programme_a}/modules"
+    return base if module_id is None else f"{base}/{module_id}"
+
+
+async def published_module(browser: Browser, world: World) -> dict[str, Any]:
+    """As staff A: "Kiezen voor werk" with one lesson and one assignment of two questions, published.
+
+    Returns ids: module_id, template_key, questions (keys), and logs staff A out again.
+    """
+    await browser.log_in_as(world.staff_a)
+    response = await browser.api(
+        "POST", module_url(world), json={"title": "Kiezen voor werk", "theme": "werk", "language_level": "A2"}
+    )
+    assert response.status_code == 201, response.text
+    module_id = response.json()["id"]
+    url = module_url(world, module_id)
+    response = await browser.api(
+        "POST", url + "/lessons", json={"title": "Wat wil jij?", "body": "Denk aan **drie** dingen."}
+    )
+    assert response.status_code == 201, response.text
+    response = await browser.api("POST", url + "/templates", json={"title": "Mijn werkwensen"})
+    assert response.status_code == 201, response.text
+    template_key = response.json()["key"]
+    questions = []
+    for question in (
+        {"kind": "open_text", "prompt": "Welk werk past bij jou?"},
+        {"kind": "scale", "prompt": "Hoe zeker ben je?", "scale_min": 1, "scale_max": 5},
+    ):
+        response = await browser.api("POST", f"{url}/templates/{template_key}/questions", json=question)
+        assert response.status_code == 201, response.text
+        questions.append(response.json()["key"])
+    response = await browser.api("POST", url + "/publish")
+    assert response.status_code == 200, response.text
+    browser.log_out()
+    return {"module_id": module_id, "template_key": template_key, "questions": questions}
+
+
+async def assign_to_participant_a(browser: Browser, world: World, module: dict[str, Any]) -> str:
+    """As coach A (who coaches participant A): give the template; returns the assignment id."""
+    await browser.log_in_as(world.coach_a)
+    response = await browser.api(
+        "POST",
+        f"/api/v1/programmes/{world.programme_a}/assignments",
+        json={
+            "module_id": module["module_id"],
+            "template_key": module["template_key"],
+            "participant_id": str(world.participant_a),
+            "due_on": "2099-01-31",
+        },
+    )
+    assert response.status_code == 201, response.text
+    browser.log_out()
+    return str(response.json()[0]["id"])
