@@ -1,7 +1,7 @@
 // What people write: signed envelopes, items with their audience, messages and attachments.
 
 import { SecretPurpose, unwrapKey, wrapKey } from './boxes.js';
-import { Reader, Writer, checkId, checkResourceType, concat, equalBytes, lp } from './encoding.js';
+import { Reader, Writer, bytes, checkId, checkResourceType, concat, equalBytes, lp } from './encoding.js';
 import { refuse, refuseUnless, refusing, refusingSync } from './errors.js';
 import {
   KEY_BYTES,
@@ -238,7 +238,7 @@ export const encryptAttachment = refusing(async (itemKey, pieces, { rng = system
   const parts = [encryptor.header];
   let pending = new Uint8Array(0);
   for await (const piece of pieces) {
-    pending = concat(pending, piece);
+    pending = concat(pending, bytes(piece));
     while (pending.length > CHUNK_BYTES) {
       parts.push(await encryptor.encryptChunk(pending.slice(0, CHUNK_BYTES), { last: false }));
       pending = pending.slice(CHUNK_BYTES);
@@ -257,7 +257,7 @@ export async function* decryptAttachment(itemKey, stream, meta) {
   let size = 0;
   try {
     for await (const piece of stream) {
-      pending = concat(pending, piece);
+      pending = concat(pending, bytes(piece));
       if (decryptor === null && pending.length >= STREAM_HEADER_BYTES) {
         decryptor = await AttachmentDecryptor.create(itemKey, pending.slice(0, STREAM_HEADER_BYTES), meta.streamSalt);
         pending = pending.slice(STREAM_HEADER_BYTES);
