@@ -62,6 +62,11 @@ def _demo(_: argparse.Namespace) -> int:
     report = asyncio.run(run())
     for line in report.created:
         print(f"created  {line}")
+    if report.logins:
+        print("\nDemo logins (development only; anyone who reads this can log in):")
+        for login, password, role in report.logins:
+            print(f"  {login:<18} {password:<26} {role}")
+        print()
     print(f"{len(report.created)} created, {len(report.skipped)} already there")
     return 0
 

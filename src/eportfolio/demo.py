@@ -6,15 +6,25 @@ Refuses to run outside development, because demo people have known passwords.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from eportfolio import crypto
+from eportfolio.accounts import service as accounts
+from eportfolio.accounts.hashing import SecretHasher
+from eportfolio.accounts.repository import AccountRepository
+from eportfolio.accounts.tables import ProgrammeKey, SigningKeyCopy
+from eportfolio.config import Settings
+from eportfolio.domain.accounts import OrganisationKeyCreate, SignUpRequest
+from eportfolio.domain.people import Role
 from eportfolio.domain.programmes import GroupCreate, LanguageLevel, ProgrammeCreate, ProgrammeSettings
+from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.service import ensure_organisation
-from eportfolio.programmes.tables import Group, Programme
+from eportfolio.programmes.tables import CoachAssignment, Group, Membership, Person, Programme
 
 ORGANISATION_NAME = "Stichting Sterke Moeders (demo)"
 
@@ -69,6 +79,8 @@ GROUPS = {
 class DemoReport:
     created: list[str]
     skipped: list[str]
+    # (login, demo password, role) of the people made in this run.
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 async def load_organisation(uow: UnitOfWork, report: DemoReport) -> dict[str, Programme]:
@@ -118,5 +130,198 @@ async def load_organisation(uow: UnitOfWork, report: DemoReport) -> dict[str, Pr
 async def load(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoReport:
     report = DemoReport(created=[], skipped=[])
     async with unit_of_work(sessionmaker) as uow:
-        await load_organisation(uow, report)
+        programmes = await load_organisation(uow, report)
+        await load_people(uow, programmes, report, SecretHasher())
     return report
+
+
+# Demo people -------------------------------------------------------------------------------
+# Each signs up through the Python keyring exactly as her browser would (real KDF parameters,
+# real key bundles); the organisation and programme keys are made and passed on the same way.
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    login: str
+    display_name: str
+    role: Role
+    programme: str | None  # slug; None for the organisation admin
+    coach_kind: str | None = None
+
+
+PEOPLE = [
+    DemoPerson("beheer", "Annet Beheer", Role.org_admin, None),
+    DemoPerson("staf.emmen", "Sandra Staf", Role.staff, "smart-mama-emmen"),
+    DemoPerson("coach.emmen", "Chantal Coach", Role.coach, "smart-mama-emmen", "individual"),
+    DemoPerson("begeleider.emmen", "Bianca Begeleider", Role.supervisor, "smart-mama-emmen"),
+    DemoPerson("fatima", "Fatima", Role.participant, "smart-mama-emmen"),
+    DemoPerson("lisa", "Lisa", Role.participant, "smart-mama-emmen"),
+    DemoPerson("staf.korsou", "Shirley Staf", Role.staff, "smart-mama-curacao"),
+    DemoPerson("coach.korsou", "Giselle Coach", Role.coach, "smart-mama-curacao", "individual"),
+    DemoPerson("maria", "Maria", Role.participant, "smart-mama-curacao"),
+]
+# Who coaches whom: a signed coach assignment record for each.
+CASELOAD = {"fatima": "coach.emmen", "lisa": "coach.emmen", "maria": "coach.korsou"}
+
+
+def demo_password(login: str) -> str:
+    """Known passwords, for the demo only (which refuses to run outside development)."""
+    return f"welkom-{login}"
+
+
+@dataclass
+class DemoKeys:
+    identities: dict[str, crypto.Identity]
+    organisation_key: crypto.SigningKey | None = None
+
+
+async def _unlock(uow: UnitOfWork, login: str) -> crypto.Identity | None:
+    account = await AccountRepository(uow.session).account_by_login(login)
+    if account is None:
+        return None
+    return crypto.Identity.unlock(
+        account.key_bundle, login, demo_password(login), user_id=str(account.person_id)
+    )
+
+
+async def _sign_up(
+    uow: UnitOfWork, client: accounts.Client, organisation_id: uuid.UUID, spec: DemoPerson,
+    programme: Programme | None,
+) -> tuple[crypto.Identity, crypto.SigningKey | None]:
+    person = Person(organisation_id=organisation_id, display_name=spec.display_name, language="nl")
+    uow.session.add(person)
+    await uow.flush()
+    if programme is not None:
+        uow.session.add(Membership(
+            organisation_id=organisation_id, programme_id=programme.id, person_id=person.id,
+            role=spec.role.value, coach_kind=spec.coach_kind,
+        ))
+    code, invitation = accounts._new_invitation(
+        organisation_id, programme.id if programme else None, person.id, spec.role, None
+    )
+    uow.session.add(invitation)
+    await uow.flush()
+    made = crypto.Identity.create(spec.login, demo_password(spec.login), user_id=str(person.id))
+    organisation_key = None
+    key_create = None
+    if spec.role is Role.org_admin and await AccountRepository(uow.session).organisation_key(organisation_id) is None:
+        organisation_key = crypto.SigningKey.generate()
+        key_create = OrganisationKeyCreate(
+            ed25519_public=crypto.b64u_encode(organisation_key.public),
+            sealed_copy=crypto.b64u_encode(organisation_key.seal_for(made.identity.person)),
+        )
+    await accounts.sign_up(uow, client, SignUpRequest(
+        invitation_code=code,
+        login=spec.login,
+        key_bundle=crypto.b64u_encode(made.bundle),
+        public_identity=crypto.b64u_encode(made.public_identity),
+        auth_proof=crypto.b64u_encode(made.auth_proof),
+        recovery_proof=crypto.b64u_encode(made.recovery_auth_proof),
+        organisation_key=key_create,
+    ))
+    return made.identity, organisation_key
+
+
+async def _programme_key(
+    uow: UnitOfWork, organisation_id: uuid.UUID, programme: Programme, keys: DemoKeys, admin_login: str,
+) -> crypto.SigningKey | None:
+    """The programme key, made by the admin's keyring and passed to the programme's staff."""
+    repo = AccountRepository(uow.session)
+    existing = await repo.programme_key(organisation_id, programme.id)
+    admin = keys.identities.get(admin_login)
+    if admin is None or keys.organisation_key is None:
+        return None
+    if existing is not None:
+        copies = {c.holder_id: c for c in await repo.key_copies(organisation_id, programme.id)}
+        mine = copies.get(uuid.UUID(admin.user_id))
+        return crypto.SigningKey.open(mine.sealed_box, admin, existing.ed25519_public) if mine else None
+    key = crypto.SigningKey.generate()
+    certificate = keys.organisation_key.sign_record(
+        crypto.ProgrammeKeyCertificate(key.public), organisation_id=str(organisation_id),
+        programme_id=str(programme.id), serial=1, issued_at=int(utcnow().timestamp()), signed_by=admin.user_id,
+    )
+    uow.session.add(ProgrammeKey(
+        programme_id=programme.id, organisation_id=organisation_id, ed25519_public=key.public,
+        certificate=certificate, created_by=uuid.UUID(admin.user_id),
+    ))
+    holders = [admin] + [
+        keys.identities[p.login] for p in PEOPLE
+        if p.role is Role.staff and p.programme == programme.slug and p.login in keys.identities
+    ]
+    for holder in holders:
+        uow.session.add(SigningKeyCopy(
+            organisation_id=organisation_id, kind="programme", subject_id=programme.id,
+            holder_id=uuid.UUID(holder.user_id), sealed_box=key.seal_for(holder.person),
+            created_by=uuid.UUID(admin.user_id),
+        ))
+    await uow.flush()
+    return key
+
+
+async def load_people(
+    uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport, hasher: SecretHasher,
+) -> None:
+    settings = Settings(env="development")
+    client = accounts.Client(settings=settings, hasher=hasher, address="demo", user_agent="eportfolio demo")
+    organisation_id = next(iter(programmes.values())).organisation_id
+    repo = AccountRepository(uow.session)
+    keys = DemoKeys(identities={})
+    created: set[str] = set()
+    for spec in PEOPLE:
+        if await repo.account_by_login(spec.login) is not None:
+            report.skipped.append(f"person {spec.login}")
+            continue
+        programme = programmes[spec.programme] if spec.programme else None
+        identity, organisation_key = await _sign_up(uow, client, organisation_id, spec, programme)
+        keys.identities[spec.login] = identity
+        keys.organisation_key = keys.organisation_key or organisation_key
+        created.add(spec.login)
+        report.created.append(f"person {spec.login} ({spec.role.value})")
+        report.logins.append((spec.login, demo_password(spec.login), spec.role.value))
+    if not created:
+        return
+    admin_login = PEOPLE[0].login
+    if admin_login not in keys.identities:
+        unlocked = await _unlock(uow, admin_login)
+        if unlocked is not None:
+            keys.identities[admin_login] = unlocked
+            copy = next(iter(await repo.key_copies(organisation_id, organisation_id)), None)
+            org_key = await repo.organisation_key(organisation_id)
+            if copy is not None and org_key is not None and copy.holder_id == uuid.UUID(unlocked.user_id):
+                keys.organisation_key = crypto.SigningKey.open(copy.sealed_box, unlocked, org_key.ed25519_public)
+    for programme in programmes.values():
+        programme_key = await _programme_key(uow, organisation_id, programme, keys, admin_login)
+        if programme_key is None:
+            continue
+        await _signed_assignments(uow, organisation_id, programme, programme_key, keys, created)
+
+
+async def _signed_assignments(
+    uow: UnitOfWork, organisation_id: uuid.UUID, programme: Programme, programme_key: crypto.SigningKey,
+    keys: DemoKeys, created: set[str],
+) -> None:
+    staff = next((p.login for p in PEOPLE if p.role is Role.staff and p.programme == programme.slug), None)
+    for participant, coach in CASELOAD.items():
+        spec = next(p for p in PEOPLE if p.login == participant)
+        if spec.programme != programme.slug or participant not in created:
+            continue
+        her, coach_identity = keys.identities.get(participant), keys.identities.get(coach)
+        if coach_identity is None:
+            coach_identity = await _unlock(uow, coach)
+        if her is None or coach_identity is None:
+            continue
+        today = utcnow().date()
+        signed_by = keys.identities[staff].user_id if staff in keys.identities else coach_identity.user_id
+        record = programme_key.sign_record(
+            crypto.CoachAssignment(her.user_id, coach_identity.user_id, coach_identity.fingerprint,
+                                   crypto.CoachRole.INDIVIDUAL, int(utcnow().timestamp()), 0),
+            organisation_id=str(organisation_id), programme_id=str(programme.id), serial=1,
+            issued_at=int(utcnow().timestamp()), signed_by=signed_by,
+        )
+        uow.session.add(CoachAssignment(
+            organisation_id=organisation_id, programme_id=programme.id, participant_id=uuid.UUID(her.user_id),
+            coach_id=uuid.UUID(coach_identity.user_id), kind="individual", starts_on=today,
+            signed_record=crypto.b64u_encode(record), signed_by=uuid.UUID(signed_by),
+            created_by=uuid.UUID(signed_by),
+        ))
+    await uow.flush()

@@ -62,16 +62,20 @@ def test_cli_migrate_demo_check_create_admin(tmp_path: Path) -> None:
     assert check.returncode == 1
     assert "not at the newest migration" in check.stdout
     assert _cli("migrate", env=env).returncode == 0
-    first = _cli("demo", env=env)
-    assert first.returncode == 0, first.stderr
-    assert "programme Smart Mama Emmen" in first.stdout
-    again = _cli("demo", env=env)
-    assert again.returncode == 0
-    assert again.stdout.strip().splitlines()[-1].startswith("0 created"), "re-running the demo changes nothing"
-    assert _cli("check", env=env).stdout.startswith("ok:")
     admin = _cli("create-admin", "--name", "Annet", env=env)
     assert admin.returncode == 0, admin.stderr
     assert "code: " in admin.stdout
+    first = _cli("demo", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "programme Smart Mama Emmen" in first.stdout
+    assert "welkom-fatima" in first.stdout, "demo logins are printed"
+    again = _cli("demo", env=env)
+    assert again.returncode == 0
+    assert again.stdout.strip().splitlines()[-1].startswith("0 created"), "re-running the demo changes nothing"
+    assert "welkom-" not in again.stdout
+    assert _cli("check", env=env).stdout.startswith("ok:")
+    refused = _cli("create-admin", "--name", "Someone", env=env)
+    assert refused.returncode != 0, "once an administrator has an account, only admins invite admins"
     no_password = _cli("create-admin", "--password", "secret123", env=env)
     assert no_password.returncode == 2, "a password is never taken on the command line"
 
