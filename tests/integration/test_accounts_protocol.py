@@ -157,6 +157,7 @@ async def test_malformed_or_mismatched_key_structures_are_refused_and_nothing_is
         "auth_proof": {**body, "auth_proof": body["recovery_proof"]},
     }
     cases["not base64"] = {**body, "key_bundle": "%%%"}
+    cases["bundle signature"] = {**body, "key_bundle": b64u_encode(bundle[:-1] + bytes([bundle[-1] ^ 1]))}
     for name, bad in cases.items():
         answer = await browser.api("POST", "/api/v1/auth/signup", bad)
         assert answer.status_code == 422, name

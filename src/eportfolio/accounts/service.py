@@ -122,6 +122,7 @@ def _bundle(value: str, settings: Settings, field: str = "key_bundle") -> crypto
     try:
         bundle = crypto.KeyBundle.from_bytes(_decode(value, field))
         bundle.params.check(allow_test_params=settings.is_test)
+        bundle.verify()  # signed by her own Ed25519 key: a bundle nobody tampered with
     except crypto.CryptoError:
         raise _bad_structure(field) from None
     return bundle
