@@ -15,6 +15,8 @@ from starlette.types import Scope
 from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
+from eportfolio.chat import api as chat_api
+from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
 from eportfolio.kit import health
 from eportfolio.kit import logging as app_logging
@@ -30,6 +32,7 @@ from eportfolio.kit.web import (
     handle_validation_error,
 )
 from eportfolio.modules import api as module_api
+from eportfolio.modules import pages as module_pages
 from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 
@@ -61,7 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with chat_ws.running(app):
+            yield
         await engine.dispose()
 
     app = FastAPI(
@@ -93,5 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(programme_pages.router)
     app.include_router(programme_api.router)
+    app.include_router(module_pages.router)
     app.include_router(module_api.router)
+    app.include_router(chat_api.router)
+    app.include_router(chat_ws.router)
+    chat_ws.install(app)
     return app

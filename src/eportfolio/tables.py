@@ -1,9 +1,10 @@
 """Imports every feature's tables so that Alembic and the tests see the whole schema."""
 
 from eportfolio.accounts import tables as accounts_tables
+from eportfolio.chat import tables as chat_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
 from eportfolio.modules import tables as modules_tables
 from eportfolio.programmes import tables as programmes_tables
 
-__all__ = ["Base", "accounts_tables", "audit_tables", "modules_tables", "programmes_tables"]
+__all__ = ["Base", "accounts_tables", "audit_tables", "chat_tables", "modules_tables", "programmes_tables"]

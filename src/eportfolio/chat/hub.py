@@ -1,0 +1,118 @@
+"""The WebSocket connections of this process, by person, and what is waiting to be sent to each.
+
+Every connection has a bounded queue of outgoing frames. Delivery never waits for a client: a
+frame that does not fit marks the connection as too slow, and its writer closes it with code 4008;
+the client reconnects and resumes from its last seq, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from eportfolio.kit.auth import Caller
+
+# Close codes (4000-4999 are ours; see docs/chat-protocol.md).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_TOO_SLOW = 4008
+CLOSE_FLOODING = 4029
+CLOSE_RESTART = 1012
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_frame_chars: int = 48 * 1024
+    frames_per_second: float = 20.0
+    burst: int = 40
+    # Frames refused for flooding in a row before the connection is closed.
+    flood_strikes: int = 100
+    queue_size: int = 500
+    send_timeout_seconds: float = 10.0
+    resume_wait_seconds: float = 10.0
+    session_check_seconds: float = 60.0
+
+
+@dataclass(slots=True)
+class Resume:
+    since: dict[uuid.UUID, int]
+
+
+# Queued last when a connection must close; tells its writer to stop.
+CLOSE = "\x00close"
+
+Item = dict[str, Any] | str | Resume
+
+
+@dataclass(eq=False, slots=True)
+class Connection:
+    caller: Caller
+    limits: Limits
+    queue: asyncio.Queue[Item] = field(init=False)
+    # The newest seq sent on this connection, per conversation (the gap and duplicate check).
+    last_seq: dict[str, int] = field(default_factory=dict)
+    resumed: asyncio.Event = field(default_factory=asyncio.Event)
+    first_resume: Resume | None = None
+    close_code: int | None = None
+    close_reason: str = ""
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(maxsize=self.limits.queue_size)
+
+    @property
+    def person_key(self) -> str:
+        return str(self.caller.person_id)
+
+    def offer(self, item: Item) -> bool:
+        """Queue a frame without waiting; a full queue means the client is too slow."""
+        if self.close_code is not None:
+            return False
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.request_close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
+            return False
+        return True
+
+    def request_close(self, code: int, reason: str) -> None:
+        if self.close_code is not None:
+            return
+        self.close_code, self.close_reason = code, reason
+        # What is still queued need not be sent: the client resumes from its last seq.
+        while True:
+            try:
+                self.queue.put_nowait(CLOSE)
+                break
+            except asyncio.QueueFull:
+                self.queue.get_nowait()
+        self.resumed.set()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._by_person: dict[str, set[Connection]] = {}
+
+    def add(self, connection: Connection) -> None:
+        self._by_person.setdefault(connection.person_key, set()).add(connection)
+
+    def remove(self, connection: Connection) -> None:
+        connections = self._by_person.get(connection.person_key)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self._by_person[connection.person_key]
+
+    def count(self) -> int:
+        return sum(len(c) for c in self._by_person.values())
+
+    async def deliver(self, envelope: dict[str, Any]) -> None:
+        for recipient in envelope.get("recipients", ()):
+            for connection in tuple(self._by_person.get(recipient, ())):
+                connection.offer(envelope)
+
+    async def close_all(self, code: int = CLOSE_RESTART, reason: str = "reconnect and resume") -> None:
+        for connections in list(self._by_person.values()):
+            for connection in connections:
+                connection.request_close(code, reason)

@@ -1,0 +1,388 @@
+"""Every query of the chat feature, each filtered by its tenant scope.
+
+Who belongs to a conversation is derived, never stored: her currently assigned coaches, the
+members of a group and the programme's staff, a coach and the programme's supervisors, plus the
+readers her browser granted the current key (coaches and supervisors on duty). The programmes
+tables are only read here, through ``ProgrammeRepository`` where it has the query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eportfolio.chat.tables import Conversation, Epoch, Grant, Marker, Message, Roster, Shift
+from eportfolio.domain.chat import ConversationKind, Duty, MemberRole
+from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
+from eportfolio.programmes.tables import CoachAssignment, GroupMember, Membership, Person, Programme
+
+# Roles whose members may be granted a conversation key because of the duty roster.
+DUTY_ROLES = ("coach", "supervisor")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    person_id: uuid.UUID
+    role: MemberRole
+
+
+def scope_of(conversation: Conversation) -> ProgrammeScope:
+    return ProgrammeScope(conversation.organisation_id, conversation.programme_id)
+
+
+def _current_assignment(today: date) -> Any:
+    return and_(
+        CoachAssignment.ended_at.is_(None),
+        CoachAssignment.starts_on <= today,
+        or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= today),
+    )
+
+
+class ChatRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.programmes = ProgrammeRepository(session)
+
+    # Conversations -----------------------------------------------------------------------
+
+    async def get_conversation(self, organisation_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation | None:
+        result = await self.session.execute(
+            select(Conversation).where(
+                Conversation.id == conversation_id, Conversation.organisation_id == organisation_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def find_conversation(self, scope: ProgrammeScope, subject_key: str) -> Conversation | None:
+        result = await self.session.execute(
+            select(Conversation).where(
+                Conversation.programme_id == scope.programme_id,
+                Conversation.organisation_id == scope.organisation_id,
+                Conversation.subject_key == subject_key,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def conversations_for(
+        self, organisation_id: uuid.UUID, person_id: uuid.UUID, today: date
+    ) -> list[Conversation]:
+        """Every conversation she is a member of now, in every programme of her organisation."""
+        active_role = select(Membership.programme_id).where(
+            Membership.person_id == person_id, Membership.active.is_(True)
+        )
+        my_participants = select(CoachAssignment.participant_id).where(
+            CoachAssignment.coach_id == person_id, _current_assignment(today)
+        )
+        my_groups = select(GroupMember.group_id).where(GroupMember.person_id == person_id)
+        granted = (
+            select(Grant.conversation_id)
+            .join(Conversation, Conversation.id == Grant.conversation_id)
+            .where(
+                Grant.recipient_id == person_id,
+                Grant.epoch == Conversation.epoch,
+                Conversation.programme_id.in_(active_role.where(Membership.role.in_(DUTY_ROLES))),
+            )
+        )
+        kind = Conversation.kind
+        query = select(Conversation).where(
+            Conversation.organisation_id == organisation_id,
+            or_(
+                and_(kind == ConversationKind.coaching, Conversation.participant_id == person_id),
+                and_(
+                    kind == ConversationKind.coaching,
+                    Conversation.participant_id.in_(my_participants),
+                    Conversation.programme_id.in_(active_role.where(Membership.role == "coach")),
+                ),
+                and_(kind == ConversationKind.group, Conversation.group_id.in_(my_groups)),
+                and_(
+                    kind == ConversationKind.group,
+                    Conversation.programme_id.in_(active_role.where(Membership.role == "staff")),
+                ),
+                and_(kind == ConversationKind.supervision, Conversation.coach_id == person_id),
+                and_(
+                    kind == ConversationKind.supervision,
+                    Conversation.programme_id.in_(active_role.where(Membership.role == "supervisor")),
+                ),
+                Conversation.id.in_(granted),
+            ),
+        )
+        result = await self.session.execute(query.order_by(Conversation.created_at))
+        return list(result.scalars())
+
+    async def derived_members(self, conversation: Conversation, today: date) -> list[Member]:
+        """The members by rule (without the on-duty readers her browser granted)."""
+        scope = scope_of(conversation)
+        members: list[Member] = []
+        if conversation.kind == ConversationKind.coaching and conversation.participant_id:
+            members.append(Member(conversation.participant_id, MemberRole.participant))
+            coaches = await self.session.execute(
+                select(CoachAssignment.coach_id)
+                .join(
+                    Membership,
+                    and_(
+                        Membership.person_id == CoachAssignment.coach_id,
+                        Membership.programme_id == CoachAssignment.programme_id,
+                        Membership.role == "coach",
+                        Membership.active.is_(True),
+                    ),
+                )
+                .where(
+                    CoachAssignment.programme_id == scope.programme_id,
+                    CoachAssignment.participant_id == conversation.participant_id,
+                    _current_assignment(today),
+                )
+            )
+            members += [Member(coach_id, MemberRole.coach) for coach_id in dict.fromkeys(coaches.scalars())]
+        elif conversation.kind == ConversationKind.group and conversation.group_id:
+            for person_id in await self.programmes.group_member_ids(scope, conversation.group_id):
+                members.append(Member(person_id, MemberRole.participant))
+            members += [Member(p, MemberRole.staff) for p in await self._active_with_role(scope, "staff")]
+        elif conversation.kind == ConversationKind.supervision and conversation.coach_id:
+            members.append(Member(conversation.coach_id, MemberRole.coach))
+            members += [Member(p, MemberRole.supervisor) for p in await self._active_with_role(scope, "supervisor")]
+        return members
+
+    async def granted_duty_readers(self, conversation: Conversation) -> list[uuid.UUID]:
+        """Coaches and supervisors of the programme holding a grant for the current epoch."""
+        if conversation.epoch < 1:
+            return []
+        result = await self.session.execute(
+            select(Grant.recipient_id).where(
+                Grant.conversation_id == conversation.id,
+                Grant.epoch == conversation.epoch,
+                Grant.recipient_id.in_(
+                    select(Membership.person_id).where(
+                        Membership.programme_id == conversation.programme_id,
+                        Membership.role.in_(DUTY_ROLES),
+                        Membership.active.is_(True),
+                    )
+                ),
+            )
+        )
+        return list(result.scalars())
+
+    async def _active_with_role(self, scope: ProgrammeScope, role: str) -> list[uuid.UUID]:
+        result = await self.session.execute(
+            select(Membership.person_id).where(
+                Membership.programme_id == scope.programme_id,
+                Membership.organisation_id == scope.organisation_id,
+                Membership.role == role,
+                Membership.active.is_(True),
+            )
+        )
+        return list(dict.fromkeys(result.scalars()))
+
+    async def has_active_role(self, scope: ProgrammeScope, person_id: uuid.UUID, roles: tuple[str, ...]) -> bool:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(Membership)
+            .where(
+                Membership.programme_id == scope.programme_id,
+                Membership.person_id == person_id,
+                Membership.role.in_(roles),
+                Membership.active.is_(True),
+            )
+        )
+        return bool(result.scalar_one())
+
+    async def display_names(self, organisation_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not ids:
+            return {}
+        result = await self.session.execute(
+            select(Person.id, Person.display_name).where(Person.organisation_id == organisation_id, Person.id.in_(ids))
+        )
+        return dict(result.tuples().all())
+
+    async def get_programme(self, conversation: Conversation) -> Programme | None:
+        return await self.programmes.get_programme(conversation.organisation_id, conversation.programme_id)
+
+    # Messages ----------------------------------------------------------------------------
+
+    async def next_seq(self, conversation_id: uuid.UUID) -> int:
+        """Take the next seq. The UPDATE locks the conversation row until commit (PostgreSQL) or
+        takes SQLite's write lock, so seqs are handed out one at a time; a rollback returns it."""
+        result = await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(last_seq=Conversation.last_seq + 1)
+            .returning(Conversation.last_seq)
+        )
+        return int(result.scalar_one())
+
+    async def find_message(self, conversation_id: uuid.UUID, author_id: uuid.UUID, client_id: str) -> Message | None:
+        result = await self.session.execute(
+            select(Message).where(
+                Message.conversation_id == conversation_id,
+                Message.author_id == author_id,
+                Message.client_id == client_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def messages_after(
+        self, conversation_id: uuid.UUID, after: int, *, limit: int, until: int | None = None
+    ) -> list[Message]:
+        query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > after)
+        if until is not None:
+            query = query.where(Message.seq <= until)
+        result = await self.session.execute(query.order_by(Message.seq).limit(limit))
+        return list(result.scalars())
+
+    # Markers -----------------------------------------------------------------------------
+
+    async def get_marker(self, conversation_id: uuid.UUID, person_id: uuid.UUID) -> Marker | None:
+        return await self.session.get(Marker, (conversation_id, person_id))
+
+    async def markers(self, conversation_id: uuid.UUID) -> list[Marker]:
+        result = await self.session.execute(select(Marker).where(Marker.conversation_id == conversation_id))
+        return list(result.scalars())
+
+    async def read_seqs(self, person_id: uuid.UUID, conversation_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+        if not conversation_ids:
+            return {}
+        result = await self.session.execute(
+            select(Marker.conversation_id, Marker.read_seq).where(
+                Marker.person_id == person_id, Marker.conversation_id.in_(conversation_ids)
+            )
+        )
+        return dict(result.tuples().all())
+
+    # Epochs and grants -------------------------------------------------------------------
+
+    async def advance_epoch(self, conversation_id: uuid.UUID, expected: int, started_at: datetime) -> bool:
+        """Compare-and-set: move the epoch from ``expected`` to ``expected + 1``; False if moved already."""
+        result = await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.epoch == expected)
+            .values(epoch=expected + 1, epoch_started_at=started_at)
+            .returning(Conversation.epoch)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def epochs(self, conversation_id: uuid.UUID) -> list[Epoch]:
+        result = await self.session.execute(
+            select(Epoch).where(Epoch.conversation_id == conversation_id).order_by(Epoch.epoch)
+        )
+        return list(result.scalars())
+
+    async def grants_for(self, conversation_id: uuid.UUID, recipient_id: uuid.UUID) -> list[Grant]:
+        result = await self.session.execute(
+            select(Grant)
+            .where(Grant.conversation_id == conversation_id, Grant.recipient_id == recipient_id)
+            .order_by(Grant.epoch)
+        )
+        return list(result.scalars())
+
+    async def grant_recipients(self, conversation_id: uuid.UUID, epoch: int) -> set[uuid.UUID]:
+        result = await self.session.execute(
+            select(Grant.recipient_id).where(Grant.conversation_id == conversation_id, Grant.epoch == epoch)
+        )
+        return set(result.scalars())
+
+    async def ever_granted(self, conversation_id: uuid.UUID, recipient_id: uuid.UUID) -> bool:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(Grant)
+            .where(Grant.conversation_id == conversation_id, Grant.recipient_id == recipient_id)
+        )
+        return bool(result.scalar_one())
+
+    async def delete_grant(self, conversation_id: uuid.UUID, epoch: int, recipient_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(Grant).where(
+                Grant.conversation_id == conversation_id, Grant.epoch == epoch, Grant.recipient_id == recipient_id
+            )
+        )
+
+    # Roster, waiting conversations -------------------------------------------------------
+
+    async def latest_roster_serial(self, scope: ProgrammeScope) -> int:
+        result = await self.session.execute(
+            select(func.max(Roster.serial)).where(
+                Roster.programme_id == scope.programme_id, Roster.organisation_id == scope.organisation_id
+            )
+        )
+        return int(result.scalar_one() or 0)
+
+    async def roster_at(self, scope: ProgrammeScope, at: datetime) -> Roster | None:
+        """The newest roster whose validity covers ``at``."""
+        result = await self.session.execute(
+            select(Roster)
+            .where(
+                Roster.programme_id == scope.programme_id,
+                Roster.organisation_id == scope.organisation_id,
+                Roster.valid_from <= at,
+                Roster.valid_until > at,
+            )
+            .order_by(Roster.serial.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def shifts(self, roster_id: uuid.UUID) -> list[Shift]:
+        result = await self.session.execute(
+            select(Shift).where(Shift.roster_id == roster_id).order_by(Shift.starts_at, Shift.duty)
+        )
+        return list(result.scalars())
+
+    async def on_duty(self, scope: ProgrammeScope, at: datetime, duty: Duty) -> list[uuid.UUID]:
+        roster = await self.roster_at(scope, at)
+        if roster is None:
+            return []
+        result = await self.session.execute(
+            select(Shift.person_id).where(
+                Shift.roster_id == roster.id,
+                Shift.duty == duty.value,
+                Shift.starts_at <= at,
+                Shift.ends_at > at,
+                Shift.person_id.in_(
+                    select(Membership.person_id).where(
+                        Membership.programme_id == scope.programme_id,
+                        Membership.role == duty.value,
+                        Membership.active.is_(True),
+                    )
+                ),
+            )
+        )
+        return list(dict.fromkeys(result.scalars()))
+
+    async def waiting(self, scope: ProgrammeScope) -> list[Conversation]:
+        result = await self.session.execute(
+            select(Conversation)
+            .where(
+                Conversation.programme_id == scope.programme_id,
+                Conversation.organisation_id == scope.organisation_id,
+                Conversation.waiting_since.is_not(None),
+            )
+            .order_by(Conversation.waiting_since)
+        )
+        return list(result.scalars())
+
+    async def waiting_everywhere(self, before: datetime) -> list[Conversation]:
+        """Conversations in any programme waiting since before ``before`` (for the escalation sweep)."""
+        result = await self.session.execute(
+            select(Conversation)
+            .where(Conversation.waiting_since.is_not(None), Conversation.waiting_since <= before)
+            .order_by(Conversation.waiting_since)
+            .limit(500)
+        )
+        return list(result.scalars())
+
+    async def raise_escalation(self, conversation_id: uuid.UUID, waiting_since: datetime, level: int) -> bool:
+        """Compare-and-set, so two processes sweeping at once escalate a conversation once."""
+        result = await self.session.execute(
+            update(Conversation)
+            .where(
+                Conversation.id == conversation_id,
+                Conversation.waiting_since == waiting_since,
+                Conversation.escalation_level == level - 1,
+            )
+            .values(escalation_level=level)
+            .returning(Conversation.id)
+        )
+        return result.scalar_one_or_none() is not None

@@ -1,0 +1,806 @@
+"""Use cases of the chat feature: one transaction each, membership checked first, events after commit.
+
+Every frame and every request is checked against the conversation's members as they are now
+(see ``repository``). Events carry the explicit list of recipients and the frame to send them;
+the WebSocket hub delivers them once the unit of work has committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy.orm.attributes import set_committed_value
+
+from eportfolio.chat.repository import ChatRepository, Member, scope_of
+from eportfolio.chat.tables import Conversation, Epoch, Grant, Marker, Message, Roster, Shift
+from eportfolio.domain.chat import (
+    ConversationKind,
+    ConversationOpen,
+    ConversationRead,
+    ConversationSummary,
+    Duty,
+    EpochCreate,
+    EpochFrame,
+    EpochRead,
+    EscalationFrame,
+    GrantCreate,
+    GrantRead,
+    InboxEntry,
+    MarkerFrame,
+    MarkerRead,
+    MemberRead,
+    MemberRole,
+    MessageCreate,
+    MessageFrame,
+    MessageKind,
+    MessagePage,
+    MessageRead,
+    RosterCreate,
+    RosterRead,
+    SendResult,
+    ShiftRead,
+    SystemNotice,
+    TypingNotice,
+)
+from eportfolio.domain.people import MANAGING_ROLES, Role
+from eportfolio.domain.programmes import ProgrammeSettings
+from eportfolio.kit.audit import Action, personal_data, record_access
+from eportfolio.kit.auth import Caller
+from eportfolio.kit.clock import utcnow
+from eportfolio.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
+from eportfolio.kit.events import Event
+from eportfolio.kit.uow import UnitOfWork
+from eportfolio.programmes.service import authorize
+from eportfolio.programmes.tables import Programme
+
+ROTATION_INTERVAL = timedelta(days=7)
+PAGE_LIMIT = 200
+CHAT_ROLES = frozenset({Role.participant, Role.coach, Role.supervisor, Role.staff, Role.org_admin})
+# Roles that answer a participant: a message from any of them ends her wait.
+ANSWERING_ROLES = frozenset({MemberRole.coach, MemberRole.supervisor, MemberRole.on_duty})
+
+
+class StaleEpoch(Conflict):
+    code = "stale_epoch"
+    default_message = N_(
+        "The key of this conversation has changed. Your message was not sent yet; it is sent again with the new key."
+    )
+
+
+@dataclass(slots=True)
+class ConversationAccess:
+    conversation: Conversation
+    programme: Programme
+    member: Member
+    members: list[Member]
+    acting_role: str
+
+
+# Event helpers -----------------------------------------------------------------------------------
+
+
+def emit_frame(
+    uow: UnitOfWork,
+    name: str,
+    frame: BaseModel,
+    recipients: list[uuid.UUID],
+    *,
+    conversation_id: uuid.UUID | None = None,
+    seq: int | None = None,
+) -> None:
+    """Queue a frame for these people; it leaves after commit. Bodies in it are ciphertext only."""
+    if not recipients:
+        return
+    payload: dict[str, Any] = {
+        "recipients": [str(r) for r in dict.fromkeys(recipients)],
+        "text": frame.model_dump_json(),
+    }
+    if conversation_id is not None and seq is not None:
+        payload["conversation_id"] = str(conversation_id)
+        payload["seq"] = seq
+    uow.emit(Event(name, payload))
+
+
+# Reading models ----------------------------------------------------------------------------------
+
+
+def programme_today(programme: Programme, now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(ZoneInfo(programme.time_zone)).date()
+
+
+def rotation_due(conversation: Conversation, now: datetime | None = None) -> bool:
+    if conversation.epoch < 1 or conversation.epoch_started_at is None:
+        return True
+    return (now or utcnow()) - conversation.epoch_started_at >= ROTATION_INTERVAL
+
+
+def message_read(message: Message) -> MessageRead:
+    return MessageRead(
+        id=message.id,
+        conversation_id=message.conversation_id,
+        seq=message.seq,
+        kind=MessageKind(message.kind),
+        author_id=message.author_id,
+        client_id=message.client_id,
+        body=message.body,
+        epoch=message.epoch,
+        notice=SystemNotice(message.notice) if message.notice else None,
+        params=message.params or {},
+        created_at=message.created_at,
+    )
+
+
+def conversation_read(conversation: Conversation, **extra: Any) -> ConversationRead:
+    return ConversationRead(
+        id=conversation.id,
+        programme_id=conversation.programme_id,
+        kind=ConversationKind(conversation.kind),
+        participant_id=conversation.participant_id,
+        group_id=conversation.group_id,
+        coach_id=conversation.coach_id,
+        last_seq=conversation.last_seq,
+        epoch=conversation.epoch,
+        epoch_started_at=conversation.epoch_started_at,
+        rotation_due=rotation_due(conversation),
+        waiting_since=conversation.waiting_since,
+        created_at=conversation.created_at,
+        **extra,
+    )
+
+
+def _subjects(conversation: Conversation, caller: Caller) -> list[uuid.UUID]:
+    """Whose data a conversation is, for the access log."""
+    if conversation.participant_id:
+        return [conversation.participant_id]
+    if conversation.coach_id:
+        return [conversation.coach_id]
+    return [caller.person_id]
+
+
+# Membership --------------------------------------------------------------------------------------
+
+
+async def members_now(repo: ChatRepository, conversation: Conversation, programme: Programme) -> list[Member]:
+    members = await repo.derived_members(conversation, programme_today(programme))
+    known = {m.person_id for m in members}
+    members += [
+        Member(person_id, MemberRole.on_duty)
+        for person_id in await repo.granted_duty_readers(conversation)
+        if person_id not in known
+    ]
+    return members
+
+
+async def access_conversation(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> ConversationAccess:
+    """The conversation if she is a member of it now; checked on every frame and request."""
+    repo = ChatRepository(uow.session)
+    conversation = await repo.get_conversation(caller.organisation_id, conversation_id)
+    if conversation is None:
+        raise NotFound(N_("This conversation does not exist, or you are not in it."))
+    access = await authorize(uow, caller, conversation.programme_id, CHAT_ROLES)
+    members = await members_now(repo, conversation, access.programme)
+    member = next((m for m in members if m.person_id == caller.person_id), None)
+    if member is None:
+        raise Forbidden(N_("You are not a member of this conversation."))
+    return ConversationAccess(conversation, access.programme, member, members, access.role.value)
+
+
+def _ids(members: list[Member]) -> list[uuid.UUID]:
+    return [m.person_id for m in members]
+
+
+# Conversations -----------------------------------------------------------------------------------
+
+
+def _subject_key(data: ConversationOpen) -> str:
+    subject = data.participant_id or data.group_id or data.coach_id
+    return f"{data.kind.value}:{subject}"
+
+
+async def open_conversation(uow: UnitOfWork, caller: Caller, data: ConversationOpen) -> ConversationRead:
+    """Find or create the conversation; she must be one of its members."""
+    access = await authorize(uow, caller, data.programme_id, CHAT_ROLES)
+    repo = ChatRepository(uow.session)
+    existing = await repo.find_conversation(access.scope, _subject_key(data))
+    if existing is not None:
+        return await get_conversation(uow, caller, existing.id)
+    if data.kind is ConversationKind.coaching:
+        assert data.participant_id is not None
+        if not await repo.has_active_role(access.scope, data.participant_id, ("participant",)):
+            raise InvalidInput(N_("She is not a participant of this programme."), field="participant_id")
+    elif data.kind is ConversationKind.group:
+        assert data.group_id is not None
+        if await repo.programmes.get_group(access.scope, data.group_id) is None:
+            raise NotFound(N_("This group does not exist in this programme."))
+    else:
+        assert data.coach_id is not None
+        if not await repo.has_active_role(access.scope, data.coach_id, ("coach",)):
+            raise InvalidInput(N_("This person is not a coach of this programme."), field="coach_id")
+    conversation = Conversation(
+        organisation_id=access.scope.organisation_id,
+        programme_id=access.scope.programme_id,
+        kind=data.kind.value,
+        subject_key=_subject_key(data),
+        participant_id=data.participant_id,
+        group_id=data.group_id,
+        coach_id=data.coach_id,
+        last_seq=0,
+        epoch=0,
+        escalation_level=0,
+        created_at=utcnow(),
+    )
+    members = await repo.derived_members(conversation, programme_today(access.programme))
+    if caller.person_id not in _ids(members):
+        raise Forbidden(N_("You can only open a conversation you are a member of."))
+    uow.session.add(conversation)
+    await uow.flush()
+    return conversation_read(conversation, members=await _member_reads(repo, conversation, members))
+
+
+async def _member_reads(repo: ChatRepository, conversation: Conversation, members: list[Member]) -> list[MemberRead]:
+    names = await repo.display_names(conversation.organisation_id, _ids(members))
+    readers = await repo.grant_recipients(conversation.id, conversation.epoch) if conversation.epoch else set()
+    return [
+        MemberRead(
+            person_id=m.person_id,
+            display_name=names.get(m.person_id, ""),
+            role=m.role,
+            can_read=m.person_id in readers,
+        )
+        for m in members
+    ]
+
+
+async def list_conversations(uow: UnitOfWork, caller: Caller) -> list[ConversationRead]:
+    repo = ChatRepository(uow.session)
+    conversations = await repo.conversations_for(caller.organisation_id, caller.person_id, utcnow().date())
+    read = await repo.read_seqs(caller.person_id, [c.id for c in conversations])
+    return [conversation_read(c, read_seq=read.get(c.id, 0)) for c in conversations]
+
+
+async def summaries(uow: UnitOfWork, caller: Caller) -> list[ConversationSummary]:
+    """What a WebSocket is told when it connects: her conversations and their newest seq."""
+    repo = ChatRepository(uow.session)
+    conversations = await repo.conversations_for(caller.organisation_id, caller.person_id, utcnow().date())
+    return [
+        ConversationSummary(
+            id=c.id, kind=ConversationKind(c.kind), last_seq=c.last_seq, epoch=c.epoch, rotation_due=rotation_due(c)
+        )
+        for c in conversations
+    ]
+
+
+async def get_conversation(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> ConversationRead:
+    access = await access_conversation(uow, caller, conversation_id)
+    repo = ChatRepository(uow.session)
+    marker = await repo.get_marker(conversation_id, caller.person_id)
+    return conversation_read(
+        access.conversation,
+        read_seq=marker.read_seq if marker else 0,
+        members=await _member_reads(repo, access.conversation, access.members),
+    )
+
+
+# Messages ----------------------------------------------------------------------------------------
+
+
+async def _append(
+    uow: UnitOfWork, repo: ChatRepository, conversation: Conversation, message: Message, recipients: list[uuid.UUID]
+) -> Message:
+    message.seq = await repo.next_seq(conversation.id)
+    set_committed_value(conversation, "last_seq", message.seq)
+    uow.session.add(message)
+    await uow.flush()
+    emit_frame(
+        uow,
+        "chat.message",
+        MessageFrame(message=message_read(message)),
+        recipients,
+        conversation_id=conversation.id,
+        seq=message.seq,
+    )
+    return message
+
+
+async def _system_message(
+    uow: UnitOfWork,
+    repo: ChatRepository,
+    conversation: Conversation,
+    notice: SystemNotice,
+    params: dict[str, Any],
+    recipients: list[uuid.UUID],
+) -> Message:
+    message = Message(
+        organisation_id=conversation.organisation_id,
+        programme_id=conversation.programme_id,
+        conversation_id=conversation.id,
+        kind=MessageKind.system.value,
+        author_id=None,
+        client_id=f"system-{uuid.uuid4().hex}",
+        body=None,
+        epoch=conversation.epoch,
+        notice=notice.value,
+        params=params,
+        created_at=utcnow(),
+    )
+    return await _append(uow, repo, conversation, message, recipients)
+
+
+async def _move_marker(
+    repo: ChatRepository,
+    uow: UnitOfWork,
+    conversation: Conversation,
+    person_id: uuid.UUID,
+    *,
+    read: int,
+    delivered: int,
+) -> Marker:
+    marker = await repo.get_marker(conversation.id, person_id)
+    if marker is None:
+        marker = Marker(
+            conversation_id=conversation.id,
+            person_id=person_id,
+            programme_id=conversation.programme_id,
+            read_seq=0,
+            delivered_seq=0,
+        )
+        uow.session.add(marker)
+    marker.read_seq = max(marker.read_seq, read)
+    marker.delivered_seq = max(marker.delivered_seq, delivered, marker.read_seq)
+    marker.updated_at = utcnow()
+    return marker
+
+
+@personal_data("chat_message")
+async def send_message(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, data: MessageCreate) -> SendResult:
+    """Store her ciphertext once per client id; a resend gets the same seq back."""
+    access = await access_conversation(uow, caller, conversation_id)
+    conversation = access.conversation
+    repo = ChatRepository(uow.session)
+    existing = await repo.find_message(conversation.id, caller.person_id, data.client_id)
+    if existing is not None:
+        return SendResult(message=message_read(existing), duplicate=True)
+    if data.epoch != conversation.epoch:
+        raise StaleEpoch(params={"epoch": conversation.epoch})
+    now = utcnow()
+    message = Message(
+        organisation_id=conversation.organisation_id,
+        programme_id=conversation.programme_id,
+        conversation_id=conversation.id,
+        kind=MessageKind.person.value,
+        author_id=caller.person_id,
+        client_id=data.client_id,
+        body=data.body,
+        epoch=data.epoch,
+        created_at=now,
+    )
+    recipients = _ids(access.members)
+    await _append(uow, repo, conversation, message, recipients)
+    await _move_marker(repo, uow, conversation, caller.person_id, read=message.seq, delivered=message.seq)
+    record_access(
+        uow,
+        caller,
+        role=access.acting_role,
+        subjects=_subjects(conversation, caller),
+        record_kind="chat_message",
+        action=Action.create,
+        programme_id=conversation.programme_id,
+    )
+    if conversation.kind == ConversationKind.coaching:
+        await _update_wait(uow, repo, access, now, recipients)
+    await uow.flush()
+    return SendResult(message=message_read(message), duplicate=False)
+
+
+async def _update_wait(
+    uow: UnitOfWork, repo: ChatRepository, access: ConversationAccess, now: datetime, recipients: list[uuid.UUID]
+) -> None:
+    """A participant's message starts a wait (and out of hours, an auto-reply); a coach's ends it."""
+    conversation = access.conversation
+    if access.member.role in ANSWERING_ROLES:
+        conversation.waiting_since = None
+        conversation.escalation_level = 0
+        return
+    if access.member.role is not MemberRole.participant or conversation.waiting_since is not None:
+        return
+    conversation.waiting_since = now
+    conversation.escalation_level = 0
+    settings = ProgrammeSettings.model_validate(access.programme.settings or {})
+    if not settings.out_of_hours_reply:
+        return
+    if await repo.on_duty(scope_of(conversation), now, Duty.coach):
+        return
+    await _system_message(
+        uow,
+        repo,
+        conversation,
+        SystemNotice.out_of_hours,
+        {"text": settings.out_of_hours_reply, "crisis_numbers": settings.crisis_numbers},
+        recipients,
+    )
+
+
+@personal_data("chat_message")
+async def list_messages(
+    uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, *, after: int = 0, limit: int = PAGE_LIMIT
+) -> MessagePage:
+    access = await access_conversation(uow, caller, conversation_id)
+    limit = max(1, min(limit, PAGE_LIMIT))
+    messages = await ChatRepository(uow.session).messages_after(conversation_id, after, limit=limit)
+    record_access(
+        uow,
+        caller,
+        role=access.acting_role,
+        subjects=_subjects(access.conversation, caller),
+        record_kind="chat_message",
+        action=Action.read,
+        programme_id=access.conversation.programme_id,
+    )
+    last = messages[-1].seq if messages else after
+    return MessagePage(
+        messages=[message_read(m) for m in messages],
+        last_seq=last,
+        more=last < access.conversation.last_seq,
+    )
+
+
+async def messages_between(
+    uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, after: int, until: int
+) -> list[MessageRead]:
+    """For the WebSocket: messages (after, until] of a conversation she is still a member of."""
+    await access_conversation(uow, caller, conversation_id)
+    messages = await ChatRepository(uow.session).messages_after(
+        conversation_id, after, limit=max(1, min(until - after, PAGE_LIMIT)), until=until
+    )
+    return [message_read(m) for m in messages]
+
+
+async def move_marker(
+    uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, seq: int, *, read: bool
+) -> MarkerRead:
+    """Mark messages up to ``seq`` as received (delivered) or read; markers only move forward."""
+    access = await access_conversation(uow, caller, conversation_id)
+    conversation = access.conversation
+    if seq > conversation.last_seq:
+        raise InvalidInput(
+            N_("There is no message %(seq)s in this conversation yet."), params={"seq": seq}, field="seq"
+        )
+    repo = ChatRepository(uow.session)
+    marker = await _move_marker(repo, uow, conversation, caller.person_id, read=seq if read else 0, delivered=seq)
+    await uow.flush()
+    result = MarkerRead(
+        conversation_id=conversation.id,
+        person_id=caller.person_id,
+        read_seq=marker.read_seq,
+        delivered_seq=marker.delivered_seq,
+    )
+    emit_frame(uow, "chat.marker", MarkerFrame(marker=result), _ids(access.members))
+    return result
+
+
+async def markers(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[MarkerRead]:
+    await access_conversation(uow, caller, conversation_id)
+    return [
+        MarkerRead(
+            conversation_id=m.conversation_id, person_id=m.person_id, read_seq=m.read_seq, delivered_seq=m.delivered_seq
+        )
+        for m in await ChatRepository(uow.session).markers(conversation_id)
+    ]
+
+
+async def typing(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> None:
+    access = await access_conversation(uow, caller, conversation_id)
+    others = [p for p in _ids(access.members) if p != caller.person_id]
+    emit_frame(uow, "chat.typing", TypingNotice(conversation_id=conversation_id, person_id=caller.person_id), others)
+
+
+# Key epochs and grants ---------------------------------------------------------------------------
+
+
+async def _check_recipients(repo: ChatRepository, access: ConversationAccess, grants: list[GrantCreate]) -> None:
+    members = set(_ids(access.members))
+    scope = scope_of(access.conversation)
+    for grant in grants:
+        if grant.recipient_id in members:
+            continue
+        if not await repo.has_active_role(scope, grant.recipient_id, ("coach", "supervisor")):
+            raise InvalidInput(
+                N_(
+                    "A key can only be given to members of the conversation or coaches and supervisors "
+                    "of the programme."
+                ),
+                field="recipient_id",
+            )
+
+
+async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, data: EpochCreate) -> EpochRead:
+    """Start a new key epoch: compare-and-set on the number, grants for every current member at once."""
+    access = await access_conversation(uow, caller, conversation_id)
+    conversation = access.conversation
+    repo = ChatRepository(uow.session)
+    if data.epoch != conversation.epoch + 1:
+        raise Conflict(
+            N_("Someone else changed the key of this conversation just now. Please try again."),
+            params={"epoch": conversation.epoch},
+        )
+    recipients = [g.recipient_id for g in data.grants]
+    if len(set(recipients)) != len(recipients):
+        raise InvalidInput(N_("Each person gets one key."), field="grants")
+    missing = {m.person_id for m in access.members if m.role is not MemberRole.on_duty} - set(recipients)
+    if missing:
+        raise InvalidInput(N_("The new key must be given to every member of the conversation."), field="grants")
+    await _check_recipients(repo, access, data.grants)
+    now = utcnow()
+    if not await repo.advance_epoch(conversation.id, conversation.epoch, now):
+        raise Conflict(N_("Someone else changed the key of this conversation just now. Please try again."))
+    set_committed_value(conversation, "epoch", data.epoch)
+    set_committed_value(conversation, "epoch_started_at", now)
+    epoch = Epoch(
+        conversation_id=conversation.id,
+        epoch=data.epoch,
+        programme_id=conversation.programme_id,
+        record=data.record,
+        created_by=caller.person_id,
+        created_at=now,
+    )
+    uow.session.add(epoch)
+    for grant in data.grants:
+        uow.session.add(
+            Grant(
+                programme_id=conversation.programme_id,
+                conversation_id=conversation.id,
+                epoch=data.epoch,
+                recipient_id=grant.recipient_id,
+                granter_id=caller.person_id,
+                grant=grant.grant,
+                created_at=now,
+            )
+        )
+    await uow.flush()
+    emit_frame(
+        uow,
+        "chat.epoch",
+        EpochFrame(conversation_id=conversation.id, epoch=data.epoch, rotation_due=False),
+        list(dict.fromkeys([*_ids(access.members), *recipients])),
+    )
+    return EpochRead.model_validate(epoch)
+
+
+async def add_grants(
+    uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, epoch: int, grants: list[GrantCreate]
+) -> list[GrantRead]:
+    """Grants of the current key to more readers (a coach added, the coaches on duty now and next).
+
+    A grant that exists already is kept as it is. A coach or supervisor who could not read this
+    conversation before is announced to everyone in it with a system message.
+    """
+    access = await access_conversation(uow, caller, conversation_id)
+    conversation = access.conversation
+    repo = ChatRepository(uow.session)
+    if epoch != conversation.epoch or epoch < 1:
+        raise StaleEpoch(params={"epoch": conversation.epoch})
+    await _check_recipients(repo, access, grants)
+    existing = await repo.grant_recipients(conversation.id, epoch)
+    stored: list[Grant] = []
+    now = utcnow()
+    joined: list[uuid.UUID] = []
+    for grant in grants:
+        if grant.recipient_id in existing:
+            continue
+        if not await repo.ever_granted(conversation.id, grant.recipient_id) and grant.recipient_id != (
+            conversation.participant_id
+        ):
+            joined.append(grant.recipient_id)
+        row = Grant(
+            programme_id=conversation.programme_id,
+            conversation_id=conversation.id,
+            epoch=epoch,
+            recipient_id=grant.recipient_id,
+            granter_id=caller.person_id,
+            grant=grant.grant,
+            created_at=now,
+        )
+        uow.session.add(row)
+        stored.append(row)
+        existing.add(grant.recipient_id)
+    await uow.flush()
+    if joined:
+        names = await repo.display_names(conversation.organisation_id, joined)
+        recipients = list(dict.fromkeys([*_ids(access.members), *joined]))
+        for person_id in joined:
+            await _system_message(
+                uow,
+                repo,
+                conversation,
+                SystemNotice.coach_joined,
+                {"person_id": str(person_id), "display_name": names.get(person_id, "")},
+                recipients,
+            )
+    return [GrantRead.model_validate(g) for g in stored]
+
+
+async def my_grants(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[GrantRead]:
+    await access_conversation(uow, caller, conversation_id)
+    grants = await ChatRepository(uow.session).grants_for(conversation_id, caller.person_id)
+    return [GrantRead.model_validate(g) for g in grants]
+
+
+async def list_epochs(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[EpochRead]:
+    await access_conversation(uow, caller, conversation_id)
+    return [EpochRead.model_validate(e) for e in await ChatRepository(uow.session).epochs(conversation_id)]
+
+
+# Duty roster ------------------------------------------------------------------------------------
+
+
+def _to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _roster_read(roster: Roster, shifts: list[Shift], zone: ZoneInfo) -> RosterRead:
+    return RosterRead(
+        id=roster.id,
+        programme_id=roster.programme_id,
+        serial=roster.serial,
+        signed_record=roster.signed_record,
+        signed_by=roster.signed_by,
+        valid_from=roster.valid_from.astimezone(zone),
+        valid_until=roster.valid_until.astimezone(zone),
+        created_at=roster.created_at,
+        shifts=[
+            ShiftRead(
+                person_id=s.person_id,
+                duty=Duty(s.duty),
+                starts_at=s.starts_at.astimezone(zone),
+                ends_at=s.ends_at.astimezone(zone),
+            )
+            for s in shifts
+        ],
+    )
+
+
+async def create_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: RosterCreate) -> RosterRead:
+    """Store a roster signed by a staff member's browser; its shifts are what escalation reads."""
+    access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = ChatRepository(uow.session)
+    if data.serial <= await repo.latest_roster_serial(access.scope):
+        raise Conflict(N_("A newer duty roster exists already. Reload and make the roster again."), field="serial")
+    for shift in data.shifts:
+        if not await repo.has_active_role(access.scope, shift.person_id, (shift.duty.value,)):
+            raise InvalidInput(
+                N_(
+                    "Everyone on the roster must be an active coach or supervisor of this programme, "
+                    "with the duty that fits the role."
+                ),
+                field="shifts",
+            )
+    zone = ZoneInfo(access.programme.time_zone)
+    roster = Roster(
+        organisation_id=access.scope.organisation_id,
+        programme_id=access.scope.programme_id,
+        serial=data.serial,
+        signed_record=data.signed_record,
+        signed_by=caller.person_id,
+        valid_from=_to_utc(min(s.starts_at for s in data.shifts), zone),
+        valid_until=_to_utc(max(s.ends_at for s in data.shifts), zone),
+        created_at=utcnow(),
+    )
+    uow.session.add(roster)
+    await uow.flush()
+    shifts = [
+        Shift(
+            roster_id=roster.id,
+            programme_id=access.scope.programme_id,
+            person_id=s.person_id,
+            duty=s.duty.value,
+            starts_at=_to_utc(s.starts_at, zone),
+            ends_at=_to_utc(s.ends_at, zone),
+        )
+        for s in data.shifts
+    ]
+    uow.session.add_all(shifts)
+    await uow.flush()
+    return _roster_read(roster, shifts, zone)
+
+
+async def current_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> RosterRead | None:
+    access = await authorize(
+        uow, caller, programme_id, MANAGING_ROLES | {Role.coach, Role.supervisor, Role.participant}
+    )
+    repo = ChatRepository(uow.session)
+    roster = await repo.roster_at(access.scope, utcnow())
+    if roster is None:
+        return None
+    return _roster_read(roster, await repo.shifts(roster.id), ZoneInfo(access.programme.time_zone))
+
+
+# Waiting, inbox and escalation -----------------------------------------------------------------
+
+
+async def _inbox_entry(
+    repo: ChatRepository, conversation: Conversation, person_id: uuid.UUID, now: datetime, names: dict[uuid.UUID, str]
+) -> InboxEntry:
+    assert conversation.participant_id is not None
+    assert conversation.waiting_since is not None
+    readers = await repo.grant_recipients(conversation.id, conversation.epoch) if conversation.epoch else set()
+    return InboxEntry(
+        conversation_id=conversation.id,
+        participant_id=conversation.participant_id,
+        participant_name=names.get(conversation.participant_id, ""),
+        waiting_since=conversation.waiting_since,
+        waiting_minutes=int((now - conversation.waiting_since).total_seconds() // 60),
+        escalation_level=conversation.escalation_level,
+        can_read=person_id in readers,
+    )
+
+
+@personal_data("chat_waiting")
+async def inbox(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[InboxEntry]:
+    """The shared inbox of the coach team: who waits, longest first; never what she wrote."""
+    access = await authorize(uow, caller, programme_id, {Role.coach, Role.supervisor, Role.staff, Role.org_admin})
+    repo = ChatRepository(uow.session)
+    waiting = await repo.waiting(access.scope)
+    names = await repo.display_names(
+        access.scope.organisation_id, [c.participant_id for c in waiting if c.participant_id]
+    )
+    now = utcnow()
+    entries = [await _inbox_entry(repo, c, caller.person_id, now, names) for c in waiting if c.participant_id]
+    record_access(
+        uow,
+        caller,
+        role=access.role,
+        subjects=[e.participant_id for e in entries],
+        record_kind="chat_waiting",
+        action=Action.read,
+        programme_id=programme_id,
+    )
+    return entries
+
+
+async def escalate_due(uow: UnitOfWork, now: datetime | None = None) -> int:
+    """Escalate every unanswered conversation past its programme's limits; returns how many.
+
+    Runs without a caller (the sweep of the server process). Compare-and-set on the level makes
+    a second sweeper, in another process, a no-op.
+    """
+    now = now or utcnow()
+    repo = ChatRepository(uow.session)
+    raised = 0
+    for conversation in await repo.waiting_everywhere(now):
+        programme = await repo.get_programme(conversation)
+        if programme is None or conversation.waiting_since is None:
+            continue
+        settings = ProgrammeSettings.model_validate(programme.settings or {})
+        waited = now - conversation.waiting_since
+        if conversation.escalation_level == 0 and waited >= timedelta(minutes=settings.first_escalation_minutes):
+            level, duty = 1, Duty.coach
+        elif conversation.escalation_level == 1 and waited >= timedelta(minutes=settings.second_escalation_minutes):
+            level, duty = 2, Duty.supervisor
+        else:
+            continue
+        if not await repo.raise_escalation(conversation.id, conversation.waiting_since, level):
+            continue
+        set_committed_value(conversation, "escalation_level", level)
+        raised += 1
+        members = await members_now(repo, conversation, programme)
+        on_duty = await repo.on_duty(scope_of(conversation), now, duty)
+        await _system_message(
+            uow,
+            repo,
+            conversation,
+            SystemNotice.escalated,
+            {"level": level, "duty": duty.value},
+            _ids(members),
+        )
+        names = await repo.display_names(
+            conversation.organisation_id, [conversation.participant_id] if conversation.participant_id else []
+        )
+        for person_id in on_duty:
+            entry = await _inbox_entry(repo, conversation, person_id, now, names)
+            emit_frame(uow, "chat.escalation", EscalationFrame(entry=entry), [person_id])
+    return raised

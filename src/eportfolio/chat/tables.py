@@ -1,0 +1,142 @@
+"""Tables of the chat feature. Every row carries its programme and organisation (the tenant)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eportfolio.kit.clock import utcnow
+from eportfolio.kit.db import Base, UTCDateTime, new_id
+
+
+class Conversation(Base):
+    __tablename__ = "chat_conversations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # "coaching:<participant>", "group:<group>" or "supervision:<coach>": one conversation each.
+    subject_key: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
+    group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    coach_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
+    # The seq of the newest message; incremented in the transaction that inserts the message,
+    # so a rolled-back insert leaves no gap.
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    epoch_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the first participant message that no coach has answered yet; cleared by an answer.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("programme_id", "subject_key"),
+        Index("ix_chat_conversations_waiting", "programme_id", "waiting_since"),
+    )
+
+
+class Message(Base):
+    __tablename__ = "chat_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chat_conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    # base64url ciphertext (an Envelope) for people's messages; NULL for system messages.
+    body: Mapped[str | None] = mapped_column(Text)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    notice: Mapped[str | None] = mapped_column(String(32))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("conversation_id", "author_id", "client_id"),
+    )
+
+
+class Marker(Base):
+    """How far a member has received and read a conversation (delivery state per message)."""
+
+    __tablename__ = "chat_markers"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    delivered_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Epoch(Base):
+    __tablename__ = "chat_epochs"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    record: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Grant(Base):
+    __tablename__ = "chat_grants"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chat_conversations.id", ondelete="CASCADE"))
+    epoch: Mapped[int] = mapped_column(Integer)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    granter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    grant: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "epoch", "recipient_id"),
+        Index("ix_chat_grants_recipient", "recipient_id", "conversation_id"),
+    )
+
+
+class Roster(Base):
+    """A duty roster as signed by a staff member's browser, with its shifts in plaintext."""
+
+    __tablename__ = "chat_rosters"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    serial: Mapped[int] = mapped_column(BigInteger)
+    signed_record: Mapped[str] = mapped_column(Text)
+    signed_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("programme_id", "serial"),)
+
+
+class Shift(Base):
+    __tablename__ = "chat_shifts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    roster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chat_rosters.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    duty: Mapped[str] = mapped_column(String(16))
+    # Stored in UTC; entered and shown in the programme's time zone.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

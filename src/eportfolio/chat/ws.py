@@ -1,0 +1,480 @@
+"""The chat WebSocket at ``/ws`` (protocol: docs/chat-protocol.md).
+
+One reader per connection handles her frames one at a time, each in its own unit of work, and
+queues the acknowledgement only after the commit. One writer per connection is the only task that
+sends: it replays what she missed, then live events without gaps or duplicates (a seq gap is
+filled from the database; a seq she has is skipped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import structlog
+from fastapi import APIRouter, FastAPI, WebSocket
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from eportfolio.accounts.sessions import SESSION_COOKIE, session_for_token
+from eportfolio.chat import service
+from eportfolio.chat.broker import Broker, make_broker
+from eportfolio.chat.hub import (
+    CLOSE,
+    CLOSE_FLOODING,
+    CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHENTICATED,
+    Connection,
+    Hub,
+    Limits,
+    Resume,
+)
+from eportfolio.config import Settings
+from eportfolio.domain.chat import (
+    AckFrame,
+    CaughtUpFrame,
+    ClientFrame,
+    DeliveredFrame,
+    ErrorFrame,
+    MessageCreate,
+    MessageFrame,
+    MessagePage,
+    PingFrame,
+    PongFrame,
+    ReadFrame,
+    ResumeFrame,
+    SendFrame,
+    TypingFrame,
+    WelcomeFrame,
+)
+from eportfolio.kit import i18n
+from eportfolio.kit.auth import Caller
+from eportfolio.kit.errors import N_, Conflict, DomainError
+from eportfolio.kit.events import Event
+from eportfolio.kit.uow import UnitOfWork, unit_of_work
+from eportfolio.programmes.tables import Person
+
+log = structlog.get_logger(__name__)
+router = APIRouter()
+client_frames: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+T = TypeVar("T")
+
+CLOSE_POLICY = 1008
+
+
+class ChatRuntime:
+    """This process's hub and broker; started on first use, closed with the app."""
+
+    def __init__(self, app: FastAPI, settings: Settings, limits: Limits | None = None) -> None:
+        self.app = app
+        self.settings = settings
+        self.limits = limits or Limits()
+        self.hub = Hub()
+        self.broker: Broker = make_broker(settings.redis_url)
+        self._started = False
+        self._lock = asyncio.Lock()
+
+    async def ensure_started(self) -> None:
+        if self._started:
+            return
+        async with self._lock:
+            if not self._started:
+                await self.broker.start(self.hub.deliver, self.hub.close_all)
+                self._started = True
+
+    async def on_event(self, event: Event) -> None:
+        await self.ensure_started()
+        await self.broker.publish(event.payload)
+
+    async def close(self) -> None:
+        await self.hub.close_all()
+        await self.broker.close()
+        self._started = False
+
+
+def install(app: FastAPI) -> ChatRuntime:
+    runtime = ChatRuntime(app, app.state.settings)
+    app.state.chat = runtime
+    app.state.event_bus.subscribe("chat.", runtime.on_event)
+    return runtime
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[None]:
+    """For the app's lifespan: the escalation sweep runs while the app does; the broker closes after."""
+    sweep = asyncio.create_task(_sweep_escalations(app))
+    try:
+        yield
+    finally:
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
+        await app.state.chat.close()
+
+
+async def _sweep_escalations(app: FastAPI, interval: float = 30.0) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+                await service.escalate_due(uow)
+        except Exception:
+            log.exception("chat_escalation_sweep_failed")
+
+
+# Running a frame in its own unit of work ------------------------------------------------------------
+
+
+async def in_transaction(app: FastAPI, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Run one use case and commit it; events leave after the commit, before this returns.
+
+    Retried (at most three times) when SQLite is busy or when a concurrent resend of the same
+    client id won the race for the unique key: the retry finds the stored message.
+    """
+    for attempt in range(3):
+        try:
+            async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+                return await work(uow)
+        except Conflict as exc:
+            if attempt == 2 or not isinstance(exc.__cause__, IntegrityError):
+                raise
+        except OperationalError:
+            if attempt == 2 or not app.state.settings.is_sqlite:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+async def _caller_for(websocket: WebSocket) -> Caller | None:
+    app = websocket.app
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        row = await session_for_token(uow, app.state.settings, websocket.cookies.get(SESSION_COOKIE))
+        if row is None:
+            return None
+        person = await uow.session.get(Person, row.person_id)
+        if person is None:
+            return None
+        return Caller(
+            person_id=person.id,
+            organisation_id=person.organisation_id,
+            session_id=row.id,
+            display_name=person.display_name,
+            language=person.language,
+        )
+
+
+def _origin_allowed(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return False
+    allowed: set[str] = websocket.app.state.settings.allowed_origins
+    return origin.rstrip("/") in allowed
+
+
+# The endpoint ------------------------------------------------------------------------------------
+
+
+@router.websocket("/ws")
+async def chat_socket(websocket: WebSocket) -> None:
+    if not _origin_allowed(websocket):
+        # Refused at the handshake (HTTP 403): a page of another site never gets a socket.
+        await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
+    caller = await _caller_for(websocket)
+    await websocket.accept()
+    if caller is None:
+        await websocket.close(code=CLOSE_UNAUTHENTICATED, reason="log in first")
+        return
+    runtime: ChatRuntime = websocket.app.state.chat
+    await runtime.ensure_started()
+    connection = Connection(caller, runtime.limits)
+    runtime.hub.add(connection)
+    writer: asyncio.Task[None] | None = None
+    try:
+        summaries = await in_transaction(websocket.app, lambda uow: service.summaries(uow, caller))
+        for summary in summaries:
+            connection.last_seq[str(summary.id)] = summary.last_seq
+        limits = runtime.limits
+        welcome = WelcomeFrame(
+            person_id=caller.person_id,
+            conversations=summaries,
+            limits={
+                "max_frame_chars": limits.max_frame_chars,
+                "frames_per_second": int(limits.frames_per_second),
+                "burst": limits.burst,
+                "queue_size": limits.queue_size,
+            },
+        )
+        await websocket.send_text(welcome.model_dump_json())
+        writer = asyncio.create_task(_write(websocket, connection))
+        await _read(websocket, connection)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        runtime.hub.remove(connection)
+        if writer is not None:
+            writer.cancel()
+            # The writer ends by cancellation or because the peer went away; either is the end.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+        if websocket.application_state == WebSocketState.CONNECTED and connection.close_code:
+            # The peer may be gone already; there is nothing left to tell it.
+            with contextlib.suppress(Exception):
+                await websocket.close(code=connection.close_code, reason=connection.close_reason)
+
+
+# Reading -----------------------------------------------------------------------------------------
+
+
+class _Bucket:
+    """Token bucket: ``rate`` frames per second with bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, float(burst)
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def _error(caller: Caller, code: str, message: str, ref: str | None = None, **params: Any) -> str:
+    retry_after = params.pop("retry_after", None)
+    text = i18n.gettext(caller.language, message, **params)
+    return ErrorFrame(code=code, message=text, ref=ref, retry_after=retry_after).model_dump_json()
+
+
+async def _read(websocket: WebSocket, connection: Connection) -> None:
+    caller, limits = connection.caller, connection.limits
+    bucket = _Bucket(limits.frames_per_second, limits.burst)
+    strikes = 0
+    checked_at = time.monotonic()
+    while connection.close_code is None:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            raw = message.get("bytes") or b""
+            text = raw.decode("utf-8", "replace") if len(raw) <= limits.max_frame_chars else None
+        if text is None or len(text) > limits.max_frame_chars:
+            connection.offer(
+                _error(
+                    caller,
+                    "too_large",
+                    N_("This frame is too large (at most %(limit)s characters)."),
+                    limit=limits.max_frame_chars,
+                )
+            )
+            continue
+        if not bucket.take():
+            strikes += 1
+            if strikes >= limits.flood_strikes:
+                connection.request_close(CLOSE_FLOODING, "too many frames")
+                return
+            connection.offer(
+                _error(
+                    caller, "too_many_requests", N_("You are sending too fast. Please wait a moment."), retry_after=1
+                )
+            )
+            continue
+        strikes = 0
+        if time.monotonic() - checked_at > limits.session_check_seconds:
+            checked_at = time.monotonic()
+            if await _caller_for(websocket) is None:
+                connection.request_close(CLOSE_UNAUTHENTICATED, "session ended: log in again")
+                return
+        await _handle(websocket.app, connection, text)
+
+
+def _frame_type(text: str) -> str | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+async def _handle(app: FastAPI, connection: Connection, text: str) -> None:
+    caller = connection.caller
+    try:
+        frame = client_frames.validate_json(text)
+    except ValidationError as exc:
+        kind = _frame_type(text)
+        known = ("resume", "send", "read", "delivered", "typing", "ping")
+        if kind is not None and kind not in known:
+            connection.offer(_error(caller, "unknown_frame", N_("This kind of frame is unknown."), ref=kind))
+        else:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()[:5])
+            connection.offer(
+                ErrorFrame(
+                    code="invalid",
+                    ref=kind,
+                    message=i18n.gettext(caller.language, "This frame is not right: %(problems)s", problems=problems),
+                ).model_dump_json()
+            )
+        return
+    if not isinstance(frame, ResumeFrame) and not connection.resumed.is_set():
+        connection.first_resume = Resume({})
+        connection.resumed.set()
+    ref = frame.client_id if isinstance(frame, SendFrame) else frame.type
+    try:
+        await _dispatch(app, connection, frame)
+    except DomainError as exc:
+        connection.offer(
+            ErrorFrame(
+                code=exc.code,
+                ref=ref,
+                retry_after=exc.retry_after,
+                message=i18n.gettext(caller.language, exc.message, **exc.params),
+            ).model_dump_json()
+        )
+    except Exception:
+        log.exception("chat_frame_failed", frame=frame.type)
+        connection.offer(
+            _error(caller, "server_error", N_("Something went wrong on our side. Please send it again."), ref=ref)
+        )
+
+
+async def _dispatch(app: FastAPI, connection: Connection, frame: ClientFrame) -> None:
+    caller = connection.caller
+    if isinstance(frame, ResumeFrame):
+        resume = Resume(dict(frame.since))
+        if connection.resumed.is_set():
+            connection.offer(resume)
+        else:
+            connection.first_resume = resume
+            connection.resumed.set()
+    elif isinstance(frame, SendFrame):
+        data = MessageCreate(client_id=frame.client_id, body=frame.body, epoch=frame.epoch)
+        result = await in_transaction(app, lambda uow: service.send_message(uow, caller, frame.conversation_id, data))
+        # Only now, after the commit, is it acknowledged.
+        connection.offer(
+            AckFrame(
+                conversation_id=frame.conversation_id,
+                client_id=frame.client_id,
+                seq=result.message.seq,
+                message_id=result.message.id,
+                duplicate=result.duplicate,
+            ).model_dump_json()
+        )
+    elif isinstance(frame, ReadFrame | DeliveredFrame):
+        is_read = isinstance(frame, ReadFrame)
+        await in_transaction(
+            app, lambda uow: service.move_marker(uow, caller, frame.conversation_id, frame.seq, read=is_read)
+        )
+    elif isinstance(frame, TypingFrame):
+        await in_transaction(app, lambda uow: service.typing(uow, caller, frame.conversation_id))
+    elif isinstance(frame, PingFrame):
+        connection.offer(PongFrame().model_dump_json())
+
+
+# Writing -----------------------------------------------------------------------------------------
+
+
+async def _send(websocket: WebSocket, connection: Connection, text: str) -> None:
+    try:
+        await asyncio.wait_for(websocket.send_text(text), connection.limits.send_timeout_seconds)
+    except TimeoutError:
+        connection.request_close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
+        raise
+
+
+async def _catch_up(
+    websocket: WebSocket, connection: Connection, conversation_id: str, after: int, until: int | None
+) -> int:
+    """Send the messages after ``after`` (up to ``until``, or all) from the database; returns the last seq."""
+    app, caller = websocket.app, connection.caller
+    cid = uuid.UUID(conversation_id)
+    last = after
+
+    async def page_after(start: int) -> MessagePage:
+        return await in_transaction(app, lambda uow: service.list_messages(uow, caller, cid, after=start))
+
+    while until is None or last < until:
+        page = await page_after(last)
+        for message in page.messages:
+            if until is not None and message.seq > until:
+                return last
+            await _send(websocket, connection, MessageFrame(message=message).model_dump_json())
+            last = message.seq
+        if not page.more or not page.messages:
+            break
+    return last
+
+
+async def _replay(websocket: WebSocket, connection: Connection, resume: Resume) -> None:
+    """Everything after each given seq; a second resume gets what it asks for again."""
+    caller = connection.caller
+    for conversation_id, since in resume.since.items():
+        key = str(conversation_id)
+        try:
+            last = await _catch_up(websocket, connection, key, since, None)
+        except DomainError as exc:
+            connection.offer(
+                ErrorFrame(
+                    code=exc.code, ref=key, message=i18n.gettext(caller.language, exc.message, **exc.params)
+                ).model_dump_json()
+            )
+            continue
+        connection.last_seq[key] = max(last, connection.last_seq.get(key, 0))
+    caught_up = CaughtUpFrame(last_seq={uuid.UUID(k): v for k, v in connection.last_seq.items()})
+    await _send(websocket, connection, caught_up.model_dump_json())
+
+
+async def _deliver_event(websocket: WebSocket, connection: Connection, envelope: dict[str, Any]) -> None:
+    conversation_id = envelope.get("conversation_id")
+    seq = envelope.get("seq")
+    if conversation_id is None or not isinstance(seq, int):
+        await _send(websocket, connection, envelope["text"])
+        return
+    last = connection.last_seq.get(conversation_id, 0)
+    if seq <= last:
+        return  # she has it already
+    if seq > last + 1:
+        try:
+            last = await _catch_up(websocket, connection, conversation_id, last, seq - 1)
+        except DomainError:
+            return  # no longer a member: nothing more of this conversation
+    await _send(websocket, connection, envelope["text"])
+    connection.last_seq[conversation_id] = seq
+
+
+async def _write(websocket: WebSocket, connection: Connection) -> None:
+    try:
+        try:
+            await asyncio.wait_for(connection.resumed.wait(), connection.limits.resume_wait_seconds)
+        except TimeoutError:
+            connection.first_resume = Resume({})
+        if connection.close_code is None:
+            await _replay(websocket, connection, connection.first_resume or Resume({}))
+        while True:
+            item = await connection.queue.get()
+            if item == CLOSE:
+                break
+            if isinstance(item, Resume):
+                await _replay(websocket, connection, item)
+            elif isinstance(item, str):
+                await _send(websocket, connection, item)
+            else:
+                await _deliver_event(websocket, connection, item)
+    except (TimeoutError, WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        if connection.close_code is not None:
+            # Closing a socket whose peer is gone may fail; the connection ends either way.
+            with contextlib.suppress(Exception):
+                await websocket.close(code=connection.close_code, reason=connection.close_reason)

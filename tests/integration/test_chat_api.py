@@ -1,0 +1,266 @@
+"""The chat over HTTP (for clients that cannot hold a socket), key epochs and grants, the duty roster,
+escalation, the shared inbox and the out-of-hours reply."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+
+from eportfolio.chat import service
+from eportfolio.kit.clock import utcnow
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import Programme
+from tests.integration.test_chat_protocol import open_coaching
+from tests.support.chat import blob, body, client_id
+from tests.support.client import Browser
+from tests.support.world import World
+
+
+async def send(browser: Browser, conversation: str, cid: str | None = None, epoch: int = 1) -> dict:  # type: ignore[type-arg]
+    response = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{conversation}/messages",
+        json={"client_id": cid or client_id(), "body": body(), "epoch": epoch},
+    )
+    assert response.status_code in (200, 201), response.text
+    result: dict = response.json()  # type: ignore[type-arg]
+    return result
+
+
+async def test_send_list_after_seq_and_mark_read_over_http(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    cid = client_id()
+    first = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{conversation}/messages",
+        json={"client_id": cid, "body": body(), "epoch": 1},
+    )
+    assert first.status_code == 201
+    again = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{conversation}/messages",
+        json={"client_id": cid, "body": body(), "epoch": 1},
+    )
+    assert again.status_code == 200, "a resend is acknowledged with the stored message"
+    assert again.json()["message"]["seq"] == first.json()["message"]["seq"] == 1
+    await send(browser, conversation)
+    await send(browser, conversation)
+    await browser.log_in_as(world.coach_a)
+    page = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/messages?after=1")).json()
+    assert [m["seq"] for m in page["messages"]] == [2, 3]
+    assert page["more"] is False
+    marked = await browser.api("PUT", f"/api/v1/chat/conversations/{conversation}/read", json={"seq": 3})
+    assert marked.json()["read_seq"] == 3
+    back = await browser.api("PUT", f"/api/v1/chat/conversations/{conversation}/read", json={"seq": 1})
+    assert back.json()["read_seq"] == 3, "a read marker never moves back"
+    listed = (await browser.api("GET", "/api/v1/chat/conversations")).json()
+    assert [(c["id"], c["last_seq"], c["read_seq"]) for c in listed] == [(conversation, 3, 3)]
+
+
+async def test_people_outside_the_conversation_get_a_clear_refusal(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    await browser.log_in_as(world.participant_a2)
+    refused = await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/messages")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
+    assert "gesprek" in refused.json()["error"]["message"], "told in her language (Dutch by default)"
+    await browser.log_in_as(world.staff_b)
+    assert (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}")).status_code == 404
+    await browser.log_in_as(world.participant_a2)
+    opened = await browser.api(
+        "POST",
+        "/api/v1/chat/conversations",
+        json={"programme_id": str(world.programme_a), "kind": "coaching", "participant_id": str(world.participant_a)},
+    )
+    assert opened.status_code == 403
+
+
+async def test_bad_message_input_gets_a_4xx_that_says_what_is_wrong(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    url = f"/api/v1/chat/conversations/{conversation}/messages"
+    plain = await browser.api("POST", url, json={"client_id": client_id(), "body": "aGVsbG8", "epoch": 1})
+    assert plain.status_code == 422, "plaintext is refused: only encrypted envelopes are stored"
+    stale = await browser.api("POST", url, json={"client_id": client_id(), "body": body(), "epoch": 2})
+    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "stale_epoch")
+    huge = await browser.api("POST", url, json={"client_id": client_id(), "body": body(30_000), "epoch": 1})
+    assert huge.status_code == 422
+    page = (await browser.api("GET", url)).json()
+    assert page["messages"] == []
+
+
+async def test_a_new_epoch_is_compare_and_set_and_covers_every_member(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    url = f"/api/v1/chat/conversations/{conversation}/epochs"
+    both = [
+        {"recipient_id": str(world.participant_a), "grant": blob()},
+        {"recipient_id": str(world.coach_a), "grant": blob()},
+    ]
+    replayed = await browser.api("POST", url, json={"epoch": 1, "record": blob(), "grants": both})
+    assert replayed.status_code == 409, "epoch 1 exists: a second browser must retry on top of it"
+    skipped = await browser.api("POST", url, json={"epoch": 3, "record": blob(), "grants": both})
+    assert skipped.status_code == 409
+    partial = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both[:1]})
+    assert partial.status_code == 422
+    outsider = [*both, {"recipient_id": str(world.participant_a2), "grant": blob()}]
+    assert (await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": outsider})).status_code == 422
+    rotated = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both})
+    assert rotated.status_code == 201
+    await browser.log_in_as(world.coach_a)
+    grants = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/grants/mine")).json()
+    assert [g["epoch"] for g in grants] == [1, 2]
+    read = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}")).json()
+    assert (read["epoch"], read["rotation_due"]) == (2, False)
+    assert {m["role"] for m in read["members"]} == {"participant", "coach"}
+    assert all(m["can_read"] for m in read["members"])
+
+
+async def set_settings(app: FastAPI, world: World, **settings: object) -> None:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        programme = await uow.session.get(Programme, world.programme_a)
+        assert programme is not None
+        programme.settings = {**(programme.settings or {}), **settings}
+
+
+async def post_roster(browser: Browser, world: World, start: datetime, hours: int = 8) -> None:
+    await browser.log_in_as(world.staff_a)
+    end = start + timedelta(hours=hours)
+    response = await browser.api(
+        "POST",
+        f"/api/v1/chat/programmes/{world.programme_a}/rosters",
+        json={
+            "serial": 1,
+            "signed_record": blob(),
+            "shifts": [
+                {
+                    "person_id": str(world.coach_a),
+                    "duty": "coach",
+                    "starts_at": start.isoformat(),
+                    "ends_at": end.isoformat(),
+                },
+                {
+                    "person_id": str(world.supervisor_a),
+                    "duty": "supervisor",
+                    "starts_at": start.isoformat(),
+                    "ends_at": end.isoformat(),
+                },
+            ],
+        },
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_the_roster_is_kept_in_the_programme_time_zone(browser: Browser, world: World) -> None:
+    local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None, microsecond=0)
+    await post_roster(browser, world, local_now - timedelta(hours=1))
+    current = (await browser.api("GET", f"/api/v1/chat/programmes/{world.programme_a}/rosters/current")).json()
+    assert datetime.fromisoformat(current["shifts"][0]["starts_at"]).replace(tzinfo=None) == local_now - timedelta(
+        hours=1
+    )
+    again = await browser.api(
+        "POST",
+        f"/api/v1/chat/programmes/{world.programme_a}/rosters",
+        json={
+            "serial": 1,
+            "signed_record": blob(),
+            "shifts": [
+                {
+                    "person_id": str(world.coach_a),
+                    "duty": "coach",
+                    "starts_at": "2026-01-01T08:00:00",
+                    "ends_at": "2026-01-01T16:00:00",
+                }
+            ],
+        },
+    )
+    assert again.status_code == 409, "an older or equal serial never replaces the roster"
+    wrong_duty = await browser.api(
+        "POST",
+        f"/api/v1/chat/programmes/{world.programme_a}/rosters",
+        json={
+            "serial": 2,
+            "signed_record": blob(),
+            "shifts": [
+                {
+                    "person_id": str(world.participant_a),
+                    "duty": "coach",
+                    "starts_at": "2026-01-01T08:00:00",
+                    "ends_at": "2026-01-01T16:00:00",
+                }
+            ],
+        },
+    )
+    assert wrong_duty.status_code == 422
+
+
+async def test_out_of_hours_she_gets_the_auto_reply_with_crisis_numbers(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    await set_settings(app, world, out_of_hours_reply="We answer tomorrow from 9:00.", crisis_numbers="113")
+    conversation = await open_coaching(browser, world)
+    await send(browser, conversation)
+    await send(browser, conversation)
+    page = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/messages")).json()
+    kinds = [(m["seq"], m["kind"], m["notice"]) for m in page["messages"]]
+    assert kinds == [(1, "person", None), (2, "system", "out_of_hours"), (3, "person", None)]
+    assert page["messages"][1]["params"] == {"text": "We answer tomorrow from 9:00.", "crisis_numbers": "113"}
+    assert page["messages"][1]["body"] is None
+
+
+async def test_no_auto_reply_while_a_coach_is_on_duty(app: FastAPI, browser: Browser, world: World) -> None:
+    await set_settings(app, world, out_of_hours_reply="We answer tomorrow.")
+    local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+    await post_roster(browser, world, local_now - timedelta(hours=1))
+    conversation = await open_coaching(browser, world)
+    await send(browser, conversation)
+    page = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/messages")).json()
+    assert [m["kind"] for m in page["messages"]] == ["person"]
+
+
+async def test_unanswered_messages_escalate_and_a_coach_answer_ends_the_wait(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+    await post_roster(browser, world, local_now - timedelta(hours=1), hours=12)
+    conversation = await open_coaching(browser, world)
+    await send(browser, conversation)
+    await browser.log_in_as(world.supervisor_a)
+    inbox = (await browser.api("GET", f"/api/v1/chat/programmes/{world.programme_a}/inbox")).json()
+    assert [(e["conversation_id"], e["participant_name"], e["escalation_level"], e["can_read"]) for e in inbox] == [
+        (conversation, "Mother A", 0, False)
+    ]
+    assert "body" not in inbox[0]
+
+    async def sweep(minutes: int) -> int:
+        async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+            return await service.escalate_due(uow, utcnow() + timedelta(minutes=minutes))
+
+    assert await sweep(10) == 0, "not before the programme's first limit (30 minutes)"
+    assert await sweep(31) == 1
+    assert await sweep(32) == 0, "each level is raised once"
+    assert await sweep(121) == 1
+    await browser.log_in_as(world.participant_a)
+    page = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/messages")).json()
+    notices = [(m["notice"], m["params"].get("level")) for m in page["messages"] if m["kind"] == "system"]
+    assert notices == [("escalated", 1), ("escalated", 2)]
+    await browser.log_in_as(world.coach_a)
+    await send(browser, conversation)
+    await browser.log_in_as(world.supervisor_a)
+    assert (await browser.api("GET", f"/api/v1/chat/programmes/{world.programme_a}/inbox")).json() == []
+
+
+async def test_a_grant_to_the_supervisor_on_duty_lets_her_in_and_announces_her(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    granted = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{conversation}/grants",
+        json={"epoch": 1, "grants": [{"recipient_id": str(world.supervisor_a), "grant": blob()}]},
+    )
+    assert granted.status_code == 201, granted.text
+    await browser.log_in_as(world.supervisor_a)
+    page = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/messages")).json()
+    assert [(m["notice"], m["params"]["display_name"]) for m in page["messages"]] == [("coach_joined", "Supervisor A")]
+    await send(browser, conversation)
+    read = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}")).json()
+    assert {m["display_name"]: m["role"] for m in read["members"]}["Supervisor A"] == "on_duty"

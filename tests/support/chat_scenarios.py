@@ -1,0 +1,57 @@
+"""Access-log scenarios of the chat: each personal-data service of ``eportfolio.chat.service``."""
+
+from __future__ import annotations
+
+import uuid
+
+from eportfolio.chat import service as chat
+from eportfolio.domain.chat import ConversationKind, ConversationOpen, EpochCreate, GrantCreate, MessageCreate
+from eportfolio.kit.auth import Caller
+from eportfolio.kit.uow import UnitOfWork
+from tests.support.access_scenarios import scenario
+from tests.support.chat import blob, body, client_id
+from tests.support.world import World
+
+S = "eportfolio.chat.service."
+
+
+def _her(w: World) -> Caller:
+    return Caller(person_id=w.participant_a, organisation_id=w.organisation_id, session_id=None)
+
+
+async def _conversation(uow: UnitOfWork, w: World) -> uuid.UUID:
+    her = _her(w)
+    opened = await chat.open_conversation(
+        uow,
+        her,
+        ConversationOpen(programme_id=w.programme_a, kind=ConversationKind.coaching, participant_id=w.participant_a),
+    )
+    if opened.epoch == 0:
+        grants = [GrantCreate(recipient_id=p, grant=blob()) for p in (w.participant_a, w.coach_a)]
+        await chat.create_epoch(uow, her, opened.id, EpochCreate(epoch=1, record=blob(), grants=grants))
+    return opened.id
+
+
+async def _waiting(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    conversation = await _conversation(uow, w)
+    return await chat.send_message(
+        uow, _her(w), conversation, MessageCreate(client_id=client_id(), body=body(), epoch=1)
+    )
+
+
+@scenario(S + "send_message", lambda w: w.participant_a)
+async def _send_message(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    conversation = await _conversation(uow, w)
+    return await chat.send_message(
+        uow, caller, conversation, MessageCreate(client_id=client_id(), body=body(), epoch=1)
+    )
+
+
+@scenario(S + "list_messages", lambda w: w.coach_a, setup=_waiting)
+async def _list_messages(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await chat.list_messages(uow, caller, await _conversation(uow, w))
+
+
+@scenario(S + "inbox", lambda w: w.coach_a, setup=_waiting)
+async def _inbox(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await chat.inbox(uow, caller, w.programme_a)
