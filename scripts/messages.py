@@ -60,6 +60,7 @@ COMMENT_TAGS = ("Translators:",)
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
 JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 WORD = re.compile(r"[^\W\d_]{2,}")  # two letters in a row: text a person reads
+ABBREVIATION = re.compile(r"[A-Z]{2,5}")  # UTC, MB, PDF read the same in every language
 READABLE_ATTRIBUTES = frozenset({"alt", "title", "placeholder", "aria-label", "aria-description"})
 FUZZY_CUTOFF = 0.8
 WIDTH = 100
@@ -395,6 +396,10 @@ def placeholder_problems(message: Message) -> list[str]:
     return problems
 
 
+def _readable(text: str) -> bool:
+    return any(not ABBREVIATION.fullmatch(word) for word in WORD.findall(text))
+
+
 class _LiteralText(HTMLParser):
     """Finds words written straight into a template, in its text or its readable attributes."""
 
@@ -407,7 +412,7 @@ class _LiteralText(HTMLParser):
         if tag in ("script", "style"):
             self._in_code += 1
         for name, value in attrs:
-            if name in READABLE_ATTRIBUTES and value and WORD.search(value):
+            if name in READABLE_ATTRIBUTES and value and _readable(value):
                 self.found.append((self.getpos()[0], f'{name}="{value}"'))
 
     def handle_endtag(self, tag: str) -> None:
@@ -415,7 +420,7 @@ class _LiteralText(HTMLParser):
             self._in_code = max(0, self._in_code - 1)
 
     def handle_data(self, data: str) -> None:
-        if not self._in_code and WORD.search(data):
+        if not self._in_code and _readable(data):
             self.found.append((self.getpos()[0], " ".join(data.split())))
 
 

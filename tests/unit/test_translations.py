@@ -223,7 +223,7 @@ def test_check_finds_text_written_straight_into_a_template(project: Path) -> Non
         "frontend/templates/modules/raw.html",
         '<h1>Lesson {{ number }}</h1>\n'
         '<input name="q" placeholder="Type here" aria-label="{{ _(\'Search\') }}">\n'
-        '<p>{{ _("Lesson") }} · {{ title }} ←</p>\n'
+        '<p>{{ _("Lesson") }} · {{ title }} ← {{ size }} MB</p>\n'
         '{# Translators: a comment is not shown #}<script type="module" src="/x.js"></script>\n',
     )
     messages.extract_all(project)
