@@ -44,6 +44,7 @@ class ItemContext:
     revision: int
     author: Person
 
+    @refusing
     def associated_data(self, content_key_id: bytes) -> bytes:
         return (
             Writer(TAG_ENVELOPE)
@@ -139,7 +140,10 @@ class Audience:
         return cls(portfolio_key=portfolio_key)
 
     @classmethod
+    @refusing
     def chosen(cls, people: Sequence[Person]) -> Audience:
+        if not all(isinstance(person, Person) for person in people):
+            raise refuse()
         return cls(people=tuple(people))
 
 
@@ -151,6 +155,7 @@ class SealedItem:
     grants: tuple[bytes, ...] = field(default=())
 
     @property
+    @refusing
     def item_key_id(self) -> bytes:
         return key_id(self.item_key)
 
@@ -287,6 +292,7 @@ def _chunk_ad(header: bytes, index: int, last: bool) -> bytes:
 class AttachmentEncryptor:
     """Encrypts a stream chunk by chunk: feed 64 KiB pieces, mark the last one."""
 
+    @refusing
     def __init__(self, item_key: bytes, *, rng: Rng = system_rng) -> None:
         self.stream_salt = draw(rng, _SALT_BYTES)
         self.header = (
@@ -296,6 +302,7 @@ class AttachmentEncryptor:
         self._index = 0
         self._finished = False
 
+    @refusing
     def encrypt_chunk(self, plaintext: bytes, *, last: bool) -> bytes:
         full = len(plaintext) == CHUNK_BYTES
         if self._finished or len(plaintext) > CHUNK_BYTES or (not last and not full):
@@ -325,6 +332,7 @@ def encrypt_attachment(item_key: bytes, chunks: Iterable[bytes], *, rng: Rng = s
 class AttachmentDecryptor:
     """Opens a stream; each chunk must be declared last exactly when nothing follows it."""
 
+    @refusing
     def __init__(self, item_key: bytes, header: bytes, stream_salt: bytes) -> None:
         reader = Reader(header, TAG_ATTACHMENT_STREAM)
         header_key_id, salt, chunk_bytes = reader.raw(KEY_ID_BYTES), reader.raw(16), reader.u32()
@@ -336,6 +344,7 @@ class AttachmentDecryptor:
         self._index = 0
         self._finished = False
 
+    @refusing
     def decrypt_chunk(self, ciphertext: bytes, *, last: bool) -> bytes:
         if self._finished or len(ciphertext) > CHUNK_BYTES + TAG_BYTES:
             raise refuse()

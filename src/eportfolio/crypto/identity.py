@@ -47,6 +47,7 @@ class Person:
     ed25519_public: bytes
 
     @property
+    @refusing
     def fingerprint(self) -> bytes:
         return fingerprint(FingerprintKind.PERSON, self.user_id, self.x25519_public + self.ed25519_public)
 
@@ -158,6 +159,7 @@ class PasswordChange:
 class Identity:
     """An unlocked person: holds her user key and private keys, acts as her browser does."""
 
+    @refusing
     def __init__(
         self,
         *,
@@ -390,6 +392,7 @@ class Identity:
 
     # -- primitives bound to her keys (used by the other modules) ----------------------------
 
+    @refusing
     def sign(self, label: str, message: bytes) -> bytes:
         return sign(self._ed25519_seed, label, message)
 

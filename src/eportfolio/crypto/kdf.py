@@ -94,6 +94,7 @@ class KdfParams:
         reader.end()
         return params
 
+    @refusing
     def check(self, *, allow_test_params: bool = False) -> None:
         """Refuse parameters below the minimum (or the test minimum) or above the maximum."""
         floor = TEST_MINIMUM if allow_test_params else MINIMUM
@@ -122,6 +123,7 @@ class LoginSecrets:
     auth_secret: bytes
 
     @property
+    @refusing
     def kek(self) -> bytes:
         return hkdf(self.master_key, "eportfolio/v1/kek", KEY_BYTES)
 

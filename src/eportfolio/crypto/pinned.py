@@ -24,6 +24,7 @@ class PinnedKey:
     confirmed: bool
 
     @property
+    @refusing
     def fingerprint(self) -> bytes:
         return fingerprint(self.kind, self.subject_id, self.key_material)
 

@@ -171,6 +171,7 @@ class SignedRecord:
 class SigningKey:
     """An organisation or programme Ed25519 key, held by staff whose browsers sign records."""
 
+    @refusing
     def __init__(self, seed: bytes) -> None:
         if len(seed) != KEY_BYTES:
             raise refuse()
@@ -257,6 +258,7 @@ def verify_programme_key(certificate: bytes, organisation_public: bytes, program
 class ProgrammeRecoveryKey:
     """The X25519 key that programme recovery copies are sealed to; held by recovery officers."""
 
+    @refusing
     def __init__(self, private: bytes) -> None:
         if len(private) != KEY_BYTES:
             raise refuse()

@@ -59,6 +59,10 @@ def _is_codeword(symbols: list[int]) -> bool:
 class RecoveryCode:
     secret: bytes
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.secret, bytes) or len(self.secret) != CODE_BYTES:
+            raise refuse()
+
     @classmethod
     @refusing
     def generate(cls, *, rng: Rng = system_rng) -> RecoveryCode:

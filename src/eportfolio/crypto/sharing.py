@@ -153,6 +153,7 @@ class NewEpoch:
     record: bytes
 
     @property
+    @refusing
     def key_id(self) -> bytes:
         return key_id(self.key)
 

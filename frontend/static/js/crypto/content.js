@@ -80,8 +80,11 @@ export const openEnvelope = refusing(async (data, contentKey, context) => {
 // Who may read an item: only her, her coaches (the portfolio epoch key), or chosen people.
 export const Audience = Object.freeze({
   onlyMe: () => ({ portfolioKey: null, people: [], grantResourceType: 'portfolio-item' }),
-  coaches: (portfolioKey) => ({ portfolioKey, people: [], grantResourceType: 'portfolio-item' }),
-  chosen: (people) => ({ portfolioKey: null, people: [...people], grantResourceType: 'portfolio-item' }),
+  coaches: refusingSync((portfolioKey) => {
+    refuseUnless(portfolioKey instanceof Uint8Array && portfolioKey.length === KEY_BYTES);
+    return { portfolioKey, people: [], grantResourceType: 'portfolio-item' };
+  }),
+  chosen: refusingSync((people) => ({ portfolioKey: null, people: [...people], grantResourceType: 'portfolio-item' })),
 });
 
 // A new item (or a new revision with the same itemKey), wrapped for its audience.

@@ -43,7 +43,12 @@ const KDF_PARAMS_BYTES = 31;
 export class Person {
   constructor(userId, x25519Public, ed25519Public) {
     this.userId = checkId(userId);
-    refuseUnless(x25519Public.length === 32 && ed25519Public.length === 32);
+    refuseUnless(
+      x25519Public instanceof Uint8Array &&
+        x25519Public.length === 32 &&
+        ed25519Public instanceof Uint8Array &&
+        ed25519Public.length === 32,
+    );
     this.x25519Public = x25519Public;
     this.ed25519Public = ed25519Public;
   }
@@ -422,6 +427,9 @@ for (const name of [
   'sealForProgrammeRecovery',
 ]) {
   Identity[name] = refusing(Identity[name]);
+}
+for (const name of ['fingerprint', 'fingerprintText']) {
+  Person.prototype[name] = refusing(Person.prototype[name]);
 }
 for (const name of ['fingerprint', 'publicIdentity', 'sign', 'openSealed', 'wrapUnderUserKey']) {
   Identity.prototype[name] = refusing(Identity.prototype[name]);
