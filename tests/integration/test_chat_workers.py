@@ -1,0 +1,242 @@
+"""The chat across processes: `eportfolio serve --workers 2` with Redis delivers between clients on
+different workers, and a server killed with SIGKILL mid-load loses nothing it acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from eportfolio.kit.migrations import upgrade
+from tests.support.chat import ChatClient, client_id, session_token
+from tests.support.services import REDIS_URL, absent
+from tests.support.world import World, build_world
+
+pytestmark = [pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _redis_or_skip() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        absent("Redis", f"{type(exc).__name__} connecting to {REDIS_URL}")
+
+
+class Server:
+    """`eportfolio serve` as a real subprocess in its own process group (so SIGKILL takes all)."""
+
+    def __init__(self, env: dict[str, str], port: int, workers: int) -> None:
+        self.env, self.port, self.workers = env, port, workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    async def start(self) -> None:
+        # Popen returns at once; the wait for the port below is asynchronous.
+        self.process = subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "eportfolio.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(300):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                await asyncio.sleep(0.5 if self.workers > 1 else 0)  # let every worker start
+                return
+            except OSError:
+                await asyncio.sleep(0.05)
+        raise AssertionError("the server did not start")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(c) for c in children] or [self.process.pid]
+
+
+def _serving_pid(server: Server, client_port: int) -> int | None:
+    """Which worker holds the server side of the TCP connection from ``client_port``."""
+    want_local, want_remote = f"{server.port:04X}", f"{client_port:04X}"
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(":" + want_local) and fields[2].endswith(":" + want_remote):
+            inode = fields[9]
+    if inode is None:
+        return None
+    for pid in server.worker_pids():
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    upgrade(url)
+    return url
+
+
+@asynccontextmanager
+async def prepared(database: str) -> AsyncIterator[tuple[World, str, str, str]]:
+    """The test world, her conversation with a first epoch, and session tokens for her and her coach."""
+    from fastapi import FastAPI
+
+    from eportfolio.app import create_app
+    from eportfolio.config import Settings
+    from tests.integration.test_chat_protocol import open_coaching
+    from tests.support.client import Browser
+
+    app: FastAPI = create_app(
+        Settings(env="test", database_url=database, secret_key="t" * 40, base_url="http://testserver")
+    )
+    try:
+        world = await build_world(app.state.sessionmaker)
+        async with Browser(app) as browser:
+            conversation = await open_coaching(browser, world)
+        yield (
+            world,
+            conversation,
+            await session_token(app, world.participant_a),
+            await session_token(app, world.coach_a),
+        )
+    finally:
+        await app.state.engine.dispose()
+
+
+@pytest.fixture
+def env(database: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EPORTFOLIO_ENV": "test",
+        "EPORTFOLIO_DATABASE_URL": database,
+        "EPORTFOLIO_SECRET_KEY": "t" * 40,
+        "EPORTFOLIO_BASE_URL": "http://testserver",
+        "EPORTFOLIO_REDIS_URL": REDIS_URL,
+        "EPORTFOLIO_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.mark.redis
+async def test_two_workers_deliver_to_each_other_through_redis(database: str, env: dict[str, str]) -> None:
+    _redis_or_skip()
+    server = Server(env, _free_port(), workers=2)
+    async with prepared(database) as (_, conversation, mother_token, coach_token):
+        await server.start()
+        try:
+            async with ChatClient.connect(server.url, mother_token, resume={}) as mother:
+                mother_pid = _serving_pid(server, mother.socket.local_address[1])
+                assert mother_pid is not None
+                # Connect the coach until one of her sockets lands on the other worker.
+                for _ in range(40):
+                    async with ChatClient.connect(server.url, coach_token, resume={}) as coach:
+                        coach_pid = _serving_pid(server, coach.socket.local_address[1])
+                        if coach_pid is None or coach_pid == mother_pid:
+                            continue
+                        ack = await mother.message(conversation)
+                        received = await coach.until("message")
+                        assert received["message"]["seq"] == ack["seq"]
+                        answer = await coach.message(conversation)
+                        seq = answer["seq"]
+                        back = await mother.until("message", lambda f, seq=seq: f["message"]["seq"] == seq)
+                        assert back["message"]["author_id"] != received["message"]["author_id"]
+                        return
+                pytest.fail("no connection reached the second worker in 40 tries")
+        finally:
+            server.stop()
+
+
+async def test_after_sigkill_mid_load_every_acknowledged_message_arrives_exactly_once(
+    database: str, env: dict[str, str]
+) -> None:
+    env = {k: v for k, v in env.items() if k != "EPORTFOLIO_REDIS_URL"}
+    server = Server(env, _free_port(), workers=1)
+    total = 120
+    ids = [client_id() for _ in range(total)]
+    acked: dict[str, int] = {}
+    async with prepared(database) as (_, conversation, mother_token, coach_token):
+        await server.start()
+        killed = asyncio.Event()
+
+        async def mother_sends() -> None:
+            pending = list(ids)
+            while pending:
+                try:
+                    async with ChatClient.connect(server.url, mother_token, resume={}) as mother:
+                        while pending:
+                            if len(acked) == total // 2 and not killed.is_set():
+                                server.kill()
+                                killed.set()
+                            ack = await mother.message(conversation, cid=pending[0])
+                            assert ack["type"] == "ack", ack
+                            acked[pending.pop(0)] = ack["seq"]
+                except (ConnectionClosed, OSError, TimeoutError):
+                    await asyncio.sleep(0.2)  # the server is down: resend the same ids later
+
+        async def restart() -> None:
+            await killed.wait()
+            await asyncio.sleep(0.5)
+            await server.start()
+
+        received: list[int] = []
+
+        async def coach_listens() -> None:
+            last = 0
+            while len(received) < total:
+                try:
+                    async with ChatClient.connect(server.url, coach_token) as coach:
+                        await coach.send({"type": "resume", "since": {conversation: last}})
+                        while len(received) < total:
+                            frame = await coach.recv(10)
+                            if frame["type"] == "message":
+                                received.append(frame["message"]["seq"])
+                                last = frame["message"]["seq"]
+                except (ConnectionClosed, OSError, TimeoutError):
+                    await asyncio.sleep(0.2)
+
+        try:
+            await asyncio.wait_for(asyncio.gather(mother_sends(), restart(), coach_listens()), 120)
+        finally:
+            server.stop()
+    assert killed.is_set()
+    assert sorted(acked.values()) == list(range(1, total + 1)), "every message stored once, no gap"
+    assert received == list(range(1, total + 1)), "every acknowledged message delivered once, in order"
+    assert len(set(acked)) == total
