@@ -34,6 +34,9 @@ from .fingerprints import (
 )
 from .identity import Identity, KeyBundle, PasswordChange, Person, SignUp, new_device_key
 from .kdf import (
+    AUTH_LOGIN,
+    AUTH_RECOVERY,
+    MAXIMUM,
     MINIMUM,
     TEST_MINIMUM,
     KdfParams,
@@ -74,7 +77,10 @@ from .sharing import (
 )
 
 __all__ = [
+    "AUTH_LOGIN",
+    "AUTH_RECOVERY",
     "CHUNK_BYTES",
+    "MAXIMUM",
     "MINIMUM",
     "TEST_MINIMUM",
     "AttachmentDecryptor",
