@@ -136,7 +136,7 @@ async def test_archived_modules_cannot_be_given_or_changed(browser: Browser, wor
     assert (await browser.api("POST", url + "/archive")).status_code == 200
     response = await browser.api("PATCH", url, json={"title": "Nieuw"})
     assert response.status_code == 409
-    assert "archived" in response.json()["error"]["message"]
+    assert "gearchiveerd" in response.json()["error"]["message"], "in her language: Dutch"
     browser.log_out()
     await browser.log_in_as(world.coach_a)
     response = await browser.api(
@@ -259,7 +259,7 @@ async def test_from_assigned_to_completed_with_dates(browser: Browser, world: Wo
     assert detail["assignment"]["started_at"] is not None
     response = await browser.api("POST", f"{url}/submit")
     assert response.status_code == 422
-    assert "Still open: 1" in response.json()["error"]["message"]
+    assert "Nog open: 1" in response.json()["error"]["message"]
     await browser.api("PUT", f"{url}/answers/{second}", json=envelope(0))
     submitted = (await browser.api("POST", f"{url}/submit")).json()
     assert submitted["status"] == "submitted"
@@ -296,7 +296,7 @@ async def test_from_assigned_to_completed_with_dates(browser: Browser, world: Wo
     await browser.log_in_as(world.participant_a)
     response = await browser.api("PUT", f"{url}/answers/{first}", json=envelope(1))
     assert response.status_code == 409
-    assert "completed" in response.json()["error"]["message"]
+    assert "klaar" in response.json()["error"]["message"]
 
 
 async def test_the_review_queue_is_oldest_first(browser: Browser, world: World) -> None:
@@ -321,7 +321,7 @@ async def test_revisions_are_compare_and_set(browser: Browser, world: World) -> 
     assert (await browser.api("PUT", f"{url}/answers/{key}", json=envelope(1))).json()["envelope"]["revision"] == 2
     stale = await browser.api("PUT", f"{url}/answers/{key}", json=envelope(1))
     assert stale.status_code == 409
-    assert "Reload" in stale.json()["error"]["message"]
+    assert "opnieuw" in stale.json()["error"]["message"]
     again_new = await browser.api("PUT", f"{url}/answers/{key}", json=envelope(0))
     assert again_new.status_code == 409
     answers = (await browser.api("GET", url)).json()["answers"]
@@ -335,7 +335,7 @@ async def test_bad_answers_are_refused_clearly(browser: Browser, world: World) -
     await browser.log_in_as(world.participant_a)
     response = await browser.api("PUT", f"{url}/answers/nosuchquestion", json=envelope(0))
     assert response.status_code == 404
-    assert "not part of this assignment" in response.json()["error"]["message"]
+    assert "hoort niet bij deze opdracht" in response.json()["error"]["message"]
     bad = {**envelope(0), "envelope": "plain text, not base64url!"}
     assert (await browser.api("PUT", f"{url}/answers/{key}", json=bad)).status_code == 422
     bad_key = {**envelope(0), "key_id": "short"}
@@ -441,3 +441,13 @@ async def test_staff_see_completion_counts_and_never_an_answer(browser: Browser,
     assert rows[0]["counts"]["in_progress"] == 1
     assert rows[0]["counts"]["assigned"] == 1
     assert secret["envelope"] not in response.text
+
+
+async def test_refusals_are_in_her_language(browser: Browser, world: World) -> None:
+    module = await published_module(browser, world)
+    url = assignment_url(world, await assign_to_participant_a(browser, world, module))
+    await browser.log_in_as(world.participant_a)
+    browser.http.cookies.set("ep_lang", "en")
+    english = await browser.api("POST", f"{url}/submit")
+    assert english.status_code == 422
+    assert english.json()["error"]["message"] == "Please answer every question before you hand this in. Still open: 2."

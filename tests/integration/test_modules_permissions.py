@@ -52,7 +52,7 @@ async def test_a_coach_outside_the_assignment_sees_and_changes_nothing(browser: 
         json={"module_id": module["module_id"], "participant_id": str(world.participant_a)},
     )
     assert response.status_code == 403
-    assert "participants you coach" in response.json()["error"]["message"]
+    assert "deelnemers die jij coacht" in response.json()["error"]["message"]
 
 
 async def test_a_supervisor_without_a_caseload_reads_no_answers(browser: Browser, world: World) -> None:
@@ -67,7 +67,7 @@ async def test_staff_never_read_answers_or_feedback(browser: Browser, world: Wor
         await browser.log_in_as(person)
         response = await browser.api("GET", url)
         assert response.status_code == 403
-        assert "Staff see how far people are" in response.json()["error"]["message"]
+        assert "Medewerkers zien hoe ver" in response.json()["error"]["message"]
         assert (await browser.api("POST", f"{url}/feedback", json=envelope(0))).status_code == 403
         assert (await browser.api("PUT", f"{url}/answers/x", json=envelope(0))).status_code == 403
         browser.log_out()
@@ -101,7 +101,7 @@ async def test_a_participant_cannot_author_assign_or_review(browser: Browser, wo
     url = f"/api/v1/programmes/{world.programme_a}/assignments/{assignment_id}"
     response = await browser.api("POST", f"{url}/feedback", json=envelope(0))
     assert response.status_code == 403
-    assert "Only her coach" in response.json()["error"]["message"]
+    assert "Alleen haar coach" in response.json()["error"]["message"]
     # Published programme content is readable to her (it is not about a person).
     view = await browser.api("GET", module_url(world, module["module_id"]) + "/view")
     assert view.status_code == 200

@@ -1455,3 +1455,25 @@ async def mark_notification_read(uow: UnitOfWork, caller: Caller, notification_i
     row.read_at = row.read_at or utcnow()
     await uow.flush()
     return notification_read(row)
+
+
+async def my_caseload(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the participants this coach coaches today, by name: the people she can assign to."""
+    access = await authorize(uow, caller, programme_id, ASSIGNERS)
+    participants = await caseload(uow, caller, access)
+    if not participants:
+        return []
+    names = await programmes.display_names(uow, caller, programme_id, participants)
+    return sorted(names.items(), key=lambda item: item[1])
+
+
+async def programmes_as(uow: UnitOfWork, caller: Caller, roles: Iterable[Role]) -> list[Access]:
+    """The caller's programmes where she holds one of these roles (for pages that span programmes)."""
+    await programmes.load_roles(uow, caller)
+    assert caller.roles_by_programme is not None
+    wanted = {r.value for r in roles}
+    return [
+        await authorize(uow, caller, programme_id, roles)
+        for programme_id, held in caller.roles_by_programme.items()
+        if held & wanted
+    ]
