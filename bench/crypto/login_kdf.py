@@ -30,16 +30,9 @@ from eportfolio.kit.security import SecurityMiddleware
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))  # the launch flags are the test suite's, kept in one place
+
+from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 (needs the path above)
 
 
 def python_runs(runs: int) -> list[int]:
