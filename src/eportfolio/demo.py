@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eportfolio import crypto
@@ -131,8 +132,91 @@ async def load(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoReport:
     report = DemoReport(created=[], skipped=[])
     async with unit_of_work(sessionmaker) as uow:
         programmes = await load_organisation(uow, report)
+        await load_modules(uow, programmes, report)
         await load_people(uow, programmes, report, SecretHasher())
     return report
+
+
+async def load_modules(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
+    """The published workshop module "Kiezen voor werk" (budget training part) in Emmen."""
+    from eportfolio.modules.tables import Module, ModuleVersion
+
+    programme = programmes["smart-mama-emmen"]
+    title = "Kiezen voor werk: budgettraining"
+    existing = await uow.session.execute(
+        select(ModuleVersion.id).where(ModuleVersion.programme_id == programme.id, ModuleVersion.title == title)
+    )
+    if existing.first() is not None:
+        report.skipped.append(f"module {title}")
+        return
+    lesson = {
+        "key": "les1budget",
+        "title": "Wat komt erin, wat gaat eruit?",
+        "video_url": None,
+        "body": "Een budget is een plan voor je geld.\n\n1. Schrijf op wat je **elke maand** krijgt.\n"
+        "2. Schrijf op wat je elke maand betaalt.\n3. Kijk wat er overblijft.",
+        "translations": {"en": {"title": "What comes in, what goes out?"}},
+    }
+    questions = [
+        {
+            "key": "vraagwerk1",
+            "kind": "open_text",
+            "prompt": "Welk werk zou je graag doen?",
+            "translations": {"en": {"prompt": "What work would you like to do?"}},
+        },
+        {
+            "key": "vraaggeld1",
+            "kind": "choice",
+            "prompt": "Waar gaat het meeste geld naartoe?",
+            "options": ["Huur", "Boodschappen", "Telefoon en internet"],
+        },
+        {
+            "key": "vraagzeker",
+            "kind": "scale",
+            "prompt": "Hoe goed lukt het om rond te komen?",
+            "scale_min": 1,
+            "scale_max": 5,
+            "scale_min_label": "slecht",
+            "scale_max_label": "goed",
+        },
+        {"key": "vraagsessie", "kind": "session_reflection", "prompt": "Wat nam je mee uit de bijeenkomst?"},
+    ]
+    template = {
+        "key": "opdrbudget",
+        "title": "Mijn maandbudget",
+        "intro": "Vier korte vragen.",
+        "questions": questions,
+        "translations": {"en": {"title": "My monthly budget"}},
+    }
+    now = utcnow()
+    module = Module(
+        organisation_id=programme.organisation_id,
+        programme_id=programme.id,
+        status="published",
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(module)
+    await uow.flush()
+    uow.session.add(
+        ModuleVersion(
+            organisation_id=programme.organisation_id,
+            programme_id=programme.id,
+            module_id=module.id,
+            number=1,
+            state="published",
+            title=title,
+            theme="werk en geld",
+            language_level="A2",
+            summary="",
+            translations={"en": {"title": "Choosing work: budget training"}},
+            lessons=[lesson],
+            templates=[template],
+            created_at=now,
+            published_at=now,
+        )
+    )
+    report.created.append(f"module {title}")
 
 
 # Demo people -------------------------------------------------------------------------------
