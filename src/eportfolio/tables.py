@@ -5,6 +5,15 @@ from eportfolio.chat import tables as chat_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
 from eportfolio.modules import tables as modules_tables
+from eportfolio.portfolio import tables as portfolio_tables
 from eportfolio.programmes import tables as programmes_tables
 
-__all__ = ["Base", "accounts_tables", "audit_tables", "chat_tables", "modules_tables", "programmes_tables"]
+__all__ = [
+    "Base",
+    "accounts_tables",
+    "audit_tables",
+    "chat_tables",
+    "modules_tables",
+    "portfolio_tables",
+    "programmes_tables",
+]

@@ -451,3 +451,22 @@ async def test_refusals_are_in_her_language(browser: Browser, world: World) -> N
     english = await browser.api("POST", f"{url}/submit")
     assert english.status_code == 422
     assert english.json()["error"]["message"] == "Please answer every question before you hand this in. Still open: 2."
+
+
+async def test_completion_is_counted_per_group(browser: Browser, world: World) -> None:
+    module = await published_module(browser, world)
+    await browser.log_in_as(world.staff_a)
+    for person in (world.participant_a, world.participant_a2):
+        await browser.api("PUT", f"/api/v1/programmes/{world.programme_a}/groups/{world.group_a}/members/{person}")
+    response = await browser.api(
+        "POST",
+        f"/api/v1/programmes/{world.programme_a}/assignments",
+        json={"module_id": module["module_id"], "group_id": str(world.group_a)},
+    )
+    assert response.status_code == 201, "staff may give a module to a whole group"
+    browser.log_out()
+    await assign_to_participant_a(browser, world, module)
+    await browser.log_in_as(world.staff_a)
+    rows = (await browser.api("GET", f"/api/v1/programmes/{world.programme_a}/module-completion")).json()
+    by_group = {row["group_name"]: row["total"] for row in rows}
+    assert by_group == {"": 1, "Group A": 2}

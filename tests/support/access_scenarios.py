@@ -180,3 +180,4 @@ async def _public_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
 # Scenarios of other features live next to their helpers and register themselves here.
 from tests.support import module_scenarios  # noqa: E402, F401
 from tests.support import chat_scenarios  # noqa: E402, F401
+from tests.support import portfolio_scenarios  # noqa: E402, F401

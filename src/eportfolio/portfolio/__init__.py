@@ -1,0 +1,1 @@
+"""The end-to-end encrypted e-portfolio: items, goal plans, comments, attachments, epochs and grants."""

@@ -1,0 +1,339 @@
+"""Every query of the portfolio feature, each filtered by its tenant scope and by who may read.
+
+Who reads what is decided here, in the queries, not in templates:
+
+- she reads her whole portfolio;
+- a coach reads a portfolio only while she holds a current coach assignment that staff signed
+  (and an active coach membership), and then only the items whose audience includes her: "my
+  coaches", or "chosen" with a grant addressed to her; and only the grants addressed to her;
+- an ended assignment stops every query below from serving her anything at once;
+- staff and admins have no query here that returns content.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eportfolio.domain.portfolio import Audience
+from eportfolio.portfolio.tables import (
+    PinnedKeysRecord,
+    Portfolio,
+    PortfolioAttachment,
+    PortfolioAttachmentPart,
+    PortfolioComment,
+    PortfolioEpoch,
+    PortfolioGrant,
+    PortfolioItem,
+    PortfolioItemKey,
+)
+from eportfolio.programmes.repository import ProgrammeScope
+from eportfolio.programmes.tables import CoachAssignment, Membership, Person
+
+
+@dataclass(frozen=True, slots=True)
+class Coach:
+    person_id: uuid.UUID
+    kind: str
+
+
+def _current_signed_assignment(today: date) -> Any:
+    return and_(
+        CoachAssignment.ended_at.is_(None),
+        CoachAssignment.signed_record.is_not(None),
+        CoachAssignment.starts_on <= today,
+        or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= today),
+    )
+
+
+def _active_coach_membership() -> Any:
+    return and_(
+        Membership.person_id == CoachAssignment.coach_id,
+        Membership.programme_id == CoachAssignment.programme_id,
+        Membership.role == "coach",
+        Membership.active.is_(True),
+    )
+
+
+def _visible_to_coach(coach_id: uuid.UUID) -> Any:
+    """Items whose audience includes this coach (the caller checked she is a current coach)."""
+    granted = exists().where(
+        PortfolioItemKey.item_id == PortfolioItem.id,
+        PortfolioItemKey.kind == "grant",
+        PortfolioItemKey.recipient_id == coach_id,
+    )
+    return or_(
+        PortfolioItem.audience == Audience.my_coaches.value,
+        and_(PortfolioItem.audience == Audience.chosen.value, granted),
+    )
+
+
+class PortfolioRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # Portfolios and readers --------------------------------------------------------------
+
+    async def find_portfolio(self, scope: ProgrammeScope, participant_id: uuid.UUID) -> Portfolio | None:
+        result = await self.session.execute(
+            select(Portfolio).where(
+                Portfolio.programme_id == scope.programme_id,
+                Portfolio.organisation_id == scope.organisation_id,
+                Portfolio.participant_id == participant_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def get_portfolio(self, organisation_id: uuid.UUID, portfolio_id: uuid.UUID) -> Portfolio | None:
+        result = await self.session.execute(
+            select(Portfolio).where(Portfolio.id == portfolio_id, Portfolio.organisation_id == organisation_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def current_coaches(self, scope: ProgrammeScope, participant_id: uuid.UUID, today: date) -> list[Coach]:
+        """Her coaches now: a current, signed assignment and an active coach membership."""
+        result = await self.session.execute(
+            select(CoachAssignment.coach_id, CoachAssignment.kind)
+            .join(Membership, _active_coach_membership())
+            .where(
+                CoachAssignment.programme_id == scope.programme_id,
+                CoachAssignment.organisation_id == scope.organisation_id,
+                CoachAssignment.participant_id == participant_id,
+                _current_signed_assignment(today),
+            )
+            .order_by(CoachAssignment.starts_on, CoachAssignment.created_at)
+        )
+        coaches: dict[uuid.UUID, Coach] = {}
+        for coach_id, kind in result.tuples():
+            coaches.setdefault(coach_id, Coach(coach_id, kind))
+        return list(coaches.values())
+
+    async def coached_portfolios(self, scope: ProgrammeScope, coach_id: uuid.UUID, today: date) -> list[Portfolio]:
+        result = await self.session.execute(
+            select(Portfolio)
+            .join(
+                CoachAssignment,
+                and_(
+                    CoachAssignment.participant_id == Portfolio.participant_id,
+                    CoachAssignment.programme_id == Portfolio.programme_id,
+                ),
+            )
+            .join(Membership, _active_coach_membership())
+            .where(
+                Portfolio.programme_id == scope.programme_id,
+                Portfolio.organisation_id == scope.organisation_id,
+                CoachAssignment.coach_id == coach_id,
+                _current_signed_assignment(today),
+            )
+            .distinct()
+        )
+        return list(result.scalars())
+
+    async def display_names(self, organisation_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not ids:
+            return {}
+        result = await self.session.execute(
+            select(Person.id, Person.display_name).where(Person.organisation_id == organisation_id, Person.id.in_(ids))
+        )
+        return dict(result.tuples().all())
+
+    # Epochs and grants -------------------------------------------------------------------
+
+    async def advance_epoch(self, portfolio_id: uuid.UUID, expected: int, key_id: str) -> bool:
+        """Compare-and-set: move the epoch from ``expected`` to ``expected + 1``; False if moved already."""
+        result = await self.session.execute(
+            update(Portfolio)
+            .where(Portfolio.id == portfolio_id, Portfolio.epoch == expected)
+            .values(epoch=expected + 1, epoch_key_id=key_id)
+            .returning(Portfolio.epoch)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def current_epoch(self, portfolio_id: uuid.UUID) -> int:
+        result = await self.session.execute(select(Portfolio.epoch).where(Portfolio.id == portfolio_id))
+        return int(result.scalar_one())
+
+    async def epochs(self, portfolio_id: uuid.UUID) -> list[PortfolioEpoch]:
+        result = await self.session.execute(
+            select(PortfolioEpoch).where(PortfolioEpoch.portfolio_id == portfolio_id).order_by(PortfolioEpoch.epoch)
+        )
+        return list(result.scalars())
+
+    async def get_epoch(self, portfolio_id: uuid.UUID, epoch: int) -> PortfolioEpoch | None:
+        return await self.session.get(PortfolioEpoch, (portfolio_id, epoch))
+
+    async def grants_for(self, portfolio_id: uuid.UUID, recipient_id: uuid.UUID) -> list[PortfolioGrant]:
+        result = await self.session.execute(
+            select(PortfolioGrant)
+            .where(PortfolioGrant.portfolio_id == portfolio_id, PortfolioGrant.recipient_id == recipient_id)
+            .order_by(PortfolioGrant.epoch)
+        )
+        return list(result.scalars())
+
+    async def grant_recipients(self, portfolio_id: uuid.UUID, epoch: int) -> set[uuid.UUID]:
+        result = await self.session.execute(
+            select(PortfolioGrant.recipient_id).where(
+                PortfolioGrant.portfolio_id == portfolio_id, PortfolioGrant.epoch == epoch
+            )
+        )
+        return set(result.scalars())
+
+    # Items -------------------------------------------------------------------------------
+
+    async def list_items(self, portfolio: Portfolio, coach_id: uuid.UUID | None) -> list[PortfolioItem]:
+        """Her items (``coach_id`` None) or those whose audience includes this coach."""
+        query = select(PortfolioItem).where(
+            PortfolioItem.portfolio_id == portfolio.id, PortfolioItem.programme_id == portfolio.programme_id
+        )
+        if coach_id is not None:
+            query = query.where(_visible_to_coach(coach_id))
+        result = await self.session.execute(query.order_by(PortfolioItem.updated_at.desc(), PortfolioItem.id))
+        return list(result.scalars())
+
+    async def get_item(
+        self, portfolio: Portfolio, item_id: uuid.UUID, coach_id: uuid.UUID | None
+    ) -> PortfolioItem | None:
+        query = select(PortfolioItem).where(
+            PortfolioItem.id == item_id,
+            PortfolioItem.portfolio_id == portfolio.id,
+            PortfolioItem.programme_id == portfolio.programme_id,
+        )
+        if coach_id is not None:
+            query = query.where(_visible_to_coach(coach_id))
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def item_exists(self, item_id: uuid.UUID) -> bool:
+        return await self.session.get(PortfolioItem, item_id) is not None
+
+    async def find_item_portfolio(self, organisation_id: uuid.UUID, item_id: uuid.UUID) -> Portfolio | None:
+        result = await self.session.execute(
+            select(Portfolio)
+            .join(PortfolioItem, PortfolioItem.portfolio_id == Portfolio.id)
+            .where(PortfolioItem.id == item_id, Portfolio.organisation_id == organisation_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def advance_revision(self, item_id: uuid.UUID, base: int, values: dict[str, Any]) -> bool:
+        """Compare-and-set on the revision: False when the item moved on since ``base``."""
+        result = await self.session.execute(
+            update(PortfolioItem)
+            .where(PortfolioItem.id == item_id, PortfolioItem.revision == base)
+            .values(revision=base + 1, **values)
+            .returning(PortfolioItem.revision)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def current_revision(self, item_id: uuid.UUID) -> int:
+        result = await self.session.execute(select(PortfolioItem.revision).where(PortfolioItem.id == item_id))
+        return int(result.scalar_one())
+
+    async def item_keys(
+        self, item_ids: list[uuid.UUID], reader_id: uuid.UUID, *, owner: bool
+    ) -> dict[uuid.UUID, list[PortfolioItemKey]]:
+        """The key copies this reader can use: hers are every copy; a coach's the epoch copies and
+        the grant addressed to her."""
+        if not item_ids:
+            return {}
+        query = select(PortfolioItemKey).where(PortfolioItemKey.item_id.in_(item_ids))
+        if not owner:
+            query = query.where(
+                or_(
+                    PortfolioItemKey.kind == "epoch",
+                    and_(PortfolioItemKey.kind == "grant", PortfolioItemKey.recipient_id == reader_id),
+                )
+            )
+        result = await self.session.execute(query.order_by(PortfolioItemKey.kind, PortfolioItemKey.epoch))
+        keys: dict[uuid.UUID, list[PortfolioItemKey]] = {}
+        for row in result.scalars():
+            keys.setdefault(row.item_id, []).append(row)
+        return keys
+
+    async def replace_item_keys(self, item_id: uuid.UUID, rows: list[PortfolioItemKey]) -> None:
+        await self.session.execute(delete(PortfolioItemKey).where(PortfolioItemKey.item_id == item_id))
+        self.session.add_all(rows)
+
+    async def delete_item(self, item_id: uuid.UUID) -> None:
+        await self.session.execute(delete(PortfolioItem).where(PortfolioItem.id == item_id))
+
+    # Comments ----------------------------------------------------------------------------
+
+    async def comments(self, item_id: uuid.UUID) -> list[PortfolioComment]:
+        result = await self.session.execute(
+            select(PortfolioComment)
+            .where(PortfolioComment.item_id == item_id)
+            .order_by(PortfolioComment.created_at, PortfolioComment.id)
+        )
+        return list(result.scalars())
+
+    async def comment_counts(self, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+        if not item_ids:
+            return {}
+        result = await self.session.execute(
+            select(PortfolioComment.item_id, func.count())
+            .where(PortfolioComment.item_id.in_(item_ids))
+            .group_by(PortfolioComment.item_id)
+        )
+        return {item_id: int(n) for item_id, n in result.tuples()}
+
+    async def comment_exists(self, comment_id: uuid.UUID) -> bool:
+        return await self.session.get(PortfolioComment, comment_id) is not None
+
+    # Attachments -------------------------------------------------------------------------
+
+    async def attachment(self, item_id: uuid.UUID) -> PortfolioAttachment | None:
+        return await self.session.get(PortfolioAttachment, item_id)
+
+    async def attachments(self, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, PortfolioAttachment]:
+        if not item_ids:
+            return {}
+        result = await self.session.execute(
+            select(PortfolioAttachment).where(PortfolioAttachment.item_id.in_(item_ids))
+        )
+        return {row.item_id: row for row in result.scalars()}
+
+    async def used_bytes(self, portfolio_id: uuid.UUID) -> int:
+        result = await self.session.execute(
+            select(func.coalesce(func.sum(PortfolioAttachment.size), 0)).where(
+                PortfolioAttachment.portfolio_id == portfolio_id
+            )
+        )
+        return int(result.scalar_one())
+
+    async def received_parts(self, item_id: uuid.UUID) -> set[int]:
+        result = await self.session.execute(
+            select(PortfolioAttachmentPart.part).where(PortfolioAttachmentPart.item_id == item_id)
+        )
+        return set(result.scalars())
+
+    async def has_part(self, item_id: uuid.UUID, part: int) -> bool:
+        return await self.session.get(PortfolioAttachmentPart, (item_id, part)) is not None
+
+    async def count_part(self, item_id: uuid.UUID, parts: int) -> None:
+        """One more part received; complete when all are (in the same statement, so no race)."""
+        await self.session.execute(
+            update(PortfolioAttachment)
+            .where(PortfolioAttachment.item_id == item_id)
+            .values(
+                received=PortfolioAttachment.received + 1,
+                complete=PortfolioAttachment.received + 1 >= parts,
+            )
+        )
+
+    # Pinned keys -------------------------------------------------------------------------
+
+    async def pinned_keys(self, person_id: uuid.UUID) -> PinnedKeysRecord | None:
+        return await self.session.get(PinnedKeysRecord, person_id)
+
+    async def advance_pinned_keys(self, person_id: uuid.UUID, revision: int, values: dict[str, Any]) -> bool:
+        result = await self.session.execute(
+            update(PinnedKeysRecord)
+            .where(PinnedKeysRecord.person_id == person_id, PinnedKeysRecord.revision < revision)
+            .values(revision=revision, **values)
+            .returning(PinnedKeysRecord.revision)
+        )
+        return result.scalar_one_or_none() is not None

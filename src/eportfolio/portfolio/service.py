@@ -1,0 +1,980 @@
+"""Use cases of the portfolio: one transaction each, access checked first, events after commit.
+
+The server holds ciphertext only. What it checks is structure it can check without a secret key
+(`CRYPTO.md`: signatures and MACs of content are the clients' job): sizes, version bytes, key ids,
+that an envelope names the key id the item claims, and that every grant and epoch record is
+well-formed, names this portfolio, the right epoch, key and recipient, and is signed by the caller
+(checked against the public identity she registered), so nobody can store a grant in someone
+else's name. Readers and their keys are decided in ``repository``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from eportfolio import crypto
+from eportfolio.accounts import service as accounts
+from eportfolio.domain.people import Role
+from eportfolio.domain.portfolio import (
+    ATTACHMENT_CHUNK_BYTES,
+    ATTACHMENT_HEADER_BYTES,
+    ATTACHMENT_KINDS,
+    ATTACHMENT_TAG_BYTES,
+    ITEM_GRANT_RESOURCE,
+    PORTFOLIO_RESOURCE,
+    SHARED_EDIT_KINDS,
+    AttachmentCreate,
+    AttachmentRead,
+    Audience,
+    CommentCreate,
+    CommentRead,
+    EpochCreate,
+    EpochRead,
+    GoalStatus,
+    GrantCreate,
+    GrantRead,
+    ItemCreate,
+    ItemKeyCopy,
+    ItemKeyRead,
+    ItemKind,
+    ItemRead,
+    ItemUpdate,
+    MemberRead,
+    PinnedKeysRead,
+    PinnedKeysWrite,
+    PortfolioRead,
+    QuotaRead,
+    decode_b64u,
+)
+from eportfolio.domain.programmes import ProgrammeSettings
+from eportfolio.kit.audit import Action, personal_data, record_access
+from eportfolio.kit.auth import Caller
+from eportfolio.kit.clock import utcnow
+from eportfolio.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from eportfolio.kit.events import Event
+from eportfolio.kit.uow import UnitOfWork
+from eportfolio.portfolio.repository import Coach, PortfolioRepository
+from eportfolio.portfolio.tables import (
+    PinnedKeysRecord,
+    Portfolio,
+    PortfolioAttachment,
+    PortfolioAttachmentPart,
+    PortfolioComment,
+    PortfolioEpoch,
+    PortfolioGrant,
+    PortfolioItem,
+    PortfolioItemKey,
+)
+from eportfolio.programmes.repository import ProgrammeScope
+from eportfolio.programmes.service import authorize
+from eportfolio.programmes.tables import Programme
+
+OWNER = "owner"
+COACH = "coach"
+# SecretBox purpose 0x05 (an item key): 31-byte header, 32-byte key, 16-byte tag.
+ITEM_WRAP_BYTES = 79
+
+
+class StaleRevision(Conflict):
+    code = "stale_revision"
+    default_message = N_(
+        "Someone else saved a newer version of this in the meantime. Compare both versions and save again."
+    )
+
+    def __init__(self, current: int) -> None:
+        super().__init__(params={"revision": current})
+        self.current = current
+
+
+class StaleEpoch(Conflict):
+    code = "stale_epoch"
+    default_message = N_("The key of this portfolio changed just now. Please try again.")
+
+    def __init__(self, current: int) -> None:
+        super().__init__(params={"epoch": current})
+        self.current = current
+
+
+@dataclass(slots=True)
+class PortfolioAccess:
+    portfolio: Portfolio
+    programme: Programme
+    scope: ProgrammeScope
+    relation: str  # OWNER | COACH
+    acting_role: str
+    coaches: list[Coach]
+    reader_id: uuid.UUID
+
+    @property
+    def coach_id(self) -> uuid.UUID | None:
+        """The reader to filter items by: None for her (she reads everything)."""
+        return None if self.relation == OWNER else self.reader_id
+
+
+def programme_today(programme: Programme) -> date:
+    return utcnow().astimezone(ZoneInfo(programme.time_zone)).date()
+
+
+def _subject(access: PortfolioAccess) -> list[uuid.UUID]:
+    return [access.portfolio.participant_id]
+
+
+def _log(uow: UnitOfWork, caller: Caller, access: PortfolioAccess, kind: str, action: Action) -> None:
+    record_access(
+        uow,
+        caller,
+        role=access.acting_role,
+        subjects=_subject(access),
+        record_kind=kind,
+        action=action,
+        programme_id=access.portfolio.programme_id,
+    )
+
+
+def _invalid(field: str, message: str = N_("This is not a valid encrypted structure.")) -> InvalidInput:
+    return InvalidInput(message, field=field)
+
+
+def _bytes(value: str, field: str) -> bytes:
+    try:
+        return decode_b64u(value)
+    except ValueError as exc:
+        raise _invalid(field) from exc
+
+
+# Access ------------------------------------------------------------------------------------
+
+
+async def _access(uow: UnitOfWork, caller: Caller, portfolio: Portfolio) -> PortfolioAccess:
+    """Her, or a coach with a current signed assignment; staff and everyone else are refused."""
+    access = await authorize(uow, caller, portfolio.programme_id, {Role.participant, Role.coach})
+    repo = PortfolioRepository(uow.session)
+    coaches = await repo.current_coaches(access.scope, portfolio.participant_id, programme_today(access.programme))
+    if caller.person_id == portfolio.participant_id and access.role is Role.participant:
+        relation = OWNER
+    elif any(c.person_id == caller.person_id for c in coaches):
+        relation = COACH
+    else:
+        raise Forbidden(N_("You are not one of her coaches now, so you cannot open her portfolio."))
+    return PortfolioAccess(
+        portfolio, access.programme, access.scope, relation, access.role.value, coaches, caller.person_id
+    )
+
+
+async def access_portfolio(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> PortfolioAccess:
+    portfolio = await PortfolioRepository(uow.session).get_portfolio(caller.organisation_id, portfolio_id)
+    if portfolio is None:
+        raise NotFound(N_("This portfolio does not exist, or you cannot open it."))
+    return await _access(uow, caller, portfolio)
+
+
+async def _item_access(
+    uow: UnitOfWork, caller: Caller, item_id: uuid.UUID
+) -> tuple[PortfolioAccess, PortfolioItem]:
+    repo = PortfolioRepository(uow.session)
+    portfolio = await repo.find_item_portfolio(caller.organisation_id, item_id)
+    if portfolio is None:
+        raise NotFound(N_("This item does not exist, or it is not shared with you."))
+    access = await _access(uow, caller, portfolio)
+    item = await repo.get_item(portfolio, item_id, access.coach_id)
+    if item is None:
+        raise NotFound(N_("This item does not exist, or it is not shared with you."))
+    return access, item
+
+
+def _require_owner(access: PortfolioAccess, message: str) -> None:
+    if access.relation != OWNER:
+        raise Forbidden(message)
+
+
+# Public identities (through the accounts service) -------------------------------------------
+
+
+async def _person(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID) -> crypto.Person:
+    try:
+        read = await accounts.public_identity(uow, caller, programme_id, person_id)
+        return crypto.Person.from_public_identity(crypto.b64u_decode(read.public_identity))
+    except (NotFound, crypto.CryptoError) as exc:
+        raise InvalidInput(
+            N_("This person has no keys yet. She can be given access after she has signed up."), field="recipient_id"
+        ) from exc
+
+
+async def _check_grant(
+    uow: UnitOfWork,
+    caller: Caller,
+    access: PortfolioAccess,
+    grant: GrantCreate,
+    *,
+    resource_type: str,
+    resource_id: str,
+    epoch: int,
+    key_id: bytes,
+    granter: crypto.Person,
+) -> None:
+    """A grant must be well-formed, signed by the caller, for this resource, epoch and key, and
+    addressed (id and fingerprint) to the recipient named next to it."""
+    recipient = await _person(uow, caller, access.portfolio.programme_id, grant.recipient_id)
+    try:
+        parsed = crypto.verify_grant(crypto.b64u_decode(grant.grant), [granter.ed25519_public])
+    except crypto.CryptoError as exc:
+        raise _invalid("grant", N_("A key grant is damaged or not signed by you.")) from exc
+    if (
+        parsed.resource_type != resource_type
+        or parsed.resource_id != resource_id
+        or parsed.epoch != epoch
+        or parsed.key_id != key_id
+        or parsed.recipient_id != str(grant.recipient_id)
+        or parsed.recipient_fingerprint != recipient.fingerprint
+        or parsed.granter_id != str(caller.person_id)
+    ):
+        raise _invalid("grant", N_("A key grant does not match this portfolio, its key or the person it names."))
+
+
+def _member_ids(access: PortfolioAccess) -> set[uuid.UUID]:
+    return {access.portfolio.participant_id, *(c.person_id for c in access.coaches)}
+
+
+# Portfolios --------------------------------------------------------------------------------
+
+
+async def _portfolio_read(uow: UnitOfWork, access: PortfolioAccess) -> PortfolioRead:
+    repo = PortfolioRepository(uow.session)
+    portfolio = access.portfolio
+    holders = await repo.grant_recipients(portfolio.id, portfolio.epoch) if portfolio.epoch else set()
+    ids = [portfolio.participant_id, *(c.person_id for c in access.coaches)]
+    names = await repo.display_names(portfolio.organisation_id, ids)
+    members = [
+        MemberRead(
+            person_id=portfolio.participant_id,
+            display_name=names.get(portfolio.participant_id, ""),
+            role=OWNER,
+            has_current_grant=portfolio.participant_id in holders,
+        )
+    ] + [
+        MemberRead(
+            person_id=c.person_id,
+            display_name=names.get(c.person_id, ""),
+            role=COACH,
+            coach_kind=c.kind,
+            has_current_grant=c.person_id in holders,
+        )
+        for c in access.coaches
+    ]
+    return PortfolioRead(
+        id=portfolio.id,
+        programme_id=portfolio.programme_id,
+        participant_id=portfolio.participant_id,
+        epoch=portfolio.epoch,
+        epoch_key_id=portfolio.epoch_key_id,
+        created_at=portfolio.created_at,
+        my_role=access.relation,
+        members=members,
+    )
+
+
+@personal_data("portfolio")
+async def open_my_portfolio(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> PortfolioRead:
+    """Her portfolio in this programme, made the first time she opens it."""
+    access = await authorize(uow, caller, programme_id, {Role.participant})
+    repo = PortfolioRepository(uow.session)
+    portfolio = await repo.find_portfolio(access.scope, caller.person_id)
+    action = Action.read
+    if portfolio is None:
+        portfolio = Portfolio(
+            organisation_id=access.scope.organisation_id,
+            programme_id=access.scope.programme_id,
+            participant_id=caller.person_id,
+            epoch=0,
+            created_at=utcnow(),
+        )
+        uow.session.add(portfolio)
+        await uow.flush()
+        action = Action.create
+    mine = await _access(uow, caller, portfolio)
+    _log(uow, caller, mine, "portfolio", action)
+    return await _portfolio_read(uow, mine)
+
+
+@personal_data("portfolio")
+async def list_portfolios(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[PortfolioRead]:
+    """The portfolios she may open in this programme: her own, or those of whom she coaches now."""
+    access = await authorize(uow, caller, programme_id, {Role.participant, Role.coach})
+    repo = PortfolioRepository(uow.session)
+    if access.role is Role.participant:
+        own = await repo.find_portfolio(access.scope, caller.person_id)
+        portfolios = [own] if own else []
+    else:
+        portfolios = await repo.coached_portfolios(access.scope, caller.person_id, programme_today(access.programme))
+    reads = []
+    for portfolio in portfolios:
+        one = await _access(uow, caller, portfolio)
+        reads.append(await _portfolio_read(uow, one))
+    record_access(
+        uow,
+        caller,
+        role=access.role.value,
+        subjects=[p.participant_id for p in portfolios] or [caller.person_id],
+        record_kind="portfolio",
+        action=Action.read,
+        programme_id=programme_id,
+    )
+    return reads
+
+
+@personal_data("portfolio")
+async def get_portfolio(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> PortfolioRead:
+    access = await access_portfolio(uow, caller, portfolio_id)
+    _log(uow, caller, access, "portfolio", Action.read)
+    return await _portfolio_read(uow, access)
+
+
+# Key epochs and grants ---------------------------------------------------------------------
+
+
+def _epoch_read(row: PortfolioEpoch) -> EpochRead:
+    return EpochRead(
+        portfolio_id=row.portfolio_id,
+        epoch=row.epoch,
+        key_id=row.key_id,
+        record=row.record,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+@personal_data("portfolio_key")
+async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID, data: EpochCreate) -> EpochRead:
+    """Start a new key epoch: compare-and-set on the number; grants for current members only."""
+    access = await access_portfolio(uow, caller, portfolio_id)
+    portfolio = access.portfolio
+    repo = PortfolioRepository(uow.session)
+    if data.epoch != portfolio.epoch + 1:
+        raise StaleEpoch(portfolio.epoch)
+    creator = await _person(uow, caller, portfolio.programme_id, caller.person_id)
+    try:
+        record = crypto.verify_epoch(crypto.b64u_decode(data.record), [creator.ed25519_public])
+    except crypto.CryptoError as exc:
+        raise _invalid("record", N_("The key record is damaged or not signed by you.")) from exc
+    previous = await repo.get_epoch(portfolio.id, portfolio.epoch) if portfolio.epoch else None
+    previous_key_id = crypto.b64u_decode(previous.key_id) if previous else bytes(16)
+    if (
+        record.resource_type != PORTFOLIO_RESOURCE
+        or record.resource_id != str(portfolio.id)
+        or record.epoch != data.epoch
+        or record.creator_id != str(caller.person_id)
+        or record.previous_key_id != previous_key_id
+    ):
+        raise _invalid("record", N_("The key record does not belong to this portfolio and its last key."))
+    recipients = [g.recipient_id for g in data.grants]
+    if len(set(recipients)) != len(recipients):
+        raise InvalidInput(N_("Each person gets one key."), field="grants")
+    if portfolio.participant_id not in recipients:
+        raise InvalidInput(N_("The new key must be given to her too."), field="grants")
+    if not set(recipients) <= _member_ids(access):
+        raise InvalidInput(N_("A key can only be given to her and her coaches."), field="grants")
+    for grant in data.grants:
+        await _check_grant(
+            uow, caller, access, grant,
+            resource_type=PORTFOLIO_RESOURCE, resource_id=str(portfolio.id),
+            epoch=data.epoch, key_id=record.key_id, granter=creator,
+        )
+    key_id = crypto.b64u_encode(record.key_id)
+    if not await repo.advance_epoch(portfolio.id, portfolio.epoch, key_id):
+        raise StaleEpoch(await repo.current_epoch(portfolio.id))
+    set_committed_value(portfolio, "epoch", data.epoch)
+    set_committed_value(portfolio, "epoch_key_id", key_id)
+    now = utcnow()
+    row = PortfolioEpoch(
+        portfolio_id=portfolio.id,
+        epoch=data.epoch,
+        programme_id=portfolio.programme_id,
+        key_id=key_id,
+        record=data.record,
+        created_by=caller.person_id,
+        created_at=now,
+    )
+    uow.session.add(row)
+    for grant in data.grants:
+        uow.session.add(
+            PortfolioGrant(
+                programme_id=portfolio.programme_id,
+                portfolio_id=portfolio.id,
+                epoch=data.epoch,
+                recipient_id=grant.recipient_id,
+                granter_id=caller.person_id,
+                grant=grant.grant,
+                created_at=now,
+            )
+        )
+    await uow.flush()
+    _log(uow, caller, access, "portfolio_key", Action.create)
+    uow.emit(Event("portfolio.epoch", {"portfolio_id": str(portfolio.id), "epoch": data.epoch}))
+    return _epoch_read(row)
+
+
+@personal_data("portfolio_key")
+async def add_grants(
+    uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID, epoch: int, grants: list[GrantCreate]
+) -> list[GrantRead]:
+    """Grants of the current key to a member who has none yet (a newly assigned coach)."""
+    access = await access_portfolio(uow, caller, portfolio_id)
+    portfolio = access.portfolio
+    repo = PortfolioRepository(uow.session)
+    if epoch != portfolio.epoch or epoch < 1:
+        raise StaleEpoch(portfolio.epoch)
+    if not {g.recipient_id for g in grants} <= _member_ids(access):
+        raise InvalidInput(N_("A key can only be given to her and her coaches."), field="grants")
+    granter = await _person(uow, caller, portfolio.programme_id, caller.person_id)
+    assert portfolio.epoch_key_id is not None
+    key_id = crypto.b64u_decode(portfolio.epoch_key_id)
+    existing = await repo.grant_recipients(portfolio.id, epoch)
+    stored: list[PortfolioGrant] = []
+    now = utcnow()
+    for grant in grants:
+        if grant.recipient_id in existing:
+            continue
+        await _check_grant(
+            uow, caller, access, grant,
+            resource_type=PORTFOLIO_RESOURCE, resource_id=str(portfolio.id),
+            epoch=epoch, key_id=key_id, granter=granter,
+        )
+        row = PortfolioGrant(
+            programme_id=portfolio.programme_id,
+            portfolio_id=portfolio.id,
+            epoch=epoch,
+            recipient_id=grant.recipient_id,
+            granter_id=caller.person_id,
+            grant=grant.grant,
+            created_at=now,
+        )
+        uow.session.add(row)
+        stored.append(row)
+        existing.add(grant.recipient_id)
+    await uow.flush()
+    _log(uow, caller, access, "portfolio_key", Action.create)
+    return [GrantRead.model_validate(g) for g in stored]
+
+
+@personal_data("portfolio_key")
+async def my_grants(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> list[GrantRead]:
+    """The grants addressed to her (every epoch); nobody is served another person's grants."""
+    access = await access_portfolio(uow, caller, portfolio_id)
+    grants = await PortfolioRepository(uow.session).grants_for(portfolio_id, caller.person_id)
+    _log(uow, caller, access, "portfolio_key", Action.read)
+    return [GrantRead.model_validate(g) for g in grants]
+
+
+@personal_data("portfolio_key")
+async def list_epochs(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> list[EpochRead]:
+    access = await access_portfolio(uow, caller, portfolio_id)
+    _log(uow, caller, access, "portfolio_key", Action.read)
+    return [_epoch_read(e) for e in await PortfolioRepository(uow.session).epochs(portfolio_id)]
+
+
+# Items -------------------------------------------------------------------------------------
+
+
+def _check_wrap(value: str, field: str, expected_key_id: bytes | None) -> None:
+    data = _bytes(value, field)
+    if len(data) != ITEM_WRAP_BYTES or data[:3] != b"\x01\x02\x05":
+        raise _invalid(field)
+    if expected_key_id is not None and data[3:19] != expected_key_id:
+        raise _invalid(field, N_("The item key is wrapped under an old or unknown portfolio key."))
+
+
+def _envelope_key_id(value: str, field: str = "envelope") -> bytes:
+    try:
+        return crypto.envelope_key_id(_bytes(value, field))
+    except crypto.CryptoError as exc:
+        raise _invalid(field) from exc
+
+
+async def _key_rows(
+    uow: UnitOfWork,
+    caller: Caller,
+    access: PortfolioAccess,
+    *,
+    item_id: uuid.UUID,
+    audience: Audience,
+    key_id: bytes,
+    keys: ItemKeyCopy,
+) -> list[PortfolioItemKey]:
+    """Check the key copies against the audience and turn them into rows."""
+    portfolio = access.portfolio
+    programme_id = portfolio.programme_id
+    rows: list[PortfolioItemKey] = []
+    if audience is Audience.my_coaches:
+        if keys.user_wrap is not None or keys.grants or keys.epoch_wrap is None or keys.epoch is None:
+            raise InvalidInput(
+                N_("An item for her coaches carries its key under the portfolio key only."), field="keys"
+            )
+        if portfolio.epoch < 1 or keys.epoch != portfolio.epoch:
+            raise StaleEpoch(portfolio.epoch)
+        assert portfolio.epoch_key_id is not None
+        _check_wrap(keys.epoch_wrap, "keys.epoch_wrap", crypto.b64u_decode(portfolio.epoch_key_id))
+        rows.append(
+            PortfolioItemKey(
+                item_id=item_id, programme_id=programme_id, kind="epoch", epoch=keys.epoch, blob=keys.epoch_wrap
+            )
+        )
+        return rows
+    if keys.user_wrap is None or keys.epoch_wrap is not None or keys.epoch is not None:
+        raise InvalidInput(N_("This item carries its key under her own key."), field="keys")
+    _check_wrap(keys.user_wrap, "keys.user_wrap", None)
+    rows.append(
+        PortfolioItemKey(
+            item_id=item_id,
+            programme_id=programme_id,
+            kind="user",
+            recipient_id=portfolio.participant_id,
+            blob=keys.user_wrap,
+        )
+    )
+    if audience is Audience.only_me:
+        if keys.grants:
+            raise InvalidInput(N_("An item only for her is given to nobody else."), field="keys.grants")
+        return rows
+    if not keys.grants:
+        raise InvalidInput(N_("Choose at least one person to share this with."), field="keys.grants")
+    recipients = [g.recipient_id for g in keys.grants]
+    coaches = {c.person_id for c in access.coaches}
+    if len(set(recipients)) != len(recipients) or not set(recipients) <= coaches:
+        raise InvalidInput(N_("You can share an item only with your coaches, each once."), field="keys.grants")
+    granter = await _person(uow, caller, programme_id, caller.person_id)
+    for grant in keys.grants:
+        await _check_grant(
+            uow, caller, access, grant,
+            resource_type=ITEM_GRANT_RESOURCE, resource_id=str(item_id), epoch=0, key_id=key_id, granter=granter,
+        )
+        rows.append(
+            PortfolioItemKey(
+                item_id=item_id,
+                programme_id=programme_id,
+                kind="grant",
+                recipient_id=grant.recipient_id,
+                blob=grant.grant,
+            )
+        )
+    return rows
+
+
+def _check_summary(kind: ItemKind, status: GoalStatus | None, progress: int | None) -> None:
+    if kind is not ItemKind.goal_plan and (status is not None or progress is not None):
+        raise InvalidInput(N_("Only a goal plan has a status and progress."), field="status")
+
+
+async def _item_reads(uow: UnitOfWork, access: PortfolioAccess, items: list[PortfolioItem]) -> list[ItemRead]:
+    repo = PortfolioRepository(uow.session)
+    ids = [i.id for i in items]
+    keys = await repo.item_keys(ids, access.reader_id, owner=access.relation == OWNER)
+    counts = await repo.comment_counts(ids)
+    attachments = await repo.attachments(ids)
+    reads = []
+    for item in items:
+        attachment = attachments.get(item.id)
+        reads.append(
+            ItemRead(
+                id=item.id,
+                portfolio_id=item.portfolio_id,
+                kind=ItemKind(item.kind),
+                audience=Audience(item.audience),
+                author_id=item.author_id,
+                created_by=item.created_by,
+                revision=item.revision,
+                key_id=item.key_id,
+                envelope=item.envelope,
+                occurred_on=item.occurred_on,
+                status=GoalStatus(item.status) if item.status else None,
+                progress=item.progress,
+                comment_count=counts.get(item.id, 0),
+                attachment=_attachment_read(attachment, set()) if attachment else None,
+                keys=[
+                    ItemKeyRead(kind=k.kind, epoch=k.epoch, recipient_id=k.recipient_id, blob=k.blob)
+                    for k in keys.get(item.id, [])
+                ],
+                created_at=item.created_at,
+                updated_at=item.updated_at,
+            )
+        )
+    return reads
+
+
+@personal_data("portfolio_item")
+async def create_item(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID, data: ItemCreate) -> ItemRead:
+    access = await access_portfolio(uow, caller, portfolio_id)
+    _require_owner(access, N_("Only she can add items to her portfolio. You can comment on what she shares."))
+    repo = PortfolioRepository(uow.session)
+    if await repo.item_exists(data.id):
+        raise Conflict(N_("This item was saved already."), field="id")
+    key_id = _bytes(data.key_id, "key_id")
+    if _envelope_key_id(data.envelope) != key_id:
+        raise _invalid("envelope", N_("The item is not encrypted under the key it names."))
+    _check_summary(data.kind, data.status, data.progress)
+    rows = await _key_rows(
+        uow, caller, access, item_id=data.id, audience=data.audience, key_id=key_id, keys=data.keys
+    )
+    now = utcnow()
+    portfolio = access.portfolio
+    item = PortfolioItem(
+        id=data.id,
+        organisation_id=portfolio.organisation_id,
+        programme_id=portfolio.programme_id,
+        portfolio_id=portfolio.id,
+        kind=data.kind.value,
+        audience=data.audience.value,
+        created_by=caller.person_id,
+        author_id=caller.person_id,
+        revision=1,
+        key_id=data.key_id,
+        envelope=data.envelope,
+        occurred_on=data.occurred_on,
+        status=data.status.value if data.status else None,
+        progress=data.progress,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(item)
+    await uow.flush()
+    uow.session.add_all(rows)
+    await uow.flush()
+    _log(uow, caller, access, "portfolio_item", Action.create)
+    uow.emit(Event("portfolio.item_saved", {"portfolio_id": str(portfolio.id), "item_id": str(item.id)}))
+    return (await _item_reads(uow, access, [item]))[0]
+
+
+@personal_data("portfolio_item")
+async def update_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, data: ItemUpdate) -> ItemRead:
+    """A new revision, compare-and-set on ``base_revision``: a stale edit gets 409 and the current
+    revision, so the client shows a merge screen instead of overwriting."""
+    access, item = await _item_access(uow, caller, item_id)
+    kind = ItemKind(item.kind)
+    if access.relation != OWNER and kind not in SHARED_EDIT_KINDS:
+        raise Forbidden(N_("Only she can change this. You can comment on it."))
+    if access.relation != OWNER and (data.audience is not None or data.keys is not None or data.key_id is not None):
+        raise Forbidden(N_("Only she decides who can read her items."))
+    repo = PortfolioRepository(uow.session)
+    if data.base_revision != item.revision:
+        raise StaleRevision(item.revision)
+    audience = data.audience or Audience(item.audience)
+    key_id_text = data.key_id or item.key_id
+    key_id = _bytes(key_id_text, "key_id")
+    if _envelope_key_id(data.envelope) != key_id:
+        raise _invalid("envelope", N_("The item is not encrypted under the key it names."))
+    rekeyed = data.audience is not None or data.key_id is not None
+    if rekeyed and data.keys is None:
+        raise InvalidInput(N_("A new audience needs the item key for that audience."), field="keys")
+    rows = None
+    if data.keys is not None:
+        rows = await _key_rows(uow, caller, access, item_id=item.id, audience=audience, key_id=key_id, keys=data.keys)
+    _check_summary(kind, data.status, data.progress)
+    now = utcnow()
+    values = {
+        "envelope": data.envelope,
+        "author_id": caller.person_id,
+        "audience": audience.value,
+        "key_id": key_id_text,
+        "updated_at": now,
+        "occurred_on": data.occurred_on if data.occurred_on is not None else item.occurred_on,
+        "status": data.status.value if data.status else item.status,
+        "progress": data.progress if data.progress is not None else item.progress,
+    }
+    if not await repo.advance_revision(item.id, data.base_revision, values):
+        raise StaleRevision(await repo.current_revision(item.id))
+    if rows is not None:
+        await repo.replace_item_keys(item.id, rows)
+    await uow.flush()
+    set_committed_value(item, "revision", data.base_revision + 1)
+    for name, value in values.items():
+        set_committed_value(item, name, value)
+    _log(uow, caller, access, "portfolio_item", Action.update)
+    uow.emit(Event("portfolio.item_saved", {"portfolio_id": str(item.portfolio_id), "item_id": str(item.id)}))
+    return (await _item_reads(uow, access, [item]))[0]
+
+
+@personal_data("portfolio_item")
+async def list_items(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> list[ItemRead]:
+    access = await access_portfolio(uow, caller, portfolio_id)
+    items = await PortfolioRepository(uow.session).list_items(access.portfolio, access.coach_id)
+    _log(uow, caller, access, "portfolio_item", Action.read)
+    return await _item_reads(uow, access, items)
+
+
+@personal_data("portfolio_item")
+async def get_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> ItemRead:
+    access, item = await _item_access(uow, caller, item_id)
+    _log(uow, caller, access, "portfolio_item", Action.read)
+    return (await _item_reads(uow, access, [item]))[0]
+
+
+@personal_data("portfolio_item")
+async def delete_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, blob_dir: Path) -> None:
+    access, item = await _item_access(uow, caller, item_id)
+    _require_owner(access, N_("Only she can remove items from her portfolio."))
+    repo = PortfolioRepository(uow.session)
+    attachment = await repo.attachment(item.id)
+    await repo.delete_item(item.id)
+    _log(uow, caller, access, "portfolio_item", Action.delete)
+    if attachment is not None:
+        # Removed after the row: a failed commit leaves a file without a row, never the reverse.
+        await asyncio.to_thread((blob_dir / attachment.blob_name).unlink, missing_ok=True)
+
+
+# Comments ----------------------------------------------------------------------------------
+
+
+def _comment_read(row: PortfolioComment) -> CommentRead:
+    return CommentRead(
+        id=row.id, item_id=row.item_id, author_id=row.author_id, key_id=row.key_id,
+        envelope=row.envelope, created_at=row.created_at,
+    )
+
+
+@personal_data("portfolio_comment")
+async def create_comment(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, data: CommentCreate) -> CommentRead:
+    """A comment on an item she shares, encrypted under the item's key (the same readers)."""
+    access, item = await _item_access(uow, caller, item_id)
+    repo = PortfolioRepository(uow.session)
+    if await repo.comment_exists(data.id):
+        raise Conflict(N_("This comment was saved already."), field="id")
+    if data.key_id != item.key_id or _envelope_key_id(data.envelope) != _bytes(data.key_id, "key_id"):
+        raise _invalid("envelope", N_("A comment is encrypted under the key of the item it is about."))
+    row = PortfolioComment(
+        id=data.id,
+        programme_id=item.programme_id,
+        item_id=item.id,
+        author_id=caller.person_id,
+        key_id=data.key_id,
+        envelope=data.envelope,
+        created_at=utcnow(),
+    )
+    uow.session.add(row)
+    await uow.flush()
+    _log(uow, caller, access, "portfolio_comment", Action.create)
+    uow.emit(Event("portfolio.comment", {"portfolio_id": str(item.portfolio_id), "item_id": str(item.id)}))
+    return _comment_read(row)
+
+
+@personal_data("portfolio_comment")
+async def list_comments(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> list[CommentRead]:
+    access, item = await _item_access(uow, caller, item_id)
+    rows = await PortfolioRepository(uow.session).comments(item.id)
+    _log(uow, caller, access, "portfolio_comment", Action.read)
+    return [_comment_read(r) for r in rows]
+
+
+# Attachments -------------------------------------------------------------------------------
+
+
+def stream_parts(size: int) -> int | None:
+    """How many parts (header plus chunks) a ciphertext stream of ``size`` bytes has, or None when
+    no valid stream has that size (crypto-spec 7.2: full chunks, then a last one of 16 or more)."""
+    body = size - ATTACHMENT_HEADER_BYTES
+    if body < ATTACHMENT_TAG_BYTES:
+        return None
+    full, rest = divmod(body, ATTACHMENT_CHUNK_BYTES)
+    if rest == 0:
+        return full + 1
+    if rest < ATTACHMENT_TAG_BYTES:
+        return None
+    return full + 2
+
+
+def part_span(size: int, parts: int, part: int) -> tuple[int, int]:
+    """(offset, length) of a part in the stream file."""
+    if part == 0:
+        return 0, ATTACHMENT_HEADER_BYTES
+    offset = ATTACHMENT_HEADER_BYTES + (part - 1) * ATTACHMENT_CHUNK_BYTES
+    if part == parts - 1:
+        return offset, size - offset
+    return offset, ATTACHMENT_CHUNK_BYTES
+
+
+def _attachment_read(row: PortfolioAttachment, received: set[int] | None) -> AttachmentRead:
+    missing = [] if row.complete or received is None else [i for i in range(row.parts) if i not in received]
+    return AttachmentRead(
+        item_id=row.item_id, size=row.size, parts=row.parts, received=row.received,
+        complete=row.complete, missing=missing,
+    )
+
+
+def _quota_bytes(programme: Programme) -> int:
+    return ProgrammeSettings.model_validate(programme.settings or {}).attachment_quota_mb * 1024 * 1024
+
+
+@personal_data("portfolio_attachment")
+async def create_attachment(
+    uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, data: AttachmentCreate
+) -> AttachmentRead:
+    """Announce an attachment's ciphertext stream; its whole size counts against her quota now."""
+    access, item = await _item_access(uow, caller, item_id)
+    _require_owner(access, N_("Only she can add files to her portfolio."))
+    if ItemKind(item.kind) not in ATTACHMENT_KINDS:
+        raise InvalidInput(N_("This kind of item has no file."), field="item_id")
+    repo = PortfolioRepository(uow.session)
+    if await repo.attachment(item.id) is not None:
+        raise Conflict(N_("This item has its file already. Ask which parts are missing and send only those."))
+    parts = stream_parts(data.size)
+    if parts is None:
+        raise InvalidInput(N_("This size does not fit an encrypted file."), field="size")
+    quota = _quota_bytes(access.programme)
+    used = await repo.used_bytes(access.portfolio.id)
+    if used + data.size > quota:
+        free_mb = max(0, quota - used) // (1024 * 1024)
+        raise PayloadTooLarge(
+            N_(
+                "There is no room for this file: your portfolio has %(free)s MB left. "
+                "Remove a file or choose a smaller one."
+            ),
+            params={"free": free_mb},
+        )
+    row = PortfolioAttachment(
+        item_id=item.id,
+        programme_id=item.programme_id,
+        portfolio_id=item.portfolio_id,
+        size=data.size,
+        parts=parts,
+        received=0,
+        complete=False,
+        blob_name=f"{item.portfolio_id}/{item.id}.bin",
+        created_at=utcnow(),
+    )
+    uow.session.add(row)
+    await uow.flush()
+    _log(uow, caller, access, "portfolio_attachment", Action.create)
+    return _attachment_read(row, set())
+
+
+def _write_part(path: Path, offset: int, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch()
+    with path.open("r+b") as file:
+        file.seek(offset)
+        file.write(data)
+        file.flush()
+
+
+@personal_data("portfolio_attachment")
+async def put_part(
+    uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, part: int, data: bytes, blob_dir: Path
+) -> AttachmentRead:
+    """Store one part of the stream (idempotent: a part received before is acknowledged again)."""
+    access, item = await _item_access(uow, caller, item_id)
+    _require_owner(access, N_("Only she can add files to her portfolio."))
+    repo = PortfolioRepository(uow.session)
+    row = await repo.attachment(item.id)
+    if row is None:
+        raise NotFound(N_("Announce the file first, then send its parts."))
+    if not 0 <= part < row.parts:
+        raise InvalidInput(N_("This file has no such part."), field="part")
+    offset, length = part_span(row.size, row.parts, part)
+    if len(data) != length:
+        raise InvalidInput(
+            N_("This part is cut off or too long. Send it again."), field="part", params={"expected": length}
+        )
+    if part == 0 and (
+        data[:2] != b"\x01\x0c"
+        or data[2:18] != _bytes(item.key_id, "key_id")
+        or int.from_bytes(data[34:38], "big") != 65536
+    ):
+        raise _invalid("part", N_("The file's header does not belong to this item."))
+    if not await repo.has_part(item.id, part):
+        await asyncio.to_thread(_write_part, blob_dir / row.blob_name, offset, data)
+        uow.session.add(PortfolioAttachmentPart(item_id=item.id, part=part, size=length))
+        await uow.flush()
+        await repo.count_part(item.id, row.parts)
+        await uow.session.refresh(row)
+    _log(uow, caller, access, "portfolio_attachment", Action.update)
+    return _attachment_read(row, await repo.received_parts(item.id))
+
+
+@personal_data("portfolio_attachment")
+async def attachment_status(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> AttachmentRead:
+    access, item = await _item_access(uow, caller, item_id)
+    repo = PortfolioRepository(uow.session)
+    row = await repo.attachment(item.id)
+    if row is None:
+        raise NotFound(N_("This item has no file yet."))
+    _log(uow, caller, access, "portfolio_attachment", Action.read)
+    return _attachment_read(row, await repo.received_parts(item.id))
+
+
+@personal_data("portfolio_attachment")
+async def attachment_file(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, blob_dir: Path) -> tuple[Path, int]:
+    """The stored ciphertext stream of a complete attachment, for a download."""
+    access, item = await _item_access(uow, caller, item_id)
+    row = await PortfolioRepository(uow.session).attachment(item.id)
+    if row is None or not row.complete:
+        raise NotFound(N_("This file is not complete yet."))
+    _log(uow, caller, access, "portfolio_attachment", Action.read)
+    return blob_dir / row.blob_name, row.size
+
+
+@personal_data("portfolio_attachment")
+async def quota(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> QuotaRead:
+    access = await access_portfolio(uow, caller, portfolio_id)
+    used = await PortfolioRepository(uow.session).used_bytes(portfolio_id)
+    _log(uow, caller, access, "portfolio_attachment", Action.read)
+    return QuotaRead(used_bytes=used, quota_bytes=_quota_bytes(access.programme))
+
+
+# Pinned keys -------------------------------------------------------------------------------
+
+
+def _check_pinned(record: bytes, revision: int) -> None:
+    """PinnedKeys (crypto-spec section 9): 01 0A, u64 revision, bytes16 SecretBox 0x04, signature."""
+    if len(record) < 12 + 31 + 16 + 64 or record[:2] != b"\x01\x0a":
+        raise _invalid("record")
+    if int.from_bytes(record[2:10], "big") != revision:
+        raise _invalid("record", N_("The record's revision does not match."))
+    box_length = int.from_bytes(record[10:12], "big")
+    box = record[12 : 12 + box_length]
+    if len(record) != 12 + box_length + 64 or box[:3] != b"\x01\x02\x04" or box_length < 31 + 16:
+        raise _invalid("record")
+
+
+@personal_data("pinned_keys")
+async def get_pinned_keys(uow: UnitOfWork, caller: Caller) -> PinnedKeysRead | None:
+    row = await PortfolioRepository(uow.session).pinned_keys(caller.person_id)
+    record_access(
+        uow, caller, role="self", subjects=[caller.person_id], record_kind="pinned_keys", action=Action.read
+    )
+    if row is None:
+        return None
+    return PinnedKeysRead(revision=row.revision, record=row.record, updated_at=row.updated_at)
+
+
+@personal_data("pinned_keys")
+async def put_pinned_keys(uow: UnitOfWork, caller: Caller, data: PinnedKeysWrite) -> PinnedKeysRead:
+    """Store her pinned-keys record; the revision only goes up (an older one gets 409)."""
+    _check_pinned(_bytes(data.record, "record"), data.revision)
+    repo = PortfolioRepository(uow.session)
+    now = utcnow()
+    row = await repo.pinned_keys(caller.person_id)
+    if row is None:
+        row = PinnedKeysRecord(
+            person_id=caller.person_id, organisation_id=caller.organisation_id,
+            revision=data.revision, record=data.record, updated_at=now,
+        )
+        uow.session.add(row)
+        await uow.flush()
+    elif not await repo.advance_pinned_keys(
+        caller.person_id, data.revision, {"record": data.record, "updated_at": now}
+    ):
+        raise Conflict(
+            N_("A newer record of your trusted keys is stored already. Reload and try again."),
+            params={"revision": row.revision},
+        )
+    record_access(
+        uow, caller, role="self", subjects=[caller.person_id], record_kind="pinned_keys", action=Action.update
+    )
+    return PinnedKeysRead(revision=data.revision, record=data.record, updated_at=now)
+

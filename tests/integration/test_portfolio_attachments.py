@@ -1,0 +1,193 @@
+"""Attachments travel as encrypted 64 KiB chunks: resumable after a dropped connection, checked for
+size and header, counted against her quota as ciphertext, and served only as downloads. And the
+canary: a marker in titles, bodies, file names and comments never reaches the database or logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select, update
+
+import eportfolio.tables  # noqa: F401  - registers every table on Base.metadata
+from eportfolio import crypto
+from eportfolio.crypto import b64u_encode
+from eportfolio.kit.db import Base
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import Programme
+from tests.support.portfolio import Cast, Hand, make_cast
+from tests.support.world import World
+
+MARKER = "CANARY-portfolio-Zq81"
+CHUNK = 65536
+
+
+@pytest.fixture
+async def cast(app: FastAPI, world: World) -> AsyncIterator[Cast]:
+    async with AsyncExitStack() as stack:
+        made = await make_cast(app, world, stack)
+        await made.her.start_epoch(made.portfolio_id, made.people(made.her, made.coach))
+        yield made
+
+
+def _pieces(data: bytes) -> list[bytes]:
+    return [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)] or [b""]
+
+
+async def _photo(her: Hand, portfolio: str, data: bytes, file_name: str) -> tuple[dict[str, Any], bytes, list[bytes]]:
+    """Her browser: a photo item whose envelope holds the metadata, and its encrypted stream."""
+    item_key = os.urandom(32)
+    salt, parts = crypto.encrypt_attachment(item_key, _pieces(data))
+    meta = crypto.AttachmentMeta(file_name, "image/jpeg", len(data), salt).to_bytes()
+    item_id = str(uuid.uuid4())
+    portfolio_row = await her.ok("GET", f"/api/v1/portfolio/{portfolio}")
+    epoch_key = (await her.epoch_keys(portfolio))[portfolio_row["epoch"]]
+    sealed = crypto.encrypt_item(
+        her.identity, crypto.Audience.coaches(epoch_key), resource_type="portfolio", resource_id=portfolio,
+        item_id=item_id, revision=1, plaintext=meta, item_key=item_key,
+    )
+    item = await her.ok("POST", f"/api/v1/portfolio/{portfolio}/items", {
+        "id": item_id, "kind": "photo", "key_id": b64u_encode(sealed.item_key_id),
+        "envelope": b64u_encode(sealed.envelope),
+        "keys": {"epoch": portfolio_row["epoch"], "epoch_wrap": b64u_encode(sealed.wraps[0])},
+    }, status=201)
+    return item, item_key, parts
+
+
+async def _put(hand: Hand, item_id: str, index: int, data: bytes) -> httpx.Response:
+    return await hand.api(
+        "PUT", f"/api/v1/portfolio/items/{item_id}/attachment/parts/{index}",
+        content=data, headers={"content-type": "application/octet-stream"},
+    )
+
+
+async def test_an_upload_resumes_after_a_dropped_connection_and_downloads_as_it_was(cast: Cast) -> None:
+    her, coach, portfolio = cast.her, cast.coach, cast.portfolio_id
+    photo = os.urandom(2 * CHUNK + 1000)
+    item, item_key, parts = await _photo(her, portfolio, photo, "me.jpg")
+    url = f"/api/v1/portfolio/items/{item['id']}/attachment"
+    size = sum(len(p) for p in parts)
+    announced = await her.ok("POST", url, {"size": size}, status=201)
+    assert (announced["parts"], announced["missing"]) == (4, [0, 1, 2, 3])
+
+    for index in (0, 2):  # then the connection drops
+        assert (await _put(her, item["id"], index, parts[index])).status_code == 200
+    status = await her.ok("GET", url)
+    assert (status["complete"], status["missing"]) == (False, [1, 3])
+    assert (await coach.api("GET", f"{url}/download")).status_code == 404, "not served before it is complete"
+
+    # Resuming: the missing parts, one sent twice (idempotent).
+    for index in (*status["missing"], 3):
+        answer = await _put(her, item["id"], index, parts[index])
+        assert answer.status_code == 200, answer.text
+    assert (await her.ok("GET", url))["complete"] is True
+
+    download = await coach.api("GET", f"{url}/download")
+    assert download.status_code == 200
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.headers["content-type"] == "application/octet-stream"
+    stream = download.content
+    assert stream == b"".join(parts)
+    people = cast.people(her, coach)
+    served = await coach.ok("GET", f"/api/v1/portfolio/items/{item['id']}")
+    meta_bytes, key = await coach.read(served, people)
+    meta = crypto.AttachmentMeta.from_bytes(meta_bytes)
+    header, body = stream[:38], stream[38:]
+    chunks = [header] + [body[i : i + CHUNK + 16] for i in range(0, len(body), CHUNK + 16)]
+    assert b"".join(crypto.decrypt_attachment(key, chunks, meta)) == photo
+    assert key == item_key
+
+
+async def test_cut_off_oversized_and_foreign_parts_are_refused(cast: Cast) -> None:
+    her, portfolio = cast.her, cast.portfolio_id
+    item, _, parts = await _photo(her, portfolio, os.urandom(CHUNK + 10), "a.jpg")
+    url = f"/api/v1/portfolio/items/{item['id']}/attachment"
+    assert (await her.api("POST", url, {"size": 38 + 5})).status_code == 422, "no stream has this size"
+    assert (await _put(her, item["id"], 1, parts[1])).status_code == 404, "announce first"
+    await her.ok("POST", url, {"size": sum(len(p) for p in parts)}, status=201)
+    assert (await her.api("POST", url, {"size": sum(len(p) for p in parts)})).status_code == 409
+
+    assert (await _put(her, item["id"], 1, parts[1][:-1])).status_code == 422  # cut off
+    assert (await _put(her, item["id"], 2, parts[2] + b"\x00")).status_code == 422  # last part too long
+    assert (await _put(her, item["id"], 1, os.urandom(CHUNK + 17))).status_code == 413  # over a chunk
+    assert (await _put(her, item["id"], 5, parts[1])).status_code == 422  # no such part
+    _, _, other_parts = await _photo(her, portfolio, b"x", "b.jpg")
+    assert (await _put(her, item["id"], 0, other_parts[0])).status_code == 422  # another item's header
+    assert (await _put(cast.coach, item["id"], 0, parts[0])).status_code == 403  # only she uploads
+    assert (await her.ok("GET", url))["received"] == 0
+
+
+async def test_the_quota_counts_ciphertext_per_participant(cast: Cast, app: FastAPI) -> None:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Programme).where(Programme.id == cast.world.programme_a).values(settings={"attachment_quota_mb": 1})
+        )
+    her, portfolio = cast.her, cast.portfolio_id
+    first, _, parts = await _photo(her, portfolio, os.urandom(600 * 1024), "big.jpg")
+    size = sum(len(p) for p in parts)
+    await her.ok("POST", f"/api/v1/portfolio/items/{first['id']}/attachment", {"size": size}, status=201)
+    second, _, parts = await _photo(her, portfolio, os.urandom(600 * 1024), "bigger.jpg")
+    refused = await her.api("POST", f"/api/v1/portfolio/items/{second['id']}/attachment",
+                            {"size": sum(len(p) for p in parts)})
+    assert refused.status_code == 413
+    assert "0 MB" in refused.json()["error"]["message"]
+    assert await her.ok("GET", f"/api/v1/portfolio/{portfolio}/quota") == {
+        "used_bytes": size, "quota_bytes": 1024 * 1024,
+    }
+    # Removing the first file frees its room.
+    assert (await her.api("DELETE", f"/api/v1/portfolio/items/{first['id']}")).status_code == 204
+    await her.ok("POST", f"/api/v1/portfolio/items/{second['id']}/attachment",
+                 {"size": sum(len(p) for p in parts)}, status=201)
+
+
+async def test_the_canary_never_reaches_the_database_or_the_logs(
+    cast: Cast, app: FastAPI, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    her, coach, portfolio = cast.her, cast.coach, cast.portfolio_id
+    people = cast.people(her, coach)
+    bodies: list[bytes] = []
+
+    async def keep_body(request: httpx.Request) -> None:
+        bodies.append(request.read() + request.url.raw_path)
+
+    for hand in (her, coach):
+        hand.browser.http.event_hooks["request"].append(keep_body)
+
+    item, _ = await her.write(portfolio, "diary", {"title": MARKER, "body": f"{MARKER} in the body"})
+    await her.write(portfolio, "goal_plan", {"goals": [{"area": "work", "step": MARKER}]}, extra={"status": "open"})
+    photo, _, parts = await _photo(her, portfolio, MARKER.encode() * 100, f"{MARKER}.jpg")
+    await her.ok("POST", f"/api/v1/portfolio/items/{photo['id']}/attachment",
+                 {"size": sum(len(p) for p in parts)}, status=201)
+    for index, part in enumerate(parts):
+        assert (await _put(her, photo["id"], index, part)).status_code == 200
+    served = await coach.ok("GET", f"/api/v1/portfolio/items/{item['id']}")
+    _, key = await coach.read(served, people)
+    await coach.ok("POST", f"/api/v1/portfolio/items/{item['id']}/comments",
+                   coach.comment_body(served, key, f"Comment {MARKER}"), status=201)
+    assert MARKER in json.dumps(await coach.read_json(served, people)), "the readers do see it"
+
+    dump = bytearray()
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        for table in Base.metadata.sorted_tables:
+            for row in (await uow.session.execute(select(table))).all():
+                for value in row:
+                    dump += value if isinstance(value, bytes) else str(value).encode()
+    assert item["id"].encode() in dump, "the dump does see what the server stores"
+    blobs = b"".join(p.read_bytes() for p in app.state.settings.blob_dir.rglob("*") if p.is_file())
+    assert blobs, "the blob directory holds the stream"
+    captured = capsys.readouterr()
+    logs = caplog.text + captured.out + captured.err
+    assert bodies
+    for where in (bytes(dump), blobs, *bodies):
+        assert MARKER.encode() not in where
+        assert b64u_encode(MARKER.encode()).encode() not in where
+    assert MARKER not in logs
