@@ -104,7 +104,9 @@ async def test_a_removed_coach_is_refused_at_once_and_the_next_epoch_is_compare_
     await her.start_epoch(portfolio, cast.people(her, coach, second_coach))
     await her.write(portfolio, "diary", {"body": "before"})
 
+    assert (await her.ok("GET", f"/api/v1/portfolio/{portfolio}"))["rotation_due"] is False
     await cast.end_assignment(str(cast.world.assignment_a))
+    assert (await her.ok("GET", f"/api/v1/portfolio/{portfolio}"))["rotation_due"] is True
     for url in (f"/api/v1/portfolio/{portfolio}/items", f"/api/v1/portfolio/{portfolio}/grants/mine",
                 f"/api/v1/portfolio/{portfolio}/epochs", f"/api/v1/portfolio/{portfolio}"):
         assert (await coach.api("GET", url)).status_code == 403, url
@@ -130,6 +132,7 @@ async def test_a_removed_coach_is_refused_at_once_and_the_next_epoch_is_compare_
     after, _ = await her.write(portfolio, "diary", {"body": "after"})
     assert (await second_coach.read_json(after, people))["body"] == "after"
     assert (await coach.api("GET", f"/api/v1/portfolio/items/{after['id']}")).status_code == 403
+    assert (await her.ok("GET", f"/api/v1/portfolio/{portfolio}"))["rotation_due"] is False
 
 
 async def test_two_coaches_edit_one_goal_plan_at_once_and_neither_edit_is_lost(cast: Cast) -> None:

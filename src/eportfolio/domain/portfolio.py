@@ -185,6 +185,9 @@ class PortfolioRead(ReadModel):
     # Current readers by rule (her and her coaches with a current signed assignment), and who of
     # them holds a grant of the current epoch; the rest see "waiting for access".
     members: list[MemberRead] = Field(default_factory=list)
+    # Someone holds the current key who is no longer a reader (a coach left): the next member
+    # browser starts a new epoch for the readers now.
+    rotation_due: bool = False
 
 
 class MemberRead(ReadModel):

@@ -277,6 +277,7 @@ async def _portfolio_read(uow: UnitOfWork, access: PortfolioAccess) -> Portfolio
         created_at=portfolio.created_at,
         my_role=access.relation,
         members=members,
+        rotation_due=bool(holders - set(ids)),
     )
 
 
