@@ -1,18 +1,50 @@
-"""Pages of the accounts feature: the start page per role and the language choice."""
+"""Pages of the accounts feature: start page per role, joining, login, recovery, her account,
+and invitations for staff.
+
+Joining, login, password change and recovery need JavaScript, because the keys are made and
+unlocked in the browser; the pages say so plainly when it is off. Invitations, the account page
+and logout work without JavaScript.
+"""
 
 from __future__ import annotations
 
+import uuid
+
+import segno
 from fastapi import Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
+from eportfolio.accounts import service
+from eportfolio.accounts.repository import AccountRepository
+from eportfolio.accounts.sessions import clear_session_cookie
+from eportfolio.domain.accounts import InvitationCreate
+from eportfolio.domain.common import LANGUAGE_CODES
+from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
-from eportfolio.kit.auth import OptionalCallerDep
-from eportfolio.kit.forms import read_form
+from eportfolio.kit.auth import CallerDep, OptionalCallerDep
+from eportfolio.kit.errors import N_, DomainError, Forbidden
+from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render
+from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
 from eportfolio.programmes import service as programmes
 
 router = page_router()
+
+ROLE_LABELS = {
+    Role.org_admin: N_("Organisation administrator"),
+    Role.staff: N_("Programme staff"),
+    Role.participant: N_("Participant"),
+    Role.coach: N_("Coach"),
+    Role.supervisor: N_("Supervisor"),
+    Role.recovery_officer: N_("Recovery officer"),
+    Role.funder_viewer: N_("Funder (figures only)"),
+}
+
+
+def qr_svg(payload: str) -> Markup:
+    """A QR code as inline SVG (no style attributes, so the strict CSP allows it)."""
+    return Markup(segno.make(payload, error="m").svg_inline(scale=5, dark="#000", light="#fff"))  # noqa: S704 - segno's own SVG, payload is escaped by segno
 
 
 @router.get("/")
@@ -21,7 +53,36 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
         return render(request, "accounts/welcome.html")
     programme_list = await programmes.list_programmes(uow, caller)
     roles = {p.id: sorted(await programmes.roles_in(uow, caller, p.id)) for p in programme_list}
-    return render(request, "accounts/home.html", {"programmes": programme_list, "roles": roles})
+    caseloads = {}
+    for programme in programme_list:
+        if Role.coach in roles[programme.id] or Role.participant in roles[programme.id]:
+            caseloads[programme.id] = await _caseload(uow, caller, programme.id)
+    return render(
+        request,
+        "accounts/home.html",
+        {"programmes": programme_list, "roles": roles, "caseloads": caseloads, "role_labels": ROLE_LABELS},
+    )
+
+
+async def _caseload(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[dict[str, object]]:
+    """Her current coach assignments (as coach or as participant), with signature status."""
+    trust = {t.assignment_id: t.status.value for t in await service.assignment_trust(uow, caller, programme_id)}
+    assignments = [a for a in await programmes.list_assignments(uow, caller, programme_id) if a.ended_at is None]
+    ids = list({a.participant_id for a in assignments} | {a.coach_id for a in assignments})
+    try:
+        names = await programmes.display_names(uow, caller, programme_id, ids) if ids else {}
+    except Forbidden:  # a participant: the page says "your coach" instead of a name
+        names = {}
+    return [
+        {
+            "participant": names.get(a.participant_id, ""),
+            "coach": names.get(a.coach_id, ""),
+            "kind": a.kind.value,
+            "status": trust.get(a.id, "unsigned"),
+            "mine_as_coach": a.coach_id == caller.person_id,
+        }
+        for a in assignments
+    ]
 
 
 @router.post("/language")
@@ -34,3 +95,161 @@ async def choose_language(request: Request) -> Response:
     response = redirect(target)
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
+
+
+# Joining, login, recovery (JavaScript does the key work) ------------------------------------
+
+
+@router.get("/join")
+async def join(request: Request, uow: UowDep, code: str = "") -> Response:
+    if not code:
+        return render(request, "accounts/join_code.html", {"code": "", "error": None})
+    try:
+        invitation = await service.preview_invitation(uow, code)
+    except DomainError as exc:
+        error = translate(request, exc.message, **exc.params)
+        return render(request, "accounts/join_code.html", {"code": code, "error": error}, status_code=exc.status_code)
+    return render(
+        request,
+        "accounts/join.html",
+        {"invitation": invitation, "code": code, "role_label": translate(request, ROLE_LABELS[invitation.role])},
+    )
+
+
+@router.get("/login")
+async def login_page(request: Request) -> Response:
+    return render(request, "accounts/login.html")
+
+
+@router.get("/recover")
+async def recover_page(request: Request) -> Response:
+    return render(request, "accounts/recover.html")
+
+
+@router.post("/logout")
+async def logout(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Response:
+    await service.logout(uow, caller)
+    response = redirect("/logged-out")
+    clear_session_cookie(response, request.app.state.settings)
+    return response
+
+
+@router.get("/logged-out")
+async def logged_out(request: Request) -> Response:
+    return render(request, "accounts/logged_out.html")
+
+
+# Her account -------------------------------------------------------------------------------
+
+
+@router.get("/account")
+async def account_page(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    account = await service.my_account(uow, caller)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "account": account,
+            "qr": qr_svg(account.fingerprint_qr),
+            "sessions": await service.my_sessions(uow, caller),
+            "languages": sorted(LANGUAGE_CODES & set(i18n.LANGUAGE_NAMES)),
+            "language_names": i18n.LANGUAGE_NAMES,
+        },
+    )
+
+
+@router.post("/account/sessions/{session_id}/end")
+async def end_session(uow: UowDep, caller: CallerDep, session_id: uuid.UUID) -> Response:
+    await service.end_my_session(uow, caller, session_id)
+    return redirect("/account")
+
+
+@router.post("/account/language")
+async def account_language(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    values = await read_form(request)
+    language = str(values.get("language", ""))
+    if language in i18n.LANGUAGE_NAMES:
+        await service.set_my_language(uow, caller, language)
+    response = redirect("/account")
+    response.set_cookie(LANGUAGE_COOKIE, i18n.pick_language(language), max_age=365 * 24 * 3600,
+                        samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/account/password")
+async def password_page(request: Request, caller: CallerDep) -> Response:
+    return render(request, "accounts/password.html")
+
+
+# Invitations (staff; no JavaScript needed) ---------------------------------------------------
+
+
+async def _invitable(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[dict[str, object]]:
+    people = await programmes.list_people(uow, caller, programme_id)
+    accounts = await AccountRepository(uow.session).accounts_in_organisation(
+        caller.organisation_id, [p.id for p, _ in people]
+    )
+    return [
+        {"person": person, "roles": [m.role for m in memberships if m.active]}
+        for person, memberships in people
+        if person.id not in accounts
+    ]
+
+
+@router.get("/manage/programmes/{programme_id}/invitations")
+async def invitations_page(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "programme": programmes.programme_read(access.programme),
+            "invitable": await _invitable(uow, caller, programme_id),
+            "invitations": await service.list_invitations(uow, caller, programme_id),
+            "role_labels": ROLE_LABELS,
+            "error": None,
+        },
+    )
+
+
+@router.post("/manage/programmes/{programme_id}/invitations")
+async def create_invitation(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    """Deliberately not redirect-after-POST: the code exists only in this answer (we keep a hash)."""
+    data, errors = parse(request, InvitationCreate, await read_form(request))
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    error = next(iter(errors.values()), None)
+    if data is not None:
+        try:
+            created = await service.create_invitation(uow, caller, programme_id, data)
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            error = translate(request, exc.message, **exc.params)
+        else:
+            link = f"{request.app.state.settings.base_url.rstrip('/')}/join?code={created.code}"
+            person, _ = await programmes.get_person(uow, caller, programme_id, data.person_id)
+            return render(
+                request,
+                "accounts/invitation_print.html",
+                {
+                    "programme": programmes.programme_read(access.programme),
+                    "created": created,
+                    "person": person,
+                    "role_label": translate(request, ROLE_LABELS[data.role]),
+                    "link": link,
+                    "qr": qr_svg(link),
+                },
+                headers={"Cache-Control": "no-store"},
+            )
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "programme": programmes.programme_read(access.programme),
+            "invitable": await _invitable(uow, caller, programme_id),
+            "invitations": await service.list_invitations(uow, caller, programme_id),
+            "role_labels": ROLE_LABELS,
+            "error": error,
+        },
+        status_code=422,
+    )

@@ -1,0 +1,58 @@
+// Forgot the password: the recovery code is checked for typing errors here, proven to the
+// server, opens the user key from the bundle, and a new password wraps it again.
+
+import { Identity, KdfParams, RecoveryCode, b64uDecode, b64uEncode, normaliseLogin, saveSession } from '../crypto/index.js';
+import { api, busy, errorOf, messages, newPasswordProblem, say, secretsFor, supported } from './common.js';
+
+const form = document.getElementById('recover-form');
+const progress = document.getElementById('progress');
+const problem = document.getElementById('e-form');
+const codeProblem = document.getElementById('e-code');
+const passwordProblem = document.getElementById('e-password');
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  for (const element of [problem, codeProblem, passwordProblem]) say(element, '');
+  let login;
+  try {
+    login = normaliseLogin(form.elements.login.value.trim());
+  } catch {
+    return say(problem, messages.loginFormat);
+  }
+  const text = form.elements.code.value;
+  let code;
+  try {
+    code = await RecoveryCode.parse(text);
+  } catch {
+    return say(codeProblem, messages.codeTypo);
+  }
+  const password = form.elements.password.value;
+  const weak = newPasswordProblem(password, form.elements.password2.value);
+  if (weak) return say(passwordProblem, weak);
+  if (!(await supported())) return;
+  busy(form, true);
+  try {
+    const proof = b64uEncode(await code.authProof());
+    const started = await api('/api/v1/auth/recovery/start', { login, recovery_proof: proof });
+    if (!started.ok) return say(problem, errorOf(started));
+    const next = await secretsFor(login, password, await KdfParams.create(), progress);
+    const result = await Identity.recover(b64uDecode(started.data.key_bundle), text, next, {
+      userId: started.data.person_id,
+    });
+    const done = await api('/api/v1/auth/recovery/complete', {
+      login,
+      recovery_proof: proof,
+      key_bundle: b64uEncode(result.bundle),
+      auth_proof: b64uEncode(result.authProof),
+    });
+    if (!done.ok) return say(problem, errorOf(done));
+    next.wipe();
+    await saveSession(result.identity);
+    globalThis.location.assign('/');
+  } catch {
+    say(problem, messages.failed);
+  } finally {
+    say(progress, '');
+    busy(form, false);
+  }
+});

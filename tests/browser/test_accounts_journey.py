@@ -1,0 +1,157 @@
+"""Her whole account journey in real Chromium on a phone: the first admin makes the organisation
+key, staff invite her, she signs up and writes down her recovery code, logs out and in, changes
+her password, resets it with the code, and a second browser profile unlocks the same keys."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eportfolio.accounts.service import _new_invitation
+from eportfolio.domain.people import Role
+from eportfolio.kit.db import make_engine, make_sessionmaker
+from eportfolio.kit.uow import unit_of_work
+from tests.browser.conftest import session_cookie_for
+from tests.support.browser import PHONE
+from tests.support.live import LiveServer
+from tests.support.world import World
+
+pytestmark = pytest.mark.browser
+
+KEY_WORK_MS = 60_000  # Argon2id at 64 MiB on a slow machine, with room to spare
+
+
+async def _admin_invitation(database_url: str, world: World) -> str:
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            code, row = _new_invitation(world.organisation_id, None, world.admin, Role.org_admin, None)
+            uow.session.add(row)
+    finally:
+        await engine.dispose()
+    return code
+
+
+async def _new_page(context: Any, errors: list[str]) -> Any:
+    page = await context.new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
+
+
+async def _sign_up(page: Any, server: LiveServer, code: str, login: str, password: str) -> str:
+    await page.goto(f"{server.url}/join?code={code}")
+    if await page.locator("#f-fingerprint_ok").count():
+        await page.wait_for_function("document.getElementById('computed-fingerprint').textContent.length > 20")
+        await page.check("#f-fingerprint_ok")
+    await page.fill("#f-login", login)
+    await page.fill("#f-password", password)
+    await page.fill("#f-password2", password)
+    await page.click("#signup-form button[type=submit]")
+    await page.wait_for_selector("#recovery-step:not([hidden])", timeout=KEY_WORK_MS)
+    recovery = (await page.inner_text("#recovery-code")).strip()
+    await page.fill("#f-last-group", "XXXX" if not recovery.endswith("XXXX") else "YYYY")
+    await page.click("#recovery-check button[type=submit]")
+    assert await page.is_visible("#e-last-group"), "a wrong check is caught"
+    await page.fill("#f-last-group", recovery[-4:])
+    await page.click("#recovery-check button[type=submit]")
+    await page.wait_for_url(f"{server.url}/")
+    return recovery
+
+
+async def _log_in(page: Any, server: LiveServer, login: str, password: str) -> None:
+    await page.goto(f"{server.url}/login")
+    await page.fill("#f-login", login)
+    await page.fill("#f-password", password)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+
+
+async def _log_out(page: Any, server: LiveServer) -> None:
+    await page.goto(f"{server.url}/account")
+    await page.click("form[action='/logout'] button")
+    await page.wait_for_selector("#wipe-status[data-state=wiped]")
+
+
+async def _kept_fingerprint(page: Any) -> str | None:
+    result: str | None = await page.evaluate(
+        """async () => {
+            const keyring = await import('/static/js/crypto/index.js');
+            const identity = await keyring.loadSession();
+            return identity ? await identity.person.fingerprintText() : null;
+        }"""
+    )
+    return result
+
+
+async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str, tmp_path: Path
+) -> None:
+    world, server = world_and_server
+    errors: list[str] = []
+
+    admin_context = await chromium.new_context(**PHONE)
+    admin_page = await _new_page(admin_context, errors)
+    await _sign_up(admin_page, server, await _admin_invitation(database_url, world), "admin", "the admin's passphrase")
+
+    staff_context = await chromium.new_context(**PHONE, java_script_enabled=False)
+    await staff_context.add_cookies([await session_cookie_for(database_url, server, world.staff_a)])
+    staff_page = await staff_context.new_page()
+    await staff_page.goto(f"{server.url}/manage/programmes/{world.programme_a}/invitations")
+    card = staff_page.locator("li.card", has_text="Mother A2")
+    await card.locator("button").first.click()
+    code = (await staff_page.inner_text("#invitation-code")).strip()
+    printed_fingerprint = (await staff_page.inner_text("#organisation-fingerprint")).strip()
+
+    phone = await chromium.new_context(**PHONE)
+    page = await _new_page(phone, errors)
+    await page.goto(f"{server.url}/join?code={code}")
+    await page.wait_for_function("document.getElementById('computed-fingerprint').textContent.length > 20")
+    assert (await page.inner_text("#computed-fingerprint")).strip() == printed_fingerprint
+    await page.fill("#f-login", "mother.a2")
+    await page.fill("#f-password", "password")
+    await page.fill("#f-password2", "password")
+    await page.click("#signup-form button[type=submit]")
+    assert await page.is_visible("#e-password"), "too short and common passwords are refused in the browser"
+    recovery = await _sign_up(page, server, code, "mother.a2", "first password of hers")
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){6}", recovery)
+    fingerprint = await _kept_fingerprint(page)
+    assert fingerprint is not None, "her keys are in this session's key store"
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+
+    await _log_out(page, server)
+    assert await _kept_fingerprint(page) is None, "logout wipes the key store"
+    await _log_in(page, server, "mother.a2", "first password of hers")
+    assert "Mother A2" in await page.inner_text("h1")
+    assert await _kept_fingerprint(page) == fingerprint
+
+    await page.goto(f"{server.url}/account/password")
+    await page.fill("#f-current", "first password of hers")
+    await page.fill("#f-password", "second password of hers")
+    await page.fill("#f-password2", "second password of hers")
+    await page.click("#password-form button[type=submit]")
+    await page.wait_for_selector("#done:not([hidden])", timeout=KEY_WORK_MS)
+
+    await _log_out(page, server)
+    await page.goto(f"{server.url}/recover")
+    await page.fill("#f-login", "mother.a2")
+    await page.fill("#f-code", recovery.lower().replace("-", " "))
+    await page.fill("#f-password", "third password after reset")
+    await page.fill("#f-password2", "third password after reset")
+    await page.click("#recover-form button[type=submit]")
+    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    assert await _kept_fingerprint(page) == fingerprint, "nothing is lost"
+
+    second = await chromium.new_context(**PHONE)
+    other_page = await _new_page(second, errors)
+    await _log_in(other_page, server, "mother.a2", "third password after reset")
+    assert await _kept_fingerprint(other_page) == fingerprint, "a second profile unlocks the same keys"
+    await other_page.goto(f"{server.url}/account")
+    assert fingerprint in await other_page.inner_text("#my-fingerprint")
+    assert not errors, errors
+    for context in (admin_context, staff_context, phone, second):
+        await context.close()
