@@ -14,12 +14,18 @@ from tests.support.world import World
 PASSWORD = "a long walk on the beach"
 
 
+def english(browser: Browser) -> Browser:
+    """Read the pages in English, so the sentences below are the msgids themselves."""
+    browser.http.cookies.set("ep_lang", "en")
+    return browser
+
+
 async def test_staff_print_an_invitation_that_opens_the_sign_up_page(
     app: FastAPI, browser: Browser, world: World
 ) -> None:
     admin = await join(app, world.admin, "org_admin", "admin", PASSWORD)
     assert admin.organisation_key is not None
-    await browser.log_in_as(world.staff_a)
+    await english(browser).log_in_as(world.staff_a)
     listing = await browser.get(f"/manage/programmes/{world.programme_a}/invitations")
     assert listing.status_code == 200
     assert "Mother A2" in listing.text
@@ -37,6 +43,7 @@ async def test_staff_print_an_invitation_that_opens_the_sign_up_page(
     assert fingerprint is not None
 
     async with Browser(app) as her_phone:
+        english(her_phone)
         page = await her_phone.get(f"/join?code={code.group(1)}")
         assert page.status_code == 200
         assert "Mother A2" in page.text
@@ -48,7 +55,7 @@ async def test_staff_print_an_invitation_that_opens_the_sign_up_page(
 
 
 async def test_staff_cannot_invite_to_a_role_she_does_not_hold(app: FastAPI, browser: Browser, world: World) -> None:
-    await browser.log_in_as(world.staff_a)
+    await english(browser).log_in_as(world.staff_a)
     answer = await browser.post_form(
         f"/manage/programmes/{world.programme_a}/invitations",
         {"person_id": str(world.participant_a2), "role": "coach"},
@@ -60,6 +67,7 @@ async def test_staff_cannot_invite_to_a_role_she_does_not_hold(app: FastAPI, bro
 async def test_the_key_pages_load_and_the_account_page_shows_her_fingerprint(
     app: FastAPI, browser: Browser, world: World
 ) -> None:
+    english(browser)
     for path, module in (("/login", "login.js"), ("/recover", "recover.js"), ("/join", None)):
         page = await browser.get(path)
         assert page.status_code == 200, path

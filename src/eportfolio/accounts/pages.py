@@ -23,23 +23,15 @@ from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
-from eportfolio.kit.errors import N_, DomainError, Forbidden
+from eportfolio.kit.errors import DomainError, Forbidden
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
 from eportfolio.programmes import service as programmes
+from eportfolio.programmes.pages import ROLE_LABELS
 
 router = page_router()
 
-ROLE_LABELS = {
-    Role.org_admin: N_("Organisation administrator"),
-    Role.staff: N_("Programme staff"),
-    Role.participant: N_("Participant"),
-    Role.coach: N_("Coach"),
-    Role.supervisor: N_("Supervisor"),
-    Role.recovery_officer: N_("Recovery officer"),
-    Role.funder_viewer: N_("Funder (figures only)"),
-}
 
 
 def qr_svg(payload: str) -> Markup:
