@@ -34,6 +34,7 @@ from eportfolio.kit.web import (
 from eportfolio.modules import api as module_api
 from eportfolio.modules import pages as module_pages
 from eportfolio.portfolio import api as portfolio_api
+from eportfolio.portfolio import pages as portfolio_pages
 from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(module_pages.router)
     app.include_router(module_api.router)
     app.include_router(chat_api.router)
+    app.include_router(portfolio_pages.router)
     for router in portfolio_api.routers:
         app.include_router(router)
     app.include_router(chat_ws.router)

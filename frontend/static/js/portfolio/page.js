@@ -1,0 +1,503 @@
+// The portfolio page: opens her keys from this session, makes sure every current reader has the
+// key, and shows the list (searched on this phone), the editor per kind, items with their
+// comments, and file uploads with a progress bar. Decrypted text goes in with textContent only.
+
+import { loadSession, requireSupport } from '../crypto/index.js';
+import { dropDraft, draftKeyOf, keepDraft, loadDraft } from './drafts.js';
+import { drawGenogram, drawSociogram } from './diagrams.js';
+import {
+  GoalEditor,
+  PeopleEditor,
+  fill,
+  h,
+  labels,
+  mergePlans,
+  planSummary,
+  planView,
+  words,
+} from './editors.js';
+import { PortfolioClient, decoder, encoder } from './keyring.js';
+
+const app = document.getElementById('portfolio-app');
+const $ = (id) => document.getElementById(id);
+const views = { list: $('list-view'), editor: $('editor-view'), item: $('item-view') };
+const FILE_KINDS = new Set(['photo', 'video', 'voice_note', 'document']);
+const TEXT_KINDS = new Set(['diary', 'motivation_letter', 'life_story', 'assignment_answer']);
+const ACCEPT = { photo: 'image/*', video: 'video/*', voice_note: 'audio/*', document: '' };
+
+let client;
+let opened = new Map(); // item id -> { item, content, key, meta, broken }
+let editing = null; // { kind, item, key, base, content }
+let draftTimer = null;
+
+function say(text, kind = 'warning') {
+  const status = $('status');
+  status.textContent = text ?? '';
+  status.hidden = !text;
+  status.className = `alert alert--${kind}`;
+}
+
+function show(name) {
+  for (const [key, node] of Object.entries(views)) node.hidden = key !== name;
+  globalThis.scrollTo?.(0, 0);
+}
+
+function problem(id, text) {
+  const node = $(id);
+  node.textContent = text ?? '';
+  node.hidden = !text;
+}
+
+function titleOf(entry) {
+  if (entry.broken) return words.cannotOpen;
+  if (entry.meta) return entry.meta.fileName;
+  return entry.content?.title || labels.kinds?.[entry.item.kind] || words.untitled;
+}
+
+function searchText(entry) {
+  if (entry.broken) return '';
+  if (entry.meta) return entry.meta.fileName;
+  const c = entry.content ?? {};
+  const parts = [c.title, c.body];
+  for (const goal of c.goals ?? []) parts.push(goal.text, ...(goal.steps ?? []).map((s) => s.text));
+  for (const person of [...(c.people ?? []), ...(c.members ?? [])]) parts.push(person.name);
+  return parts.filter(Boolean).join(' ').toLowerCase();
+}
+
+// Open every item here; one that fails is listed with a warning, never hidden.
+async function loadItems() {
+  const items = await client.items();
+  opened = new Map();
+  for (const item of items) {
+    const result = await client.openItem(item);
+    const entry = { item, broken: !result, key: result?.key ?? null };
+    if (result) {
+      if (FILE_KINDS.has(item.kind)) {
+        try {
+          entry.meta = client.decodeMeta(result.bytes);
+        } catch {
+          entry.broken = true;
+        }
+      } else {
+        try {
+          entry.content = JSON.parse(decoder.decode(result.bytes));
+        } catch {
+          entry.broken = true;
+        }
+      }
+    }
+    opened.set(item.id, entry);
+  }
+  renderList();
+}
+
+function renderList() {
+  const query = $('f-search').value.trim().toLowerCase();
+  const list = $('items');
+  const rows = [];
+  for (const entry of opened.values()) {
+    if (query && !searchText(entry).includes(query)) continue;
+    const item = entry.item;
+    const facts = [labels.kinds?.[item.kind], labels.audiences?.[item.audience], item.updated_at.slice(0, 10)];
+    if (item.kind === 'goal_plan' && item.progress !== null) facts.push(`${item.progress}%`);
+    if (item.comment_count) facts.push(fill(words.comments, { n: item.comment_count }));
+    const open = h('button', { type: 'button', class: 'link-button item-open', text: titleOf(entry) });
+    open.addEventListener('click', () => showItem(item.id));
+    rows.push(
+      h(
+        'li',
+        { class: `card item-card${entry.broken ? ' item-card--broken' : ''}`, 'data-item': item.id },
+        open,
+        h('p', { class: 'muted', text: facts.filter(Boolean).join(' · ') }),
+      ),
+    );
+  }
+  list.replaceChildren(...rows);
+  $('empty').hidden = rows.length > 0;
+}
+
+// Viewing an item ---------------------------------------------------------------------------------
+
+async function showItem(itemId) {
+  const entry = opened.get(itemId);
+  if (!entry) return;
+  const { item } = entry;
+  $('view-heading').textContent = titleOf(entry);
+  $('view-meta').textContent = [
+    labels.kinds?.[item.kind],
+    labels.audiences?.[item.audience],
+    fill(words.revision, { revision: item.revision }),
+    fill(words.by, { name: memberName(item.author_id) }),
+  ].join(' · ');
+  $('view-warning').textContent = entry.broken ? words.cannotOpen : '';
+  $('view-warning').hidden = !entry.broken;
+  const body = $('view-body');
+  body.replaceChildren();
+  const download = $('view-download');
+  download.hidden = true;
+  const content = entry.content ?? {};
+  if (!entry.broken) {
+    if (entry.meta) {
+      download.hidden = !item.attachment?.complete;
+      download.onclick = async (event) => {
+        event.preventDefault();
+        const blob = await client.downloadFile(item, entry.key, entry.meta);
+        if (!blob) return say(words.failed);
+        const url = URL.createObjectURL(blob);
+        const link = h('a', { href: url, download: entry.meta.fileName });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      };
+    } else if (item.kind === 'goal_plan') {
+      body.append(planView(content, { coach: !client.owner, onDecide: (g, s, yes) => decide(entry, g, s, yes) }));
+    } else if (item.kind === 'sociogram' || item.kind === 'genogram') {
+      const diagram = h('div', { class: 'diagram' });
+      const draw = item.kind === 'sociogram' ? drawSociogram : drawGenogram;
+      draw(diagram, content.people ?? content.members ?? [], {
+        me: words.me,
+        label: titleOf(entry),
+        supports: labels.supports,
+        relations: labels.relations,
+      });
+      body.append(diagram);
+    }
+    if (content.date) body.append(h('p', { class: 'muted', text: content.date }));
+    for (const paragraph of String(content.body ?? '').split(/\n{2,}/)) {
+      if (paragraph.trim()) body.append(h('p', { class: 'item-text', text: paragraph }));
+    }
+  }
+  $('view-edit').hidden = entry.broken || (!client.owner && item.kind !== 'goal_plan') || Boolean(entry.meta);
+  $('view-edit').onclick = () => startEditor(item.kind, entry);
+  app.dataset.item = item.id;
+  show('item');
+  await renderComments(entry);
+}
+
+function memberName(personId) {
+  if (personId === client.me) return words.commentByMe;
+  return client.portfolio.members.find((m) => m.person_id === personId)?.display_name ?? '';
+}
+
+async function renderComments(entry) {
+  const list = $('comments');
+  list.replaceChildren();
+  $('comment-form').hidden = entry.broken;
+  if (entry.broken) return;
+  for (const comment of await client.comments(entry.item, entry.key)) {
+    list.append(
+      h(
+        'li',
+        { class: 'card comment' },
+        h('p', { class: 'muted', text: `${memberName(comment.author_id)} · ${comment.created_at.slice(0, 16).replace('T', ' ')}` }),
+        h('p', { class: comment.text === null ? 'alert alert--warning' : 'comment-text', text: comment.text ?? words.cannotOpen }),
+      ),
+    );
+  }
+}
+
+async function decide(entry, goalId, stepId, accepted) {
+  const plan = structuredClone(entry.content);
+  const step = plan.goals.find((g) => g.id === goalId)?.steps.find((s) => s.id === stepId);
+  if (!step) return;
+  if (accepted) step.suggested_by = null;
+  else step.declined = true;
+  await saveRevision({ kind: 'goal_plan', item: entry.item, key: entry.key, base: entry.item.revision, content: entry.content }, plan);
+}
+
+// The editor -------------------------------------------------------------------------------------
+
+const goalEditor = new GoalEditor($('goal-list'), $('add-goal'), {
+  coach: app.dataset.portfolio !== '',
+  me: app.dataset.me,
+  onChange: () => scheduleDraft(),
+});
+const sociogram = new PeopleEditor('sociogram', $('people-list'), $('add-person'), $('sociogram-diagram'), {
+  me: words.me,
+  onChange: () => scheduleDraft(),
+});
+const genogram = new PeopleEditor('genogram', $('family-list'), $('add-relative'), $('genogram-diagram'), {
+  me: words.me,
+  onChange: () => scheduleDraft(),
+});
+
+function partVisible(kind) {
+  return {
+    text: TEXT_KINDS.has(kind) || kind === 'sociogram' || kind === 'genogram',
+    date: TEXT_KINDS.has(kind),
+    goal_plan: kind === 'goal_plan',
+    sociogram: kind === 'sociogram',
+    genogram: kind === 'genogram',
+    file: FILE_KINDS.has(kind),
+  };
+}
+
+function collect() {
+  const kind = editing.kind;
+  const content = { v: 1, title: $('f-title').value.trim() };
+  if (partVisible(kind).text) content.body = $('f-body').value;
+  if (partVisible(kind).date) content.date = $('f-date').value;
+  if (kind === 'goal_plan') content.goals = goalEditor.value();
+  if (kind === 'sociogram') content.people = sociogram.value();
+  if (kind === 'genogram') content.members = genogram.value();
+  return content;
+}
+
+function put(content) {
+  $('f-title').value = content.title ?? '';
+  $('f-body').value = content.body ?? '';
+  $('f-date').value = content.date ?? '';
+  goalEditor.set(content.goals ?? []);
+  sociogram.set(content.people ?? []);
+  genogram.set(content.members ?? []);
+}
+
+function audienceValue() {
+  const audience = new FormData($('editor')).get('audience') ?? 'my_coaches';
+  const chosen = [...$('chosen-people').querySelectorAll('input:checked')].map((i) => i.value);
+  return { audience, chosen };
+}
+
+function renderChosen(selected = []) {
+  const box = $('chosen-people');
+  const coaches = client.portfolio.members.filter((m) => m.role === 'coach');
+  box.replaceChildren(
+    ...coaches.map((m) => {
+      const inputNode = h('input', { type: 'checkbox', value: m.person_id, name: 'chosen' });
+      inputNode.checked = selected.includes(m.person_id);
+      return h('label', { class: 'check' }, inputNode, ` ${m.display_name}`);
+    }),
+  );
+  box.hidden = audienceValue().audience !== 'chosen';
+}
+
+function draftName() {
+  return draftKeyOf(client.id, editing?.item?.id ?? null, editing?.kind);
+}
+
+function scheduleDraft() {
+  if (!editing || FILE_KINDS.has(editing.kind)) return;
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(async () => {
+    try {
+      await keepDraft(client.identity, draftName(), { content: collect(), base: editing.base });
+      $('draft-status').textContent = words.draftKept;
+    } catch {
+      $('draft-status').textContent = '';
+    }
+  }, 600);
+}
+
+async function startEditor(kind, entry = null) {
+  editing = {
+    kind,
+    item: entry?.item ?? null,
+    key: entry?.key ?? null,
+    base: entry?.item.revision ?? 0,
+    content: entry?.content ?? { v: 1 },
+  };
+  $('editor-heading').textContent = labels.kinds?.[kind] ?? '';
+  for (const [part, visible] of Object.entries(partVisible(kind))) {
+    for (const node of document.querySelectorAll(`[data-part="${part}"]`)) node.hidden = !visible;
+  }
+  $('f-file').accept = ACCEPT[kind] ?? '';
+  $('f-file').value = '';
+  $('upload-progress').hidden = true;
+  $('upload-status').textContent = '';
+  $('merge').hidden = true;
+  problem('e-editor', '');
+  $('draft-status').textContent = '';
+  for (const node of document.querySelectorAll('#editor [data-owner-only]')) node.hidden = !client.owner;
+  const audience = entry?.item.audience ?? 'my_coaches';
+  for (const radio of document.querySelectorAll('input[name="audience"]')) radio.checked = radio.value === audience;
+  const chosen = (entry?.item.keys ?? []).filter((k) => k.kind === 'grant').map((k) => k.recipient_id);
+  renderChosen(chosen);
+  put(editing.content);
+  const draft = await loadDraft(client.identity, draftName());
+  if (draft && draft.value.base === editing.base) {
+    put(draft.value.content);
+    $('draft-status').textContent = words.draftRestored;
+  }
+  app.dataset.editing = kind;
+  show('editor');
+  $('f-title').focus();
+}
+
+async function saveRevision(state, content) {
+  const summary = state.kind === 'goal_plan' ? planSummary(content) : {};
+  const { audience, chosen } = audienceValue();
+  const changeAudience = client.owner && state.item && views.editor.hidden === false && audience !== state.item.audience;
+  const { result, itemKey } = await client.updateItem(state.item, state.key, {
+    plaintext: encoder.encode(JSON.stringify(content)),
+    base: state.base,
+    audience: changeAudience ? audience : null,
+    chosen,
+    summary,
+  });
+  if (result.status === 409 && result.data?.error?.current_revision) {
+    return showMerge(state, content);
+  }
+  if (!result.ok) return problem('e-editor', result.data?.error?.message ?? (result.status ? words.failed : words.network));
+  await dropDraft(draftKeyOf(client.id, state.item.id, state.kind));
+  state.key = itemKey;
+  say(words.saved, 'success');
+  await loadItems();
+  await showItem(state.item.id);
+  return null;
+}
+
+// Someone saved first: fetch theirs, combine, and let her check before saving on top of it.
+async function showMerge(state, mine) {
+  const theirs = await client.item(state.item.id);
+  const opened_ = await client.openItem(theirs);
+  if (!opened_) return problem('e-editor', words.cannotOpen);
+  const theirContent = JSON.parse(decoder.decode(opened_.bytes));
+  let merged;
+  if (state.kind === 'goal_plan') {
+    merged = mergePlans(state.content, mine, theirContent);
+    $('merge-note').textContent = words.merged;
+  } else {
+    merged = { ...theirContent, body: [theirContent.body, mine.body].filter(Boolean).join('\n\n') };
+    $('merge-note').textContent = words.mergeText;
+  }
+  $('merge-theirs').textContent = theirContent.body ?? JSON.stringify(theirContent.goals ?? theirContent, null, 1);
+  $('merge-mine').textContent = mine.body ?? JSON.stringify(mine.goals ?? mine, null, 1);
+  editing = { ...state, item: theirs, key: opened_.key, base: theirs.revision, content: theirContent };
+  if (views.editor.hidden) {
+    await startEditor(state.kind, { item: theirs, key: opened_.key, content: theirContent });
+  }
+  put(merged);
+  $('merge').hidden = false;
+  $('merge-keep').onclick = () => $('editor').requestSubmit();
+  $('merge-theirs-button').onclick = () => {
+    put(theirContent);
+    $('merge').hidden = true;
+  };
+  return null;
+}
+
+// Photos are re-encoded in a canvas first: smaller, and without their hidden data.
+async function reencode(file) {
+  if (!file.type.startsWith('image/')) return { blob: file, name: file.name, type: file.type };
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close?.();
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.85));
+  return { blob, name: file.name.replace(/\.[^.]*$/, '') + '.jpg', type: 'image/jpeg' };
+}
+
+async function saveFile() {
+  const file = $('f-file').files[0];
+  if (!file) return problem('e-editor', words.chooseFile);
+  const { audience, chosen } = audienceValue();
+  const prepared = await reencode(file);
+  const progress = $('upload-progress');
+  progress.hidden = false;
+  progress.value = 0;
+  const result = await client.uploadFile({
+    kind: editing.kind,
+    audience,
+    chosen,
+    blob: prepared.blob,
+    fileName: prepared.name,
+    mediaType: prepared.type,
+    onProgress: (percent) => {
+      progress.value = percent;
+      $('upload-status').textContent = fill(words.uploading, { percent });
+    },
+  });
+  if (!result.ok) return problem('e-editor', result.data?.error?.message ?? words.network);
+  progress.value = 100;
+  $('upload-status').textContent = words.uploaded;
+  await loadItems();
+  show('list');
+  return null;
+}
+
+$('editor').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  problem('e-editor', '');
+  const buttons = $('editor').querySelectorAll('button');
+  for (const b of buttons) b.disabled = true;
+  try {
+    const { audience, chosen } = audienceValue();
+    if (client.owner && audience === 'chosen' && chosen.length === 0) return problem('e-editor', words.choosePeople);
+    if (FILE_KINDS.has(editing.kind)) return await saveFile();
+    const content = collect();
+    if (editing.item) return await saveRevision(editing, content);
+    const { result } = await client.createItem({
+      kind: editing.kind,
+      audience,
+      chosen,
+      plaintext: encoder.encode(JSON.stringify(content)),
+      summary: editing.kind === 'goal_plan' ? planSummary(content) : {},
+    });
+    if (!result.ok) return problem('e-editor', result.data?.error?.message ?? (result.status ? words.failed : words.network));
+    await dropDraft(draftName());
+    say(words.saved, 'success');
+    await loadItems();
+    await showItem(result.data.id);
+  } catch {
+    problem('e-editor', words.failed);
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+  return null;
+});
+
+$('editor').addEventListener('input', () => scheduleDraft());
+$('audience').addEventListener('change', () => {
+  $('chosen-people').hidden = audienceValue().audience !== 'chosen';
+});
+$('editor-back').addEventListener('click', () => show(editing?.item ? 'item' : 'list'));
+$('view-back').addEventListener('click', () => show('list'));
+$('f-search').addEventListener('input', renderList);
+$('new-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  startEditor($('f-new-kind').value);
+});
+$('comment-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const entry = opened.get(app.dataset.item);
+  const text = $('f-comment').value.trim();
+  if (!entry || !text) return;
+  const result = await client.comment(entry.item, entry.key, text);
+  if (!result.ok) return problem('e-comment', result.data?.error?.message ?? words.network);
+  problem('e-comment', '');
+  $('f-comment').value = '';
+  await renderComments(entry);
+});
+
+async function start() {
+  if (!(await requireSupport())) return;
+  say(words.opening, 'warning');
+  const identity = await loadSession().catch(() => null);
+  if (!identity) return say(words.noSession);
+  client = new PortfolioClient(identity, app.dataset.programme);
+  try {
+    const portfolio = await client.open(app.dataset.portfolio || null);
+    const owner = portfolio.members.find((m) => m.role === 'owner');
+    $('portfolio-heading').textContent = client.owner ? words.myPortfolio : fill(words.portfolioOf, { name: owner?.display_name });
+    for (const node of document.querySelectorAll('[data-owner-only]')) node.hidden = !client.owner;
+    const hasKey = await client.ensureAccess();
+    const names = client.portfolio.members.filter((m) => m.has_current_grant).map((m) => m.display_name);
+    $('readers').textContent = fill(words.readers, { names: names.join(', ') });
+    const notes = [];
+    if (!hasKey) notes.push(words.waiting);
+    for (const member of client.unconfirmed ?? []) notes.push(fill(words.notConfirmed, { name: member.display_name }));
+    say(notes.join(' '));
+    await loadItems();
+    app.dataset.ready = 'true';
+    show('list');
+  } catch (error) {
+    say(error?.message && error.status ? error.message : words.failed);
+  }
+  return null;
+}
+
+start();
