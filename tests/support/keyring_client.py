@@ -38,6 +38,8 @@ class Member:
 class KeyringClient:
     def __init__(self, browser: Browser) -> None:
         self.browser = browser
+        # Answers in English, so that tests can name the sentences they expect (the msgids).
+        browser.http.cookies.set("ep_lang", "en")
 
     async def preview(self, code: str) -> httpx.Response:
         return await self.browser.get(f"/api/v1/auth/invitations/{code}")
