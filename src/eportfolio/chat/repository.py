@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, or_, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eportfolio.chat.tables import Conversation, Epoch, Grant, Marker, Message, Roster, Shift
@@ -114,30 +115,63 @@ class ChatRepository:
         result = await self.session.execute(query.order_by(Conversation.created_at))
         return list(result.scalars())
 
+    def _assigned_coaches(self, conversation: Conversation, today: date) -> Any:
+        return (
+            select(CoachAssignment.coach_id.label("person_id"), literal(0).label("granted"))
+            .join(
+                Membership,
+                and_(
+                    Membership.person_id == CoachAssignment.coach_id,
+                    Membership.programme_id == CoachAssignment.programme_id,
+                    Membership.role == "coach",
+                    Membership.active.is_(True),
+                ),
+            )
+            .where(
+                CoachAssignment.programme_id == conversation.programme_id,
+                CoachAssignment.participant_id == conversation.participant_id,
+                _current_assignment(today),
+            )
+        )
+
+    def _duty_readers(self, conversation: Conversation) -> Any:
+        return select(Grant.recipient_id.label("person_id"), literal(1).label("granted")).where(
+            Grant.conversation_id == conversation.id,
+            Grant.epoch == conversation.epoch,
+            Grant.recipient_id.in_(
+                select(Membership.person_id).where(
+                    Membership.programme_id == conversation.programme_id,
+                    Membership.role.in_(DUTY_ROLES),
+                    Membership.active.is_(True),
+                )
+            ),
+        )
+
+    async def coaching_members(self, conversation: Conversation, today: date) -> list[Member]:
+        """Her, her assigned coaches and the on-duty readers of the current epoch, in one query:
+        this runs for every message, so it is one round trip instead of two."""
+        assert conversation.participant_id is not None
+        query = self._assigned_coaches(conversation, today)
+        if conversation.epoch >= 1:
+            query = union_all(query, self._duty_readers(conversation))
+        rows = (await self.session.execute(query)).tuples().all()
+        members = [Member(conversation.participant_id, MemberRole.participant)]
+        known = {conversation.participant_id}
+        for granted in (0, 1):
+            for person_id, source in rows:
+                if source == granted and person_id not in known:
+                    known.add(person_id)
+                    members.append(Member(person_id, MemberRole.on_duty if granted else MemberRole.coach))
+        return members
+
     async def derived_members(self, conversation: Conversation, today: date) -> list[Member]:
         """The members by rule (without the on-duty readers her browser granted)."""
         scope = scope_of(conversation)
         members: list[Member] = []
         if conversation.kind == ConversationKind.coaching and conversation.participant_id:
             members.append(Member(conversation.participant_id, MemberRole.participant))
-            coaches = await self.session.execute(
-                select(CoachAssignment.coach_id)
-                .join(
-                    Membership,
-                    and_(
-                        Membership.person_id == CoachAssignment.coach_id,
-                        Membership.programme_id == CoachAssignment.programme_id,
-                        Membership.role == "coach",
-                        Membership.active.is_(True),
-                    ),
-                )
-                .where(
-                    CoachAssignment.programme_id == scope.programme_id,
-                    CoachAssignment.participant_id == conversation.participant_id,
-                    _current_assignment(today),
-                )
-            )
-            members += [Member(coach_id, MemberRole.coach) for coach_id in dict.fromkeys(coaches.scalars())]
+            coaches = await self.session.execute(self._assigned_coaches(conversation, today))
+            members += [Member(coach_id, MemberRole.coach) for coach_id, _ in dict.fromkeys(coaches.tuples())]
         elif conversation.kind == ConversationKind.group and conversation.group_id:
             for person_id in await self.programmes.group_member_ids(scope, conversation.group_id):
                 members.append(Member(person_id, MemberRole.participant))
@@ -151,20 +185,8 @@ class ChatRepository:
         """Coaches and supervisors of the programme holding a grant for the current epoch."""
         if conversation.epoch < 1:
             return []
-        result = await self.session.execute(
-            select(Grant.recipient_id).where(
-                Grant.conversation_id == conversation.id,
-                Grant.epoch == conversation.epoch,
-                Grant.recipient_id.in_(
-                    select(Membership.person_id).where(
-                        Membership.programme_id == conversation.programme_id,
-                        Membership.role.in_(DUTY_ROLES),
-                        Membership.active.is_(True),
-                    )
-                ),
-            )
-        )
-        return list(result.scalars())
+        result = await self.session.execute(self._duty_readers(conversation))
+        return [person_id for person_id, _ in result.tuples()]
 
     async def _active_with_role(self, scope: ProgrammeScope, role: str) -> list[uuid.UUID]:
         result = await self.session.execute(
@@ -203,16 +225,34 @@ class ChatRepository:
 
     # Messages ----------------------------------------------------------------------------
 
-    async def next_seq(self, conversation_id: uuid.UUID) -> int:
-        """Take the next seq. The UPDATE locks the conversation row until commit (PostgreSQL) or
-        takes SQLite's write lock, so seqs are handed out one at a time; a rollback returns it."""
+    async def next_seq(
+        self, conversation_id: uuid.UUID, *, wait: str | None = None, now: datetime | None = None
+    ) -> tuple[int, datetime | None, int]:
+        """Take the next seq; returns it with the conversation's wait as it is now.
+
+        The UPDATE locks the conversation row until commit (PostgreSQL) or takes SQLite's write
+        lock, so seqs are handed out one at a time; a rollback returns it. The same statement
+        starts her wait (``wait="start"``: kept if one runs) or ends it (``wait="end"``), so a
+        message costs one UPDATE of the conversation, and two senders cannot both start a wait.
+        """
+        values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1}
+        if wait == "end":
+            values |= {"waiting_since": None, "escalation_level": 0}
+        elif wait == "start":
+            values |= {
+                "waiting_since": func.coalesce(Conversation.waiting_since, now),
+                "escalation_level": case(
+                    (Conversation.waiting_since.is_(None), 0), else_=Conversation.escalation_level
+                ),
+            }
         result = await self.session.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id)
-            .values(last_seq=Conversation.last_seq + 1)
-            .returning(Conversation.last_seq)
+            .values(**values)
+            .returning(Conversation.last_seq, Conversation.waiting_since, Conversation.escalation_level)
         )
-        return int(result.scalar_one())
+        seq, waiting_since, level = result.one()
+        return int(seq), waiting_since, int(level)
 
     async def find_message(self, conversation_id: uuid.UUID, author_id: uuid.UUID, client_id: str) -> Message | None:
         result = await self.session.execute(
@@ -237,6 +277,33 @@ class ChatRepository:
 
     async def get_marker(self, conversation_id: uuid.UUID, person_id: uuid.UUID) -> Marker | None:
         return await self.session.get(Marker, (conversation_id, person_id))
+
+    async def advance_marker(
+        self, conversation: Conversation, person_id: uuid.UUID, *, read: int, delivered: int, now: datetime
+    ) -> None:
+        """Move her marker forward in one upsert (markers never move back)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # PostgreSQL's two-argument maximum is greatest(); SQLite's is the scalar max().
+        greatest = func.greatest if dialect == "postgresql" else func.max
+        statement = insert(Marker).values(
+            conversation_id=conversation.id,
+            person_id=person_id,
+            programme_id=conversation.programme_id,
+            read_seq=read,
+            delivered_seq=max(read, delivered),
+            updated_at=now,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Marker.conversation_id, Marker.person_id],
+                set_={
+                    "read_seq": greatest(Marker.read_seq, statement.excluded.read_seq),
+                    "delivered_seq": greatest(Marker.delivered_seq, statement.excluded.delivered_seq),
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
 
     async def markers(self, conversation_id: uuid.UUID) -> list[Marker]:
         result = await self.session.execute(select(Marker).where(Marker.conversation_id == conversation_id))

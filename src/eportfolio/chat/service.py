@@ -166,6 +166,8 @@ def _subjects(conversation: Conversation, caller: Caller) -> list[uuid.UUID]:
 
 
 async def members_now(repo: ChatRepository, conversation: Conversation, programme: Programme) -> list[Member]:
+    if conversation.kind == ConversationKind.coaching and conversation.participant_id:
+        return await repo.coaching_members(conversation, programme_today(programme))
     members = await repo.derived_members(conversation, programme_today(programme))
     known = {m.person_id for m in members}
     members += [
@@ -290,10 +292,18 @@ async def get_conversation(uow: UnitOfWork, caller: Caller, conversation_id: uui
 
 
 async def _append(
-    uow: UnitOfWork, repo: ChatRepository, conversation: Conversation, message: Message, recipients: list[uuid.UUID]
+    uow: UnitOfWork,
+    repo: ChatRepository,
+    conversation: Conversation,
+    message: Message,
+    recipients: list[uuid.UUID],
+    *,
+    wait: str | None = None,
 ) -> Message:
-    message.seq = await repo.next_seq(conversation.id)
+    message.seq, waiting_since, level = await repo.next_seq(conversation.id, wait=wait, now=message.created_at)
     set_committed_value(conversation, "last_seq", message.seq)
+    set_committed_value(conversation, "waiting_since", waiting_since)
+    set_committed_value(conversation, "escalation_level", level)
     uow.session.add(message)
     await uow.flush()
     emit_frame(
@@ -380,8 +390,15 @@ async def send_message(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
         created_at=now,
     )
     recipients = _ids(access.members)
-    await _append(uow, repo, conversation, message, recipients)
-    await _move_marker(repo, uow, conversation, caller.person_id, read=message.seq, delivered=message.seq)
+    wait = None
+    if conversation.kind == ConversationKind.coaching:
+        # A participant's message starts a wait (if none runs); a coach's answer ends it.
+        if access.member.role in ANSWERING_ROLES:
+            wait = "end"
+        elif access.member.role is MemberRole.participant:
+            wait = "start"
+    await _append(uow, repo, conversation, message, recipients, wait=wait)
+    await repo.advance_marker(conversation, caller.person_id, read=message.seq, delivered=message.seq, now=now)
     record_access(
         uow,
         caller,
@@ -391,25 +408,16 @@ async def send_message(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
         action=Action.create,
         programme_id=conversation.programme_id,
     )
-    if conversation.kind == ConversationKind.coaching:
-        await _update_wait(uow, repo, access, now, recipients)
-    await uow.flush()
+    if wait == "start" and conversation.waiting_since == now:
+        await _reply_out_of_hours(uow, repo, access, now, recipients)
     return SendResult(message=message_read(message), duplicate=False)
 
 
-async def _update_wait(
+async def _reply_out_of_hours(
     uow: UnitOfWork, repo: ChatRepository, access: ConversationAccess, now: datetime, recipients: list[uuid.UUID]
 ) -> None:
-    """A participant's message starts a wait (and out of hours, an auto-reply); a coach's ends it."""
+    """Her message started a wait: out of hours (no coach on duty) she gets the programme's reply."""
     conversation = access.conversation
-    if access.member.role in ANSWERING_ROLES:
-        conversation.waiting_since = None
-        conversation.escalation_level = 0
-        return
-    if access.member.role is not MemberRole.participant or conversation.waiting_since is not None:
-        return
-    conversation.waiting_since = now
-    conversation.escalation_level = 0
     settings = ProgrammeSettings.model_validate(access.programme.settings or {})
     if not settings.out_of_hours_reply:
         return
