@@ -1,0 +1,293 @@
+"""Her portfolio in real Chromium on a phone: she logs in, her browser makes the portfolio key and
+grants it to her coach after checking the signed assignment, she writes with different audiences,
+keeps a draft through a reload, makes a goal plan and uploads a photo; her coach reads only what
+is shared, comments and suggests a step; she accepts it; search runs on the phone."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from eportfolio import crypto
+from eportfolio.accounts.service import _new_invitation
+from eportfolio.crypto import b64u_encode
+from eportfolio.domain.people import Role
+from eportfolio.kit.db import make_engine, make_sessionmaker
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import CoachAssignment
+from tests.support.browser import PHONE
+from tests.support.live import LiveServer
+from tests.support.world import World
+
+pytestmark = pytest.mark.browser
+
+KEY_WORK_MS = 60_000
+SHOTS = os.environ.get("EPORTFOLIO_SCREENSHOTS")
+PASSWORD = "a sentence only she knows"
+
+
+async def _invitation(database_url: str, world: World, person: Any, role: Role, programme: Any) -> str:
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            code, row = _new_invitation(world.organisation_id, programme, person, role, None)
+            uow.session.add(row)
+    finally:
+        await engine.dispose()
+    return code
+
+
+class Keyring:
+    """Someone signing up over HTTP with the default (full-strength) KDF, as her browser would."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.http = httpx.AsyncClient(base_url=server.url, timeout=30)
+
+    async def call(self, method: str, url: str, body: Any = None) -> httpx.Response:
+        if "ep_csrf" not in self.http.cookies:
+            await self.http.get("/healthz")
+        return await self.http.request(method, url, json=body, headers={"x-csrf-token": self.http.cookies["ep_csrf"]})
+
+    async def sign_up(self, code: str, login: str, *, org_key: bool = False) -> tuple[crypto.Identity, Any]:
+        invited = (await self.call("GET", f"/api/v1/auth/invitations/{code}")).json()
+        made = crypto.Identity.create(login, PASSWORD, user_id=invited["person_id"])
+        body: dict[str, Any] = {
+            "invitation_code": code, "login": login, "key_bundle": b64u_encode(made.bundle),
+            "public_identity": b64u_encode(made.public_identity), "auth_proof": b64u_encode(made.auth_proof),
+            "recovery_proof": b64u_encode(made.recovery_auth_proof),
+        }
+        signing = None
+        if org_key:
+            signing = crypto.SigningKey.generate()
+            body["organisation_key"] = {
+                "ed25519_public": b64u_encode(signing.public),
+                "sealed_copy": b64u_encode(signing.seal_for(made.identity.person)),
+            }
+        answer = await self.call("POST", "/api/v1/auth/signup", body)
+        assert answer.status_code == 201, answer.text
+        return made.identity, signing
+
+
+def _png(width: int = 40, height: int = 30) -> bytes:
+    """A small real PNG with a text chunk standing in for hidden metadata."""
+    raw = b"".join(b"\x00" + bytes([200, 80, 40]) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"tEXt", b"Location\x00Emmen, Kerkstraat 1")
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+async def _cast(server: LiveServer, database_url: str, world: World) -> None:
+    keyrings = [Keyring(server) for _ in range(3)]
+    try:
+        await _sign_everyone_up(keyrings, server, database_url, world)
+    finally:
+        for keyring in keyrings:
+            await keyring.http.aclose()
+
+
+async def _sign_everyone_up(keyrings: list[Keyring], server: LiveServer, database_url: str, world: World) -> None:
+    a = world.programme_a
+    admin = keyrings[0]
+    admin_identity, org_key = await admin.sign_up(
+        await _invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
+    )
+    assert org_key is not None
+    programme_key = crypto.SigningKey.generate()
+    certificate = org_key.sign_record(
+        crypto.ProgrammeKeyCertificate(programme_key.public), organisation_id=str(world.organisation_id),
+        programme_id=str(a), serial=1, issued_at=1_780_000_000, signed_by=str(world.admin),
+    )
+    made = await admin.call("POST", f"/api/v1/trust/programmes/{a}", {
+        "ed25519_public": b64u_encode(programme_key.public), "certificate": b64u_encode(certificate),
+        "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
+    })
+    assert made.status_code == 201, made.text
+    her_code = await _invitation(database_url, world, world.participant_a, Role.participant, a)
+    await keyrings[1].sign_up(her_code, "mother.a")
+    coach_code = await _invitation(database_url, world, world.coach_a, Role.coach, a)
+    coach, _ = await keyrings[2].sign_up(coach_code, "coach.a")
+    record = programme_key.sign_record(
+        crypto.CoachAssignment(str(world.participant_a), str(world.coach_a), coach.fingerprint,
+                               crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
+        organisation_id=str(world.organisation_id), programme_id=str(a), serial=1, issued_at=1_780_000_000,
+        signed_by=str(world.admin),
+    )
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            await uow.session.execute(
+                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
+                .values(signed_record=b64u_encode(record), signed_by=world.admin)
+            )
+    finally:
+        await engine.dispose()
+
+
+def _stored_blobs(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+
+
+async def _phone(chromium: Any, server: LiveServer, login: str, errors: list[str]) -> Any:
+    context = await chromium.new_context(**PHONE)
+    page = await context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(f"{server.url}/login")
+    await page.fill("#f-login", login)
+    await page.fill("#f-password", PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    return page
+
+
+async def _ready(page: Any, url: str) -> None:
+    await page.goto(url)
+    await page.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+
+
+async def _fits(page: Any, name: str) -> None:
+    if SHOTS:
+        await page.screenshot(path=str(Path(SHOTS) / f"portfolio-{name}.png"), full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{name}: {width}px wide on a 360px phone"
+
+
+async def _write(page: Any, kind: str, title: str, body: str, audience: str) -> None:
+    await page.select_option("#f-new-kind", kind)
+    await page.click("#new-form button[type=submit]")
+    await page.fill("#f-title", title)
+    await page.fill("#f-body", body)
+    await page.check(f"input[name=audience][value={audience}]")
+    await page.click("#editor button[type=submit]")
+    await page.wait_for_selector("#item-view:not([hidden])")
+    assert (await page.inner_text("#view-heading")).strip() == title
+
+
+async def test_her_portfolio_on_a_phone_with_her_coach(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    await _cast(server, database_url, world)
+    errors: list[str] = []
+    mine_url = f"{server.url}/portfolio/programmes/{world.programme_a}"
+
+    her = await _phone(chromium, server, "mother.a", errors)
+    await _ready(her, mine_url)
+    assert "Coach A" in await her.inner_text("#readers"), "her browser granted the key to her verified coach"
+    await _write(her, "diary", "Only for me", "A hard day <b>not bold</b>", "only_me")
+    assert "<b>not bold</b>" in await her.inner_text("#view-body"), "text is inserted as text, never as HTML"
+    await her.click("#view-back")
+    await _write(her, "diary", "Shared reflection", "What I learned at the workshop", "my_coaches")
+
+    # A draft survives a reload, encrypted on the phone.
+    await her.click("#view-back")
+    await her.select_option("#f-new-kind", "life_story")
+    await her.click("#new-form button[type=submit]")
+    await her.fill("#f-title", "Where I grew up")
+    await her.fill("#f-body", "In Emmen, with my grandmother")
+    await her.wait_for_function("() => document.getElementById('draft-status').textContent.length > 0")
+    drafts = await her.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open('eportfolio-drafts');
+            open.onsuccess = () => {
+                const all = open.result.transaction('drafts').objectStore('drafts').getAll();
+                all.onsuccess = () => resolve(JSON.stringify(all.result.map((d) => Array.from(d.envelope))));
+            };
+        })"""
+    )
+    assert "grandmother" not in drafts
+    assert "Emmen" not in drafts
+    await _ready(her, mine_url)
+    await her.select_option("#f-new-kind", "life_story")
+    await her.click("#new-form button[type=submit]")
+    await her.wait_for_function("() => document.getElementById('f-body').value.includes('grandmother')")
+    await her.check("input[name=audience][value=my_coaches]")
+    await her.click("#editor button[type=submit]")
+    await her.wait_for_selector("#item-view:not([hidden])")
+
+    # A goal plan, then a sociogram drawn as she types.
+    await her.click("#view-back")
+    await her.select_option("#f-new-kind", "goal_plan")
+    await her.click("#new-form button[type=submit]")
+    await her.fill("#f-title", "My plan")
+    await her.click("#add-goal")
+    await her.select_option("#goal-list li.goal select", "work")
+    await her.fill("#goal-list li.goal input[type=text]", "A job in care")
+    await _fits(her, "goal-editor")
+    await her.click("#editor button[type=submit]")
+    await her.wait_for_selector("#item-view:not([hidden]) .plan-view")
+    await her.click("#view-back")
+    await her.select_option("#f-new-kind", "sociogram")
+    await her.click("#new-form button[type=submit]")
+    await her.fill("#f-title", "People around me")
+    await her.click("#add-person")
+    await her.fill("#people-list input", "Grandmother Ans")
+    assert await her.locator("#sociogram-diagram svg text", has_text="Grandmother Ans").count() == 1
+    await _fits(her, "sociogram")
+    await her.click("#editor button[type=submit]")
+    await her.wait_for_selector("#item-view:not([hidden]) svg")
+
+    # A photo, re-encoded and encrypted on the phone, with a progress bar.
+    await her.click("#view-back")
+    await her.select_option("#f-new-kind", "photo")
+    await her.click("#new-form button[type=submit]")
+    await her.set_input_files("#f-file", files=[{"name": "me.png", "mimeType": "image/png", "buffer": _png()}])
+    await her.click("#editor button[type=submit]")
+    await her.wait_for_selector("#list-view:not([hidden]) li[data-item] >> text=me.jpg", timeout=30_000)
+    assert await her.get_attribute("#upload-progress", "value") == "100"
+    await _fits(her, "list")
+
+    # Search runs on the phone.
+    await her.fill("#f-search", "workshop")
+    assert await her.locator("#items li[data-item]").count() == 1
+    await her.fill("#f-search", "")
+
+    coach = await _phone(chromium, server, "coach.a", errors)
+    await coach.goto(f"{server.url}/portfolio")
+    await coach.click("a[href^='/portfolio/']:not([href*=programmes])")
+    await coach.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+    titles = await coach.locator("#items li[data-item] .item-open").all_inner_texts()
+    assert "Only for me" not in titles
+    assert {"Shared reflection", "Where I grew up", "My plan", "People around me", "me.jpg"} <= set(titles)
+    await coach.click("#items .item-open >> text=Shared reflection")
+    await coach.fill("#f-comment", "Well done, see you Thursday")
+    await coach.click("#comment-form button[type=submit]")
+    await coach.wait_for_selector("#comments li >> text=Well done, see you Thursday")
+
+    # The coach suggests a step; she accepts it.
+    await coach.click("#view-back")
+    await coach.click("#items .item-open >> text=My plan")
+    await coach.click("#view-edit")
+    await coach.click("#goal-list li.goal button:has-text('Suggest')")
+    await coach.fill("#goal-list li.step input[type=text]", "Ask about the care course")
+    await coach.click("#editor button[type=submit]")
+    await coach.wait_for_selector("#item-view:not([hidden]) .plan-view >> text=Ask about the care course")
+
+    await _ready(her, mine_url)
+    await her.click("#items .item-open >> text=Shared reflection")
+    await her.wait_for_selector("#comments li >> text=Well done, see you Thursday")
+    await her.click("#view-back")
+    await her.click("#items .item-open >> text=My plan")
+    assert "0 of 0" in await her.inner_text(".plan-view .progress-line"), "a suggestion is not her step yet"
+    await her.click(".plan-view button[data-accept]")
+    await her.wait_for_selector(".plan-view .progress-line >> text=0 of 1")
+    assert await her.locator(".plan-view button[data-accept]").count() == 0
+    await _fits(her, "plan")
+    assert not [e for e in errors if "favicon" not in e], errors
+
+    # What the server holds for the photo is ciphertext: the hidden location never leaves the phone.
+    blobs = _stored_blobs(server.log_path.parent / "blobs")
+    assert blobs, "the photo's stream is stored"
+    assert b"Kerkstraat" not in blobs
+    assert b"me.jpg" not in blobs
