@@ -245,3 +245,44 @@ async def create_invitation(request: Request, uow: UowDep, caller: CallerDep, pr
         },
         status_code=422,
     )
+
+
+# Programme key (made and passed on in the browser) ------------------------------------------
+
+
+@router.get("/manage/programmes/{programme_id}/keys")
+async def keys_page(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    """Who holds the programme key, and buttons for a holder's browser to make it or pass it on."""
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = AccountRepository(uow.session)
+    organisation_id = access.scope.organisation_id
+    org_key = await repo.organisation_key(organisation_id)
+    org_holders = {c.holder_id for c in await repo.key_copies(organisation_id, organisation_id)}
+    key = await repo.programme_key(organisation_id, programme_id)
+    holders = {c.holder_id for c in await repo.key_copies(organisation_id, programme_id)} if key else set()
+    people = await programmes.list_people(uow, caller, programme_id)
+    staff = {
+        p.id: p.display_name
+        for p, memberships in people
+        if any(m.role is Role.staff and m.active for m in memberships)
+    }
+    admins = await repo.org_admin_ids(organisation_id)
+    for admin_id in admins:
+        person = await repo.person(admin_id)
+        if person is not None:
+            staff.setdefault(admin_id, person.display_name)
+    accounts = await repo.accounts_in_organisation(organisation_id, list(staff))
+    return render(
+        request,
+        "accounts/keys.html",
+        {
+            "programme": programmes.programme_read(access.programme),
+            "organisation_id": organisation_id,
+            "has_organisation_key": org_key is not None,
+            "holds_organisation_key": caller.person_id in org_holders,
+            "key": await service.programme_key(uow, caller, programme_id) if key else None,
+            "holds_key": caller.person_id in holders,
+            "holders": [(pid, name) for pid, name in staff.items() if pid in holders],
+            "candidates": [(pid, name) for pid, name in staff.items() if pid not in holders and pid in accounts],
+        },
+    )

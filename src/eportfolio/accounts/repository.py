@@ -70,6 +70,12 @@ class AccountRepository:
     async def is_org_admin(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> bool:
         return await self.session.get(OrganisationAdmin, (organisation_id, person_id)) is not None
 
+    async def org_admin_ids(self, organisation_id: uuid.UUID) -> list[uuid.UUID]:
+        result = await self.session.execute(
+            select(OrganisationAdmin.person_id).where(OrganisationAdmin.organisation_id == organisation_id)
+        )
+        return list(result.scalars())
+
     def add_org_admin(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
         self.session.add(OrganisationAdmin(organisation_id=organisation_id, person_id=person_id))
 

@@ -1,0 +1,74 @@
+"""The programme key in real Chromium: the admin's browser makes it, certified by the organisation
+key her browser made at sign-up, and passes it to staff; the staff browser opens its own copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eportfolio.accounts.service import _new_invitation
+from eportfolio.domain.people import Role
+from eportfolio.kit.db import make_engine, make_sessionmaker
+from eportfolio.kit.uow import unit_of_work
+from tests.browser.test_accounts_journey import KEY_WORK_MS, _new_page, _sign_up
+from tests.support.browser import PHONE
+from tests.support.live import LiveServer
+from tests.support.world import World
+
+pytestmark = pytest.mark.browser
+
+
+async def _invitations(database_url: str, world: World) -> tuple[str, str]:
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            organisation = world.organisation_id
+            admin_code, admin = _new_invitation(organisation, None, world.admin, Role.org_admin, None)
+            staff_code, staff = _new_invitation(organisation, world.programme_a, world.staff_a, Role.staff, None)
+            uow.session.add_all([admin, staff])
+    finally:
+        await engine.dispose()
+    return admin_code, staff_code
+
+
+async def test_the_admin_makes_the_programme_key_and_gives_it_to_staff(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str, tmp_path: Path
+) -> None:
+    world, server = world_and_server
+    errors: list[str] = []
+    admin_code, staff_code = await _invitations(database_url, world)
+    admin_context, staff_context = await chromium.new_context(**PHONE), await chromium.new_context(**PHONE)
+    admin_page, staff_page = await _new_page(admin_context, errors), await _new_page(staff_context, errors)
+    await _sign_up(admin_page, server, admin_code, "admin", "the admin's passphrase")
+    await _sign_up(staff_page, server, staff_code, "staff.a", "the staff passphrase")
+
+    keys = f"{server.url}/manage/programmes/{world.programme_a}/keys"
+    await admin_page.goto(keys)
+    await admin_page.click("#make-key")
+    await admin_page.wait_for_selector("#programme-fingerprint", timeout=KEY_WORK_MS)
+    fingerprint = (await admin_page.inner_text("#programme-fingerprint")).strip()
+    await admin_page.click(f"[data-give-to='{world.staff_a}']")
+    await admin_page.wait_for_selector("#holders li:has-text('Staff A')", timeout=KEY_WORK_MS)
+
+    await staff_page.goto(keys)
+    assert (await staff_page.inner_text("#programme-fingerprint")).strip() == fingerprint
+    opened = await staff_page.evaluate(
+        """async (programmeId) => {
+            const keyring = await import('/static/js/crypto/index.js');
+            const identity = await keyring.loadSession();
+            const get = async (path) => (await fetch(path, { headers: { accept: 'application/json' } })).json();
+            const served = await get(`/api/v1/trust/programmes/${programmeId}`);
+            const organisation = await get('/api/v1/trust/organisation');
+            const certified = await keyring.verifyProgrammeKey(
+                keyring.b64uDecode(served.certificate), keyring.b64uDecode(organisation.ed25519_public), programmeId);
+            const key = await keyring.SigningKey.open(keyring.b64uDecode(served.sealed_copy), identity, certified);
+            return keyring.b64uEncode(key.public) === served.ed25519_public;
+        }""",
+        str(world.programme_a),
+    )
+    assert opened, "the staff member's own browser opens her copy of the programme key"
+    assert not errors, errors
+    await admin_context.close()
+    await staff_context.close()
