@@ -444,11 +444,24 @@ def literal_template_text(root: Path) -> list[str]:
     return problems
 
 
-def check(root: Path) -> list[str]:
-    """Everything that keeps the catalogues from matching the code, one line per problem."""
+@dataclass
+class Review:
+    """What ``check`` found: problems fail the check; tidy-ups only ask for another extract.
+
+    A message in the wrong catalogue, or in two, still shows its Dutch (all catalogues of a
+    language are merged), and it happens whenever features commit their catalogues one at a
+    time; so it is reported, not failed.
+    """
+
+    problems: list[str] = field(default_factory=list)
+    tidy_ups: list[str] = field(default_factory=list)
+
+
+def review(root: Path) -> Review:
+    """Compare the catalogues with the code, one line per finding."""
     found = extract_messages(root)
-    expected = {key: entry.feature for key, entry in found.items()}
-    problems = literal_template_text(root)
+    result = Review(problems=literal_template_text(root))
+    problems, tidy_ups = result.problems, result.tidy_ups
     for language in languages(root):
         homes: dict[Key, list[str]] = {}
         for feature, catalogue in read_language(root, language).items():
@@ -466,24 +479,27 @@ def check(root: Path) -> list[str]:
                     problems.append(f"{label}: the Dutch is marked fuzzy; review it")
                 elif not is_translated(message):
                     problems.append(f"{label}: no Dutch translation")
+        directory = (LOCALES_DIR / language).as_posix()
         for key, features in homes.items():
             if len(features) > 1:
                 listed = ", ".join(f"{feature}.po" for feature in features)
-                where = (LOCALES_DIR / language).as_posix()
-                problems.append(f"{where}: {key[0]!r} is in {listed} (run extract)")
+                tidy_ups.append(f"{directory}: {key[0]!r} is in {listed}")
         if language != REQUIRED_LANGUAGE:
             continue
-        for key, feature in expected.items():
-            place = found[key].locations[0]
+        for key, entry in found.items():
+            place = entry.locations[0]
             if key not in homes:
                 problems.append(
                     f"{place[0]}:{place[1]}: {key[0]!r} is not in any Dutch catalogue (run extract)"
                 )
-            elif feature not in homes[key]:
-                problems.append(
-                    f"{LOCALES_DIR / language}: {key[0]!r} belongs in {feature}.po (run extract)"
-                )
-    return problems
+            elif entry.feature not in homes[key]:
+                tidy_ups.append(f"{directory}: {key[0]!r} belongs in {entry.feature}.po")
+    return result
+
+
+def check(root: Path) -> list[str]:
+    """Everything that keeps a message from showing in Dutch, one line per problem."""
+    return review(root).problems
 
 
 # Command line --------------------------------------------------------------------------------
@@ -512,11 +528,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
         return 0
 
-    problems = check(args.root)
-    for problem in problems:
+    found = review(args.root)
+    for tidy_up in found.tidy_ups:
+        sys.stdout.write(f"tidy up: {tidy_up}\n")
+    if found.tidy_ups:
+        sys.stdout.write("Run `make messages` to put these in their catalogue.\n")
+    for problem in found.problems:
         sys.stdout.write(problem + "\n")
-    if problems:
-        sys.stdout.write(f"{len(problems)} problem(s); see docs/translations.md\n")
+    if found.problems:
+        sys.stdout.write(f"{len(found.problems)} problem(s); see docs/translations.md\n")
         return 1
     sys.stdout.write("All messages have Dutch and their placeholders match.\n")
     return 0

@@ -193,6 +193,17 @@ def test_check_finds_messages_that_were_never_extracted(project: Path) -> None:
     assert any("'Start the quiz' is not in any Dutch catalogue" in p for p in problems)
 
 
+def test_a_message_in_the_wrong_catalogue_asks_for_extract_but_does_not_fail(project: Path) -> None:
+    messages.extract_all(project)
+    translate_in_file(project, "nl", "chat", {"Save": "Opslaan"})
+    write(project, "frontend/templates/modules/lesson.html", '{{ _("Lesson") }} {{ _("Save") }}\n')
+
+    found = messages.review(project)
+
+    assert "frontend/locales/nl: 'Save' belongs in core.po" in found.tidy_ups
+    assert not any("'Save'" in problem for problem in found.problems)
+
+
 def test_check_finds_placeholder_mismatches(project: Path) -> None:
     messages.extract_all(project)
     translate_in_file(project, "nl", "chat", {"Hello %(name)s": "Hallo %(naam)s"})
