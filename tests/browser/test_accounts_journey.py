@@ -89,6 +89,24 @@ async def _kept_fingerprint(page: Any) -> str | None:
     return result
 
 
+async def _pinned_organisation_key(page: Any) -> str | None:
+    result: str | None = await page.evaluate(
+        """async () => {
+            const keyring = await import('/static/js/crypto/index.js');
+            const identity = await keyring.loadSession();
+            const answer = await fetch('/api/v1/pinned-keys', { headers: { accept: 'application/json' } });
+            if (answer.status !== 200) return null;
+            const { record } = await answer.json();
+            const { entries } = await keyring.openPinnedKeys(identity, keyring.b64uDecode(record));
+            const pin = entries.find((e) => e.kind === keyring.FingerprintKind.ORGANISATION_KEY && e.confirmed);
+            if (!pin) return null;
+            return keyring.fingerprintText(
+                await keyring.fingerprint(pin.kind, pin.subjectId, pin.keyMaterial));
+        }"""
+    )
+    return result
+
+
 async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str, tmp_path: Path
 ) -> None:
@@ -122,6 +140,7 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){6}", recovery)
     fingerprint = await _kept_fingerprint(page)
     assert fingerprint is not None, "her keys are in this session's key store"
+    assert await _pinned_organisation_key(page) == printed_fingerprint, "she pinned the key she checked"
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
 

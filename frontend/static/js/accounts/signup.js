@@ -13,6 +13,7 @@ import {
   fingerprintText,
   normaliseLogin,
   saveSession,
+  sealPinnedKeys,
 } from '../crypto/index.js';
 import { api, busy, errorOf, messages, newPasswordProblem, say, secretsFor, supported } from './common.js';
 
@@ -71,8 +72,10 @@ form.addEventListener('submit', async (event) => {
       auth_proof: b64uEncode(made.authProof),
       recovery_proof: b64uEncode(made.recoveryAuthProof),
     };
+    let pinned = organisationKey ? b64uDecode(organisationKey) : null;
     if (makesOrganisationKey) {
       const organisation = await SigningKey.generate();
+      pinned = organisation.public;
       body.organisation_key = {
         ed25519_public: b64uEncode(organisation.public),
         sealed_copy: b64uEncode(await organisation.sealFor(made.identity.person)),
@@ -84,6 +87,18 @@ form.addEventListener('submit', async (event) => {
       return say(field === 'login' ? loginProblem : problem, errorOf(answer));
     }
     await saveSession(made.identity);
+    if (pinned) {
+      // She compared it with her invitation paper (or made it herself): pinned as confirmed, so
+      // every later page notices a changed organisation key.
+      const entry = {
+        kind: FingerprintKind.ORGANISATION_KEY,
+        subjectId: organisationId,
+        keyMaterial: pinned,
+        confirmed: true,
+      };
+      const record = await sealPinnedKeys(made.identity, 1, [entry]);
+      await api('/api/v1/pinned-keys', { revision: 1, record: b64uEncode(record) }, 'PUT');
+    }
     recoveryText = await made.recoveryCode.text();
     document.getElementById('recovery-code').textContent = recoveryText;
     document.getElementById('signup-step').hidden = true;
