@@ -19,6 +19,7 @@ from eportfolio import crypto
 from eportfolio.accounts.service import _new_invitation
 from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
+from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment
@@ -269,7 +270,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await coach.click("#view-back")
     await coach.click("#items .item-open >> text=My plan")
     await coach.click("#view-edit")
-    await coach.click("#goal-list li.goal button:has-text('Suggest')")
+    await coach.click("#goal-list li.goal button[data-add-step]")
     await coach.fill("#goal-list li.step input[type=text]", "Ask about the care course")
     await coach.click("#editor button[type=submit]")
     await coach.wait_for_selector("#item-view:not([hidden]) .plan-view >> text=Ask about the care course")
@@ -279,12 +280,61 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await her.wait_for_selector("#comments li >> text=Well done, see you Thursday")
     await her.click("#view-back")
     await her.click("#items .item-open >> text=My plan")
-    assert "0 of 0" in await her.inner_text(".plan-view .progress-line"), "a suggestion is not her step yet"
+    assert await her.get_attribute(".plan-view .progress-line", "data-total") == "0", "a suggestion is not hers yet"
     await her.click(".plan-view button[data-accept]")
-    await her.wait_for_selector(".plan-view .progress-line >> text=0 of 1")
+    await her.wait_for_selector(".plan-view .progress-line[data-total='1']")
     assert await her.locator(".plan-view button[data-accept]").count() == 0
+
+    # Both edit the plan at once: the one who saves second gets the merge screen; nothing is lost.
+    await coach.goto(f"{coach.url.split('#')[0]}")
+    await coach.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+    await coach.click("#items .item-open >> text=My plan")
+    await coach.click("#view-edit")
+    await her.click("#view-edit")
+    await coach.click("#goal-list li.goal button[data-add-step]")
+    await coach.fill("#goal-list li.step:last-child input[type=text]", "Bring your diploma")
+    await coach.click("#editor button[type=submit]")
+    await coach.wait_for_selector("#item-view:not([hidden]) .plan-view >> text=Bring your diploma")
+    await her.click("#goal-list li.goal button[data-add-step]")
+    await her.fill("#goal-list li.step:last-child input[type=text]", "Call the school on Monday")
+    await her.click("#editor button[type=submit]")
+    await her.wait_for_selector("#merge:not([hidden])")
+    await _fits(her, "merge")
+    await her.click("#merge-keep")
+    await her.wait_for_selector("#item-view:not([hidden]) .plan-view >> text=Call the school on Monday")
+    assert await her.locator(".plan-view >> text=Bring your diploma").count() == 1
+    assert await her.locator(".plan-view >> text=Ask about the care course").count() == 1
     await _fits(her, "plan")
-    assert not [e for e in errors if "favicon" not in e], errors
+    # The one refusal she is meant to meet: the 409 that opens the merge screen.
+    assert [e for e in errors if "status of 409" not in e] == [], errors
+
+    # On a fresh browser profile she logs in and reads everything, her own items too.
+    fresh = await _phone(chromium, server, "mother.a", errors)
+    await _ready(fresh, mine_url)
+    titles = await fresh.locator("#items li[data-item] .item-open").all_inner_texts()
+    assert {"Only for me", "Shared reflection", "Where I grew up", "My plan", "People around me", "me.jpg"} <= set(titles)
+
+    # Staff end the coach's assignment: the server refuses her at once, and the next time she
+    # opens her portfolio, her browser starts a new key epoch for the readers now.
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            await uow.session.execute(
+                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a).values(ended_at=utcnow())
+            )
+    finally:
+        await engine.dispose()
+    refused = await coach.reload()
+    assert refused.status == 403
+    assert await coach.locator("#items li[data-item]").count() == 0
+    await _ready(fresh, mine_url)
+    state = await fresh.evaluate(
+        "async () => (await (await fetch('/api/v1/portfolio/programmes/%s/portfolios')).json())[0]" % world.programme_a
+    )
+    assert (state["epoch"], state["rotation_due"]) == (2, False)
+    assert [m["display_name"] for m in state["members"]] == ["Mother A"]
+    # The removed coach's browser only met refusals (403), the expected end of her access.
+    assert [e for e in errors if "status of 409" not in e and "status of 403" not in e] == [], errors
 
     # What the server holds for the photo is ciphertext: the hidden location never leaves the phone.
     blobs = _stored_blobs(server.log_path.parent / "blobs")

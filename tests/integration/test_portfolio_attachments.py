@@ -131,9 +131,10 @@ async def test_the_quota_counts_ciphertext_per_participant(cast: Cast, app: Fast
             update(Programme).where(Programme.id == cast.world.programme_a).values(settings={"attachment_quota_mb": 1})
         )
     her, portfolio = cast.her, cast.portfolio_id
-    first, _, parts = await _photo(her, portfolio, os.urandom(600 * 1024), "big.jpg")
-    size = sum(len(p) for p in parts)
+    first, _, first_parts = await _photo(her, portfolio, os.urandom(600 * 1024), "big.jpg")
+    size = sum(len(p) for p in first_parts)
     await her.ok("POST", f"/api/v1/portfolio/items/{first['id']}/attachment", {"size": size}, status=201)
+    assert (await _put(her, first["id"], 0, first_parts[0])).status_code == 200
     second, _, parts = await _photo(her, portfolio, os.urandom(600 * 1024), "bigger.jpg")
     refused = await her.api("POST", f"/api/v1/portfolio/items/{second['id']}/attachment",
                             {"size": sum(len(p) for p in parts)})
@@ -142,8 +143,11 @@ async def test_the_quota_counts_ciphertext_per_participant(cast: Cast, app: Fast
     assert await her.ok("GET", f"/api/v1/portfolio/{portfolio}/quota") == {
         "used_bytes": size, "quota_bytes": 1024 * 1024,
     }
-    # Removing the first file frees its room.
+    # Removing the first file frees its room, and its stream leaves the blob directory.
+    stored = list(app.state.settings.blob_dir.rglob(f"{first['id']}*"))
     assert (await her.api("DELETE", f"/api/v1/portfolio/items/{first['id']}")).status_code == 204
+    assert stored, "the stream was stored"
+    assert all(not path.exists() for path in stored)
     await her.ok("POST", f"/api/v1/portfolio/items/{second['id']}/attachment",
                  {"size": sum(len(p) for p in parts)}, status=201)
 

@@ -199,8 +199,7 @@ async def _get_item(uow: UnitOfWork, caller: Caller, w: World) -> object:
 @scenario(S + "delete_item", lambda w: w.participant_a)
 async def _delete_item(uow: UnitOfWork, caller: Caller, w: World) -> object:
     s, _ = await _with_attachment(uow, caller, w)
-    await portfolio.delete_item(uow, caller, s.item_id, BLOBS)
-    return s
+    return await portfolio.delete_item(uow, caller, s.item_id, BLOBS)
 
 
 @scenario(S + "create_comment", lambda w: w.coach_a)

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from fastapi import Path, Request, Response
+from fastapi import BackgroundTasks, Path, Request, Response
 from fastapi.responses import FileResponse
 
 from eportfolio.domain.portfolio import (
@@ -144,8 +144,12 @@ async def update_item(
 
 
 @router.delete("/items/{item_id}", status_code=204)
-async def delete_item(request: Request, uow: UowDep, caller: CallerDep, item_id: uuid.UUID) -> None:
-    await service.delete_item(uow, caller, item_id, request.app.state.settings.blob_dir)
+async def delete_item(
+    request: Request, uow: UowDep, caller: CallerDep, item_id: uuid.UUID, after: BackgroundTasks
+) -> None:
+    blob = await service.delete_item(uow, caller, item_id, request.app.state.settings.blob_dir)
+    if blob is not None:
+        after.add_task(service.remove_blob, blob)  # runs after the commit and the response
 
 
 @router.get("/items/{item_id}/comments")

@@ -716,16 +716,20 @@ async def get_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> ItemR
 
 
 @personal_data("portfolio_item")
-async def delete_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, blob_dir: Path) -> None:
+async def delete_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, blob_dir: Path) -> Path | None:
+    """Remove an item; returns its attachment file, which the caller removes only after commit
+    (a failed commit must never leave a row without its file)."""
     access, item = await _item_access(uow, caller, item_id)
     _require_owner(access, N_("Only she can remove items from her portfolio."))
     repo = PortfolioRepository(uow.session)
     attachment = await repo.attachment(item.id)
     await repo.delete_item(item.id)
     _log(uow, caller, access, "portfolio_item", Action.delete)
-    if attachment is not None:
-        # Removed after the row: a failed commit leaves a file without a row, never the reverse.
-        await asyncio.to_thread((blob_dir / attachment.blob_name).unlink, missing_ok=True)
+    return blob_dir / attachment.blob_name if attachment is not None else None
+
+
+def remove_blob(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 # Comments ----------------------------------------------------------------------------------

@@ -113,6 +113,7 @@ export class GoalEditor {
       type: 'button',
       class: 'button button--secondary',
       text: this.coach ? words.suggest : words.addStep,
+      'data-add-step': goal.id,
     });
     addStep.addEventListener('click', () => {
       goal.steps.push({
@@ -313,7 +314,8 @@ export class PeopleEditor {
 
 export function planView(plan, { coach, onDecide }) {
   const { done, total } = stepsDone(plan);
-  const root = h('div', { class: 'plan-view' }, h('p', { class: 'progress-line', text: fill(words.progress, { done, total }) }));
+  const line = h('p', { class: 'progress-line', text: fill(words.progress, { done, total }), 'data-done': done, 'data-total': total });
+  const root = h('div', { class: 'plan-view' }, line);
   const bar = h('progress', { max: 100, value: total ? Math.round((100 * done) / total) : 0 });
   root.append(bar);
   for (const goal of plan.goals ?? []) {
