@@ -563,6 +563,11 @@ async def _load_mode(args: argparse.Namespace, port: int, pid: int, pairs: list[
     tokens = [t for p in pairs for t in (p.participant_token, p.coach_token)]
     clients = await connect_all(port, tokens, run)
     print(f"connected {len(clients)} clients, {len(run.caught_up)} caught up; server RSS {rss_kib(pid) / 1024:.0f} MiB")
+    cpu_before = cpu_seconds(pid)
+    await asyncio.sleep(10)
+    print(f"idle server cpu with {len(clients)} connections: {(cpu_seconds(pid) - cpu_before) / 10:.0%}", flush=True)
+    with profiled(args.profile_idle, pid, 10):
+        await asyncio.sleep(10)
     try:
         await load_step(clients, pairs, run, min(rates[0], 50), 2, pid, seed=0)  # warm up
         for n, rate in enumerate(rates):
@@ -609,6 +614,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20, help="seconds of sending per step")
     parser.add_argument("--pool-size", type=int, default=10, help="the server's database pool")
     parser.add_argument("--profile", help="write py-spy samples (raw, folded stacks) of each step to this file")
+    parser.add_argument("--profile-idle", help="write py-spy samples of 10 s with every client idle")
     parser.add_argument("--revision", default="head", help="migrate the fresh database to this revision")
     args = parser.parse_args()
     if args.seconds * (len(args.rates.split(",")) + 1) > MAX_RUN_SECONDS:

@@ -104,6 +104,9 @@ class Hub:
         if not connections:
             del self._by_person[connection.person_key]
 
+    def connections(self) -> list[Connection]:
+        return [c for connections in self._by_person.values() for c in connections]
+
     def count(self) -> int:
         return sum(len(c) for c in self._by_person.values())
 

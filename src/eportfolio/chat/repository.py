@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from eportfolio.accounts.tables import Session
 from eportfolio.chat.tables import Conversation, Epoch, Grant, Marker, Message, Roster, Shift
 from eportfolio.domain.chat import ConversationKind, Duty, MemberRole
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
@@ -135,7 +137,12 @@ class ChatRepository:
         )
 
     def _duty_readers(self, conversation: Conversation) -> Any:
-        return select(Grant.recipient_id.label("person_id"), literal(1).label("granted")).where(
+        query = select(Grant.recipient_id.label("person_id"), literal(1).label("granted"))
+        if conversation.rotation_due_since is not None:
+            # A reader left: until the new epoch, only grants made since then count, so the coach
+            # who left (still holding a grant for this epoch) is no longer routed to or let in.
+            query = query.where(Grant.created_at > conversation.rotation_due_since)
+        return query.where(
             Grant.conversation_id == conversation.id,
             Grant.epoch == conversation.epoch,
             Grant.recipient_id.in_(
@@ -219,6 +226,10 @@ class ChatRepository:
             select(Person.id, Person.display_name).where(Person.organisation_id == organisation_id, Person.id.in_(ids))
         )
         return dict(result.tuples().all())
+
+    async def programme_by_id(self, programme_id: uuid.UUID) -> Programme | None:
+        """For work without a caller (events after commit): the programme that raised the event."""
+        return await self.session.get(Programme, programme_id)
 
     async def get_programme(self, conversation: Conversation) -> Programme | None:
         return await self.programmes.get_programme(conversation.organisation_id, conversation.programme_id)
@@ -326,10 +337,43 @@ class ChatRepository:
         result = await self.session.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id, Conversation.epoch == expected)
-            .values(epoch=expected + 1, epoch_started_at=started_at)
+            .values(epoch=expected + 1, epoch_started_at=started_at, rotation_due_since=None)
             .returning(Conversation.epoch)
         )
         return result.scalar_one_or_none() is not None
+
+    async def flag_rotation(
+        self, scope: ProgrammeScope, participant_id: uuid.UUID, at: datetime
+    ) -> Conversation | None:
+        """Flag her coaching conversation in this programme as due for a new key epoch."""
+        conversation = await self.find_conversation(scope, f"{ConversationKind.coaching.value}:{participant_id}")
+        if conversation is None or conversation.epoch < 1:
+            return None
+        await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id, Conversation.rotation_due_since.is_(None))
+            .values(rotation_due_since=at)
+        )
+        if conversation.rotation_due_since is None:
+            set_committed_value(conversation, "rotation_due_since", at)
+        return conversation
+
+    async def live_sessions(self, session_ids: set[uuid.UUID], now: datetime, idle_since: datetime) -> set[uuid.UUID]:
+        """Which of these sessions are live. Read-only: the accounts feature owns sessions and
+        touches them on use; an open socket alone must not keep a session alive."""
+        live: set[uuid.UUID] = set()
+        ids = list(session_ids)
+        for start in range(0, len(ids), 500):
+            result = await self.session.execute(
+                select(Session.id).where(
+                    Session.id.in_(ids[start : start + 500]),
+                    Session.ended_at.is_(None),
+                    Session.expires_at > now,
+                    Session.last_seen_at > idle_since,
+                )
+            )
+            live.update(result.scalars())
+        return live
 
     async def epochs(self, conversation_id: uuid.UUID) -> list[Epoch]:
         result = await self.session.execute(

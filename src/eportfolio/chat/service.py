@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio.chat.repository import ChatRepository, Member, scope_of
 from eportfolio.chat.tables import Conversation, Epoch, Grant, Marker, Message, Roster, Shift
+from eportfolio.config import Settings
 from eportfolio.domain.chat import (
     ConversationKind,
     ConversationOpen,
@@ -55,6 +56,7 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from eportfolio.kit.events import Event
 from eportfolio.kit.uow import UnitOfWork
+from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import authorize
 from eportfolio.programmes.tables import Programme
 
@@ -115,6 +117,8 @@ def programme_today(programme: Programme, now: datetime | None = None) -> date:
 
 def rotation_due(conversation: Conversation, now: datetime | None = None) -> bool:
     if conversation.epoch < 1 or conversation.epoch_started_at is None:
+        return True
+    if conversation.rotation_due_since is not None:
         return True
     return (now or utcnow()) - conversation.epoch_started_at >= ROTATION_INTERVAL
 
@@ -548,6 +552,7 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
         raise Conflict(N_("Someone else changed the key of this conversation just now. Please try again."))
     set_committed_value(conversation, "epoch", data.epoch)
     set_committed_value(conversation, "epoch_started_at", now)
+    set_committed_value(conversation, "rotation_due_since", None)
     epoch = Epoch(
         conversation_id=conversation.id,
         epoch=data.epoch,
@@ -641,6 +646,40 @@ async def my_grants(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID)
 async def list_epochs(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[EpochRead]:
     await access_conversation(uow, caller, conversation_id)
     return [EpochRead.model_validate(e) for e in await ChatRepository(uow.session).epochs(conversation_id)]
+
+
+async def reader_left(uow: UnitOfWork, programme_id: uuid.UUID, participant_id: uuid.UUID) -> bool:
+    """A coach assignment ended: her conversation's key must change before anything new is written.
+
+    Runs without a caller, after the programmes feature committed the end of the assignment. The
+    members are told at once (``epoch`` frame with ``rotation_due``), so a browser that is open
+    makes the new epoch now; the coach who left is no longer a member, so she gets no grant.
+    """
+    repo = ChatRepository(uow.session)
+    programme = await repo.programme_by_id(programme_id)
+    if programme is None:
+        return False
+    conversation = await repo.flag_rotation(
+        ProgrammeScope(programme.organisation_id, programme.id), participant_id, utcnow()
+    )
+    if conversation is None:
+        return False
+    members = await members_now(repo, conversation, programme)
+    emit_frame(
+        uow,
+        "chat.epoch",
+        EpochFrame(conversation_id=conversation.id, epoch=conversation.epoch, rotation_due=True),
+        _ids(members),
+    )
+    return True
+
+
+async def live_sessions(uow: UnitOfWork, settings: Settings, session_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which sessions of open sockets are still live (not ended, not past either timeout)."""
+    now = utcnow()
+    return await ChatRepository(uow.session).live_sessions(
+        session_ids, now, now - timedelta(minutes=settings.session_idle_minutes)
+    )
 
 
 # Duty roster ------------------------------------------------------------------------------------

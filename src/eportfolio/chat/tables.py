@@ -30,6 +30,9 @@ class Conversation(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     epoch: Mapped[int] = mapped_column(Integer, default=0)
     epoch_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a reader left (a coach assignment ended): the next member browser makes a new
+    # epoch without her. Cleared by the new epoch.
+    rotation_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by the first participant message that no coach has answered yet; cleared by an answer.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)

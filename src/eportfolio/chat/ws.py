@@ -103,20 +103,58 @@ def install(app: FastAPI) -> ChatRuntime:
     runtime = ChatRuntime(app, app.state.settings)
     app.state.chat = runtime
     app.state.event_bus.subscribe("chat.", runtime.on_event)
+
+    async def assignment_ended(event: Event) -> None:
+        programme_id, participant_id = event.payload["programme_id"], event.payload["participant_id"]
+        async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+            await service.reader_left(uow, uuid.UUID(programme_id), uuid.UUID(participant_id))
+
+    app.state.event_bus.subscribe("programmes.assignment_ended", assignment_ended)
     return runtime
 
 
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[None]:
-    """For the app's lifespan: the escalation sweep runs while the app does; the broker closes after."""
-    sweep = asyncio.create_task(_sweep_escalations(app))
+    """For the app's lifespan: the escalation and session sweeps run while the app does; the
+    broker closes after."""
+    sweeps = [asyncio.create_task(_sweep_escalations(app)), asyncio.create_task(_sweep_sessions(app))]
     try:
         yield
     finally:
-        sweep.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweep
+        for sweep in sweeps:
+            sweep.cancel()
+        for sweep in sweeps:
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweep
         await app.state.chat.close()
+
+
+async def close_ended_sessions(app: FastAPI) -> int:
+    """Close every socket of this process whose session ended (logout elsewhere, idle or absolute
+    timeout) with 4401; returns how many. Reads the sessions without touching them, so an open
+    but idle socket does not keep its session alive."""
+    runtime: ChatRuntime = app.state.chat
+    connections = runtime.hub.connections()
+    sessions = {c.caller.session_id for c in connections if c.caller.session_id is not None}
+    if not sessions:
+        return 0
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        live = await service.live_sessions(uow, app.state.settings, sessions)
+    closed = 0
+    for connection in connections:
+        if connection.caller.session_id not in live:
+            connection.request_close(CLOSE_UNAUTHENTICATED, "session ended: log in again")
+            closed += 1
+    return closed
+
+
+async def _sweep_sessions(app: FastAPI) -> None:
+    while True:
+        await asyncio.sleep(app.state.chat.limits.session_check_seconds)
+        try:
+            await close_ended_sessions(app)
+        except Exception:
+            log.exception("chat_session_sweep_failed")
 
 
 async def _sweep_escalations(app: FastAPI, interval: float = 30.0) -> None:
