@@ -312,7 +312,8 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     fresh = await _phone(chromium, server, "mother.a", errors)
     await _ready(fresh, mine_url)
     titles = await fresh.locator("#items li[data-item] .item-open").all_inner_texts()
-    assert {"Only for me", "Shared reflection", "Where I grew up", "My plan", "People around me", "me.jpg"} <= set(titles)
+    everything = {"Only for me", "Shared reflection", "Where I grew up", "My plan", "People around me", "me.jpg"}
+    assert everything <= set(titles)
 
     # Staff end the coach's assignment: the server refuses her at once, and the next time she
     # opens her portfolio, her browser starts a new key epoch for the readers now.
@@ -328,9 +329,8 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     assert refused.status == 403
     assert await coach.locator("#items li[data-item]").count() == 0
     await _ready(fresh, mine_url)
-    state = await fresh.evaluate(
-        "async () => (await (await fetch('/api/v1/portfolio/programmes/%s/portfolios')).json())[0]" % world.programme_a
-    )
+    portfolios_url = f"/api/v1/portfolio/programmes/{world.programme_a}/portfolios"
+    state = await fresh.evaluate("async (url) => (await (await fetch(url)).json())[0]", portfolios_url)
     assert (state["epoch"], state["rotation_due"]) == (2, False)
     assert [m["display_name"] for m in state["members"]] == ["Mother A"]
     # The removed coach's browser only met refusals (403), the expected end of her access.
