@@ -86,7 +86,13 @@ def _create_admin(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    code, expires = asyncio.run(run())
+    from eportfolio.kit.errors import DomainError
+
+    try:
+        code, expires = asyncio.run(run())
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
     print("One-time invitation for the first organisation administrator.")
     print("Hand it over in person; it works once and expires on", expires)
     print()

@@ -57,7 +57,10 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_cli_migrate_demo_check_create_admin(tmp_path: Path) -> None:
     # A folder that does not exist yet, as var/ on a fresh clone.
-    env = {"EPORTFOLIO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'var' / 'cli.db'}", "EPORTFOLIO_ENV": "development"}
+    env = {
+        "EPORTFOLIO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'var' / 'cli.db'}",
+        "EPORTFOLIO_ENV": "development",
+    }
     check = _cli("check", env=env)
     assert check.returncode == 1
     assert "not at the newest migration" in check.stdout
@@ -75,7 +78,8 @@ def test_cli_migrate_demo_check_create_admin(tmp_path: Path) -> None:
     assert "welkom-" not in again.stdout
     assert _cli("check", env=env).stdout.startswith("ok:")
     refused = _cli("create-admin", "--name", "Someone", env=env)
-    assert refused.returncode != 0, "once an administrator has an account, only admins invite admins"
+    assert refused.returncode == 1, "once an administrator has an account, only admins invite admins"
+    assert refused.stderr.startswith("error: An organisation administrator exists already"), refused.stderr
     no_password = _cli("create-admin", "--password", "secret123", env=env)
     assert no_password.returncode == 2, "a password is never taken on the command line"
 
