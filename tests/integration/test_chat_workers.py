@@ -9,7 +9,8 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from eportfolio.kit.migrations import upgrade
 from tests.support.chat import ChatClient, client_id, session_token
-from tests.support.services import REDIS_URL, absent
+from tests.support.services import POSTGRES_URL, REDIS_URL, absent
 from tests.support.world import World, build_world
 
 pytestmark = [pytest.mark.slow]
@@ -108,11 +109,36 @@ def _serving_pid(server: Server, client_port: int) -> int | None:
     return None
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    upgrade(url)
-    return url
+async def _pg(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://"), timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for this run only, on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+        upgrade(url)
+        yield url
+        return
+    try:
+        asyncio.run(_pg("SELECT 1"))
+    except Exception as exc:
+        absent("PostgreSQL", f"{type(exc).__name__} connecting to {POSTGRES_URL}")
+    name = f"ep_workers_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
+    try:
+        url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @asynccontextmanager
