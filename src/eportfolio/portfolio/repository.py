@@ -175,6 +175,15 @@ class PortfolioRepository:
         )
         return list(result.scalars())
 
+    async def grants_of_epoch(self, portfolio_id: uuid.UUID, epoch: int) -> dict[uuid.UUID, PortfolioGrant]:
+        result = await self.session.execute(
+            select(PortfolioGrant).where(PortfolioGrant.portfolio_id == portfolio_id, PortfolioGrant.epoch == epoch)
+        )
+        return {g.recipient_id: g for g in result.scalars()}
+
+    async def delete_grant(self, grant_id: uuid.UUID) -> None:
+        await self.session.execute(delete(PortfolioGrant).where(PortfolioGrant.id == grant_id))
+
     async def grant_recipients(self, portfolio_id: uuid.UUID, epoch: int) -> set[uuid.UUID]:
         result = await self.session.execute(
             select(PortfolioGrant.recipient_id).where(

@@ -245,10 +245,40 @@ def _member_ids(access: PortfolioAccess) -> set[uuid.UUID]:
 # Portfolios --------------------------------------------------------------------------------
 
 
-async def _portfolio_read(uow: UnitOfWork, access: PortfolioAccess) -> PortfolioRead:
+async def _fingerprint(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID) -> bytes | None:
+    try:
+        return (await _person(uow, caller, programme_id, person_id)).fingerprint
+    except InvalidInput:
+        return None
+
+
+def _granted_fingerprint(grant: PortfolioGrant) -> bytes | None:
+    try:
+        return crypto.read_grant(crypto.b64u_decode(grant.grant)).recipient_fingerprint
+    except crypto.CryptoError:
+        return None
+
+
+async def _current_holders(uow: UnitOfWork, caller: Caller, access: PortfolioAccess) -> tuple[set[uuid.UUID], bool]:
+    """Who holds the current key for the key she has now (a grant to a key she replaced, as after
+    coach-assisted recovery, does not count), and whether anyone else still holds it."""
+    portfolio = access.portfolio
+    if portfolio.epoch < 1:
+        return set(), False
+    grants = await PortfolioRepository(uow.session).grants_of_epoch(portfolio.id, portfolio.epoch)
+    members = _member_ids(access)
+    holders = set()
+    for person_id in members & set(grants):
+        current = await _fingerprint(uow, caller, portfolio.programme_id, person_id)
+        if current is not None and _granted_fingerprint(grants[person_id]) == current:
+            holders.add(person_id)
+    return holders, bool(set(grants) - members)
+
+
+async def _portfolio_read(uow: UnitOfWork, caller: Caller, access: PortfolioAccess) -> PortfolioRead:
     repo = PortfolioRepository(uow.session)
     portfolio = access.portfolio
-    holders = await repo.grant_recipients(portfolio.id, portfolio.epoch) if portfolio.epoch else set()
+    holders, others = await _current_holders(uow, caller, access)
     ids = [portfolio.participant_id, *(c.person_id for c in access.coaches)]
     names = await repo.display_names(portfolio.organisation_id, ids)
     members = [
@@ -277,7 +307,7 @@ async def _portfolio_read(uow: UnitOfWork, access: PortfolioAccess) -> Portfolio
         created_at=portfolio.created_at,
         my_role=access.relation,
         members=members,
-        rotation_due=bool(holders - set(ids)),
+        rotation_due=others,
     )
 
 
@@ -301,7 +331,7 @@ async def open_my_portfolio(uow: UnitOfWork, caller: Caller, programme_id: uuid.
         action = Action.create
     mine = await _access(uow, caller, portfolio)
     _log(uow, caller, mine, "portfolio", action)
-    return await _portfolio_read(uow, mine)
+    return await _portfolio_read(uow, caller, mine)
 
 
 @personal_data("portfolio")
@@ -317,7 +347,7 @@ async def list_portfolios(uow: UnitOfWork, caller: Caller, programme_id: uuid.UU
     reads = []
     for portfolio in portfolios:
         one = await _access(uow, caller, portfolio)
-        reads.append(await _portfolio_read(uow, one))
+        reads.append(await _portfolio_read(uow, caller, one))
     record_access(
         uow,
         caller,
@@ -334,7 +364,7 @@ async def list_portfolios(uow: UnitOfWork, caller: Caller, programme_id: uuid.UU
 async def get_portfolio(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> PortfolioRead:
     access = await access_portfolio(uow, caller, portfolio_id)
     _log(uow, caller, access, "portfolio", Action.read)
-    return await _portfolio_read(uow, access)
+    return await _portfolio_read(uow, caller, access)
 
 
 # Key epochs and grants ---------------------------------------------------------------------
@@ -425,23 +455,31 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID,
 async def add_grants(
     uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID, epoch: int, grants: list[GrantCreate]
 ) -> list[GrantRead]:
-    """Grants of the current key to a member who has none yet (a newly assigned coach)."""
+    """Grants of an epoch key to a member who has none yet (a newly assigned coach), or whose
+    grant is for a key she no longer has (after coach-assisted recovery: her coach checked her new
+    fingerprint in person and grants her the keys again). Past epochs may be granted too: a member
+    reaches them through the chain anyway, and a grant spares her the walk back over records
+    signed by a key she no longer has."""
     access = await access_portfolio(uow, caller, portfolio_id)
     portfolio = access.portfolio
     repo = PortfolioRepository(uow.session)
-    if epoch != portfolio.epoch or epoch < 1:
+    if epoch < 1 or epoch > portfolio.epoch:
         raise StaleEpoch(portfolio.epoch)
     if not {g.recipient_id for g in grants} <= _member_ids(access):
         raise InvalidInput(N_("A key can only be given to her and her coaches."), field="grants")
     granter = await _person(uow, caller, portfolio.programme_id, caller.person_id)
-    assert portfolio.epoch_key_id is not None
-    key_id = crypto.b64u_decode(portfolio.epoch_key_id)
-    existing = await repo.grant_recipients(portfolio.id, epoch)
+    record = await repo.get_epoch(portfolio.id, epoch)
+    assert record is not None
+    key_id = crypto.b64u_decode(record.key_id)
+    existing = await repo.grants_of_epoch(portfolio.id, epoch)
     stored: list[PortfolioGrant] = []
     now = utcnow()
     for grant in grants:
-        if grant.recipient_id in existing:
-            continue
+        old = existing.get(grant.recipient_id)
+        if old is not None:
+            current = await _fingerprint(uow, caller, portfolio.programme_id, grant.recipient_id)
+            if _granted_fingerprint(old) == current:
+                continue
         await _check_grant(
             uow, caller, access, grant,
             resource_type=PORTFOLIO_RESOURCE, resource_id=str(portfolio.id),
@@ -456,9 +494,12 @@ async def add_grants(
             grant=grant.grant,
             created_at=now,
         )
+        if old is not None:
+            await repo.delete_grant(old.id)
+            await uow.flush()
         uow.session.add(row)
         stored.append(row)
-        existing.add(grant.recipient_id)
+        existing[grant.recipient_id] = row
     await uow.flush()
     _log(uow, caller, access, "portfolio_key", Action.create)
     return [GrantRead.model_validate(g) for g in stored]
