@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
 from eportfolio.chat import service
 from eportfolio.domain.chat import (
@@ -21,6 +21,10 @@ from eportfolio.domain.chat import (
     MarkerUpdate,
     MessageCreate,
     MessagePage,
+    PushSettingsRead,
+    PushSettingsUpdate,
+    PushSubscriptionCreate,
+    PushSubscriptionDelete,
     RosterCreate,
     RosterRead,
     SendResult,
@@ -122,3 +126,29 @@ async def current_roster(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID
 @router.get("/programmes/{programme_id}/inbox")
 async def inbox(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[InboxEntry]:
     return await service.inbox(uow, caller, programme_id)
+
+
+@router.get("/push")
+async def push_settings(uow: UowDep, caller: CallerDep, request: Request) -> PushSettingsRead:
+    """Her switch, this server's VAPID public key, and how many browsers she has subscribed."""
+    return await service.push_settings(uow, caller, request.app.state.settings)
+
+
+@router.put("/push")
+async def set_push(uow: UowDep, caller: CallerDep, request: Request, data: PushSettingsUpdate) -> PushSettingsRead:
+    return await service.set_push_enabled(uow, caller, request.app.state.settings, data)
+
+
+@router.post("/push/subscriptions", status_code=201)
+async def subscribe_push(
+    uow: UowDep, caller: CallerDep, request: Request, data: PushSubscriptionCreate
+) -> PushSettingsRead:
+    return await service.subscribe_push(uow, caller, request.app.state.settings, data)
+
+
+@router.post("/push/subscriptions/delete")
+async def unsubscribe_push(
+    uow: UowDep, caller: CallerDep, request: Request, data: PushSubscriptionDelete
+) -> PushSettingsRead:
+    """Forget this browser's subscription (POST: a DELETE with a body is not safe through proxies)."""
+    return await service.unsubscribe_push(uow, caller, request.app.state.settings, data.endpoint)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -27,12 +29,28 @@ Lost = Callable[[], Awaitable[None]]
 CHANNEL = "eportfolio:chat"
 
 
+PRESENCE = "eportfolio:chat:presence:"
+# A process renews its people's presence every PRESENCE_RENEW seconds; an entry older than
+# PRESENCE_TTL is ignored, so a killed process does not keep anyone "online" for long.
+PRESENCE_RENEW = 30.0
+PRESENCE_TTL = 90.0
+
+
 class Broker(Protocol):
     async def start(self, deliver: Deliver, lost: Lost) -> None: ...
 
     async def publish(self, envelope: Envelope) -> None: ...
 
     async def close(self) -> None: ...
+
+    async def present(self, person_ids: set[str]) -> None:
+        """These people have a socket on this process (renewed every ``PRESENCE_RENEW`` s)."""
+
+    async def absent(self, person_id: str) -> None:
+        """Her last socket on this process closed."""
+
+    async def online_elsewhere(self, person_ids: set[str]) -> set[str]:
+        """Which of these people have a socket on another process."""
 
 
 class InMemoryBroker:
@@ -51,6 +69,15 @@ class InMemoryBroker:
     async def close(self) -> None:
         self._deliver = None
 
+    async def present(self, person_ids: set[str]) -> None:
+        return None
+
+    async def absent(self, person_id: str) -> None:
+        return None
+
+    async def online_elsewhere(self, person_ids: set[str]) -> set[str]:
+        return set()  # one process: its hub knows everyone
+
 
 class RedisBroker:
     """Publishes to one Redis channel that every process subscribes to; each delivers locally."""
@@ -58,6 +85,7 @@ class RedisBroker:
     def __init__(self, url: str, channel: str = CHANNEL) -> None:
         self.url = url
         self.channel = channel
+        self.process_id = uuid.uuid4().hex
         self._redis: Any = None
         self._listener: asyncio.Task[None] | None = None
 
@@ -109,6 +137,41 @@ class RedisBroker:
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+
+    # Presence: one hash per person, a field per process holding when its entry expires.
+
+    async def present(self, person_ids: set[str]) -> None:
+        if self._redis is None or not person_ids:
+            return
+        expires = str(time.time() + PRESENCE_TTL)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for person_id in person_ids:
+                pipe.hset(PRESENCE + person_id, self.process_id, expires)
+                pipe.expire(PRESENCE + person_id, int(PRESENCE_TTL))
+            await pipe.execute()
+
+    async def absent(self, person_id: str) -> None:
+        if self._redis is not None:
+            await self._redis.hdel(PRESENCE + person_id, self.process_id)
+
+    async def online_elsewhere(self, person_ids: set[str]) -> set[str]:
+        if self._redis is None or not person_ids:
+            return set()
+        ordered = sorted(person_ids)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for person_id in ordered:
+                pipe.hgetall(PRESENCE + person_id)
+            entries = await pipe.execute()
+        now = time.time()
+        return {
+            person_id
+            for person_id, fields in zip(ordered, entries, strict=True)
+            if any(
+                float(expires) > now
+                for process, expires in fields.items()
+                if (process.decode() if isinstance(process, bytes) else process) != self.process_id
+            )
+        }
 
 
 def make_broker(redis_url: str | None) -> Broker:

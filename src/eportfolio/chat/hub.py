@@ -104,6 +104,12 @@ class Hub:
         if not connections:
             del self._by_person[connection.person_key]
 
+    def people(self) -> set[str]:
+        return set(self._by_person)
+
+    def has(self, person_key: str) -> bool:
+        return person_key in self._by_person
+
     def connections(self) -> list[Connection]:
         return [c for connections in self._by_person.values() for c in connections]
 

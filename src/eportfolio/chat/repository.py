@@ -19,7 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio.accounts.tables import Session
-from eportfolio.chat.tables import Conversation, Epoch, Grant, Marker, Message, Roster, Shift
+from eportfolio.chat.tables import (
+    Conversation,
+    Epoch,
+    Grant,
+    Marker,
+    Message,
+    PushSetting,
+    PushSubscription,
+    Roster,
+    Shift,
+)
 from eportfolio.domain.chat import ConversationKind, Duty, MemberRole
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.tables import CoachAssignment, GroupMember, Membership, Person, Programme
@@ -497,3 +507,48 @@ class ChatRepository:
             .returning(Conversation.id)
         )
         return result.scalar_one_or_none() is not None
+
+    # Web Push (scoped to the person they belong to) ----------------------------------------
+
+    async def push_subscriptions(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> list[PushSubscription]:
+        result = await self.session.execute(
+            select(PushSubscription).where(
+                PushSubscription.organisation_id == organisation_id, PushSubscription.person_id == person_id
+            )
+        )
+        return list(result.scalars())
+
+    async def subscription_by_endpoint(self, endpoint: str) -> PushSubscription | None:
+        result = await self.session.execute(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+        return result.scalar_one_or_none()
+
+    async def delete_subscription(self, person_id: uuid.UUID | None, endpoint: str) -> int:
+        query = delete(PushSubscription).where(PushSubscription.endpoint == endpoint)
+        if person_id is not None:
+            query = query.where(PushSubscription.person_id == person_id)
+        result = await self.session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def push_setting(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> PushSetting | None:
+        result = await self.session.execute(
+            select(PushSetting).where(
+                PushSetting.organisation_id == organisation_id, PushSetting.person_id == person_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def push_targets(self, person_ids: list[uuid.UUID]) -> list[tuple[PushSubscription, str]]:
+        """Subscriptions of these people who have push switched on, with each one's language."""
+        if not person_ids:
+            return []
+        switched_off = select(PushSetting.person_id).where(PushSetting.enabled.is_(False))
+        result = await self.session.execute(
+            select(PushSubscription, Person.language)
+            .join(Person, Person.id == PushSubscription.person_id)
+            .where(
+                PushSubscription.person_id.in_(person_ids),
+                PushSubscription.organisation_id == Person.organisation_id,
+                PushSubscription.person_id.not_in(switched_off),
+            )
+        )
+        return [(row, language) for row, language in result.tuples()]

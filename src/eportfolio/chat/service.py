@@ -11,13 +11,24 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio.chat.repository import ChatRepository, Member, scope_of
-from eportfolio.chat.tables import Conversation, Epoch, Grant, Marker, Message, Roster, Shift
+from eportfolio.chat.tables import (
+    Conversation,
+    Epoch,
+    Grant,
+    Marker,
+    Message,
+    PushSetting,
+    PushSubscription,
+    Roster,
+    Shift,
+)
 from eportfolio.config import Settings
 from eportfolio.domain.chat import (
     ConversationKind,
@@ -41,6 +52,9 @@ from eportfolio.domain.chat import (
     MessageKind,
     MessagePage,
     MessageRead,
+    PushSettingsRead,
+    PushSettingsUpdate,
+    PushSubscriptionCreate,
     RosterCreate,
     RosterRead,
     SendResult,
@@ -851,3 +865,104 @@ async def escalate_due(uow: UnitOfWork, now: datetime | None = None) -> int:
             entry = await _inbox_entry(repo, conversation, person_id, now, names)
             emit_frame(uow, "chat.escalation", EscalationFrame(entry=entry), [person_id])
     return raised
+
+
+# Web Push ----------------------------------------------------------------------------------------
+
+
+async def push_settings(uow: UnitOfWork, caller: Caller, settings: Settings) -> PushSettingsRead:
+    repo = ChatRepository(uow.session)
+    setting = await repo.push_setting(caller.organisation_id, caller.person_id)
+    return PushSettingsRead(
+        enabled=setting.enabled if setting else True,
+        public_key=settings.vapid_public_key if settings.vapid_private_key else None,
+        subscriptions=len(await repo.push_subscriptions(caller.organisation_id, caller.person_id)),
+    )
+
+
+async def set_push_enabled(
+    uow: UnitOfWork, caller: Caller, settings: Settings, data: PushSettingsUpdate
+) -> PushSettingsRead:
+    """Her switch: off means no push to any of her browsers (the in-app list still fills)."""
+    repo = ChatRepository(uow.session)
+    setting = await repo.push_setting(caller.organisation_id, caller.person_id)
+    if setting is None:
+        setting = PushSetting(person_id=caller.person_id, organisation_id=caller.organisation_id)
+        uow.session.add(setting)
+    setting.enabled = data.enabled
+    setting.updated_at = utcnow()
+    await uow.flush()
+    return await push_settings(uow, caller, settings)
+
+
+async def subscribe_push(
+    uow: UnitOfWork, caller: Caller, settings: Settings, data: PushSubscriptionCreate
+) -> PushSettingsRead:
+    """Store this browser's subscription (again: a browser re-subscribing replaces its keys)."""
+    if not settings.vapid_private_key:
+        raise Conflict(N_("Notifications are not set up on this server. Ask the programme's staff."))
+    if not (settings.is_development or settings.is_test) and not _known_push_service(data.endpoint):
+        # The server posts to this address: only the browsers' push services, never anything else.
+        raise InvalidInput(N_("This is not the address of a browser's push service."), field="endpoint")
+    repo = ChatRepository(uow.session)
+    existing = await repo.subscription_by_endpoint(data.endpoint)
+    if existing is not None and existing.person_id != caller.person_id:
+        # The same browser, now signed in as someone else: it notifies only its current person.
+        await repo.delete_subscription(None, data.endpoint)
+        await uow.flush()
+        existing = None
+    if existing is None:
+        uow.session.add(
+            PushSubscription(
+                organisation_id=caller.organisation_id,
+                person_id=caller.person_id,
+                endpoint=data.endpoint,
+                p256dh=data.keys.p256dh,
+                auth=data.keys.auth,
+                created_at=utcnow(),
+            )
+        )
+    else:
+        existing.p256dh, existing.auth = data.keys.p256dh, data.keys.auth
+    await uow.flush()
+    return await push_settings(uow, caller, settings)
+
+
+async def unsubscribe_push(uow: UnitOfWork, caller: Caller, settings: Settings, endpoint: str) -> PushSettingsRead:
+    await ChatRepository(uow.session).delete_subscription(caller.person_id, endpoint)
+    await uow.flush()
+    return await push_settings(uow, caller, settings)
+
+
+# The push services of Chrome/Android, Firefox, Edge and Safari.
+PUSH_SERVICE_DOMAINS = (
+    "fcm.googleapis.com",
+    "push.services.mozilla.com",
+    "notify.windows.com",
+    "push.apple.com",
+)
+
+
+def _known_push_service(endpoint: str) -> bool:
+    parsed = urlsplit(endpoint)
+    host = (parsed.hostname or "").lower()
+    return parsed.scheme == "https" and any(host == d or host.endswith("." + d) for d in PUSH_SERVICE_DOMAINS)
+
+
+@dataclass(frozen=True, slots=True)
+class PushTarget:
+    endpoint: str
+    p256dh: str
+    auth: str
+    language: str
+
+
+async def push_targets(uow: UnitOfWork, person_ids: list[uuid.UUID]) -> list[PushTarget]:
+    """For the sender after commit (no caller): the browsers of these people with push on."""
+    rows = await ChatRepository(uow.session).push_targets(person_ids)
+    return [PushTarget(s.endpoint, s.p256dh, s.auth, language) for s, language in rows]
+
+
+async def drop_push_subscription(uow: UnitOfWork, endpoint: str) -> None:
+    """The push service said this subscription is gone (404/410)."""
+    await ChatRepository(uow.session).delete_subscription(None, endpoint)

@@ -25,7 +25,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from eportfolio.accounts.sessions import SESSION_COOKIE, session_for_token
 from eportfolio.chat import service
-from eportfolio.chat.broker import Broker, make_broker
+from eportfolio.chat.broker import PRESENCE_RENEW, Broker, make_broker
 from eportfolio.chat.hub import (
     CLOSE,
     CLOSE_FLOODING,
@@ -80,6 +80,7 @@ class ChatRuntime:
         self.broker: Broker = make_broker(settings.redis_url)
         self._started = False
         self._lock = asyncio.Lock()
+        self._pushes: set[asyncio.Task[int]] = set()
 
     async def ensure_started(self) -> None:
         if self._started:
@@ -92,11 +93,94 @@ class ChatRuntime:
     async def on_event(self, event: Event) -> None:
         await self.ensure_started()
         await self.broker.publish(event.payload)
+        if event.name in PUSHED_EVENTS and self.settings.vapid_private_key:
+            # Never holds up delivery: the push runs beside it (one process publishes each event).
+            task = asyncio.create_task(self.push(event))
+            self._pushes.add(task)
+            task.add_done_callback(self._pushes.discard)
+
+    async def push(self, event: Event) -> int:
+        """Web Push to the recipients who have no socket on any process; returns how many sent.
+
+        The notification says only that there is a new message, in her language: no content, no
+        names, no conversation.
+        """
+        recipients = set(event.payload.get("recipients", ()))
+        if event.name == "chat.message":
+            message = json.loads(event.payload["text"])["message"]
+            if message.get("kind") != "person":
+                return 0
+            recipients.discard(str(message.get("author_id")))
+        offline = {r for r in recipients if not self.hub.has(r)}
+        if offline:
+            offline -= await self.broker.online_elsewhere(offline)
+        if not offline:
+            return 0
+        async with unit_of_work(self.app.state.sessionmaker) as uow:
+            targets = await service.push_targets(uow, [uuid.UUID(p) for p in offline])
+        sent, gone = 0, []
+        for target in targets:
+            outcome = await asyncio.to_thread(send_push, self.settings, target)
+            if outcome == "gone":
+                gone.append(target.endpoint)
+            sent += outcome == "sent"
+        if gone:
+            async with unit_of_work(self.app.state.sessionmaker) as uow:
+                for endpoint in gone:
+                    await service.drop_push_subscription(uow, endpoint)
+        return sent
+
+    async def pushes_settled(self) -> None:
+        """Wait for the pushes under way (tests; a graceful stop)."""
+        while self._pushes:
+            await asyncio.gather(*list(self._pushes), return_exceptions=True)
+
+    async def connected(self, connection: Connection) -> None:
+        self.hub.add(connection)
+        await self.broker.present({connection.person_key})
+
+    async def disconnected(self, connection: Connection) -> None:
+        self.hub.remove(connection)
+        if not self.hub.has(connection.person_key):
+            with contextlib.suppress(Exception):  # presence expires by itself if Redis is away
+                await self.broker.absent(connection.person_key)
 
     async def close(self) -> None:
         await self.hub.close_all()
+        for task in list(self._pushes):
+            task.cancel()
         await self.broker.close()
         self._started = False
+
+
+PUSHED_EVENTS = ("chat.message", "chat.escalation")
+NEW_MESSAGE = N_("You have a new message")
+
+
+def send_push(settings: Settings, target: service.PushTarget) -> str:
+    """One Web Push (blocking; run in a thread): "sent", "gone" (the subscription ended) or "failed"."""
+    import requests
+    from pywebpush import WebPushException, webpush
+
+    try:
+        webpush(
+            subscription_info={"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}},
+            data=json.dumps({"body": i18n.gettext(target.language, NEW_MESSAGE)}),
+            vapid_private_key=settings.vapid_private_key,
+            vapid_claims={"sub": settings.vapid_subject},
+            ttl=3600,
+            timeout=10,
+        )
+    except WebPushException as exc:
+        status = exc.response.status_code if exc.response is not None else None
+        if status in (404, 410):
+            return "gone"
+        log.warning("chat_push_failed", status=status)
+        return "failed"
+    except requests.RequestException as exc:
+        log.warning("chat_push_failed", error=type(exc).__name__)
+        return "failed"
+    return "sent"
 
 
 def install(app: FastAPI) -> ChatRuntime:
@@ -117,7 +201,11 @@ def install(app: FastAPI) -> ChatRuntime:
 async def running(app: FastAPI) -> AsyncIterator[None]:
     """For the app's lifespan: the escalation and session sweeps run while the app does; the
     broker closes after."""
-    sweeps = [asyncio.create_task(_sweep_escalations(app)), asyncio.create_task(_sweep_sessions(app))]
+    sweeps = [
+        asyncio.create_task(_sweep_escalations(app)),
+        asyncio.create_task(_sweep_sessions(app)),
+        asyncio.create_task(_renew_presence(app)),
+    ]
     try:
         yield
     finally:
@@ -146,6 +234,16 @@ async def close_ended_sessions(app: FastAPI) -> int:
             connection.request_close(CLOSE_UNAUTHENTICATED, "session ended: log in again")
             closed += 1
     return closed
+
+
+async def _renew_presence(app: FastAPI) -> None:
+    runtime: ChatRuntime = app.state.chat
+    while True:
+        await asyncio.sleep(PRESENCE_RENEW)
+        try:
+            await runtime.broker.present(runtime.hub.people())
+        except Exception:
+            log.exception("chat_presence_failed")
 
 
 async def _sweep_sessions(app: FastAPI) -> None:
@@ -233,7 +331,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     runtime: ChatRuntime = websocket.app.state.chat
     await runtime.ensure_started()
     connection = Connection(caller, runtime.limits)
-    runtime.hub.add(connection)
+    await runtime.connected(connection)
     writer: asyncio.Task[None] | None = None
     try:
         summaries = await in_transaction(websocket.app, lambda uow: service.summaries(uow, caller))
@@ -256,7 +354,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        runtime.hub.remove(connection)
+        await runtime.disconnected(connection)
         if writer is not None:
             writer.cancel()
             # The writer ends by cancellation or because the peer went away; either is the end.

@@ -419,3 +419,44 @@ ServerFrame = Annotated[
     | PongFrame,
     Field(discriminator="type"),
 ]
+
+
+# Web Push ------------------------------------------------------------------------------------------
+
+PushKey = Annotated[str, StringConstraints(min_length=16, max_length=200), AfterValidator(_base64url)]
+
+
+def _push_endpoint(value: str) -> str:
+    # Push services are always https; plain http only to this machine (a development push server).
+    local = value.startswith(("http://127.0.0.1:", "http://localhost:"))
+    if not (value.startswith("https://") or local) or any(c.isspace() for c in value):
+        raise ValueError("must be the https address your browser's push service gave it")
+    return value
+
+
+class PushKeys(DomainModel):
+    p256dh: PushKey
+    auth: PushKey
+
+
+class PushSubscriptionCreate(DomainModel):
+    """As a browser's ``PushSubscription.toJSON()`` gives it (``expirationTime`` is ignored)."""
+
+    endpoint: Annotated[str, StringConstraints(min_length=12, max_length=1000), AfterValidator(_push_endpoint)]
+    keys: PushKeys
+    expiration_time: int | None = Field(default=None, alias="expirationTime")
+
+
+class PushSubscriptionDelete(DomainModel):
+    endpoint: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class PushSettingsUpdate(DomainModel):
+    enabled: bool
+
+
+class PushSettingsRead(ReadModel):
+    enabled: bool
+    # The VAPID public key a browser subscribes with; null when the server has none configured.
+    public_key: str | None
+    subscriptions: int
