@@ -128,6 +128,12 @@ async def _end_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await programmes.end_assignment(uow, caller, w.programme_a, w.assignment_a)
 
 
+@scenario(P + "sign_assignment", lambda w: w.staff_a)
+async def _sign_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    # The page checks the record first (accounts.service.check_assignment_record); this only keeps it.
+    return await programmes.sign_assignment(uow, caller, w.programme_a, w.assignment_a, "signed-by-staff")
+
+
 @scenario(P + "display_names", lambda w: w.coach_a)
 async def _display_names(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await programmes.display_names(uow, caller, w.programme_a, [w.participant_a])

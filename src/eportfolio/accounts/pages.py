@@ -23,7 +23,7 @@ from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
-from eportfolio.kit.errors import DomainError, Forbidden
+from eportfolio.kit.errors import DomainError
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
@@ -61,12 +61,11 @@ async def _caseload(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> 
     trust = {t.assignment_id: t.status.value for t in await service.assignment_trust(uow, caller, programme_id)}
     assignments = [a for a in await programmes.list_assignments(uow, caller, programme_id) if a.ended_at is None]
     ids = list({a.participant_id for a in assignments} | {a.coach_id for a in assignments})
-    try:
-        names = await programmes.display_names(uow, caller, programme_id, ids) if ids else {}
-    except Forbidden:  # a participant: the page says "your coach" instead of a name
-        names = {}
+    names = await programmes.display_names(uow, caller, programme_id, ids) if ids else {}
     return [
         {
+            "id": a.id,
+            "coach_id": a.coach_id,
             "participant": names.get(a.participant_id, ""),
             "coach": names.get(a.coach_id, ""),
             "kind": a.kind.value,

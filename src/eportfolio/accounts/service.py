@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +32,8 @@ from eportfolio.config import Settings
 from eportfolio.crypto.kdf import AUTH_LOGIN, AUTH_RECOVERY, MINIMUM
 from eportfolio.domain.accounts import (
     AccountRead,
+    AssignmentFacts,
+    AssignmentSigningRead,
     AssignmentTrustRead,
     InvitationCreate,
     InvitationCreated,
@@ -51,7 +53,7 @@ from eportfolio.domain.accounts import (
     SigningKeyRead,
     SignUpRequest,
 )
-from eportfolio.domain.people import MANAGING_ROLES, Role
+from eportfolio.domain.people import MANAGING_ROLES, CoachAssignmentRead, CoachKind, Role
 from eportfolio.kit.audit import Action, personal_data, record_access
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
@@ -832,6 +834,108 @@ async def public_identity(
 # Signed coach assignments ------------------------------------------------------------------
 
 
+COACH_ROLES = {
+    CoachKind.individual: crypto.CoachRole.INDIVIDUAL,
+    CoachKind.budget: crypto.CoachRole.BUDGET,
+    CoachKind.work: crypto.CoachRole.WORK,
+}
+
+
+def assignment_validity(starts_on: date, ends_on: date | None) -> tuple[int, int]:
+    """valid_from and valid_until of a coach assignment record (docs/crypto-spec.md, Deviations).
+
+    Dates are whole days: from 00:00 UTC of the first day to 00:00 UTC of the day after the last;
+    0 means open-ended.
+    """
+    start = int(datetime.combine(starts_on, time(), tzinfo=UTC).timestamp())
+    if ends_on is None:
+        return start, 0
+    return start, int(datetime.combine(ends_on + timedelta(days=1), time(), tzinfo=UTC).timestamp())
+
+
+def _stored_serials(assignments: list[CoachAssignmentRead], programme_public: bytes) -> list[int]:
+    serials = []
+    for a in assignments:
+        if not a.signed_record:
+            continue
+        try:
+            record = crypto.verify_record(
+                crypto.b64u_decode(a.signed_record), programme_public, crypto.RecordKind.COACH_ASSIGNMENT
+            )
+        except crypto.CryptoError:
+            continue
+        serials.append(record.serial)
+    return serials
+
+
+async def assignment_signing(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> AssignmentSigningRead:
+    """What a staff browser needs to sign coach assignments: whether she holds the key, the next serial."""
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = AccountRepository(uow.session)
+    organisation_id = access.scope.organisation_id
+    programme_public = await _certified_programme_key(repo, organisation_id, programme_id)
+    if programme_public is None:
+        return AssignmentSigningRead(has_key=False, holds_key=False, next_serial=1)
+    holders = {c.holder_id for c in await repo.key_copies(organisation_id, programme_id)}
+    assignments = await programmes.list_assignments(uow, caller, programme_id)
+    return AssignmentSigningRead(
+        has_key=True,
+        holds_key=caller.person_id in holders,
+        next_serial=max(_stored_serials(assignments, programme_public), default=0) + 1,
+    )
+
+
+def _not_valid() -> InvalidInput:
+    return InvalidInput(
+        N_("The signature on this coach assignment does not check out, so nothing was saved. "
+           "Reload the page and try again."),
+        field="signed_record",
+    )
+
+
+async def check_assignment_record(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, facts: AssignmentFacts, signed_record: str
+) -> None:
+    """Refuse a coach assignment record that does not carry exactly these facts, signed by her.
+
+    The chain organisation key -> certificate -> programme key -> record must hold, the coach's
+    fingerprint must be that of her public identity, and the serial must be newer than every
+    record stored for the programme (clients refuse older ones).
+    """
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = AccountRepository(uow.session)
+    organisation_id = access.scope.organisation_id
+    programme_public = await _certified_programme_key(repo, organisation_id, programme_id)
+    if programme_public is None:
+        raise InvalidInput(N_("This programme has no key yet, so nothing can be signed."), field="signed_record")
+    coach = (await repo.accounts_in_organisation(organisation_id, [facts.coach_id])).get(facts.coach_id)
+    if coach is None or not coach.public_identity:
+        raise InvalidInput(N_("This coach has no account yet; sign the assignment after she joins."),
+                           field="signed_record")
+    try:
+        record = crypto.verify_record(
+            crypto.b64u_decode(signed_record), programme_public, crypto.RecordKind.COACH_ASSIGNMENT
+        )
+    except crypto.CryptoError:
+        raise _not_valid() from None
+    valid_from, valid_until = assignment_validity(facts.starts_on, facts.ends_on)
+    body = record.body
+    if not (
+        _assignment_checks(signed_record, programme_public, organisation_id, programme_id, facts.participant_id, coach)
+        and isinstance(body, crypto.CoachAssignment)
+        and body.role == COACH_ROLES[facts.kind]
+        and (body.valid_from, body.valid_until) == (valid_from, valid_until)
+        and record.signed_by == str(caller.person_id)
+    ):
+        raise _not_valid()
+    assignments = await programmes.list_assignments(uow, caller, programme_id)
+    if record.serial <= max(_stored_serials(assignments, programme_public), default=0):
+        raise Conflict(
+            N_("Someone signed another coach assignment at the same time. Reload the page and try again."),
+            field="signed_record",
+        )
+
+
 async def assignment_trust(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[AssignmentTrustRead]:
     """Each coach assignment she may see, with whether its signed record checks out.
 
@@ -852,6 +956,8 @@ async def assignment_trust(uow: UnitOfWork, caller: Caller, programme_id: uuid.U
                 a.signed_record, programme_public, organisation_id, programme_id, a.participant_id, coach
             )
             status = SignatureStatus.signed if ok else SignatureStatus.invalid
+            if ok and programme_public is not None and a.ends_on is not None:
+                status = _end_status(a, programme_public)
         answers.append(
             AssignmentTrustRead(assignment_id=a.id, participant_id=a.participant_id, coach_id=a.coach_id, status=status)
         )
@@ -870,6 +976,21 @@ async def _certified_programme_key(
     except crypto.CryptoError:
         return None
     return public if public == key.ed25519_public else None
+
+
+def _end_status(assignment: CoachAssignmentRead, programme_public: bytes) -> SignatureStatus:
+    """An assignment with an end date is signed only when its record carries that end."""
+    assert assignment.signed_record is not None
+    try:
+        body = crypto.verify_record(
+            crypto.b64u_decode(assignment.signed_record), programme_public, crypto.RecordKind.COACH_ASSIGNMENT
+        ).body
+    except crypto.CryptoError:
+        return SignatureStatus.invalid
+    _, until = assignment_validity(assignment.starts_on, assignment.ends_on)
+    if isinstance(body, crypto.CoachAssignment) and body.valid_until == until:
+        return SignatureStatus.signed
+    return SignatureStatus.outdated
 
 
 def _assignment_checks(

@@ -7,14 +7,14 @@ check it, so a malformed structure gets a clear 422 naming the field.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from eportfolio.domain.common import DomainModel, LanguageCode, ReadModel
-from eportfolio.domain.people import Role
+from eportfolio.domain.people import CoachKind, Role
 
 # Generous bounds: a KeyBundle is about 390 bytes, a certificate about 250, a sealed box 99.
 Structure = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
@@ -179,6 +179,8 @@ class SignatureStatus(StrEnum):
     signed = "signed"
     unsigned = "unsigned"
     invalid = "invalid"
+    # Signed, but the record does not carry the end date the assignment now has (ended without the key).
+    outdated = "outdated"
 
 
 class AssignmentTrustRead(DomainModel):
@@ -186,3 +188,21 @@ class AssignmentTrustRead(DomainModel):
     participant_id: uuid.UUID
     coach_id: uuid.UUID
     status: SignatureStatus
+
+
+class AssignmentFacts(DomainModel):
+    """What a signed coach assignment record must say (docs/crypto-spec.md 8, kind 0x01)."""
+
+    participant_id: uuid.UUID
+    coach_id: uuid.UUID
+    kind: CoachKind
+    starts_on: date
+    ends_on: date | None
+
+
+class AssignmentSigningRead(DomainModel):
+    """Whether the programme has a certified key, whether she holds it, and the next serial."""
+
+    has_key: bool
+    holds_key: bool
+    next_serial: int

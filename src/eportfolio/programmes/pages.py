@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from eportfolio.accounts import service as accounts
+from eportfolio.domain.accounts import AssignmentFacts
 from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import (
     MANAGING_ROLES,
     PROGRAMME_ROLES,
     CoachAssignmentCreate,
+    CoachAssignmentRead,
     CoachKind,
     MembershipCreate,
     PersonWithRoleCreate,
@@ -29,7 +33,7 @@ from eportfolio.domain.programmes import (
 )
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.clock import utcnow
-from eportfolio.kit.errors import N_, DomainError
+from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import page_router, redirect, render, translate
@@ -464,6 +468,29 @@ async def set_role_active(
 
 
 # Coach assignments -----------------------------------------------------------------------
+#
+# The form works without JavaScript and stores the assignment unsigned. When the staff member's
+# browser holds the programme key, js/programmes/assignments.js signs the record (docs/crypto-
+# spec.md 8) and sends it in the hidden ``signed_record`` field; the server checks the chain
+# before it keeps anything.
+
+
+def _end_date(assignment: CoachAssignmentRead) -> date:
+    """The end date that ending today gives (the same rule as ``service.end_assignment``)."""
+    today = utcnow().date()
+    if assignment.ends_on is None or assignment.ends_on > today:
+        return max(today, assignment.starts_on)
+    return assignment.ends_on
+
+
+def _facts(assignment: CoachAssignmentRead | CoachAssignmentCreate) -> AssignmentFacts:
+    return AssignmentFacts(
+        participant_id=assignment.participant_id,
+        coach_id=assignment.coach_id,
+        kind=assignment.kind,
+        starts_on=assignment.starts_on,
+        ends_on=assignment.ends_on,
+    )
 
 
 async def _assignments_page(
@@ -476,6 +503,7 @@ async def _assignments_page(
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     assignments = await service.list_assignments(uow, caller, programme_id)
+    trust = {t.assignment_id: t.status.value for t in await accounts.assignment_trust(uow, caller, programme_id)}
     people = await service.list_people(uow, caller, programme_id)
     names = {p.id: p.display_name for p, _ in people}
     participants = [
@@ -486,12 +514,18 @@ async def _assignments_page(
     coaches = [
         (str(p.id), p.display_name) for p, roles in people if any(r.role == Role.coach and r.active for r in roles)
     ]
+    if values is not None:
+        values = {k: v for k, v in values.items() if k != "signed_record"}
     return render(
         request,
         "programmes/assignments.html",
         {
             "programme": service.programme_read(access.programme),
+            "organisation_id": access.scope.organisation_id,
             "assignments": assignments,
+            "trust": trust,
+            "end_dates": {a.id: _end_date(a) for a in assignments if a.ended_at is None},
+            "signing": await accounts.assignment_signing(uow, caller, programme_id),
             "names": names,
             "participants": participants,
             "coaches": coaches,
@@ -504,6 +538,11 @@ async def _assignments_page(
     )
 
 
+def _signed_record(values: dict[str, Any]) -> str | None:
+    record = str(values.get("signed_record") or "").strip()
+    return record or None
+
+
 @router.get("/manage/programmes/{programme_id}/assignments")
 async def assignments_index(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     return await _assignments_page(request, uow, caller, programme_id)
@@ -512,9 +551,11 @@ async def assignments_index(request: Request, uow: UowDep, caller: CallerDep, pr
 @router.post("/manage/programmes/{programme_id}/assignments")
 async def create_assignment(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, CoachAssignmentCreate, values)
+    data, errors = parse(request, CoachAssignmentCreate, {**values, "signed_record": _signed_record(values)})
     if data is not None:
         try:
+            if data.signed_record is not None:
+                await accounts.check_assignment_record(uow, caller, programme_id, _facts(data), data.signed_record)
             await service.create_assignment(uow, caller, programme_id, data)
         except DomainError as exc:
             if exc.status_code not in (409, 422):
@@ -529,5 +570,31 @@ async def create_assignment(request: Request, uow: UowDep, caller: CallerDep, pr
 async def end_assignment(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, assignment_id: uuid.UUID
 ) -> Response:
-    await service.end_assignment(uow, caller, programme_id, assignment_id)
+    """End coaching; with a re-signed record carrying the end date when her browser holds the key.
+
+    A record that does not check out raises, so the whole request rolls back: nothing half-done.
+    """
+    signed_record = _signed_record(await read_form(request))
+    ended = await service.end_assignment(uow, caller, programme_id, assignment_id)
+    if signed_record is not None:
+        await accounts.check_assignment_record(uow, caller, programme_id, _facts(ended), signed_record)
+        await service.sign_assignment(uow, caller, programme_id, assignment_id, signed_record)
+    return redirect(f"/manage/programmes/{programme_id}/assignments")
+
+
+@router.post("/manage/programmes/{programme_id}/assignments/{assignment_id}/sign")
+async def sign_assignment(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, assignment_id: uuid.UUID
+) -> Response:
+    """Sign an assignment that was made or ended without the key ("sign now")."""
+    signed_record = _signed_record(await read_form(request))
+    assignment = next((a for a in await service.list_assignments(uow, caller, programme_id) if a.id == assignment_id),
+                      None)
+    if assignment is None:
+        raise NotFound()
+    if signed_record is None:
+        raise InvalidInput(N_("Signing happens in your browser and needs JavaScript. Please turn it on."),
+                           field="signed_record")
+    await accounts.check_assignment_record(uow, caller, programme_id, _facts(assignment), signed_record)
+    await service.sign_assignment(uow, caller, programme_id, assignment_id, signed_record)
     return redirect(f"/manage/programmes/{programme_id}/assignments")

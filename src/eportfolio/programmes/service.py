@@ -654,6 +654,34 @@ async def end_assignment(
     return assignment_read(row)
 
 
+@personal_data("coach_assignment")
+async def sign_assignment(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, assignment_id: uuid.UUID, signed_record: str
+) -> CoachAssignmentRead:
+    """Keep a record a staff browser signed for an existing assignment (made unsigned, or ended).
+
+    The caller checks the record first (accounts.service.check_assignment_record): this feature
+    knows the assignment, accounts knows the keys.
+    """
+    access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
+    row = await ProgrammeRepository(uow.session).get_assignment(access.scope, assignment_id)
+    if row is None:
+        raise NotFound()
+    row.signed_record = signed_record
+    row.signed_by = caller.person_id
+    record_access(
+        uow,
+        caller,
+        role=access.role,
+        subjects=[row.participant_id, row.coach_id],
+        record_kind="coach_assignment",
+        action=Action.update,
+        programme_id=programme_id,
+    )
+    await uow.flush()
+    return assignment_read(row)
+
+
 # Used by the demo loader and `create-admin`: they act as the system, not as a person.
 
 
@@ -677,10 +705,19 @@ async def add_org_admin(uow: UnitOfWork, organisation_id: uuid.UUID, person_id: 
 async def display_names(
     uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
-    """Names of people of this programme, for lists that coaches and staff work from."""
-    access = await authorize(uow, caller, programme_id, MANAGING_ROLES | {Role.coach, Role.supervisor})
+    """Names of people of this programme, for lists that coaches and staff work from.
+
+    A participant gets only the names of her own current coaches.
+    """
+    access = await authorize(
+        uow, caller, programme_id, MANAGING_ROLES | {Role.coach, Role.supervisor, Role.participant}
+    )
+    repo = ProgrammeRepository(uow.session)
     wanted = set(person_ids)
-    people = [p for p in await ProgrammeRepository(uow.session).people_in_programme(access.scope) if p.id in wanted]
+    if access.role is Role.participant:
+        mine = await repo.list_assignments(access.scope, participant_id=caller.person_id)
+        wanted &= {a.coach_id for a in mine if a.ended_at is None}
+    people = [p for p in await repo.people_in_programme(access.scope) if p.id in wanted]
     record_access(
         uow, caller, role=access.role, subjects=[p.id for p in people],
         record_kind="person", action=Action.read, programme_id=programme_id,
