@@ -6,6 +6,7 @@ encrypted envelopes the server only stores. Versions keep given assignments stab
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -348,13 +349,56 @@ async def test_bad_answers_are_refused_clearly(browser: Browser, world: World) -
 async def test_the_server_stores_answers_exactly_as_sent(browser: Browser, world: World) -> None:
     module = await published_module(browser, world)
     url = assignment_url(world, await assign_to_participant_a(browser, world, module))
-    sent = {**envelope(0), "item_key_wrap": "d3JhcA"}
+    row_id = uuid.uuid4()
+    sent = envelope(0, row_id=row_id)
     await browser.log_in_as(world.participant_a)
     await browser.api("PUT", f"{url}/answers/{module['questions'][0]}", json=sent)
     browser.log_out()
     await browser.log_in_as(world.coach_a)
-    stored = (await browser.api("GET", url)).json()["answers"][0]["envelope"]
-    assert stored == {"envelope": sent["envelope"], "key_id": sent["key_id"], "item_key_wrap": "d3JhcA", "revision": 1}
+    stored = (await browser.api("GET", url)).json()["answers"][0]
+    assert stored["id"] == str(row_id), "the row keeps the id her browser bound into the envelope"
+    assert stored["envelope"] == {
+        "envelope": sent["envelope"],
+        "key_id": sent["key_id"],
+        "item_key_wrap": sent["item_key_wrap"],
+        "revision": 1,
+    }
+
+
+async def test_an_envelope_must_name_its_own_key_and_carry_it_for_her_coaches(browser: Browser, world: World) -> None:
+    module = await published_module(browser, world)
+    url = assignment_url(world, await assign_to_participant_a(browser, world, module))
+    key = module["questions"][0]
+    await browser.log_in_as(world.participant_a)
+    other_key = {**envelope(0), "key_id": envelope(0)["key_id"]}
+    response = await browser.api("PUT", f"{url}/answers/{key}", json=other_key)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "envelope"
+    not_an_envelope = {**envelope(0), "envelope": envelope(0)["item_key_wrap"]}
+    assert (await browser.api("PUT", f"{url}/answers/{key}", json=not_an_envelope)).status_code == 422
+    no_wrap = {**envelope(0), "item_key_wrap": None}
+    response = await browser.api("PUT", f"{url}/answers/{key}", json=no_wrap)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "item_key_wrap"
+    bad_wrap = {**envelope(0), "item_key_wrap": "d3JhcA"}
+    assert (await browser.api("PUT", f"{url}/answers/{key}", json=bad_wrap)).status_code == 422
+    assert (await browser.api("GET", url)).json()["answers"] == []
+
+
+async def test_an_answer_keeps_the_id_its_envelope_is_bound_to(browser: Browser, world: World) -> None:
+    module = await published_module(browser, world)
+    url = assignment_url(world, await assign_to_participant_a(browser, world, module))
+    first, second = module["questions"]
+    row_id = uuid.uuid4()
+    await browser.log_in_as(world.participant_a)
+    assert (await browser.api("PUT", f"{url}/answers/{first}", json=envelope(0, row_id=row_id))).status_code == 200
+    reused = await browser.api("PUT", f"{url}/answers/{second}", json=envelope(0, row_id=row_id))
+    assert reused.status_code == 409, "one id, one row"
+    moved = await browser.api("PUT", f"{url}/answers/{first}", json=envelope(1, row_id=uuid.uuid4()))
+    assert moved.status_code == 409, "a new revision stays the same row"
+    again = await browser.api("PUT", f"{url}/answers/{first}", json=envelope(1, row_id=row_id))
+    assert again.json()["id"] == str(row_id)
+    assert again.json()["envelope"]["revision"] == 2
 
 
 async def test_a_coach_writes_a_personal_encrypted_assignment(browser: Browser, world: World) -> None:

@@ -20,10 +20,11 @@ from eportfolio.kit.uow import UnitOfWork
 from eportfolio.modules import service as modules
 from eportfolio.modules.tables import ModuleAssignment
 from tests.support.access_scenarios import scenario
+from tests.support.modules import envelope
 from tests.support.world import World
 
 S = "eportfolio.modules.service."
-ENVELOPE = EnvelopeWrite(envelope="Y2lwaGVydGV4dA", key_id="A" * 22, base_revision=0)
+ENVELOPE = EnvelopeWrite.model_validate(envelope(0))
 
 
 def _as(world: World, person_id: uuid.UUID) -> Caller:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import struct
 import uuid
 from typing import Any
 
@@ -11,13 +12,28 @@ from tests.support.client import Browser
 from tests.support.world import World
 
 
-def envelope(base_revision: int = 0, size: int = 48) -> dict[str, Any]:
-    """Random bytes in the shape an encrypted envelope has; the server must treat them as opaque."""
-    return {
-        "envelope": base64.urlsafe_b64encode(os.urandom(size)).decode().rstrip("="),
-        "key_id": base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="),
+def _b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def envelope(base_revision: int = 0, size: int = 48, row_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """Random bytes in the shape of an envelope and of its item key wrapped under a portfolio key.
+
+    The server can check only that shape (and that the envelope names the key it gives); what is
+    inside stays opaque to it. ``row_id`` is the id a browser makes and binds into the envelope.
+    """
+    key_id = os.urandom(16)
+    body = b"\x01\x06" + key_id + os.urandom(12) + struct.pack(">I", size) + os.urandom(size) + os.urandom(64)
+    wrap = b"\x01\x02\x05" + os.urandom(16) + os.urandom(12) + os.urandom(48)
+    sent: dict[str, Any] = {
+        "envelope": _b64u(body),
+        "key_id": _b64u(key_id),
+        "item_key_wrap": _b64u(wrap),
         "base_revision": base_revision,
     }
+    if row_id is not None:
+        sent["id"] = str(row_id)
+    return sent
 
 
 def module_url(world: World, module_id: str | uuid.UUID | None = None, programme: uuid.UUID | None = None) -> str:

@@ -326,8 +326,13 @@ class LocalisedModule(ReadModel):
 
 
 class EnvelopeWrite(DomainModel):
-    """A new revision of an encrypted item, based on ``base_revision`` (0 for a new one)."""
+    """A new revision of an encrypted item, based on ``base_revision`` (0 for a new one).
 
+    ``id`` is the row's id, made by the browser before it encrypts because the envelope binds it
+    (the same id the row keeps as a portfolio item later); the server makes one when it is left out.
+    """
+
+    id: uuid.UUID | None = None
     envelope: EnvelopeText
     key_id: KeyId
     item_key_wrap: KeyWrapText | None = None

@@ -16,9 +16,11 @@ from fastapi.responses import Response
 
 from eportfolio.domain.modules import (
     AssignmentCreate,
+    AssignmentKind,
     AssignmentStatus,
     LessonCreate,
     LessonUpdate,
+    LocalisedQuestion,
     ModuleCopy,
     ModuleCreate,
     ModuleUpdate,
@@ -62,6 +64,13 @@ STATUS_LABELS = {
     AssignmentStatus.submitted: N_("Handed in"),
     AssignmentStatus.feedback_given: N_("Feedback received"),
     AssignmentStatus.completed: N_("Done"),
+}
+# While she may still change her answers (after feedback she may revise and hand in again).
+EDITABLE = (AssignmentStatus.assigned, AssignmentStatus.in_progress, AssignmentStatus.feedback_given)
+UPLOAD_ACCEPT = {
+    UploadKind.photo: "image/*",
+    UploadKind.document: ".pdf,.doc,.docx,.odt,.txt,.rtf,image/*",
+    UploadKind.voice: "audio/*",
 }
 MODULE_STATUS_LABELS = {"draft": N_("Draft"), "published": N_("Published"), "archived": N_("Archived")}
 NOTIFICATION_TEXTS = {
@@ -720,11 +729,16 @@ async def assignment_page(
     assignment_id: uuid.UUID,
     q: int = 0,
 ) -> Response:
-    """The shell: question texts are programme content; answers are opened and sealed by the browser."""
+    """The shell: question texts are programme content; answers are opened and sealed by the browser.
+
+    She sees one question per screen; her coach sees every question with its answer on one page.
+    """
     detail = await service.get_assignment(
         uow, caller, programme_id, assignment_id, _her_language(request, caller.language)
     )
     questions = detail.template.questions if detail.template else []
+    if detail.assignment.kind == AssignmentKind.personal:
+        questions = [_personal_question(request)]
     position = max(0, min(q, max(len(questions) - 1, 0)))
     answers = {a.question_key: a.envelope.revision for a in detail.answers}
     is_participant = detail.assignment.participant_id == caller.person_id
@@ -734,14 +748,34 @@ async def assignment_page(
         {
             "programme_id": programme_id,
             "detail": detail,
+            "questions": questions,
             "question": questions[position] if questions else None,
             "position": position,
             "count": len(questions),
             "revisions": answers,
             "is_participant": is_participant,
+            "editable": is_participant and detail.assignment.status in EDITABLE,
             "status_labels": STATUS_LABELS,
+            "upload_accept": UPLOAD_ACCEPT,
             "api": f"/api/v1/programmes/{programme_id}/assignments/{assignment_id}",
         },
+    )
+
+
+def _personal_question(request: Request) -> LocalisedQuestion:
+    """A personal assignment has one open answer (its question is the coach's encrypted text)."""
+    return LocalisedQuestion(
+        key=service.PERSONAL_QUESTION_KEY,
+        kind=QuestionKind.open_text,
+        prompt=translate(request, N_("Your answer")),
+        help="",
+        options=[],
+        scale_min=1,
+        scale_max=5,
+        scale_min_label="",
+        scale_max_label="",
+        upload_kind=None,
+        required=True,
     )
 
 

@@ -164,6 +164,18 @@ class ModuleRepository:
         )
         return list(result.scalars())
 
+    async def id_in_use(self, row_id: uuid.UUID) -> bool:
+        """Whether an answer, feedback or assignment row already has this browser-made id.
+
+        Not scoped on purpose: ids are primary keys across all programmes, and the answer is only
+        "taken" (no row is returned), so nothing of another programme is revealed.
+        """
+        for table in (AssignmentAnswer, AssignmentFeedback, ModuleAssignment):
+            found = await self.session.execute(select(table.id).where(table.id == row_id))
+            if found.first() is not None:
+                return True
+        return False
+
     async def get_answer(
         self, scope: ProgrammeScope, assignment_id: uuid.UUID, question_key: str
     ) -> AssignmentAnswer | None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from eportfolio import crypto
 from eportfolio.domain.modules import (
     AnswerRead,
     AssignmentCreate,
@@ -82,6 +83,10 @@ READERS = frozenset({Role.participant, Role.coach, Role.supervisor})
 PERSONAL_QUESTION_KEY = "answer"  # a personal assignment has one answer
 REMINDER_DAYS = 2  # remind her this many days before the due date
 OPEN_STATUSES = (AssignmentStatus.assigned.value, AssignmentStatus.in_progress.value)
+# An item key wrapped under a portfolio epoch key: version, secret-box tag, item-key purpose,
+# then the wrapping key's id (which names the epoch), nonce, key and tag (docs/crypto-spec.md).
+ITEM_WRAP_BYTES = 79
+ITEM_WRAP_PREFIX = b"\x01\x02\x05"
 
 TRANSLATABLE_FIELDS = {
     "module": ("title", "theme", "summary"),
@@ -209,6 +214,44 @@ def localise(version: ModuleVersion, language: str) -> LocalisedModule:
         ],
         templates=[_localised_template(t, language) for t in version.templates or []],
     )
+
+
+def check_envelope(data: EnvelopeWrite, field: str = "envelope") -> None:
+    """The envelope must be one, encrypted under the key it names, with its key wrapped for her coaches.
+
+    The server cannot open it; it checks the shape only, as the portfolio service does, so that a
+    row here can become a portfolio item without re-encrypting anything.
+    """
+    try:
+        inside = crypto.envelope_key_id(crypto.b64u_decode(data.envelope))
+        named = crypto.b64u_decode(data.key_id)
+    except (crypto.CryptoError, ValueError):
+        raise InvalidInput(
+            N_("This is not a valid encrypted answer. Reload the page and try again."), field=field
+        ) from None
+    if inside != named:
+        raise InvalidInput(N_("The text is not encrypted under the key it names."), field=field)
+    try:
+        wrap = crypto.b64u_decode(data.item_key_wrap or "")
+    except (crypto.CryptoError, ValueError):
+        wrap = b""
+    if len(wrap) != ITEM_WRAP_BYTES or not wrap.startswith(ITEM_WRAP_PREFIX):
+        raise InvalidInput(
+            N_("The key of this text is missing or damaged, so her coaches could not read it."), field="item_key_wrap"
+        )
+
+
+async def _new_row_id(repo: ModuleRepository, data: EnvelopeWrite) -> uuid.UUID:
+    if data.id is None:
+        return uuid.uuid4()
+    if await repo.id_in_use(data.id):
+        raise Conflict(N_("This was saved already. Reload the page to see it."), field="id")
+    return data.id
+
+
+def _same_row(existing_id: uuid.UUID, data: EnvelopeWrite) -> None:
+    if data.id is not None and data.id != existing_id:
+        raise Conflict(N_("This was saved already. Reload the page to see it."), field="id")
 
 
 def _find_template(version: ModuleVersion, key: str | None) -> dict[str, Any] | None:
@@ -934,9 +977,11 @@ async def assign_personal(
     await _check_can_assign_to(uow, caller, access, data.participant_id)
     if data.content.base_revision != 0:
         raise Conflict(N_("A new assignment starts at revision 0."))
+    check_envelope(data.content, "content")
     if data.due_on is not None and data.due_on < _today(access):
         raise InvalidInput(N_("The due date is in the past."), field="due_on")
     row = ModuleAssignment(
+        id=await _new_row_id(ModuleRepository(uow.session), data.content),
         organisation_id=access.scope.organisation_id,
         programme_id=access.scope.programme_id,
         participant_id=data.participant_id,
@@ -1110,9 +1155,12 @@ async def save_answer(
     access, row, version = await _own_open_assignment(uow, caller, programme_id, assignment_id)
     if question_key not in _question_keys(row, version):
         raise NotFound(N_("This question is not part of this assignment."))
+    check_envelope(data)
     repo = ModuleRepository(uow.session)
     existing = await repo.get_answer(access.scope, row.id, question_key)
     current = existing.revision if existing is not None else 0
+    if existing is not None:
+        _same_row(existing.id, data)
     if data.base_revision != current:
         raise Conflict(N_("This answer was saved somewhere else in the meantime. Reload to see the latest version."))
     now = utcnow()
@@ -1127,6 +1175,7 @@ async def save_answer(
     }
     if existing is None:
         existing = AssignmentAnswer(
+            id=await _new_row_id(repo, data),
             organisation_id=access.scope.organisation_id,
             programme_id=access.scope.programme_id,
             assignment_id=row.id,
@@ -1212,8 +1261,10 @@ async def give_feedback(
         raise Conflict(N_("She has not handed this in yet, or it is already completed."))
     if data.base_revision != 0:
         raise Conflict(N_("New feedback starts at revision 0."))
+    check_envelope(data)
     now = utcnow()
     feedback = AssignmentFeedback(
+        id=await _new_row_id(ModuleRepository(uow.session), data),
         organisation_id=access.scope.organisation_id,
         programme_id=access.scope.programme_id,
         assignment_id=row.id,
@@ -1270,6 +1321,8 @@ async def update_feedback(
         raise Forbidden(N_("Only the coach who wrote this feedback can change it."))
     if row.status == AssignmentStatus.completed:
         raise Conflict(N_("This assignment is completed. Feedback can no longer be changed."))
+    check_envelope(data)
+    _same_row(feedback.id, data)
     values: dict[str, object] = {
         "envelope": data.envelope,
         "key_id": data.key_id,

@@ -460,9 +460,8 @@ export class PortfolioClient {
 
   // Encrypt the file here (64 KiB chunks), make the item (its envelope holds the metadata), then
   // send the stream part by part; resumes with what the server says is missing.
-  async uploadFile({ kind, audience, chosen, blob, fileName, mediaType, onProgress }) {
+  async uploadFile({ id = newId(), kind, audience, chosen, blob, fileName, mediaType, onProgress }) {
     const plain = new Uint8Array(await blob.arrayBuffer());
-    const id = newId();
     const itemKey = crypto.getRandomValues(new Uint8Array(32));
     const encryptor = await AttachmentEncryptor.create(itemKey);
     const parts = [encryptor.header];

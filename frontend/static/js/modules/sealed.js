@@ -1,0 +1,91 @@
+// Answers, feedback and personal assignments as her portfolio sees them: each is sealed exactly
+// like a portfolio item for "my coaches" (resource type "portfolio", her portfolio id, the row id,
+// the revision being written, the author), its item key wrapped under her current portfolio epoch
+// key. Moving a row into her portfolio later is then a copy (docs/modules.md). Keys, grants to
+// verified coaches and drafts come from the portfolio's browser modules; nothing is done twice.
+
+import { Audience, b64uDecode, b64uEncode, encryptItem, openEnvelope, unwrapItemKey } from '../crypto/index.js';
+import { PortfolioClient, RESOURCE, api, decoder, encoder, newId } from '../portfolio/keyring.js';
+
+export { api, newId };
+
+// Her portfolio in this programme, opened by her (made on first use) or by one of her coaches,
+// with every reader given the key her browser may give. Null when the coach has no portfolio of
+// her to open (she never opened it); `ready` says whether the current key is here.
+export async function openPortfolio(identity, programmeId, participantId) {
+  const client = new PortfolioClient(identity, programmeId);
+  if (identity.userId === participantId) {
+    await client.open(null);
+  } else {
+    const listed = await api(`/api/v1/portfolio/programmes/${programmeId}/portfolios`);
+    const hers = listed.ok ? listed.data.find((p) => p.participant_id === participantId) : null;
+    if (!hers) return { client: null, ready: false };
+    await client.open(hers.id);
+  }
+  const ready = await client.ensureAccess();
+  return { client, ready };
+}
+
+// The fields of an EnvelopeWrite for `value` (any JSON), as revision `revision` of row `id`.
+export async function sealRow(client, { id, revision, value }) {
+  const sealed = await encryptItem(client.identity, Audience.coaches(client.currentKey), {
+    resourceType: RESOURCE,
+    resourceId: client.id,
+    itemId: id,
+    revision,
+    plaintext: encoder.encode(JSON.stringify(value)),
+  });
+  return {
+    id,
+    envelope: b64uEncode(sealed.envelope),
+    key_id: b64uEncode(sealed.itemKeyId),
+    item_key_wrap: b64uEncode(sealed.wraps[0]),
+    base_revision: revision - 1,
+  };
+}
+
+// The value of a stored row, or null when it cannot be opened or was not written by `author`.
+export async function openRow(client, { id, authorId, envelope, expectedAuthors = null }) {
+  if (expectedAuthors && !expectedAuthors.includes(authorId)) return null;
+  try {
+    const wrap = b64uDecode(envelope.item_key_wrap ?? '');
+    const keyId = b64uDecode(envelope.key_id);
+    let itemKey = null;
+    for (const epochKey of client.epochKeys.values()) {
+      try {
+        itemKey = await unwrapItemKey(wrap, epochKey, keyId);
+        break;
+      } catch {
+        // wrapped under another epoch's key
+      }
+    }
+    if (!itemKey) return null;
+    const bytes = await openEnvelope(b64uDecode(envelope.envelope), itemKey, {
+      resourceType: RESOURCE,
+      resourceId: client.id,
+      itemId: id,
+      revision: envelope.revision,
+      author: await client.person(authorId),
+    });
+    return JSON.parse(decoder.decode(bytes));
+  } catch {
+    return null;
+  }
+}
+
+// Photos are re-encoded in a canvas first, as on her portfolio page: smaller, and without their
+// hidden data (place, camera). Other files are stored as they are.
+export async function reencode(file) {
+  if (!file.type.startsWith('image/')) return { blob: file, name: file.name, type: file.type, asIs: true };
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close?.();
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.85));
+  return { blob, name: `${file.name.replace(/\.[^.]*$/, '')}.jpg`, type: 'image/jpeg', asIs: false };
+}
+
+export const UPLOAD_ITEM_KIND = { photo: 'photo', document: 'document', voice: 'voice_note' };
