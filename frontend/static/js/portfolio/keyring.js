@@ -301,6 +301,18 @@ export class PortfolioClient {
     return this.currentKey !== null;
   }
 
+  // Coach-assisted recovery: after checking her new fingerprint in person, grant her every
+  // epoch key this browser holds (so she need not walk back over records her old key signed).
+  async grantEveryEpoch(personId) {
+    for (const [epoch, key] of [...this.epochKeys.entries()].sort((a, b) => b[0] - a[0])) {
+      const grant = await this.grantBody(epoch, key, personId);
+      const result = await api(`/api/v1/portfolio/${this.id}/grants`, { epoch, grants: [grant] });
+      if (!result.ok) return result;
+    }
+    await this.open(this.id);
+    return { ok: true };
+  }
+
   // Items --------------------------------------------------------------------------------
 
   async items() {

@@ -473,6 +473,25 @@ $('comment-form').addEventListener('submit', async (event) => {
   await renderComments(entry);
 });
 
+// Her coach's side of coach-assisted recovery: her grant is for keys she no longer has.
+async function offerRecovery() {
+  const owner = client.portfolio.members.find((m) => m.role === 'owner');
+  const panel = $('recovery-panel');
+  panel.hidden = true;
+  if (client.owner || !owner || owner.has_current_grant || client.epochKeys.size === 0) return;
+  const person = await client.person(owner.person_id).catch(() => null);
+  if (!person) return;
+  $('recovery-fingerprint').textContent = await person.fingerprintText();
+  panel.hidden = false;
+  $('recovery-confirm').onclick = async () => {
+    const result = await client.grantEveryEpoch(owner.person_id);
+    if (!result.ok) return say(result.data?.error?.message ?? words.failed);
+    panel.hidden = true;
+    say(words.saved, 'success');
+    return null;
+  };
+}
+
 async function start() {
   if (!(await requireSupport())) return;
   say(words.opening, 'warning');
@@ -488,7 +507,10 @@ async function start() {
     const names = client.portfolio.members.filter((m) => m.has_current_grant).map((m) => m.display_name);
     $('readers').textContent = fill(words.readers, { names: names.join(', ') });
     const notes = [];
-    if (!hasKey) notes.push(words.waiting);
+    if (!hasKey && client.owner && client.portfolio.epoch > 0) {
+      notes.push(fill(words.askCoach, { fingerprint: await identity.person.fingerprintText() }));
+    } else if (!hasKey) notes.push(words.waiting);
+    await offerRecovery();
     for (const member of client.unconfirmed ?? []) notes.push(fill(words.notConfirmed, { name: member.display_name }));
     say(notes.join(' '));
     await loadItems();
