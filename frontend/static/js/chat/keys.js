@@ -1,0 +1,242 @@
+// A conversation's keys as her browser (or her coach's) holds them: the key per epoch from the
+// signed grant to me and back along the signed chain; a new epoch when the server says rotation is
+// due; and (her browser only) grants of the current key to her verified coaches and to the coaches
+// and supervisors on duty now and next in the programme's signed duty roster. Messages are sealed
+// and opened here; decrypted text leaves this module as strings for textContent.
+//
+// Trust checks, public keys and pinned keys are the portfolio's (PortfolioClient): the same people,
+// the same programme key, the same pins. Only what is about a conversation is written here.
+
+import {
+  FingerprintKind,
+  RecordKind,
+  b64uDecode,
+  b64uEncode,
+  decryptMessage,
+  encryptMessage,
+  makeGrant,
+  newEpoch,
+  openGrant,
+  openPreviousKey,
+  verifyProgrammeKey,
+  verifyRecord,
+} from '../crypto/index.js';
+import { ApiError, PortfolioClient, api } from '../portfolio/keyring.js';
+
+export const RESOURCE = 'conversation';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+async function must(path, body, method) {
+  const result = await api(path, body, method);
+  if (!result.ok) throw new ApiError(result);
+  return result.data;
+}
+
+function equal(a, b) {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+export class ConversationKeys extends PortfolioClient {
+  // The conversation stands where the portfolio's client expects its resource: it has the same
+  // shape (participant_id, epoch, rotation_due, members with role and person_id).
+  async open(conversationId) {
+    this.portfolio = await must(`/api/v1/chat/conversations/${conversationId}`);
+    this.conversation = this.portfolio;
+    this.id = this.portfolio.id;
+    this.owner = this.portfolio.participant_id === this.me;
+    return this.portfolio;
+  }
+
+  async loadKeys() {
+    this.epochs = await must(`/api/v1/chat/conversations/${this.id}/epochs`);
+    const grants = await must(`/api/v1/chat/conversations/${this.id}/grants/mine`);
+    const accepted = await this.accepted();
+    this.epochKeys = new Map();
+    for (const grant of grants) {
+      try {
+        const { key } = await openGrant(b64uDecode(grant.grant), this.identity, accepted);
+        this.epochKeys.set(grant.epoch, key);
+      } catch {
+        this.warnings.push('grant');
+      }
+    }
+    const records = new Map(this.epochs.map((e) => [e.epoch, b64uDecode(e.record)]));
+    const newest = Math.max(0, ...this.epochKeys.keys());
+    for (let epoch = newest; epoch > 1; epoch -= 1) {
+      if (this.epochKeys.has(epoch - 1) || !records.has(epoch)) continue;
+      try {
+        this.epochKeys.set(epoch - 1, await openPreviousKey(records.get(epoch), this.epochKeys.get(epoch), accepted));
+      } catch {
+        this.warnings.push('epoch');
+        break;
+      }
+    }
+    return this.epochKeys;
+  }
+
+  async grantBody(epoch, key, personId) {
+    const grant = await makeGrant(this.identity, {
+      resourceType: RESOURCE,
+      resourceId: this.id,
+      epoch,
+      key,
+      recipient: await this.person(personId),
+    });
+    return { recipient_id: personId, grant: b64uEncode(grant) };
+  }
+
+  // The programme's signing key, certified by the organisation key she pinned.
+  async programmeKey() {
+    const organisation = await must('/api/v1/trust/organisation');
+    const programme = await must(`/api/v1/trust/programmes/${this.programmeId}`);
+    const orgPublic = b64uDecode(organisation.ed25519_public);
+    if (!this.checkPin(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, orgPublic)) return null;
+    const programmePublic = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, this.programmeId);
+    if (!this.checkPin(FingerprintKind.PROGRAMME_KEY, this.programmeId, programmePublic)) return null;
+    return programmePublic;
+  }
+
+  // The coaches and supervisors on duty now, and on the next shift of each duty, in the signed
+  // roster; only those whose key is the one in the roster and the one she pinned.
+  async dutyReaders(now = Date.now() / 1000) {
+    this.rosterInvalid = false;
+    const served = await api(`/api/v1/chat/programmes/${this.programmeId}/rosters/current`);
+    if (!served.ok || !served.data) return new Map();
+    const readers = new Map();
+    try {
+      const programmePublic = await this.programmeKey();
+      if (!programmePublic) throw new Error('programme key changed');
+      const record = await verifyRecord(b64uDecode(served.data.signed_record), programmePublic, RecordKind.DUTY_ROSTER);
+      if (record.programmeId !== this.programmeId) throw new Error('another programme');
+      const entries = record.body.entries;
+      const chosen = entries.filter((e) => e.start <= now && now < e.until);
+      for (const duty of new Set(entries.map((e) => e.duty))) {
+        const later = entries.filter((e) => e.duty === duty && e.start > now);
+        const next = Math.min(...later.map((e) => e.start));
+        chosen.push(...later.filter((e) => e.start === next));
+      }
+      for (const entry of chosen) {
+        if (readers.has(entry.personId) || entry.personId === this.me) continue;
+        const person = await this.person(entry.personId);
+        const keys = new Uint8Array([...person.x25519Public, ...person.ed25519Public]);
+        if (!equal(entry.fingerprint, await person.fingerprint())) continue;
+        if (!this.checkPin(FingerprintKind.PERSON, entry.personId, keys)) continue;
+        readers.set(entry.personId, person);
+      }
+    } catch {
+      this.rosterInvalid = true;
+      return new Map();
+    }
+    return readers;
+  }
+
+  get currentEpoch() {
+    return this.portfolio.epoch;
+  }
+
+  // What a member browser does on opening: her browser makes the first key and every new epoch
+  // (with grants for exactly the members, plus those on duty), and grants the current key to her
+  // verified coaches and the readers on duty now and next. A coach's browser only reads.
+  async ensureAccess() {
+    await this.loadKeys();
+    if (!this.owner) return this.currentKey !== null;
+    await this.loadPins();
+    let coaches = new Map();
+    try {
+      coaches = await this.verifiedCoaches();
+    } catch {
+      coaches = new Map();
+    }
+    const duty = await this.dutyReaders();
+    await this.savePins();
+    const needsEpoch = this.portfolio.epoch === 0 || this.portfolio.rotation_due;
+    const unverified = this.portfolio.members.filter(
+      (m) => m.person_id !== this.me && m.role !== 'on_duty' && !coaches.has(m.person_id),
+    );
+    if (needsEpoch && unverified.length === 0) {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const next = this.portfolio.epoch + 1;
+        const made = await newEpoch(this.identity, {
+          resourceType: RESOURCE,
+          resourceId: this.id,
+          epoch: next,
+          previousKey: next === 1 ? null : this.currentKey,
+        });
+        const grants = [];
+        for (const id of new Set([this.me, ...coaches.keys(), ...duty.keys()])) {
+          grants.push(await this.grantBody(next, made.key, id));
+        }
+        const result = await api(`/api/v1/chat/conversations/${this.id}/epochs`, {
+          epoch: next,
+          record: b64uEncode(made.record),
+          grants,
+        });
+        await this.open(this.id);
+        if (result.ok || result.status !== 409) break;
+        await this.loadKeys();
+        if (!this.portfolio.rotation_due) break;
+      }
+      await this.loadKeys();
+    }
+    await this.grantMissing(new Map([...coaches, ...duty]));
+    return this.currentKey !== null;
+  }
+
+  // Grants of the current key to wanted readers who cannot read yet; the server announces each
+  // new reader to everyone in the conversation ("a coach joined").
+  async grantMissing(wanted) {
+    if (!this.currentKey) return false;
+    const reading = new Set(this.portfolio.members.filter((m) => m.can_read).map((m) => m.person_id));
+    const missing = [...wanted.keys()].filter((id) => !reading.has(id) && id !== this.me);
+    if (!missing.length) return false;
+    const grants = [];
+    for (const id of missing) grants.push(await this.grantBody(this.portfolio.epoch, this.currentKey, id));
+    await api(`/api/v1/chat/conversations/${this.id}/grants`, { epoch: this.portfolio.epoch, grants });
+    await this.open(this.id);
+    return true;
+  }
+
+  // Before she sends: the readers on duty now and next get the key, so an escalation never
+  // waits for her to come back. Looked at again at most every five minutes.
+  async grantOnDuty() {
+    if (!this.owner || !this.currentKey || navigator.onLine === false) return;
+    if (this.dutyCheckedAt && Date.now() - this.dutyCheckedAt < 300_000) return;
+    this.dutyCheckedAt = Date.now();
+    await this.grantMissing(await this.dutyReaders());
+    await this.savePins();
+  }
+
+  async seal(text, clientId) {
+    const envelope = await encryptMessage(this.identity, this.currentKey, {
+      conversationId: this.id,
+      messageId: clientId,
+      plaintext: encoder.encode(text),
+    });
+    return b64uEncode(envelope);
+  }
+
+  // The text of a message, or { error: 'locked' } (no key for its epoch) or { error: 'broken' }
+  // (it does not open or its signature is wrong: shown as a warning, never hidden).
+  async openMessage(message) {
+    const key = this.epochKeys.get(message.epoch);
+    if (!key) return { error: 'locked' };
+    try {
+      const bytes = await decryptMessage(b64uDecode(message.body), key, {
+        conversationId: this.id,
+        messageId: message.client_id,
+        author: await this.person(message.author_id),
+      });
+      return { text: decoder.decode(bytes) };
+    } catch {
+      return { error: 'broken' };
+    }
+  }
+
+  // Her own unsent envelope under an older epoch, sealed again under the current key.
+  async reseal(entry) {
+    const opened = await this.openMessage({ epoch: entry.epoch, body: entry.body, client_id: entry.clientId, author_id: this.me });
+    if (opened.error) return null;
+    return { ...entry, epoch: this.portfolio.epoch, body: await this.seal(opened.text, entry.clientId) };
+  }
+}

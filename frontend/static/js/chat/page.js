@@ -1,0 +1,425 @@
+// The conversation page: her keys from this session, the conversation's key per epoch, one
+// WebSocket that resumes where it left off, and messages with their state (sending, sent,
+// delivered, read). What she types is sealed here and kept on the phone until the server has
+// acknowledged it. Decrypted text goes into the page with textContent only.
+
+import { loadSession, requireSupport } from '../crypto/index.js';
+import { fill, h } from '../portfolio/editors.js';
+import { api } from '../portfolio/keyring.js';
+import { ConversationKeys } from './keys.js';
+import { drop, keep, newClientId, pending } from './outbox.js';
+import { ChatSocket } from './socket.js';
+
+const app = document.getElementById('chat-app');
+const $ = (id) => document.getElementById(id);
+const words = $('chat-words').dataset;
+const roleNames = JSON.parse($('chat-roles').dataset.roles);
+const conversationId = app.dataset.conversation;
+const me = app.dataset.me;
+const HISTORY = 100;
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 5000;
+
+let keys;
+const socket = new ChatSocket();
+const messages = new Map(); // seq -> { message, text, error }
+const unsent = new Map(); // client id -> { entry, text, state, reason, inflight }
+const markers = new Map(); // person id -> { read_seq, delivered_seq }
+let firstSeq = null;
+let readSent = 0;
+let deliveredSent = 0;
+let typingSentAt = 0;
+let typingTimer = null;
+let work = Promise.resolve();
+
+// Frames are handled one after the other: opening a message is asynchronous, and the order of
+// the list must be the order of the seq.
+function serially(task) {
+  work = work.then(task).catch(() => say(words.cannotOpen));
+  return work;
+}
+
+function say(text) {
+  const status = $('chat-status');
+  status.textContent = text ?? '';
+  status.hidden = !text;
+}
+
+function nameOf(personId) {
+  if (personId === me) return words.you;
+  return keys?.portfolio.members.find((m) => m.person_id === personId)?.display_name || words.someone;
+}
+
+function timeOf(iso) {
+  const date = iso ? new Date(iso) : new Date();
+  return date.toLocaleTimeString(document.documentElement.lang || undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+// Connection ----------------------------------------------------------------------------------
+
+function showConnection(state) {
+  const line = $('chat-connection');
+  line.dataset.state = state;
+  line.textContent =
+    { ready: words.online, offline: words.offline, login: words.login }[state] ?? words.connecting;
+  for (const entry of unsent.values()) if (!entry.reason) entry.state = state === 'ready' ? 'sending' : 'waiting';
+  renderUnsent();
+}
+
+socket.addEventListener('state', (event) => {
+  showConnection(event.detail);
+  if (event.detail !== 'ready') for (const entry of unsent.values()) entry.inflight = false;
+});
+socket.addEventListener('caught_up', () => {
+  serially(async () => {
+    await loadMarkers();
+    markRead();
+    await flush();
+  });
+});
+socket.addEventListener('message', (event) => {
+  const message = event.detail.message;
+  if (message.conversation_id !== conversationId) return;
+  serially(() => receive(message));
+});
+socket.addEventListener('ack', (event) => {
+  const ack = event.detail;
+  if (ack.conversation_id !== conversationId) return;
+  serially(async () => {
+    await drop(ack.client_id);
+    unsent.delete(ack.client_id);
+    renderUnsent();
+  });
+});
+socket.addEventListener('error', (event) => {
+  const error = event.detail;
+  const entry = unsent.get(error.ref);
+  if (!entry) return;
+  serially(() => refused(entry, error));
+});
+socket.addEventListener('marker', (event) => {
+  const marker = event.detail.marker;
+  if (marker.conversation_id !== conversationId) return;
+  markers.set(marker.person_id, marker);
+  renderStates();
+});
+socket.addEventListener('typing', (event) => {
+  if (event.detail.conversation_id !== conversationId || event.detail.person_id === me) return;
+  $('chat-typing').textContent = fill(words.typing, { name: nameOf(event.detail.person_id) });
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => {
+    $('chat-typing').textContent = '';
+  }, TYPING_SHOWN_MS);
+});
+socket.addEventListener('epoch', (event) => {
+  if (event.detail.conversation_id !== conversationId) return;
+  serially(async () => {
+    await keys.open(conversationId);
+    await keys.ensureAccess();
+    renderReaders();
+    await flush();
+  });
+});
+
+// Messages ------------------------------------------------------------------------------------
+
+async function receive(message) {
+  if (messages.has(message.seq)) return;
+  const shown = { message, text: null, error: null };
+  if (message.kind === 'person') Object.assign(shown, await keys.openMessage(message));
+  messages.set(message.seq, shown);
+  if (firstSeq === null || message.seq < firstSeq) firstSeq = message.seq;
+  if (message.author_id === me && unsent.has(message.client_id)) {
+    unsent.delete(message.client_id);
+    await drop(message.client_id);
+    renderUnsent();
+  }
+  if (message.author_id !== me && message.kind === 'person') $('chat-typing').textContent = '';
+  place(render(shown), message.seq);
+  if (message.kind === 'system' && message.notice === 'coach_joined') {
+    await keys.open(conversationId);
+    renderReaders();
+  }
+  markRead();
+}
+
+function systemText(message) {
+  const p = message.params ?? {};
+  if (message.notice === 'out_of_hours') return [p.text || words.outOfHours, p.crisis_numbers ? fill(words.crisis, { numbers: p.crisis_numbers }) : ''];
+  if (message.notice === 'escalated') return [Number(p.level) >= 2 ? words.escalatedSecond : words.escalatedFirst];
+  if (message.notice === 'coach_joined') return [fill(words.coachJoined, { name: p.display_name })];
+  return [''];
+}
+
+function render({ message, text, error }) {
+  const time = h('time', { datetime: message.created_at, text: timeOf(message.created_at) });
+  if (message.kind === 'system') {
+    const label = message.notice === 'out_of_hours' ? words.outOfHours : words.system;
+    return h(
+      'li',
+      { class: `chat-msg chat-msg--system chat-msg--${message.notice}`, role: 'note', 'data-seq': message.seq },
+      h('p', { class: 'chat-msg__label', text: label }),
+      ...systemText(message).filter(Boolean).map((line) => h('p', { class: 'chat-msg__text', text: line })),
+      h('p', { class: 'chat-msg__meta' }, time),
+    );
+  }
+  const mine = message.author_id === me;
+  const classes = ['chat-msg', mine ? 'chat-msg--mine' : 'chat-msg--theirs'];
+  if (error) classes.push(`chat-msg--${error}`);
+  const body =
+    error === 'broken'
+      ? h('p', { class: 'chat-msg__warning', role: 'alert', text: words.cannotOpen })
+      : error === 'locked'
+        ? h('p', { class: 'chat-msg__locked', text: words.noKey })
+        : h('p', { class: 'chat-msg__text', text });
+  const meta = h('p', { class: 'chat-msg__meta' }, time);
+  if (mine) meta.append(' ', h('span', { class: 'chat-msg__state' }));
+  const node = h(
+    'li',
+    { class: classes.join(' '), 'data-seq': message.seq, 'data-client': message.client_id },
+    mine ? null : h('p', { class: 'chat-msg__author', text: nameOf(message.author_id) }),
+    body,
+    meta,
+  );
+  if (mine) paintState(node, message.seq);
+  return node;
+}
+
+// Insert in seq order, before the unsent messages.
+function place(node, seq) {
+  const list = $('chat-messages');
+  const after = [...list.querySelectorAll('li[data-seq]')].find((li) => Number(li.dataset.seq) > seq);
+  const unsentFirst = list.querySelector('li[data-unsent]');
+  const old = list.querySelector(`li[data-seq="${seq}"]`);
+  if (old) old.replaceWith(node);
+  else list.insertBefore(node, after ?? unsentFirst ?? null);
+  $('chat-empty')?.remove();
+  if (!after) node.scrollIntoView?.({ block: 'end' });
+}
+
+function stateOf(seq) {
+  let delivered = false;
+  for (const [personId, marker] of markers) {
+    if (personId === me) continue;
+    if (marker.read_seq >= seq) return 'read';
+    if (marker.delivered_seq >= seq) delivered = true;
+  }
+  return delivered ? 'delivered' : 'sent';
+}
+
+function paintState(node, seq) {
+  const state = stateOf(seq);
+  const label = node.querySelector('.chat-msg__state');
+  if (!label) return;
+  label.dataset.state = state;
+  label.textContent = words[state];
+}
+
+function renderStates() {
+  for (const node of $('chat-messages').querySelectorAll('li.chat-msg--mine[data-seq]')) {
+    paintState(node, Number(node.dataset.seq));
+  }
+}
+
+function renderUnsent() {
+  const list = $('chat-messages');
+  for (const node of list.querySelectorAll('li[data-unsent]')) node.remove();
+  for (const [clientId, entry] of unsent) {
+    const state = entry.reason ? 'failed' : entry.state;
+    const label = entry.reason
+      ? fill(words.failed, { reason: entry.reason })
+      : state === 'sending'
+        ? words.sending
+        : words.waitingNetwork;
+    list.append(
+      h(
+        'li',
+        { class: 'chat-msg chat-msg--mine chat-msg--unsent', 'data-unsent': 'true', 'data-client': clientId },
+        h('p', { class: 'chat-msg__text', text: entry.text ?? '' }),
+        h(
+          'p',
+          { class: 'chat-msg__meta' },
+          h('time', { text: timeOf(new Date(entry.entry.createdAt).toISOString()) }),
+          ' ',
+          h('span', { class: 'chat-msg__state', 'data-state': state, text: label }),
+        ),
+      ),
+    );
+  }
+  if (unsent.size) list.lastElementChild?.scrollIntoView?.({ block: 'end' });
+}
+
+// Read and delivered markers: read while the page is in view, delivered while it is not.
+function markRead() {
+  const newest = Math.max(0, ...[...messages.keys()]);
+  if (!newest) return;
+  if (document.visibilityState === 'visible') {
+    if (newest > readSent && socket.send({ type: 'read', conversation_id: conversationId, seq: newest })) readSent = newest;
+  } else if (newest > deliveredSent && socket.send({ type: 'delivered', conversation_id: conversationId, seq: newest })) {
+    deliveredSent = newest;
+  }
+}
+
+async function loadMarkers() {
+  const result = await api(`/api/v1/chat/conversations/${conversationId}/markers`);
+  if (!result.ok) return;
+  for (const marker of result.data) markers.set(marker.person_id, marker);
+  readSent = Math.max(readSent, markers.get(me)?.read_seq ?? 0);
+  renderStates();
+}
+
+// Sending -------------------------------------------------------------------------------------
+
+async function flush() {
+  if (!socket.ready) return;
+  for (const [clientId, entry] of unsent) {
+    if (entry.inflight || entry.reason) continue;
+    entry.inflight = socket.send({
+      type: 'send',
+      conversation_id: conversationId,
+      client_id: clientId,
+      epoch: entry.entry.epoch,
+      body: entry.entry.body,
+    });
+    entry.state = entry.inflight ? 'sending' : 'waiting';
+  }
+  renderUnsent();
+}
+
+async function refused(entry, error) {
+  entry.inflight = false;
+  if (error.code === 'stale_epoch') {
+    await keys.open(conversationId);
+    await keys.ensureAccess();
+    const again = keys.currentKey ? await keys.reseal(entry.entry) : null;
+    if (again) {
+      entry.entry = again;
+      await keep(again);
+      return flush();
+    }
+  } else if (['too_many_requests', 'server_error', 'conflict'].includes(error.code)) {
+    setTimeout(() => serially(flush), 1000 * (error.retry_after || 2));
+    return null;
+  }
+  // Refused for good (she is no longer in it, or it is not right): shown with the reason, and
+  // the text stays on the screen so nothing she wrote is lost from sight.
+  entry.reason = error.message;
+  await drop(entry.entry.clientId);
+  renderUnsent();
+  return null;
+}
+
+$('chat-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = $('chat-text').value.trim();
+  if (!text || !keys?.currentKey) return;
+  $('chat-text').value = '';
+  serially(async () => {
+    const clientId = newClientId();
+    const entry = {
+      clientId,
+      conversationId,
+      epoch: keys.currentEpoch,
+      body: await keys.seal(text, clientId),
+      user: me,
+      createdAt: Date.now(),
+    };
+    await keep(entry);
+    unsent.set(clientId, { entry, text, state: socket.ready ? 'sending' : 'waiting' });
+    renderUnsent();
+    try {
+      await keys.grantOnDuty();
+    } catch {
+      // offline: the readers on duty get the key with the next message
+    }
+    await flush();
+  });
+});
+
+$('chat-text').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && matchMedia('(pointer: fine)').matches) {
+    event.preventDefault();
+    $('chat-form').requestSubmit();
+  }
+});
+
+$('chat-text').addEventListener('input', () => {
+  if (Date.now() - typingSentAt < TYPING_EVERY_MS) return;
+  if (socket.send({ type: 'typing', conversation_id: conversationId })) typingSentAt = Date.now();
+});
+
+document.addEventListener('visibilitychange', () => markRead());
+
+// Who can read it -----------------------------------------------------------------------------
+
+function renderReaders() {
+  const members = keys.portfolio.members;
+  const list = $('chat-readers');
+  list.replaceChildren(
+    ...members.map((m) =>
+      h(
+        'li',
+        { class: m.can_read ? 'chat-reader' : 'chat-reader chat-reader--not-yet', 'data-person': m.person_id },
+        `${m.person_id === me ? words.you : m.display_name} (${roleNames[m.role] ?? m.role}): `,
+        m.can_read ? words.canRead : words.cannotRead,
+      ),
+    ),
+  );
+  const readers = members.filter((m) => m.can_read && m.person_id !== me).map((m) => m.display_name);
+  $('chat-readers-summary').textContent = readers.length ? readers.join(', ') : words.readersNone;
+  $('chat-readers-summary').dataset.names = readers.join(', ');
+}
+
+// Earlier messages, over HTTP (the socket resumes from the newest page only).
+function earlierButton() {
+  $('chat-earlier')?.remove();
+  if (!firstSeq || firstSeq <= 1) return;
+  const button = h('button', { type: 'button', id: 'chat-earlier', class: 'button button--secondary', text: words.earlier });
+  button.addEventListener('click', () =>
+    serially(async () => {
+      const limit = Math.min(HISTORY, firstSeq - 1);
+      const result = await api(`/api/v1/chat/conversations/${conversationId}/messages?after=${firstSeq - 1 - limit}&limit=${limit}`);
+      if (!result.ok) return;
+      for (const message of result.data.messages) await receive(message);
+      earlierButton();
+    }),
+  );
+  $('chat-messages').before(button);
+}
+
+async function start() {
+  if (!(await requireSupport())) return;
+  say(words.opening);
+  const identity = await loadSession().catch(() => null);
+  if (!identity) return say(words.noSession);
+  keys = new ConversationKeys(identity, app.dataset.programme);
+  try {
+    const conversation = await keys.open(conversationId);
+    const hasKey = await keys.ensureAccess();
+    renderReaders();
+    const notes = [];
+    if (!hasKey) notes.push(keys.owner ? words.noKey : words.waitingAccess);
+    for (const member of keys.unconfirmed ?? []) notes.push(fill(words.notConfirmed, { name: member.display_name }));
+    if (keys.rosterInvalid) notes.push(words.rosterInvalid);
+    say(notes.join(' '));
+    for (const entry of await pending(me, conversationId)) {
+      const opened = await keys.openMessage({ ...entry, client_id: entry.clientId, author_id: me });
+      unsent.set(entry.clientId, { entry, text: opened.text ?? '', state: 'waiting' });
+    }
+    renderUnsent();
+    if (!conversation.last_seq) $('chat-messages').append(h('li', { id: 'chat-empty', class: 'muted', text: words.empty }));
+    const since = Math.max(0, conversation.last_seq - HISTORY);
+    firstSeq = since + 1;
+    socket.follow(conversationId, since);
+    $('chat-text').disabled = !hasKey;
+    $('chat-send').disabled = !hasKey;
+    socket.start();
+    earlierButton();
+    app.dataset.ready = 'true';
+  } catch (error) {
+    say(error?.message && error.status ? error.message : words.cannotOpen);
+  }
+  return null;
+}
+
+start();
