@@ -1,4 +1,4 @@
-"""The `eportfolio` command: serve, migrate, demo, create-admin, check."""
+"""The `eportfolio` command: serve, migrate, demo, create-admin, check, send-reminders."""
 
 from __future__ import annotations
 
@@ -168,6 +168,30 @@ def _check(_: argparse.Namespace) -> int:
     return 0
 
 
+def _send_reminders(args: argparse.Namespace) -> int:
+    """For a timer (cron, a systemd timer): remind each participant once of what is due soon."""
+    from datetime import date
+
+    from eportfolio.kit.clock import utcnow
+    from eportfolio.kit.db import make_engine, make_sessionmaker
+    from eportfolio.kit.uow import unit_of_work
+    from eportfolio.modules.service import send_due_reminders
+
+    settings = get_settings()
+    today = date.fromisoformat(args.today) if args.today else utcnow().date()
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with unit_of_work(make_sessionmaker(engine)) as uow:
+                return await send_due_reminders(uow, today)
+        finally:
+            await engine.dispose()
+
+    print(f"reminders made: {asyncio.run(run())}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eportfolio", description="eportfolio: e-portfolio and e-coaching")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -190,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     admin.set_defaults(run=_create_admin)
 
     commands.add_parser("check", help="check settings, database and migrations").set_defaults(run=_check)
+    reminders = commands.add_parser("send-reminders", help="remind participants of assignments due soon (for a timer)")
+    reminders.add_argument("--today", default=None, help="the date to count from (YYYY-MM-DD; default: today)")
+    reminders.set_defaults(run=_send_reminders)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)
