@@ -331,3 +331,36 @@ async def test_she_sees_her_sessions_and_ends_one(app: FastAPI, browser: Browser
     assert (await other.api("GET", "/api/v1/account")).status_code == 401
     await other.__aexit__()
     assert (await browser.api("DELETE", f"/api/v1/account/sessions/{theirs['id']}")).status_code == 404
+
+
+async def test_failures_from_elsewhere_never_block_a_browser_she_logged_in_from_before(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    await join(app, world.participant_a, "participant", "mother.a", PASSWORD, world.programme_a)
+    her_phone = KeyringClient(browser)
+    await her_phone.login("mother.a", PASSWORD)
+    assert browser.http.cookies.get("ep_device"), "a successful login marks her browser as known"
+    await her_phone.logout()
+
+    async with Browser(app) as attacker_browser, Browser(app) as new_phone_browser:
+        attacker = KeyringClient(attacker_browser)
+        for _ in range(8):
+            response, _ = await attacker.login_response("mother.a", "a guess on purpose")
+        assert response.status_code == 429, "unknown devices are slowed down"
+        new_phone, _ = await KeyringClient(new_phone_browser).login_response("mother.a", PASSWORD)
+        assert new_phone.status_code == 429, "a browser she never used waits like the attacker"
+
+        forged = f"{attacker_browser.http.cookies.get('ep_device') or 'abc'}.forged"
+        attacker_browser.http.cookies.set("ep_device", forged)
+        still, _ = await attacker.login_response("mother.a", PASSWORD)
+        assert still.status_code == 429, "a made-up device cookie is not a known device"
+
+    assert (await her_phone.login("mother.a", PASSWORD)).user_id == str(world.participant_a), (
+        "her own phone logs in while the account is throttled for everyone else"
+    )
+    await her_phone.logout()
+    for _ in range(5):
+        wrong, _ = await her_phone.login_response("mother.a", "her own typo")
+        assert wrong.status_code == 401
+    limited, _ = await her_phone.login_response("mother.a", PASSWORD)
+    assert limited.status_code == 429, "a known device still has its own limit"

@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse, Response
 
 from eportfolio.accounts import service
 from eportfolio.accounts.hashing import hasher_for
-from eportfolio.accounts.sessions import clear_session_cookie, set_session_cookie
+from eportfolio.accounts.sessions import (
+    KNOWN_DEVICE_COOKIE,
+    clear_session_cookie,
+    set_known_device_cookie,
+    set_session_cookie,
+)
 from eportfolio.domain.accounts import (
     AccountRead,
     AssignmentTrustRead,
@@ -54,6 +59,7 @@ def client_of(request: Request) -> service.Client:
         hasher=hasher_for(request.app.state),
         address=request.client.host if request.client else "unknown",
         user_agent=request.headers.get("user-agent", "")[:200],
+        known_devices=request.cookies.get(KNOWN_DEVICE_COOKIE, "")[:400],
     )
 
 
@@ -65,6 +71,8 @@ def _refused(request: Request, message: str) -> Response:
 def _started(request: Request, started: service.Started, status_code: int = 200) -> Response:
     response = JSONResponse(started.read.model_dump(mode="json"), status_code=status_code)
     set_session_cookie(response, request.app.state.settings, started.token)
+    if started.device_cookie:
+        set_known_device_cookie(response, request.app.state.settings, started.device_cookie)
     return response
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -70,6 +71,7 @@ DEFAULT_ORGANISATION = "Our organisation"
 FREE_FAILURES_PER_ACCOUNT = 5
 FREE_FAILURES_PER_ADDRESS = 30
 MAX_WAIT_SECONDS = 15 * 60
+KNOWN_DEVICE_ENTRIES = 4
 
 _SEALED_SIGNING_KEY_BYTES = 83  # SealedBox purpose 0x04: 35-byte header, 32-byte seed, 16-byte tag
 _SEALED_SIGNING_KEY_PREFIX = b"\x01\x03\x04"
@@ -83,12 +85,16 @@ class Client:
     hasher: SecretHasher
     address: str
     user_agent: str = ""
+    # The known-device cookie as the browser sent it (empty when it has none).
+    known_devices: str = ""
 
 
 @dataclass(frozen=True)
 class Started:
     read: SessionStarted
     token: str
+    # The known-device cookie to set: this browser has now logged in to this account.
+    device_cookie: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,13 +176,53 @@ def person_fingerprint(account: Account) -> crypto.Person:
 # Back-off ----------------------------------------------------------------------------------
 
 
-def _throttle_keys(login: str, address: str) -> list[str]:
-    return [f"login:{login}"[:120], f"address:{address}"[:120]]
+def _device_mac(settings: Settings, login: str, nonce: str) -> str:
+    mac = hmac.new(
+        settings.secret_key.encode(), f"eportfolio/v1/known-device\x00{login}\x00{nonce}".encode(), hashlib.sha256
+    )
+    return crypto.b64u_encode(mac.digest()[:16])
 
 
-async def _check_back_off(repo: AccountRepository, login: str, address: str) -> None:
+def _device_entries(cookie: str) -> list[tuple[str, str]]:
+    entries = []
+    for entry in cookie.split("~")[:KNOWN_DEVICE_ENTRIES]:
+        nonce, _, mac = entry.partition(".")
+        if nonce and mac and len(entry) <= 64:
+            entries.append((nonce, mac))
+    return entries
+
+
+def known_device(settings: Settings, cookie: str, login: str) -> str | None:
+    """The device id when this browser logged in to this account before (its cookie is ours)."""
+    for nonce, mac in _device_entries(cookie):
+        if hmac.compare_digest(mac, _device_mac(settings, login, nonce)):
+            return nonce
+    return None
+
+
+def device_cookie_after_login(settings: Settings, cookie: str, login: str) -> str:
+    """The known-device cookie with an entry for this account first (a shared phone keeps a few)."""
+    nonce = known_device(settings, cookie, login) or secrets.token_urlsafe(12)
+    entries = [(n, m) for n, m in _device_entries(cookie) if n != nonce]
+    kept = [(nonce, _device_mac(settings, login, nonce)), *entries][:KNOWN_DEVICE_ENTRIES]
+    return "~".join(f"{n}.{m}" for n, m in kept)
+
+
+def _throttle_keys(client: Client, login: str) -> list[str]:
+    """The account's key, or this device's when it logged in to the account before; and the address.
+
+    A browser that logged in to her account before is exempt from the account's back-off and
+    counts its failures on its own (OWASP's device cookies): someone failing on purpose from
+    elsewhere slows down unknown devices only, never her own phone.
+    """
+    device = known_device(client.settings, client.known_devices, login)
+    first = f"device:{device}" if device else f"login:{login}"
+    return [first[:120], f"address:{client.address}"[:120]]
+
+
+async def _check_back_off(repo: AccountRepository, client: Client, login: str) -> None:
     now = utcnow()
-    rows = await repo.throttles(_throttle_keys(login, address))
+    rows = await repo.throttles(_throttle_keys(client, login))
     waits = [row.blocked_until for row in rows.values() if row.blocked_until and row.blocked_until > now]
     if not waits:
         return
@@ -194,9 +240,9 @@ async def _check_back_off(repo: AccountRepository, login: str, address: str) -> 
     )
 
 
-async def _record_failure(uow: UnitOfWork, login: str, address: str) -> None:
+async def _record_failure(uow: UnitOfWork, client: Client, login: str) -> None:
     repo = AccountRepository(uow.session)
-    keys = _throttle_keys(login, address)
+    keys = _throttle_keys(client, login)
     rows = await repo.throttles(keys)
     now = utcnow()
     for key, free in zip(keys, (FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS), strict=True):
@@ -247,6 +293,7 @@ async def _start(
             public_identity=crypto.b64u_encode(account.public_identity),
         ),
         token,
+        device_cookie_after_login(client.settings, client.known_devices, account.login),
     )
 
 
@@ -257,16 +304,16 @@ async def login(
     login_value = _login(login_name)
     secret = _proof(auth_proof, AUTH_LOGIN, "auth_proof")
     repo = AccountRepository(uow.session)
-    await _check_back_off(repo, login_value, client.address)
+    await _check_back_off(repo, client, login_value)
     account = await repo.account_by_login(login_value)
     stored = account.auth_hash if account is not None and account.auth_hash else None
     if not await client.hasher.verify(stored, secret) or account is None:
-        await _record_failure(uow, login_value, client.address)
+        await _record_failure(uow, client, login_value)
         return LoginFailed()
     person = await repo.person(account.person_id)
     if person is None:
         return LoginFailed()
-    await repo.clear_throttle(_throttle_keys(login_value, client.address)[0])
+    await repo.clear_throttle(_throttle_keys(client, login_value)[0])
     return await _start(uow, client, account, person, ending=ending)
 
 
@@ -301,9 +348,9 @@ async def change_password(
     new_secret = _proof(data.auth_proof, AUTH_LOGIN, "auth_proof")
     bundle = _bundle(data.key_bundle, client.settings)
     _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle)
-    await _check_back_off(repo, account.login, client.address)
+    await _check_back_off(repo, client, account.login)
     if not await client.hasher.verify(account.auth_hash, current):
-        await _record_failure(uow, account.login, client.address)
+        await _record_failure(uow, client, account.login)
         return LoginFailed()
     account.key_bundle = bundle.to_bytes()
     account.auth_hash = await client.hasher.hash(new_secret)
@@ -320,11 +367,11 @@ async def _recovery_account(
     login_value = _login(login_name)
     secret = _proof(recovery_proof, AUTH_RECOVERY, "recovery_proof")
     repo = AccountRepository(uow.session)
-    await _check_back_off(repo, login_value, client.address)
+    await _check_back_off(repo, client, login_value)
     account = await repo.account_by_login(login_value)
     stored = account.recovery_hash if account is not None and account.recovery_hash else None
     if not await client.hasher.verify(stored, secret) or account is None:
-        await _record_failure(uow, login_value, client.address)
+        await _record_failure(uow, client, login_value)
         return LoginFailed()
     return account
 
@@ -358,7 +405,7 @@ async def complete_recovery(
     await sessions.end_other_sessions(uow, account.person_id, None, "recovered")
     person = await AccountRepository(uow.session).person(account.person_id)
     assert person is not None
-    await AccountRepository(uow.session).clear_throttle(_throttle_keys(account.login, client.address)[0])
+    await AccountRepository(uow.session).clear_throttle(_throttle_keys(client, account.login)[0])
     return await _start(uow, client, account, person, ending=ending)
 
 

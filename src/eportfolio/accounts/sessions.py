@@ -19,6 +19,10 @@ from eportfolio.kit.uow import UnitOfWork
 from eportfolio.programmes.tables import Person
 
 SESSION_COOKIE = "ep_session"
+# Signed per account by the server (accounts.service.known_device): exempts her own browsers from
+# the back-off that someone else's failed logins put on her account.
+KNOWN_DEVICE_COOKIE = "ep_device"
+KNOWN_DEVICE_DAYS = 180
 # last_seen_at is written at most this often, so reading pages does not write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
 
@@ -51,6 +55,18 @@ def set_session_cookie(response: Response, settings: Settings, token: str) -> No
         SESSION_COOKIE,
         token,
         max_age=settings.session_absolute_hours * 3600,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+
+
+def set_known_device_cookie(response: Response, settings: Settings, value: str) -> None:
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        value,
+        max_age=KNOWN_DEVICE_DAYS * 24 * 3600,
         httponly=True,
         secure=settings.secure_cookies,
         samesite="lax",
