@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment
+from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.browser import PHONE
 from tests.support.live import LiveServer
 from tests.support.world import World
@@ -88,16 +89,51 @@ def _png(width: int = 40, height: int = 30) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-async def _cast(server: LiveServer, database_url: str, world: World) -> None:
+async def _cast(server: LiveServer, database_url: str, world: World) -> crypto.SigningKey:
     keyrings = [Keyring(server) for _ in range(3)]
     try:
-        await _sign_everyone_up(keyrings, server, database_url, world)
+        return await _sign_everyone_up(keyrings, server, database_url, world)
     finally:
         for keyring in keyrings:
             await keyring.http.aclose()
 
 
-async def _sign_everyone_up(keyrings: list[Keyring], server: LiveServer, database_url: str, world: World) -> None:
+async def _second_coach(server: LiveServer, database_url: str, world: World, programme_key: crypto.SigningKey) -> None:
+    """Coach B joins the programme and staff assign her with a record signed by the programme key."""
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            person = Person(organisation_id=world.organisation_id, display_name="Coach B", language="nl")
+            uow.session.add(person)
+            await uow.flush()
+            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=world.programme_a,
+                                       person_id=person.id, role="coach", coach_kind="individual"))
+            coach_id = person.id
+        keyring = Keyring(server)
+        try:
+            code = await _invitation(database_url, world, coach_id, Role.coach, world.programme_a)
+            identity, _ = await keyring.sign_up(code, "coach.b")
+        finally:
+            await keyring.http.aclose()
+        record = programme_key.sign_record(
+            crypto.CoachAssignment(str(world.participant_a), str(coach_id), identity.fingerprint,
+                                   crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
+            organisation_id=str(world.organisation_id), programme_id=str(world.programme_a), serial=2,
+            issued_at=1_780_000_100, signed_by=str(world.admin),
+        )
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            uow.session.add(CoachAssignment(
+                organisation_id=world.organisation_id, programme_id=world.programme_a,
+                participant_id=world.participant_a, coach_id=coach_id, kind="individual",
+                starts_on=date(2026, 1, 1), signed_record=b64u_encode(record), signed_by=world.admin,
+            ))
+    finally:
+        await engine.dispose()
+
+
+async def _sign_everyone_up(
+    keyrings: list[Keyring], server: LiveServer, database_url: str, world: World
+) -> crypto.SigningKey:
     a = world.programme_a
     admin = keyrings[0]
     admin_identity, org_key = await admin.sign_up(
@@ -133,6 +169,7 @@ async def _sign_everyone_up(keyrings: list[Keyring], server: LiveServer, databas
             )
     finally:
         await engine.dispose()
+    return programme_key
 
 
 def _stored_blobs(folder: Path) -> bytes:
@@ -179,7 +216,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _cast(server, database_url, world)
+    programme_key = await _cast(server, database_url, world)
     errors: list[str] = []
     mine_url = f"{server.url}/portfolio/programmes/{world.programme_a}"
 
@@ -333,6 +370,19 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     state = await fresh.evaluate("async (url) => (await (await fetch(url)).json())[0]", portfolios_url)
     assert (state["epoch"], state["rotation_due"]) == (2, False)
     assert [m["display_name"] for m in state["members"]] == ["Mother A"]
+    # A second coach is assigned now: her browser checks the signed assignment and grants her the
+    # current key; the new coach reads the history through the chain of epochs, in her browser.
+    await _second_coach(server, database_url, world, programme_key)
+    await _ready(fresh, mine_url)
+    state = await fresh.evaluate("async (url) => (await (await fetch(url)).json())[0]", portfolios_url)
+    assert {m["display_name"]: m["has_current_grant"] for m in state["members"]} == {"Mother A": True, "Coach B": True}
+    second = await _phone(chromium, server, "coach.b", errors)
+    await second.goto(f"{server.url}/portfolio")
+    await second.click("a[href^='/portfolio/']:not([href*=programmes])")
+    await second.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+    await second.click("#items .item-open >> text=Shared reflection")
+    assert "What I learned at the workshop" in await second.inner_text("#view-body")
+    assert await second.locator("#items .item-open >> text=Only for me").count() == 0
     # The removed coach's browser only met refusals (403), the expected end of her access.
     assert [e for e in errors if "status of 409" not in e and "status of 403" not in e] == [], errors
 
