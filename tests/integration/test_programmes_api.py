@@ -247,3 +247,11 @@ async def test_anonymous_requests_are_told_to_log_in(browser: Browser, world: Wo
     page = await browser.get("/manage")
     assert page.status_code == 401
     assert "<html" in page.text
+
+
+async def test_validation_problems_are_explained_in_her_language(browser: Browser, world: World) -> None:
+    await browser.log_in_as(world.admin)
+    response = await browser.api("POST", "/api/v1/programmes", json={"name": "x" * 500, "slug": "ok-slug"})
+    problems = {p["field"]: p["message"] for p in response.json()["error"]["problems"]}
+    assert problems["name"] == "Dit is te lang (niet meer dan 120 tekens).", problems
+    assert problems["municipality"] == "Vul dit in.", problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -42,26 +43,29 @@ VALIDATOR_MESSAGES = (
 )
 
 
+def describe(request: Request, error: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence in her language."""
+    kind = error.get("type", "")
+    raw_ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        return translate(request, str(raw_ctx.get("error", error.get("msg", ""))))
+    if kind in _MESSAGES:
+        ctx = {k: v for k, v in raw_ctx.items() if isinstance(v, int | float | str)}
+        try:
+            return translate(request, _MESSAGES[kind], **ctx)
+        except (KeyError, ValueError, TypeError):
+            pass  # a message whose number pydantic did not give: fall through to the general sentence
+    return translate(request, "Some of what you entered is not right. Please check it.")
+
+
 def explain(request: Request, exc: ValidationError) -> dict[str, str]:
     """Field name -> one translated sentence (the first problem per field)."""
     problems: dict[str, str] = {}
     for error in exc.errors():
         location = [str(p) for p in error.get("loc", ())]
         field = location[0] if location else "__all__"
-        if field in problems:
-            continue
-        kind = error.get("type", "")
-        ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)}
-        if kind == "value_error":
-            raw = str((error.get("ctx") or {}).get("error", error.get("msg", "")))
-            problems[field] = translate(request, raw)
-        elif kind in _MESSAGES:
-            try:
-                problems[field] = translate(request, _MESSAGES[kind], **ctx)
-            except (KeyError, ValueError):
-                problems[field] = translate(request, _MESSAGES[kind].split("(")[0].strip())
-        else:
-            problems[field] = translate(request, "Some of what you entered is not right. Please check it.")
+        if field not in problems:
+            problems[field] = describe(request, error)
     return problems
 
 

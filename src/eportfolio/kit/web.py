@@ -195,10 +195,12 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
 
 
 def _describe_validation(request: Request, exc: RequestValidationError) -> list[dict[str, Any]]:
+    from eportfolio.kit.forms import describe  # forms builds on this module
+
     problems = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
-        problems.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
+        problems.append({"field": ".".join(location), "message": describe(request, error)})
     return problems
 
 
