@@ -164,11 +164,29 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
     await page.fill("#f-password", "third password after reset")
     await page.fill("#f-password2", "third password after reset")
     await page.click("#recover-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    await page.wait_for_selector("#new-code-offer:not([hidden])", timeout=KEY_WORK_MS)
     assert await _kept_fingerprint(page) == fingerprint, "nothing is lost"
+    await page.click("#make-new-code")
+    await page.wait_for_selector("#recovery-step:not([hidden])", timeout=KEY_WORK_MS)
+    new_recovery = (await page.inner_text("#recovery-code")).strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){6}", new_recovery)
+    assert new_recovery != recovery
+    await page.fill("#f-last-group", new_recovery[-4:])
+    await page.click("#recovery-check button[type=submit]")
+    await page.wait_for_url(f"{server.url}/")
 
+    assert not errors, errors
     second = await chromium.new_context(**PHONE)
     other_page = await _new_page(second, errors)
+    await other_page.goto(f"{server.url}/recover")
+    await other_page.fill("#f-login", "mother.a2")
+    await other_page.fill("#f-code", recovery)
+    await other_page.fill("#f-password", "someone else's attempt")
+    await other_page.fill("#f-password2", "someone else's attempt")
+    await other_page.click("#recover-form button[type=submit]")
+    await other_page.wait_for_selector("#e-form:not([hidden])", timeout=KEY_WORK_MS)
+    assert all("401" in error for error in errors), errors  # the browser logs the refused request
+    errors.clear()
     await _log_in(other_page, server, "mother.a2", "third password after reset")
     assert await _kept_fingerprint(other_page) == fingerprint, "a second profile unlocks the same keys"
     await other_page.goto(f"{server.url}/account")

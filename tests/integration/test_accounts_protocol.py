@@ -364,3 +364,45 @@ async def test_failures_from_elsewhere_never_block_a_browser_she_logged_in_from_
         assert wrong.status_code == 401
     limited, _ = await her_phone.login_response("mother.a", PASSWORD)
     assert limited.status_code == 429, "a known device still has its own limit"
+
+
+async def test_after_a_reset_she_makes_a_new_recovery_code_and_the_old_one_stops_working(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    member = await join(app, world.participant_a, "participant", "mother.a", PASSWORD, world.programme_a)
+    client = KeyringClient(browser)
+    completed, identity = await client.recover("mother.a", member.recovery_code, "a new password of hers")
+    assert completed.status_code == 200, completed.text
+    secrets = crypto.derive_login_secrets(
+        "mother.a", "a new password of hers", await client.prelogin("mother.a"), allow_test_params=True
+    )
+    stale_bundle, _ = member.identity.new_recovery_code()  # wrapped for the password she forgot
+    bundle, code = identity.new_recovery_code()
+    body = {
+        "current_auth_proof": b64u_encode(secrets.auth_proof()),
+        "key_bundle": b64u_encode(bundle),
+        "recovery_proof": b64u_encode(code.auth_proof()),
+    }
+    wrong = await browser.api("POST", "/api/v1/account/recovery-code", {
+        **body, "current_auth_proof": b64u_encode(crypto.derive_login_secrets(
+            "mother.a", "not her password", await client.prelogin("mother.a"), allow_test_params=True
+        ).auth_proof()),
+    })
+    assert wrong.status_code == 401
+    unchanged = await browser.api("POST", "/api/v1/account/recovery-code", {
+        **body, "key_bundle": completed.json()["key_bundle"],
+    })
+    assert unchanged.status_code == 422, "a bundle without a new recovery copy is not a new code"
+    stale = await browser.api(
+        "POST", "/api/v1/account/recovery-code", {**body, "key_bundle": b64u_encode(stale_bundle)}
+    )
+    assert stale.status_code == 422, "a copy made from an old bundle must not undo the new password"
+    made = await browser.api("POST", "/api/v1/account/recovery-code", body)
+    assert made.status_code == 204, made.text
+
+    async with Browser(app) as other:
+        old, _ = await KeyringClient(other).recover("mother.a", member.recovery_code, "someone else's try")
+        assert old.status_code == 401, "the old code no longer works"
+        new, recovered = await KeyringClient(other).recover("mother.a", code.text, "a third password")
+        assert new.status_code == 200, new.text
+        assert recovered.fingerprint == member.identity.fingerprint, "the same keys, nothing lost"

@@ -32,6 +32,7 @@ from eportfolio.domain.accounts import (
     ProgrammeKeyCreate,
     PublicIdentityRead,
     RecoveryBundleRead,
+    RecoveryCodeChange,
     RecoveryCompleteRequest,
     RecoveryStartRequest,
     SessionRead,
@@ -144,6 +145,14 @@ async def my_account(uow: UowDep, caller: CallerDep) -> AccountRead:
 @account_router.post("/password", status_code=204, responses={401: {}, 429: {}})
 async def change_password(request: Request, uow: UowDep, caller: CallerDep, data: PasswordChangeRequest) -> Response:
     outcome = await service.change_password(uow, client_of(request), caller, data)
+    if isinstance(outcome, service.LoginFailed):
+        return _refused(request, N_("Your current password is not right. Please try again."))
+    return Response(status_code=204)
+
+
+@account_router.post("/recovery-code", status_code=204, responses={401: {}, 429: {}})
+async def new_recovery_code(request: Request, uow: UowDep, caller: CallerDep, data: RecoveryCodeChange) -> Response:
+    outcome = await service.new_recovery_code(uow, client_of(request), caller, data)
     if isinstance(outcome, service.LoginFailed):
         return _refused(request, N_("Your current password is not right. Please try again."))
     return Response(status_code=204)

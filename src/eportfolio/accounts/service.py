@@ -47,6 +47,7 @@ from eportfolio.domain.accounts import (
     ProgrammeKeyCreate,
     PublicIdentityRead,
     RecoveryBundleRead,
+    RecoveryCodeChange,
     RecoveryCompleteRequest,
     SessionRead,
     SessionStarted,
@@ -325,15 +326,20 @@ async def logout(uow: UnitOfWork, caller: Caller | None) -> None:
 # Password change and recovery --------------------------------------------------------------
 
 
-def _same_keys(old: crypto.KeyBundle, new: crypto.KeyBundle, *, field: str = "key_bundle") -> None:
-    """A new password re-wraps the user key only: everything else in the bundle stays."""
+def _same_keys(
+    old: crypto.KeyBundle, new: crypto.KeyBundle, *, field: str = "key_bundle", new_recovery_copy: bool = False
+) -> None:
+    """A new password re-wraps the user key only (a new recovery code only its recovery copy)."""
     if (
         new.user_key_id != old.user_key_id
         or new.x25519_public != old.x25519_public
         or new.ed25519_public != old.ed25519_public
-        or new.recovery_box != old.recovery_box
+        or (new.recovery_box == old.recovery_box) is new_recovery_copy
         or new.private_keys_box != old.private_keys_box
     ):
+        raise _bad_structure(field)
+    # The password's copy stays as it is: a stale bundle must not undo a password change.
+    if new_recovery_copy and (new.kek_box != old.kek_box or new.params.to_bytes() != old.params.to_bytes()):
         raise _bad_structure(field)
 
 
@@ -357,6 +363,28 @@ async def change_password(
     account.password_changed_at = utcnow()
     _kdf_columns(account, bundle)
     await sessions.end_other_sessions(uow, caller.person_id, caller.session_id, "password_changed")
+    await uow.flush()
+    return None
+
+
+async def new_recovery_code(
+    uow: UnitOfWork, client: Client, caller: Caller, data: RecoveryCodeChange
+) -> LoginFailed | None:
+    """Her browser made a new recovery code: keep its recovery copy and proof; the old code stops working."""
+    repo = AccountRepository(uow.session)
+    account = await repo.account_of(caller.person_id)
+    if account is None:
+        raise NotFound()
+    current = _proof(data.current_auth_proof, AUTH_LOGIN, "current_auth_proof")
+    recovery_secret = _proof(data.recovery_proof, AUTH_RECOVERY, "recovery_proof")
+    bundle = _bundle(data.key_bundle, client.settings)
+    _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle, new_recovery_copy=True)
+    await _check_back_off(repo, client, account.login)
+    if not await client.hasher.verify(account.auth_hash, current):
+        await _record_failure(uow, client, account.login)
+        return LoginFailed()
+    account.key_bundle = bundle.to_bytes()
+    account.recovery_hash = await client.hasher.hash(recovery_secret)
     await uow.flush()
     return None
 

@@ -68,6 +68,14 @@ class PasswordChangeRequest(DomainModel):
     auth_proof: Structure
 
 
+class RecoveryCodeChange(DomainModel):
+    """A new recovery code made in her browser: the bundle with its new recovery copy, and its proof."""
+
+    current_auth_proof: Structure
+    key_bundle: Structure
+    recovery_proof: Structure
+
+
 class RecoveryStartRequest(DomainModel):
     login: LoginName
     recovery_proof: Structure

@@ -46,9 +46,8 @@ form.addEventListener('submit', async (event) => {
       auth_proof: b64uEncode(result.authProof),
     });
     if (!done.ok) return say(problem, errorOf(done));
-    next.wipe();
     await saveSession(result.identity);
-    globalThis.location.assign('/');
+    offerNewCode(result.bundle, next);
   } catch {
     say(problem, messages.failed);
   } finally {
@@ -56,3 +55,52 @@ form.addEventListener('submit', async (event) => {
     busy(form, false);
   }
 });
+
+// Right after a reset: the code she used may have been seen, so offer a new one. Only its
+// recovery copy changes; the server then forgets the old code's proof.
+function offerNewCode(bundle, secrets) {
+  document.getElementById('reset-step').hidden = true;
+  const offer = document.getElementById('new-code-offer');
+  offer.hidden = false;
+  offer.scrollIntoView();
+  const button = document.getElementById('make-new-code');
+  const trouble = document.getElementById('e-new-code');
+  document.getElementById('skip-new-code').addEventListener('click', () => secrets.wipe());
+  button.addEventListener('click', async () => {
+    say(trouble, '');
+    button.disabled = true;
+    try {
+      const made = await Identity.newRecoveryCode(bundle, secrets);
+      const answer = await api('/api/v1/account/recovery-code', {
+        current_auth_proof: b64uEncode(secrets.authProof()),
+        key_bundle: b64uEncode(made.bundle),
+        recovery_proof: b64uEncode(made.recoveryAuthProof),
+      });
+      if (!answer.ok) return say(trouble, errorOf(answer));
+      secrets.wipe();
+      showCode(await made.recoveryCode.text());
+    } catch {
+      say(trouble, messages.failed);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function showCode(text) {
+  document.getElementById('recovery-code').textContent = text;
+  document.getElementById('new-code-offer').hidden = true;
+  const sheet = document.getElementById('recovery-step');
+  sheet.hidden = false;
+  sheet.scrollIntoView();
+  document.getElementById('print-code').addEventListener('click', () => globalThis.print());
+  document.getElementById('recovery-check').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const typed = event.target.querySelector('input').value.trim().toUpperCase();
+    if (typed !== text.slice(-4)) {
+      document.getElementById('e-last-group').hidden = false;
+      return;
+    }
+    globalThis.location.assign('/');
+  });
+}
