@@ -196,6 +196,11 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
     await _cast(server, database_url, world)
     errors: list[str] = []
 
+    # Her coach, at a desktop, keeps the shared inbox open: nobody waits yet.
+    coach = await _logged_in(chromium, server, "coach.a", DESKTOP, errors)
+    await coach.goto(f"{server.url}/chat")
+    assert await coach.locator("li.chat-inbox__item").count() == 0
+
     her = await _logged_in(chromium, server, "mother.a", PHONE, errors)
     await her.goto(f"{server.url}/chat")
     await _fits(her, "list-empty")
@@ -218,11 +223,9 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
     assert await reply.locator(".chat-msg__label").count() == 1, "a system message is labelled as one"
     await _fits(her, "conversation")
 
-    # Her coach, at a desktop: the shared inbox shows who waits; he opens and answers.
-    coach = await _logged_in(chromium, server, "coach.a", DESKTOP, errors)
-    await coach.goto(f"{server.url}/chat")
+    # The inbox on his screen shows who waits without a reload; he opens it and answers.
     waiting = coach.locator("li.chat-inbox__item", has_text="Mother A")
-    assert await waiting.count() == 1
+    await waiting.wait_for(timeout=15_000)
     await waiting.locator("a").click()
     await _connected(coach)
     await _sees(coach, first)

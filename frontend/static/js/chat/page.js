@@ -366,8 +366,7 @@ function renderReaders() {
     ),
   );
   const readers = members.filter((m) => m.can_read && m.person_id !== me).map((m) => m.display_name);
-  $('chat-readers-summary').textContent = readers.length ? readers.join(', ') : words.readersNone;
-  $('chat-readers-summary').dataset.names = readers.join(', ');
+  $('chat-readers-names').textContent = readers.length ? readers.join(', ') : words.readersNone;
 }
 
 // Earlier messages, over HTTP (the socket resumes from the newest page only).
