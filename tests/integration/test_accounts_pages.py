@@ -8,7 +8,7 @@ import re
 from fastapi import FastAPI
 
 from tests.support.client import Browser
-from tests.support.keyring_client import KeyringClient, join
+from tests.support.keyring_client import KeyringClient, invitation_for, join
 from tests.support.world import World
 
 PASSWORD = "a long walk on the beach"
@@ -87,3 +87,35 @@ async def test_the_key_pages_load_and_the_account_page_shows_her_fingerprint(
     logged_out = await browser.post_form("/logout")
     assert logged_out.headers["location"] == "/logged-out"
     assert (await browser.get("/account")).status_code == 401
+
+
+async def test_staff_withdraw_an_unused_invitation_and_its_code_stops_working(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    await english(browser).log_in_as(world.staff_a)
+    invitations = f"/manage/programmes/{world.programme_a}/invitations"
+    printed = await browser.post_form(invitations, {"person_id": str(world.participant_a2), "role": "participant"})
+    code = re.search(r'id="invitation-code">([0-9A-Z-]+)<', printed.text)
+    assert code is not None
+    listing = await browser.get(invitations)
+    invitation_id = re.search(r'data-invitation-id="([0-9a-f-]+)"', listing.text)
+    assert invitation_id is not None
+    assert "Mother A2" in listing.text
+
+    withdrawn = await browser.post_form(f"{invitations}/{invitation_id.group(1)}/withdraw")
+    assert withdrawn.status_code == 303
+    assert "data-invitation-id" not in (await browser.get(invitations)).text
+    async with Browser(app) as her_phone:
+        refused = await KeyringClient(her_phone).preview(code.group(1))
+        assert refused.status_code == 404, "the code no longer opens the sign-up"
+    again = await browser.post_form(f"{invitations}/{invitation_id.group(1)}/withdraw")
+    assert again.status_code == 404
+
+    code = await invitation_for(app, world.participant_a2, "participant", world.programme_a)
+    async with Browser(app) as her_phone:
+        await KeyringClient(her_phone).sign_up(code, "mother.a2", PASSWORD)
+    used = re.search(r'data-invitation-id="([0-9a-f-]+)"', (await browser.get(invitations)).text)
+    assert used is not None
+    kept = await browser.api("DELETE", f"/api/v1/programmes/{world.programme_a}/invitations/{used.group(1)}")
+    assert kept.status_code == 409, "a used invitation is history, not something to withdraw"
+    assert "cannot be withdrawn" in kept.json()["error"]["message"]

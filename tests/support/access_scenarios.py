@@ -152,6 +152,17 @@ async def _create_invitation(uow: UnitOfWork, caller: Caller, w: World) -> objec
     )
 
 
+@scenario(A + "withdraw_invitation", lambda w: w.staff_a)
+async def _withdraw_invitation(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+    from eportfolio.domain.accounts import InvitationCreate
+
+    created = await accounts.create_invitation(
+        uow, caller, w.programme_a, InvitationCreate(person_id=w.participant_a2, role=Role.participant)
+    )
+    return await accounts.withdraw_invitation(uow, caller, w.programme_a, created.invitation.id)
+
+
 @scenario(A + "list_invitations", lambda w: w.staff_a, setup=_create_invitation)
 async def _list_invitations(uow: UnitOfWork, caller: Caller, w: World) -> object:
     from eportfolio.accounts import service as accounts

@@ -232,4 +232,11 @@ async def list_invitations(uow: UowDep, caller: CallerDep, programme_id: uuid.UU
     return await service.list_invitations(uow, caller, programme_id)
 
 
+@invitation_router.delete("/{programme_id}/invitations/{invitation_id}", status_code=204)
+async def withdraw_invitation(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, invitation_id: uuid.UUID
+) -> None:
+    await service.withdraw_invitation(uow, caller, programme_id, invitation_id)
+
+
 routers = (auth_router, account_router, trust_router, invitation_router)

@@ -175,32 +175,32 @@ async def password_page(request: Request, caller: CallerDep) -> Response:
 # Invitations (staff; no JavaScript needed) ---------------------------------------------------
 
 
-async def _invitable(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[dict[str, object]]:
+async def _invitations_context(
+    uow: UowDep, caller: CallerDep, access: programmes.Access, error: str | None
+) -> dict[str, object]:
+    programme_id = access.scope.programme_id
     people = await programmes.list_people(uow, caller, programme_id)
     accounts = await AccountRepository(uow.session).accounts_in_organisation(
         caller.organisation_id, [p.id for p, _ in people]
     )
-    return [
-        {"person": person, "roles": [m.role for m in memberships if m.active]}
-        for person, memberships in people
-        if person.id not in accounts
-    ]
+    return {
+        "programme": programmes.programme_read(access.programme),
+        "invitable": [
+            {"person": person, "roles": [m.role for m in memberships if m.active]}
+            for person, memberships in people
+            if person.id not in accounts
+        ],
+        "names": {person.id: person.display_name for person, _ in people},
+        "invitations": await service.list_invitations(uow, caller, programme_id),
+        "role_labels": ROLE_LABELS,
+        "error": error,
+    }
 
 
 @router.get("/manage/programmes/{programme_id}/invitations")
 async def invitations_page(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
-    return render(
-        request,
-        "accounts/invitations.html",
-        {
-            "programme": programmes.programme_read(access.programme),
-            "invitable": await _invitable(uow, caller, programme_id),
-            "invitations": await service.list_invitations(uow, caller, programme_id),
-            "role_labels": ROLE_LABELS,
-            "error": None,
-        },
-    )
+    return render(request, "accounts/invitations.html", await _invitations_context(uow, caller, access, None))
 
 
 @router.post("/manage/programmes/{programme_id}/invitations")
@@ -233,17 +233,16 @@ async def create_invitation(request: Request, uow: UowDep, caller: CallerDep, pr
                 headers={"Cache-Control": "no-store"},
             )
     return render(
-        request,
-        "accounts/invitations.html",
-        {
-            "programme": programmes.programme_read(access.programme),
-            "invitable": await _invitable(uow, caller, programme_id),
-            "invitations": await service.list_invitations(uow, caller, programme_id),
-            "role_labels": ROLE_LABELS,
-            "error": error,
-        },
-        status_code=422,
+        request, "accounts/invitations.html", await _invitations_context(uow, caller, access, error), status_code=422
     )
+
+
+@router.post("/manage/programmes/{programme_id}/invitations/{invitation_id}/withdraw")
+async def withdraw_invitation(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, invitation_id: uuid.UUID
+) -> Response:
+    await service.withdraw_invitation(uow, caller, programme_id, invitation_id)
+    return redirect(f"/manage/programmes/{programme_id}/invitations")
 
 
 # Programme key (made and passed on in the browser) ------------------------------------------

@@ -122,6 +122,18 @@ class AccountRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def invitation_in_programme(
+        self, organisation_id: uuid.UUID, programme_id: uuid.UUID, invitation_id: uuid.UUID
+    ) -> Invitation | None:
+        result = await self.session.execute(
+            select(Invitation).where(
+                Invitation.id == invitation_id,
+                Invitation.organisation_id == organisation_id,
+                Invitation.programme_id == programme_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
     async def list_invitations(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> list[Invitation]:
         result = await self.session.execute(
             select(Invitation)

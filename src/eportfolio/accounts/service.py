@@ -546,6 +546,26 @@ async def list_invitations(uow: UnitOfWork, caller: Caller, programme_id: uuid.U
     return [InvitationRead.model_validate(r) for r in rows]
 
 
+@personal_data("invitation")
+async def withdraw_invitation(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, invitation_id: uuid.UUID
+) -> None:
+    """Withdraw an unused invitation (lost, or handed to the wrong person): its code stops working."""
+    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = AccountRepository(uow.session)
+    invitation = await repo.invitation_in_programme(access.scope.organisation_id, programme_id, invitation_id)
+    if invitation is None:
+        raise NotFound(N_("This invitation does not exist (any more)."))
+    if invitation.used_at is not None:
+        raise Conflict(N_("She has joined with this invitation already, so it cannot be withdrawn."))
+    await uow.session.delete(invitation)
+    record_access(
+        uow, caller, role=access.role, subjects=[invitation.person_id],
+        record_kind="invitation", action=Action.delete, programme_id=programme_id,
+    )
+    await uow.flush()
+
+
 async def _live_invitation(repo: AccountRepository, code: str) -> Invitation:
     code_hash = invitations.code_hash(code)
     invitation = await repo.invitation_by_hash(code_hash) if code_hash else None
