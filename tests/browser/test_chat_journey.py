@@ -238,6 +238,27 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
     await _sees(her, "Yes, I am here. Tell me.")
     await _state(coach, "Yes, I am here. Tell me.", "read")
 
+    # A message that does not open under its author's signature is shown as a warning, never hidden.
+    forged = await coach.evaluate(
+        """async ([id, epoch]) => {
+            const bytes = new Uint8Array(200);
+            crypto.getRandomValues(bytes);
+            bytes.set([1, 6]);
+            const body = btoa(String.fromCharCode(...bytes))
+                .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+            const csrf = document.querySelector('meta[name="csrf-token"]').content;
+            const answer = await fetch(`/api/v1/chat/conversations/${id}/messages`, {
+                method: 'POST', headers: {'content-type': 'application/json', 'x-csrf-token': csrf},
+                body: JSON.stringify({client_id: 'forged-message-1', epoch, body}),
+            });
+            return answer.status;
+        }""",
+        [conversation_url.rsplit("/", 1)[1], 1],
+    )
+    assert forged == 201
+    warning = her.locator("li.chat-msg--broken[data-client=forged-message-1] [role=alert]")
+    await warning.wait_for(timeout=15_000)
+
     # The network drops; the socket resumes without gaps when it comes back.
     await her.context.set_offline(True)
     await her.wait_for_selector("#chat-connection[data-state=offline]", timeout=10_000)
