@@ -6,16 +6,18 @@ writes feedback, and she reads it. A marker she types reaches the server only as
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import inspect, literal_column, select, table
 
 from eportfolio.kit.db import make_engine
 from tests.browser.conftest import session_cookie_for
-from tests.browser.test_portfolio_journey import _cast, _phone
+from tests.browser.test_portfolio_journey import _cast, _phone, _png, _stored_blobs
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.live import LiveServer
 from tests.support.world import World
@@ -201,3 +203,113 @@ async def test_authoring_to_feedback_journey(
     assert CANARY not in await _everything_stored(database_url)
     assert "Bel de zorgschool" not in await _everything_stored(database_url)
     assert CANARY not in server.log()
+
+
+class Api:
+    """Someone's session over HTTP, for the steps this test is not about (authoring, assigning)."""
+
+    def __init__(self, server: LiveServer, cookie: dict[str, Any]) -> None:
+        self.http = httpx.AsyncClient(base_url=server.url, cookies={cookie["name"]: cookie["value"]}, timeout=30)
+
+    async def call(self, method: str, url: str, body: Any = None) -> Any:
+        if "ep_csrf" not in self.http.cookies:
+            await self.http.get("/healthz")
+        answer = await self.http.request(method, url, json=body, headers={"x-csrf-token": self.http.cookies["ep_csrf"]})
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+
+async def _photo_assignment(server: LiveServer, database_url: str, world: World) -> None:
+    """Staff publish a module whose one question asks for a photo; her coach gives it to her."""
+    a = world.programme_a
+    staff = Api(server, await session_cookie_for(database_url, server, world.staff_a))
+    coach = Api(server, await session_cookie_for(database_url, server, world.coach_a))
+    try:
+        module = await staff.call("POST", f"/api/v1/programmes/{a}/modules", {"title": "Mijn netwerk"})
+        url = f"/api/v1/programmes/{a}/modules/{module['id']}"
+        template = await staff.call("POST", f"{url}/templates", {"title": "Een foto van mijn plek"})
+        await staff.call(
+            "POST",
+            f"{url}/templates/{template['key']}/questions",
+            {"kind": "upload", "upload_kind": "photo", "prompt": "Maak een foto van waar je leert."},
+        )
+        await staff.call("POST", f"{url}/publish")
+        await coach.call(
+            "POST",
+            f"/api/v1/programmes/{a}/assignments",
+            {"module_id": module["id"], "participant_id": str(world.participant_a)},
+        )
+    finally:
+        await staff.http.aclose()
+        await coach.http.aclose()
+
+
+async def test_a_photo_answer_and_a_personal_assignment_stay_encrypted(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    a = world.programme_a
+    await _cast(server, database_url, world)
+    await _photo_assignment(server, database_url, world)
+    errors: list[str] = []
+    bodies: list[str] = []
+
+    # She answers with a photo: re-encoded and encrypted on her phone, sent in parts.
+    her = await _phone(chromium, server, "mother.a", errors)
+    her.on("request", lambda r: bodies.append(r.post_data or ""))
+    await her.goto(f"{server.url}/my/assignments")
+    await her.click("a.assignment-link")
+    await her.wait_for_selector(READY, timeout=30_000)
+    await her.set_input_files(
+        "fieldset.question input[type=file]", files=[{"name": "me.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    await her.wait_for_selector("fieldset.question [data-files] li >> text=me.jpg", timeout=30_000)
+    await her.wait_for_selector("#answer-status.alert--success")
+    await _fits_the_phone(her, "photo-answer")
+    await her.click("#hand-in button[type=submit]")
+    await her.wait_for_url("**/my/assignments")
+
+    # Her coach writes her a personal assignment, sealed on his phone.
+    coach = await _phone(chromium, server, "coach.a", errors)
+    coach.on("request", lambda r: bodies.append(r.post_data or ""))
+    await coach.goto(f"{server.url}/programmes/{a}/assign")
+    await coach.wait_for_selector("#personal[data-ready=true]", timeout=30_000)
+    await _fits_the_phone(coach, "personal-assignment")
+    await coach.select_option("#f-personal_participant", str(world.participant_a))
+    await coach.fill("#f-personal_title", "Gesprek met je oma")
+    await coach.fill("#f-personal_text", f"Vraag oma wat zij vroeger wilde worden. {CANARY}")
+    await coach.click("#personal-form button[type=submit]")
+    await coach.wait_for_url("**/assign?given=1", timeout=30_000)
+
+    await her.goto(f"{server.url}/my/assignments")
+    await her.click("a.assignment-link >> text=Van je coach")
+    await her.wait_for_selector(READY, timeout=30_000)
+    assert (await her.inner_text("[data-personal-title]")).strip() == "Gesprek met je oma"
+    assert CANARY in await her.inner_text("[data-personal-text]")
+    await her.fill("fieldset.question textarea", "Zij wilde verpleegster worden.")
+    await her.click("#hand-in button[type=submit]")
+    await her.wait_for_url("**/my/assignments")
+
+    # He opens both from his queue: the photo comes back whole, without its hidden location.
+    await coach.goto(f"{server.url}/review")
+    await coach.click("main li:nth-child(1) a")
+    await coach.wait_for_selector(READY, timeout=30_000)
+    async with coach.expect_download() as downloading:
+        await coach.click("fieldset.question [data-files] button")
+    photo = await asyncio.to_thread(Path(await (await downloading.value).path()).read_bytes)
+    assert photo.startswith(b"\xff\xd8"), "a JPEG, re-encoded on her phone"
+    assert b"Kerkstraat" not in photo
+    await coach.goto(f"{server.url}/review")
+    await coach.click("main li:nth-child(2) a")
+    await coach.wait_for_selector(READY, timeout=30_000)
+    assert "Zij wilde verpleegster worden." in await coach.input_value("fieldset.question textarea")
+    assert CANARY in await coach.inner_text("[data-personal-text]")
+
+    assert errors == [], errors
+    assert not [body for body in bodies if CANARY in body], "the marker left a phone as plaintext"
+    stored = await _everything_stored(database_url)
+    assert CANARY not in stored
+    assert "verpleegster" not in stored
+    blobs = await asyncio.to_thread(_stored_blobs, server.log_path.parent / "blobs")
+    assert blobs, "the photo's stream is stored"
+    assert b"Kerkstraat" not in blobs

@@ -659,6 +659,10 @@ async def _assign_page(
             "choices": choices,
             "participants": [("", "—"), *((str(i), name) for i, name in participants)],
             "groups": [("", "—"), *((str(g.id), g.name) for g in groups)],
+            # A personal assignment is written by her coach, encrypted in the coach's browser.
+            "caseload": [("", "—"), *((str(i), name) for i, name in participants)]
+            if access.role in service.COACHING
+            else [],
             "values": values or {},
             "errors": errors or {},
         },
