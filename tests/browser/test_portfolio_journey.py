@@ -201,6 +201,14 @@ async def _fits(page: Any, name: str) -> None:
     assert width <= 360, f"{name}: {width}px wide on a 360px phone"
 
 
+async def _write_without_saving(page: Any, kind: str, title: str, body: str) -> None:
+    await page.select_option("#f-new-kind", kind)
+    await page.click("#new-form button[type=submit]")
+    await page.fill("#f-title", title)
+    await page.fill("#f-body", body)
+    await page.check("input[name=audience][value=my_coaches]")
+
+
 async def _write(page: Any, kind: str, title: str, body: str, audience: str) -> None:
     await page.select_option("#f-new-kind", kind)
     await page.click("#new-form button[type=submit]")
@@ -353,7 +361,10 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     assert everything <= set(titles)
 
     # Staff end the coach's assignment: the server refuses her at once, and the next time she
-    # opens her portfolio, her browser starts a new key epoch for the readers now.
+    # opens her portfolio, her browser starts a new key epoch for the readers now. On her other
+    # phone she is writing meanwhile; that save meets the new epoch, takes its key and succeeds.
+    await her.click("#item-view #view-back")
+    await _write_without_saving(her, "diary", "Written during the change", "Still here")
     engine = make_engine(database_url)
     try:
         async with unit_of_work(make_sessionmaker(engine)) as uow:
@@ -370,6 +381,13 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     state = await fresh.evaluate("async (url) => (await (await fetch(url)).json())[0]", portfolios_url)
     assert (state["epoch"], state["rotation_due"]) == (2, False)
     assert [m["display_name"] for m in state["members"]] == ["Mother A"]
+    await her.click("#editor button[type=submit]")
+    await her.wait_for_selector("#item-view:not([hidden]) >> text=Still here")
+    written = await her.evaluate(
+        "async (url) => (await (await fetch(url)).json()).find((i) => i.kind === 'diary' && i.keys[0].epoch === 2)",
+        f"/api/v1/portfolio/{state['id']}/items",
+    )
+    assert written is not None, "the item was sealed under the new epoch's key"
     # A second coach is assigned now: her browser checks the signed assignment and grants her the
     # current key; the new coach reads the history through the chain of epochs, in her browser.
     await _second_coach(server, database_url, world, programme_key)

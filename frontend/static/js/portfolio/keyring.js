@@ -375,7 +375,7 @@ export class PortfolioClient {
     return keys;
   }
 
-  async createItem({ id = newId(), kind, audience, chosen = [], plaintext, summary = {} }) {
+  async createItem({ id = newId(), kind, audience, chosen = [], plaintext, summary = {} }, retried = false) {
     const sealed = await encryptItem(this.identity, await this.audienceFor(audience, chosen), {
       resourceType: RESOURCE,
       resourceId: this.id,
@@ -393,7 +393,18 @@ export class PortfolioClient {
       ...summary,
     };
     const result = await api(`/api/v1/portfolio/${this.id}/items`, body);
+    if (!retried && (await this.epochMoved(result))) {
+      return this.createItem({ id, kind, audience, chosen, plaintext, summary }, true);
+    }
     return { result, itemKey: sealed.itemKey };
+  }
+
+  // The portfolio key changed while she was writing (a coach left): take the new key, once.
+  async epochMoved(result) {
+    if (result.status !== 409 || result.data?.error?.current_epoch === undefined) return false;
+    await this.open(this.id);
+    await this.ensureAccess();
+    return this.currentKey !== null;
   }
 
   // A new revision on top of `base`; with a new audience the item gets a new key.
@@ -499,6 +510,7 @@ export class PortfolioClient {
       envelope: b64uEncode(sealed.envelope),
       keys: this.keyCopies(audience, sealed, chosen),
     });
+    if (!made.ok && !retried && (await this.epochMoved(made))) return this.uploadFile(file, true);
     if (!made.ok) return made;
     const size = parts.reduce((sum, part) => sum + part.length, 0);
     const announced = await api(`/api/v1/portfolio/items/${id}/attachment`, { size });
