@@ -334,21 +334,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     await runtime.connected(connection)
     writer: asyncio.Task[None] | None = None
     try:
-        summaries = await in_transaction(websocket.app, lambda uow: service.summaries(uow, caller))
-        for summary in summaries:
-            connection.last_seq[str(summary.id)] = summary.last_seq
-        limits = runtime.limits
-        welcome = WelcomeFrame(
-            person_id=caller.person_id,
-            conversations=summaries,
-            limits={
-                "max_frame_chars": limits.max_frame_chars,
-                "frames_per_second": int(limits.frames_per_second),
-                "burst": limits.burst,
-                "queue_size": limits.queue_size,
-            },
-        )
-        await websocket.send_text(welcome.model_dump_json())
+        await _welcome(websocket, connection)
         writer = asyncio.create_task(_write(websocket, connection))
         await _read(websocket, connection)
     except WebSocketDisconnect:
@@ -364,6 +350,26 @@ async def chat_socket(websocket: WebSocket) -> None:
             # The peer may be gone already; there is nothing left to tell it.
             with contextlib.suppress(Exception):
                 await websocket.close(code=connection.close_code, reason=connection.close_reason)
+
+
+async def _welcome(websocket: WebSocket, connection: Connection) -> None:
+    """Her conversations and newest seqs, and this connection's limits. A function of its own so
+    nothing of it stays referenced while the socket is open (memory per idle connection)."""
+    caller, limits = connection.caller, connection.limits
+    summaries = await in_transaction(websocket.app, lambda uow: service.summaries(uow, caller))
+    for summary in summaries:
+        connection.last_seq[str(summary.id)] = summary.last_seq
+    welcome = WelcomeFrame(
+        person_id=caller.person_id,
+        conversations=summaries,
+        limits={
+            "max_frame_chars": limits.max_frame_chars,
+            "frames_per_second": int(limits.frames_per_second),
+            "burst": limits.burst,
+            "queue_size": limits.queue_size,
+        },
+    )
+    await websocket.send_text(welcome.model_dump_json())
 
 
 # Reading -----------------------------------------------------------------------------------------
