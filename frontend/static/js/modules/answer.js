@@ -252,9 +252,9 @@ async function showHers() {
   for (const link of document.querySelectorAll('a[data-move]')) {
     link.addEventListener('click', async (event) => {
       event.preventDefault();
-      const saved = await saveScreen();
-      // Without a connection she may still move on: her answer is kept on this phone.
-      if (saved.ok || saved.message === words.network) window.location.href = link.href;
+      // Without a connection she stays here (the next screen could not load either); her answer
+      // is kept on this phone and goes out when she taps again.
+      if ((await saveScreen()).ok) window.location.href = link.href;
     });
   }
   $('hand-in')?.addEventListener('submit', async (event) => {
