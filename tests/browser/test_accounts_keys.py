@@ -72,3 +72,47 @@ async def test_the_admin_makes_the_programme_key_and_gives_it_to_staff(
     assert not errors, errors
     await admin_context.close()
     await staff_context.close()
+
+
+async def test_an_admin_gives_the_organisation_key_to_a_second_admin(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str, tmp_path: Path
+) -> None:
+    world, server = world_and_server
+    errors: list[str] = []
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            first_code, first = _new_invitation(world.organisation_id, None, world.admin, Role.org_admin, None)
+            second_code, second = _new_invitation(world.organisation_id, None, world.staff_b, Role.org_admin, None)
+            uow.session.add_all([first, second])
+    finally:
+        await engine.dispose()
+    first_context, second_context = await chromium.new_context(**PHONE), await chromium.new_context(**PHONE)
+    first_page, second_page = await _new_page(first_context, errors), await _new_page(second_context, errors)
+    await _sign_up(first_page, server, first_code, "admin", "the admin's passphrase")
+    await _sign_up(second_page, server, second_code, "admin.two", "the second admin's passphrase")
+
+    key_page = f"{server.url}/manage/organisation/key"
+    await second_page.goto(key_page)
+    assert await second_page.locator("[data-give-to]").count() == 0, "she does not hold it yet"
+    await first_page.goto(f"{server.url}/")
+    await first_page.click("a[href='/manage/organisation/key']")
+    await first_page.click(f"[data-give-to='{world.staff_b}']")
+    await first_page.wait_for_selector("#holders li:has-text('Staff B')", timeout=KEY_WORK_MS)
+    assert await first_page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    opened = await second_page.evaluate(
+        """async () => {
+            const keyring = await import('/static/js/crypto/index.js');
+            const identity = await keyring.loadSession();
+            const answer = await fetch('/api/v1/trust/organisation', { headers: { accept: 'application/json' } });
+            const served = await answer.json();
+            const key = await keyring.SigningKey.open(
+                keyring.b64uDecode(served.sealed_copy), identity, keyring.b64uDecode(served.ed25519_public));
+            return keyring.b64uEncode(key.public) === served.ed25519_public;
+        }"""
+    )
+    assert opened, "the second admin's own browser opens her copy of the organisation key"
+    assert not errors, errors
+    await first_context.close()
+    await second_context.close()

@@ -125,3 +125,31 @@ async def test_coach_assignments_show_whether_their_signature_holds(app: FastAPI
             assert assignment is not None
             by_kind[assignment.kind] = row["status"]
     assert by_kind == {"individual": "unsigned", "budget": "signed", "work": "invalid"}
+
+
+async def test_only_administrators_see_the_organisation_key_page_and_each_other_s_keys(
+    app: FastAPI, world: World
+) -> None:
+    admin = await join(app, world.admin, "org_admin", "admin", PASSWORD)
+    await join(app, world.staff_a, "staff", "staff.a", PASSWORD, world.programme_a)
+    async with Browser(app) as browser:
+        browser.http.cookies.set("ep_lang", "en")
+        await KeyringClient(browser).login("staff.a", PASSWORD)
+        assert (await browser.get("/manage/organisation/key")).status_code == 403
+        refused = await browser.api("GET", f"/api/v1/trust/organisation/people/{world.admin}")
+        assert refused.status_code == 403
+
+        await KeyringClient(browser).login("admin", PASSWORD)
+        page = await browser.get("/manage/organisation/key")
+        assert page.status_code == 200
+        assert "js/accounts/organisation-key.js" in page.text
+        assert admin.organisation_key is not None
+        fingerprint = crypto.fingerprint_text(crypto.fingerprint(
+            crypto.FingerprintKind.ORGANISATION_KEY, str(world.organisation_id), admin.organisation_key.public
+        ))
+        assert fingerprint in page.text
+        mine = await browser.api("GET", f"/api/v1/trust/organisation/people/{world.admin}")
+        assert mine.status_code == 200
+        assert crypto.Person.from_public_identity(b64u_decode(mine.json()["public_identity"])) == admin.identity.person
+        not_an_admin = await browser.api("GET", f"/api/v1/trust/organisation/people/{world.staff_a}")
+        assert not_an_admin.status_code == 404, "only administrators' keys are served here"

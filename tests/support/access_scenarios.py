@@ -194,6 +194,21 @@ async def _public_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await accounts.public_identity(uow, caller, w.programme_a, w.coach_a)
 
 
+async def _second_admin_account(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.programmes.tables import OrganisationAdmin
+
+    await _coach_account(uow, caller, w)
+    uow.session.add(OrganisationAdmin(organisation_id=w.organisation_id, person_id=w.coach_a))
+    return None
+
+
+@scenario(A + "admin_public_identity", lambda w: w.admin, setup=_second_admin_account)
+async def _admin_public_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+
+    return await accounts.admin_public_identity(uow, caller, w.coach_a)
+
+
 # Scenarios of other features live next to their helpers and register themselves here.
 from tests.support import module_scenarios  # noqa: E402, F401
 from tests.support import chat_scenarios  # noqa: E402, F401

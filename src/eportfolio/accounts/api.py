@@ -186,6 +186,11 @@ async def add_organisation_key_copy(uow: UowDep, caller: CallerDep, data: KeyCop
     await service.add_organisation_key_copy(uow, caller, data)
 
 
+@trust_router.get("/organisation/people/{person_id}")
+async def admin_public_identity(uow: UowDep, caller: CallerDep, person_id: uuid.UUID) -> PublicIdentityRead:
+    return await service.admin_public_identity(uow, caller, person_id)
+
+
 @trust_router.get("/programmes/{programme_id}")
 async def programme_key(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> SigningKeyRead:
     return await service.programme_key(uow, caller, programme_id)

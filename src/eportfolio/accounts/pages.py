@@ -23,7 +23,7 @@ from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
-from eportfolio.kit.errors import DomainError
+from eportfolio.kit.errors import DomainError, NotFound
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
@@ -282,5 +282,29 @@ async def keys_page(request: Request, uow: UowDep, caller: CallerDep, programme_
             "holds_key": caller.person_id in holders,
             "holders": [(pid, name) for pid, name in staff.items() if pid in holders],
             "candidates": [(pid, name) for pid, name in staff.items() if pid not in holders and pid in accounts],
+        },
+    )
+
+
+# Organisation key (passed on from admin to admin in the browser) -------------------------------
+
+
+@router.get("/manage/organisation/key")
+async def organisation_key_page(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    """Who holds the organisation key; a holder's browser gives it to another administrator."""
+    admins = await service.organisation_key_holders(uow, caller)
+    try:
+        key = await service.organisation_key(uow, caller)
+    except NotFound:
+        key = None
+    return render(
+        request,
+        "accounts/organisation_key.html",
+        {
+            "key": key,
+            "holds_key": any(a.holds_key and a.person_id == caller.person_id for a in admins),
+            "holders": [a for a in admins if a.holds_key],
+            "candidates": [a for a in admins if a.has_account and not a.holds_key],
+            "waiting": [a for a in admins if not a.has_account],
         },
     )

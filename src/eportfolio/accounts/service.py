@@ -41,6 +41,7 @@ from eportfolio.domain.accounts import (
     InvitationPreview,
     InvitationRead,
     KeyCopyCreate,
+    OrganisationAdminRead,
     OrganisationKeyCreate,
     PasswordChangeRequest,
     PreloginRead,
@@ -816,6 +817,46 @@ async def add_organisation_key_copy(uow: UnitOfWork, caller: Caller, data: KeyCo
         raise InvalidInput(N_("Only organisation administrators hold the organisation key."), field="holder_id")
     await _holder_with_account(repo, caller.organisation_id, data.holder_id)
     await _add_copy(uow, caller, repo, kind="organisation", subject_id=caller.organisation_id, data=data)
+
+
+@personal_data("public_identity")
+async def admin_public_identity(uow: UnitOfWork, caller: Caller, person_id: uuid.UUID) -> PublicIdentityRead:
+    """Another organisation admin's public keys, so that an admin's browser can seal the organisation key to her."""
+    await programmes.require_org_admin(uow, caller)
+    repo = AccountRepository(uow.session)
+    person = await repo.person_in_organisation(caller.organisation_id, person_id)
+    if person is None or not await repo.is_org_admin(caller.organisation_id, person_id):
+        raise NotFound()
+    account = await repo.account_of(person_id)
+    if account is None or not account.public_identity:
+        raise NotFound(N_("She has no account yet."))
+    record_access(
+        uow, caller, role=Role.org_admin, subjects=[person_id], record_kind="public_identity", action=Action.read,
+    )
+    return PublicIdentityRead(
+        person_id=person_id,
+        display_name=person.display_name,
+        public_identity=crypto.b64u_encode(account.public_identity),
+        fingerprint=person_fingerprint(account).fingerprint_text,
+    )
+
+
+async def organisation_key_holders(uow: UnitOfWork, caller: Caller) -> list[OrganisationAdminRead]:
+    """Every organisation admin: whether she has an account and whether she holds the organisation key."""
+    await programmes.require_org_admin(uow, caller)
+    repo = AccountRepository(uow.session)
+    admin_ids = await repo.org_admin_ids(caller.organisation_id)
+    holders = {c.holder_id for c in await repo.key_copies(caller.organisation_id, caller.organisation_id)}
+    accounts = await repo.accounts_in_organisation(caller.organisation_id, admin_ids)
+    answers = []
+    for admin_id in admin_ids:
+        person = await repo.person(admin_id)
+        if person is not None:
+            answers.append(OrganisationAdminRead(
+                person_id=admin_id, display_name=person.display_name,
+                has_account=admin_id in accounts, holds_key=admin_id in holders,
+            ))
+    return sorted(answers, key=lambda a: a.display_name)
 
 
 async def programme_key(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> SigningKeyRead:

@@ -176,6 +176,13 @@ class KeyCopyCreate(DomainModel):
     sealed_copy: Structure
 
 
+class OrganisationAdminRead(DomainModel):
+    person_id: uuid.UUID
+    display_name: str
+    has_account: bool
+    holds_key: bool
+
+
 class PublicIdentityRead(DomainModel):
     person_id: uuid.UUID
     display_name: str
