@@ -205,3 +205,32 @@ async def test_pages_refuse_the_wrong_people(browser: Browser, world: World) -> 
     browser.log_out()
     await browser.log_in_as(world.staff_b)
     assert (await browser.get(f"/manage/programmes/{world.programme_a}/modules")).status_code == 404
+
+
+def _posted_fields(page: str) -> list[str]:
+    """The names of every field inside a form that can post: what the page could send without its script."""
+    names: list[str] = []
+    for form in re.findall(r"<form\b(.*?)</form>", page, flags=re.S):
+        if "hidden" in form.split(">", 1)[0] or 'method="post"' not in form.split(">", 1)[0]:
+            continue
+        names += re.findall(r'<(?:input|textarea|select)\b[^>]*\bname="([^"]+)"', form)
+    return names
+
+
+async def test_no_answer_field_sits_in_a_form_that_posts(browser: Browser, world: World) -> None:
+    module = await published_module(browser, world)
+    assignment_id = await assign_to_participant_a(browser, world, module)
+    url = f"/programmes/{world.programme_a}/assignments/{assignment_id}"
+    await browser.log_in_as(world.participant_a)
+    for q in (0, 1):
+        page = (await browser.get(f"{url}?q={q}")).text
+        assert "<textarea" in page or 'type="radio"' in page
+        assert set(_posted_fields(page)) <= {"csrf_token", "next", "language"}, "only hand-in and language forms post"
+    browser.log_out()
+    await browser.log_in_as(world.coach_a)
+    page = (await browser.get(url)).text
+    assert "Welk werk past bij jou?" in page
+    assert "Hoe zeker ben je?" in page, "her coach sees every question on one page"
+    assign = (await browser.get(f"/programmes/{world.programme_a}/assign")).text
+    assert 'id="personal-form" class="form" hidden' in assign, "a personal assignment is written only with the script"
+    assert not {"personal_title", "personal_text"} & set(_posted_fields(assign))
