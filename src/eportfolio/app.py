@@ -38,6 +38,7 @@ from eportfolio.portfolio import api as portfolio_api
 from eportfolio.portfolio import pages as portfolio_pages
 from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
+from eportfolio.recovery import api as recovery_api
 
 
 class ConfigurationError(RuntimeError):
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portfolio_pages.router)
     for router in portfolio_api.routers:
         app.include_router(router)
+    app.include_router(recovery_api.router)
     app.include_router(chat_ws.router)
     chat_ws.install(app)
     return app

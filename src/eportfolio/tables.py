@@ -7,6 +7,7 @@ from eportfolio.kit.db import Base
 from eportfolio.modules import tables as modules_tables
 from eportfolio.portfolio import tables as portfolio_tables
 from eportfolio.programmes import tables as programmes_tables
+from eportfolio.recovery import tables as recovery_tables
 
 __all__ = [
     "Base",
@@ -16,4 +17,5 @@ __all__ = [
     "modules_tables",
     "portfolio_tables",
     "programmes_tables",
+    "recovery_tables",
 ]

@@ -213,3 +213,4 @@ async def _admin_public_identity(uow: UnitOfWork, caller: Caller, w: World) -> o
 from tests.support import module_scenarios  # noqa: E402, F401
 from tests.support import chat_scenarios  # noqa: E402, F401
 from tests.support import portfolio_scenarios  # noqa: E402, F401
+from tests.support import recovery_scenarios  # noqa: E402, F401

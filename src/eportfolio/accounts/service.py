@@ -1154,3 +1154,82 @@ def _assignment_checks(
         and body.coach_fingerprint == coach_fingerprint
     )
 
+
+
+# Hooks for the recovery feature (programme recovery and coach-assisted recovery) -----------
+
+
+async def account_by_login(uow: UnitOfWork, login_name: str) -> Account | None:
+    """Her account by login name, or None (also for a name that is not a valid login)."""
+    try:
+        login_value = crypto.normalise_login(login_name)
+    except crypto.CryptoError:
+        return None
+    return await AccountRepository(uow.session).account_by_login(login_value)
+
+
+async def account_of_person(uow: UnitOfWork, person_id: uuid.UUID) -> Account | None:
+    return await AccountRepository(uow.session).account_of(person_id)
+
+
+async def set_password_after_device_recovery(
+    uow: UnitOfWork, client: Client, person_id: uuid.UUID, key_bundle: str, auth_proof: str
+) -> Started:
+    """Her recovered device set a new password: same keys, new password copy; every other session ends."""
+    repo = AccountRepository(uow.session)
+    account = await repo.account_of(person_id)
+    person = await repo.person(person_id)
+    if account is None or person is None:
+        raise NotFound()
+    bundle = _bundle(key_bundle, client.settings)
+    new_secret = _proof(auth_proof, AUTH_LOGIN, "auth_proof")
+    _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle)
+    account.key_bundle = bundle.to_bytes()
+    account.auth_hash = await client.hasher.hash(new_secret)
+    account.password_changed_at = utcnow()
+    _kdf_columns(account, bundle)
+    await sessions.end_other_sessions(uow, person_id, None, "recovered")
+    return await _start(uow, client, account, person, ending=None)
+
+
+async def reset_to_new_keys(
+    uow: UnitOfWork,
+    client: Client,
+    person_id: uuid.UUID,
+    *,
+    key_bundle: str,
+    public_identity: str,
+    auth_proof: str,
+    recovery_proof: str,
+) -> tuple[bytes, Started]:
+    """Coach-assisted recovery: her account gets new keys made in her browser; every session ends.
+
+    Returns her former public identity (kept by the recovery feature) and the new session.
+    """
+    repo = AccountRepository(uow.session)
+    account = await repo.account_of(person_id)
+    person = await repo.person(person_id)
+    if account is None or person is None:
+        raise NotFound()
+    bundle = _bundle(key_bundle, client.settings)
+    raw_identity = _decode(public_identity, "public_identity")
+    try:
+        identity = crypto.Person.from_public_identity(raw_identity)
+    except crypto.CryptoError:
+        raise _bad_structure("public_identity") from None
+    if (
+        identity.user_id != str(person_id)
+        or identity.x25519_public != bundle.x25519_public
+        or identity.ed25519_public != bundle.ed25519_public
+        or bundle.user_key_id == crypto.KeyBundle.from_bytes(account.key_bundle).user_key_id
+    ):
+        raise _bad_structure("public_identity")
+    former = account.public_identity
+    account.key_bundle = bundle.to_bytes()
+    account.public_identity = raw_identity
+    account.auth_hash = await client.hasher.hash(_proof(auth_proof, AUTH_LOGIN, "auth_proof"))
+    account.recovery_hash = await client.hasher.hash(_proof(recovery_proof, AUTH_RECOVERY, "recovery_proof"))
+    account.password_changed_at = utcnow()
+    _kdf_columns(account, bundle)
+    await sessions.end_other_sessions(uow, person_id, None, "keys_reset")
+    return former, await _start(uow, client, account, person, ending=None)

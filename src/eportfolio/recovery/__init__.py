@@ -1,0 +1,1 @@
+"""Recovery: programme recovery with her consent and coach-assisted recovery; spans accounts and portfolio."""

@@ -1,0 +1,96 @@
+"""Recovery test helpers: the programme key on the server, recovery officers, and the recovery key
+made the way a staff browser makes it (Python keyring, same bytes as the browser)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from eportfolio import crypto
+from eportfolio.accounts.tables import OrganisationKey, ProgrammeKey, SigningKeyCopy
+from eportfolio.crypto import b64u_encode
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import Membership, Person
+from tests.support.keyring_client import join
+from tests.support.portfolio import PASSWORD, Cast, Hand
+
+ISSUED_AT = 1_780_000_000
+
+
+@dataclass
+class Recovery:
+    cast: Cast
+    officer: Hand
+    recovery_key: crypto.ProgrammeRecoveryKey
+
+    @property
+    def programme(self) -> uuid.UUID:
+        return self.cast.world.programme_a
+
+    def url(self, tail: str) -> str:
+        return f"/api/v1/recovery/programmes/{self.programme}/{tail}"
+
+
+async def certify_programme_key(app: FastAPI, cast: Cast) -> None:
+    """Put the cast's programme key on the server, certified by an organisation key, held by staff.
+
+    (make_cast signs assignments with a programme key but does not store it.)"""
+    world = cast.world
+    organisation_key = crypto.SigningKey.generate()
+    certificate = organisation_key.sign_record(
+        crypto.ProgrammeKeyCertificate(cast.programme_key.public),
+        organisation_id=str(world.organisation_id), programme_id=str(world.programme_a),
+        serial=1, issued_at=ISSUED_AT, signed_by=str(world.admin),
+    )
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        org = await uow.session.get(OrganisationKey, world.organisation_id)
+        assert org is not None
+        org.ed25519_public = organisation_key.public
+        uow.session.add(ProgrammeKey(
+            programme_id=world.programme_a, organisation_id=world.organisation_id,
+            ed25519_public=cast.programme_key.public, certificate=certificate, created_by=world.admin,
+        ))
+        uow.session.add(SigningKeyCopy(
+            organisation_id=world.organisation_id, kind="programme", subject_id=world.programme_a,
+            holder_id=world.staff_a, sealed_box=cast.programme_key.seal_for(cast.staff.identity.person),
+            created_by=world.admin,
+        ))
+
+
+async def new_officer(cast: Cast, name: str, login: str) -> Hand:
+    app, world = cast.app, cast.world
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        person = Person(organisation_id=world.organisation_id, display_name=name, language="nl")
+        uow.session.add(person)
+        await uow.flush()
+        uow.session.add(Membership(
+            organisation_id=world.organisation_id, programme_id=world.programme_a, person_id=person.id,
+            role="recovery_officer",
+        ))
+        person_id = person.id
+    member = await join(app, person_id, "recovery_officer", login, PASSWORD, world.programme_a)
+    return await cast.hand(member)
+
+
+def signed_recovery_key(cast: Cast, public: bytes, *, serial: int = 1) -> str:
+    record = cast.programme_key.sign_record(
+        crypto.ProgrammeRecoveryKeyRecord(public),
+        organisation_id=str(cast.world.organisation_id), programme_id=str(cast.world.programme_a),
+        serial=serial, issued_at=ISSUED_AT, signed_by=cast.staff.person_id,
+    )
+    return b64u_encode(record)
+
+
+async def make_recovery(app: FastAPI, cast: Cast) -> Recovery:
+    """The programme key on the server, a recovery officer, and the recovery key made by staff."""
+    await certify_programme_key(app, cast)
+    officer = await new_officer(cast, "Officer One", "officer.one")
+    key = crypto.ProgrammeRecoveryKey.generate()
+    recovery = Recovery(cast, officer, key)
+    await cast.staff.ok("POST", recovery.url("key"), {
+        "signed_record": signed_recovery_key(cast, key.public),
+        "copies": [{"holder_id": officer.person_id, "sealed_copy": b64u_encode(key.seal_for(officer.identity.person))}],
+    }, status=201)
+    return recovery
