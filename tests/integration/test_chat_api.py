@@ -90,7 +90,7 @@ async def test_bad_message_input_gets_a_4xx_that_says_what_is_wrong(browser: Bro
     assert page["messages"] == []
 
 
-async def test_a_new_epoch_is_compare_and_set_and_covers_every_member(browser: Browser, world: World) -> None:
+async def test_a_new_epoch_is_compare_and_set_and_covers_her_and_its_maker(browser: Browser, world: World) -> None:
     conversation = await open_coaching(browser, world)
     url = f"/api/v1/chat/conversations/{conversation}/epochs"
     both = [
@@ -101,8 +101,9 @@ async def test_a_new_epoch_is_compare_and_set_and_covers_every_member(browser: B
     assert replayed.status_code == 409, "epoch 1 exists: a second browser must retry on top of it"
     skipped = await browser.api("POST", url, json={"epoch": 3, "record": blob(), "grants": both})
     assert skipped.status_code == 409
-    partial = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both[:1]})
-    assert partial.status_code == 422
+    without_her = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both[1:]})
+    assert without_her.status_code == 422, "the participant always gets the new key"
+    assert without_her.json()["error"]["field"] == "grants"
     outsider = [*both, {"recipient_id": str(world.participant_a2), "grant": blob()}]
     assert (await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": outsider})).status_code == 422
     rotated = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both})
@@ -114,6 +115,45 @@ async def test_a_new_epoch_is_compare_and_set_and_covers_every_member(browser: B
     assert (read["epoch"], read["rotation_due"]) == (2, False)
     assert {m["role"] for m in read["members"]} == {"participant", "coach"}
     assert all(m["can_read"] for m in read["members"])
+
+
+async def test_she_can_rotate_without_a_coach_her_browser_could_not_verify(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    url = f"/api/v1/chat/conversations/{conversation}/epochs"
+    only_her = [{"recipient_id": str(world.participant_a), "grant": blob()}]
+    rotated = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": only_her})
+    assert rotated.status_code == 201, rotated.text
+    read = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}")).json()
+    readers = {m["role"]: m["can_read"] for m in read["members"]}
+    assert readers == {"participant": True, "coach": False}, "the page shows the coach cannot read yet"
+    sent = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{conversation}/messages",
+        json={"client_id": client_id(), "body": body(), "epoch": 2},
+    )
+    assert sent.status_code == 201, "she can write under the new key at once"
+    later = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{conversation}/grants",
+        json={"epoch": 2, "grants": [{"recipient_id": str(world.coach_a), "grant": blob()}]},
+    )
+    assert later.status_code in (200, 201), later.text
+    read = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}")).json()
+    assert all(m["can_read"] for m in read["members"]), "once verified, her browser grants him the key"
+
+
+async def test_a_coach_rotates_for_her_and_himself(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    await browser.log_in_as(world.coach_a)
+    url = f"/api/v1/chat/conversations/{conversation}/epochs"
+    only_him = [{"recipient_id": str(world.coach_a), "grant": blob()}]
+    refused = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": only_him})
+    assert refused.status_code == 422, "a coach cannot leave her out of her own conversation"
+    both = [*only_him, {"recipient_id": str(world.participant_a), "grant": blob()}]
+    assert (await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both})).status_code == 201
+    without_himself = [{"recipient_id": str(world.participant_a), "grant": blob()}]
+    refused = await browser.api("POST", url, json={"epoch": 3, "record": blob(), "grants": without_himself})
+    assert refused.status_code == 422, "whoever makes the key keeps it"
 
 
 async def set_settings(app: FastAPI, world: World, **settings: object) -> None:

@@ -545,7 +545,7 @@ async def _check_recipients(repo: ChatRepository, access: ConversationAccess, gr
 
 
 async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, data: EpochCreate) -> EpochRead:
-    """Start a new key epoch: compare-and-set on the number, grants for every current member at once."""
+    """Start a new key epoch: compare-and-set on the number; grants for her, its maker and members."""
     access = await access_conversation(uow, caller, conversation_id)
     conversation = access.conversation
     repo = ChatRepository(uow.session)
@@ -557,9 +557,11 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
     recipients = [g.recipient_id for g in data.grants]
     if len(set(recipients)) != len(recipients):
         raise InvalidInput(N_("Each person gets one key."), field="grants")
-    missing = {m.person_id for m in access.members if m.role is not MemberRole.on_duty} - set(recipients)
-    if missing:
-        raise InvalidInput(N_("The new key must be given to every member of the conversation."), field="grants")
+    # As in the portfolio: her and the browser that made the key at least. Members that browser
+    # could not verify (no valid signed assignment, a changed key) get a grant later, when they are.
+    required = {caller.person_id, *([conversation.participant_id] if conversation.participant_id else [])}
+    if not required <= set(recipients):
+        raise InvalidInput(N_("The new key must be given to her and to you."), field="grants")
     await _check_recipients(repo, access, data.grants)
     now = utcnow()
     if not await repo.advance_epoch(conversation.id, conversation.epoch, now):
