@@ -39,6 +39,7 @@ from eportfolio.portfolio import pages as portfolio_pages
 from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 from eportfolio.recovery import api as recovery_api
+from eportfolio.recovery import pages as recovery_pages
 
 
 class ConfigurationError(RuntimeError):
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in portfolio_api.routers:
         app.include_router(router)
     app.include_router(recovery_api.router)
+    app.include_router(recovery_pages.router)
     app.include_router(chat_ws.router)
     chat_ws.install(app)
     return app
