@@ -6,7 +6,8 @@ resumes, once she reloads the page while offline) and nothing she typed is lost.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+import uuid
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,14 +16,16 @@ import pytest
 from sqlalchemy import update
 
 from eportfolio import crypto
+from eportfolio.chat.tables import Conversation
 from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
+from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Programme
-from tests.browser.test_portfolio_journey import PASSWORD, Keyring, _invitation
+from eportfolio.programmes.tables import CoachAssignment, Membership, Person, Programme
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.live import LiveServer
+from tests.support.signup import PASSWORD, Keyring, invitation
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -51,7 +54,7 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> None:
         a = world.programme_a
         admin = keyrings[0]
         admin_identity, org_key = await admin.sign_up(
-            await _invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
+            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
         )
         assert org_key is not None
         programme_key = crypto.SigningKey.generate()
@@ -70,13 +73,13 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> None:
         )
         assert made.status_code == 201, made.text
         await keyrings[1].sign_up(
-            await _invitation(database_url, world, world.participant_a, Role.participant, a), "mother.a"
+            await invitation(database_url, world, world.participant_a, Role.participant, a), "mother.a"
         )
         coach, _ = await keyrings[2].sign_up(
-            await _invitation(database_url, world, world.coach_a, Role.coach, a), "coach.a"
+            await invitation(database_url, world, world.coach_a, Role.coach, a), "coach.a"
         )
         supervisor, _ = await keyrings[3].sign_up(
-            await _invitation(database_url, world, world.supervisor_a, Role.supervisor, a), "supervisor.a"
+            await invitation(database_url, world, world.supervisor_a, Role.supervisor, a), "supervisor.a"
         )
         assignment = programme_key.sign_record(
             crypto.CoachAssignment(
@@ -298,4 +301,116 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
     await her.goto(f"{server.url}/chat")
     await _fits(her, "list")
     assert await her.locator(".chat-unread").count() == 0
+
+    assert errors == [], server.log()[-4000:]
+
+
+async def _unsigned_coach(server: LiveServer, database_url: str, world: World) -> uuid.UUID:
+    """Coach B signs up and is assigned to her, but staff have not signed the assignment yet."""
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            person = Person(organisation_id=world.organisation_id, display_name="Coach B", language="nl")
+            uow.session.add(person)
+            await uow.flush()
+            uow.session.add(
+                Membership(
+                    organisation_id=world.organisation_id,
+                    programme_id=world.programme_a,
+                    person_id=person.id,
+                    role="coach",
+                    coach_kind="individual",
+                )
+            )
+            coach_id = person.id
+        keyring = Keyring(server)
+        try:
+            code = await invitation(database_url, world, coach_id, Role.coach, world.programme_a)
+            await keyring.sign_up(code, "coach.b")
+        finally:
+            await keyring.http.aclose()
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            uow.session.add(
+                CoachAssignment(
+                    organisation_id=world.organisation_id,
+                    programme_id=world.programme_a,
+                    participant_id=world.participant_a,
+                    coach_id=coach_id,
+                    kind="individual",
+                    starts_on=date(2026, 1, 1),
+                )
+            )
+        return coach_id
+    finally:
+        await engine.dispose()
+
+
+async def _epochs(page: Any, conversation: str) -> list[dict[str, Any]]:
+    epochs: list[dict[str, Any]] = await page.evaluate(
+        "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/epochs`)).json()", conversation
+    )
+    return epochs
+
+
+async def test_an_unverified_coach_does_not_stop_her_and_her_coach_rotates_a_week_old_key(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    await _cast(server, database_url, world)
+    coach_b = await _unsigned_coach(server, database_url, world)
+    errors: list[str] = []
+
+    # Coach B's assignment is not signed: her browser gives him nothing, she writes all the same,
+    # and the conversation tells her who cannot read it yet and why.
+    her = await _logged_in(chromium, server, "mother.a", PHONE, errors)
+    await her.goto(f"{server.url}/chat")
+    await her.click("form[action$='/coaching'] button[type=submit]")
+    await her.wait_for_url(f"{server.url}/chat/*")
+    conversation_url = her.url
+    conversation = conversation_url.rsplit("/", 1)[1]
+    await _connected(her)
+    not_yet = her.locator(f"#chat-readers li[data-person='{coach_b}']")
+    assert await not_yet.get_attribute("data-reason") == "unverified"
+    assert "Coach B" in (await not_yet.text_content() or "")
+    assert "Coach B" in (await her.text_content("#chat-status") or ""), "she is told why he cannot read"
+    assert "Coach B" not in await her.inner_text("#chat-readers-summary")
+    await _send(her, "Only my checked coach reads this")
+    await _state(her, "Only my checked coach reads this", "sent")
+    await _fits(her, "unverified-coach")
+    await her.context.close()
+
+    # A week later the key is due for rotation; her phone is off. Her coach's browser makes the
+    # new epoch, for her and himself, and writes under it.
+    await _in_database(
+        database_url,
+        update(Conversation)
+        .where(Conversation.id == uuid.UUID(conversation))
+        .values(epoch_started_at=utcnow() - timedelta(days=8)),
+    )
+    coach = await _logged_in(chromium, server, "coach.a", DESKTOP, errors)
+    await coach.goto(conversation_url)
+    await _connected(coach)
+    await _sees(coach, "Only my checked coach reads this")
+    await coach.wait_for_function(
+        """async (id) => {
+            const epochs = await (await fetch(`/api/v1/chat/conversations/${id}/epochs`)).json();
+            return epochs.length === 2;
+        }""",
+        arg=conversation,
+        timeout=30_000,
+    )
+    epochs = await _epochs(coach, conversation)
+    assert [(e["epoch"], e["created_by"]) for e in epochs][-1] == (2, str(world.coach_a)), "his browser rotated"
+    await _send(coach, "Written under the new key")
+    await _state(coach, "Written under the new key", "sent")
+
+    # She comes back on her phone: the new key reaches her through his grant, the old messages
+    # through the chain, and the supervisor on duty gets the new key from her browser again.
+    her = await _logged_in(chromium, server, "mother.a", PHONE, errors)
+    await her.goto(conversation_url)
+    await _connected(her)
+    await _sees(her, "Written under the new key")
+    await her.wait_for_selector(_mine("Only my checked coach reads this"))
+    await her.wait_for_selector("#chat-readers-summary:has-text('Supervisor A')", timeout=15_000)
+    assert await her.locator("li.chat-msg--locked, li.chat-msg--broken").count() == 0
     assert errors == [], server.log()[-4000:]

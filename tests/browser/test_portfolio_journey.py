@@ -12,12 +12,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import update
 
 from eportfolio import crypto
-from eportfolio.accounts.service import _new_invitation
 from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
@@ -26,57 +24,13 @@ from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.browser import PHONE
 from tests.support.live import LiveServer
+from tests.support.signup import PASSWORD, Keyring, invitation
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
 
 KEY_WORK_MS = 60_000
 SHOTS = os.environ.get("EPORTFOLIO_SCREENSHOTS")
-PASSWORD = "a sentence only she knows"
-
-
-async def _invitation(database_url: str, world: World, person: Any, role: Role, programme: Any) -> str:
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            code, row = _new_invitation(world.organisation_id, programme, person, role, None)
-            uow.session.add(row)
-    finally:
-        await engine.dispose()
-    return code
-
-
-class Keyring:
-    """Someone signing up over HTTP with the default (full-strength) KDF, as her browser would."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.http = httpx.AsyncClient(base_url=server.url, timeout=30)
-
-    async def call(self, method: str, url: str, body: Any = None) -> httpx.Response:
-        if "ep_csrf" not in self.http.cookies:
-            await self.http.get("/healthz")
-        return await self.http.request(method, url, json=body, headers={"x-csrf-token": self.http.cookies["ep_csrf"]})
-
-    async def sign_up(self, code: str, login: str, *, org_key: bool = False) -> tuple[crypto.Identity, Any]:
-        invited = (await self.call("GET", f"/api/v1/auth/invitations/{code}")).json()
-        made = crypto.Identity.create(login, PASSWORD, user_id=invited["person_id"])
-        body: dict[str, Any] = {
-            "invitation_code": code, "login": login, "key_bundle": b64u_encode(made.bundle),
-            "public_identity": b64u_encode(made.public_identity), "auth_proof": b64u_encode(made.auth_proof),
-            "recovery_proof": b64u_encode(made.recovery_auth_proof),
-        }
-        signing = None
-        if org_key:
-            signing = crypto.SigningKey.generate()
-            body["organisation_key"] = {
-                "ed25519_public": b64u_encode(signing.public),
-                "sealed_copy": b64u_encode(signing.seal_for(made.identity.person)),
-            }
-        answer = await self.call("POST", "/api/v1/auth/signup", body)
-        assert answer.status_code == 201, answer.text
-        return made.identity, signing
-
-
 def _png(width: int = 40, height: int = 30) -> bytes:
     """A small real PNG with a text chunk standing in for hidden metadata."""
     raw = b"".join(b"\x00" + bytes([200, 80, 40]) * width for _ in range(height))
@@ -111,7 +65,7 @@ async def _second_coach(server: LiveServer, database_url: str, world: World, pro
             coach_id = person.id
         keyring = Keyring(server)
         try:
-            code = await _invitation(database_url, world, coach_id, Role.coach, world.programme_a)
+            code = await invitation(database_url, world, coach_id, Role.coach, world.programme_a)
             identity, _ = await keyring.sign_up(code, "coach.b")
         finally:
             await keyring.http.aclose()
@@ -137,7 +91,7 @@ async def _sign_everyone_up(
     a = world.programme_a
     admin = keyrings[0]
     admin_identity, org_key = await admin.sign_up(
-        await _invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
+        await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
     )
     assert org_key is not None
     programme_key = crypto.SigningKey.generate()
@@ -150,9 +104,9 @@ async def _sign_everyone_up(
         "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
     })
     assert made.status_code == 201, made.text
-    her_code = await _invitation(database_url, world, world.participant_a, Role.participant, a)
+    her_code = await invitation(database_url, world, world.participant_a, Role.participant, a)
     await keyrings[1].sign_up(her_code, "mother.a")
-    coach_code = await _invitation(database_url, world, world.coach_a, Role.coach, a)
+    coach_code = await invitation(database_url, world, world.coach_a, Role.coach, a)
     coach, _ = await keyrings[2].sign_up(coach_code, "coach.a")
     record = programme_key.sign_record(
         crypto.CoachAssignment(str(world.participant_a), str(world.coach_a), coach.fingerprint,

@@ -1,7 +1,8 @@
 // A conversation's keys as her browser (or her coach's) holds them: the key per epoch from the
 // signed grant to me and back along the signed chain; a new epoch when the server says rotation is
-// due; and (her browser only) grants of the current key to her verified coaches and to the coaches
-// and supervisors on duty now and next in the programme's signed duty roster. Messages are sealed
+// due (any member holding the key); grants of the current key to the members this browser could
+// verify, and (her browser only) to the coaches and supervisors on duty now and next in the
+// programme's signed duty roster. Messages are sealed
 // and opened here; decrypted text leaves this module as strings for textContent.
 //
 // Trust checks, public keys and pinned keys are the portfolio's (PortfolioClient): the same people,
@@ -18,7 +19,6 @@ import {
   newEpoch,
   openGrant,
   openPreviousKey,
-  verifyProgrammeKey,
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api } from '../portfolio/keyring.js';
@@ -86,17 +86,6 @@ export class ConversationKeys extends PortfolioClient {
     return { recipient_id: personId, grant: b64uEncode(grant) };
   }
 
-  // The programme's signing key, certified by the organisation key she pinned.
-  async programmeKey() {
-    const organisation = await must('/api/v1/trust/organisation');
-    const programme = await must(`/api/v1/trust/programmes/${this.programmeId}`);
-    const orgPublic = b64uDecode(organisation.ed25519_public);
-    if (!this.checkPin(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, orgPublic)) return null;
-    const programmePublic = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, this.programmeId);
-    if (!this.checkPin(FingerprintKind.PROGRAMME_KEY, this.programmeId, programmePublic)) return null;
-    return programmePublic;
-  }
-
   // The coaches and supervisors on duty now, and on the next shift of each duty, in the signed
   // roster; only those whose key is the one in the roster and the one she pinned.
   async dutyReaders(now = Date.now() / 1000) {
@@ -135,26 +124,51 @@ export class ConversationKeys extends PortfolioClient {
     return this.portfolio.epoch;
   }
 
-  // What a member browser does on opening: her browser makes the first key and every new epoch
-  // (with grants for exactly the members, plus those on duty), and grants the current key to her
-  // verified coaches and the readers on duty now and next. A coach's browser only reads.
+  // The members this browser can vouch for: her coaches in a verified signed assignment, and
+  // (in a coach's browser) her, by the key pinned for her. The others are in `unconfirmed` with
+  // the reason, and get nothing from this browser until that is put right.
+  async verifiedMembers() {
+    let verified;
+    try {
+      verified = await this.verifiedCoaches();
+    } catch {
+      verified = new Map();
+      this.unconfirmed = this.portfolio.members.filter((m) => m.role === 'coach').map((m) => ({ ...m, reason: 'unverified' }));
+    }
+    verified.delete(this.me);
+    this.unconfirmed = this.unconfirmed.filter((m) => m.person_id !== this.me);
+    const herId = this.portfolio.participant_id;
+    if (herId && herId !== this.me) {
+      const her = await this.person(herId);
+      const keys = new Uint8Array([...her.x25519Public, ...her.ed25519Public]);
+      if (this.checkPin(FingerprintKind.PERSON, herId, keys)) verified.set(herId, her);
+      else {
+        const member = this.portfolio.members.find((m) => m.person_id === herId);
+        if (member) this.unconfirmed.push({ ...member, reason: 'key_changed' });
+      }
+    }
+    return verified;
+  }
+
+  // What a member browser does on opening. Her browser makes the first key. Any member holding
+  // the current key (hers or a coach's) starts the next epoch when the server says rotation is
+  // due (a week old, or a coach left), granted to itself, her and the members it could verify:
+  // the server asks no more than that, so one unverified coach does not stop her writing. Then
+  // the verified members who cannot read yet get the current key; her browser also grants it to
+  // the coaches and supervisors on duty now and next in the signed roster.
   async ensureAccess() {
     await this.loadKeys();
-    if (!this.owner) return this.currentKey !== null;
+    this.unconfirmed = [];
+    const maker = this.owner || this.currentKey !== null;
+    if (!maker) return false;
     await this.loadPins();
-    let coaches = new Map();
-    try {
-      coaches = await this.verifiedCoaches();
-    } catch {
-      coaches = new Map();
-    }
-    const duty = await this.dutyReaders();
+    const verified = await this.verifiedMembers();
+    const duty = this.owner ? await this.dutyReaders() : new Map();
     await this.savePins();
+    const herId = this.portfolio.participant_id;
+    const herKnown = !herId || herId === this.me || verified.has(herId);
     const needsEpoch = this.portfolio.epoch === 0 || this.portfolio.rotation_due;
-    const unverified = this.portfolio.members.filter(
-      (m) => m.person_id !== this.me && m.role !== 'on_duty' && !coaches.has(m.person_id),
-    );
-    if (needsEpoch && unverified.length === 0) {
+    if (needsEpoch && herKnown) {
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const next = this.portfolio.epoch + 1;
         const made = await newEpoch(this.identity, {
@@ -164,7 +178,7 @@ export class ConversationKeys extends PortfolioClient {
           previousKey: next === 1 ? null : this.currentKey,
         });
         const grants = [];
-        for (const id of new Set([this.me, ...coaches.keys(), ...duty.keys()])) {
+        for (const id of new Set([this.me, ...verified.keys(), ...duty.keys()])) {
           grants.push(await this.grantBody(next, made.key, id));
         }
         const result = await api(`/api/v1/chat/conversations/${this.id}/epochs`, {
@@ -174,12 +188,12 @@ export class ConversationKeys extends PortfolioClient {
         });
         await this.open(this.id);
         if (result.ok || result.status !== 409) break;
-        await this.loadKeys();
+        await this.loadKeys(); // another member's browser was first: take its epoch and look again
         if (!this.portfolio.rotation_due) break;
       }
       await this.loadKeys();
     }
-    await this.grantMissing(new Map([...coaches, ...duty]));
+    await this.grantMissing(new Map([...verified, ...duty]));
     return this.currentKey !== null;
   }
 

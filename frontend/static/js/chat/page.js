@@ -4,7 +4,7 @@
 // acknowledged it. Decrypted text goes into the page with textContent only.
 
 import { loadSession, requireSupport } from '../crypto/index.js';
-import { fill, h } from '../portfolio/editors.js';
+import { fill, h } from '../shared/dom.js';
 import { api } from '../portfolio/keyring.js';
 import { ConversationKeys } from './keys.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
@@ -115,8 +115,7 @@ socket.addEventListener('epoch', (event) => {
   if (event.detail.conversation_id !== conversationId) return;
   serially(async () => {
     await keys.open(conversationId);
-    await keys.ensureAccess();
-    renderReaders();
+    showAccess(await keys.ensureAccess());
     await flush();
   });
 });
@@ -352,6 +351,34 @@ document.addEventListener('visibilitychange', () => markRead());
 
 // Who can read it -----------------------------------------------------------------------------
 
+// Why someone cannot read yet: this phone could not check the key or the signed assignment
+// (nothing is shared with them until that is right), or their key simply has not been given yet.
+function whyNot(member) {
+  const unconfirmed = (keys.unconfirmed ?? []).find((m) => m.person_id === member.person_id);
+  if (unconfirmed?.reason === 'key_changed') return words.cannotReadKeyChanged;
+  if (unconfirmed) return words.cannotReadUnverified;
+  return words.cannotRead;
+}
+
+function unconfirmedNotes() {
+  return (keys.unconfirmed ?? []).map((m) =>
+    fill(m.reason === 'key_changed' ? words.notConfirmed : words.notVerified, { name: m.display_name }),
+  );
+}
+
+// Who can read it, why someone cannot yet, and whether she can write (only with the key).
+function showAccess(hasKey) {
+  renderReaders();
+  const notes = [];
+  if (!hasKey) notes.push(keys.owner ? words.noKey : words.waitingAccess);
+  notes.push(...unconfirmedNotes());
+  if (keys.rosterInvalid) notes.push(words.rosterInvalid);
+  say(notes.join(' '));
+  $('chat-text').disabled = !hasKey;
+  $('chat-send').disabled = !hasKey;
+  for (const control of document.querySelectorAll('[data-needs-key]')) control.disabled = !hasKey;
+}
+
 function renderReaders() {
   const members = keys.portfolio.members;
   const list = $('chat-readers');
@@ -359,9 +386,13 @@ function renderReaders() {
     ...members.map((m) =>
       h(
         'li',
-        { class: m.can_read ? 'chat-reader' : 'chat-reader chat-reader--not-yet', 'data-person': m.person_id },
+        {
+          class: m.can_read ? 'chat-reader' : 'chat-reader chat-reader--not-yet',
+          'data-person': m.person_id,
+          'data-reason': m.can_read ? '' : ((keys.unconfirmed ?? []).find((u) => u.person_id === m.person_id)?.reason ?? 'waiting'),
+        },
         `${m.person_id === me ? words.you : m.display_name} (${roleNames[m.role] ?? m.role}): `,
-        m.can_read ? words.canRead : words.cannotRead,
+        m.can_read ? words.canRead : whyNot(m),
       ),
     ),
   );
@@ -395,12 +426,7 @@ async function start() {
   try {
     const conversation = await keys.open(conversationId);
     const hasKey = await keys.ensureAccess();
-    renderReaders();
-    const notes = [];
-    if (!hasKey) notes.push(keys.owner ? words.noKey : words.waitingAccess);
-    for (const member of keys.unconfirmed ?? []) notes.push(fill(words.notConfirmed, { name: member.display_name }));
-    if (keys.rosterInvalid) notes.push(words.rosterInvalid);
-    say(notes.join(' '));
+    showAccess(hasKey);
     for (const entry of await pending(me, conversationId)) {
       const opened = await keys.openMessage({ ...entry, client_id: entry.clientId, author_id: me });
       unsent.set(entry.clientId, { entry, text: opened.text ?? '', state: 'waiting' });
@@ -410,8 +436,6 @@ async function start() {
     const since = Math.max(0, conversation.last_seq - HISTORY);
     firstSeq = since + 1;
     socket.follow(conversationId, since);
-    $('chat-text').disabled = !hasKey;
-    $('chat-send').disabled = !hasKey;
     socket.start();
     earlierButton();
     app.dataset.ready = 'true';

@@ -5,7 +5,7 @@
 
 import { loadSession, requireSupport } from '../crypto/index.js';
 import { dropDraft, keepDraft, loadDraft } from '../portfolio/drafts.js';
-import { fill, h } from '../portfolio/editors.js';
+import { fill, h } from '../shared/dom.js';
 import { UPLOAD_ITEM_KIND, api, newId, openPortfolio, openRow, reencode, sealRow } from './sealed.js';
 
 const $ = (id) => document.getElementById(id);

@@ -2,27 +2,12 @@
 // helps; coach-suggested steps she accepts or declines), the sociogram and the genogram. They
 // read and write plain objects; every text goes into the DOM as a form value or textContent.
 
+import { fill, h } from '../shared/dom.js';
 import { drawGenogram, drawSociogram } from './diagrams.js';
 import { newId } from './keyring.js';
 
 export const words = document.getElementById('portfolio-messages')?.dataset ?? {};
 export const labels = JSON.parse(document.getElementById('portfolio-labels')?.dataset.labels ?? '{}');
-
-export function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === 'text') node.textContent = value;
-    else if (key === 'value') node.value = value;
-    else node.setAttribute(key, value === true ? '' : String(value));
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
-export function fill(template, params) {
-  return String(template ?? '').replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ''));
-}
 
 let counter = 0;
 function fieldId() {

@@ -83,6 +83,19 @@ function equal(a, b) {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+// The programme's signing key, checked along the chain organisation -> programme against the
+// keys pinned in `pinner` (a PortfolioClient or anything with programmeId and checkPin); null
+// when a key in the chain is not the pinned one.
+export async function programmeKey(pinner) {
+  const organisation = await must('/api/v1/trust/organisation');
+  const programme = await must(`/api/v1/trust/programmes/${pinner.programmeId}`);
+  const orgPublic = b64uDecode(organisation.ed25519_public);
+  if (!pinner.checkPin(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, orgPublic)) return null;
+  const programmePublic = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, pinner.programmeId);
+  if (!pinner.checkPin(FingerprintKind.PROGRAMME_KEY, pinner.programmeId, programmePublic)) return null;
+  return programmePublic;
+}
+
 export function newId() {
   return crypto.randomUUID();
 }
@@ -201,40 +214,50 @@ export class PortfolioClient {
     }
   }
 
+  // The programme's signing key, certified by the organisation key; null when either is not
+  // the key pinned in her record (then nothing signed with it is trusted).
+  async programmeKey() {
+    return programmeKey(this);
+  }
+
   // Her coaches whose signed assignment verifies under the certified programme key and whose
-  // key is the one she pinned: the only readers her browser grants to without asking.
+  // key is the one pinned: the only readers a member's browser grants to without asking. Those
+  // it cannot vouch for are in `unconfirmed`, each with the reason ('key_changed' or 'unverified').
   async verifiedCoaches() {
-    const organisation = await must('/api/v1/trust/organisation');
-    const programme = await must(`/api/v1/trust/programmes/${this.programmeId}`);
-    const orgPublic = b64uDecode(organisation.ed25519_public);
-    if (!this.checkPin(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, orgPublic)) return new Map();
-    const programmePublic = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, this.programmeId);
-    if (!this.checkPin(FingerprintKind.PROGRAMME_KEY, this.programmeId, programmePublic)) return new Map();
+    const participantId = this.portfolio.participant_id;
+    const coachMembers = this.portfolio.members.filter((m) => m.role === 'coach');
+    this.unconfirmed = [];
+    const programmePublic = await this.programmeKey();
+    if (!programmePublic) {
+      this.unconfirmed = coachMembers.map((m) => ({ ...m, reason: 'key_changed' }));
+      return new Map();
+    }
     const assignments = await must(`/api/v1/programmes/${this.programmeId}/coach-assignments`);
     const verified = new Map();
-    this.unconfirmed = [];
-    for (const member of this.portfolio.members) {
-      if (member.role !== 'coach') continue;
+    for (const member of coachMembers) {
       let ok = false;
+      let reason = 'unverified';
       for (const assignment of assignments) {
         if (assignment.coach_id !== member.person_id || !assignment.signed_record || assignment.ended_at) continue;
         try {
           const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
           const coach = await this.person(member.person_id);
           const keys = new Uint8Array([...coach.x25519Public, ...coach.ed25519Public]);
-          ok =
+          const signed =
             record.programmeId === this.programmeId &&
-            record.body.participantId === this.me &&
-            record.body.coachId === member.person_id &&
-            equal(record.body.coachFingerprint, await coach.fingerprint()) &&
-            this.checkPin(FingerprintKind.PERSON, member.person_id, keys);
+            record.body.participantId === participantId &&
+            record.body.coachId === member.person_id;
+          if (!signed) continue;
+          if (!equal(record.body.coachFingerprint, await coach.fingerprint())) reason = 'key_changed';
+          else if (!this.checkPin(FingerprintKind.PERSON, member.person_id, keys)) reason = 'key_changed';
+          else ok = true;
         } catch {
           ok = false;
         }
         if (ok) break;
       }
       if (ok) verified.set(member.person_id, await this.person(member.person_id));
-      else this.unconfirmed.push(member);
+      else this.unconfirmed.push({ ...member, reason });
     }
     await this.savePins();
     return verified;

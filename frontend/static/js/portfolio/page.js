@@ -3,13 +3,12 @@
 // comments, and file uploads with a progress bar. Decrypted text goes in with textContent only.
 
 import { loadSession, requireSupport } from '../crypto/index.js';
+import { fill, h } from '../shared/dom.js';
 import { dropDraft, draftKeyOf, keepDraft, loadDraft } from './drafts.js';
 import { drawGenogram, drawSociogram } from './diagrams.js';
 import {
   GoalEditor,
   PeopleEditor,
-  fill,
-  h,
   labels,
   mergePlans,
   planSummary,
