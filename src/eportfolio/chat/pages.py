@@ -10,15 +10,22 @@ import uuid
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 from eportfolio.chat import service
-from eportfolio.domain.chat import ConversationKind, ConversationOpen, ConversationRead, MemberRole
+from eportfolio.domain.chat import (
+    ConversationKind,
+    ConversationOpen,
+    ConversationRead,
+    MemberRole,
+    PushSettingsUpdate,
+)
 from eportfolio.domain.people import Role
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import N_
+from eportfolio.kit.forms import read_form
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import page_router, redirect, render, translate
+from eportfolio.kit.web import STATIC_DIR, page_router, redirect, render, translate
 from eportfolio.programmes import service as programmes
 
 router = page_router()
@@ -80,7 +87,28 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
         if not mine and inbox is None:
             continue
         entries.append({"programme": programme, "can_start": mine and not has_own, "inbox": inbox})
-    return render(request, "chat/index.html", {"conversations": conversations, "entries": entries})
+    push = await service.push_settings(uow, caller, request.app.state.settings)
+    return render(request, "chat/index.html", {"conversations": conversations, "entries": entries, "push": push})
+
+
+@router.post("/chat/push")
+async def switch_push(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    """Her switch for notifications, for all her browsers; a plain form, so it works without JavaScript."""
+    values = await read_form(request)
+    enabled = values.get("enabled") == "on"
+    await service.set_push_enabled(uow, caller, request.app.state.settings, PushSettingsUpdate(enabled=enabled))
+    return redirect("/chat#chat-push")
+
+
+@router.get("/sw.js")
+async def service_worker() -> Response:
+    """The service worker, served from the root so that its scope covers every page (a script under
+    /static/ could only control /static/). Never cached long: a fixed worker must reach her soon."""
+    return FileResponse(
+        STATIC_DIR / "js" / "chat" / "sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )
 
 
 @router.post("/chat/programmes/{programme_id}/coaching")
