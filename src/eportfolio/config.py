@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     log_level: str = "INFO"
+    # Where "quick exit" sends her: a neutral, common site that draws no attention on a shared phone.
+    quick_exit_url: str = "https://www.weeronline.nl/"
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:privacy@example.org"

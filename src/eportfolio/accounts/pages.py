@@ -125,6 +125,19 @@ async def logout(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Re
     return response
 
 
+@router.get("/quick-exit")
+async def quick_exit(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Response:
+    """Leave at once for a neutral site, ending the session (the script wipes the keys first).
+
+    A GET on purpose: it must work from a plain link, without JavaScript, in one tap. The worst a
+    forged link can do is log her out.
+    """
+    await service.logout(uow, caller)
+    response = redirect(request.app.state.settings.quick_exit_url)
+    clear_session_cookie(response, request.app.state.settings)
+    return response
+
+
 @router.get("/logged-out")
 async def logged_out(request: Request) -> Response:
     return render(request, "accounts/logged_out.html")
