@@ -73,19 +73,7 @@ export async function openRow(client, { id, authorId, envelope, expectedAuthors 
   }
 }
 
-// Photos are re-encoded in a canvas first, as on her portfolio page: smaller, and without their
-// hidden data (place, camera). Other files are stored as they are.
-export async function reencode(file) {
-  if (!file.type.startsWith('image/')) return { blob: file, name: file.name, type: file.type, asIs: true };
-  const bitmap = await createImageBitmap(file);
-  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.round(bitmap.width * scale);
-  canvas.height = Math.round(bitmap.height * scale);
-  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  bitmap.close?.();
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.85));
-  return { blob, name: `${file.name.replace(/\.[^.]*$/, '')}.jpg`, type: 'image/jpeg', asIs: false };
-}
+// Photos are re-encoded before encryption; shared with her portfolio page.
+export { reencode } from '../shared/images.js';
 
 export const UPLOAD_ITEM_KIND = { photo: 'photo', document: 'document', voice: 'voice_note' };

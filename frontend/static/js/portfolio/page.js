@@ -16,6 +16,7 @@ import {
   words,
 } from './editors.js';
 import { PortfolioClient, decoder, encoder } from './keyring.js';
+import { reencode } from '../shared/images.js';
 
 const app = document.getElementById('portfolio-app');
 const $ = (id) => document.getElementById(id);
@@ -374,20 +375,6 @@ async function showMerge(state, mine) {
     $('merge').hidden = true;
   };
   return null;
-}
-
-// Photos are re-encoded in a canvas first: smaller, and without their hidden data.
-async function reencode(file) {
-  if (!file.type.startsWith('image/')) return { blob: file, name: file.name, type: file.type };
-  const bitmap = await createImageBitmap(file);
-  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.round(bitmap.width * scale);
-  canvas.height = Math.round(bitmap.height * scale);
-  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  bitmap.close?.();
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.85));
-  return { blob, name: file.name.replace(/\.[^.]*$/, '') + '.jpg', type: 'image/jpeg' };
 }
 
 async function saveFile() {
