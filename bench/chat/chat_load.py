@@ -434,13 +434,16 @@ class Step:
     server_cpu: float
     client_cpu: float
     closed: int
+    # Server CPU time per message sent (less noisy on a shared machine than latency).
+    cpu_ms_per_message: float
 
     def line(self) -> str:
         return (
             f"rate {self.rate:>6.0f}/s  achieved {self.sent / self.seconds:>7.1f}/s  received {self.received}/"
             f"{self.sent}  p50 {self.p50:7.1f} ms  p99 {self.p99:7.1f} ms  max {self.max:7.1f} ms  "
             f"ack p50 {self.ack_p50:6.1f} p99 {self.ack_p99:7.1f}  errors {self.errors}  "
-            f"cpu server {self.server_cpu:4.0%} client {self.client_cpu:4.0%}  closed {self.closed}"
+            f"cpu server {self.server_cpu:4.0%} ({self.cpu_ms_per_message:.2f} ms/message) "
+            f"client {self.client_cpu:4.0%}  closed {self.closed}  [{machine()}]"
         )
 
 
@@ -494,7 +497,8 @@ async def load_step(
     while run.pending and time.monotonic() < deadline:  # noqa: ASYNC110 - polls a plain dict, bounded
         await asyncio.sleep(0.05)
     elapsed = time.monotonic() - started
-    cpu = (cpu_seconds(pid) - cpu_before) / elapsed
+    cpu_used = cpu_seconds(pid) - cpu_before
+    cpu = cpu_used / elapsed
     client_cpu = (time.process_time() - client_before) / elapsed
     return Step(
         rate=rate,
@@ -510,6 +514,7 @@ async def load_step(
         server_cpu=cpu,
         client_cpu=client_cpu,
         closed=run.closed - closed_before,
+        cpu_ms_per_message=cpu_used / max(1, count) * 1000,
     )
 
 

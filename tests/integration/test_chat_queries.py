@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from eportfolio.chat import service
-from eportfolio.domain.chat import MessageCreate
+from eportfolio.domain.chat import MessageCreate, SendResult
+from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.uow import unit_of_work
 from tests.integration.test_chat_protocol import open_coaching
-from tests.support.chat import body, client_id
+from tests.support.chat import blob, body, client_id
 from tests.support.client import Browser
 from tests.support.world import World
 
@@ -52,3 +53,75 @@ async def test_a_message_costs_a_fixed_number_of_statements(app: FastAPI, world:
     # Her conversation, the programme and her roles (authorisation), the members (one query), a
     # resend check, the seq with the wait, the message, her marker, the access log.
     assert statements == ["SELECT"] * 6 + ["UPDATE", "INSERT", "INSERT", "INSERT"], statements
+
+
+async def _send_on_socket(app: FastAPI, cache: service.AccessCache, *sends: tuple[Caller, uuid.UUID]) -> None:
+    pending = [
+        service.PendingSend(c, conv, MessageCreate(client_id=client_id(), body=body(), epoch=1)) for c, conv in sends
+    ]
+    async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+        results = await service.send_batch(uow, cache, pending)
+    assert all(isinstance(r, SendResult) and not r.duplicate for r in results), results
+
+
+async def test_on_the_socket_a_message_with_her_membership_cached_costs_five_statements(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    conversation = uuid.UUID(await open_coaching(browser, world))
+    mother = Caller(person_id=world.participant_a, organisation_id=world.organisation_id, session_id=None)
+    coach = Caller(person_id=world.coach_a, organisation_id=world.organisation_id, session_id=None)
+    cache = service.AccessCache()
+    await _send_on_socket(app, cache, (mother, conversation))
+    await _send_on_socket(app, cache, (coach, conversation))  # his membership is checked and cached
+    with counted(app) as statements:
+        await _send_on_socket(app, cache, (coach, conversation))
+    # A resend check, the seq with the wait (and the epoch the cache is checked against), the
+    # message, his marker, the access log.
+    assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT", "INSERT"], statements
+
+
+async def test_sends_to_several_conversations_commit_together_in_the_same_five_statements(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    conversation = uuid.UUID(await open_coaching(browser, world))
+    # A second conversation: the supervision conversation of her coach, at key epoch 1.
+    await browser.log_in_as(world.coach_a)
+    opened = await browser.api(
+        "POST",
+        "/api/v1/chat/conversations",
+        json={"programme_id": str(world.programme_a), "kind": "supervision", "coach_id": str(world.coach_a)},
+    )
+    assert opened.status_code == 200, opened.text
+    supervision = uuid.UUID(opened.json()["id"])
+    epoch = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{supervision}/epochs",
+        json={
+            "epoch": 1,
+            "record": blob(),
+            "grants": [
+                {"recipient_id": str(world.coach_a), "grant": blob()},
+                {"recipient_id": str(world.supervisor_a), "grant": blob()},
+            ],
+        },
+    )
+    assert epoch.status_code == 201, epoch.text
+    mother = Caller(person_id=world.participant_a, organisation_id=world.organisation_id, session_id=None)
+    supervisor = Caller(person_id=world.supervisor_a, organisation_id=world.organisation_id, session_id=None)
+    cache = service.AccessCache()
+    await _send_on_socket(app, cache, (mother, conversation), (supervisor, supervision))
+    with counted(app) as statements:
+        await _send_on_socket(app, cache, (mother, conversation), (supervisor, supervision))
+    assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT", "INSERT"], statements
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        for conv in (conversation, supervision):
+            page = await service.list_messages(uow, supervisor if conv == supervision else mother, conv)
+            assert [m.seq for m in page.messages] == [1, 2], "gapless per conversation"
+        logged = await uow.session.scalars(
+            select(AccessLogEntry.actor_person_id).where(
+                AccessLogEntry.record_kind == "chat_message", AccessLogEntry.action == "create"
+            )
+        )
+        assert sorted(map(str, logged)) == sorted(map(str, [world.participant_a, world.supervisor_a] * 2)), (
+            "every message sent in a batch is in the access log"
+        )

@@ -266,3 +266,44 @@ async def test_after_sigkill_mid_load_every_acknowledged_message_arrives_exactly
     assert sorted(acked.values()) == list(range(1, total + 1)), "every message stored once, no gap"
     assert received == list(range(1, total + 1)), "every acknowledged message delivered once, in order"
     assert len(set(acked)) == total
+
+
+async def test_a_coach_whose_assignment_ended_in_another_process_is_refused_at_once(
+    database: str, env: dict[str, str]
+) -> None:
+    """The worker caches who may send to a conversation; the end of her coach's assignment, made by
+    another process that shares no broker with it, still refuses his very next message."""
+    from eportfolio.app import create_app
+    from eportfolio.config import Settings
+    from tests.support.client import Browser
+
+    env = {k: v for k, v in env.items() if k != "EPORTFOLIO_REDIS_URL"}
+    server = Server(env, _free_port(), workers=1)
+    async with prepared(database) as (world, conversation, mother_token, coach_token):
+        await server.start()
+        try:
+            async with ChatClient.connect(server.url, coach_token, resume={}) as coach:
+                first = await coach.message(conversation)
+                assert first["type"] == "ack", first  # his membership is now cached by the worker
+
+                other = create_app(
+                    Settings(env="test", database_url=database, secret_key="t" * 40, base_url="http://testserver")
+                )
+                try:
+                    async with Browser(other) as browser:
+                        await browser.log_in_as(world.staff_a)
+                        ended = await browser.api(
+                            "POST", f"/api/v1/programmes/{world.programme_a}/coach-assignments/{world.assignment_a}/end"
+                        )
+                        assert ended.status_code == 200, ended.text
+                finally:
+                    await other.state.engine.dispose()
+
+                refused = await coach.message(conversation)
+                assert refused["type"] == "error", refused
+                assert refused["code"] == "forbidden", refused
+            async with ChatClient.connect(server.url, mother_token, resume={}) as mother:
+                ack = await mother.message(conversation)
+                assert ack["seq"] == first["seq"] + 1, "his refused message left no gap"
+        finally:
+            server.stop()

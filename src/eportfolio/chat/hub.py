@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,46 +48,74 @@ Item = dict[str, Any] | str | Resume
 
 @dataclass(eq=False, slots=True)
 class Connection:
+    """One socket: what waits to be sent to it, and what it has been sent.
+
+    A plain deque with at most one waiter (its writer) rather than an ``asyncio.Queue`` and an
+    ``asyncio.Event``: an idle connection holds as little as possible (memory per connection).
+    """
+
     caller: Caller
     limits: Limits
-    queue: asyncio.Queue[Item] = field(init=False)
+    outbox: deque[Item] = field(default_factory=deque)
     # The newest seq sent on this connection, per conversation (the gap and duplicate check).
     last_seq: dict[str, int] = field(default_factory=dict)
-    resumed: asyncio.Event = field(default_factory=asyncio.Event)
+    resumed: bool = False
     first_resume: Resume | None = None
     close_code: int | None = None
     close_reason: str = ""
-
-    def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(maxsize=self.limits.queue_size)
+    _wake: asyncio.Future[None] | None = None
 
     @property
     def person_key(self) -> str:
         return str(self.caller.person_id)
 
+    def _signal(self) -> None:
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    async def _sleep(self) -> None:
+        self._wake = asyncio.get_running_loop().create_future()
+        try:
+            await self._wake
+        finally:
+            self._wake = None
+
     def offer(self, item: Item) -> bool:
         """Queue a frame without waiting; a full queue means the client is too slow."""
         if self.close_code is not None:
             return False
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if len(self.outbox) >= self.limits.queue_size:
             self.request_close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
             return False
+        self.outbox.append(item)
+        self._signal()
         return True
+
+    async def next(self) -> Item:
+        """The next item for the writer (``CLOSE`` when it must stop)."""
+        while not self.outbox:
+            await self._sleep()
+        return self.outbox.popleft()
+
+    def resume(self, resume: Resume) -> None:
+        """Her first resume (or none: ``Resume({})``); the writer starts replaying."""
+        if not self.resumed:
+            self.first_resume, self.resumed = resume, True
+            self._signal()
+
+    async def wait_resumed(self) -> None:
+        while not self.resumed:
+            await self._sleep()
 
     def request_close(self, code: int, reason: str) -> None:
         if self.close_code is not None:
             return
         self.close_code, self.close_reason = code, reason
         # What is still queued need not be sent: the client resumes from its last seq.
-        while True:
-            try:
-                self.queue.put_nowait(CLOSE)
-                break
-            except asyncio.QueueFull:
-                self.queue.get_nowait()
-        self.resumed.set()
+        self.outbox.clear()
+        self.outbox.append(CLOSE)
+        self.resumed = True
+        self._signal()
 
 
 class Hub:

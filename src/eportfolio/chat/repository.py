@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, union_all, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,6 +31,7 @@ from eportfolio.chat.tables import (
     Shift,
 )
 from eportfolio.domain.chat import ConversationKind, Duty, MemberRole
+from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.tables import CoachAssignment, GroupMember, Membership, Person, Programme
 
@@ -275,6 +276,77 @@ class ChatRepository:
         seq, waiting_since, level = result.one()
         return int(seq), waiting_since, int(level)
 
+    async def next_seqs(
+        self, waits: dict[uuid.UUID, str | None], now: datetime
+    ) -> dict[uuid.UUID, tuple[int, datetime | None, int, int, datetime | None]]:
+        """``next_seq`` for several conversations in one statement (the group commit of the
+        WebSocket's sends): the next seq of each, its wait as it is now, and its key epoch and
+        rotation flag (so a cached membership can be checked against the row it locked)."""
+        ids = list(waits)
+        ending = [c for c, wait in waits.items() if wait == "end"]
+        starting = [c for c, wait in waits.items() if wait == "start"]
+        waiting_since: Any = Conversation.waiting_since
+        level: Any = Conversation.escalation_level
+        if ending or starting:
+            whens_since: list[Any] = []
+            whens_level: list[Any] = []
+            if ending:
+                whens_since.append((Conversation.id.in_(ending), None))
+                whens_level.append((Conversation.id.in_(ending), 0))
+            if starting:
+                whens_since.append((Conversation.id.in_(starting), func.coalesce(Conversation.waiting_since, now)))
+                whens_level.append(
+                    (
+                        and_(Conversation.id.in_(starting), Conversation.waiting_since.is_(None)),
+                        0,
+                    )
+                )
+            waiting_since = case(*whens_since, else_=Conversation.waiting_since)
+            level = case(*whens_level, else_=Conversation.escalation_level)
+        result = await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id.in_(ids))
+            .values(last_seq=Conversation.last_seq + 1, waiting_since=waiting_since, escalation_level=level)
+            .returning(
+                Conversation.id,
+                Conversation.last_seq,
+                Conversation.waiting_since,
+                Conversation.escalation_level,
+                Conversation.epoch,
+                Conversation.rotation_due_since,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return {row[0]: (int(row[1]), row[2], int(row[3]), int(row[4]), row[5]) for row in result.tuples().all()}
+
+    async def find_messages(self, keys: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[tuple[Any, ...], Any]:
+        """Stored messages for several (conversation, author, client id) at once (resends)."""
+        if not keys:
+            return {}
+        table = Message.__table__
+        result = await self.session.execute(
+            select(table).where(
+                table.c.conversation_id.in_({k[0] for k in keys}), table.c.client_id.in_({k[2] for k in keys})
+            )
+        )
+        wanted = set(keys)
+        found: dict[tuple[Any, ...], Any] = {}
+        for row in result.mappings():
+            key = (row["conversation_id"], row["author_id"], row["client_id"])
+            if key in wanted:
+                found[key] = row
+        return found
+
+    async def insert_messages(self, rows: list[dict[str, Any]]) -> None:
+        """Several messages in one statement (Core, not ORM objects: the hot path)."""
+        if rows:
+            await self.session.execute(insert(Message.__table__), rows)  # type: ignore[arg-type]
+
+    async def insert_access_log(self, rows: list[dict[str, Any]]) -> None:
+        """Access log rows of several sends in one statement (the batched form of ``record_access``)."""
+        if rows:
+            await self.session.execute(insert(AccessLogEntry.__table__), rows)  # type: ignore[arg-type]
+
     async def find_message(self, conversation_id: uuid.UUID, author_id: uuid.UUID, client_id: str) -> Message | None:
         result = await self.session.execute(
             select(Message).where(
@@ -303,27 +375,40 @@ class ChatRepository:
         self, conversation: Conversation, person_id: uuid.UUID, *, read: int, delivered: int, now: datetime
     ) -> None:
         """Move her marker forward in one upsert (markers never move back)."""
+        await self.advance_markers(
+            [
+                {
+                    "conversation_id": conversation.id,
+                    "person_id": person_id,
+                    "programme_id": conversation.programme_id,
+                    "read_seq": read,
+                    "delivered_seq": max(read, delivered),
+                    "updated_at": now,
+                }
+            ]
+        )
+
+    async def advance_markers(self, rows: list[dict[str, Any]]) -> None:
+        """Move several markers forward in one upsert (one row per conversation and person)."""
+        if not rows:
+            return
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         # PostgreSQL's two-argument maximum is greatest(); SQLite's is the scalar max().
         greatest = func.greatest if dialect == "postgresql" else func.max
-        statement = insert(Marker).values(
-            conversation_id=conversation.id,
-            person_id=person_id,
-            programme_id=conversation.programme_id,
-            read_seq=read,
-            delivered_seq=max(read, delivered),
-            updated_at=now,
-        )
+        table = Marker.__table__
+        statement = insert(table)  # type: ignore[arg-type]
+        # Executed for many rows: one statement, compiled once whatever the number of rows.
         await self.session.execute(
             statement.on_conflict_do_update(
-                index_elements=[Marker.conversation_id, Marker.person_id],
+                index_elements=[table.c.conversation_id, table.c.person_id],
                 set_={
-                    "read_seq": greatest(Marker.read_seq, statement.excluded.read_seq),
-                    "delivered_seq": greatest(Marker.delivered_seq, statement.excluded.delivered_seq),
+                    "read_seq": greatest(table.c.read_seq, statement.excluded.read_seq),
+                    "delivered_seq": greatest(table.c.delivered_seq, statement.excluded.delivered_seq),
                     "updated_at": statement.excluded.updated_at,
                 },
-            )
+            ),
+            rows,
         )
 
     async def markers(self, conversation_id: uuid.UUID) -> list[Marker]:

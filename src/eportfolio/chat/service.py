@@ -7,8 +7,9 @@ the WebSocket hub delivers them once the unit of work has committed.
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,7 +68,7 @@ from eportfolio.domain.programmes import ProgrammeSettings
 from eportfolio.kit.audit import Action, personal_data, record_access
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
-from eportfolio.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
+from eportfolio.kit.errors import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from eportfolio.kit.events import Event
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.programmes.repository import ProgrammeScope
@@ -108,14 +109,22 @@ def emit_frame(
     *,
     conversation_id: uuid.UUID | None = None,
     seq: int | None = None,
+    invalidate: uuid.UUID | None = None,
 ) -> None:
-    """Queue a frame for these people; it leaves after commit. Bodies in it are ciphertext only."""
+    """Queue a frame for these people; it leaves after commit. Bodies in it are ciphertext only.
+
+    ``invalidate``: the members of this conversation changed; every process forgets what it cached.
+    """
     if not recipients:
+        if invalidate is not None:
+            members_changed(uow, invalidate)
         return
     payload: dict[str, Any] = {
         "recipients": [str(r) for r in dict.fromkeys(recipients)],
         "text": frame.model_dump_json(),
     }
+    if invalidate is not None:
+        payload["invalidate"] = {"conversation_id": str(invalidate)}
     if conversation_id is not None and seq is not None:
         payload["conversation_id"] = str(conversation_id)
         payload["seq"] = seq
@@ -451,6 +460,271 @@ async def _reply_out_of_hours(
     )
 
 
+# The WebSocket's send path: membership from a cache, several sends in one transaction --------------
+
+
+# How long a cached membership is used without asking the database. Changes that emit an event
+# (assignments, memberships added, key epochs and grants) drop it at once on every process.
+ACCESS_TTL_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAccess:
+    """What a send needs to know of her membership, without a query: a snapshot of
+    ``ConversationAccess`` (the conversation row's epoch and rotation flag are checked against
+    the row the send locks, so a key change or a coach who left is seen in the same transaction)."""
+
+    conversation_id: uuid.UUID
+    organisation_id: uuid.UUID
+    programme_id: uuid.UUID
+    kind: str
+    participant_id: uuid.UUID | None
+    coach_id: uuid.UUID | None
+    epoch: int
+    rotation_due_since: datetime | None
+    member: Member
+    recipients: tuple[uuid.UUID, ...]
+    acting_role: str
+    out_of_hours_reply: str
+    crisis_numbers: Any
+    expires: float
+
+
+class AccessCache:
+    """Per process: (conversation, person) -> ``CachedAccess`` for ``ACCESS_TTL_SECONDS``."""
+
+    def __init__(self, ttl: float = ACCESS_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._entries: dict[tuple[uuid.UUID, uuid.UUID], CachedAccess] = {}
+
+    def get(self, conversation_id: uuid.UUID, person_id: uuid.UUID) -> CachedAccess | None:
+        entry = self._entries.get((conversation_id, person_id))
+        if entry is None:
+            return None
+        if entry.expires <= time.monotonic():
+            del self._entries[(conversation_id, person_id)]
+            return None
+        return entry
+
+    def put(self, access: ConversationAccess) -> CachedAccess:
+        conversation = access.conversation
+        settings = ProgrammeSettings.model_validate(access.programme.settings or {})
+        entry = CachedAccess(
+            conversation_id=conversation.id,
+            organisation_id=conversation.organisation_id,
+            programme_id=conversation.programme_id,
+            kind=conversation.kind,
+            participant_id=conversation.participant_id,
+            coach_id=conversation.coach_id,
+            epoch=conversation.epoch,
+            rotation_due_since=conversation.rotation_due_since,
+            member=access.member,
+            recipients=tuple(_ids(access.members)),
+            acting_role=access.acting_role,
+            out_of_hours_reply=settings.out_of_hours_reply,
+            crisis_numbers=settings.crisis_numbers,
+            expires=time.monotonic() + self.ttl,
+        )
+        if len(self._entries) > 100_000:
+            self._entries.clear()
+        self._entries[(conversation.id, access.member.person_id)] = entry
+        return entry
+
+    def invalidate(
+        self,
+        *,
+        conversation_id: uuid.UUID | None = None,
+        programme_id: uuid.UUID | None = None,
+        everything: bool = False,
+    ) -> None:
+        if everything:
+            self._entries.clear()
+            return
+        for key, entry in list(self._entries.items()):
+            if entry.conversation_id == conversation_id or entry.programme_id == programme_id:
+                del self._entries[key]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def members_changed(uow: UnitOfWork, conversation_id: uuid.UUID) -> None:
+    """Tell every process, after commit, to forget what it cached of this conversation's members."""
+    uow.emit(Event("chat.members", {"recipients": [], "invalidate": {"conversation_id": str(conversation_id)}}))
+
+
+class StaleAccess(Exception):
+    """The conversation row changed (key epoch, a reader left) since the membership was cached:
+    the batch is rolled back and each of its sends is made again with the full check."""
+
+
+@dataclass(slots=True)
+class PendingSend:
+    caller: Caller
+    conversation_id: uuid.UUID
+    data: MessageCreate
+
+
+async def cached_access(
+    uow: UnitOfWork, cache: AccessCache, caller: Caller, conversation_id: uuid.UUID
+) -> CachedAccess:
+    """Her membership from the cache, or checked now (with her roles read afresh) and cached."""
+    entry = cache.get(conversation_id, caller.person_id)
+    if entry is not None:
+        return entry
+    fresh = replace(caller, roles_by_programme=None, is_org_admin=None)
+    return cache.put(await access_conversation(uow, fresh, conversation_id))
+
+
+def _row_read(row: Any) -> MessageRead:
+    return MessageRead(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        seq=row["seq"],
+        kind=MessageKind(row["kind"]),
+        author_id=row["author_id"],
+        client_id=row["client_id"],
+        body=row["body"],
+        epoch=row["epoch"],
+        notice=SystemNotice(row["notice"]) if row["notice"] else None,
+        params=row["params"] or {},
+        created_at=row["created_at"],
+    )
+
+
+async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSend]) -> list[SendResult | DomainError]:
+    """``send_message`` for several sends at once, each to a different conversation, in one
+    transaction: the resend check, the seqs (with the waits), the messages, the senders' markers
+    and the access log are one statement each for the whole batch. A refusal is returned in the
+    place of its send; it does not stop the others. Raises ``StaleAccess`` when a conversation
+    changed under a cached membership (the caller then rolls back and sends one by one)."""
+    assert len({s.conversation_id for s in sends}) == len(sends), "one send per conversation"
+    results: list[SendResult | DomainError | None] = [None] * len(sends)
+    accesses: list[CachedAccess | None] = [None] * len(sends)
+    for i, send in enumerate(sends):
+        try:
+            accesses[i] = await cached_access(uow, cache, send.caller, send.conversation_id)
+        except DomainError as exc:
+            results[i] = exc
+    repo = ChatRepository(uow.session)
+    keys = [
+        (s.conversation_id, s.caller.person_id, s.data.client_id) for s, a in zip(sends, accesses, strict=True) if a
+    ]
+    stored = await repo.find_messages(keys)
+    waits: dict[uuid.UUID, str | None] = {}
+    for i, (send, access) in enumerate(zip(sends, accesses, strict=True)):
+        if access is None:
+            continue
+        existing = stored.get((send.conversation_id, send.caller.person_id, send.data.client_id))
+        if existing is not None:
+            results[i], accesses[i] = SendResult(message=_row_read(existing), duplicate=True), None
+        elif send.data.epoch != access.epoch:
+            results[i], accesses[i] = StaleEpoch(params={"epoch": access.epoch}), None
+        else:
+            wait = None
+            if access.kind == ConversationKind.coaching:
+                if access.member.role in ANSWERING_ROLES:
+                    wait = "end"
+                elif access.member.role is MemberRole.participant:
+                    wait = "start"
+            waits[send.conversation_id] = wait
+    if not waits:
+        return [r for r in results if r is not None]
+    now = utcnow()
+    seqs = await repo.next_seqs(waits, now)
+    rows: list[dict[str, Any]] = []
+    markers: list[dict[str, Any]] = []
+    log_rows: list[dict[str, Any]] = []
+    started: list[CachedAccess] = []
+    for i, (send, access) in enumerate(zip(sends, accesses, strict=True)):
+        if access is None:
+            continue
+        seq, waiting_since, _level, epoch, rotation_due_since = seqs[send.conversation_id]
+        if epoch != access.epoch or rotation_due_since != access.rotation_due_since:
+            cache.invalidate(conversation_id=send.conversation_id)
+            raise StaleAccess(str(send.conversation_id))
+        message = MessageRead(
+            id=uuid.uuid4(),
+            conversation_id=send.conversation_id,
+            seq=seq,
+            kind=MessageKind.person,
+            author_id=send.caller.person_id,
+            client_id=send.data.client_id,
+            body=send.data.body,
+            epoch=send.data.epoch,
+            created_at=now,
+        )
+        rows.append(
+            {
+                "id": message.id,
+                "organisation_id": access.organisation_id,
+                "programme_id": access.programme_id,
+                "conversation_id": send.conversation_id,
+                "seq": seq,
+                "kind": MessageKind.person.value,
+                "author_id": send.caller.person_id,
+                "client_id": send.data.client_id,
+                "body": send.data.body,
+                "epoch": send.data.epoch,
+                "created_at": now,
+            }
+        )
+        markers.append(
+            {
+                "conversation_id": send.conversation_id,
+                "person_id": send.caller.person_id,
+                "programme_id": access.programme_id,
+                "read_seq": seq,
+                "delivered_seq": seq,
+                "updated_at": now,
+            }
+        )
+        # The access log as ``record_access`` writes it, but as rows of one statement.
+        log_rows.append(
+            {
+                "id": uuid.uuid4(),
+                "at": now,
+                "actor_person_id": send.caller.person_id,
+                "actor_role": access.acting_role,
+                "subject_person_id": access.participant_id or access.coach_id or send.caller.person_id,
+                "organisation_id": send.caller.organisation_id,
+                "programme_id": access.programme_id,
+                "record_kind": "chat_message",
+                "action": Action.create.value,
+                "session_id": send.caller.session_id,
+            }
+        )
+        emit_frame(
+            uow,
+            "chat.message",
+            MessageFrame(message=message),
+            list(access.recipients),
+            conversation_id=send.conversation_id,
+            seq=seq,
+        )
+        results[i] = SendResult(message=message, duplicate=False)
+        if waits[send.conversation_id] == "start" and waiting_since == now and access.out_of_hours_reply:
+            started.append(access)
+    await repo.insert_messages(rows)
+    await repo.advance_markers(markers)
+    await repo.insert_access_log(log_rows)
+    for access in started:
+        # Her message started a wait: out of hours (no coach on duty) she gets the programme's reply.
+        if await repo.on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now, Duty.coach):
+            continue
+        conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
+        assert conversation is not None
+        await _system_message(
+            uow,
+            repo,
+            conversation,
+            SystemNotice.out_of_hours,
+            {"text": access.out_of_hours_reply, "crisis_numbers": access.crisis_numbers},
+            list(access.recipients),
+        )
+    return [r for r in results if r is not None]
+
+
 @personal_data("chat_message")
 async def list_messages(
     uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, *, after: int = 0, limit: int = PAGE_LIMIT
@@ -596,6 +870,7 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
         "chat.epoch",
         EpochFrame(conversation_id=conversation.id, epoch=data.epoch, rotation_due=False),
         list(dict.fromkeys([*_ids(access.members), *recipients])),
+        invalidate=conversation.id,
     )
     return EpochRead.model_validate(epoch)
 
@@ -638,6 +913,8 @@ async def add_grants(
         stored.append(row)
         existing.add(grant.recipient_id)
     await uow.flush()
+    if stored:
+        members_changed(uow, conversation.id)  # a granted coach or supervisor on duty is a member now
     if joined:
         names = await repo.display_names(conversation.organisation_id, joined)
         recipients = list(dict.fromkeys([*_ids(access.members), *joined]))
@@ -686,6 +963,7 @@ async def reader_left(uow: UnitOfWork, programme_id: uuid.UUID, participant_id: 
         "chat.epoch",
         EpochFrame(conversation_id=conversation.id, epoch=conversation.epoch, rotation_due=True),
         _ids(members),
+        invalidate=conversation.id,
     )
     return True
 

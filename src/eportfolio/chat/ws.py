@@ -13,15 +13,20 @@ import contextlib
 import json
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import structlog
-from fastapi import APIRouter, FastAPI, WebSocket
+from fastapi import APIRouter, FastAPI
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.requests import cookie_parser
+from starlette.routing import WebSocketRoute
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect
 
 from eportfolio.accounts.sessions import SESSION_COOKIE, session_for_token
 from eportfolio.chat import service
@@ -51,6 +56,7 @@ from eportfolio.domain.chat import (
     ReadFrame,
     ResumeFrame,
     SendFrame,
+    SendResult,
     TypingFrame,
     WelcomeFrame,
 )
@@ -77,6 +83,8 @@ class ChatRuntime:
         self.settings = settings
         self.limits = limits or Limits()
         self.hub = Hub()
+        self.access = service.AccessCache()
+        self.sends = GroupCommit(app, self.access)
         self.broker: Broker = make_broker(settings.redis_url)
         self._started = False
         self._lock = asyncio.Lock()
@@ -87,11 +95,33 @@ class ChatRuntime:
             return
         async with self._lock:
             if not self._started:
-                await self.broker.start(self.hub.deliver, self.hub.close_all)
+                await self.broker.start(self.deliver, self.hub.close_all)
                 self._started = True
+
+    async def deliver(self, envelope: dict[str, Any]) -> None:
+        """An envelope from the broker (this process's or another's): forget what it invalidates,
+        then hand it to the hub."""
+        invalidate = envelope.get("invalidate")
+        if invalidate:
+            self.invalidate(invalidate)
+        if envelope.get("recipients"):
+            await self.hub.deliver(envelope)
+
+    def invalidate(self, what: dict[str, str]) -> None:
+        conversation_id, programme_id = what.get("conversation_id"), what.get("programme_id")
+        self.access.invalidate(
+            conversation_id=uuid.UUID(conversation_id) if conversation_id else None,
+            programme_id=uuid.UUID(programme_id) if programme_id else None,
+            everything=not (conversation_id or programme_id),
+        )
 
     async def on_event(self, event: Event) -> None:
         await self.ensure_started()
+        invalidate = event.payload.get("invalidate")
+        if invalidate:
+            # At once in this process (before the request that changed it answers); the broker
+            # tells the others.
+            self.invalidate(invalidate)
         await self.broker.publish(event.payload)
         if event.name in PUSHED_EVENTS and self.settings.vapid_private_key:
             # Never holds up delivery: the push runs beside it (one process publishes each event).
@@ -194,7 +224,41 @@ def install(app: FastAPI) -> ChatRuntime:
             await service.reader_left(uow, uuid.UUID(programme_id), uuid.UUID(participant_id))
 
     app.state.event_bus.subscribe("programmes.assignment_ended", assignment_ended)
+
+    async def programme_changed(event: Event) -> None:
+        # Assignments, memberships: who belongs to the programme's conversations may have changed.
+        programme_id = event.payload.get("programme_id")
+        what = {"programme_id": str(programme_id)} if programme_id else {}
+        runtime.invalidate(what)
+        await runtime.ensure_started()
+        await runtime.broker.publish({"recipients": [], "invalidate": what})
+
+    app.state.event_bus.subscribe("programmes.", programme_changed)
+    _serve_socket_outside_middleware(app)
     return runtime
+
+
+def _serve_socket_outside_middleware(app: FastAPI) -> None:
+    """Serve ``/ws`` straight from the app's entry, before the HTTP middleware and routing.
+
+    An open socket then holds only its own coroutine, not the frames of every middleware and of
+    the router (memory per idle connection). The HTTP middleware passes WebSockets through
+    anyway; what applies to a socket (Origin, size, the session cookie) the endpoint checks.
+    """
+    build = app.build_middleware_stack
+
+    def build_with_socket() -> Any:
+        stack = build()
+
+        async def entry(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "websocket" and scope["path"] == "/ws":
+                await chat_socket(scope, receive, send)
+            else:
+                await stack(scope, receive, send)
+
+        return entry
+
+    app.build_middleware_stack = build_with_socket  # type: ignore[method-assign]
 
 
 @asynccontextmanager
@@ -265,6 +329,99 @@ async def _sweep_escalations(app: FastAPI, interval: float = 30.0) -> None:
             log.exception("chat_escalation_sweep_failed")
 
 
+# Group commit ------------------------------------------------------------------------------------
+
+
+class GroupCommit:
+    """The sends of every socket of this process, committed together.
+
+    A send waits while the transaction before it commits; everything that arrived meanwhile goes
+    into the next transaction (at most ``max_batch`` sends, one per conversation: a second send to
+    the same conversation waits for the next). When nothing else is under way a send commits at
+    once, so a quiet server adds no delay. Each send is acknowledged only after its commit. If
+    the transaction fails (a changed conversation, a conflict, the database), nothing of it is
+    kept and each of its sends is made again on its own with the full membership check.
+    """
+
+    def __init__(self, app: FastAPI, cache: service.AccessCache, max_batch: int = 100) -> None:
+        self.app, self.cache, self.max_batch = app, cache, max_batch
+        self._waiting: deque[tuple[service.PendingSend, asyncio.Future[SendResult]]] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    async def send(self, pending: service.PendingSend) -> SendResult:
+        if self.cache.get(pending.conversation_id, pending.caller.person_id) is None:
+            # Checked before it joins a batch, in a read-only transaction of its own: checks run
+            # side by side on the pool instead of one after another inside the batch.
+            await in_transaction(
+                self.app,
+                lambda uow: service.cached_access(uow, self.cache, pending.caller, pending.conversation_id),
+            )
+        future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
+        self._waiting.append((pending, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        while self._waiting:
+            batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]] = []
+            later: deque[tuple[service.PendingSend, asyncio.Future[SendResult]]] = deque()
+            seen: set[uuid.UUID] = set()
+            while self._waiting and len(batch) < self.max_batch:
+                item = self._waiting.popleft()
+                if item[1].done():
+                    continue  # her socket closed meanwhile: nothing to send
+                if item[0].conversation_id in seen:
+                    later.append(item)
+                else:
+                    seen.add(item[0].conversation_id)
+                    batch.append(item)
+            later.extend(self._waiting)
+            self._waiting = later
+            if batch:
+                self.batches += 1
+                try:
+                    await self._commit(batch)
+                except asyncio.CancelledError:
+                    for _, future in batch:
+                        future.cancel()
+                    raise
+
+    async def _commit(self, batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]]) -> None:
+        sends = [pending for pending, _ in batch]
+        try:
+            async with unit_of_work(self.app.state.sessionmaker, self.app.state.event_bus) as uow:
+                results = await service.send_batch(uow, self.cache, sends)
+        except Exception as exc:
+            if not isinstance(exc, service.StaleAccess | Conflict | OperationalError):
+                log.warning("chat_batch_failed", size=len(batch), error=type(exc).__name__)
+            for pending, future in batch:
+                await self._one(pending, future)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, DomainError):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _one(self, pending: service.PendingSend, future: asyncio.Future[SendResult]) -> None:
+        """One send in its own transaction, its membership checked against the database."""
+        caller = replace(pending.caller, roles_by_programme=None, is_org_admin=None)
+        try:
+            result = await in_transaction(
+                self.app, lambda uow: service.send_message(uow, caller, pending.conversation_id, pending.data)
+            )
+        except Exception as exc:
+            if not future.done():
+                future.set_exception(exc)
+            return
+        if not future.done():
+            future.set_result(result)
+
+
 # Running a frame in its own unit of work ------------------------------------------------------------
 
 
@@ -288,10 +445,50 @@ async def in_transaction(app: FastAPI, work: Callable[[UnitOfWork], Awaitable[T]
     raise AssertionError("unreachable")
 
 
-async def _caller_for(websocket: WebSocket) -> Caller | None:
+class Socket:
+    """The little the endpoint needs of an ASGI WebSocket: no request objects, no headers kept
+    after the handshake (memory per idle connection), only the session cookie for the checks."""
+
+    __slots__ = ("_closed", "_receive", "_send", "app", "connected", "token")
+
+    def __init__(self, app: FastAPI, token: str | None, receive: Receive, send: Send) -> None:
+        self.app, self.token = app, token
+        self.connected = False
+        self._closed = False
+        self._receive, self._send = receive, send
+
+    async def accept(self) -> None:
+        await self._send({"type": "websocket.accept"})
+        self.connected = True
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "websocket.disconnect":
+            self.connected = False
+        return message
+
+    async def send_text(self, text: str) -> None:
+        if not self.connected:
+            raise WebSocketDisconnect(1006)
+        try:
+            await self._send({"type": "websocket.send", "text": text})
+        except OSError as exc:
+            self.connected = False
+            raise WebSocketDisconnect(1006) from exc
+
+    async def close(self, code: int, reason: str = "") -> None:
+        """Before ``accept`` this refuses the handshake (HTTP 403)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.connected = False
+        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+
+async def _caller_for(websocket: Socket) -> Caller | None:
     app = websocket.app
     async with unit_of_work(app.state.sessionmaker) as uow:
-        row = await session_for_token(uow, app.state.settings, websocket.cookies.get(SESSION_COOKIE))
+        row = await session_for_token(uow, app.state.settings, websocket.token)
         if row is None:
             return None
         person = await uow.session.get(Person, row.person_id)
@@ -306,20 +503,31 @@ async def _caller_for(websocket: WebSocket) -> Caller | None:
         )
 
 
-def _origin_allowed(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return False
-    allowed: set[str] = websocket.app.state.settings.allowed_origins
-    return origin.rstrip("/") in allowed
+def _handshake(app: FastAPI, scope: Scope) -> tuple[bool, str | None]:
+    """Whether the Origin is ours, and the session cookie."""
+    origin: str | None = None
+    token: str | None = None
+    for name, value in scope.get("headers", ()):
+        if name == b"origin":
+            origin = value.decode("latin-1")
+        elif name == b"cookie":
+            token = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE, token)
+    allowed: set[str] = app.state.settings.allowed_origins
+    return origin is not None and origin.rstrip("/") in allowed, token
 
 
 # The endpoint ------------------------------------------------------------------------------------
 
 
-@router.websocket("/ws")
-async def chat_socket(websocket: WebSocket) -> None:
-    if not _origin_allowed(websocket):
+async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
+    """The ASGI application of ``/ws`` (served before the HTTP middleware, see ``install``)."""
+    app: FastAPI = scope["app"]
+    origin_ok, token = _handshake(app, scope)
+    del scope  # nothing of the handshake stays referenced by this coroutine
+    if (await receive())["type"] != "websocket.connect":
+        return
+    websocket = Socket(app, token, receive, send)
+    if not origin_ok:
         # Refused at the handshake (HTTP 403): a page of another site never gets a socket.
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
@@ -328,7 +536,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     if caller is None:
         await websocket.close(code=CLOSE_UNAUTHENTICATED, reason="log in first")
         return
-    runtime: ChatRuntime = websocket.app.state.chat
+    runtime: ChatRuntime = app.state.chat
     await runtime.ensure_started()
     connection = Connection(caller, runtime.limits)
     await runtime.connected(connection)
@@ -346,13 +554,17 @@ async def chat_socket(websocket: WebSocket) -> None:
             # The writer ends by cancellation or because the peer went away; either is the end.
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
-        if websocket.application_state == WebSocketState.CONNECTED and connection.close_code:
+        if websocket.connected and connection.close_code:
             # The peer may be gone already; there is nothing left to tell it.
             with contextlib.suppress(Exception):
                 await websocket.close(code=connection.close_code, reason=connection.close_reason)
 
 
-async def _welcome(websocket: WebSocket, connection: Connection) -> None:
+# Also routed, for an app whose entry was not replaced (the same ASGI endpoint either way).
+router.routes.append(WebSocketRoute("/ws", chat_socket))
+
+
+async def _welcome(websocket: Socket, connection: Connection) -> None:
     """Her conversations and newest seqs, and this connection's limits. A function of its own so
     nothing of it stays referenced while the socket is open (memory per idle connection)."""
     caller, limits = connection.caller, connection.limits
@@ -398,7 +610,7 @@ def _error(caller: Caller, code: str, message: str, ref: str | None = None, **pa
     return ErrorFrame(code=code, message=text, ref=ref, retry_after=retry_after).model_dump_json()
 
 
-async def _read(websocket: WebSocket, connection: Connection) -> None:
+async def _read(websocket: Socket, connection: Connection) -> None:
     caller, limits = connection.caller, connection.limits
     bucket = _Bucket(limits.frames_per_second, limits.burst)
     strikes = 0
@@ -469,9 +681,8 @@ async def _handle(app: FastAPI, connection: Connection, text: str) -> None:
                 ).model_dump_json()
             )
         return
-    if not isinstance(frame, ResumeFrame) and not connection.resumed.is_set():
-        connection.first_resume = Resume({})
-        connection.resumed.set()
+    if not isinstance(frame, ResumeFrame) and not connection.resumed:
+        connection.resume(Resume({}))
     ref = frame.client_id if isinstance(frame, SendFrame) else frame.type
     try:
         await _dispatch(app, connection, frame)
@@ -495,14 +706,14 @@ async def _dispatch(app: FastAPI, connection: Connection, frame: ClientFrame) ->
     caller = connection.caller
     if isinstance(frame, ResumeFrame):
         resume = Resume(dict(frame.since))
-        if connection.resumed.is_set():
+        if connection.resumed:
             connection.offer(resume)
         else:
-            connection.first_resume = resume
-            connection.resumed.set()
+            connection.resume(resume)
     elif isinstance(frame, SendFrame):
         data = MessageCreate(client_id=frame.client_id, body=frame.body, epoch=frame.epoch)
-        result = await in_transaction(app, lambda uow: service.send_message(uow, caller, frame.conversation_id, data))
+        runtime: ChatRuntime = app.state.chat
+        result = await runtime.sends.send(service.PendingSend(caller, frame.conversation_id, data))
         # Only now, after the commit, is it acknowledged.
         connection.offer(
             AckFrame(
@@ -527,16 +738,17 @@ async def _dispatch(app: FastAPI, connection: Connection, frame: ClientFrame) ->
 # Writing -----------------------------------------------------------------------------------------
 
 
-async def _send(websocket: WebSocket, connection: Connection, text: str) -> None:
+async def _send(websocket: Socket, connection: Connection, text: str) -> None:
     try:
-        await asyncio.wait_for(websocket.send_text(text), connection.limits.send_timeout_seconds)
+        async with asyncio.timeout(connection.limits.send_timeout_seconds):  # no task per frame
+            await websocket.send_text(text)
     except TimeoutError:
         connection.request_close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
         raise
 
 
 async def _catch_up(
-    websocket: WebSocket, connection: Connection, conversation_id: str, after: int, until: int | None
+    websocket: Socket, connection: Connection, conversation_id: str, after: int, until: int | None
 ) -> int:
     """Send the messages after ``after`` (up to ``until``, or all) from the database; returns the last seq."""
     app, caller = websocket.app, connection.caller
@@ -558,7 +770,7 @@ async def _catch_up(
     return last
 
 
-async def _replay(websocket: WebSocket, connection: Connection, resume: Resume) -> None:
+async def _replay(websocket: Socket, connection: Connection, resume: Resume) -> None:
     """Everything after each given seq; a second resume gets what it asks for again."""
     caller = connection.caller
     for conversation_id, since in resume.since.items():
@@ -577,7 +789,7 @@ async def _replay(websocket: WebSocket, connection: Connection, resume: Resume) 
     await _send(websocket, connection, caught_up.model_dump_json())
 
 
-async def _deliver_event(websocket: WebSocket, connection: Connection, envelope: dict[str, Any]) -> None:
+async def _deliver_event(websocket: Socket, connection: Connection, envelope: dict[str, Any]) -> None:
     conversation_id = envelope.get("conversation_id")
     seq = envelope.get("seq")
     if conversation_id is None or not isinstance(seq, int):
@@ -595,16 +807,16 @@ async def _deliver_event(websocket: WebSocket, connection: Connection, envelope:
     connection.last_seq[conversation_id] = seq
 
 
-async def _write(websocket: WebSocket, connection: Connection) -> None:
+async def _write(websocket: Socket, connection: Connection) -> None:
     try:
         try:
-            await asyncio.wait_for(connection.resumed.wait(), connection.limits.resume_wait_seconds)
+            await asyncio.wait_for(connection.wait_resumed(), connection.limits.resume_wait_seconds)
         except TimeoutError:
-            connection.first_resume = Resume({})
+            connection.resume(Resume({}))
         if connection.close_code is None:
             await _replay(websocket, connection, connection.first_resume or Resume({}))
         while True:
-            item = await connection.queue.get()
+            item = await connection.next()
             if item == CLOSE:
                 break
             if isinstance(item, Resume):

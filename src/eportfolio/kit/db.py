@@ -65,7 +65,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it is a round trip before every transaction (the chat's hot path). A connection
+    # found dead on use fails that one transaction and invalidates the whole pool, so after a
+    # database restart the next transactions get fresh connections.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
