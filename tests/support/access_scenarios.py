@@ -209,6 +209,38 @@ async def _admin_public_identity(uow: UnitOfWork, caller: Caller, w: World) -> o
     return await accounts.admin_public_identity(uow, caller, w.coach_a)
 
 
+
+async def _organisation_key(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts.tables import OrganisationKey
+
+    uow.session.add(OrganisationKey(organisation_id=w.organisation_id, ed25519_public=b"\x01" * 32, created_by=w.admin))
+    return None
+
+
+@scenario(A + "invite_org_admin", lambda w: w.admin, setup=_organisation_key)
+async def _invite_org_admin(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+    from eportfolio.domain.accounts import AdminInvitationCreate
+
+    return await accounts.invite_org_admin(uow, caller, AdminInvitationCreate(person_id=w.staff_b))
+
+
+@scenario(A + "admin_invitation_choices", lambda w: w.admin)
+async def _admin_invitation_choices(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+
+    return await accounts.admin_invitation_choices(uow, caller)
+
+
+@scenario(A + "withdraw_admin_invitation", lambda w: w.admin, setup=_organisation_key)
+async def _withdraw_admin_invitation(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+    from eportfolio.domain.accounts import AdminInvitationCreate
+
+    created = await accounts.invite_org_admin(uow, caller, AdminInvitationCreate(display_name="Noor"))
+    return await accounts.withdraw_admin_invitation(uow, caller, created.invitation.id)
+
+
 # Scenarios of other features live next to their helpers and register themselves here.
 from tests.support import module_scenarios  # noqa: E402, F401
 from tests.support import chat_scenarios  # noqa: E402, F401

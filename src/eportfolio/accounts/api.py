@@ -1,5 +1,6 @@
 """JSON routes of the accounts feature: /api/v1/auth (no session needed), /api/v1/account (hers),
-/api/v1/trust (organisation and programme keys) and invitations under /api/v1/programmes."""
+/api/v1/trust (organisation and programme keys), invitations under /api/v1/programmes and
+administrator invitations under /api/v1/organisation."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from eportfolio.accounts.sessions import (
 )
 from eportfolio.domain.accounts import (
     AccountRead,
+    AdminInvitationChoices,
+    AdminInvitationCreate,
     AssignmentTrustRead,
     InvitationCreate,
     InvitationCreated,
@@ -49,6 +52,7 @@ auth_router = api_router("/auth", "auth")
 account_router = api_router("/account", "account")
 trust_router = api_router("/trust", "trust")
 invitation_router = api_router("/programmes", "invitations")
+organisation_router = api_router("/organisation", "organisation")
 
 WRONG_LOGIN = N_("The login name or password is not right. Please try again.")
 WRONG_RECOVERY = N_("The login name or recovery code is not right. Please check them and try again.")
@@ -244,4 +248,22 @@ async def withdraw_invitation(
     await service.withdraw_invitation(uow, caller, programme_id, invitation_id)
 
 
-routers = (auth_router, account_router, trust_router, invitation_router)
+# Organisation administrators (admins invite admins) ----------------------------------------
+
+
+@organisation_router.get("/admins")
+async def admin_invitation_choices(uow: UowDep, caller: CallerDep) -> AdminInvitationChoices:
+    return await service.admin_invitation_choices(uow, caller)
+
+
+@organisation_router.post("/admin-invitations", status_code=201)
+async def invite_org_admin(uow: UowDep, caller: CallerDep, data: AdminInvitationCreate) -> InvitationCreated:
+    return await service.invite_org_admin(uow, caller, data)
+
+
+@organisation_router.delete("/admin-invitations/{invitation_id}", status_code=204)
+async def withdraw_admin_invitation(uow: UowDep, caller: CallerDep, invitation_id: uuid.UUID) -> None:
+    await service.withdraw_admin_invitation(uow, caller, invitation_id)
+
+
+routers = (auth_router, account_router, trust_router, invitation_router, organisation_router)

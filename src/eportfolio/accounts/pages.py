@@ -18,7 +18,7 @@ from markupsafe import Markup
 from eportfolio.accounts import service
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
-from eportfolio.domain.accounts import InvitationCreate
+from eportfolio.domain.accounts import AdminInvitationCreate, InvitationCreate
 from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
@@ -321,3 +321,74 @@ async def organisation_key_page(request: Request, uow: UowDep, caller: CallerDep
             "waiting": [a for a in admins if not a.has_account],
         },
     )
+
+
+# Organisation administrators (an admin invites the next; no JavaScript needed) -------------------
+
+
+async def _admins_page(
+    request: Request, uow: UowDep, caller: CallerDep, *, display_name: str = "", errors: dict[str, str] | None = None,
+    error: str | None = None, status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "accounts/admins.html",
+        {
+            "choices": await service.admin_invitation_choices(uow, caller),
+            "display_name": display_name,
+            "errors": errors or {},
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/manage/organisation/admins")
+async def admins_page(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    await programmes.require_org_admin(uow, caller)
+    return await _admins_page(request, uow, caller)
+
+
+@router.post("/manage/organisation/admins")
+async def invite_admin(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    """Deliberately not redirect-after-POST: the code exists only in this answer (we keep a hash)."""
+    await programmes.require_org_admin(uow, caller)
+    values = {k: v for k, v in (await read_form(request)).items() if v != ""}
+    data, errors = parse(request, AdminInvitationCreate, values)
+    display_name = str(values.get("display_name", ""))
+    if data is not None:
+        try:
+            created = await service.invite_org_admin(uow, caller, data)
+        except DomainError as exc:
+            if exc.status_code not in (404, 409, 422):
+                raise
+            message = translate(request, exc.message, **exc.params)
+            if exc.field == "display_name":
+                errors = {"display_name": message}
+            else:
+                return await _admins_page(request, uow, caller, display_name=display_name, error=message,
+                                          status_code=exc.status_code)
+        else:
+            link = f"{request.app.state.settings.base_url.rstrip('/')}/join?code={created.code}"
+            person = await AccountRepository(uow.session).person(created.invitation.person_id)
+            organisation = await programmes.get_organisation(uow, caller)
+            return render(
+                request,
+                "accounts/invitation_print.html",
+                {
+                    "programme": None,
+                    "organisation_name": organisation.name,
+                    "created": created,
+                    "person": person,
+                    "link": link,
+                    "qr": qr_svg(link),
+                },
+                headers={"Cache-Control": "no-store"},
+            )
+    return await _admins_page(request, uow, caller, display_name=display_name, errors=errors, status_code=422)
+
+
+@router.post("/manage/organisation/admins/invitations/{invitation_id}/withdraw")
+async def withdraw_admin_invitation(uow: UowDep, caller: CallerDep, invitation_id: uuid.UUID) -> Response:
+    await service.withdraw_admin_invitation(uow, caller, invitation_id)
+    return redirect("/manage/organisation/admins")

@@ -21,7 +21,7 @@ from eportfolio.accounts.tables import (
     Session,
     SigningKeyCopy,
 )
-from eportfolio.programmes.tables import Organisation, OrganisationAdmin, Person, Programme
+from eportfolio.programmes.tables import Membership, Organisation, OrganisationAdmin, Person, Programme
 
 
 class AccountRepository:
@@ -78,6 +78,24 @@ class AccountRepository:
 
     def add_org_admin(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
         self.session.add(OrganisationAdmin(organisation_id=organisation_id, person_id=person_id))
+
+    async def staff_without_account(self, organisation_id: uuid.UUID) -> list[Person]:
+        """Staff of any programme of the organisation who have no account yet (may become admins)."""
+        result = await self.session.execute(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .outerjoin(Account, Account.person_id == Person.id)
+            .where(
+                Person.organisation_id == organisation_id,
+                Membership.organisation_id == organisation_id,
+                Membership.role == "staff",
+                Membership.active.is_(True),
+                Account.person_id.is_(None),
+            )
+            .distinct()
+            .order_by(Person.display_name)
+        )
+        return list(result.scalars())
 
     # Sessions ----------------------------------------------------------------------------
 
@@ -138,6 +156,21 @@ class AccountRepository:
         result = await self.session.execute(
             select(Invitation)
             .where(Invitation.organisation_id == organisation_id, Invitation.programme_id == programme_id)
+            .order_by(Invitation.created_at.desc())
+        )
+        return list(result.scalars())
+
+    async def open_admin_invitations(self, organisation_id: uuid.UUID, now: datetime) -> list[Invitation]:
+        """Invitations of organisation administrators that are not used and not expired."""
+        result = await self.session.execute(
+            select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation_id,
+                Invitation.programme_id.is_(None),
+                Invitation.role == "org_admin",
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > now,
+            )
             .order_by(Invitation.created_at.desc())
         )
         return list(result.scalars())

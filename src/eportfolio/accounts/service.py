@@ -33,6 +33,8 @@ from eportfolio.config import Settings
 from eportfolio.crypto.kdf import AUTH_LOGIN, AUTH_RECOVERY, MINIMUM
 from eportfolio.domain.accounts import (
     AccountRead,
+    AdminInvitationChoices,
+    AdminInvitationCreate,
     AssignmentFacts,
     AssignmentSigningRead,
     AssignmentTrustRead,
@@ -567,6 +569,101 @@ async def withdraw_invitation(
     await uow.flush()
 
 
+# Inviting organisation administrators (admins only) ----------------------------------------
+
+
+def _invitation_created(code: str, invitation: Invitation, org_key: OrganisationKey | None) -> InvitationCreated:
+    return InvitationCreated(
+        invitation=InvitationRead.model_validate(invitation),
+        code=code,
+        organisation_fingerprint=_fingerprint_text(
+            crypto.FingerprintKind.ORGANISATION_KEY, org_key.organisation_id, org_key.ed25519_public
+        ) if org_key else None,
+    )
+
+
+@personal_data("invitation")
+async def invite_org_admin(uow: UnitOfWork, caller: Caller, data: AdminInvitationCreate) -> InvitationCreated:
+    """An admin invites a person of the organisation (or a new person) to become an administrator.
+
+    She becomes one only when she signs up with the invitation; she then pins the organisation
+    key that exists, and an admin's browser passes it to her.
+    """
+    await programmes.require_org_admin(uow, caller)
+    repo = AccountRepository(uow.session)
+    organisation_id = caller.organisation_id
+    org_key = await repo.organisation_key(organisation_id)
+    if org_key is None:
+        raise Conflict(N_("The organisation key has not been made yet; an administrator logs in first."))
+    if data.person_id is not None:
+        person = await repo.person_in_organisation(organisation_id, data.person_id)
+        if person is None:
+            raise NotFound(N_("This person is not part of your organisation."), field="person_id")
+        if await repo.account_of(person.id) is not None:
+            raise Conflict(N_("She has an account already, so she cannot be invited."), field="person_id")
+    elif data.display_name:
+        person = Person(organisation_id=organisation_id, display_name=data.display_name, language="nl")
+        uow.session.add(person)
+        await uow.flush()
+    else:
+        raise InvalidInput(N_("Choose a person or write the name of a new person."), field="display_name")
+    code, invitation = _new_invitation(organisation_id, None, person.id, Role.org_admin, caller.person_id)
+    uow.session.add(invitation)
+    record_access(
+        uow, caller, role=Role.org_admin, subjects=[person.id], record_kind="invitation", action=Action.create,
+    )
+    await uow.flush()
+    return _invitation_created(code, invitation, org_key)
+
+
+@personal_data("invitation")
+async def admin_invitation_choices(uow: UnitOfWork, caller: Caller) -> AdminInvitationChoices:
+    """The administrators, staff without an account who could be invited, and open admin invitations."""
+    admins = await organisation_key_holders(uow, caller)
+    repo = AccountRepository(uow.session)
+    pending = await repo.open_admin_invitations(caller.organisation_id, utcnow())
+    names = {a.person_id: a.display_name for a in admins}
+    for invitation in pending:
+        if invitation.person_id not in names:
+            person = await repo.person(invitation.person_id)
+            names[invitation.person_id] = person.display_name if person else ""
+    admin_ids = {a.person_id for a in admins if a.has_account}
+    candidates = [
+        OrganisationAdminRead(person_id=p.id, display_name=p.display_name, has_account=False, holds_key=False)
+        for p in await repo.staff_without_account(caller.organisation_id)
+        if p.id not in admin_ids
+    ]
+    candidates += [a for a in admins if not a.has_account and a.person_id not in {c.person_id for c in candidates}]
+    record_access(
+        uow, caller, role=Role.org_admin, subjects=[i.person_id for i in pending] + [c.person_id for c in candidates],
+        record_kind="invitation", action=Action.read,
+    )
+    return AdminInvitationChoices(
+        admins=admins,
+        candidates=sorted(candidates, key=lambda c: c.display_name),
+        pending=[InvitationRead.model_validate(i) for i in pending],
+        names=names,
+    )
+
+
+@personal_data("invitation")
+async def withdraw_admin_invitation(uow: UnitOfWork, caller: Caller, invitation_id: uuid.UUID) -> None:
+    """Withdraw an unused administrator invitation: its code stops working."""
+    await programmes.require_org_admin(uow, caller)
+    repo = AccountRepository(uow.session)
+    invitation = next(
+        (i for i in await repo.open_admin_invitations(caller.organisation_id, utcnow()) if i.id == invitation_id), None
+    )
+    if invitation is None:
+        raise NotFound(N_("This invitation does not exist (any more)."))
+    await uow.session.delete(invitation)
+    record_access(
+        uow, caller, role=Role.org_admin, subjects=[invitation.person_id], record_kind="invitation",
+        action=Action.delete,
+    )
+    await uow.flush()
+
+
 async def _live_invitation(repo: AccountRepository, code: str) -> Invitation:
     code_hash = invitations.code_hash(code)
     invitation = await repo.invitation_by_hash(code_hash) if code_hash else None
@@ -669,8 +766,15 @@ async def sign_up(uow: UnitOfWork, client: Client, data: SignUpRequest) -> Start
 async def _first_admin_keys(
     uow: UnitOfWork, repo: AccountRepository, invitation: Invitation, key: OrganisationKeyCreate | None
 ) -> None:
+    """She becomes an administrator with this sign-up; only the very first one makes the organisation key.
+
+    An invitation from another administrator (created_by is set) never makes one: she pins the
+    organisation key that exists, checked against the fingerprint on her invitation paper.
+    """
     if not await repo.is_org_admin(invitation.organisation_id, invitation.person_id):
         repo.add_org_admin(invitation.organisation_id, invitation.person_id)
+    if invitation.created_by is not None and key is not None:
+        raise Conflict(N_("The organisation key exists already."), field="organisation_key")
     if await repo.organisation_key(invitation.organisation_id) is not None:
         if key is not None:
             raise Conflict(N_("The organisation key exists already."), field="organisation_key")

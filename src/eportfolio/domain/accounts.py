@@ -99,6 +99,13 @@ class InvitationCreate(DomainModel):
     role: Role
 
 
+class AdminInvitationCreate(DomainModel):
+    """Invite an organisation administrator: a person of the organisation, or a new person by name."""
+
+    person_id: uuid.UUID | None = None
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
+
+
 class InvitationRead(ReadModel):
     id: uuid.UUID
     organisation_id: uuid.UUID
@@ -181,6 +188,15 @@ class OrganisationAdminRead(DomainModel):
     display_name: str
     has_account: bool
     holds_key: bool
+
+
+class AdminInvitationChoices(DomainModel):
+    """The administrators, the staff who could become one, and the admin invitations not used yet."""
+
+    admins: list[OrganisationAdminRead]
+    candidates: list[OrganisationAdminRead]
+    pending: list[InvitationRead]
+    names: dict[uuid.UUID, str]
 
 
 class PublicIdentityRead(DomainModel):
