@@ -217,3 +217,78 @@ async def test_programme_recovery_on_a_new_phone_gives_her_everything_back(
     assert await again.locator("#recovery-notice:not([hidden])").count() == 0, "told once"
     # The refusals she and the officer are meant to meet: the unticked box (422), the ended session (401).
     assert [e for e in errors if "status of 422" not in e and "status of 401" not in e] == [], errors
+
+
+async def _coach_opens_her_portfolio(page: Any, server: LiveServer) -> None:
+    await page.goto(f"{server.url}/portfolio")
+    await page.click("a[href^='/portfolio/']:not([href*=programmes])")
+    await page.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+
+
+async def test_a_coach_assisted_reset_gives_back_what_she_shared_and_only_me_is_lost(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    a = world.programme_a
+    await _cast(server, database_url, world)
+    errors: list[str] = []
+    her = await _she_writes(chromium, server, world, errors)
+
+    # Staff make a one-time reset code to hand her in person.
+    admin = await _person(chromium, server, "admin", errors, DESKTOP)
+    await admin.goto(f"{server.url}/recovery/programmes/{a}/people/{world.participant_a}/reset")
+    await admin.click("#make-reset")
+    code = (await admin.inner_text("#reset-code")).strip()
+    assert code
+
+    # Her new phone: the plain warning first; without confirming it nothing changes.
+    phone = await _context(chromium, server, errors, PHONE)
+    await phone.goto(f"{server.url}/recovery/reset")
+    warning = await phone.inner_text("#reset-warning")
+    assert '"only me"' in warning
+    assert "lost" in warning
+    await _fits(phone, "reset")
+    await phone.fill("#f-code", code)
+    await phone.fill("#f-password", NEW_PASSWORD)
+    await phone.fill("#f-password2", NEW_PASSWORD)
+    await phone.click("#reset-form button[type=submit]")
+    await phone.wait_for_selector("#e-form:not([hidden])", timeout=KEY_WORK_MS)
+    assert await phone.is_hidden("#reset-done")
+    await phone.check("#f-understood")
+    await phone.click("#reset-form button[type=submit]")
+    await phone.wait_for_selector("#reset-done:not([hidden])", timeout=KEY_WORK_MS)
+    new_fingerprint = (await phone.inner_text("#my-fingerprint")).strip()
+    assert FINGERPRINT.match(new_fingerprint), new_fingerprint
+    ended = await her.goto(f"{server.url}/portfolio/programmes/{a}")
+    assert "/login" in her.url or (ended is not None and ended.status == 401), "her old sessions ended"
+
+    # Her coach still reads with the keys she had (signed by her former key), compares the new
+    # fingerprint with her phone in person, and gives her access again.
+    coach = await _person(chromium, server, "coach.a", errors, PHONE)
+    await _coach_opens_her_portfolio(coach, server)
+    assert "Shared reflection" in await _titles(coach)
+    await coach.click("#items .item-open >> text=Shared reflection")
+    assert "What I learned at the workshop" in await coach.inner_text("#view-body")
+    await coach.wait_for_selector("#recovery-panel:not([hidden])")
+    assert (await coach.inner_text("#recovery-fingerprint")).strip() == new_fingerprint
+    await coach.click("#recovery-confirm")
+    await coach.wait_for_selector("#recovery-panel", state="hidden", timeout=30_000)
+    former = await coach.evaluate(
+        "async (url) => (await (await fetch(url)).json())",
+        f"/api/v1/recovery/programmes/{a}/people/{world.participant_a}/former-identities",
+    )
+    assert [f["vouched_by"] for f in former] == [str(world.coach_a)], "her coach's check is noted"
+
+    # She reads what she shared; her "only me" item is lost, as the warning said.
+    await phone.click("#reset-done a")
+    await phone.wait_for_url(f"{server.url}/")
+    await phone.wait_for_selector("#recovery-notice:not([hidden])")
+    await _portfolio(phone, server, world)
+    titles = await _titles(phone)
+    assert "Shared reflection" in titles
+    assert "Only for me" not in titles
+    assert len(titles) == 2, "the lost item is listed as one that cannot be opened, not hidden"
+    await phone.click("#items .item-open >> text=Shared reflection")
+    assert "What I learned at the workshop" in await phone.inner_text("#view-body")
+    await _fits(phone, "after-reset")
+    assert [e for e in errors if "status of 422" not in e and "status of 401" not in e] == [], errors

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eportfolio.portfolio.tables import PinnedKeysRecord
 from eportfolio.programmes.tables import Membership, Person
 from eportfolio.recovery.tables import (
     AccountReset,
@@ -64,6 +65,13 @@ class RecoveryRepository:
         await self.session.execute(
             delete(RecoveryConsent).where(
                 RecoveryConsent.organisation_id == organisation_id, RecoveryConsent.person_id == person_id
+            )
+        )
+
+    async def delete_pinned_keys_of(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(PinnedKeysRecord).where(
+                PinnedKeysRecord.organisation_id == organisation_id, PinnedKeysRecord.person_id == person_id
             )
         )
 

@@ -476,7 +476,8 @@ async def complete_account_reset(
     uow: UnitOfWork, client: accounts.Client, data: AccountResetComplete
 ) -> accounts.Started:
     """Her browser made new keys. Her former public identity is kept so that what she signed
-    with it still verifies; the programme's copy of her old user key is useless now and goes."""
+    with it still verifies; the programme's copy of her old user key and her pinned-keys record,
+    both useless now, go."""
     if not data.understood_only_me_lost:
         raise InvalidInput(N_("Please read the warning and tick the box first."), field="understood_only_me_lost")
     row = await _live_reset(uow, data.code)
@@ -493,6 +494,9 @@ async def complete_account_reset(
             superseded_at=now, reason=NOTICE_RESET, replaced_by=row.created_by,
         ))
     await repo.delete_consents_of(row.organisation_id, row.person_id)
+    # Her pinned-keys record is sealed and signed under the keys she lost: her new keys cannot
+    # open it, so her browser starts a new one (pinning again what it meets first).
+    await repo.delete_pinned_keys_of(row.organisation_id, row.person_id)
     uow.session.add(RecoveryNotice(person_id=row.person_id, kind=NOTICE_RESET, recovered_at=now))
     stand_in = Caller(person_id=row.person_id, organisation_id=row.organisation_id, session_id=None)
     record_access(uow, stand_in, role=Role.participant, subjects=[row.person_id], record_kind="key_bundle",

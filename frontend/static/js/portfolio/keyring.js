@@ -138,11 +138,48 @@ export class PortfolioClient {
     for (const id of ids) {
       try {
         keys.push((await this.person(id)).ed25519Public);
+        for (const former of await this.formerPeople(id)) keys.push(former.ed25519Public);
       } catch {
         // Someone without keys signs nothing we could accept.
       }
     }
     return keys;
+  }
+
+  // Keys someone held before a coach-assisted reset: what she signed with them still verifies.
+  // Where this browser pinned her key, a former key is taken only when it is the pinned one
+  // (or, once a coach confirmed her new key in person, when the pin is already the new key).
+  async formerPeople(personId) {
+    this.former ??= new Map();
+    if (this.former.has(personId)) return this.former.get(personId);
+    const people = [];
+    const result = await api(`/api/v1/recovery/programmes/${this.programmeId}/people/${personId}/former-identities`);
+    if (result.ok && result.data?.length) {
+      if (!this.pins) await this.loadPins().catch(() => null);
+      const pinned = this.pins?.get(`${FingerprintKind.PERSON}:${personId}`);
+      for (const row of result.data) {
+        try {
+          const person = await Person.fromPublicIdentity(b64uDecode(row.public_identity));
+          if (person.userId !== personId) continue;
+          const keys = new Uint8Array([...person.x25519Public, ...person.ed25519Public]);
+          if (pinned && !equal(pinned.keyMaterial, keys)) {
+            const current = await this.person(personId);
+            const now = new Uint8Array([...current.x25519Public, ...current.ed25519Public]);
+            if (!(row.vouched_by && equal(pinned.keyMaterial, now))) continue;
+          }
+          people.push(person);
+        } catch {
+          // A former identity that does not check out is not accepted.
+        }
+      }
+    }
+    this.former.set(personId, people);
+    return people;
+  }
+
+  // Her current key first, then the keys she held before a reset.
+  async authors(personId) {
+    return [await this.person(personId), ...(await this.formerPeople(personId))];
   }
 
   // Every epoch key I can reach: the newest grant to me, then back along the chain.
@@ -332,6 +369,9 @@ export class PortfolioClient {
       const result = await api(`/api/v1/portfolio/${this.id}/grants`, { epoch, grants: [grant] });
       if (!result.ok) return result;
     }
+    // Noted on the key she held before, so others see that her coach checked the new one.
+    const vouched = await api(`/api/v1/recovery/programmes/${this.programmeId}/people/${personId}/vouch`, {});
+    if (!vouched.ok) return vouched;
     await this.open(this.id);
     return { ok: true };
   }
@@ -369,18 +409,21 @@ export class PortfolioClient {
   async openItem(item) {
     const key = await this.itemKey(item);
     if (!key) return null;
-    try {
-      const bytes = await openEnvelope(b64uDecode(item.envelope), key, {
-        resourceType: RESOURCE,
-        resourceId: item.portfolio_id,
-        itemId: item.id,
-        revision: item.revision,
-        author: await this.person(item.author_id),
-      });
-      return { key, bytes };
-    } catch {
-      return null;
+    for (const author of await this.authors(item.author_id).catch(() => [])) {
+      try {
+        const bytes = await openEnvelope(b64uDecode(item.envelope), key, {
+          resourceType: RESOURCE,
+          resourceId: item.portfolio_id,
+          itemId: item.id,
+          revision: item.revision,
+          author,
+        });
+        return { key, bytes };
+      } catch {
+        // signed with a key she held before a reset, perhaps: try that one
+      }
     }
+    return null;
   }
 
   async audienceFor(audience, chosen) {
@@ -469,17 +512,20 @@ export class PortfolioClient {
     const opened = [];
     for (const row of rows) {
       let text = null;
-      try {
-        const bytes = await openEnvelope(b64uDecode(row.envelope), key, {
-          resourceType: COMMENTS,
-          resourceId: item.id,
-          itemId: row.id,
-          revision: 0,
-          author: await this.person(row.author_id),
-        });
-        text = decoder.decode(bytes);
-      } catch {
-        text = null;
+      for (const author of await this.authors(row.author_id).catch(() => [])) {
+        try {
+          const bytes = await openEnvelope(b64uDecode(row.envelope), key, {
+            resourceType: COMMENTS,
+            resourceId: item.id,
+            itemId: row.id,
+            revision: 0,
+            author,
+          });
+          text = decoder.decode(bytes);
+          break;
+        } catch {
+          text = null;
+        }
       }
       opened.push({ ...row, text });
     }
