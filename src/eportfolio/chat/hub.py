@@ -7,9 +7,9 @@ the client reconnects and resumes from its last seq, so nothing is lost.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,8 +50,9 @@ Item = dict[str, Any] | str | Resume
 class Connection:
     """One socket: what waits to be sent to it, and what it has been sent.
 
-    A plain deque with at most one waiter (its writer) rather than an ``asyncio.Queue`` and an
-    ``asyncio.Event``: an idle connection holds as little as possible (memory per connection).
+    An idle connection holds as little as possible (memory per connection): a plain deque, and
+    no task of its own. ``wake`` (set by the endpoint) starts a writer when there is something to
+    send, once she has resumed; the writer sends what is queued, in order, and ends.
     """
 
     caller: Caller
@@ -63,22 +64,15 @@ class Connection:
     first_resume: Resume | None = None
     close_code: int | None = None
     close_reason: str = ""
-    _wake: asyncio.Future[None] | None = None
+    wake: Callable[[], None] | None = None
 
     @property
     def person_key(self) -> str:
         return str(self.caller.person_id)
 
     def _signal(self) -> None:
-        if self._wake is not None and not self._wake.done():
-            self._wake.set_result(None)
-
-    async def _sleep(self) -> None:
-        self._wake = asyncio.get_running_loop().create_future()
-        try:
-            await self._wake
-        finally:
-            self._wake = None
+        if self.resumed and self.wake is not None:
+            self.wake()
 
     def offer(self, item: Item) -> bool:
         """Queue a frame without waiting; a full queue means the client is too slow."""
@@ -91,21 +85,11 @@ class Connection:
         self._signal()
         return True
 
-    async def next(self) -> Item:
-        """The next item for the writer (``CLOSE`` when it must stop)."""
-        while not self.outbox:
-            await self._sleep()
-        return self.outbox.popleft()
-
     def resume(self, resume: Resume) -> None:
         """Her first resume (or none: ``Resume({})``); the writer starts replaying."""
         if not self.resumed:
             self.first_resume, self.resumed = resume, True
             self._signal()
-
-    async def wait_resumed(self) -> None:
-        while not self.resumed:
-            await self._sleep()
 
     def request_close(self, code: int, reason: str) -> None:
         if self.close_code is not None:

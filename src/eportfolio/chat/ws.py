@@ -1,9 +1,13 @@
 """The chat WebSocket at ``/ws`` (protocol: docs/chat-protocol.md).
 
-One reader per connection handles her frames one at a time, each in its own unit of work, and
-queues the acknowledgement only after the commit. One writer per connection is the only task that
+One reader per connection handles her frames one at a time and queues the acknowledgement only
+after the commit; her sends are committed together with the other sockets' (``GroupCommit``).
+One writer per connection, started only while something waits to be sent, is the only task that
 sends: it replays what she missed, then live events without gaps or duplicates (a seq gap is
 filled from the database; a seq she has is skipped).
+
+``/ws`` is a plain ASGI endpoint served before the HTTP middleware: an idle socket holds its
+reader's coroutine and a few small objects, nothing of the handshake.
 """
 
 from __future__ import annotations
@@ -540,20 +544,24 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
     await runtime.ensure_started()
     connection = Connection(caller, runtime.limits)
     await runtime.connected(connection)
-    writer: asyncio.Task[None] | None = None
+    writer = _Writer(websocket, connection)
     try:
         await _welcome(websocket, connection)
-        writer = asyncio.create_task(_write(websocket, connection))
-        await _read(websocket, connection)
+        connection.wake = writer.start
+        # Without a resume frame within the wait, she gets live events from now on.
+        no_resume = asyncio.get_running_loop().call_later(
+            runtime.limits.resume_wait_seconds, connection.resume, Resume({})
+        )
+        try:
+            await _read(websocket, connection)
+        finally:
+            no_resume.cancel()
     except WebSocketDisconnect:
         pass
     finally:
+        connection.wake = None
         await runtime.disconnected(connection)
-        if writer is not None:
-            writer.cancel()
-            # The writer ends by cancellation or because the peer went away; either is the end.
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+        await writer.stop()
         if websocket.connected and connection.close_code:
             # The peer may be gone already; there is nothing left to tell it.
             with contextlib.suppress(Exception):
@@ -807,28 +815,53 @@ async def _deliver_event(websocket: Socket, connection: Connection, envelope: di
     connection.last_seq[conversation_id] = seq
 
 
-async def _write(websocket: Socket, connection: Connection) -> None:
-    try:
+class _Writer:
+    """Sends what is queued for one connection, in order, then ends: an idle connection has no
+    writer task. Replays her first resume before anything else."""
+
+    __slots__ = ("connection", "replayed", "task", "websocket")
+
+    def __init__(self, websocket: Socket, connection: Connection) -> None:
+        self.websocket, self.connection = websocket, connection
+        self.replayed = False
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.task is None:
+            self.task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        task, self.task = self.task, None
+        if task is not None:
+            task.cancel()
+            # The writer ends by cancellation or because the peer went away; either is the end.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _run(self) -> None:
+        websocket, connection = self.websocket, self.connection
         try:
-            await asyncio.wait_for(connection.wait_resumed(), connection.limits.resume_wait_seconds)
-        except TimeoutError:
-            connection.resume(Resume({}))
-        if connection.close_code is None:
-            await _replay(websocket, connection, connection.first_resume or Resume({}))
-        while True:
-            item = await connection.next()
-            if item == CLOSE:
-                break
-            if isinstance(item, Resume):
-                await _replay(websocket, connection, item)
-            elif isinstance(item, str):
-                await _send(websocket, connection, item)
-            else:
-                await _deliver_event(websocket, connection, item)
-    except (TimeoutError, WebSocketDisconnect, RuntimeError):
-        pass
-    finally:
-        if connection.close_code is not None:
-            # Closing a socket whose peer is gone may fail; the connection ends either way.
-            with contextlib.suppress(Exception):
-                await websocket.close(code=connection.close_code, reason=connection.close_reason)
+            if not self.replayed:
+                self.replayed = True
+                if connection.close_code is None:
+                    await _replay(websocket, connection, connection.first_resume or Resume({}))
+            while connection.outbox:
+                item = connection.outbox.popleft()
+                if item == CLOSE:
+                    break
+                if isinstance(item, Resume):
+                    await _replay(websocket, connection, item)
+                elif isinstance(item, str):
+                    await _send(websocket, connection, item)
+                else:
+                    await _deliver_event(websocket, connection, item)
+        except (TimeoutError, WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            # Nothing left (or the end): the next frame starts a new writer.
+            self.task = None
+            if connection.close_code is not None:
+                connection.outbox.clear()
+                # Closing a socket whose peer is gone may fail; the connection ends either way.
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=connection.close_code, reason=connection.close_reason)
