@@ -16,6 +16,8 @@ import {
   decodeAttachmentMeta,
   encodeAttachmentMeta,
   encryptItem,
+  fingerprintQr,
+  fingerprintText,
   makeGrant,
   newEpoch,
   openEnvelope,
@@ -241,7 +243,7 @@ export class PortfolioClient {
   }
 
   async savePins() {
-    if (!this.pinsChanged) return;
+    if (!this.pinsChanged) return { ok: true };
     const revision = this.pinRevision + 1;
     const record = await sealPinnedKeys(this.identity, revision, [...this.pins.values()]);
     const result = await api('/api/v1/pinned-keys', { revision, record: b64uEncode(record) }, 'PUT');
@@ -249,6 +251,36 @@ export class PortfolioClient {
       this.pinRevision = revision;
       this.pinsChanged = false;
     }
+    return result;
+  }
+
+  // The key her coach has now, as a fingerprint: { text, qr } for comparing in person.
+  async coachFingerprint(personId) {
+    this.people.delete(personId); // the key as served now, not as first seen on this page
+    const fingerprint = await (await this.person(personId)).fingerprint();
+    return { text: fingerprintText(fingerprint), qr: fingerprintQr(fingerprint) };
+  }
+
+  // She compared her coach's new fingerprint in person and it was the same: pin this key as
+  // confirmed (a new revision of her record, sealed and signed under her keys), then grant as
+  // usual. `expected` is the fingerprint she saw, so a key swapped meanwhile is not pinned.
+  async confirmCoach(personId, expected) {
+    await this.loadPins();
+    const coach = await this.person(personId);
+    if (fingerprintText(await coach.fingerprint()) !== expected) return { ok: false, status: 409, data: null };
+    const keyMaterial = new Uint8Array([...coach.x25519Public, ...coach.ed25519Public]);
+    this.pins.set(`${FingerprintKind.PERSON}:${personId}`, {
+      kind: FingerprintKind.PERSON,
+      subjectId: personId,
+      keyMaterial,
+      confirmed: true,
+    });
+    this.pinsChanged = true;
+    const saved = await this.savePins();
+    if (!saved.ok) return saved;
+    await this.open(this.id);
+    await this.ensureAccess();
+    return { ok: true };
   }
 
   // The programme's signing key, certified by the organisation key; null when either is not
@@ -266,7 +298,7 @@ export class PortfolioClient {
     this.unconfirmed = [];
     const programmePublic = await this.programmeKey();
     if (!programmePublic) {
-      this.unconfirmed = coachMembers.map((m) => ({ ...m, reason: 'key_changed' }));
+      this.unconfirmed = coachMembers.map((m) => ({ ...m, reason: 'programme_key_changed' }));
       return new Map();
     }
     const assignments = await must(`/api/v1/programmes/${this.programmeId}/coach-assignments`);
@@ -285,7 +317,11 @@ export class PortfolioClient {
             record.body.participantId === participantId &&
             record.body.coachId === member.person_id;
           if (!signed) continue;
-          if (!equal(record.body.coachFingerprint, await coach.fingerprint())) reason = 'key_changed';
+          // A key she compared with her coach in person counts even when the assignment was
+          // signed for the key the coach held before.
+          const pinned = this.pins.get(`${FingerprintKind.PERSON}:${member.person_id}`);
+          const seen = pinned?.confirmed === true && equal(pinned.keyMaterial, keys);
+          if (!seen && !equal(record.body.coachFingerprint, await coach.fingerprint())) reason = 'key_changed';
           else if (!this.checkPin(FingerprintKind.PERSON, member.person_id, keys)) reason = 'key_changed';
           else ok = true;
         } catch {

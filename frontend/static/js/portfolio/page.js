@@ -478,6 +478,63 @@ async function offerRecovery() {
   };
 }
 
+function showReaders() {
+  const names = client.portfolio.members.filter((m) => m.has_current_grant).map((m) => m.display_name);
+  $('readers').textContent = fill(words.readers, { names: names.join(', ') });
+}
+
+// Her side of a coach's changed key: a "check in person" button per such coach, opening the
+// new fingerprint (text and QR) and the two answers.
+function offerCoachChecks() {
+  const list = $('coach-checks');
+  list.replaceChildren();
+  $('coach-check').hidden = true;
+  const changed = client.owner ? (client.unconfirmed ?? []).filter((m) => m.reason === 'key_changed') : [];
+  for (const member of changed) {
+    const button = h('button', {
+      class: 'button button--secondary',
+      type: 'button',
+      'data-check': member.person_id,
+      text: fill(words.checkCoach, { name: member.display_name }),
+    });
+    button.addEventListener('click', () => openCoachCheck(member));
+    list.append(h('li', {}, button));
+  }
+  list.hidden = changed.length === 0;
+}
+
+async function openCoachCheck(member) {
+  const panel = $('coach-check');
+  const name = member.display_name;
+  const shown = await client.coachFingerprint(member.person_id).catch(() => null);
+  if (!shown) return say(words.failed);
+  $('coach-check-heading').textContent = fill(words.checkHeading, { name });
+  $('coach-check-fingerprint').textContent = shown.text;
+  $('coach-check-qr').src = `/recovery/fingerprint.svg?payload=${encodeURIComponent(shown.qr)}`;
+  panel.dataset.person = member.person_id;
+  panel.hidden = false;
+  panel.scrollIntoView?.();
+  $('coach-check-same').onclick = async () => {
+    $('coach-check-same').disabled = true;
+    const result = await client.confirmCoach(member.person_id, shown.text).catch(() => ({ ok: false }));
+    $('coach-check-same').disabled = false;
+    if (result.status === 409) {
+      panel.hidden = true;
+      return say(fill(words.checkMoved, { name }));
+    }
+    if (!result.ok) return say(result.status === 0 ? words.network : words.failed);
+    showReaders();
+    offerCoachChecks();
+    say(fill(words.checkSame, { name }), 'success');
+    return null;
+  };
+  $('coach-check-differ').onclick = () => {
+    panel.hidden = true;
+    say(fill(words.checkDiffer, { name }));
+  };
+  return null;
+}
+
 async function start() {
   if (!(await requireSupport())) return;
   say(words.opening, 'warning');
@@ -490,14 +547,14 @@ async function start() {
     $('portfolio-heading').textContent = client.owner ? words.myPortfolio : fill(words.portfolioOf, { name: owner?.display_name });
     for (const node of document.querySelectorAll('[data-owner-only]')) node.hidden = !client.owner;
     const hasKey = await client.ensureAccess();
-    const names = client.portfolio.members.filter((m) => m.has_current_grant).map((m) => m.display_name);
-    $('readers').textContent = fill(words.readers, { names: names.join(', ') });
+    showReaders();
     const notes = [];
     if (!hasKey && client.owner && client.portfolio.epoch > 0) {
       notes.push(fill(words.askCoach, { fingerprint: await identity.person.fingerprintText() }));
     } else if (!hasKey) notes.push(words.waiting);
     await offerRecovery();
     for (const member of client.unconfirmed ?? []) notes.push(fill(words.notConfirmed, { name: member.display_name }));
+    offerCoachChecks();
     say(notes.join(' '));
     await loadItems();
     app.dataset.ready = 'true';
