@@ -29,6 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
+        ws="websockets-sansio",  # what "auto" picks now; the legacy one runs extra tasks per socket
         ws_per_message_deflate=False,
         log_level="info",
     )

@@ -351,16 +351,19 @@ class GroupCommit:
         self.app, self.cache, self.max_batch = app, cache, max_batch
         self._waiting: deque[tuple[service.PendingSend, asyncio.Future[SendResult]]] = deque()
         self._task: asyncio.Task[None] | None = None
+        self._checks = asyncio.Semaphore(max(1, app.state.settings.db_pool_size // 2))
         self.batches = 0
 
     async def send(self, pending: service.PendingSend) -> SendResult:
         if self.cache.get(pending.conversation_id, pending.caller.person_id) is None:
             # Checked before it joins a batch, in a read-only transaction of its own: checks run
-            # side by side on the pool instead of one after another inside the batch.
-            await in_transaction(
-                self.app,
-                lambda uow: service.cached_access(uow, self.cache, pending.caller, pending.conversation_id),
-            )
+            # side by side on the pool instead of one after another inside the batch, but never
+            # on every connection of the pool, so the batch always finds one.
+            async with self._checks:
+                await in_transaction(
+                    self.app,
+                    lambda uow: service.cached_access(uow, self.cache, pending.caller, pending.conversation_id),
+                )
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
         self._waiting.append((pending, future))
         if self._task is None or self._task.done():
