@@ -8,6 +8,7 @@ tables are only read here, through ``ProgrammeRepository`` where it has the quer
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,6 +55,24 @@ def _current_assignment(today: date) -> Any:
         CoachAssignment.ended_at.is_(None),
         CoachAssignment.starts_on <= today,
         or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= today),
+    )
+
+
+@functools.cache
+def _marker_upsert(dialect: str) -> Any:
+    """The upsert that moves a marker forward (markers never move back)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # PostgreSQL's two-argument maximum is greatest(); SQLite's is the scalar max().
+    greatest = func.greatest if dialect == "postgresql" else func.max
+    table = Marker.__table__
+    statement = insert(table)  # type: ignore[arg-type]
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.conversation_id, table.c.person_id],
+        set_={
+            "read_seq": greatest(table.c.read_seq, statement.excluded.read_seq),
+            "delivered_seq": greatest(table.c.delivered_seq, statement.excluded.delivered_seq),
+            "updated_at": statement.excluded.updated_at,
+        },
     )
 
 
@@ -285,37 +304,26 @@ class ChatRepository:
         ids = list(waits)
         ending = [c for c, wait in waits.items() if wait == "end"]
         starting = [c for c, wait in waits.items() if wait == "start"]
-        waiting_since: Any = Conversation.waiting_since
-        level: Any = Conversation.escalation_level
+        c = Conversation.__table__.c
+        waiting_since: Any = c.waiting_since
+        level: Any = c.escalation_level
         if ending or starting:
             whens_since: list[Any] = []
             whens_level: list[Any] = []
             if ending:
-                whens_since.append((Conversation.id.in_(ending), None))
-                whens_level.append((Conversation.id.in_(ending), 0))
+                whens_since.append((c.id.in_(ending), None))
+                whens_level.append((c.id.in_(ending), 0))
             if starting:
-                whens_since.append((Conversation.id.in_(starting), func.coalesce(Conversation.waiting_since, now)))
-                whens_level.append(
-                    (
-                        and_(Conversation.id.in_(starting), Conversation.waiting_since.is_(None)),
-                        0,
-                    )
-                )
-            waiting_since = case(*whens_since, else_=Conversation.waiting_since)
-            level = case(*whens_level, else_=Conversation.escalation_level)
+                whens_since.append((c.id.in_(starting), func.coalesce(c.waiting_since, now)))
+                whens_level.append((and_(c.id.in_(starting), c.waiting_since.is_(None)), 0))
+            waiting_since = case(*whens_since, else_=c.waiting_since)
+            level = case(*whens_level, else_=c.escalation_level)
+        # Core on the table, not the ORM: nothing in the session needs to follow.
         result = await self.session.execute(
-            update(Conversation)
-            .where(Conversation.id.in_(ids))
-            .values(last_seq=Conversation.last_seq + 1, waiting_since=waiting_since, escalation_level=level)
-            .returning(
-                Conversation.id,
-                Conversation.last_seq,
-                Conversation.waiting_since,
-                Conversation.escalation_level,
-                Conversation.epoch,
-                Conversation.rotation_due_since,
-            )
-            .execution_options(synchronize_session=False)
+            update(Conversation.__table__)  # type: ignore[arg-type]
+            .where(c.id.in_(ids))
+            .values(last_seq=c.last_seq + 1, waiting_since=waiting_since, escalation_level=level)
+            .returning(c.id, c.last_seq, c.waiting_since, c.escalation_level, c.epoch, c.rotation_due_since)
         )
         return {row[0]: (int(row[1]), row[2], int(row[3]), int(row[4]), row[5]) for row in result.tuples().all()}
 
@@ -393,23 +401,8 @@ class ChatRepository:
         if not rows:
             return
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        # PostgreSQL's two-argument maximum is greatest(); SQLite's is the scalar max().
-        greatest = func.greatest if dialect == "postgresql" else func.max
-        table = Marker.__table__
-        statement = insert(table)  # type: ignore[arg-type]
-        # Executed for many rows: one statement, compiled once whatever the number of rows.
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.conversation_id, table.c.person_id],
-                set_={
-                    "read_seq": greatest(table.c.read_seq, statement.excluded.read_seq),
-                    "delivered_seq": greatest(table.c.delivered_seq, statement.excluded.delivered_seq),
-                    "updated_at": statement.excluded.updated_at,
-                },
-            ),
-            rows,
-        )
+        # Executed for many rows: one statement, built and compiled once per dialect.
+        await self.session.execute(_marker_upsert(dialect), rows)
 
     async def markers(self, conversation_id: uuid.UUID) -> list[Marker]:
         result = await self.session.execute(select(Marker).where(Marker.conversation_id == conversation_id))
