@@ -571,8 +571,15 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
                 await websocket.close(code=connection.close_code, reason=connection.close_reason)
 
 
+class _AsgiEndpoint:
+    """``chat_socket`` as a plain ASGI app (Starlette would wrap a function in a ``WebSocket``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await chat_socket(scope, receive, send)
+
+
 # Also routed, for an app whose entry was not replaced (the same ASGI endpoint either way).
-router.routes.append(WebSocketRoute("/ws", chat_socket))
+router.routes.append(WebSocketRoute("/ws", _AsgiEndpoint()))
 
 
 async def _welcome(websocket: Socket, connection: Connection) -> None:
