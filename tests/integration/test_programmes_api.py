@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from eportfolio.kit.events import Event
 from tests.support.client import Browser
 from tests.support.world import World
 
@@ -255,3 +256,26 @@ async def test_validation_problems_are_explained_in_her_language(browser: Browse
     problems = {p["field"]: p["message"] for p in response.json()["error"]["problems"]}
     assert problems["name"] == "Dit is te lang (niet meer dan 120 tekens).", problems
     assert problems["municipality"] == "Vul dit in.", problems
+
+
+async def test_role_and_group_changes_are_announced_after_commit(browser: Browser, world: World) -> None:
+    # Chat caches who may read a conversation; these events tell every process to forget it.
+    seen: list[str] = []
+
+    async def remember(event: Event) -> None:
+        seen.append(event.name)
+
+    browser.app.state.event_bus.subscribe("programmes.", remember)
+    await browser.log_in_as(world.staff_a)
+    person = (await browser.api("GET", f"/api/v1/programmes/{world.programme_a}/people/{world.coach_a}")).json()
+    membership_id = person["memberships"][0]["id"]
+    response = await browser.api(
+        "PATCH", f"/api/v1/programmes/{world.programme_a}/memberships/{membership_id}", json={"active": False}
+    )
+    assert response.status_code == 200
+    group = f"/api/v1/programmes/{world.programme_a}/groups/{world.group_a}/members/{world.participant_a}"
+    assert (await browser.api("PUT", group)).status_code == 204
+    assert (await browser.api("DELETE", group)).status_code == 204
+    assert "programmes.membership_updated" in seen
+    assert "programmes.group_member_added" in seen
+    assert "programmes.group_member_removed" in seen

@@ -324,6 +324,12 @@ async def add_group_member(
         programme_id=programme_id,
     )
     await uow.flush()
+    uow.emit(
+        Event(
+            "programmes.group_member_added",
+            {"programme_id": str(programme_id), "group_id": str(group_id), "person_id": str(person_id)},
+        )
+    )
 
 
 @personal_data("group_membership")
@@ -346,6 +352,12 @@ async def remove_group_member(
         programme_id=programme_id,
     )
     await uow.flush()
+    uow.emit(
+        Event(
+            "programmes.group_member_removed",
+            {"programme_id": str(programme_id), "group_id": str(group_id), "person_id": str(person_id)},
+        )
+    )
 
 
 # People and memberships ----------------------------------------------------------------------
@@ -525,6 +537,13 @@ async def update_membership(
         programme_id=programme_id,
     )
     await uow.flush()
+    # Chat caches who may read a conversation; a role switched off must stop serving at once.
+    uow.emit(
+        Event(
+            "programmes.membership_updated",
+            {"programme_id": str(programme_id), "person_id": str(membership.person_id)},
+        )
+    )
     return MembershipRead.model_validate(membership)
 
 
