@@ -263,23 +263,29 @@ async def _unlock(uow: UnitOfWork, login: str) -> crypto.Identity | None:
     account = await AccountRepository(uow.session).account_by_login(login)
     if account is None:
         return None
-    return crypto.Identity.unlock(
-        account.key_bundle, login, demo_password(login), user_id=str(account.person_id)
-    )
+    return crypto.Identity.unlock(account.key_bundle, login, demo_password(login), user_id=str(account.person_id))
 
 
 async def _sign_up(
-    uow: UnitOfWork, client: accounts.Client, organisation_id: uuid.UUID, spec: DemoPerson,
+    uow: UnitOfWork,
+    client: accounts.Client,
+    organisation_id: uuid.UUID,
+    spec: DemoPerson,
     programme: Programme | None,
 ) -> tuple[crypto.Identity, crypto.SigningKey | None]:
     person = Person(organisation_id=organisation_id, display_name=spec.display_name, language="nl")
     uow.session.add(person)
     await uow.flush()
     if programme is not None:
-        uow.session.add(Membership(
-            organisation_id=organisation_id, programme_id=programme.id, person_id=person.id,
-            role=spec.role.value, coach_kind=spec.coach_kind,
-        ))
+        uow.session.add(
+            Membership(
+                organisation_id=organisation_id,
+                programme_id=programme.id,
+                person_id=person.id,
+                role=spec.role.value,
+                coach_kind=spec.coach_kind,
+            )
+        )
     code, invitation = accounts._new_invitation(
         organisation_id, programme.id if programme else None, person.id, spec.role, None
     )
@@ -294,20 +300,28 @@ async def _sign_up(
             ed25519_public=crypto.b64u_encode(organisation_key.public),
             sealed_copy=crypto.b64u_encode(organisation_key.seal_for(made.identity.person)),
         )
-    await accounts.sign_up(uow, client, SignUpRequest(
-        invitation_code=code,
-        login=spec.login,
-        key_bundle=crypto.b64u_encode(made.bundle),
-        public_identity=crypto.b64u_encode(made.public_identity),
-        auth_proof=crypto.b64u_encode(made.auth_proof),
-        recovery_proof=crypto.b64u_encode(made.recovery_auth_proof),
-        organisation_key=key_create,
-    ))
+    await accounts.sign_up(
+        uow,
+        client,
+        SignUpRequest(
+            invitation_code=code,
+            login=spec.login,
+            key_bundle=crypto.b64u_encode(made.bundle),
+            public_identity=crypto.b64u_encode(made.public_identity),
+            auth_proof=crypto.b64u_encode(made.auth_proof),
+            recovery_proof=crypto.b64u_encode(made.recovery_auth_proof),
+            organisation_key=key_create,
+        ),
+    )
     return made.identity, organisation_key
 
 
 async def _programme_key(
-    uow: UnitOfWork, organisation_id: uuid.UUID, programme: Programme, keys: DemoKeys, admin_login: str,
+    uow: UnitOfWork,
+    organisation_id: uuid.UUID,
+    programme: Programme,
+    keys: DemoKeys,
+    admin_login: str,
 ) -> crypto.SigningKey | None:
     """The programme key, made by the admin's keyring and passed to the programme's staff."""
     repo = AccountRepository(uow.session)
@@ -321,29 +335,47 @@ async def _programme_key(
         return crypto.SigningKey.open(mine.sealed_box, admin, existing.ed25519_public) if mine else None
     key = crypto.SigningKey.generate()
     certificate = keys.organisation_key.sign_record(
-        crypto.ProgrammeKeyCertificate(key.public), organisation_id=str(organisation_id),
-        programme_id=str(programme.id), serial=1, issued_at=int(utcnow().timestamp()), signed_by=admin.user_id,
+        crypto.ProgrammeKeyCertificate(key.public),
+        organisation_id=str(organisation_id),
+        programme_id=str(programme.id),
+        serial=1,
+        issued_at=int(utcnow().timestamp()),
+        signed_by=admin.user_id,
     )
-    uow.session.add(ProgrammeKey(
-        programme_id=programme.id, organisation_id=organisation_id, ed25519_public=key.public,
-        certificate=certificate, created_by=uuid.UUID(admin.user_id),
-    ))
+    uow.session.add(
+        ProgrammeKey(
+            programme_id=programme.id,
+            organisation_id=organisation_id,
+            ed25519_public=key.public,
+            certificate=certificate,
+            created_by=uuid.UUID(admin.user_id),
+        )
+    )
     holders = [admin] + [
-        keys.identities[p.login] for p in PEOPLE
+        keys.identities[p.login]
+        for p in PEOPLE
         if p.role is Role.staff and p.programme == programme.slug and p.login in keys.identities
     ]
     for holder in holders:
-        uow.session.add(SigningKeyCopy(
-            organisation_id=organisation_id, kind="programme", subject_id=programme.id,
-            holder_id=uuid.UUID(holder.user_id), sealed_box=key.seal_for(holder.person),
-            created_by=uuid.UUID(admin.user_id),
-        ))
+        uow.session.add(
+            SigningKeyCopy(
+                organisation_id=organisation_id,
+                kind="programme",
+                subject_id=programme.id,
+                holder_id=uuid.UUID(holder.user_id),
+                sealed_box=key.seal_for(holder.person),
+                created_by=uuid.UUID(admin.user_id),
+            )
+        )
     await uow.flush()
     return key
 
 
 async def load_people(
-    uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport, hasher: SecretHasher,
+    uow: UnitOfWork,
+    programmes: dict[str, Programme],
+    report: DemoReport,
+    hasher: SecretHasher,
 ) -> None:
     settings = Settings(env="development")
     client = accounts.Client(settings=settings, hasher=hasher, address="demo", user_agent="eportfolio demo")
@@ -381,8 +413,12 @@ async def load_people(
 
 
 async def _signed_assignments(
-    uow: UnitOfWork, organisation_id: uuid.UUID, programme: Programme, programme_key: crypto.SigningKey,
-    keys: DemoKeys, created: set[str],
+    uow: UnitOfWork,
+    organisation_id: uuid.UUID,
+    programme: Programme,
+    programme_key: crypto.SigningKey,
+    keys: DemoKeys,
+    created: set[str],
 ) -> None:
     staff = next((p.login for p in PEOPLE if p.role is Role.staff and p.programme == programme.slug), None)
     for participant, coach in CASELOAD.items():
@@ -397,15 +433,31 @@ async def _signed_assignments(
         today = utcnow().date()
         signed_by = keys.identities[staff].user_id if staff in keys.identities else coach_identity.user_id
         record = programme_key.sign_record(
-            crypto.CoachAssignment(her.user_id, coach_identity.user_id, coach_identity.fingerprint,
-                                   crypto.CoachRole.INDIVIDUAL, int(utcnow().timestamp()), 0),
-            organisation_id=str(organisation_id), programme_id=str(programme.id), serial=1,
-            issued_at=int(utcnow().timestamp()), signed_by=signed_by,
+            crypto.CoachAssignment(
+                her.user_id,
+                coach_identity.user_id,
+                coach_identity.fingerprint,
+                crypto.CoachRole.INDIVIDUAL,
+                int(utcnow().timestamp()),
+                0,
+            ),
+            organisation_id=str(organisation_id),
+            programme_id=str(programme.id),
+            serial=1,
+            issued_at=int(utcnow().timestamp()),
+            signed_by=signed_by,
         )
-        uow.session.add(CoachAssignment(
-            organisation_id=organisation_id, programme_id=programme.id, participant_id=uuid.UUID(her.user_id),
-            coach_id=uuid.UUID(coach_identity.user_id), kind="individual", starts_on=today,
-            signed_record=crypto.b64u_encode(record), signed_by=uuid.UUID(signed_by),
-            created_by=uuid.UUID(signed_by),
-        ))
+        uow.session.add(
+            CoachAssignment(
+                organisation_id=organisation_id,
+                programme_id=programme.id,
+                participant_id=uuid.UUID(her.user_id),
+                coach_id=uuid.UUID(coach_identity.user_id),
+                kind="individual",
+                starts_on=today,
+                signed_record=crypto.b64u_encode(record),
+                signed_by=uuid.UUID(signed_by),
+                created_by=uuid.UUID(signed_by),
+            )
+        )
     await uow.flush()
