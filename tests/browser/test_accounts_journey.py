@@ -55,7 +55,9 @@ async def _sign_up(page: Any, server: LiveServer, code: str, login: str, passwor
     await page.click("#signup-form button[type=submit]")
     await page.wait_for_selector("#recovery-step:not([hidden])", timeout=KEY_WORK_MS)
     recovery = (await page.inner_text("#recovery-code")).strip()
-    await page.fill("#f-last-group", "XXXX" if not recovery.endswith("XXXX") else "YYYY")
+    # Type a last group that differs from the real one, so the check must refuse it.
+    wrong_group = "0000" if recovery[-4:] != "0000" else "1111"
+    await page.fill("#f-last-group", wrong_group)
     await page.click("#recovery-check button[type=submit]")
     assert await page.is_visible("#e-last-group"), "a wrong check is caught"
     await page.fill("#f-last-group", recovery[-4:])

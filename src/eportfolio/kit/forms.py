@@ -49,13 +49,15 @@ def describe(request: Request, error: Mapping[str, Any]) -> str:
     raw_ctx = error.get("ctx") or {}
     if kind == "value_error":
         return translate(request, str(raw_ctx.get("error", error.get("msg", ""))))
-    if kind in _MESSAGES:
-        ctx = {k: v for k, v in raw_ctx.items() if isinstance(v, int | float | str)}
-        try:
-            return translate(request, _MESSAGES[kind], **ctx)
-        except (KeyError, ValueError, TypeError):
-            pass  # a message whose number pydantic did not give: fall through to the general sentence
-    return translate(request, "Some of what you entered is not right. Please check it.")
+    general = "Some of what you entered is not right. Please check it."
+    if kind not in _MESSAGES:
+        return translate(request, general)
+    ctx = {k: v for k, v in raw_ctx.items() if isinstance(v, int | float | str)}
+    try:
+        return translate(request, _MESSAGES[kind], **ctx)
+    except (KeyError, ValueError, TypeError):
+        # pydantic did not give the number the sentence needs: say the general sentence instead.
+        return translate(request, general)
 
 
 def explain(request: Request, exc: ValidationError) -> dict[str, str]:
