@@ -126,6 +126,30 @@ async def test_a_signed_assignment_is_kept_and_a_forged_one_refused_with_nothing
     assert "Someone signed another coach assignment at the same time" in replayed.text
 
 
+async def test_the_json_api_checks_a_signed_record_as_the_page_does(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    signer = await _staff_with_key(app, world, browser)
+    url = f"/api/v1/programmes/{world.programme_a}/coach-assignments"
+    body = {"participant_id": str(world.participant_a2), "coach_id": str(world.coach_a), "kind": "individual",
+            "starts_on": "2026-03-01"}
+    stranger = crypto.SigningKey.generate()
+    for forged in (
+        signer.record(world.participant_a2, date(2026, 3, 1), key=stranger),
+        signer.record(world.participant_a2, date(2026, 4, 1)),
+        "AAAA",
+    ):
+        refused = await browser.api("POST", url, {**body, "signed_record": forged})
+        assert refused.status_code == 422, refused.text
+        assert "does not check out" in refused.text
+    assert len(await _rows(app, world)) == 1, "nothing was saved"
+
+    made = await browser.api("POST", url, {**body, "signed_record": signer.record(world.participant_a2,
+                                                                                   date(2026, 3, 1))})
+    assert made.status_code == 201, made.text
+    assert (await _statuses(browser, world))[str(world.participant_a2)] == "signed"
+
+
 async def test_without_the_key_it_is_stored_unsigned_and_a_key_holder_signs_it_later(
     app: FastAPI, browser: Browser, world: World
 ) -> None:

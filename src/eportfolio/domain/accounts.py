@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from eportfolio.domain.common import DomainModel, LanguageCode, ReadModel
-from eportfolio.domain.people import CoachKind, Role
+from eportfolio.domain.people import CoachAssignmentCreate, CoachAssignmentRead, CoachKind, Role
 
 # Generous bounds: a KeyBundle is about 390 bytes, a certificate about 250, a sealed box 99.
 Structure = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
@@ -229,6 +229,17 @@ class AssignmentFacts(DomainModel):
     kind: CoachKind
     starts_on: date
     ends_on: date | None
+
+    @classmethod
+    def of(cls, assignment: CoachAssignmentRead | CoachAssignmentCreate) -> AssignmentFacts:
+        """The facts a record for this assignment (as asked for, or as stored) must carry."""
+        return cls(
+            participant_id=assignment.participant_id,
+            coach_id=assignment.coach_id,
+            kind=assignment.kind,
+            starts_on=assignment.starts_on,
+            ends_on=assignment.ends_on,
+        )
 
 
 class AssignmentSigningRead(DomainModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from eportfolio.accounts import service as accounts
+from eportfolio.domain.accounts import AssignmentFacts
 from eportfolio.domain.people import (
     CoachAssignmentCreate,
     CoachAssignmentRead,
@@ -144,6 +146,9 @@ async def list_assignments(
 async def create_assignment(
     uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: CoachAssignmentCreate
 ) -> CoachAssignmentRead:
+    """Make a coach assignment; a signed record in it must check out, as on the page, or nothing is saved."""
+    if data.signed_record is not None:
+        await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record)
     return await service.create_assignment(uow, caller, programme_id, data)
 
 

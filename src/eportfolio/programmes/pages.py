@@ -483,16 +483,6 @@ def _end_date(assignment: CoachAssignmentRead) -> date:
     return assignment.ends_on
 
 
-def _facts(assignment: CoachAssignmentRead | CoachAssignmentCreate) -> AssignmentFacts:
-    return AssignmentFacts(
-        participant_id=assignment.participant_id,
-        coach_id=assignment.coach_id,
-        kind=assignment.kind,
-        starts_on=assignment.starts_on,
-        ends_on=assignment.ends_on,
-    )
-
-
 async def _assignments_page(
     request: Request,
     uow: UowDep,
@@ -555,7 +545,9 @@ async def create_assignment(request: Request, uow: UowDep, caller: CallerDep, pr
     if data is not None:
         try:
             if data.signed_record is not None:
-                await accounts.check_assignment_record(uow, caller, programme_id, _facts(data), data.signed_record)
+                await accounts.check_assignment_record(
+                    uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record
+                )
             await service.create_assignment(uow, caller, programme_id, data)
         except DomainError as exc:
             if exc.status_code not in (409, 422):
@@ -577,7 +569,7 @@ async def end_assignment(
     signed_record = _signed_record(await read_form(request))
     ended = await service.end_assignment(uow, caller, programme_id, assignment_id)
     if signed_record is not None:
-        await accounts.check_assignment_record(uow, caller, programme_id, _facts(ended), signed_record)
+        await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(ended), signed_record)
         await service.sign_assignment(uow, caller, programme_id, assignment_id, signed_record)
     return redirect(f"/manage/programmes/{programme_id}/assignments")
 
@@ -588,13 +580,15 @@ async def sign_assignment(
 ) -> Response:
     """Sign an assignment that was made or ended without the key ("sign now")."""
     signed_record = _signed_record(await read_form(request))
-    assignment = next((a for a in await service.list_assignments(uow, caller, programme_id) if a.id == assignment_id),
-                      None)
+    assignment = next(
+        (a for a in await service.list_assignments(uow, caller, programme_id) if a.id == assignment_id), None
+    )
     if assignment is None:
         raise NotFound()
     if signed_record is None:
-        raise InvalidInput(N_("Signing happens in your browser and needs JavaScript. Please turn it on."),
-                           field="signed_record")
-    await accounts.check_assignment_record(uow, caller, programme_id, _facts(assignment), signed_record)
+        raise InvalidInput(
+            N_("Signing happens in your browser and needs JavaScript. Please turn it on."), field="signed_record"
+        )
+    await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(assignment), signed_record)
     await service.sign_assignment(uow, caller, programme_id, assignment_id, signed_record)
     return redirect(f"/manage/programmes/{programme_id}/assignments")
