@@ -366,6 +366,31 @@ async def test_failures_from_elsewhere_never_block_a_browser_she_logged_in_from_
     assert limited.status_code == 429, "a known device still has its own limit"
 
 
+async def test_a_new_password_forgets_the_browsers_that_knew_the_old_one(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    member = await join(app, world.participant_a, "participant", "mother.a", PASSWORD, world.programme_a)
+    async with Browser(app) as his_phone_browser, Browser(app) as attacker_browser:
+        his_phone = KeyringClient(his_phone_browser)
+        await his_phone.login("mother.a", PASSWORD)  # someone who knew her password
+        assert his_phone_browser.http.cookies.get("ep_device")
+        await his_phone.logout()
+
+        completed, _ = await KeyringClient(browser).recover("mother.a", member.recovery_code, "a new password of hers")
+        assert completed.status_code == 200, completed.text
+
+        attacker = KeyringClient(attacker_browser)
+        for _ in range(8):
+            response, _ = await attacker.login_response("mother.a", "a guess on purpose")
+        assert response.status_code == 429
+        old_guess, _ = await his_phone.login_response("mother.a", PASSWORD)
+        assert old_guess.status_code == 429, "his phone is no longer a known device: it waits like any other"
+
+    assert (await KeyringClient(browser).login("mother.a", "a new password of hers")).user_id == str(
+        world.participant_a
+    ), "the browser she reset from is known again"
+
+
 async def test_after_a_reset_she_makes_a_new_recovery_code_and_the_old_one_stops_working(
     app: FastAPI, browser: Browser, world: World
 ) -> None:

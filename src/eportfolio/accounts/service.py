@@ -180,9 +180,19 @@ def person_fingerprint(account: Account) -> crypto.Person:
 # Back-off ----------------------------------------------------------------------------------
 
 
-def _device_mac(settings: Settings, login: str, nonce: str) -> str:
+def _device_epoch(account: Account | None) -> str:
+    """Changes with her password: a changed or reset password forgets every known device."""
+    if account is None:
+        return ""
+    changed = account.password_changed_at
+    return f"{int(changed.timestamp())}.{changed.microsecond:06d}"
+
+
+def _device_mac(settings: Settings, login: str, nonce: str, epoch: str) -> str:
     mac = hmac.new(
-        settings.secret_key.encode(), f"eportfolio/v1/known-device\x00{login}\x00{nonce}".encode(), hashlib.sha256
+        settings.secret_key.encode(),
+        f"eportfolio/v1/known-device\x00{login}\x00{nonce}\x00{epoch}".encode(),
+        hashlib.sha256,
     )
     return crypto.b64u_encode(mac.digest()[:16])
 
@@ -196,37 +206,42 @@ def _device_entries(cookie: str) -> list[tuple[str, str]]:
     return entries
 
 
-def known_device(settings: Settings, cookie: str, login: str) -> str | None:
-    """The device id when this browser logged in to this account before (its cookie is ours)."""
+def known_device(settings: Settings, cookie: str, account: Account | None) -> str | None:
+    """The device id when this browser logged in to this account since its password last changed."""
+    if account is None:
+        return None
+    epoch = _device_epoch(account)
     for nonce, mac in _device_entries(cookie):
-        if hmac.compare_digest(mac, _device_mac(settings, login, nonce)):
+        if hmac.compare_digest(mac, _device_mac(settings, account.login, nonce, epoch)):
             return nonce
     return None
 
 
-def device_cookie_after_login(settings: Settings, cookie: str, login: str) -> str:
+def device_cookie_after_login(settings: Settings, cookie: str, account: Account) -> str:
     """The known-device cookie with an entry for this account first (a shared phone keeps a few)."""
-    nonce = known_device(settings, cookie, login) or secrets.token_urlsafe(12)
+    nonce = known_device(settings, cookie, account) or secrets.token_urlsafe(12)
     entries = [(n, m) for n, m in _device_entries(cookie) if n != nonce]
-    kept = [(nonce, _device_mac(settings, login, nonce)), *entries][:KNOWN_DEVICE_ENTRIES]
-    return "~".join(f"{n}.{m}" for n, m in kept)
+    kept = [(nonce, _device_mac(settings, account.login, nonce, _device_epoch(account))), *entries]
+    return "~".join(f"{n}.{m}" for n, m in kept[:KNOWN_DEVICE_ENTRIES])
 
 
-def _throttle_keys(client: Client, login: str) -> list[str]:
+def _throttle_keys(client: Client, login: str, account: Account | None) -> list[str]:
     """The account's key, or this device's when it logged in to the account before; and the address.
 
     A browser that logged in to her account before is exempt from the account's back-off and
     counts its failures on its own (OWASP's device cookies): someone failing on purpose from
-    elsewhere slows down unknown devices only, never her own phone.
+    elsewhere slows down unknown devices only, never her own phone. A new password (changed, or
+    reset with the recovery code) forgets every device, so a browser that knew the old one is no
+    longer exempt.
     """
-    device = known_device(client.settings, client.known_devices, login)
+    device = known_device(client.settings, client.known_devices, account)
     first = f"device:{device}" if device else f"login:{login}"
     return [first[:120], f"address:{client.address}"[:120]]
 
 
-async def _check_back_off(repo: AccountRepository, client: Client, login: str) -> None:
+async def _check_back_off(repo: AccountRepository, client: Client, login: str, account: Account | None) -> None:
     now = utcnow()
-    rows = await repo.throttles(_throttle_keys(client, login))
+    rows = await repo.throttles(_throttle_keys(client, login, account))
     waits = [row.blocked_until for row in rows.values() if row.blocked_until and row.blocked_until > now]
     if not waits:
         return
@@ -244,9 +259,9 @@ async def _check_back_off(repo: AccountRepository, client: Client, login: str) -
     )
 
 
-async def _record_failure(uow: UnitOfWork, client: Client, login: str) -> None:
+async def _record_failure(uow: UnitOfWork, client: Client, login: str, account: Account | None) -> None:
     repo = AccountRepository(uow.session)
-    keys = _throttle_keys(client, login)
+    keys = _throttle_keys(client, login, account)
     rows = await repo.throttles(keys)
     now = utcnow()
     for key, free in zip(keys, (FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS), strict=True):
@@ -297,7 +312,7 @@ async def _start(
             public_identity=crypto.b64u_encode(account.public_identity),
         ),
         token,
-        device_cookie_after_login(client.settings, client.known_devices, account.login),
+        device_cookie_after_login(client.settings, client.known_devices, account),
     )
 
 
@@ -308,16 +323,16 @@ async def login(
     login_value = _login(login_name)
     secret = _proof(auth_proof, AUTH_LOGIN, "auth_proof")
     repo = AccountRepository(uow.session)
-    await _check_back_off(repo, client, login_value)
     account = await repo.account_by_login(login_value)
+    await _check_back_off(repo, client, login_value, account)
     stored = account.auth_hash if account is not None and account.auth_hash else None
     if not await client.hasher.verify(stored, secret) or account is None:
-        await _record_failure(uow, client, login_value)
+        await _record_failure(uow, client, login_value, account)
         return LoginFailed()
     person = await repo.person(account.person_id)
     if person is None:
         return LoginFailed()
-    await repo.clear_throttle(_throttle_keys(client, login_value)[0])
+    await repo.clear_throttle(_throttle_keys(client, login_value, account)[0])
     return await _start(uow, client, account, person, ending=ending)
 
 
@@ -357,9 +372,9 @@ async def change_password(
     new_secret = _proof(data.auth_proof, AUTH_LOGIN, "auth_proof")
     bundle = _bundle(data.key_bundle, client.settings)
     _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle)
-    await _check_back_off(repo, client, account.login)
+    await _check_back_off(repo, client, account.login, account)
     if not await client.hasher.verify(account.auth_hash, current):
-        await _record_failure(uow, client, account.login)
+        await _record_failure(uow, client, account.login, account)
         return LoginFailed()
     account.key_bundle = bundle.to_bytes()
     account.auth_hash = await client.hasher.hash(new_secret)
@@ -382,9 +397,9 @@ async def new_recovery_code(
     recovery_secret = _proof(data.recovery_proof, AUTH_RECOVERY, "recovery_proof")
     bundle = _bundle(data.key_bundle, client.settings)
     _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle, new_recovery_copy=True)
-    await _check_back_off(repo, client, account.login)
+    await _check_back_off(repo, client, account.login, account)
     if not await client.hasher.verify(account.auth_hash, current):
-        await _record_failure(uow, client, account.login)
+        await _record_failure(uow, client, account.login, account)
         return LoginFailed()
     account.key_bundle = bundle.to_bytes()
     account.recovery_hash = await client.hasher.hash(recovery_secret)
@@ -398,11 +413,11 @@ async def _recovery_account(
     login_value = _login(login_name)
     secret = _proof(recovery_proof, AUTH_RECOVERY, "recovery_proof")
     repo = AccountRepository(uow.session)
-    await _check_back_off(repo, client, login_value)
     account = await repo.account_by_login(login_value)
+    await _check_back_off(repo, client, login_value, account)
     stored = account.recovery_hash if account is not None and account.recovery_hash else None
     if not await client.hasher.verify(stored, secret) or account is None:
-        await _record_failure(uow, client, login_value)
+        await _record_failure(uow, client, login_value, account)
         return LoginFailed()
     return account
 
@@ -429,6 +444,8 @@ async def complete_recovery(
     if isinstance(account, LoginFailed):
         return account
     _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle)
+    # Her proven code clears the back-off it counted against (this device's, or the account's).
+    counted = _throttle_keys(client, account.login, account)[0]
     account.key_bundle = bundle.to_bytes()
     account.auth_hash = await client.hasher.hash(new_secret)
     account.password_changed_at = utcnow()
@@ -436,7 +453,7 @@ async def complete_recovery(
     await sessions.end_other_sessions(uow, account.person_id, None, "recovered")
     person = await AccountRepository(uow.session).person(account.person_id)
     assert person is not None
-    await AccountRepository(uow.session).clear_throttle(_throttle_keys(client, account.login)[0])
+    await AccountRepository(uow.session).clear_throttle(counted)
     return await _start(uow, client, account, person, ending=ending)
 
 
