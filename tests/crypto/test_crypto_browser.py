@@ -116,7 +116,7 @@ def test_chromium_opens_and_reproduces_both_vector_sets(
 ) -> None:
     result = chromium_run[0]
     for origin in ("python", "js"):
-        assert len(result["opened"][origin]) == 13
+        assert len(result["opened"][origin]) == 14
         assert result["reproduced"][origin] == {"files": 13, "mismatched": []}
 
 

@@ -42,6 +42,7 @@ def _structures() -> dict[str, tuple[bytes, Opener]]:
     boxes = load(ORIGIN, "boxes")
     secret, sealed = boxes["secret"][1], boxes["sealed"][0]
     pinned = load(ORIGIN, "pinned_keys")
+    vouch = load(ORIGIN, "vouches")["vouch"]
     recovery = load(ORIGIN, "recovery")["programme"]
     staff = person(ORIGIN, "staff")
 
@@ -118,6 +119,10 @@ def _structures() -> dict[str, tuple[bytes, Opener]]:
         "pinned keys": (
             b(pinned["record"]),
             lambda data: c.open_pinned_keys(participant, data),
+        ),
+        "vouch": (
+            b(vouch),
+            lambda data: c.verify_vouch(data, [person(ORIGIN, "coach").person.ed25519_public]),
         ),
         "programme recovery copy to device": (
             b(recovery["resealed"]),

@@ -278,3 +278,17 @@ def test_base64url(origin: str) -> None:
     for text in vectors["invalid"]:
         with pytest.raises(c.CryptoError):
             c.b64u_decode(text)
+
+
+def test_vouches_verify_under_the_coachs_key_only(origin: str) -> None:
+    vectors = load(origin, "vouches")
+    coach = person(origin, vectors["voucher"]).person
+    subject = person(origin, vectors["subject"]).person
+    former = c.Person(subject.user_id, b(vectors["former_x25519_public"]), b(vectors["former_ed25519_public"]))
+    vouch = c.verify_vouch(b(vectors["vouch"]), [coach.ed25519_public])
+    assert (vouch.subject_id, vouch.voucher_id) == (subject.user_id, coach.user_id)
+    assert vouch.new_fingerprint == subject.fingerprint
+    assert vouch.former_fingerprint == former.fingerprint
+    assert vouch.vouched_at == vectors["vouched_at"]
+    with pytest.raises(c.CryptoError):
+        c.verify_vouch(b(vectors["vouch"]), [subject.ed25519_public])

@@ -100,6 +100,7 @@ class Generator:
         self.records()
         self.pinned_keys()
         self.recovery()
+        self.vouches()
         self.attachments()
         self.encoding()
         return self.files
@@ -480,6 +481,24 @@ class Generator:
                     }
                     for e in entries
                 ],
+            },
+        )
+
+    def vouches(self) -> None:
+        subject = self.people["participant"].person
+        drawn = self.rng("vouch/former")(64)
+        former = c.Person(subject.user_id, drawn[:32], drawn[32:])
+        vouch = c.make_vouch(self.people["coach"], subject=subject, former=former, vouched_at=1_780_000_000)
+        self.put(
+            "vouches",
+            "Her coach vouches, after checking in person, for the participant's new key; her former key is random",
+            {
+                "voucher": "coach",
+                "subject": "participant",
+                "former_x25519_public": h(former.x25519_public),
+                "former_ed25519_public": h(former.ed25519_public),
+                "vouched_at": 1_780_000_000,
+                "vouch": h(vouch),
             },
         )
 

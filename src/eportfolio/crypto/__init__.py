@@ -75,6 +75,7 @@ from .sharing import (
     verify_epoch,
     verify_grant,
 )
+from .vouch import Vouch, make_vouch, read_vouch, verify_vouch
 
 __all__ = [
     "AUTH_LOGIN",
@@ -117,6 +118,7 @@ __all__ = [
     "SignUp",
     "SignedRecord",
     "SigningKey",
+    "Vouch",
     "b64u_decode",
     "b64u_encode",
     "decrypt_attachment",
@@ -131,6 +133,7 @@ __all__ = [
     "fingerprint_text",
     "key_id",
     "make_grant",
+    "make_vouch",
     "new_device_key",
     "new_epoch",
     "normalise_login",
@@ -141,6 +144,7 @@ __all__ = [
     "parse_auth_proof",
     "parse_fingerprint_qr",
     "read_grant",
+    "read_vouch",
     "seal_envelope",
     "seal_pinned_keys",
     "unwrap_item_key",
@@ -148,4 +152,5 @@ __all__ = [
     "verify_grant",
     "verify_programme_key",
     "verify_record",
+    "verify_vouch",
 ]

@@ -287,6 +287,19 @@ export async function openVectors(lib, load, origin) {
     }
   });
 
+  await step('vouches', async () => {
+    const vectors = await load(origin, 'vouches');
+    const coach = (await person(vectors.voucher)).person;
+    const subject = (await person(vectors.subject)).person;
+    const former = new lib.Person(subject.userId, unhex(vectors.former_x25519_public), unhex(vectors.former_ed25519_public));
+    const vouch = await lib.verifyVouch(unhex(vectors.vouch), [coach.ed25519Public]);
+    check(vouch.subjectId === subject.userId && vouch.voucherId === coach.userId, 'vouch ids');
+    check(hex(vouch.newFingerprint) === hex(await subject.fingerprint()), 'vouch new fingerprint');
+    check(hex(vouch.formerFingerprint) === hex(await former.fingerprint()), 'vouch former fingerprint');
+    check(vouch.vouchedAt === vectors.vouched_at, 'vouch time');
+    await refuses(lib, () => lib.verifyVouch(unhex(vectors.vouch), [subject.ed25519Public]), 'vouch by another key');
+  });
+
   await step('encoding', async () => {
     const vectors = await load(origin, 'encoding');
     for (const item of vectors.valid) {

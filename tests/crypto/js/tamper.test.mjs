@@ -28,7 +28,7 @@ const structures = {};
 
 before(async () => {
   v = {};
-  for (const name of ['identities', 'envelopes', 'grants', 'epochs', 'records', 'boxes', 'pinned_keys', 'recovery', 'attachments']) {
+  for (const name of ['identities', 'envelopes', 'grants', 'epochs', 'records', 'boxes', 'pinned_keys', 'recovery', 'attachments', 'vouches']) {
     v[name] = await load(name);
   }
   for (const [name, entry] of Object.entries(v.identities.people)) {
@@ -83,6 +83,7 @@ before(async () => {
       (data) => lib.SigningKey.open(data, people.staff, programmePublic),
     ],
     'pinned keys': [unhex(v.pinned_keys.record), (data) => lib.openPinnedKeys(people.participant, data)],
+    vouch: [unhex(v.vouches.vouch), (data) => lib.verifyVouch(data, [coachKey])],
   });
 });
 

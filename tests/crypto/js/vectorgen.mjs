@@ -564,6 +564,22 @@ export async function generate(lib, origin) {
     );
   }
 
+  // vouches
+  {
+    const subject = people.participant.person;
+    const drawn = await rng('vouch/former')(64);
+    const former = new lib.Person(subject.userId, drawn.slice(0, 32), drawn.slice(32));
+    const vouch = await lib.makeVouch(people.coach, { subject, former, vouchedAt: 1_780_000_000 });
+    put('vouches', "Her coach vouches, after checking in person, for the participant's new key; her former key is random", {
+      voucher: 'coach',
+      subject: 'participant',
+      former_x25519_public: hex(former.x25519Public),
+      former_ed25519_public: hex(former.ed25519Public),
+      vouched_at: 1_780_000_000,
+      vouch: hex(vouch),
+    });
+  }
+
   put('encoding', 'base64url without padding, and texts a decoder must refuse', {
     valid: B64U_CASES.map((value) => ({ hex: value, text: lib.b64uEncode(unhex(value)) })),
     invalid: B64U_INVALID,

@@ -46,6 +46,7 @@ export {
   verifyRecord,
 } from './records.js';
 export { openPinnedKeys, sealPinnedKeys } from './pinned.js';
+export { makeVouch, readVouch, verifyVouch } from './vouch.js';
 export {
   AttachmentDecryptor,
   AttachmentEncryptor,
