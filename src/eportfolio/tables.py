@@ -5,6 +5,7 @@ from eportfolio.chat import tables as chat_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
 from eportfolio.modules import tables as modules_tables
+from eportfolio.notifications import tables as notifications_tables
 from eportfolio.portfolio import tables as portfolio_tables
 from eportfolio.programmes import tables as programmes_tables
 from eportfolio.recovery import tables as recovery_tables
@@ -15,6 +16,7 @@ __all__ = [
     "audit_tables",
     "chat_tables",
     "modules_tables",
+    "notifications_tables",
     "portfolio_tables",
     "programmes_tables",
     "recovery_tables",

@@ -80,7 +80,9 @@ async def list_messages(
 
 @router.put("/conversations/{conversation_id}/read")
 async def mark_read(uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID, data: MarkerUpdate) -> MarkerRead:
-    return await service.move_marker(uow, caller, conversation_id, data.seq, read=True)
+    marker = await service.move_marker(uow, caller, conversation_id, data.seq, read=True)
+    await service.conversation_seen(uow, caller, conversation_id)
+    return marker
 
 
 @router.put("/conversations/{conversation_id}/delivered")

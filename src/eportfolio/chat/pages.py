@@ -125,6 +125,7 @@ async def start_coaching(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID
 @router.get("/chat/{conversation_id}")
 async def conversation(request: Request, uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID) -> Response:
     detail = await service.get_conversation(uow, caller, conversation_id)
+    await service.conversation_seen(uow, caller, conversation_id)
     return render(
         request,
         "chat/conversation.html",

@@ -91,6 +91,10 @@ class ChatRepository:
         )
         return result.scalar_one_or_none()
 
+    async def conversation_by_id(self, conversation_id: uuid.UUID) -> Conversation | None:
+        """For work without a caller (after commit): the conversation an event is about."""
+        return await self.session.get(Conversation, conversation_id)
+
     async def find_conversation(self, scope: ProgrammeScope, subject_key: str) -> Conversation | None:
         result = await self.session.execute(
             select(Conversation).where(

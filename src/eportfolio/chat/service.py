@@ -71,6 +71,7 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from eportfolio.kit.events import Event
 from eportfolio.kit.uow import UnitOfWork
+from eportfolio.notifications import service as notifications
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import authorize
 from eportfolio.programmes.tables import Programme
@@ -1246,3 +1247,37 @@ async def push_targets(uow: UnitOfWork, person_ids: list[uuid.UUID]) -> list[Pus
 async def drop_push_subscription(uow: UnitOfWork, endpoint: str) -> None:
     """The push service said this subscription is gone (404/410)."""
     await ChatRepository(uow.session).delete_subscription(None, endpoint)
+
+
+# The in-app notification list: the fallback when push is off or not possible ---------------------
+
+
+async def notify_offline(
+    uow: UnitOfWork, conversation_id: uuid.UUID, person_ids: list[uuid.UUID], *, escalation: bool = False
+) -> int:
+    """For the dispatcher after commit (no caller): a neutral "new message" notice for each of these
+    people who are offline, whether or not push reaches them. One unread entry per conversation:
+    more messages bring it back to the top. It links to the conversation (an escalation: to the
+    shared inbox, because an on-duty coach may not be able to open the conversation yet)."""
+    repo = ChatRepository(uow.session)
+    conversation = await repo.conversation_by_id(conversation_id)
+    if conversation is None:
+        return 0
+    link = "/chat" if escalation else f"/chat/{conversation.id}"
+    for person_id in dict.fromkeys(person_ids):
+        await notifications.notify(
+            uow,
+            organisation_id=conversation.organisation_id,
+            programme_id=conversation.programme_id,
+            person_id=person_id,
+            kind=notifications.CHAT_MESSAGE,
+            subject_id=conversation.id,
+            link=link,
+            collapse=True,
+        )
+    return len(set(person_ids))
+
+
+async def conversation_seen(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> None:
+    """She opened the conversation: her notices about its new messages are read."""
+    await notifications.mark_subject_read(uow, caller, notifications.CHAT_MESSAGE, conversation_id)

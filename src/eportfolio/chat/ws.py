@@ -127,17 +127,19 @@ class ChatRuntime:
             # tells the others.
             self.invalidate(invalidate)
         await self.broker.publish(event.payload)
-        if event.name in PUSHED_EVENTS and self.settings.vapid_private_key:
+        if event.name in PUSHED_EVENTS:
             # Never holds up delivery: the push runs beside it (one process publishes each event).
             task = asyncio.create_task(self.push(event))
             self._pushes.add(task)
             task.add_done_callback(self._pushes.discard)
 
     async def push(self, event: Event) -> int:
-        """Web Push to the recipients who have no socket on any process; returns how many sent.
+        """For the recipients who have no socket on any process: a notice in their in-app list
+        (always: push may be off, impossible or lost) and a Web Push to the browsers of those who
+        have push on; returns how many pushes were sent.
 
-        The notification says only that there is a new message, in her language: no content, no
-        names, no conversation.
+        Both say only that there is a new message, in her language: no content, no names; the push
+        not even the conversation (the in-app notice links to it).
         """
         recipients = set(event.payload.get("recipients", ()))
         if event.name == "chat.message":
@@ -145,10 +147,22 @@ class ChatRuntime:
             if message.get("kind") != "person":
                 return 0
             recipients.discard(str(message.get("author_id")))
+            conversation_id = message["conversation_id"]
+        else:
+            conversation_id = json.loads(event.payload["text"])["entry"]["conversation_id"]
         offline = {r for r in recipients if not self.hub.has(r)}
         if offline:
             offline -= await self.broker.online_elsewhere(offline)
         if not offline:
+            return 0
+        async with unit_of_work(self.app.state.sessionmaker) as uow:
+            await service.notify_offline(
+                uow,
+                uuid.UUID(conversation_id),
+                [uuid.UUID(p) for p in sorted(offline)],
+                escalation=event.name != "chat.message",
+            )
+        if not self.settings.vapid_private_key:
             return 0
         async with unit_of_work(self.app.state.sessionmaker) as uow:
             targets = await service.push_targets(uow, [uuid.UUID(p) for p in offline])

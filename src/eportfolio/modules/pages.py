@@ -79,6 +79,8 @@ NOTIFICATION_TEXTS = {
     "due_soon": N_("An assignment is due on %(due_on)s."),
     "feedback_given": N_("%(name)s gave feedback on your assignment."),
     "submitted": N_("%(name)s handed in an assignment."),
+    # Added by the chat: neutral, never who wrote or what.
+    "chat_message": N_("You have a new message in the chat."),
 }
 # Messages of the domain model's validators, listed so they are extracted and translated.
 VALIDATOR_MESSAGES = (

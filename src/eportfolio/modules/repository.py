@@ -15,8 +15,8 @@ from eportfolio.modules.tables import (
     Module,
     ModuleAssignment,
     ModuleVersion,
-    Notification,
 )
+from eportfolio.notifications.tables import Notification
 from eportfolio.programmes.repository import ProgrammeScope
 
 

@@ -70,8 +70,9 @@ from eportfolio.modules.tables import (
     Module,
     ModuleAssignment,
     ModuleVersion,
-    Notification,
 )
+from eportfolio.notifications import service as notifications
+from eportfolio.notifications.tables import Notification
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import Access, authorize
@@ -846,7 +847,7 @@ async def _coaches_of(uow: UnitOfWork, caller: Caller, access: Access, participa
     }
 
 
-def _notify(
+async def _notify(
     uow: UnitOfWork,
     access: Access,
     person_id: uuid.UUID,
@@ -856,20 +857,17 @@ def _notify(
     params: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
 ) -> None:
-    uow.session.add(
-        Notification(
-            organisation_id=access.scope.organisation_id,
-            programme_id=access.scope.programme_id,
-            person_id=person_id,
-            kind=kind.value,
-            subject_id=subject_id,
-            link=link,
-            params=params or {},
-            dedupe_key=dedupe_key,
-            created_at=utcnow(),
-        )
+    await notifications.notify(
+        uow,
+        organisation_id=access.scope.organisation_id,
+        programme_id=access.scope.programme_id,
+        person_id=person_id,
+        kind=kind.value,
+        subject_id=subject_id,
+        link=link,
+        params=params,
+        dedupe_key=dedupe_key,
     )
-    uow.emit(Event("notifications.created", {"person_id": str(person_id), "kind": kind.value}))
 
 
 def _assignment_link(programme_id: uuid.UUID, assignment_id: uuid.UUID) -> str:
@@ -922,7 +920,7 @@ async def assign(
     uow.session.add_all(rows)
     await uow.flush()
     for row in rows:
-        _notify(
+        await _notify(
             uow,
             access,
             row.participant_id,
@@ -997,7 +995,7 @@ async def assign_personal(
     )
     uow.session.add(row)
     await uow.flush()
-    _notify(
+    await _notify(
         uow,
         access,
         row.participant_id,
@@ -1219,7 +1217,7 @@ async def submit(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, assig
     row.status, row.submitted_at = AssignmentStatus.submitted.value, now
     row.started_at = row.started_at or now
     for coach_id in await _coaches_of(uow, caller, access, row.participant_id):
-        _notify(
+        await _notify(
             uow,
             access,
             coach_id,
@@ -1280,7 +1278,7 @@ async def give_feedback(
     )
     uow.session.add(feedback)
     row.status, row.feedback_at = AssignmentStatus.feedback_given.value, now
-    _notify(
+    await _notify(
         uow,
         access,
         row.participant_id,

@@ -138,27 +138,3 @@ class AssignmentFeedback(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Notification(Base):
-    """An in-app notice for one person. It names what happened, never what anyone wrote.
-
-    Named generally on purpose: chat can add its own kinds to the same list.
-    """
-
-    __tablename__ = "notifications"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
-    programme_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("programmes.id"))
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
-    kind: Mapped[str] = mapped_column(String(32))
-    subject_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    link: Mapped[str] = mapped_column(String(300), default="")
-    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Makes "remind once" idempotent, e.g. "due_soon:<assignment id>".
-    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (Index("ix_notifications_person_created", "person_id", "created_at"),)

@@ -1,0 +1,117 @@
+"""The in-app notification list as the chat's fallback: a member with no socket anywhere gets one
+neutral unread entry per conversation (push or no push), linking to it; opening the conversation
+reads it; nobody else sees it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from eportfolio.notifications.tables import Notification
+from tests.integration.test_chat_protocol import open_coaching
+from tests.support.chat import ChatClient, serve, session_token
+from tests.support.client import Browser
+from tests.support.world import World
+
+
+async def chat_notices(app: FastAPI, person_id: uuid.UUID) -> list[Notification]:
+    async with app.state.sessionmaker() as session:
+        result = await session.execute(
+            select(Notification).where(Notification.person_id == person_id, Notification.kind == "chat_message")
+        )
+        return list(result.scalars())
+
+
+async def sends(app: FastAPI, url: str, person_id: uuid.UUID, conversation: str, count: int = 1) -> None:
+    async with ChatClient.connect(url, await session_token(app, person_id), resume={}) as client:
+        for _ in range(count):
+            ack = await client.message(conversation)
+            assert ack["type"] == "ack", ack
+    await app.state.chat.pushes_settled()
+
+
+async def notices_api(browser: Browser) -> list[dict[str, Any]]:
+    response = await browser.api("GET", "/api/v1/notifications")
+    assert response.status_code == 200, response.text
+    return [n for n in response.json() if n["kind"] == "chat_message"]
+
+
+async def test_an_offline_coach_gets_one_unread_entry_per_conversation_without_push(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    conversation = await open_coaching(browser, world)
+    async with serve(app) as url:
+        await sends(app, url, world.participant_a, conversation, count=3)
+        await sends(app, url, world.participant_a, conversation)
+    notices = await chat_notices(app, world.coach_a)
+    assert len(notices) == 1, "repeated messages collapse into one entry"
+    assert notices[0].read_at is None
+    assert notices[0].link == f"/chat/{conversation}"
+    assert notices[0].subject_id == uuid.UUID(conversation)
+    assert notices[0].params == {}, "no content, no names"
+    assert await chat_notices(app, world.participant_a) == [], "never for her own message"
+
+    await browser.log_in_as(world.coach_a)
+    page = await browser.get("/notifications")
+    assert "Je hebt een nieuw bericht in de chat." in page.text
+    listed = await notices_api(browser)
+    assert [n["link"] for n in listed] == [f"/chat/{conversation}"]
+
+
+async def test_a_coach_with_a_socket_open_gets_no_entry(app: FastAPI, world: World, browser: Browser) -> None:
+    conversation = await open_coaching(browser, world)
+    coach = await session_token(app, world.coach_a)
+    async with serve(app) as url, ChatClient.connect(url, coach, resume={}):
+        await sends(app, url, world.participant_a, conversation)
+    assert await chat_notices(app, world.coach_a) == []
+
+
+async def test_opening_the_conversation_reads_it_and_a_new_message_brings_it_back(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    conversation = await open_coaching(browser, world)
+    async with serve(app) as url:
+        await sends(app, url, world.participant_a, conversation)
+        await browser.log_in_as(world.coach_a)
+        assert (await browser.get(f"/chat/{conversation}")).status_code == 200
+        [notice] = await chat_notices(app, world.coach_a)
+        assert notice.read_at is not None, "she opened the conversation"
+        assert [n["read_at"] is not None for n in await notices_api(browser)] == [True]
+
+        await sends(app, url, world.participant_a, conversation)
+        [again] = await chat_notices(app, world.coach_a)
+        assert again.id == notice.id, "the same entry"
+        assert again.read_at is None, "unread again"
+
+        # Reading up to the newest message over HTTP reads it too (a client without the page).
+        latest = (await browser.get(f"/api/v1/chat/conversations/{conversation}")).json()["last_seq"]
+        marked = await browser.api("PUT", f"/api/v1/chat/conversations/{conversation}/read", json={"seq": latest})
+        assert marked.status_code == 200, marked.text
+        [read] = await chat_notices(app, world.coach_a)
+        assert read.read_at is not None
+
+
+async def test_nobody_else_sees_or_reads_her_entry(app: FastAPI, world: World, browser: Browser) -> None:
+    conversation = await open_coaching(browser, world)
+    async with serve(app) as url:
+        await sends(app, url, world.participant_a, conversation)
+    [notice] = await chat_notices(app, world.coach_a)
+
+    await browser.log_in_as(world.participant_a2)
+    assert await notices_api(browser) == []
+    page = await browser.get("/notifications")
+    assert str(notice.id) not in page.text
+    refused = await browser.post_form(f"/notifications/{notice.id}/read")
+    assert refused.status_code == 404
+    # Opening someone else's conversation is refused and reads nothing.
+    assert (await browser.get(f"/chat/{conversation}")).status_code in (403, 404)
+    [still] = await chat_notices(app, world.coach_a)
+    assert still.read_at is None
+
+    await browser.log_in_as(world.coach_a)
+    page = await browser.get("/notifications")
+    assert re.search(rf'action="/notifications/{notice.id}/read"', page.text)
