@@ -143,3 +143,50 @@ async def test_an_admin_invites_a_new_person_by_name_and_can_withdraw_it(app: Fa
         withdrawn = await browser.post_form(f"/manage/organisation/admins/invitations/{invitation['id']}/withdraw")
         assert withdrawn.status_code == 303
         assert (await KeyringClient(browser).preview(created.json()["code"])).status_code == 404
+
+
+async def test_a_staff_member_with_an_account_is_made_administrator_without_an_invitation(
+    app: FastAPI, world: World
+) -> None:
+    await join(app, world.admin, "org_admin", "admin", PASSWORD)
+    await join(app, world.staff_a, "staff", "staff.a", PASSWORD, world.programme_a)
+    await join(app, world.participant_a, "participant", "mother.a", PASSWORD, world.programme_a)
+    async with Browser(app) as browser:
+        await KeyringClient(browser).login("staff.a", PASSWORD)
+        refused = await browser.post_form("/manage/organisation/admins/promote", {"person_id": str(world.staff_a)})
+        assert refused.status_code == 403, "staff cannot make themselves administrator"
+        assert (await browser.api("PUT", f"/api/v1/organisation/admins/{world.staff_a}")).status_code == 403
+    assert not await _is_admin(app, world, world.staff_a)
+
+    async with Browser(app) as browser:
+        browser.http.cookies.set("ep_lang", "en")
+        await KeyringClient(browser).login("admin", PASSWORD)
+        page = await browser.get("/manage/organisation/admins")
+        assert f'data-promote="{world.staff_a}"' in page.text, "staff with an account can be made administrator"
+        assert f'data-invite="{world.staff_a}"' not in page.text, "she needs no invitation"
+        assert f'data-promote="{world.participant_a}"' not in page.text
+
+        participant = await browser.post_form(
+            "/manage/organisation/admins/promote", {"person_id": str(world.participant_a)}
+        )
+        assert participant.status_code == 404
+        assert "Only a staff member of your organisation who has an account" in participant.text
+        outsider = await browser.api("PUT", f"/api/v1/organisation/admins/{world.outsider_org_admin}")
+        assert outsider.status_code == 404
+        nonsense = await browser.post_form("/manage/organisation/admins/promote", {"person_id": "not-an-id"})
+        assert nonsense.status_code == 422
+        assert not await _is_admin(app, world, world.participant_a)
+
+        made = await browser.post_form("/manage/organisation/admins/promote", {"person_id": str(world.staff_a)})
+        assert made.status_code == 303
+        assert made.headers["location"] == "/manage/organisation/key", "next: give her the organisation key"
+        assert await _is_admin(app, world, world.staff_a)
+        again = await browser.api("PUT", f"/api/v1/organisation/admins/{world.staff_a}")
+        assert again.status_code == 409
+
+        key_page = await browser.get("/manage/organisation/key")
+        assert f'data-give-to="{world.staff_a}"' in key_page.text, "a key holder can now pass her the key"
+
+    async with Browser(app) as browser:
+        await KeyringClient(browser).login("staff.a", PASSWORD)
+        assert (await browser.get("/manage/organisation/admins")).status_code == 200, "she manages the organisation"

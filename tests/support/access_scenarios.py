@@ -170,21 +170,37 @@ async def _list_invitations(uow: UnitOfWork, caller: Caller, w: World) -> object
     return await accounts.list_invitations(uow, caller, w.programme_a)
 
 
-async def _coach_account(uow: UnitOfWork, caller: Caller, w: World) -> object:
+def _add_account(uow: UnitOfWork, person_id: uuid.UUID, login: str) -> None:
     from eportfolio import crypto
     from eportfolio.accounts.tables import Account
 
     made = crypto.Identity.create(
-        "coach.a", "a coach's password", user_id=str(w.coach_a),
+        login, "a password of theirs", user_id=str(person_id),
         params=crypto.KdfParams.new(8, 1, 1), allow_test_params=True,
     )
     uow.session.add(
         Account(
-            person_id=w.coach_a, login="coach.a", salt_seed=b"\x00" * 16, kdf_params={}, auth_hash="-",
+            person_id=person_id, login=login, salt_seed=b"\x00" * 16, kdf_params={}, auth_hash="-",
             key_bundle=made.bundle, public_identity=made.public_identity,
         )
     )
+
+
+async def _coach_account(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    _add_account(uow, w.coach_a, "coach.a")
     return None
+
+
+async def _staff_account(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    _add_account(uow, w.staff_b, "staff.b")
+    return None
+
+
+@scenario(A + "promote_org_admin", lambda w: w.admin, setup=_staff_account)
+async def _promote_org_admin(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts import service as accounts
+
+    return await accounts.promote_org_admin(uow, caller, w.staff_b)
 
 
 @scenario(A + "public_identity", lambda w: w.staff_a, setup=_coach_account)

@@ -266,4 +266,10 @@ async def withdraw_admin_invitation(uow: UowDep, caller: CallerDep, invitation_i
     await service.withdraw_admin_invitation(uow, caller, invitation_id)
 
 
+@organisation_router.put("/admins/{person_id}", status_code=204)
+async def promote_org_admin(uow: UowDep, caller: CallerDep, person_id: uuid.UUID) -> None:
+    """Make a staff member who has an account an administrator (no invitation needed)."""
+    await service.promote_org_admin(uow, caller, person_id)
+
+
 routers = (auth_router, account_router, trust_router, invitation_router, organisation_router)

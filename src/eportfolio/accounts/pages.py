@@ -23,7 +23,7 @@ from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
-from eportfolio.kit.errors import DomainError, NotFound
+from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
@@ -386,6 +386,28 @@ async def invite_admin(request: Request, uow: UowDep, caller: CallerDep) -> Resp
                 headers={"Cache-Control": "no-store"},
             )
     return await _admins_page(request, uow, caller, display_name=display_name, errors=errors, status_code=422)
+
+
+@router.post("/manage/organisation/admins/promote")
+async def promote_admin(request: Request, uow: UowDep, caller: CallerDep) -> Response:
+    """Make a staff member with an account administrator; then a key holder passes on the key."""
+    await programmes.require_org_admin(uow, caller)
+    values = await read_form(request)
+    try:
+        person_id = uuid.UUID(str(values.get("person_id", "")))
+    except ValueError:
+        person_id = None
+    try:
+        if person_id is None:
+            raise InvalidInput(N_("Choose a person."), field="person_id")
+        await service.promote_org_admin(uow, caller, person_id)
+    except DomainError as exc:
+        if exc.status_code not in (404, 409, 422):
+            raise
+        return await _admins_page(
+            request, uow, caller, error=translate(request, exc.message, **exc.params), status_code=exc.status_code
+        )
+    return redirect("/manage/organisation/key")
 
 
 @router.post("/manage/organisation/admins/invitations/{invitation_id}/withdraw")

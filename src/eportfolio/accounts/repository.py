@@ -80,7 +80,14 @@ class AccountRepository:
         self.session.add(OrganisationAdmin(organisation_id=organisation_id, person_id=person_id))
 
     async def staff_without_account(self, organisation_id: uuid.UUID) -> list[Person]:
-        """Staff of any programme of the organisation who have no account yet (may become admins)."""
+        """Staff of any programme of the organisation who have no account yet (may be invited as admins)."""
+        return await self._staff(organisation_id, with_account=False)
+
+    async def staff_with_account(self, organisation_id: uuid.UUID) -> list[Person]:
+        """Staff of any programme of the organisation who have an account (may be made admins at once)."""
+        return await self._staff(organisation_id, with_account=True)
+
+    async def _staff(self, organisation_id: uuid.UUID, *, with_account: bool) -> list[Person]:
         result = await self.session.execute(
             select(Person)
             .join(Membership, Membership.person_id == Person.id)
@@ -90,7 +97,7 @@ class AccountRepository:
                 Membership.organisation_id == organisation_id,
                 Membership.role == "staff",
                 Membership.active.is_(True),
-                Account.person_id.is_(None),
+                Account.person_id.is_not(None) if with_account else Account.person_id.is_(None),
             )
             .distinct()
             .order_by(Person.display_name)

@@ -651,16 +651,52 @@ async def admin_invitation_choices(uow: UnitOfWork, caller: Caller) -> AdminInvi
         if p.id not in admin_ids
     ]
     candidates += [a for a in admins if not a.has_account and a.person_id not in {c.person_id for c in candidates}]
+    all_admins = {a.person_id for a in admins}
+    promotable = [
+        OrganisationAdminRead(person_id=p.id, display_name=p.display_name, has_account=True, holds_key=False)
+        for p in await repo.staff_with_account(caller.organisation_id)
+        if p.id not in all_admins
+    ]
     record_access(
-        uow, caller, role=Role.org_admin, subjects=[i.person_id for i in pending] + [c.person_id for c in candidates],
-        record_kind="invitation", action=Action.read,
+        uow,
+        caller,
+        role=Role.org_admin,
+        subjects=[i.person_id for i in pending] + [c.person_id for c in [*candidates, *promotable]],
+        record_kind="invitation",
+        action=Action.read,
     )
     return AdminInvitationChoices(
         admins=admins,
         candidates=sorted(candidates, key=lambda c: c.display_name),
         pending=[InvitationRead.model_validate(i) for i in pending],
         names=names,
+        promotable=promotable,
     )
+
+
+@personal_data("org_admin")
+async def promote_org_admin(uow: UnitOfWork, caller: Caller, person_id: uuid.UUID) -> None:
+    """Make a staff member who has an account an administrator, without a new invitation.
+
+    She pinned the organisation key when she signed up, so an administrator's browser that holds
+    the key can pass it to her on the organisation key page; until then she manages the
+    organisation but cannot sign with its key.
+    """
+    await programmes.require_org_admin(uow, caller)
+    repo = AccountRepository(uow.session)
+    staff = {p.id: p for p in await repo.staff_with_account(caller.organisation_id)}
+    if person_id not in staff:
+        raise NotFound(
+            N_("Only a staff member of your organisation who has an account can be made administrator here."),
+            field="person_id",
+        )
+    if person_id in {a.person_id for a in await organisation_key_holders(uow, caller)}:
+        raise Conflict(N_("She is an administrator already."), field="person_id")
+    await programmes.add_org_admin(uow, caller.organisation_id, person_id)
+    record_access(
+        uow, caller, role=Role.org_admin, subjects=[person_id], record_kind="org_admin", action=Action.create
+    )
+    await uow.flush()
 
 
 @personal_data("invitation")

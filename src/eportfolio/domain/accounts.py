@@ -197,6 +197,8 @@ class AdminInvitationChoices(DomainModel):
     candidates: list[OrganisationAdminRead]
     pending: list[InvitationRead]
     names: dict[uuid.UUID, str]
+    # Staff who have an account already: made administrator at once, no invitation needed.
+    promotable: list[OrganisationAdminRead] = []
 
 
 class PublicIdentityRead(DomainModel):
