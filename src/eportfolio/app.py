@@ -16,6 +16,7 @@ from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
 from eportfolio.chat import api as chat_api
+from eportfolio.chat import attachments_api as chat_attachments_api
 from eportfolio.chat import pages as chat_pages
 from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(module_pages.router)
     app.include_router(module_api.router)
     app.include_router(chat_api.router)
+    app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)
     app.include_router(portfolio_pages.router)
     for router in portfolio_api.routers:

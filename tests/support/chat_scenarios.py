@@ -55,3 +55,7 @@ async def _list_messages(uow: UnitOfWork, caller: Caller, w: World) -> object:
 @scenario(S + "inbox", lambda w: w.coach_a, setup=_waiting)
 async def _inbox(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await chat.inbox(uow, caller, w.programme_a)
+
+
+# Files in the chat register their scenarios from their own module.
+from tests.support import chat_attachment_scenarios  # noqa: E402, F401

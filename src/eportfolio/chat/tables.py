@@ -170,3 +170,43 @@ class PushSetting(Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatAttachment(Base):
+    """The ciphertext stream of a photo, document or voice note sent in a conversation.
+
+    Stored like a portfolio attachment (one file in the blob directory, 64 KiB chunks encrypted in
+    the browser); its key travels only inside the signed, encrypted message that names it.
+    """
+
+    __tablename__ = "chat_attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_conversations.id", ondelete="CASCADE"), index=True
+    )
+    uploader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    # photo, document or voice_note: the only thing the server knows about the content.
+    kind: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[str] = mapped_column(String(32))
+    # Ciphertext bytes announced (header and chunks); counted against her quota from the start.
+    size: Mapped[int] = mapped_column(BigInteger)
+    parts: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    blob_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_chat_attachments_uploader", "programme_id", "uploader_id"),)
+
+
+class ChatAttachmentPart(Base):
+    __tablename__ = "chat_attachment_parts"
+
+    attachment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_attachments.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)

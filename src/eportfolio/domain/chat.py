@@ -460,3 +460,59 @@ class PushSettingsRead(ReadModel):
     # The VAPID public key a browser subscribes with; null when the server has none configured.
     public_key: str | None
     subscriptions: int
+
+
+# Attachments -----------------------------------------------------------------------------------
+# Photos, documents and voice notes travel like portfolio attachments (docs/crypto-spec.md 7.2):
+# encrypted in 64 KiB chunks in the browser under a random key, uploaded part by part, resumable.
+# The key and the file's metadata travel inside the signed, encrypted message that names the
+# attachment (docs/chat-protocol.md); the server sees the ciphertext, its size and the kind only.
+
+# The largest file one message carries (a long voice note, a scanned document); the programme's
+# attachment quota per person applies on top.
+MAX_CHAT_ATTACHMENT_BYTES = 50 * 1024 * 1024
+# The smallest stream: the 38-byte header and one empty last chunk (its 16-byte tag).
+MIN_CHAT_ATTACHMENT_BYTES = 38 + 16
+
+
+class AttachmentKind(StrEnum):
+    photo = "photo"
+    document = "document"
+    voice_note = "voice_note"
+
+
+def _key_id(value: str) -> str:
+    if len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) != 16:
+        raise ValueError("must be the 16-byte key id of the file's key, in base64url")
+    return value
+
+
+KeyIdBlob = Annotated[
+    str, StringConstraints(min_length=22, max_length=22), AfterValidator(_base64url), AfterValidator(_key_id)
+]
+
+
+class ChatAttachmentCreate(DomainModel):
+    """Announce an attachment's ciphertext stream (header plus chunks, in bytes) before its parts.
+
+    ``id`` is made by the browser, so announcing again after a lost answer finds the same one."""
+
+    id: uuid.UUID
+    kind: AttachmentKind
+    key_id: KeyIdBlob
+    size: int = Field(ge=MIN_CHAT_ATTACHMENT_BYTES, le=MAX_CHAT_ATTACHMENT_BYTES)
+
+
+class ChatAttachmentRead(ReadModel):
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    uploader_id: uuid.UUID
+    kind: AttachmentKind
+    key_id: str
+    size: int
+    parts: int
+    received: int
+    complete: bool
+    # Indexes of parts the server does not have yet (for resuming); empty when complete.
+    missing: list[int] = Field(default_factory=list)
+    created_at: datetime

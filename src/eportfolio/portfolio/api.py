@@ -165,8 +165,9 @@ async def create_comment(uow: UowDep, caller: CallerDep, item_id: uuid.UUID, dat
 # Attachments ----------------------------------------------------------------------------------
 
 
-async def _read_part(request: Request) -> bytes:
-    """The raw body, refused as soon as it is longer than one chunk can be."""
+async def read_part(request: Request) -> bytes:
+    """The raw body of one part, refused as soon as it is longer than one chunk can be (the chat
+    reads its attachment parts with this too)."""
     limit = ATTACHMENT_CHUNK_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -200,7 +201,7 @@ async def put_part(
     item_id: uuid.UUID,
     part: int = Path(ge=0, le=2**31 - 1),
 ) -> AttachmentRead:
-    data = await _read_part(request)
+    data = await read_part(request)
     return await service.put_part(uow, caller, item_id, part, data, request.app.state.settings.blob_dir)
 
 

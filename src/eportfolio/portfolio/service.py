@@ -851,7 +851,8 @@ def _attachment_read(row: PortfolioAttachment, received: set[int] | None) -> Att
     )
 
 
-def _quota_bytes(programme: Programme) -> int:
+def quota_bytes(programme: Programme) -> int:
+    """The programme's attachment quota per person, in ciphertext bytes (also used by the chat)."""
     return ProgrammeSettings.model_validate(programme.settings or {}).attachment_quota_mb * 1024 * 1024
 
 
@@ -870,7 +871,7 @@ async def create_attachment(
     parts = stream_parts(data.size)
     if parts is None:
         raise InvalidInput(N_("This size does not fit an encrypted file."), field="size")
-    quota = _quota_bytes(access.programme)
+    quota = quota_bytes(access.programme)
     used = await repo.used_bytes(access.portfolio.id)
     if used + data.size > quota:
         free_mb = max(0, quota - used) // (1024 * 1024)
@@ -908,6 +909,27 @@ def _write_part(path: Path, offset: int, data: bytes) -> None:
         file.flush()
 
 
+def check_part(size: int, parts: int, part: int, data: bytes, key_id: bytes) -> int:
+    """The offset of a part in its stream file, after checking it (crypto-spec 7.2): the part
+    exists, has exactly its length (never cut off or too long) and, for the header, belongs to the
+    key ``key_id`` and uses 64 KiB chunks. The chat stores its attachments with this too."""
+    if not 0 <= part < parts:
+        raise InvalidInput(N_("This file has no such part."), field="part")
+    offset, length = part_span(size, parts, part)
+    if len(data) != length:
+        raise InvalidInput(
+            N_("This part is cut off or too long. Send it again."), field="part", params={"expected": length}
+        )
+    if part == 0 and (data[:2] != b"\x01\x0c" or data[2:18] != key_id or int.from_bytes(data[34:38], "big") != 65536):
+        raise _invalid("part", N_("The file's header does not belong to this item."))
+    return offset
+
+
+async def write_part(path: Path, offset: int, data: bytes) -> None:
+    """Write a checked part into its stream file in the blob directory (off the event loop)."""
+    await asyncio.to_thread(_write_part, path, offset, data)
+
+
 @personal_data("portfolio_attachment")
 async def put_part(
     uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, part: int, data: bytes, blob_dir: Path
@@ -919,22 +941,10 @@ async def put_part(
     row = await repo.attachment(item.id)
     if row is None:
         raise NotFound(N_("Announce the file first, then send its parts."))
-    if not 0 <= part < row.parts:
-        raise InvalidInput(N_("This file has no such part."), field="part")
-    offset, length = part_span(row.size, row.parts, part)
-    if len(data) != length:
-        raise InvalidInput(
-            N_("This part is cut off or too long. Send it again."), field="part", params={"expected": length}
-        )
-    if part == 0 and (
-        data[:2] != b"\x01\x0c"
-        or data[2:18] != _bytes(item.key_id, "key_id")
-        or int.from_bytes(data[34:38], "big") != 65536
-    ):
-        raise _invalid("part", N_("The file's header does not belong to this item."))
+    offset = check_part(row.size, row.parts, part, data, _bytes(item.key_id, "key_id"))
     if not await repo.has_part(item.id, part):
-        await asyncio.to_thread(_write_part, blob_dir / row.blob_name, offset, data)
-        uow.session.add(PortfolioAttachmentPart(item_id=item.id, part=part, size=length))
+        await write_part(blob_dir / row.blob_name, offset, data)
+        uow.session.add(PortfolioAttachmentPart(item_id=item.id, part=part, size=len(data)))
         await uow.flush()
         await repo.count_part(item.id, row.parts)
         await uow.session.refresh(row)
@@ -969,7 +979,7 @@ async def quota(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> Quo
     access = await access_portfolio(uow, caller, portfolio_id)
     used = await PortfolioRepository(uow.session).used_bytes(portfolio_id)
     _log(uow, caller, access, "portfolio_attachment", Action.read)
-    return QuotaRead(used_bytes=used, quota_bytes=_quota_bytes(access.programme))
+    return QuotaRead(used_bytes=used, quota_bytes=quota_bytes(access.programme))
 
 
 # Pinned keys -------------------------------------------------------------------------------
