@@ -259,6 +259,51 @@ def test_recovery_codes_and_programme_recovery(origin: str) -> None:
     )
 
 
+def test_a_rotated_user_key_opens_with_her_password_and_code_and_the_old_key_opens_nothing(origin: str) -> None:
+    vectors = load(origin, "rotation")
+    entry = load(origin, "identities")["people"][vectors["participant"]]
+    old = person(origin, vectors["participant"])
+    assert old.user_key_id.hex() == vectors["old_user_key_id"]
+    kept, fresh = vectors["kept_code"], vectors["new_code"]
+    login, user_id = entry["login"], entry["user_id"]
+
+    unlocked = c.Identity.unlock(b(kept["bundle"]), login, entry["password"], user_id=user_id, allow_test_params=True)
+    recovered = c.Identity.recover(b(kept["bundle"]), entry["recovery_code"], user_id=user_id, login=login)
+    assert unlocked.user_key == recovered.user_key != old.user_key
+    assert unlocked.user_key_id.hex() == kept["new_user_key_id"]
+    assert unlocked.person == old.person, "her identity keys stay; only the key over them changes"
+    assert kept["recovery_auth_proof"] == entry["recovery_auth_proof"], "she keeps her recovery code"
+    item_key_id = b(vectors["item_key_id"])
+    assert c.unwrap_item_key(b(kept["item_wrap"]), unlocked.user_key, item_key_id).hex() == vectors["item_key"]
+    assert c.unwrap_item_key(b(vectors["old_item_wrap"]), old.user_key, item_key_id).hex() == vectors["item_key"]
+    with pytest.raises(c.CryptoError):
+        c.unwrap_item_key(b(kept["item_wrap"]), old.user_key, item_key_id)
+    revision, entries = c.open_pinned_keys(unlocked, b(kept["pinned_record"]), min_revision=6)
+    assert revision == kept["pinned_revision"] == 6
+    _, before = c.open_pinned_keys(old, b(load(origin, "pinned_keys")["record"]))
+    assert entries == before
+    with pytest.raises(c.CryptoError):
+        c.open_pinned_keys(old, b(kept["pinned_record"]))
+    context = b(kept["new_user_key_id"]) + len(user_id.encode()).to_bytes(2, "big") + user_id.encode()
+    copy = open_sealed(b(kept["recovery_copy"]), b(kept["recovery_private"]), SealedPurpose.PROGRAMME_RECOVERY, context)
+    assert copy == unlocked.user_key
+    # The old key opens none of the new boxes: not the private keys, so not the bundle.
+    with pytest.raises(c.CryptoError):
+        c.Identity._from_user_key(c.KeyBundle.from_bytes(b(kept["bundle"])), old.user_key, user_id=user_id, login=login)
+
+    renewed = c.Identity.recover(b(fresh["bundle"]), fresh["recovery_code"], user_id=user_id, login=login)
+    assert renewed.user_key_id.hex() == fresh["new_user_key_id"]
+    assert c.RecoveryCode.parse(fresh["recovery_code"]).auth_proof().hex() == fresh["recovery_auth_proof"]
+    assert (
+        c.Identity.unlock(
+            b(fresh["bundle"]), login, entry["password"], user_id=user_id, allow_test_params=True
+        ).user_key
+        == renewed.user_key
+    )
+    with pytest.raises(c.CryptoError):
+        c.Identity.recover(b(fresh["bundle"]), entry["recovery_code"], user_id=user_id, login=login)
+
+
 def test_attachment_streams_decrypt_to_their_data(origin: str) -> None:
     for case in load(origin, "attachments")["cases"]:
         meta = c.AttachmentMeta.from_bytes(b(case["meta"]))

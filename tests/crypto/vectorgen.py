@@ -25,7 +25,7 @@ from eportfolio.crypto.boxes import (
     seal_to,
 )
 from eportfolio.crypto.encoding import lp
-from eportfolio.crypto.primitives import x25519_public
+from eportfolio.crypto.primitives import key_id, x25519_public
 
 VECTORS = Path(__file__).parent / "vectors"
 TEST_PARAMS = (8, 1, 1)
@@ -101,6 +101,7 @@ class Generator:
         self.pinned_keys()
         self.recovery()
         self.vouches()
+        self.rotation()
         self.attachments()
         self.encoding()
         return self.files
@@ -563,6 +564,55 @@ class Generator:
                         c.fingerprint(c.FingerprintKind.RECOVERY_DEVICE_KEY, participant.user_id, device_public)
                     ),
                     "resealed": h(resealed),
+                },
+            },
+        )
+
+    def rotation(self) -> None:
+        participant = self.people["participant"]
+        entry = self.files["identities"]["people"]["participant"]
+        params = c.KdfParams.from_bytes(bytes.fromhex(entry["params"]))
+        secrets = c.derive_login_secrets(entry["login"], entry["password"], params, allow_test_params=True)
+        rng = self.rng("rotation")
+        item_key = rng(32)
+        item_key_id = key_id(item_key)
+        wrap = participant.wrap_under_user_key(SecretPurpose.ITEM_KEY, item_key, item_key_id, rng=rng)
+        kept = participant.rotate_user_key(secrets, recovery_code=entry["recovery_code"], rng=rng)
+        rewrapped = kept.rewrap_item_key(wrap, item_key_id, rng=rng)
+        revision, pinned = kept.reseal_pinned_keys(
+            bytes.fromhex(self.files["pinned_keys"]["record"]), min_revision=5, rng=rng
+        )
+        recovery_private = rng(32)
+        copy = kept.seal_for_programme_recovery(x25519_public(recovery_private), rng=rng)
+        fresh = participant.rotate_user_key(secrets, recovery_code=None, rng=self.rng("rotation/new-code"))
+        assert fresh.recovery_code is not None
+        self.put(
+            "rotation",
+            "User-key rotation of the participant (withdrawn programme-recovery consent): with her own "
+            "recovery code kept, an only-me item key, her pinned keys and a kept consent copy re-wrapped; "
+            "and without her code, so a new one is made. Random draws in order: item key, its old wrap, "
+            "new user key, [new code], the three bundle boxes, then each re-wrap",
+            {
+                "participant": "participant",
+                "old_user_key_id": h(participant.user_key_id),
+                "item_key": h(item_key),
+                "item_key_id": h(item_key_id),
+                "old_item_wrap": h(wrap),
+                "kept_code": {
+                    "bundle": h(kept.bundle),
+                    "new_user_key_id": h(kept.new_user_key_id),
+                    "recovery_auth_proof": h(kept.recovery_auth_proof),
+                    "item_wrap": h(rewrapped),
+                    "pinned_revision": revision,
+                    "pinned_record": h(pinned),
+                    "recovery_private": h(recovery_private),
+                    "recovery_copy": h(copy),
+                },
+                "new_code": {
+                    "bundle": h(fresh.bundle),
+                    "new_user_key_id": h(fresh.new_user_key_id),
+                    "recovery_code": fresh.recovery_code.text,
+                    "recovery_auth_proof": h(fresh.recovery_auth_proof),
                 },
             },
         )

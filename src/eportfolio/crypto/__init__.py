@@ -32,7 +32,7 @@ from .fingerprints import (
     fingerprint_text,
     parse_fingerprint_qr,
 )
-from .identity import Identity, KeyBundle, PasswordChange, Person, SignUp, new_device_key
+from .identity import Identity, KeyBundle, PasswordChange, Person, SignUp, UserKeyRotation, new_device_key
 from .kdf import (
     AUTH_LOGIN,
     AUTH_RECOVERY,
@@ -118,6 +118,7 @@ __all__ = [
     "SignUp",
     "SignedRecord",
     "SigningKey",
+    "UserKeyRotation",
     "Vouch",
     "b64u_decode",
     "b64u_encode",

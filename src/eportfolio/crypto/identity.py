@@ -156,6 +156,61 @@ class PasswordChange:
     auth_proof: bytes
 
 
+class UserKeyRotation:
+    """A new user key (docs/crypto-spec.md 5.4): the new bundle, and what re-wraps her other keys.
+
+    Holds the old and the new user key until the caller has re-wrapped everything; nothing here
+    is sent but the new bundle, the re-wrapped boxes and the recovery proof.
+    """
+
+    def __init__(
+        self,
+        *,
+        identity: Identity,
+        old_user_key: bytes,
+        recovery_code: RecoveryCode | None,
+        recovery_auth_proof: bytes,
+    ) -> None:
+        self.identity = identity
+        self.bundle = identity.bundle.to_bytes()
+        self.old_user_key_id = key_id(old_user_key)
+        self.new_user_key_id = identity.user_key_id
+        self.recovery_code = recovery_code
+        self.recovery_auth_proof = recovery_auth_proof
+        self._old_user_key = old_user_key
+
+    def __repr__(self) -> str:
+        return f"UserKeyRotation(user_id={self.identity.user_id!r})"
+
+    @refusing
+    def rewrap_item_key(self, wrap: bytes, item_key_id: bytes, *, rng: Rng = system_rng) -> bytes:
+        """An item (or draft) key wrapped under the old user key, wrapped again under the new one."""
+        item_key = unwrap_key(wrap, self._old_user_key, SecretPurpose.ITEM_KEY, item_key_id, item_key_id)
+        return wrap_key(self.identity.user_key, SecretPurpose.ITEM_KEY, item_key, item_key_id, rng=rng)
+
+    @refusing
+    def reseal_pinned_keys(self, record: bytes, *, min_revision: int = 0, rng: Rng = system_rng) -> tuple[int, bytes]:
+        """Her pinned-keys record under the new user key, one revision higher: (revision, record)."""
+        from .pinned import open_pinned_keys, seal_pinned_keys
+
+        old = _OldKeyOwner(self.identity.person, self._old_user_key)
+        revision, entries = open_pinned_keys(old, record, min_revision=min_revision)  # type: ignore[arg-type]
+        return revision + 1, seal_pinned_keys(self.identity, revision + 1, entries, rng=rng)
+
+    @refusing
+    def seal_for_programme_recovery(self, recovery_public: bytes, *, rng: Rng = system_rng) -> bytes:
+        """A programme recovery copy of the new user key (for a consent she keeps elsewhere)."""
+        return self.identity.seal_for_programme_recovery(recovery_public, rng=rng)
+
+
+@dataclass(frozen=True)
+class _OldKeyOwner:
+    """Enough of an Identity for opening a pinned-keys record under her old user key."""
+
+    person: Person
+    user_key: bytes
+
+
 class Identity:
     """An unlocked person: holds her user key and private keys, acts as her browser does."""
 
@@ -363,6 +418,63 @@ class Identity:
         )
         self.bundle = replace(self.bundle, recovery_box=box).signed_by(self._ed25519_seed)
         return self.bundle.to_bytes(), code
+
+    @refusing
+    def rotate_user_key(
+        self, secrets: LoginSecrets, *, recovery_code: str | None, rng: Rng = system_rng
+    ) -> UserKeyRotation:
+        """A new user key under her password and recovery code (spec 5.4); she keeps both.
+
+        `secrets` (her password, typed again) must open the current password copy, and a typed
+        `recovery_code` the current recovery copy, so that neither copy of the new key is made
+        under something she does not have. Without her code, a new one is made (shown once).
+        """
+        bundle = self.bundle
+        bundle.verify()
+        if secrets.params != bundle.params or secrets.login != self.login:
+            raise refuse()
+        if (
+            unwrap_key(
+                bundle.kek_box, secrets.kek, SecretPurpose.USER_KEY_KEK, bundle.user_key_id, bundle.kek_context()
+            )
+            != self.user_key
+        ):
+            raise refuse()
+        code = RecoveryCode.parse(recovery_code) if recovery_code is not None else None
+        if (
+            code is not None
+            and unwrap_key(
+                bundle.recovery_box, code.kek, SecretPurpose.USER_KEY_RECOVERY, bundle.user_key_id, bundle.user_key_id
+            )
+            != self.user_key
+        ):
+            raise refuse()
+        new_user_key = draw(rng, KEY_BYTES)
+        new_code = RecoveryCode.generate(rng=rng) if code is None else None
+        kept = code if code is not None else new_code
+        assert kept is not None
+        new_id = key_id(new_user_key)
+        publics = bundle.x25519_public + bundle.ed25519_public
+        unsealed = replace(bundle, user_key_id=new_id)
+        rotated = replace(
+            unsealed,
+            kek_box=wrap_key(secrets.kek, SecretPurpose.USER_KEY_KEK, new_user_key, unsealed.kek_context(), rng=rng),
+            recovery_box=wrap_key(kept.kek, SecretPurpose.USER_KEY_RECOVERY, new_user_key, new_id, rng=rng),
+            private_keys_box=seal_secret(
+                new_user_key,
+                SecretPurpose.PRIVATE_KEYS,
+                self._x25519_private + self._ed25519_seed,
+                publics,
+                rng=rng,
+            ),
+        ).signed_by(self._ed25519_seed)
+        identity = Identity._from_user_key(rotated, new_user_key, user_id=self.user_id, login=self.login)
+        return UserKeyRotation(
+            identity=identity,
+            old_user_key=self.user_key,
+            recovery_code=new_code,
+            recovery_auth_proof=kept.auth_proof(),
+        )
 
     @refusing
     def seal_for_programme_recovery(self, recovery_public: bytes, *, rng: Rng = system_rng) -> bytes:

@@ -267,6 +267,54 @@ export async function openVectors(lib, load, origin) {
     check(hex(fp) === flow.device_fingerprint, 'device fingerprint');
   });
 
+  await step('rotation', async () => {
+    const vectors = await load(origin, 'rotation');
+    const entry = people[vectors.participant];
+    const old = await person(vectors.participant);
+    check(hex(old.userKeyId) === vectors.old_user_key_id, 'old user key id');
+    const kept = vectors.kept_code;
+    const fresh = vectors.new_code;
+    const options = { userId: entry.user_id, allowTestParams: true };
+    const unlocked = await lib.Identity.unlock(unhex(kept.bundle), entry.login, entry.password, options);
+    check(hex(unlocked.userKeyId) === kept.new_user_key_id, 'rotated key under the password');
+    check(kept.new_user_key_id !== vectors.old_user_key_id, 'a new user key');
+    check(hex(await unlocked.fingerprint()) === hex(await old.fingerprint()), 'same identity keys');
+    check(kept.recovery_auth_proof === entry.recovery_auth_proof, 'she keeps her recovery code');
+    const params = lib.KdfParams.fromBytes(unhex(entry.params));
+    const newSecrets = await lib.deriveLoginSecrets(entry.login, 'een nieuw wachtwoord', params, { allowTestParams: true });
+    const viaCode = await lib.Identity.recover(unhex(kept.bundle), entry.recovery_code, newSecrets, { userId: entry.user_id });
+    check(hex(viaCode.identity.userKeyId) === kept.new_user_key_id, 'rotated key under her recovery code');
+    const itemKeyId = unhex(vectors.item_key_id);
+    check(hex(await lib.unwrapItemKey(unhex(kept.item_wrap), unlocked.userKey, itemKeyId)) === vectors.item_key, 'item key');
+    await refuses(lib, () => lib.unwrapItemKey(unhex(kept.item_wrap), old.userKey, itemKeyId), 'old key on the new wrap');
+    const pinned = await lib.openPinnedKeys(unlocked, unhex(kept.pinned_record), { minRevision: 6 });
+    check(pinned.revision === kept.pinned_revision, 'pinned revision');
+    const before = await lib.openPinnedKeys(old, unhex((await load(origin, 'pinned_keys')).record));
+    check(JSON.stringify(pinned.entries.map((e) => [e.kind, e.subjectId, hex(e.keyMaterial), e.confirmed])) ===
+      JSON.stringify(before.entries.map((e) => [e.kind, e.subjectId, hex(e.keyMaterial), e.confirmed])), 'pinned entries');
+    await refuses(lib, () => lib.openPinnedKeys(old, unhex(kept.pinned_record)), 'old key on the new pinned keys');
+    const recoveryPrivate = unhex(kept.recovery_private);
+    const writer = new TextEncoder().encode(entry.user_id);
+    const context = new Uint8Array(16 + 2 + writer.length);
+    context.set(unhex(kept.new_user_key_id), 0);
+    context.set([writer.length >> 8, writer.length & 0xff], 16);
+    context.set(writer, 18);
+    const copy = await lib.openSealed(
+      unhex(kept.recovery_copy),
+      await lib.importX25519Private(recoveryPrivate),
+      await lib.x25519Public(recoveryPrivate),
+      lib.SealedPurpose.PROGRAMME_RECOVERY,
+      context,
+    );
+    check(hex(await lib.keyId(copy)) === kept.new_user_key_id, 'kept consent copy');
+    const renewed = await lib.Identity.recover(unhex(fresh.bundle), fresh.recovery_code, newSecrets, { userId: entry.user_id });
+    check(hex(renewed.identity.userKeyId) === fresh.new_user_key_id, 'new recovery code');
+    check(hex(await (await lib.RecoveryCode.parse(fresh.recovery_code)).authProof()) === fresh.recovery_auth_proof, 'new code proof');
+    await refuses(lib, () => lib.Identity.recover(unhex(fresh.bundle), entry.recovery_code, newSecrets, { userId: entry.user_id }), 'old code');
+    const again = await lib.Identity.unlock(unhex(fresh.bundle), entry.login, entry.password, options);
+    check(hex(again.userKeyId) === fresh.new_user_key_id, 'password after a new code');
+  });
+
   await step('attachments', async () => {
     for (const item of (await load(origin, 'attachments')).cases) {
       const meta = lib.decodeAttachmentMeta(unhex(item.meta));

@@ -535,6 +535,59 @@ export async function generate(lib, origin) {
     );
   }
 
+  // rotation
+  {
+    const participant = people.participant;
+    const entry = files.identities.people.participant;
+    const secrets = secretsOf.participant;
+    const draw = rng('rotation');
+    const itemKey = await draw(32);
+    const itemKeyId = await lib.keyId(itemKey);
+    const wrap = await participant.wrapUnderUserKey(lib.SecretPurpose.ITEM_KEY, itemKey, itemKeyId, { rng: draw });
+    const kept = await lib.Identity.rotateUserKey(participant.bundle.toBytes(), secrets, {
+      userId: participant.userId,
+      recoveryCode: entry.recovery_code,
+      rng: draw,
+    });
+    const rewrapped = await kept.rewrapItemKey(wrap, itemKeyId, { rng: draw });
+    const pinned = await kept.resealPinnedKeys(unhex(files.pinned_keys.record), { minRevision: 5, rng: draw });
+    const recoveryPrivate = await draw(32);
+    const copy = await kept.sealForProgrammeRecovery(await lib.x25519Public(recoveryPrivate), { rng: draw });
+    kept.wipe();
+    const fresh = await lib.Identity.rotateUserKey(participant.bundle.toBytes(), secrets, {
+      userId: participant.userId,
+      rng: rng('rotation/new-code'),
+    });
+    fresh.wipe();
+    put(
+      'rotation',
+      'User-key rotation of the participant (withdrawn programme-recovery consent): with her own recovery code kept, an only-me item key, her pinned keys and a kept consent copy re-wrapped; and without her code, so a new one is made. Random draws in order: item key, its old wrap, new user key, [new code], the three bundle boxes, then each re-wrap',
+      {
+        participant: 'participant',
+        old_user_key_id: hex(participant.userKeyId),
+        item_key: hex(itemKey),
+        item_key_id: hex(itemKeyId),
+        old_item_wrap: hex(wrap),
+        kept_code: {
+          bundle: hex(kept.bundle),
+          new_user_key_id: hex(kept.newUserKeyId),
+          recovery_auth_proof: hex(kept.recoveryAuthProof),
+          item_wrap: hex(rewrapped),
+          pinned_revision: pinned.revision,
+          pinned_record: hex(pinned.record),
+          recovery_private: hex(recoveryPrivate),
+          recovery_copy: hex(copy),
+        },
+        new_code: {
+          bundle: hex(fresh.bundle),
+          new_user_key_id: hex(fresh.newUserKeyId),
+          recovery_code: await fresh.recoveryCode.text(),
+          recovery_auth_proof: hex(fresh.recoveryAuthProof),
+        },
+      },
+    );
+  }
+
   // attachments
   {
     const cases = [];

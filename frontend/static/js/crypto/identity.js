@@ -33,6 +33,7 @@ import {
   verify,
   x25519Public,
 } from './primitives.js';
+import { openPinnedKeys, sealPinnedKeys } from './pinned.js';
 import { RecoveryCode } from './recovery.js';
 
 const TAG_KEY_BUNDLE = 0x04;
@@ -366,6 +367,59 @@ export class Identity {
     }
   }
 
+  // A new user key under her password and recovery code (docs/crypto-spec.md 5.4); she keeps
+  // both. `secrets` (her password, typed again) must open the current password copy and a typed
+  // `recoveryCode` the current recovery copy; without her code a new one is made (shown once).
+  static async rotateUserKey(bundleBytes, secrets, { userId, recoveryCode = null, rng = systemRng } = {}) {
+    const bundle = KeyBundle.fromBytes(bundleBytes);
+    await bundle.verify(); // the boxes this rotation does not open must be hers too
+    const oldUserKey = await unwrapWithSecrets(bundle, secrets);
+    let newUserKey = null;
+    let privateRaw = null;
+    try {
+      const code = recoveryCode === null ? null : await RecoveryCode.parse(recoveryCode);
+      if (code !== null) {
+        const opened = await unwrapKey(
+          bundle.recoveryBox,
+          await code.kek(),
+          SecretPurpose.USER_KEY_RECOVERY,
+          bundle.userKeyId,
+          bundle.userKeyId,
+        );
+        refuseUnless(equalBytes(opened, oldUserKey));
+        opened.fill(0);
+      }
+      const publics = concat(bundle.x25519Public, bundle.ed25519Public);
+      privateRaw = await openSecret(bundle.privateKeysBox, oldUserKey, SecretPurpose.PRIVATE_KEYS, publics);
+      newUserKey = await draw(rng, KEY_BYTES);
+      const newCode = code === null ? await RecoveryCode.generate({ rng }) : null;
+      const kept = code ?? newCode;
+      const newId = await keyId(newUserKey);
+      const unsealed = bundle.with({ userKeyId: newId });
+      const kekBox = await wrapKey(await secrets.kek(), SecretPurpose.USER_KEY_KEK, newUserKey, unsealed.kekContext(), {
+        rng,
+      });
+      const recoveryBox = await wrapKey(await kept.kek(), SecretPurpose.USER_KEY_RECOVERY, newUserKey, newId, { rng });
+      const privateKeysBox = await sealSecret(newUserKey, SecretPurpose.PRIVATE_KEYS, privateRaw, publics, { rng });
+      const rotated = await unsealed.with({ kekBox, recoveryBox, privateKeysBox }).signedWith(privateRaw.slice(32));
+      const identity = await Identity.fromUserKey(rotated, newUserKey, { userId, login: secrets.login });
+      const rotation = new UserKeyRotation({
+        identity,
+        oldUserKey,
+        newUserKey,
+        recoveryCode: newCode,
+        recoveryAuthProof: await kept.authProof(),
+      });
+      return rotation;
+    } catch (error) {
+      oldUserKey.fill(0);
+      throw error;
+    } finally {
+      newUserKey?.fill(0);
+      privateRaw?.fill(0);
+    }
+  }
+
   static async fromUserKey(bundle, userKey, { userId, login }) {
     const publics = concat(bundle.x25519Public, bundle.ed25519Public);
     const privateRaw = await openSecret(bundle.privateKeysBox, userKey, SecretPurpose.PRIVATE_KEYS, publics);
@@ -415,7 +469,57 @@ export class Identity {
   }
 }
 
+// A user-key rotation in progress: the new bundle, and what re-wraps her other keys. Holds the
+// old and the new raw user key until `wipe()`; only the re-wrapped boxes leave the browser.
+export class UserKeyRotation {
+  #oldUserKey;
+  #newUserKey;
+
+  constructor({ identity, oldUserKey, newUserKey, recoveryCode, recoveryAuthProof }) {
+    this.identity = identity;
+    this.bundle = identity.bundle.toBytes();
+    this.newUserKeyId = identity.userKeyId;
+    this.recoveryCode = recoveryCode; // a new RecoveryCode to show once, or null when she kept hers
+    this.recoveryAuthProof = recoveryAuthProof;
+    this.#oldUserKey = oldUserKey;
+    this.#newUserKey = newUserKey.slice();
+  }
+
+  // An item (or draft) key wrapped under the old user key, wrapped again under the new one.
+  async rewrapItemKey(wrap, itemKeyId, { rng = systemRng } = {}) {
+    const itemKey = await unwrapKey(wrap, this.#oldUserKey, SecretPurpose.ITEM_KEY, itemKeyId, itemKeyId);
+    try {
+      return await wrapKey(this.#newUserKey, SecretPurpose.ITEM_KEY, itemKey, itemKeyId, { rng });
+    } finally {
+      itemKey.fill(0);
+    }
+  }
+
+  // Her pinned-keys record under the new user key, one revision higher.
+  async resealPinnedKeys(record, { minRevision = 0, rng = systemRng } = {}) {
+    const old = { person: this.identity.person, userKey: this.#oldUserKey };
+    const { revision, entries } = await openPinnedKeys(old, record, { minRevision });
+    return { revision: revision + 1, record: await sealPinnedKeys(this.identity, revision + 1, entries, { rng }) };
+  }
+
+  // A programme recovery copy of the new user key (for a consent she keeps elsewhere).
+  async sealForProgrammeRecovery(recoveryPublic, { rng = systemRng } = {}) {
+    const context = await userKeyContext(this.newUserKeyId, this.identity.userId);
+    return sealTo(recoveryPublic, SealedPurpose.PROGRAMME_RECOVERY, this.#newUserKey, context, { rng });
+  }
+
+  wipe() {
+    this.#oldUserKey.fill(0);
+    this.#newUserKey.fill(0);
+  }
+}
+
+for (const name of ['rewrapItemKey', 'resealPinnedKeys', 'sealForProgrammeRecovery']) {
+  UserKeyRotation.prototype[name] = refusing(UserKeyRotation.prototype[name]);
+}
+
 for (const name of [
+  'rotateUserKey',
   'create',
   'createWithSecrets',
   'unlock',

@@ -34,7 +34,7 @@ export {
   fingerprintText,
   parseFingerprintQr,
 } from './fingerprints.js';
-export { Identity, KeyBundle, Person, newDeviceKey } from './identity.js';
+export { Identity, KeyBundle, Person, UserKeyRotation, newDeviceKey } from './identity.js';
 export { makeGrant, newEpoch, openGrant, openPreviousKey, readGrant, verifyEpoch, verifyGrant } from './sharing.js';
 export {
   CoachRole,
