@@ -450,6 +450,39 @@ class ChatRepository:
             set_committed_value(conversation, "rotation_due_since", at)
         return conversation
 
+    async def flag_conversation(self, conversation: Conversation, at: datetime) -> None:
+        """Flag this conversation as due for a new key epoch (a reader left); kept if flagged already."""
+        await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id, Conversation.rotation_due_since.is_(None))
+            .values(rotation_due_since=at)
+        )
+        if conversation.rotation_due_since is None:
+            set_committed_value(conversation, "rotation_due_since", at)
+
+    async def keyed_conversations_of(
+        self, scope: ProgrammeScope, *, group_id: uuid.UUID | None = None, reader_id: uuid.UUID | None = None
+    ) -> list[Conversation]:
+        """Conversations of the programme with a key: the group's, or those whose current epoch
+        was granted to ``reader_id``."""
+        query = select(Conversation).where(
+            Conversation.programme_id == scope.programme_id,
+            Conversation.organisation_id == scope.organisation_id,
+            Conversation.epoch >= 1,
+        )
+        if group_id is not None:
+            query = query.where(Conversation.kind == ConversationKind.group, Conversation.group_id == group_id)
+        if reader_id is not None:
+            granted = select(Grant.conversation_id).where(
+                Grant.recipient_id == reader_id,
+                Grant.programme_id == scope.programme_id,
+                Grant.epoch == Conversation.epoch,
+                Grant.conversation_id == Conversation.id,
+            )
+            query = query.where(granted.exists())
+        result = await self.session.execute(query.order_by(Conversation.created_at))
+        return list(result.scalars())
+
     async def live_sessions(self, session_ids: set[uuid.UUID], now: datetime, idle_since: datetime) -> set[uuid.UUID]:
         """Which of these sessions are live. Read-only: the accounts feature owns sessions and
         touches them on use; an open socket alone must not keep a session alive."""

@@ -969,6 +969,58 @@ async def reader_left(uow: UnitOfWork, programme_id: uuid.UUID, participant_id: 
     return True
 
 
+async def readers_changed(
+    uow: UnitOfWork,
+    programme_id: uuid.UUID,
+    person_id: uuid.UUID,
+    *,
+    group_id: uuid.UUID | None = None,
+    joined: bool = False,
+) -> int:
+    """Someone joined or left a group, or one of her roles in the programme changed; runs without
+    a caller, after the programmes feature committed it. Returns how many conversations it touched.
+
+    Left: every keyed conversation she still holds the current key of but is no longer a member
+    of (her group's; or, for a role, those granted to her) is flagged for a new epoch, and its
+    members are told at once, as when a coach assignment ends. Joined (a group member added): the
+    group conversation's members are told, so an open member browser grants her the current key.
+    """
+    repo = ChatRepository(uow.session)
+    programme = await repo.programme_by_id(programme_id)
+    if programme is None:
+        return 0
+    scope = ProgrammeScope(programme.organisation_id, programme.id)
+    if group_id is not None:
+        conversations = await repo.keyed_conversations_of(scope, group_id=group_id)
+    else:
+        conversations = await repo.keyed_conversations_of(scope, reader_id=person_id)
+    touched = 0
+    now = utcnow()
+    for conversation in conversations:
+        members = await members_now(repo, conversation, programme)
+        if joined:
+            if person_id not in _ids(members):
+                continue
+        else:
+            if person_id in _ids(members):
+                continue
+            if person_id not in await repo.grant_recipients(conversation.id, conversation.epoch):
+                continue
+            await repo.flag_conversation(conversation, now)
+            members = await members_now(repo, conversation, programme)
+        touched += 1
+        emit_frame(
+            uow,
+            "chat.epoch",
+            EpochFrame(
+                conversation_id=conversation.id, epoch=conversation.epoch, rotation_due=rotation_due(conversation)
+            ),
+            _ids(members),
+            invalidate=conversation.id,
+        )
+    return touched
+
+
 async def live_sessions(uow: UnitOfWork, settings: Settings, session_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Which sessions of open sockets are still live (not ended, not past either timeout)."""
     now = utcnow()

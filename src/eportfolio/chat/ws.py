@@ -243,6 +243,23 @@ def install(app: FastAPI) -> ChatRuntime:
 
     app.state.event_bus.subscribe("programmes.assignment_ended", assignment_ended)
 
+    async def readers_changed(event: Event) -> None:
+        # A group member added or removed, a role switched off: a reader who left means a new
+        # key epoch; a member who joined gets the key from the next member browser.
+        payload = event.payload
+        group_id = payload.get("group_id")
+        async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+            await service.readers_changed(
+                uow,
+                uuid.UUID(payload["programme_id"]),
+                uuid.UUID(payload["person_id"]),
+                group_id=uuid.UUID(group_id) if group_id else None,
+                joined=event.name == "programmes.group_member_added",
+            )
+
+    for name in ("group_member_added", "group_member_removed", "membership_updated"):
+        app.state.event_bus.subscribe(f"programmes.{name}", readers_changed)
+
     async def programme_changed(event: Event) -> None:
         # Assignments, memberships: who belongs to the programme's conversations may have changed.
         programme_id = event.payload.get("programme_id")

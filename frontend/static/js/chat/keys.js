@@ -150,7 +150,30 @@ export class ConversationKeys extends PortfolioClient {
     return verified;
   }
 
-  // What a member browser does on opening. Her browser makes the first key. Any member holding
+  // A group conversation (its members and the programme's staff, the trainer) or a supervision
+  // conversation (a coach and the programme's supervisors) has no signed record of who is in it:
+  // this browser vouches for the members the server lists whose key is the one pinned for them
+  // (pinned at first sight, or confirmed in person). A changed key gets nothing until it is
+  // confirmed; someone without keys yet is skipped. On-duty readers hold their grant already.
+  async pinnedMembers() {
+    const verified = new Map();
+    for (const member of this.portfolio.members) {
+      if (member.person_id === this.me || member.role === 'on_duty') continue;
+      let person;
+      try {
+        person = await this.person(member.person_id);
+      } catch {
+        continue;
+      }
+      const keys = new Uint8Array([...person.x25519Public, ...person.ed25519Public]);
+      if (this.checkPin(FingerprintKind.PERSON, member.person_id, keys)) verified.set(member.person_id, person);
+      else this.unconfirmed.push({ ...member, reason: 'key_changed' });
+    }
+    return verified;
+  }
+
+  // What a member browser does on opening. Her browser makes the first key (in a group or
+  // supervision conversation: any member's). Any member holding
   // the current key (hers or a coach's) starts the next epoch when the server says rotation is
   // due (a week old, or a coach left), granted to itself, her and the members it could verify:
   // the server asks no more than that, so one unverified coach does not stop her writing. Then
@@ -159,10 +182,12 @@ export class ConversationKeys extends PortfolioClient {
   async ensureAccess() {
     await this.loadKeys();
     this.unconfirmed = [];
-    const maker = this.owner || this.currentKey !== null;
+    // In a group or supervision conversation there is no "her": any member makes the first key.
+    const shared = !this.portfolio.participant_id;
+    const maker = this.owner || this.currentKey !== null || (shared && this.portfolio.epoch === 0);
     if (!maker) return false;
     await this.loadPins();
-    const verified = await this.verifiedMembers();
+    const verified = shared ? await this.pinnedMembers() : await this.verifiedMembers();
     const duty = this.owner ? await this.dutyReaders() : new Map();
     await this.savePins();
     const herId = this.portfolio.participant_id;
