@@ -48,6 +48,7 @@ async def test_a_message_costs_a_fixed_number_of_statements(app: FastAPI, world:
     mother = Caller(person_id=world.participant_a, organisation_id=world.organisation_id, session_id=None)
     coach = Caller(person_id=world.coach_a, organisation_id=world.organisation_id, session_id=None)
     await _send(app, mother, conversation)  # her first message starts the wait
+    await app.state.chat.pushes_settled()  # her coach's offline notice is written after commit, beside it
     with counted(app) as statements:
         await _send(app, coach, conversation)
     # Her conversation, the programme and her roles (authorisation), the members (one query), a
@@ -64,7 +65,7 @@ async def _send_on_socket(app: FastAPI, cache: service.AccessCache, *sends: tupl
     assert all(isinstance(r, SendResult) and not r.duplicate for r in results), results
 
 
-async def test_on_the_socket_a_message_with_her_membership_cached_costs_five_statements(
+async def test_on_the_socket_a_message_with_her_membership_cached_costs_a_fixed_number_of_statements(
     app: FastAPI, world: World, browser: Browser
 ) -> None:
     conversation = uuid.UUID(await open_coaching(browser, world))
@@ -73,14 +74,21 @@ async def test_on_the_socket_a_message_with_her_membership_cached_costs_five_sta
     cache = service.AccessCache()
     await _send_on_socket(app, cache, (mother, conversation))
     await _send_on_socket(app, cache, (coach, conversation))  # his membership is checked and cached
+    await app.state.chat.pushes_settled()
     with counted(app) as statements:
         await _send_on_socket(app, cache, (coach, conversation))
     # A resend check, the seq with the wait (and the epoch the cache is checked against), the
-    # message, his marker, the access log.
-    assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT", "INSERT"], statements
+    # message, his marker, the access log: on PostgreSQL the last four are one statement.
+    assert statements == _on_the_socket(app), statements
 
 
-async def test_sends_to_several_conversations_commit_together_in_the_same_five_statements(
+def _on_the_socket(app: FastAPI) -> list[str]:
+    if app.state.settings.is_sqlite:
+        return ["SELECT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+    return ["SELECT", "WITH"]
+
+
+async def test_sends_to_several_conversations_commit_together_in_the_same_statements(
     app: FastAPI, world: World, browser: Browser
 ) -> None:
     conversation = uuid.UUID(await open_coaching(browser, world))
@@ -110,9 +118,10 @@ async def test_sends_to_several_conversations_commit_together_in_the_same_five_s
     supervisor = Caller(person_id=world.supervisor_a, organisation_id=world.organisation_id, session_id=None)
     cache = service.AccessCache()
     await _send_on_socket(app, cache, (mother, conversation), (supervisor, supervision))
+    await app.state.chat.pushes_settled()
     with counted(app) as statements:
         await _send_on_socket(app, cache, (mother, conversation), (supervisor, supervision))
-    assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT", "INSERT"], statements
+    assert statements == _on_the_socket(app), statements
     async with unit_of_work(app.state.sessionmaker) as uow:
         for conv in (conversation, supervision):
             page = await service.list_messages(uow, supervisor if conv == supervision else mother, conv)

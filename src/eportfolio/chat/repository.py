@@ -76,6 +76,79 @@ def _marker_upsert(dialect: str) -> Any:
     )
 
 
+# One send of a group, in the column order of ``_PG_STORE_SENDS``: conversation, wait ("start",
+# "end" or None), message id, author, client id, body, epoch, organisation, programme, access log
+# id, the sender's acting role, the log's subject, the sender's organisation and session.
+SendRow = tuple[
+    uuid.UUID,
+    str | None,
+    uuid.UUID,
+    uuid.UUID,
+    str,
+    str,
+    int,
+    uuid.UUID,
+    uuid.UUID,
+    uuid.UUID,
+    str,
+    uuid.UUID,
+    uuid.UUID,
+    uuid.UUID | None,
+]
+# seq, waiting_since, escalation level, key epoch, rotation_due_since
+SeqRow = tuple[int, datetime | None, int, int, datetime | None]
+
+_PG_FIND_SENT = """
+SELECT m.id, m.conversation_id, m.seq, m.kind, m.author_id, m.client_id, m.body, m.epoch, m.notice, m.params,
+       m.created_at
+FROM chat_messages AS m
+JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, author_id, client_id)
+  ON m.conversation_id = k.conversation_id AND m.author_id = k.author_id AND m.client_id = k.client_id
+"""
+
+# The same as next_seqs, insert_messages, advance_markers and insert_access_log together (what
+# ``record_access`` writes, as rows). The UPDATE's SET sees the row before it, as next_seqs' does.
+_PG_STORE_SENDS = """
+WITH input AS (
+  SELECT * FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[],
+                       $9::uuid[], $10::uuid[], $11::uuid[], $12::text[], $13::uuid[], $14::uuid[], $15::uuid[])
+    AS i(conversation_id, wait, message_id, author_id, client_id, body, epoch, organisation_id, programme_id,
+         log_id, actor_role, subject_id, actor_organisation_id, session_id)
+), seqs AS (
+  UPDATE chat_conversations AS c SET
+    last_seq = c.last_seq + 1,
+    waiting_since = CASE i.wait WHEN 'end' THEN NULL WHEN 'start' THEN coalesce(c.waiting_since, $1::timestamptz)
+                    ELSE c.waiting_since END,
+    escalation_level = CASE WHEN i.wait = 'end' THEN 0 WHEN i.wait = 'start' AND c.waiting_since IS NULL THEN 0
+                       ELSE c.escalation_level END
+  FROM input AS i
+  WHERE c.id = i.conversation_id
+  RETURNING c.id, c.last_seq, c.waiting_since, c.escalation_level, c.epoch, c.rotation_due_since
+), stored AS (
+  INSERT INTO chat_messages (id, organisation_id, programme_id, conversation_id, seq, kind, author_id, client_id,
+                             body, epoch, created_at)
+  SELECT i.message_id, i.organisation_id, i.programme_id, i.conversation_id, s.last_seq, 'person', i.author_id,
+         i.client_id, i.body, i.epoch, $1::timestamptz
+  FROM input AS i JOIN seqs AS s ON s.id = i.conversation_id
+), marked AS (
+  INSERT INTO chat_markers (conversation_id, person_id, programme_id, read_seq, delivered_seq, updated_at)
+  SELECT i.conversation_id, i.author_id, i.programme_id, s.last_seq, s.last_seq, $1::timestamptz
+  FROM input AS i JOIN seqs AS s ON s.id = i.conversation_id
+  ON CONFLICT (conversation_id, person_id) DO UPDATE SET
+    read_seq = greatest(chat_markers.read_seq, excluded.read_seq),
+    delivered_seq = greatest(chat_markers.delivered_seq, excluded.delivered_seq),
+    updated_at = excluded.updated_at
+), logged AS (
+  INSERT INTO access_log (id, at, actor_person_id, actor_role, subject_person_id, organisation_id, programme_id,
+                          record_kind, action, session_id)
+  SELECT i.log_id, $1::timestamptz, i.author_id, i.actor_role, i.subject_id, i.actor_organisation_id,
+         i.programme_id, 'chat_message', 'create', i.session_id
+  FROM input AS i JOIN seqs AS s ON s.id = i.conversation_id
+)
+SELECT id, last_seq, waiting_since, escalation_level, epoch, rotation_due_since FROM seqs
+"""
+
+
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -330,6 +403,31 @@ class ChatRepository:
             .returning(c.id, c.last_seq, c.waiting_since, c.escalation_level, c.epoch, c.rotation_due_since)
         )
         return {row[0]: (int(row[1]), row[2], int(row[3]), int(row[4]), row[5]) for row in result.tuples().all()}
+
+    # PostgreSQL: a group of sends in two statements of fixed text (arrays, not a row per send),
+    # so asyncpg prepares each once per connection and nothing is compiled per group.
+
+    async def find_messages_pg(self, keys: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[tuple[Any, ...], Any]:
+        """``find_messages`` as one prepared statement (the resend check of the socket's sends)."""
+        if not keys:
+            return {}
+        connection = await self.session.connection()
+        result = await connection.exec_driver_sql(
+            _PG_FIND_SENT, ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+        )
+        found: dict[tuple[Any, ...], Any] = {}
+        for row in result.mappings():
+            found[(row["conversation_id"], row["author_id"], row["client_id"])] = row
+        return found
+
+    async def store_sends_pg(self, sends: list[SendRow], now: datetime) -> dict[uuid.UUID, SeqRow]:
+        """The seqs with the waits, the messages, the senders' markers and the access log of a
+        group of sends (one per conversation) in one statement. Returns, per conversation, the
+        seq taken and the row as it is now (wait, key epoch, rotation flag), like ``next_seqs``."""
+        columns = list(zip(*sends, strict=True))
+        connection = await self.session.connection()
+        result = await connection.exec_driver_sql(_PG_STORE_SENDS, (now, *map(list, columns)))
+        return {row[0]: (int(row[1]), row[2], int(row[3]), int(row[4]), row[5]) for row in result.tuples()}
 
     async def find_messages(self, keys: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[tuple[Any, ...], Any]:
         """Stored messages for several (conversation, author, client id) at once (resends)."""

@@ -7,6 +7,7 @@ the WebSocket hub delivers them once the unit of work has committed.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -270,6 +271,18 @@ async def open_conversation(uow: UnitOfWork, caller: Caller, data: ConversationO
     uow.session.add(conversation)
     await uow.flush()
     return conversation_read(conversation, members=await _member_reads(repo, conversation, members))
+
+
+async def startable_groups(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the groups whose conversation she may open: every group of the programme for
+    its staff (the trainers), her own groups for a participant."""
+    access = await authorize(uow, caller, programme_id, CHAT_ROLES)
+    repo = ChatRepository(uow.session)
+    held = (caller.roles_by_programme or {}).get(programme_id, frozenset())
+    groups = [group for group, _count in await repo.programmes.list_groups(access.scope)]
+    if Role.staff.value not in held:
+        groups = [g for g in groups if caller.person_id in await repo.programmes.group_member_ids(access.scope, g.id)]
+    return [(g.id, g.name) for g in groups]
 
 
 async def _member_reads(repo: ChatRepository, conversation: Conversation, members: list[Member]) -> list[MemberRead]:
@@ -578,6 +591,9 @@ async def cached_access(
 
 
 def _row_read(row: Any) -> MessageRead:
+    params = row["params"]
+    if isinstance(params, str):  # the raw driver's JSON (the PostgreSQL statement of the socket's sends)
+        params = json.loads(params)
     return MessageRead(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -588,17 +604,34 @@ def _row_read(row: Any) -> MessageRead:
         body=row["body"],
         epoch=row["epoch"],
         notice=SystemNotice(row["notice"]) if row["notice"] else None,
-        params=row["params"] or {},
+        params=params or {},
         created_at=row["created_at"],
     )
 
 
+def _emit_message(uow: UnitOfWork, message: MessageRead, recipients: tuple[uuid.UUID, ...]) -> None:
+    """``emit_frame`` for a person's message of the socket's sends: the frame's JSON is made once
+    (shared by every recipient and process) from values this module made, without validation."""
+    text = MessageFrame.model_construct(type="message", message=message).model_dump_json()
+    payload: dict[str, Any] = {
+        "recipients": [str(r) for r in dict.fromkeys(recipients)],
+        "text": text,
+        "conversation_id": str(message.conversation_id),
+        "seq": message.seq,
+    }
+    uow.emit(Event("chat.message", payload))
+
+
 async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSend]) -> list[SendResult | DomainError]:
     """``send_message`` for several sends at once, each to a different conversation, in one
-    transaction: the resend check, the seqs (with the waits), the messages, the senders' markers
-    and the access log are one statement each for the whole batch. A refusal is returned in the
-    place of its send; it does not stop the others. Raises ``StaleAccess`` when a conversation
-    changed under a cached membership (the caller then rolls back and sends one by one)."""
+    transaction. A refusal is returned in the place of its send; it does not stop the others.
+    Raises ``StaleAccess`` when a conversation changed under a cached membership (the caller then
+    rolls back and sends one by one).
+
+    Statements for the whole group, whatever its size: on PostgreSQL two (the resend check; the
+    seqs with the waits, the messages, the senders' markers and the access log in one), each of
+    fixed text so it is prepared once per connection; on SQLite five, one for each of those.
+    """
     assert len({s.conversation_id for s in sends}) == len(sends), "one send per conversation"
     results: list[SendResult | DomainError | None] = [None] * len(sends)
     accesses: list[CachedAccess | None] = [None] * len(sends)
@@ -608,10 +641,11 @@ async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSen
         except DomainError as exc:
             results[i] = exc
     repo = ChatRepository(uow.session)
+    postgres = uow.session.get_bind().dialect.name == "postgresql"
     keys = [
         (s.conversation_id, s.caller.person_id, s.data.client_id) for s, a in zip(sends, accesses, strict=True) if a
     ]
-    stored = await repo.find_messages(keys)
+    stored = await (repo.find_messages_pg(keys) if postgres else repo.find_messages(keys))
     waits: dict[uuid.UUID, str | None] = {}
     for i, (send, access) in enumerate(zip(sends, accesses, strict=True)):
         if access is None:
@@ -632,20 +666,48 @@ async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSen
     if not waits:
         return [r for r in results if r is not None]
     now = utcnow()
-    seqs = await repo.next_seqs(waits, now)
+    fresh = [(i, send, access) for i, (send, access) in enumerate(zip(sends, accesses, strict=True)) if access]
+    message_ids = {send.conversation_id: uuid.uuid4() for _, send, _ in fresh}
+    if postgres:
+        seqs = await repo.store_sends_pg(
+            [
+                (
+                    send.conversation_id,
+                    waits[send.conversation_id],
+                    message_ids[send.conversation_id],
+                    send.caller.person_id,
+                    send.data.client_id,
+                    send.data.body,
+                    send.data.epoch,
+                    access.organisation_id,
+                    access.programme_id,
+                    uuid.uuid4(),
+                    access.acting_role,
+                    access.participant_id or access.coach_id or send.caller.person_id,
+                    send.caller.organisation_id,
+                    send.caller.session_id,
+                )
+                for _, send, access in fresh
+            ],
+            now,
+        )
+    else:
+        seqs = await repo.next_seqs(waits, now)
     rows: list[dict[str, Any]] = []
     markers: list[dict[str, Any]] = []
     log_rows: list[dict[str, Any]] = []
     started: list[CachedAccess] = []
-    for i, (send, access) in enumerate(zip(sends, accesses, strict=True)):
-        if access is None:
-            continue
-        seq, waiting_since, _level, epoch, rotation_due_since = seqs[send.conversation_id]
+    for i, send, access in fresh:
+        taken = seqs.get(send.conversation_id)
+        if taken is None:
+            cache.invalidate(conversation_id=send.conversation_id)
+            raise StaleAccess(str(send.conversation_id))
+        seq, waiting_since, _level, epoch, rotation_due_since = taken
         if epoch != access.epoch or rotation_due_since != access.rotation_due_since:
             cache.invalidate(conversation_id=send.conversation_id)
             raise StaleAccess(str(send.conversation_id))
-        message = MessageRead(
-            id=uuid.uuid4(),
+        message = MessageRead.model_construct(
+            id=message_ids[send.conversation_id],
             conversation_id=send.conversation_id,
             seq=seq,
             kind=MessageKind.person,
@@ -653,62 +715,59 @@ async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSen
             client_id=send.data.client_id,
             body=send.data.body,
             epoch=send.data.epoch,
+            notice=None,
+            params={},
             created_at=now,
         )
-        rows.append(
-            {
-                "id": message.id,
-                "organisation_id": access.organisation_id,
-                "programme_id": access.programme_id,
-                "conversation_id": send.conversation_id,
-                "seq": seq,
-                "kind": MessageKind.person.value,
-                "author_id": send.caller.person_id,
-                "client_id": send.data.client_id,
-                "body": send.data.body,
-                "epoch": send.data.epoch,
-                "created_at": now,
-            }
-        )
-        markers.append(
-            {
-                "conversation_id": send.conversation_id,
-                "person_id": send.caller.person_id,
-                "programme_id": access.programme_id,
-                "read_seq": seq,
-                "delivered_seq": seq,
-                "updated_at": now,
-            }
-        )
-        # The access log as ``record_access`` writes it, but as rows of one statement.
-        log_rows.append(
-            {
-                "id": uuid.uuid4(),
-                "at": now,
-                "actor_person_id": send.caller.person_id,
-                "actor_role": access.acting_role,
-                "subject_person_id": access.participant_id or access.coach_id or send.caller.person_id,
-                "organisation_id": send.caller.organisation_id,
-                "programme_id": access.programme_id,
-                "record_kind": "chat_message",
-                "action": Action.create.value,
-                "session_id": send.caller.session_id,
-            }
-        )
-        emit_frame(
-            uow,
-            "chat.message",
-            MessageFrame(message=message),
-            list(access.recipients),
-            conversation_id=send.conversation_id,
-            seq=seq,
-        )
-        results[i] = SendResult(message=message, duplicate=False)
+        if not postgres:
+            rows.append(
+                {
+                    "id": message.id,
+                    "organisation_id": access.organisation_id,
+                    "programme_id": access.programme_id,
+                    "conversation_id": send.conversation_id,
+                    "seq": seq,
+                    "kind": MessageKind.person.value,
+                    "author_id": send.caller.person_id,
+                    "client_id": send.data.client_id,
+                    "body": send.data.body,
+                    "epoch": send.data.epoch,
+                    "created_at": now,
+                }
+            )
+            markers.append(
+                {
+                    "conversation_id": send.conversation_id,
+                    "person_id": send.caller.person_id,
+                    "programme_id": access.programme_id,
+                    "read_seq": seq,
+                    "delivered_seq": seq,
+                    "updated_at": now,
+                }
+            )
+            # The access log as ``record_access`` writes it, but as rows of one statement.
+            log_rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "at": now,
+                    "actor_person_id": send.caller.person_id,
+                    "actor_role": access.acting_role,
+                    "subject_person_id": access.participant_id or access.coach_id or send.caller.person_id,
+                    "organisation_id": send.caller.organisation_id,
+                    "programme_id": access.programme_id,
+                    "record_kind": "chat_message",
+                    "action": Action.create.value,
+                    "session_id": send.caller.session_id,
+                }
+            )
+        _emit_message(uow, message, access.recipients)
+        results[i] = SendResult.model_construct(message=message, duplicate=False)
         if waits[send.conversation_id] == "start" and waiting_since == now and access.out_of_hours_reply:
             started.append(access)
-    await repo.insert_messages(rows)
-    await repo.advance_markers(markers)
-    await repo.insert_access_log(log_rows)
+    if not postgres:
+        await repo.insert_messages(rows)
+        await repo.advance_markers(markers)
+        await repo.insert_access_log(log_rows)
     for access in started:
         # Her message started a wait: out of hours (no coach on duty) she gets the programme's reply.
         if await repo.on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now, Duty.coach):
