@@ -10,10 +10,19 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
+
 from eportfolio.kit.clock import utcnow
 from tests.support.client import Browser
-from tests.support.modules import assign_to_participant_a, envelope, module_url, published_module
+from tests.support.modules import assign_to_participant_a, envelope, module_url, portfolios_at_epoch, published_module
 from tests.support.world import World
+
+
+@pytest.fixture(autouse=True)
+async def _portfolios(app: FastAPI, world: World) -> None:
+    """Answers and feedback are wrapped under her portfolio's current key: give her one."""
+    await portfolios_at_epoch(app, world)
 
 
 def assignment_url(world: World, assignment_id: str) -> str:
@@ -514,3 +523,46 @@ async def test_completion_is_counted_per_group(browser: Browser, world: World) -
     rows = (await browser.api("GET", f"/api/v1/programmes/{world.programme_a}/module-completion")).json()
     by_group = {row["group_name"]: row["total"] for row in rows}
     assert by_group == {"": 1, "Group A": 2}
+
+
+async def test_an_answer_or_feedback_under_an_old_portfolio_key_is_refused_until_sealed_again(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    module = await published_module(browser, world)
+    assignment_id = await assign_to_participant_a(browser, world, module)
+    url = assignment_url(world, assignment_id)
+    first, second = module["questions"]
+    old_key = bytes(16)
+
+    await browser.log_in_as(world.participant_a)
+    stale = await browser.api("PUT", f"{url}/answers/{first}", json=envelope(0, epoch_key_id=old_key))
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "stale_epoch", "her browser fetches the new key and seals again"
+    detail = (await browser.api("GET", url)).json()
+    assert detail["answers"] == [], "nothing stored half"
+    assert detail["assignment"]["status"] == "assigned"
+    for key in (first, second):
+        assert (await browser.api("PUT", f"{url}/answers/{key}", json=envelope(0))).status_code == 200
+    assert (await browser.api("POST", f"{url}/submit")).status_code == 200
+    browser.log_out()
+
+    await browser.log_in_as(world.coach_a)
+    refused = await browser.api("POST", f"{url}/feedback", json=envelope(0, epoch_key_id=old_key))
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "stale_epoch"
+    given = await browser.api("POST", f"{url}/feedback", json=envelope(0))
+    assert given.status_code == 201
+    feedback_id = given.json()["id"]
+    changed = await browser.api(
+        "PUT", f"{url}/feedback/{feedback_id}", json=envelope(1, row_id=uuid.UUID(feedback_id), epoch_key_id=old_key)
+    )
+    assert changed.status_code == 409
+    assert changed.json()["error"]["code"] == "stale_epoch"
+
+    personal = await browser.api(
+        "POST",
+        f"/api/v1/programmes/{world.programme_a}/personal-assignments",
+        json={"participant_id": str(world.participant_a), "content": envelope(0, epoch_key_id=old_key)},
+    )
+    assert personal.status_code == 409
+    assert personal.json()["error"]["code"] == "stale_epoch"

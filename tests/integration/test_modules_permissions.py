@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+from fastapi import FastAPI
+
 from tests.support.client import Browser
-from tests.support.modules import assign_to_participant_a, envelope, module_url, published_module
+from tests.support.modules import assign_to_participant_a, envelope, module_url, portfolios_at_epoch, published_module
 from tests.support.world import World
+
+
+@pytest.fixture(autouse=True)
+async def _portfolios(app: FastAPI, world: World) -> None:
+    """Answers and feedback are wrapped under her portfolio's current key: give her one."""
+    await portfolios_at_epoch(app, world)
 
 
 async def _other_coach(browser: Browser, world: World) -> uuid.UUID:

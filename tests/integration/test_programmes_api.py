@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+
+from fastapi import FastAPI
 
 from eportfolio.kit.events import Event
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.client import Browser
 from tests.support.world import World
 
@@ -171,6 +176,30 @@ async def test_coach_sees_only_her_own_caseload(browser: Browser, world: World) 
     rows = (await browser.api("GET", f"/api/v1/programmes/{world.programme_a}/coach-assignments")).json()
     assert {r["participant_id"] for r in rows} == {str(world.participant_a)}
     assert (await browser.api("GET", f"/api/v1/programmes/{world.programme_a}/people")).status_code == 403
+
+
+async def test_a_coach_sees_the_other_coaches_of_her_own_participants_only(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        two = Person(organisation_id=world.organisation_id, display_name="Coach Two", language="nl")
+        uow.session.add(two)
+        await uow.flush()
+        uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=world.programme_a,
+                                   person_id=two.id, role="coach", coach_kind="individual"))
+        for participant in (world.participant_a, world.participant_a2):
+            uow.session.add(CoachAssignment(organisation_id=world.organisation_id, programme_id=world.programme_a,
+                                            participant_id=participant, coach_id=two.id, kind="individual",
+                                            starts_on=date(2026, 1, 1)))
+        two_id = str(two.id)
+    await browser.log_in_as(world.coach_a)
+    base = f"/api/v1/programmes/{world.programme_a}/coach-assignments"
+    hers = (await browser.api("GET", f"{base}?participant_id={world.participant_a}")).json()
+    assert {r["coach_id"] for r in hers} == {str(world.coach_a), two_id}, "her other coach's record too"
+    other = (await browser.api("GET", f"{base}?participant_id={world.participant_a2}")).json()
+    assert other == [], "nothing about a mother he does not coach"
+    mine = (await browser.api("GET", base)).json()
+    assert {r["coach_id"] for r in mine} == {str(world.coach_a)}
 
 
 async def test_group_capacity_is_enforced(browser: Browser, world: World) -> None:

@@ -85,9 +85,14 @@ async def test_after_a_reset_her_coach_gives_her_access_again_and_only_only_me_i
             grant = await coach.grant(portfolio, epoch, key, her.person_id)
             body = {"epoch": epoch, "grants": [grant]}
             await coach.ok("POST", f"/api/v1/portfolio/{portfolio}/grants", body, status=201)
-        await coach.ok("POST", f"{about_her}/vouch", status=204)
+        new_person = made.identity.person
+        vouch = crypto.make_vouch(coach.identity, subject=new_person, former=old_person, vouched_at=1_780_000_000)
+        await coach.ok("POST", f"{about_her}/vouch", {"vouch": b64u_encode(vouch)}, status=204)
         vouched = await coach.ok("GET", f"{about_her}/former-identities")
         assert vouched[0]["vouched_by"] == coach.person_id
+        # Any other browser can check the vouch against her coach's key, and it names her keys.
+        checked = crypto.verify_vouch(b64u_decode(vouched[0]["vouch"]), [coach.identity.person.ed25519_public])
+        assert (checked.former_fingerprint, checked.new_fingerprint) == (old_person.fingerprint, new_person.fingerprint)
 
         # Her new phone: what she shared opens (signed by her former key), "only me" does not.
         new_her.known[her.person_id] = old_person
@@ -117,3 +122,51 @@ async def test_a_reset_refuses_keys_that_are_not_hers_and_unknown_codes(cast: Ca
         from tests.support.keyring_client import KeyringClient
 
         assert (await KeyringClient(phone).login_response("mother.a", PASSWORD))[0].status_code == 200
+
+
+async def test_a_vouch_is_kept_only_when_her_coach_signed_it_for_her_old_and_new_keys(cast: Cast, app: FastAPI) -> None:
+    her, coach, staff = cast.her, cast.coach, cast.staff
+    programme = cast.world.programme_a
+    about_her = f"/api/v1/recovery/programmes/{programme}/people/{her.person_id}"
+    old_person = her.identity.person
+
+    def identity(login: str, person_id: str) -> crypto.Identity:
+        return crypto.Identity.create(
+            login, PASSWORD, user_id=person_id, params=low_kdf_params(), allow_test_params=True
+        ).identity
+
+    def vouch(by: crypto.Identity, subject: crypto.Person, former: crypto.Person) -> dict[str, str]:
+        return {"vouch": b64u_encode(crypto.make_vouch(by, subject=subject, former=former, vouched_at=1_780_000_000))}
+
+    other = identity("mother.a", her.person_id).person
+    before = await coach.api("POST", f"{about_her}/vouch", vouch(coach.identity, other, old_person))
+    assert before.status_code == 404, "no reset, nothing to confirm"
+    reset = await staff.ok("POST", f"{about_her}/reset", status=201)
+    async with Browser(app) as phone:
+        body, made = _reset_body(reset["code"], her.person_id)
+        assert (await phone.api("POST", "/api/v1/recovery/reset/complete", body)).status_code == 200
+    new_person = made.identity.person
+    good = vouch(coach.identity, new_person, old_person)
+    flipped = bytearray(b64u_decode(good["vouch"]))
+    flipped[-1] ^= 1
+    refusals: list[dict[str, str]] = [
+        {},
+        {"vouch": "not base64!"},
+        {"vouch": b64u_encode(bytes(flipped))},
+        vouch(identity("coach.a", coach.person_id), new_person, old_person),  # not his registered key
+        vouch(coach.identity, other, old_person),  # another new key than the one she has
+        vouch(coach.identity, new_person, other),  # another former key than the one she had
+    ]
+    for payload in refusals:
+        refused = await coach.api("POST", f"{about_her}/vouch", payload)
+        assert refused.status_code == 422, (payload, refused.text)
+        assert refused.json()["error"]["message"], refused.text
+    second = await cast.new_coach("Coach Two", "coach.two")
+    by_another = await second.api("POST", f"{about_her}/vouch", good)
+    assert by_another.status_code == 422, "his vouch cannot be handed in by another coach"
+    assert (await staff.api("POST", f"{about_her}/vouch", good)).status_code == 403, "staff do not vouch"
+    assert (await coach.ok("GET", f"{about_her}/former-identities"))[0]["vouch"] is None, "nothing was kept"
+
+    await coach.ok("POST", f"{about_her}/vouch", good, status=204)
+    kept = await coach.ok("GET", f"{about_her}/former-identities")
+    assert (kept[0]["vouch"], kept[0]["vouched_by"]) == (good["vouch"], coach.person_id)

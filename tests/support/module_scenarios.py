@@ -20,7 +20,7 @@ from eportfolio.kit.uow import UnitOfWork
 from eportfolio.modules import service as modules
 from eportfolio.modules.tables import ModuleAssignment
 from tests.support.access_scenarios import scenario
-from tests.support.modules import envelope
+from tests.support.modules import add_portfolios, envelope
 from tests.support.world import World
 
 S = "eportfolio.modules.service."
@@ -44,6 +44,7 @@ async def _published(uow: UnitOfWork, w: World) -> tuple[uuid.UUID, str]:
 
 
 async def _given(uow: UnitOfWork, w: World, *, answered: bool = False, submitted: bool = False) -> uuid.UUID:
+    await add_portfolios(uow, w)
     module_id, question_key = await _published(uow, w)
     given = await modules.assign(
         uow,
@@ -93,7 +94,12 @@ async def _assign(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await modules.assign(uow, caller, w.programme_a, data)
 
 
-@scenario(S + "assign_personal", lambda w: w.coach_a)
+async def _setup_portfolios(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    await add_portfolios(uow, w)
+    return None
+
+
+@scenario(S + "assign_personal", lambda w: w.coach_a, _setup_portfolios)
 async def _assign_personal(uow: UnitOfWork, caller: Caller, w: World) -> object:
     data = PersonalAssignmentCreate(participant_id=w.participant_a, content=ENVELOPE)
     return await modules.assign_personal(uow, caller, w.programme_a, data)

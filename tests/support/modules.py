@@ -8,15 +8,24 @@ import struct
 import uuid
 from typing import Any
 
+from fastapi import FastAPI
+
+from eportfolio.kit.uow import UnitOfWork, unit_of_work
 from tests.support.client import Browser
 from tests.support.world import World
+
+# The id of the portfolio key the opaque envelopes below are wrapped under: `portfolios_at_epoch`
+# gives every participant of the test world a portfolio whose current key has this id.
+EPOCH_KEY_ID = bytes(range(16))
 
 
 def _b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def envelope(base_revision: int = 0, size: int = 48, row_id: uuid.UUID | None = None) -> dict[str, Any]:
+def envelope(
+    base_revision: int = 0, size: int = 48, row_id: uuid.UUID | None = None, epoch_key_id: bytes = EPOCH_KEY_ID
+) -> dict[str, Any]:
     """Random bytes in the shape of an envelope and of its item key wrapped under a portfolio key.
 
     The server can check only that shape (and that the envelope names the key it gives); what is
@@ -24,7 +33,7 @@ def envelope(base_revision: int = 0, size: int = 48, row_id: uuid.UUID | None = 
     """
     key_id = os.urandom(16)
     body = b"\x01\x06" + key_id + os.urandom(12) + struct.pack(">I", size) + os.urandom(size) + os.urandom(64)
-    wrap = b"\x01\x02\x05" + os.urandom(16) + os.urandom(12) + os.urandom(48)
+    wrap = b"\x01\x02\x05" + epoch_key_id + os.urandom(12) + os.urandom(48)
     sent: dict[str, Any] = {
         "envelope": _b64u(body),
         "key_id": _b64u(key_id),
@@ -34,6 +43,32 @@ def envelope(base_revision: int = 0, size: int = 48, row_id: uuid.UUID | None = 
     if row_id is not None:
         sent["id"] = str(row_id)
     return sent
+
+
+async def add_portfolios(uow: UnitOfWork, world: World) -> None:
+    """Portfolios at epoch 1 under `EPOCH_KEY_ID` for the participants, as their browsers make them."""
+    from eportfolio.portfolio.tables import Portfolio
+
+    for participant, programme in (
+        (world.participant_a, world.programme_a),
+        (world.participant_a2, world.programme_a),
+        (world.participant_b, world.programme_b),
+    ):
+        uow.session.add(
+            Portfolio(
+                organisation_id=world.organisation_id,
+                programme_id=programme,
+                participant_id=participant,
+                epoch=1,
+                epoch_key_id=_b64u(EPOCH_KEY_ID),
+            )
+        )
+    await uow.flush()
+
+
+async def portfolios_at_epoch(app: FastAPI, world: World) -> None:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await add_portfolios(uow, world)
 
 
 def module_url(world: World, module_id: str | uuid.UUID | None = None, programme: uuid.UUID | None = None) -> str:

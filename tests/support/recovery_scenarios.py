@@ -145,8 +145,36 @@ async def _her_former_identity(uow: UnitOfWork, caller: Caller, w: World) -> obj
     return None
 
 
-@scenario(R + "vouch", lambda w: w.coach_a, setup=_her_former_identity)
+_VOUCH: dict[str, bytes] = {}
+
+
+async def _her_reset_and_her_coach(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    """Her former identity, her new keys, and her coach's account; the coach's signed vouch ready."""
+    from eportfolio.accounts.tables import Account
+    from eportfolio.recovery.tables import FormerIdentity
+
+    former, her = _identity(w.participant_a, "mother.a"), _identity(w.participant_a, "mother.a")
+    coach = _identity(w.coach_a, "coach.a")
+    for person_id, login, made in ((w.participant_a, "mother.a", her), (w.coach_a, "coach.a", coach)):
+        uow.session.add(Account(
+            person_id=person_id, login=login, salt_seed=b"\x00" * 16, kdf_params={}, auth_hash="-",
+            key_bundle=made.bundle, public_identity=made.public_identity,
+        ))
+
+    uow.session.add(FormerIdentity(
+        organisation_id=w.organisation_id, person_id=w.participant_a, public_identity=former.public_identity,
+        reason="coach_assisted", replaced_by=w.staff_a,
+    ))
+    _VOUCH["vouch"] = crypto.make_vouch(
+        coach.identity, subject=her.identity.person, former=former.identity.person, vouched_at=1_780_000_000
+    )
+    return None
+
+
+@scenario(R + "vouch", lambda w: w.coach_a, setup=_her_reset_and_her_coach)
 async def _vouch(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.domain.recovery import VouchCreate
     from eportfolio.recovery import service
 
-    return await service.vouch(uow, caller, w.programme_a, w.participant_a)
+    data = VouchCreate(vouch=crypto.b64u_encode(_VOUCH["vouch"]))
+    return await service.vouch(uow, caller, w.programme_a, w.participant_a, data)

@@ -132,6 +132,13 @@ class FormerIdentityRead(DomainModel):
     reason: str
     replaced_by: uuid.UUID | None
     vouched_by: uuid.UUID | None
+    vouch: str | None = None
+
+
+class VouchCreate(DomainModel):
+    """The coach's signed vouch for her new key (docs/crypto-spec.md 9.1)."""
+
+    vouch: Structure
 
 
 class NoticeRead(DomainModel):

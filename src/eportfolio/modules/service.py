@@ -73,6 +73,8 @@ from eportfolio.modules.tables import (
 )
 from eportfolio.notifications import service as notifications
 from eportfolio.notifications.tables import Notification
+from eportfolio.portfolio.repository import PortfolioRepository
+from eportfolio.portfolio.service import StaleEpoch
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import Access, authorize
@@ -240,6 +242,22 @@ def check_envelope(data: EnvelopeWrite, field: str = "envelope") -> None:
         raise InvalidInput(
             N_("The key of this text is missing or damaged, so her coaches could not read it."), field="item_key_wrap"
         )
+
+
+async def check_current_epoch(
+    uow: UnitOfWork, scope: ProgrammeScope, participant_id: uuid.UUID, data: EnvelopeWrite
+) -> None:
+    """The item key must be wrapped under her portfolio's current key, as for a portfolio item.
+
+    After a coach left, her portfolio has a new key he never got; a browser still holding the
+    old one gets 409 ``stale_epoch``, fetches the new key and seals again, so nothing written
+    after he left is readable with what he kept.
+    """
+    portfolio = await PortfolioRepository(uow.session).find_portfolio(scope, participant_id)
+    current = crypto.b64u_decode(portfolio.epoch_key_id) if portfolio and portfolio.epoch_key_id else None
+    wrap = crypto.b64u_decode(data.item_key_wrap or "")
+    if portfolio is None or current is None or wrap[3:19] != current:
+        raise StaleEpoch(portfolio.epoch if portfolio else 0)
 
 
 async def _new_row_id(repo: ModuleRepository, data: EnvelopeWrite) -> uuid.UUID:
@@ -976,6 +994,7 @@ async def assign_personal(
     if data.content.base_revision != 0:
         raise Conflict(N_("A new assignment starts at revision 0."))
     check_envelope(data.content, "content")
+    await check_current_epoch(uow, access.scope, data.participant_id, data.content)
     if data.due_on is not None and data.due_on < _today(access):
         raise InvalidInput(N_("The due date is in the past."), field="due_on")
     row = ModuleAssignment(
@@ -1154,6 +1173,7 @@ async def save_answer(
     if question_key not in _question_keys(row, version):
         raise NotFound(N_("This question is not part of this assignment."))
     check_envelope(data)
+    await check_current_epoch(uow, access.scope, row.participant_id, data)
     repo = ModuleRepository(uow.session)
     existing = await repo.get_answer(access.scope, row.id, question_key)
     current = existing.revision if existing is not None else 0
@@ -1260,6 +1280,7 @@ async def give_feedback(
     if data.base_revision != 0:
         raise Conflict(N_("New feedback starts at revision 0."))
     check_envelope(data)
+    await check_current_epoch(uow, access.scope, row.participant_id, data)
     now = utcnow()
     feedback = AssignmentFeedback(
         id=await _new_row_id(ModuleRepository(uow.session), data),
@@ -1320,6 +1341,7 @@ async def update_feedback(
     if row.status == AssignmentStatus.completed:
         raise Conflict(N_("This assignment is completed. Feedback can no longer be changed."))
     check_envelope(data)
+    await check_current_epoch(uow, access.scope, row.participant_id, data)
     _same_row(feedback.id, data)
     values: dict[str, object] = {
         "envelope": data.envelope,

@@ -570,6 +570,10 @@ async def list_assignments(
         rows = await repo.list_assignments(access.scope, participant_id=caller.person_id)
     elif access.role is Role.coach:
         rows = await repo.list_assignments(access.scope, coach_id=caller.person_id, participant_id=participant_id)
+        if participant_id is not None and any(r.ended_at is None for r in rows):
+            # Her other coaches' signed records too: his browser checks them before it takes
+            # their word (a vouch for her new key) or shares with them.
+            rows = await repo.list_assignments(access.scope, participant_id=participant_id)
     else:
         rows = await repo.list_assignments(access.scope, participant_id=participant_id)
     subjects = {r.participant_id for r in rows} | {r.coach_id for r in rows}

@@ -30,6 +30,7 @@ from eportfolio.domain.recovery import (
     RecoveryKeyCreate,
     RecoveryKeyRead,
     ResealRequest,
+    VouchCreate,
 )
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.uow import UowDep
@@ -151,8 +152,10 @@ async def former_identities(
 
 
 @router.post("/programmes/{programme_id}/people/{person_id}/vouch", status_code=204)
-async def vouch(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID) -> None:
-    await service.vouch(uow, caller, programme_id, person_id)
+async def vouch(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID, data: VouchCreate
+) -> None:
+    await service.vouch(uow, caller, programme_id, person_id, data)
 
 
 # Notices -----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from eportfolio.domain.recovery import (
     RecoveryKeyCreate,
     RecoveryKeyRead,
     ResealRequest,
+    VouchCreate,
 )
 from eportfolio.kit.audit import Action, personal_data, record_access
 from eportfolio.kit.auth import Caller
@@ -513,6 +514,7 @@ def _former_read(row: FormerIdentity) -> FormerIdentityRead:
     return FormerIdentityRead(
         public_identity=crypto.b64u_encode(row.public_identity), fingerprint=person.fingerprint_text,
         superseded_at=row.superseded_at, reason=row.reason, replaced_by=row.replaced_by, vouched_by=row.vouched_by,
+        vouch=crypto.b64u_encode(row.vouch) if row.vouch else None,
     )
 
 
@@ -526,15 +528,46 @@ async def former_identities(
     return [_former_read(r) for r in rows]
 
 
+def _checked_vouch(data: str, *, voucher: crypto.Person, former: crypto.Person, current: crypto.Person) -> bytes:
+    """The vouch, signed by the caller's registered key, from the key she held last to the one she has now."""
+    raw = _decode(data, "vouch")
+    try:
+        vouch = crypto.verify_vouch(raw, [voucher.ed25519_public])
+    except crypto.CryptoError:
+        raise InvalidInput(
+            N_("This confirmation is not signed with your current key; reload the page and try again."), field="vouch"
+        ) from None
+    if vouch.voucher_id != voucher.user_id or vouch.subject_id != current.user_id:
+        raise _bad("vouch")
+    if vouch.former_fingerprint != former.fingerprint or vouch.new_fingerprint != current.fingerprint:
+        raise InvalidInput(
+            N_("This confirmation is for another key than hers; compare her fingerprint again."), field="vouch"
+        )
+    return raw
+
+
 @personal_data("public_identity")
-async def vouch(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID) -> None:
-    """Her coach checked her new fingerprint in person: noted on the identity it replaced."""
+async def vouch(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID, data: VouchCreate
+) -> None:
+    """Her coach checked her new fingerprint in person and signed that he did: kept on the identity it
+    replaced, so her other coaches' browsers can verify it and take her new key."""
     access = await programmes.authorize(uow, caller, programme_id, {Role.coach, Role.supervisor})
     rows = await RecoveryRepository(uow.session).former_identities(access.scope.organisation_id, person_id)
     if not rows:
         raise NotFound(N_("Her keys were not reset, so there is nothing to confirm."))
-    if rows[0].vouched_by is None:
-        rows[0].vouched_by, rows[0].vouched_at = caller.person_id, utcnow()
+    her = await accounts.public_identity(uow, caller, programme_id, person_id)
+    mine = await accounts.account_of_person(uow, caller.person_id)
+    if mine is None or not mine.public_identity:
+        raise Conflict(N_("You have no keys yet; finish signing up first."))
+    raw = _checked_vouch(
+        data.vouch,
+        voucher=accounts.person_fingerprint(mine),
+        former=crypto.Person.from_public_identity(rows[0].public_identity),
+        current=crypto.Person.from_public_identity(crypto.b64u_decode(her.public_identity)),
+    )
+    if rows[0].vouch is None:
+        rows[0].vouched_by, rows[0].vouched_at, rows[0].vouch = caller.person_id, utcnow(), raw
     record_access(uow, caller, role=access.role, subjects=[person_id], record_kind="public_identity",
                   action=Action.update, programme_id=programme_id)
     await uow.flush()

@@ -103,7 +103,8 @@ class FormerIdentity(Base):
     """A public identity she held before a recovery gave her new keys.
 
     Kept so that what she signed with it still verifies; ``replaced_by`` is who reset her account,
-    ``vouched_by`` the coach who then checked her new fingerprint in person.
+    ``vouched_by`` the coach who then checked her new fingerprint in person, and ``vouch`` his signed
+    word for it (docs/crypto-spec.md 9.1), which other coaches' browsers verify before re-pinning.
     """
 
     __tablename__ = "recovery_former_identities"
@@ -117,6 +118,7 @@ class FormerIdentity(Base):
     replaced_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
     vouched_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
     vouched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    vouch: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_recovery_former_identities_person", "person_id", "superseded_at"),)
 

@@ -5,8 +5,8 @@
 // programme's signed duty roster. Messages are sealed
 // and opened here; decrypted text leaves this module as strings for textContent.
 //
-// Trust checks, public keys and pinned keys are the portfolio's (PortfolioClient): the same people,
-// the same programme key, the same pins. Only what is about a conversation is written here.
+// Trust decisions are shared/trust.js's, through the portfolio's client: the same people, the same
+// programme key, the same pins and confirmations. Only what is about a conversation is written here.
 
 import {
   FingerprintKind,
@@ -22,6 +22,7 @@ import {
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api } from '../portfolio/keyring.js';
+import { TRUSTED } from '../shared/trust.js';
 
 export const RESOURCE = 'conversation';
 const encoder = new TextEncoder();
@@ -31,10 +32,6 @@ async function must(path, body, method) {
   const result = await api(path, body, method);
   if (!result.ok) throw new ApiError(result);
   return result.data;
-}
-
-function equal(a, b) {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 export class ConversationKeys extends PortfolioClient {
@@ -108,9 +105,7 @@ export class ConversationKeys extends PortfolioClient {
       for (const entry of chosen) {
         if (readers.has(entry.personId) || entry.personId === this.me) continue;
         const person = await this.person(entry.personId);
-        const keys = new Uint8Array([...person.x25519Public, ...person.ed25519Public]);
-        if (!equal(entry.fingerprint, await person.fingerprint())) continue;
-        if (!this.checkPin(FingerprintKind.PERSON, entry.personId, keys)) continue;
+        if ((await this.trust.personStatus(person, { signed: entry.fingerprint })) !== TRUSTED) continue;
         readers.set(entry.personId, person);
       }
     } catch {
@@ -140,8 +135,7 @@ export class ConversationKeys extends PortfolioClient {
     const herId = this.portfolio.participant_id;
     if (herId && herId !== this.me) {
       const her = await this.person(herId);
-      const keys = new Uint8Array([...her.x25519Public, ...her.ed25519Public]);
-      if (this.checkPin(FingerprintKind.PERSON, herId, keys)) verified.set(herId, her);
+      if ((await this.herStatus(verified)) === TRUSTED) verified.set(herId, her);
       else {
         const member = this.portfolio.members.find((m) => m.person_id === herId);
         if (member) this.unconfirmed.push({ ...member, reason: 'key_changed' });

@@ -7,6 +7,7 @@ import { loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
 import { api } from '../portfolio/keyring.js';
 import { ConversationKeys } from './keys.js';
+import { showKeyChange } from '../shared/key-change.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
 import { ChatSocket } from './socket.js';
 
@@ -427,6 +428,7 @@ async function start() {
     const conversation = await keys.open(conversationId);
     const hasKey = await keys.ensureAccess();
     showAccess(hasKey);
+    showKeyChange(keys.trust, keys.keyChange, { onConfirmed: () => globalThis.location.reload() });
     for (const entry of await pending(me, conversationId)) {
       const opened = await keys.openMessage({ ...entry, client_id: entry.clientId, author_id: me });
       unsent.set(entry.clientId, { entry, text: opened.text ?? '', state: 'waiting' });

@@ -6,7 +6,7 @@
 import { loadSession, requireSupport } from '../crypto/index.js';
 import { dropDraft, keepDraft, loadDraft } from '../portfolio/drafts.js';
 import { fill, h } from '../shared/dom.js';
-import { UPLOAD_ITEM_KIND, api, newId, openPortfolio, openRow, reencode, sealRow } from './sealed.js';
+import { UPLOAD_ITEM_KIND, api, newId, openPortfolio, openRow, reencode, sendSealed } from './sealed.js';
 
 const $ = (id) => document.getElementById(id);
 const root = $('assignment');
@@ -136,8 +136,10 @@ async function keep(fieldset) {
 // Seal and save one answer; true when the server has it (or there was nothing to save).
 async function save(key, value, id) {
   const revision = revisionOf(key) + 1;
-  const sealed = await sealRow(client, { id: rows.get(key)?.id ?? id ?? newId(), revision, value });
-  const result = await api(`${base}/answers/${encodeURIComponent(key)}`, sealed, 'PUT');
+  const fields = { id: rows.get(key)?.id ?? id ?? newId(), revision, value };
+  const result = await sendSealed(client, fields, (sealed) =>
+    api(`${base}/answers/${encodeURIComponent(key)}`, sealed, 'PUT'),
+  );
   if (result.ok) {
     rows.set(key, result.data);
     dirty.delete(key);
@@ -305,8 +307,8 @@ async function showToCoach() {
     const button = form.querySelector('button');
     button.disabled = true;
     try {
-      const sealed = await sealRow(client, { id: newId(), revision: 1, value: { v: 1, text } });
-      const result = await api(`${base}/feedback`, sealed);
+      const fields = { id: newId(), revision: 1, value: { v: 1, text } };
+      const result = await sendSealed(client, fields, (sealed) => api(`${base}/feedback`, sealed));
       if (!result.ok) return say(result.status ? (result.data?.error?.message ?? words.failed) : words.network);
       clearTimeout(draftTimer);
       await dropDraft(name);

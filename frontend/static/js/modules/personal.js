@@ -3,7 +3,7 @@
 
 import { loadSession, requireSupport } from '../crypto/index.js';
 import { dropDraft, keepDraft, loadDraft } from '../portfolio/drafts.js';
-import { api, newId, openPortfolio, sealRow } from './sealed.js';
+import { api, newId, openPortfolio, sendSealed } from './sealed.js';
 
 const $ = (id) => document.getElementById(id);
 const section = $('personal');
@@ -50,16 +50,14 @@ form.addEventListener('submit', async (event) => {
   try {
     const { client, ready } = await openPortfolio(identity, programmeId, value.participant);
     if (!client || !ready) return say(words.waiting);
-    const content = await sealRow(client, {
-      id: newId(),
-      revision: 1,
-      value: { v: 1, title: value.title, text: value.text },
-    });
-    const result = await api(`/api/v1/programmes/${programmeId}/personal-assignments`, {
-      participant_id: value.participant,
-      due_on: value.due_on || null,
-      content,
-    });
+    const fields = { id: newId(), revision: 1, value: { v: 1, title: value.title, text: value.text } };
+    const result = await sendSealed(client, fields, (content) =>
+      api(`/api/v1/programmes/${programmeId}/personal-assignments`, {
+        participant_id: value.participant,
+        due_on: value.due_on || null,
+        content,
+      }),
+    );
     if (!result.ok) return say(result.status ? (result.data?.error?.message ?? words.failed) : words.network);
     clearTimeout(draftTimer);
     await dropDraft(draftName);

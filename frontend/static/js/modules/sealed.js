@@ -44,6 +44,18 @@ export async function sealRow(client, { id, revision, value }) {
   };
 }
 
+// Seal `fields` and `send` them; when her portfolio got a new key meanwhile (a coach left), the
+// server answers 409 `stale_epoch`: fetch the new key and seal once more under it.
+export async function sendSealed(client, fields, send) {
+  let result = await send(await sealRow(client, fields));
+  if (result.status === 409 && result.data?.error?.code === 'stale_epoch') {
+    await client.open(client.id);
+    await client.ensureAccess();
+    result = await send(await sealRow(client, fields));
+  }
+  return result;
+}
+
 // The value of a stored row, or null when it cannot be opened or was not written by `author`.
 export async function openRow(client, { id, authorId, envelope, expectedAuthors = null }) {
   if (expectedAuthors && !expectedAuthors.includes(authorId)) return null;

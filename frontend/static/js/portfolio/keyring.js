@@ -4,10 +4,7 @@
 // ciphertext. Decrypted text leaves this module as strings; pages insert it with textContent.
 
 import {
-  AttachmentDecryptor,
-  AttachmentEncryptor,
   Audience,
-  CHUNK_BYTES,
   FingerprintKind,
   Person,
   RecordKind,
@@ -21,19 +18,17 @@ import {
   makeGrant,
   newEpoch,
   openEnvelope,
+  makeVouch,
   openGrant,
-  openPinnedKeys,
   openPreviousKey,
   sealEnvelope,
-  sealPinnedKeys,
   unwrapItemKey,
-  verifyProgrammeKey,
   verifyRecord,
 } from '../crypto/index.js';
+import { KEY_CHANGED, TRUSTED, Trust, equal, keysOf } from '../shared/trust.js';
 
 export const RESOURCE = 'portfolio';
 export const COMMENTS = 'portfolio-comment';
-const CIPHER_CHUNK = CHUNK_BYTES + 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -81,23 +76,6 @@ async function must(path, body, method) {
   return result.data;
 }
 
-function equal(a, b) {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-// The programme's signing key, checked along the chain organisation -> programme against the
-// keys pinned in `pinner` (a PortfolioClient or anything with programmeId and checkPin); null
-// when a key in the chain is not the pinned one.
-export async function programmeKey(pinner) {
-  const organisation = await must('/api/v1/trust/organisation');
-  const programme = await must(`/api/v1/trust/programmes/${pinner.programmeId}`);
-  const orgPublic = b64uDecode(organisation.ed25519_public);
-  if (!pinner.checkPin(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, orgPublic)) return null;
-  const programmePublic = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, pinner.programmeId);
-  if (!pinner.checkPin(FingerprintKind.PROGRAMME_KEY, pinner.programmeId, programmePublic)) return null;
-  return programmePublic;
-}
-
 export function newId() {
   return crypto.randomUUID();
 }
@@ -109,6 +87,7 @@ export class PortfolioClient {
     this.people = new Map(); // person id -> Person as served
     this.epochKeys = new Map();
     this.warnings = [];
+    this.trust = new Trust(identity, { api }); // the one place pins are read, decided and saved
   }
 
   get me() {
@@ -148,26 +127,34 @@ export class PortfolioClient {
     return keys;
   }
 
+  // Her former identities as the server lists them (newest first), each with a coach's vouch, if any.
+  async formerRows(personId) {
+    this.formerServed ??= new Map();
+    if (!this.formerServed.has(personId)) {
+      const result = await api(`/api/v1/recovery/programmes/${this.programmeId}/people/${personId}/former-identities`);
+      this.formerServed.set(personId, result.ok && Array.isArray(result.data) ? result.data : []);
+    }
+    return this.formerServed.get(personId);
+  }
+
   // Keys someone held before a coach-assisted reset: what she signed with them still verifies.
   // Where this browser pinned her key, a former key is taken only when it is the pinned one
-  // (or, once a coach confirmed her new key in person, when the pin is already the new key).
+  // (or, once her new key was confirmed in person or by a coach's vouch, when the pin is the new key).
   async formerPeople(personId) {
     this.former ??= new Map();
     if (this.former.has(personId)) return this.former.get(personId);
     const people = [];
-    const result = await api(`/api/v1/recovery/programmes/${this.programmeId}/people/${personId}/former-identities`);
-    if (result.ok && result.data?.length) {
-      if (!this.pins) await this.loadPins().catch(() => null);
-      const pinned = this.pins?.get(`${FingerprintKind.PERSON}:${personId}`);
-      for (const row of result.data) {
+    const rows = await this.formerRows(personId);
+    if (rows.length) {
+      await this.trust.ready().catch(() => null);
+      const pinned = this.trust.entry(FingerprintKind.PERSON, personId);
+      for (const row of rows) {
         try {
           const person = await Person.fromPublicIdentity(b64uDecode(row.public_identity));
           if (person.userId !== personId) continue;
-          const keys = new Uint8Array([...person.x25519Public, ...person.ed25519Public]);
-          if (pinned && !equal(pinned.keyMaterial, keys)) {
+          if (pinned && !equal(pinned.keyMaterial, keysOf(person))) {
             const current = await this.person(personId);
-            const now = new Uint8Array([...current.x25519Public, ...current.ed25519Public]);
-            if (!(row.vouched_by && equal(pinned.keyMaterial, now))) continue;
+            if (!(row.vouched_by && equal(pinned.keyMaterial, keysOf(current)))) continue;
           }
           people.push(person);
         } catch {
@@ -216,42 +203,17 @@ export class PortfolioClient {
     return this.epochKeys.get(this.portfolio.epoch) ?? null;
   }
 
-  // Her pinned keys: the record on the server, encrypted and signed under her keys.
+  // Pins are the shared trust module's (shared/trust.js); these only pass on to it.
   async loadPins() {
-    const result = await api('/api/v1/pinned-keys');
-    this.pinRevision = 0;
-    this.pins = new Map();
-    if (result.ok && result.data) {
-      const { revision, entries } = await openPinnedKeys(this.identity, b64uDecode(result.data.record), {
-        minRevision: 0,
-      });
-      this.pinRevision = revision;
-      for (const entry of entries) this.pins.set(`${entry.kind}:${entry.subjectId}`, entry);
-    }
-    return this.pins;
+    return this.trust.load();
   }
 
-  // True when this key is the pinned one (pinning it now if it is new); false when it changed.
   checkPin(kind, subjectId, keyMaterial) {
-    const known = this.pins.get(`${kind}:${subjectId}`);
-    if (!known) {
-      this.pins.set(`${kind}:${subjectId}`, { kind, subjectId, keyMaterial, confirmed: false });
-      this.pinsChanged = true;
-      return true;
-    }
-    return equal(known.keyMaterial, keyMaterial);
+    return this.trust.check(kind, subjectId, keyMaterial);
   }
 
   async savePins() {
-    if (!this.pinsChanged) return { ok: true };
-    const revision = this.pinRevision + 1;
-    const record = await sealPinnedKeys(this.identity, revision, [...this.pins.values()]);
-    const result = await api('/api/v1/pinned-keys', { revision, record: b64uEncode(record) }, 'PUT');
-    if (result.ok) {
-      this.pinRevision = revision;
-      this.pinsChanged = false;
-    }
-    return result;
+    return this.trust.save();
   }
 
   // The key her coach has now, as a fingerprint: { text, qr } for comparing in person.
@@ -265,28 +227,23 @@ export class PortfolioClient {
   // confirmed (a new revision of her record, sealed and signed under her keys), then grant as
   // usual. `expected` is the fingerprint she saw, so a key swapped meanwhile is not pinned.
   async confirmCoach(personId, expected) {
-    await this.loadPins();
+    this.people.delete(personId);
     const coach = await this.person(personId);
     if (fingerprintText(await coach.fingerprint()) !== expected) return { ok: false, status: 409, data: null };
-    const keyMaterial = new Uint8Array([...coach.x25519Public, ...coach.ed25519Public]);
-    this.pins.set(`${FingerprintKind.PERSON}:${personId}`, {
-      kind: FingerprintKind.PERSON,
-      subjectId: personId,
-      keyMaterial,
-      confirmed: true,
-    });
-    this.pinsChanged = true;
-    const saved = await this.savePins();
+    const saved = await this.trust.confirmPerson(coach);
     if (!saved.ok) return saved;
     await this.open(this.id);
     await this.ensureAccess();
     return { ok: true };
   }
 
-  // The programme's signing key, certified by the organisation key; null when either is not
-  // the key pinned in her record (then nothing signed with it is trusted).
+  // The programme's signing key, certified by the organisation key; null when either is not the
+  // key pinned here (then nothing signed with it is trusted, and `keyChange` says which key
+  // changed, for the confirm screen).
   async programmeKey() {
-    return programmeKey(this);
+    const { key, changed } = await this.trust.programmeKey(this.programmeId);
+    this.keyChange = changed;
+    return key;
   }
 
   // Her coaches whose signed assignment verifies under the certified programme key and whose
@@ -301,7 +258,9 @@ export class PortfolioClient {
       this.unconfirmed = coachMembers.map((m) => ({ ...m, reason: 'programme_key_changed' }));
       return new Map();
     }
-    const assignments = await must(`/api/v1/programmes/${this.programmeId}/coach-assignments`);
+    const assignments = await must(
+      `/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${participantId}`,
+    );
     const verified = new Map();
     for (const member of coachMembers) {
       let ok = false;
@@ -310,20 +269,15 @@ export class PortfolioClient {
         if (assignment.coach_id !== member.person_id || !assignment.signed_record || assignment.ended_at) continue;
         try {
           const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
-          const coach = await this.person(member.person_id);
-          const keys = new Uint8Array([...coach.x25519Public, ...coach.ed25519Public]);
           const signed =
             record.programmeId === this.programmeId &&
             record.body.participantId === participantId &&
             record.body.coachId === member.person_id;
           if (!signed) continue;
-          // A key she compared with her coach in person counts even when the assignment was
-          // signed for the key the coach held before.
-          const pinned = this.pins.get(`${FingerprintKind.PERSON}:${member.person_id}`);
-          const seen = pinned?.confirmed === true && equal(pinned.keyMaterial, keys);
-          if (!seen && !equal(record.body.coachFingerprint, await coach.fingerprint())) reason = 'key_changed';
-          else if (!this.checkPin(FingerprintKind.PERSON, member.person_id, keys)) reason = 'key_changed';
-          else ok = true;
+          const coach = await this.person(member.person_id);
+          const status = await this.trust.personStatus(coach, { signed: record.body.coachFingerprint });
+          if (status === TRUSTED) ok = true;
+          else reason = 'key_changed';
         } catch {
           ok = false;
         }
@@ -332,8 +286,24 @@ export class PortfolioClient {
       if (ok) verified.set(member.person_id, await this.person(member.person_id));
       else this.unconfirmed.push({ ...member, reason });
     }
-    await this.savePins();
+    await this.trust.save();
     return verified;
+  }
+
+  // In a coach's browser: whether her key is the one pinned here. After a coach-assisted reset it
+  // is not; it is taken when a coach this browser verified (or this browser's user) vouched for
+  // it in person (shared/trust.js). `coaches` are her verified coaches.
+  async herStatus(coaches) {
+    const herId = this.portfolio.participant_id;
+    const her = await this.person(herId);
+    if ((await this.trust.personStatus(her)) === TRUSTED) return TRUSTED;
+    const vouchers = [this.identity.person.ed25519Public, ...[...coaches.values()].map((c) => c.ed25519Public)];
+    if (await this.trust.acceptVouched(her, await this.formerRows(herId), vouchers)) {
+      this.former?.delete(herId);
+      await this.trust.save();
+      return TRUSTED;
+    }
+    return KEY_CHANGED;
   }
 
   async grantBody(epoch, key, personId) {
@@ -348,20 +318,37 @@ export class PortfolioClient {
   }
 
   // What a member browser does on opening: make the first key, start a new epoch after a reader
-  // left, and (her browser only) grant the key to coaches in a verified signed assignment.
+  // left, and (her browser only) grant the key to coaches in a verified signed assignment. A
+  // coach's browser makes her a new key only while her key is the one it trusts (`herKey`).
   async ensureAccess() {
     await this.loadKeys();
     let coaches = new Map();
+    this.herKey = TRUSTED;
     if (this.owner) {
-      await this.loadPins();
+      await this.trust.load();
       try {
         coaches = await this.verifiedCoaches();
       } catch {
         coaches = new Map();
       }
+    } else {
+      let others = new Map();
+      try {
+        await this.trust.load();
+        try {
+          others = await this.verifiedCoaches();
+        } catch {
+          others = new Map();
+        }
+        this.herKey = await this.herStatus(others);
+      } catch {
+        this.herKey = KEY_CHANGED;
+      }
+      const her = this.portfolio.members.find((m) => m.role === 'owner');
+      this.unconfirmed = this.herKey === TRUSTED || !her ? [] : [{ ...her, reason: 'key_changed' }];
     }
     const needsEpoch = this.portfolio.epoch === 0 || this.portfolio.rotation_due;
-    if (needsEpoch && (this.owner || this.currentKey)) {
+    if (needsEpoch && (this.owner || (this.currentKey && this.herKey === TRUSTED))) {
       const recipients = [this.portfolio.participant_id, ...(this.owner ? coaches.keys() : [this.me])];
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const next = this.portfolio.epoch + 1;
@@ -397,17 +384,37 @@ export class PortfolioClient {
     return this.currentKey !== null;
   }
 
-  // Coach-assisted recovery: after checking her new fingerprint in person, grant her every
-  // epoch key this browser holds (so she need not walk back over records her old key signed).
-  async grantEveryEpoch(personId) {
+  // Coach-assisted recovery: after checking her new fingerprint in person (`expected`, as shown),
+  // grant her every epoch key this browser holds (so she need not walk back over records her old
+  // key signed), sign a vouch for her new key (her other coaches' browsers take it on that word)
+  // and pin it here as confirmed.
+  async grantEveryEpoch(personId, expected = null) {
+    this.people.delete(personId);
+    const her = await this.person(personId);
+    if (expected !== null && fingerprintText(await her.fingerprint()) !== expected) {
+      return { ok: false, status: 409, data: null };
+    }
+    const holds = this.portfolio.members.some((m) => m.person_id === personId && m.has_current_grant);
     for (const [epoch, key] of [...this.epochKeys.entries()].sort((a, b) => b[0] - a[0])) {
+      if (holds) break;
       const grant = await this.grantBody(epoch, key, personId);
       const result = await api(`/api/v1/portfolio/${this.id}/grants`, { epoch, grants: [grant] });
       if (!result.ok) return result;
     }
-    // Noted on the key she held before, so others see that her coach checked the new one.
-    const vouched = await api(`/api/v1/recovery/programmes/${this.programmeId}/people/${personId}/vouch`, {});
+    this.formerServed?.delete(personId);
+    const rows = await this.formerRows(personId);
+    if (!rows.length) return { ok: false, status: 404, data: null };
+    const former = await Person.fromPublicIdentity(b64uDecode(rows[0].public_identity));
+    const vouch = await makeVouch(this.identity, { subject: her, former, vouchedAt: Math.floor(Date.now() / 1000) });
+    const path = `/api/v1/recovery/programmes/${this.programmeId}/people/${personId}/vouch`;
+    const vouched = await api(path, { vouch: b64uEncode(vouch) });
     if (!vouched.ok) return vouched;
+    const pinned = await this.trust.confirmPerson(her);
+    if (!pinned.ok) return pinned;
+    this.former?.delete(personId);
+    this.formerServed?.delete(personId);
+    this.herKey = TRUSTED;
+    this.unconfirmed = (this.unconfirmed ?? []).filter((m) => m.person_id !== personId);
     await this.open(this.id);
     return { ok: true };
   }

@@ -16,6 +16,8 @@ import {
   words,
 } from './editors.js';
 import { PortfolioClient, decoder, encoder } from './keyring.js';
+import { showKeyChange } from '../shared/key-change.js';
+import { KEY_CHANGED } from '../shared/trust.js';
 import { reencode } from '../shared/images.js';
 
 const app = document.getElementById('portfolio-app');
@@ -459,20 +461,23 @@ $('comment-form').addEventListener('submit', async (event) => {
   await renderComments(entry);
 });
 
-// Her coach's side of coach-assisted recovery: her grant is for keys she no longer has.
+// Her coach's side of coach-assisted recovery: her grant is for keys she no longer has, or her
+// key is not the one this browser trusts and no coach it trusts vouched for the new one.
 async function offerRecovery() {
   const owner = client.portfolio.members.find((m) => m.role === 'owner');
   const panel = $('recovery-panel');
   panel.hidden = true;
-  if (client.owner || !owner || owner.has_current_grant || client.epochKeys.size === 0) return;
+  if (client.owner || !owner || client.epochKeys.size === 0) return;
+  if (owner.has_current_grant && client.herKey !== KEY_CHANGED) return;
   const person = await client.person(owner.person_id).catch(() => null);
   if (!person) return;
   $('recovery-fingerprint').textContent = await person.fingerprintText();
   panel.hidden = false;
   $('recovery-confirm').onclick = async () => {
-    const result = await client.grantEveryEpoch(owner.person_id);
+    const result = await client.grantEveryEpoch(owner.person_id, $('recovery-fingerprint').textContent);
     if (!result.ok) return say(result.data?.error?.message ?? words.failed);
     panel.hidden = true;
+    showReaders();
     say(words.saved, 'success');
     return null;
   };
@@ -548,12 +553,15 @@ async function start() {
     for (const node of document.querySelectorAll('[data-owner-only]')) node.hidden = !client.owner;
     const hasKey = await client.ensureAccess();
     showReaders();
+    showKeyChange(client.trust, client.keyChange, { onConfirmed: () => globalThis.location.reload() });
     const notes = [];
     if (!hasKey && client.owner && client.portfolio.epoch > 0) {
       notes.push(fill(words.askCoach, { fingerprint: await identity.person.fingerprintText() }));
     } else if (!hasKey) notes.push(words.waiting);
     await offerRecovery();
-    for (const member of client.unconfirmed ?? []) notes.push(fill(words.notConfirmed, { name: member.display_name }));
+    for (const member of client.unconfirmed ?? []) {
+      if (member.reason !== 'programme_key_changed') notes.push(fill(words.notConfirmed, { name: member.display_name }));
+    }
     offerCoachChecks();
     say(notes.join(' '));
     await loadItems();

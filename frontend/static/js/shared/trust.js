@@ -1,0 +1,235 @@
+// One trust decision for the portfolio and the chat: the keys this browser's user accepted (her
+// pinned-keys record, sealed and signed under her keys on the server), the chain organisation ->
+// programme, a person's key against a signed record, keys confirmed in person, and a coach's
+// signed vouch for her new key after a coach-assisted reset (docs/crypto-spec.md 9 and 9.1).
+// Pages and clients ask this module; none keeps pins of its own, so a confirmation made on one
+// page counts on every other one.
+//
+// No DOM here: the caller passes `api(path, body, method)` (never throws; { ok, status, data }),
+// so this file runs as served in Node's tests as well.
+
+import {
+  FingerprintKind,
+  b64uDecode,
+  b64uEncode,
+  fingerprint,
+  fingerprintQr,
+  fingerprintText,
+  openPinnedKeys,
+  sealPinnedKeys,
+  verifyProgrammeKey,
+  verifyVouch,
+} from '../crypto/index.js';
+
+export const TRUSTED = 'trusted';
+export const KEY_CHANGED = 'key_changed';
+
+export function equal(a, b) {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+// A person's key material as pinned: x25519 public then ed25519 public.
+export function keysOf(person) {
+  return new Uint8Array([...person.x25519Public, ...person.ed25519Public]);
+}
+
+function slot(kind, subjectId) {
+  return `${kind}:${subjectId}`;
+}
+
+class TrustError extends Error {
+  constructor(result) {
+    super(result.data?.error?.message ?? 'failed');
+    this.status = result.status;
+    this.data = result.data;
+  }
+}
+
+export class Trust {
+  constructor(identity, { api }) {
+    this.identity = identity;
+    this.api = api;
+    this.entries = new Map();
+    this.decided = new Map(); // what this page pinned and has not saved yet
+    this.revision = 0;
+    this.seen = 0; // the newest revision this page has seen: an older one is refused
+    this.loaded = false;
+  }
+
+  // Her record as stored now, with what this page decided on top: a key confirmed in person here
+  // wins; a key this page merely met first gives way to one another page pinned meanwhile.
+  async load() {
+    const result = await this.api('/api/v1/pinned-keys');
+    if (!result.ok && result.status !== 204) throw new TrustError(result);
+    const entries = new Map();
+    let revision = 0;
+    if (result.data?.record) {
+      const opened = await openPinnedKeys(this.identity, b64uDecode(result.data.record), { minRevision: this.seen });
+      revision = opened.revision;
+      for (const entry of opened.entries) entries.set(slot(entry.kind, entry.subjectId), entry);
+    }
+    for (const [key, entry] of this.decided) {
+      if (entry.confirmed || !entries.has(key)) entries.set(key, entry);
+      else this.decided.delete(key);
+    }
+    this.entries = entries;
+    this.revision = revision;
+    this.seen = Math.max(this.seen, revision);
+    this.loaded = true;
+    return this;
+  }
+
+  async ready() {
+    if (!this.loaded) await this.load();
+    return this;
+  }
+
+  entry(kind, subjectId) {
+    return this.entries.get(slot(kind, subjectId)) ?? null;
+  }
+
+  pin(kind, subjectId, keyMaterial, confirmed) {
+    const entry = { kind, subjectId, keyMaterial, confirmed };
+    this.entries.set(slot(kind, subjectId), entry);
+    this.decided.set(slot(kind, subjectId), entry);
+  }
+
+  // True when this is the pinned key (pinning it now when none is: the caller has just verified it
+  // through a signed record); false when it differs from the pinned one.
+  check(kind, subjectId, keyMaterial) {
+    const known = this.entry(kind, subjectId);
+    if (!known) {
+      this.pin(kind, subjectId, keyMaterial, false);
+      return true;
+    }
+    return equal(known.keyMaterial, keyMaterial);
+  }
+
+  // A new revision of her record when this page decided anything; another page that saved first
+  // (409) is taken in and this page's decisions are put on top of it.
+  async save() {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      if (this.decided.size === 0) return { ok: true, status: 200, data: null };
+      const revision = this.revision + 1;
+      const record = await sealPinnedKeys(this.identity, revision, [...this.entries.values()]);
+      const result = await this.api('/api/v1/pinned-keys', { revision, record: b64uEncode(record) }, 'PUT');
+      if (result.ok) {
+        this.revision = revision;
+        this.seen = Math.max(this.seen, revision);
+        this.decided.clear();
+        return result;
+      }
+      if (result.status !== 409) return result;
+      await this.load();
+    }
+    return { ok: false, status: 409, data: null };
+  }
+
+  // The one decision about a person's key: TRUSTED when it is the key pinned here (pinned now if
+  // new) or the key confirmed in person, KEY_CHANGED otherwise. `signed` is the fingerprint a
+  // verified record (assignment, roster) names for him; a key confirmed in person counts even
+  // when the record was signed for the key he held before.
+  async personStatus(person, { signed = null } = {}) {
+    const keys = keysOf(person);
+    const pinned = this.entry(FingerprintKind.PERSON, person.userId);
+    if (pinned?.confirmed && equal(pinned.keyMaterial, keys)) return TRUSTED;
+    if (signed && !equal(signed, await person.fingerprint())) return KEY_CHANGED;
+    return this.check(FingerprintKind.PERSON, person.userId, keys) ? TRUSTED : KEY_CHANGED;
+  }
+
+  // In person: she (or a coach) compared this key's fingerprint and it was the same.
+  async confirmPerson(person) {
+    await this.load();
+    this.pin(FingerprintKind.PERSON, person.userId, keysOf(person), true);
+    return this.save();
+  }
+
+  // After a coach-assisted reset her key differs from the one pinned here. It is taken (pinned as
+  // confirmed) when signed vouches lead from the pinned key to the key served now, each signed by
+  // one of `vouchers` (Ed25519 keys of coaches whose signed assignment and key this browser
+  // verified, and its own). `rows` are her former identities as the server lists them.
+  async acceptVouched(person, rows, vouchers) {
+    const pinned = this.entry(FingerprintKind.PERSON, person.userId);
+    if (!pinned || !vouchers.length) return false;
+    const target = await person.fingerprint();
+    const links = new Map();
+    for (const row of rows ?? []) {
+      if (!row.vouch) continue;
+      try {
+        const vouch = await verifyVouch(b64uDecode(row.vouch), vouchers);
+        if (vouch.subjectId === person.userId) links.set(b64uEncode(vouch.formerFingerprint), vouch.newFingerprint);
+      } catch {
+        // a vouch that does not verify under a trusted coach's key counts for nothing
+      }
+    }
+    let at = await fingerprint(FingerprintKind.PERSON, person.userId, pinned.keyMaterial);
+    for (let step = 0; step <= links.size && !equal(at, target); step += 1) {
+      at = links.get(b64uEncode(at)) ?? at;
+    }
+    if (!equal(at, target)) return false;
+    this.pin(FingerprintKind.PERSON, person.userId, keysOf(person), true);
+    return true;
+  }
+
+  // The programme's signing key along organisation -> certificate -> programme, each the key
+  // pinned here (pinned now when new). { key } when all is as pinned; { key: null, changed } when
+  // the organisation or programme key differs: then nothing signed with it is trusted until she
+  // confirms the new key in person (confirmKey).
+  async programmeKey(programmeId) {
+    const organisation = await this.must('/api/v1/trust/organisation');
+    const orgPublic = b64uDecode(organisation.ed25519_public);
+    const orgId = organisation.subject_id;
+    if (!this.check(FingerprintKind.ORGANISATION_KEY, orgId, orgPublic)) {
+      return { key: null, changed: await this.change(FingerprintKind.ORGANISATION_KEY, orgId, orgPublic) };
+    }
+    const programme = await this.must(`/api/v1/trust/programmes/${programmeId}`);
+    const programmePublic = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, programmeId);
+    if (!this.check(FingerprintKind.PROGRAMME_KEY, programmeId, programmePublic)) {
+      return { key: null, changed: await this.change(FingerprintKind.PROGRAMME_KEY, programmeId, programmePublic) };
+    }
+    return { key: programmePublic, changed: null };
+  }
+
+  // What the confirm screen shows: the pinned and the served key's fingerprints (text and QR).
+  async change(kind, subjectId, served) {
+    const shown = async (material) => {
+      const value = await fingerprint(kind, subjectId, material);
+      return { text: fingerprintText(value), qr: fingerprintQr(value) };
+    };
+    return {
+      kind,
+      subjectId,
+      served,
+      before: await shown(this.entry(kind, subjectId).keyMaterial),
+      now: await shown(served),
+    };
+  }
+
+  // She compared the new fingerprint with staff in person and it was the same: pin it, confirmed.
+  // Refused (409) when the server serves another key by now than the one she compared, or (for a
+  // programme key) when the organisation key is not the one pinned here.
+  async confirmKey(changed) {
+    await this.load();
+    const organisation = await this.must('/api/v1/trust/organisation');
+    const orgPublic = b64uDecode(organisation.ed25519_public);
+    let material = orgPublic;
+    if (changed.kind === FingerprintKind.PROGRAMME_KEY) {
+      if (!this.check(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, orgPublic)) {
+        return { ok: false, status: 409, data: null };
+      }
+      const programme = await this.must(`/api/v1/trust/programmes/${changed.subjectId}`);
+      material = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, changed.subjectId);
+    } else if (organisation.subject_id !== changed.subjectId) {
+      return { ok: false, status: 409, data: null };
+    }
+    if (!equal(material, changed.served)) return { ok: false, status: 409, data: null };
+    this.pin(changed.kind, changed.subjectId, material, true);
+    return this.save();
+  }
+
+  async must(path) {
+    const result = await this.api(path);
+    if (!result.ok) throw new TrustError(result);
+    return result.data;
+  }
+}
