@@ -174,3 +174,16 @@ test('a changed organisation or programme key is named with both fingerprints an
   assert.equal((await fresh.confirmKey(orgChange)).ok, true);
   assert.deepEqual((await fresh.programmeKey(PROGRAMME)).key, newProgrammeKey.public);
 });
+
+test('a browser that never met her before the reset waits for a vouch instead of pinning at first sight', async () => {
+  const [coachC, coachA, stranger] = await Promise.all([person('coach.c', 'c3'), person('coach.a', 'c1'), person('someone', 'x1')]);
+  const [before, after] = await Promise.all([person('mother.a', 'p1'), person('mother.a', 'p1')]);
+  const server = new Server(await lib.SigningKey.generate(), await lib.SigningKey.generate());
+  const trust = await new Trust(coachC, { api: server.api }).load();
+  const rows = [await vouchRow(stranger, after.person, before.person)];
+  assert.equal(await trust.acceptVouched(after.person, rows, [coachA.person.ed25519Public]), false);
+  assert.equal(trust.entry(lib.FingerprintKind.PERSON, 'p1'), null, 'nothing pinned');
+  rows.push(await vouchRow(coachA, after.person, before.person));
+  assert.equal(await trust.acceptVouched(after.person, rows, [coachA.person.ed25519Public]), true);
+  assert.equal(trust.entry(lib.FingerprintKind.PERSON, 'p1').confirmed, true);
+});

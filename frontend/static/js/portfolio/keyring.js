@@ -291,14 +291,17 @@ export class PortfolioClient {
   }
 
   // In a coach's browser: whether her key is the one pinned here. After a coach-assisted reset it
-  // is not; it is taken when a coach this browser verified (or this browser's user) vouched for
-  // it in person (shared/trust.js). `coaches` are her verified coaches.
+  // is not (nor taken at first sight); it is taken when a coach this browser verified (or this
+  // browser's user) vouched for it in person (shared/trust.js). `coaches` are her verified coaches.
   async herStatus(coaches) {
     const herId = this.portfolio.participant_id;
     const her = await this.person(herId);
-    if ((await this.trust.personStatus(her)) === TRUSTED) return TRUSTED;
+    const rows = await this.formerRows(herId);
+    // Met for the first time after a reset: her new key is not taken at first sight.
+    const unmet = !this.trust.entry(FingerprintKind.PERSON, herId) && rows.length > 0;
+    if (!unmet && (await this.trust.personStatus(her)) === TRUSTED) return TRUSTED;
     const vouchers = [this.identity.person.ed25519Public, ...[...coaches.values()].map((c) => c.ed25519Public)];
-    if (await this.trust.acceptVouched(her, await this.formerRows(herId), vouchers)) {
+    if (await this.trust.acceptVouched(her, rows, vouchers)) {
       this.former?.delete(herId);
       await this.trust.save();
       return TRUSTED;

@@ -148,9 +148,11 @@ export class Trust {
   // confirmed) when signed vouches lead from the pinned key to the key served now, each signed by
   // one of `vouchers` (Ed25519 keys of coaches whose signed assignment and key this browser
   // verified, and its own). `rows` are her former identities as the server lists them.
+  // With no pin here (a browser that never met her before the reset), a verified vouch for the key
+  // served now is needed: after a reset her new key is not taken at first sight.
   async acceptVouched(person, rows, vouchers) {
     const pinned = this.entry(FingerprintKind.PERSON, person.userId);
-    if (!pinned || !vouchers.length) return false;
+    if (!vouchers.length) return false;
     const target = await person.fingerprint();
     const links = new Map();
     for (const row of rows ?? []) {
@@ -162,7 +164,8 @@ export class Trust {
         // a vouch that does not verify under a trusted coach's key counts for nothing
       }
     }
-    let at = await fingerprint(FingerprintKind.PERSON, person.userId, pinned.keyMaterial);
+    if (!pinned && ![...links.values()].some((next) => equal(next, target))) return false;
+    let at = pinned ? await fingerprint(FingerprintKind.PERSON, person.userId, pinned.keyMaterial) : target;
     for (let step = 0; step <= links.size && !equal(at, target); step += 1) {
       at = links.get(b64uEncode(at)) ?? at;
     }
