@@ -1,5 +1,6 @@
 """Recovery pages render for the people they are for, refuse the others, and the forms that work
-without JavaScript (withdrawing consent, making a reset code) do what they say."""
+without JavaScript (making a reset code) do what they say; withdrawing consent needs her browser,
+which makes her a new user key."""
 
 from __future__ import annotations
 
@@ -33,9 +34,12 @@ async def test_each_recovery_page_opens_for_its_people_and_the_plain_forms_work(
         assert 'id="consent-form"' in consent.text
         sealed = her.identity.seal_for_programme_recovery(recovery.recovery_key.public)
         await her.ok("PUT", recovery.url("consent"), {"sealed_user_key": crypto.b64u_encode(sealed)})
-        withdrawn = await her.browser.post_form(f"/recovery/programmes/{programme}/consent/withdraw")
-        assert withdrawn.status_code == 303
-        assert (await her.ok("GET", recovery.url("consent")))["consented"] is False
+        consented = await her.browser.get(f"/recovery/programmes/{programme}/consent")
+        assert 'id="withdraw-form"' in consented.text, "withdrawing runs in her browser: it makes a new user key"
+        assert "recovery code stay the same" in consented.text
+        old_form = await her.browser.post_form(f"/recovery/programmes/{programme}/consent/withdraw")
+        assert old_form.status_code in (404, 405), "no plain form withdraws without a new user key"
+        assert (await her.ok("GET", recovery.url("consent")))["consented"] is True
 
         made = await staff.browser.post_form(f"/recovery/programmes/{programme}/people/{her.person_id}/reset")
         assert made.status_code == 200

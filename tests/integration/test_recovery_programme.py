@@ -23,7 +23,7 @@ from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient
 from tests.support.keyring_client import test_params as low_kdf_params
 from tests.support.portfolio import Hand, make_cast
-from tests.support.recovery import Recovery, make_recovery, new_officer, signed_recovery_key
+from tests.support.recovery import Recovery, make_recovery, new_officer, rotation_body, signed_recovery_key
 from tests.support.world import World
 
 NEW_PASSWORD = "my new phone and my new password"
@@ -206,9 +206,12 @@ async def test_without_consent_or_after_withdrawing_it_no_officer_can_recover_he
     refused = await her.api("PUT", recovery.url("consent"), {"sealed_user_key": wrong_purpose})
     assert refused.status_code == 422
     await _consent(recovery, her)
-    await her.ok("DELETE", recovery.url("consent"), status=204)
+    body, rotation = await rotation_body(her, recovery.programme, recovery_code=her.member.recovery_code)
+    await her.ok("POST", recovery.url("consent/withdraw"), body)
+    her.identity = rotation.identity
     assert (await her.ok("GET", recovery.url("consent")))["consented"] is False
-    assert (await her.api("DELETE", recovery.url("consent"))).status_code == 404
+    assert (await her.api("POST", recovery.url("consent/withdraw"), body)).status_code == 404
+    assert (await her.api("DELETE", recovery.url("consent"))).status_code == 405, "only with a new user key"
 
     async with AsyncExitStack() as stack:
         _device, _private, shown = await _new_device(app, stack, "mother.a")

@@ -96,11 +96,62 @@ async def _give_consent(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await service.give_consent(uow, caller, w.programme_a, ConsentCreate(sealed_user_key=_box(0x02)))
 
 
-@scenario(R + "withdraw_consent", lambda w: w.participant_a, setup=_her_consent)
-async def _withdraw_consent(uow: UnitOfWork, caller: Caller, w: World) -> object:
+# Her account with real secrets and her consent, for withdrawing it with a new user key.
+_PASSWORD = "a long test password"
+_MADE: dict[uuid.UUID, crypto.SignUp] = {}
+
+
+async def _her_account_and_consent(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts.hashing import SecretHasher
+    from eportfolio.accounts.tables import Account
+    from eportfolio.recovery.tables import RecoveryConsent
+
+    made = _MADE[w.participant_a] = _identity(w.participant_a, "mother.a")
+    hasher = SecretHasher()
+    params = crypto.KeyBundle.from_bytes(made.bundle).params
+    uow.session.add(Account(
+        person_id=w.participant_a, login="mother.a", salt_seed=params.seed, kdf_params={},
+        auth_hash=await hasher.hash(crypto.parse_auth_proof(made.auth_proof)[1]),
+        recovery_hash=await hasher.hash(crypto.parse_auth_proof(made.recovery_auth_proof)[1]),
+        key_bundle=made.bundle, public_identity=made.public_identity,
+    ))
+    uow.session.add(RecoveryConsent(
+        person_id=w.participant_a, programme_id=w.programme_a, organisation_id=w.organisation_id,
+        user_key_id=made.identity.user_key_id, sealed_user_key=os.urandom(83),
+    ))
+    return None
+
+
+@scenario(R + "rotation_plan", lambda w: w.participant_a, setup=_her_account_and_consent)
+async def _rotation_plan(uow: UnitOfWork, caller: Caller, w: World) -> object:
     from eportfolio.recovery import service
 
-    return await service.withdraw_consent(uow, caller, w.programme_a)
+    return await service.rotation_plan(uow, caller)
+
+
+@scenario(R + "withdraw_consent", lambda w: w.participant_a, setup=_her_account_and_consent)
+async def _withdraw_consent(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    from eportfolio.accounts.hashing import SecretHasher
+    from eportfolio.accounts.service import Client, LoginFailed
+    from eportfolio.config import Settings
+    from eportfolio.domain.recovery import ConsentWithdrawal
+    from eportfolio.recovery import service
+
+    made = _MADE[w.participant_a]
+    secrets = crypto.derive_login_secrets(
+        "mother.a", _PASSWORD, crypto.KeyBundle.from_bytes(made.bundle).params, allow_test_params=True
+    )
+    rotation = made.identity.rotate_user_key(secrets, recovery_code=made.recovery_code.text)
+    settings = Settings(env="test", database_url="sqlite+aiosqlite://", secret_key="scenario-" + "x" * 40)
+    client = Client(settings=settings, hasher=SecretHasher(), address="scenario")
+    answer = await service.withdraw_consent(uow, client, caller, w.programme_a, ConsentWithdrawal(
+        old_user_key_id=crypto.b64u_encode(made.identity.user_key_id),
+        current_auth_proof=crypto.b64u_encode(secrets.auth_proof()),
+        key_bundle=crypto.b64u_encode(rotation.bundle),
+        recovery_proof=crypto.b64u_encode(rotation.recovery_auth_proof),
+    ))
+    assert not isinstance(answer, LoginFailed)
+    return answer
 
 
 @scenario(R + "pending_recoveries", lambda w: w.supervisor_a, setup=_officer_with_a_waiting_device)

@@ -37,6 +37,16 @@ class AccountRepository:
     async def account_of(self, person_id: uuid.UUID) -> Account | None:
         return await self.session.get(Account, person_id)
 
+    async def swap_key_bundle(self, person_id: uuid.UUID, old: bytes, new: bytes, **values: object) -> bool:
+        """Compare-and-set: store ``new`` only while ``old`` is still her bundle."""
+        result = await self.session.execute(
+            update(Account)
+            .where(Account.person_id == person_id, Account.key_bundle == old)
+            .values(key_bundle=new, **values)
+            .returning(Account.person_id)
+        )
+        return result.scalar_one_or_none() is not None
+
     async def person(self, person_id: uuid.UUID) -> Person | None:
         return await self.session.get(Person, person_id)
 

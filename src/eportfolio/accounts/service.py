@@ -1349,6 +1349,63 @@ async def set_password_after_device_recovery(
     return await _start(uow, client, account, person, ending=None)
 
 
+async def rotate_user_key(
+    uow: UnitOfWork,
+    client: Client,
+    caller: Caller,
+    *,
+    old_user_key_id: str,
+    current_auth_proof: str,
+    key_bundle: str,
+    recovery_proof: str,
+    new_recovery_code: bool,
+) -> crypto.KeyBundle | LoginFailed:
+    """Her browser made a new user key under the same password and recovery code (docs/crypto-spec.md
+    5.4): store the new bundle, compare-and-set on the user key it replaces. The caller (withdrawing
+    programme-recovery consent) re-wraps the rest and ends her other sessions in the same transaction.
+    """
+    repo = AccountRepository(uow.session)
+    account = await repo.account_of(caller.person_id)
+    if account is None:
+        raise NotFound()
+    old = crypto.KeyBundle.from_bytes(account.key_bundle)
+    if _decode(old_user_key_id, "old_user_key_id") != old.user_key_id:
+        raise Conflict(
+            N_("Your keys were changed in the meantime, perhaps on another device. Reload the page and try again."),
+            field="old_user_key_id",
+        )
+    current = _proof(current_auth_proof, AUTH_LOGIN, "current_auth_proof")
+    recovery_secret = _proof(recovery_proof, AUTH_RECOVERY, "recovery_proof")
+    bundle = _bundle(key_bundle, client.settings)
+    if (
+        bundle.x25519_public != old.x25519_public
+        or bundle.ed25519_public != old.ed25519_public
+        or bundle.params.to_bytes() != old.params.to_bytes()
+        or bundle.user_key_id == old.user_key_id
+        or bundle.kek_box == old.kek_box
+        or bundle.recovery_box == old.recovery_box
+        or bundle.private_keys_box == old.private_keys_box
+    ):
+        raise _bad_structure("key_bundle")
+    await _check_back_off(repo, client, account.login, account)
+    if not await client.hasher.verify(account.auth_hash, current):
+        await _record_failure(uow, client, account.login, account)
+        return LoginFailed()
+    values: dict[str, object] = {}
+    if new_recovery_code:
+        values["recovery_hash"] = await client.hasher.hash(recovery_secret)
+    elif not await client.hasher.verify(account.recovery_hash or None, recovery_secret):
+        raise InvalidInput(
+            N_("This is not your recovery code. Type it again, or choose to get a new code."), field="recovery_code"
+        )
+    if not await repo.swap_key_bundle(caller.person_id, account.key_bundle, bundle.to_bytes(), **values):
+        raise Conflict(
+            N_("Your keys were changed in the meantime, perhaps on another device. Reload the page and try again."),
+            field="old_user_key_id",
+        )
+    return bundle
+
+
 async def reset_to_new_keys(
     uow: UnitOfWork,
     client: Client,

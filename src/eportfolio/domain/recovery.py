@@ -55,6 +55,63 @@ class ConsentRead(DomainModel):
     has_recovery_key: bool
 
 
+class RotationItemRead(DomainModel):
+    """An item key wrapped under her user key (an "only me" or "chosen people" item)."""
+
+    item_id: uuid.UUID
+    portfolio_id: uuid.UUID
+    # The item key's id: the wrap's context (docs/crypto-spec.md 4.1, purpose 0x05).
+    key_id: str
+    user_wrap: str
+
+
+class PinnedKeysCopy(DomainModel):
+    revision: int = Field(ge=1, le=2**53 - 1)
+    record: Annotated[str, StringConstraints(min_length=4, max_length=200_000)]
+
+
+class ConsentKeyRead(DomainModel):
+    """A consent she has: the programme's signed recovery key record, to seal her new key to."""
+
+    programme_id: uuid.UUID
+    x25519_public: str
+    signed_record: str
+
+
+class RotationRead(DomainModel):
+    """What her browser re-wraps when she gets a new user key (docs/crypto-spec.md 5.4)."""
+
+    user_key_id: str
+    key_bundle: str
+    items: list[RotationItemRead]
+    pinned_keys: PinnedKeysCopy | None
+    consents: list[ConsentKeyRead]
+
+
+class RewrappedItem(DomainModel):
+    item_id: uuid.UUID
+    user_wrap: Structure
+
+
+class KeptConsent(DomainModel):
+    programme_id: uuid.UUID
+    sealed_user_key: Structure
+
+
+class ConsentWithdrawal(DomainModel):
+    """Withdrawing consent with a new user key, all in one request (docs/crypto-spec.md 5.4)."""
+
+    old_user_key_id: Structure
+    current_auth_proof: Structure
+    key_bundle: Structure
+    recovery_proof: Structure
+    # True when she did not have her recovery code and her browser made a new one.
+    new_recovery_code: bool = False
+    items: list[RewrappedItem] = Field(default_factory=list, max_length=20_000)
+    pinned_keys: PinnedKeysCopy | None = None
+    kept_consents: list[KeptConsent] = Field(default_factory=list, max_length=50)
+
+
 class DeviceRequestCreate(DomainModel):
     login: LoginName
     device_public: Structure

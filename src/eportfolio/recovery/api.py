@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from eportfolio.accounts.api import client_of
-from eportfolio.accounts.service import Started
+from eportfolio.accounts.service import LoginFailed, Started
 from eportfolio.accounts.sessions import set_known_device_cookie, set_session_cookie
 from eportfolio.domain.accounts import SessionStarted
 from eportfolio.domain.recovery import (
@@ -17,6 +17,7 @@ from eportfolio.domain.recovery import (
     AccountResetPreview,
     ConsentCreate,
     ConsentRead,
+    ConsentWithdrawal,
     DeviceRecoveryComplete,
     DeviceRequestCreate,
     DeviceRequestStarted,
@@ -30,11 +31,13 @@ from eportfolio.domain.recovery import (
     RecoveryKeyCreate,
     RecoveryKeyRead,
     ResealRequest,
+    RotationRead,
     VouchCreate,
 )
 from eportfolio.kit.auth import CallerDep
+from eportfolio.kit.errors import N_
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import api_router
+from eportfolio.kit.web import api_router, error_response, translate
 from eportfolio.recovery import service
 
 router = api_router("/recovery", "recovery")
@@ -86,9 +89,23 @@ async def give_consent(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, 
     return await service.give_consent(uow, caller, programme_id, data)
 
 
-@router.delete("/programmes/{programme_id}/consent", status_code=204)
-async def withdraw_consent(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> None:
-    await service.withdraw_consent(uow, caller, programme_id)
+@router.get("/rotation")
+async def rotation_plan(uow: UowDep, caller: CallerDep) -> RotationRead:
+    return await service.rotation_plan(uow, caller)
+
+
+@router.post(
+    "/programmes/{programme_id}/consent/withdraw", response_model=ConsentRead, responses={401: {}, 409: {}, 429: {}}
+)
+async def withdraw_consent(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: ConsentWithdrawal
+) -> ConsentRead | Response:
+    outcome = await service.withdraw_consent(uow, client_of(request), caller, programme_id, data)
+    if isinstance(outcome, LoginFailed):
+        # Returned, not raised: the unit of work commits the failure count for the back-off.
+        message = translate(request, N_("Your password is not right. Please try again."))
+        return error_response(request, 401, "wrong_credentials", message)
+    return outcome
 
 
 # A new device (no session: she cannot log in) ----------------------------------------------

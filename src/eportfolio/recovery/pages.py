@@ -1,8 +1,8 @@
 """Pages of the recovery feature: the programme recovery key (staff and officers), her consent,
 recovery on a new phone, the officer's list of waiting phones, and coach-assisted resets.
 
-Everything that touches a key runs in the browser (the pages say so when JavaScript is off);
-withdrawing consent and making a reset code are plain forms.
+Everything that touches a key runs in the browser (the pages say so when JavaScript is off),
+withdrawing consent too, since it gives her a new user key; making a reset code is a plain form.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import NotFound
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import page_router, redirect, render
+from eportfolio.kit.web import page_router, render
 from eportfolio.programmes import service as programmes
 from eportfolio.recovery import service
 
@@ -63,12 +63,6 @@ async def consent_page(request: Request, uow: UowDep, caller: CallerDep, program
     return render(request, "recovery/consent.html", {
         "programme": programmes.programme_read(access.programme), "consent": consent,
     })
-
-
-@router.post("/recovery/programmes/{programme_id}/consent/withdraw")
-async def withdraw_consent(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    await service.withdraw_consent(uow, caller, programme_id)
-    return redirect(f"/recovery/programmes/{programme_id}/consent?withdrawn=1")
 
 
 @router.get("/recovery/device")

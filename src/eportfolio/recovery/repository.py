@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eportfolio.portfolio.tables import PinnedKeysRecord
+from eportfolio.portfolio.tables import PinnedKeysRecord, PortfolioItem, PortfolioItemKey
 from eportfolio.programmes.tables import Membership, Person
 from eportfolio.recovery.tables import (
     AccountReset,
@@ -75,6 +75,29 @@ class RecoveryRepository:
             )
         )
 
+    async def consents_of(self, organisation_id: uuid.UUID, person_id: uuid.UUID) -> list[RecoveryConsent]:
+        result = await self.session.execute(
+            select(RecoveryConsent)
+            .where(RecoveryConsent.organisation_id == organisation_id, RecoveryConsent.person_id == person_id)
+            .order_by(RecoveryConsent.programme_id)
+        )
+        return list(result.scalars())
+
+    # What is under her user key (for a new user key) -------------------------------------
+
+    async def user_wraps_of(self, person_id: uuid.UUID) -> list[tuple[PortfolioItemKey, PortfolioItem]]:
+        """Every item key wrapped under her user key, with its item (for the key id)."""
+        result = await self.session.execute(
+            select(PortfolioItemKey, PortfolioItem)
+            .join(PortfolioItem, PortfolioItem.id == PortfolioItemKey.item_id)
+            .where(PortfolioItemKey.kind == "user", PortfolioItemKey.recipient_id == person_id)
+            .order_by(PortfolioItem.created_at, PortfolioItem.id)
+        )
+        return [(key, item) for key, item in result.tuples()]
+
+    async def pinned_keys_of(self, person_id: uuid.UUID) -> PinnedKeysRecord | None:
+        return await self.session.get(PinnedKeysRecord, person_id)
+
     # Device requests ---------------------------------------------------------------------
 
     async def device_request_by_token(self, token_hash: bytes) -> DeviceRequest | None:
@@ -106,6 +129,17 @@ class RecoveryRepository:
             .order_by(DeviceRequest.created_at)
         )
         return list(result.scalars())
+
+    async def expire_device_requests_of(self, person_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(DeviceRequest)
+            .where(
+                DeviceRequest.person_id == person_id,
+                DeviceRequest.completed_at.is_(None),
+                DeviceRequest.expires_at > now,
+            )
+            .values(expires_at=now)
+        )
 
     async def consents_in_programme(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> list[RecoveryConsent]:
         result = await self.session.execute(

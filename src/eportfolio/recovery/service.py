@@ -19,14 +19,18 @@ from datetime import timedelta
 
 from eportfolio import crypto
 from eportfolio.accounts import service as accounts
+from eportfolio.accounts import sessions
 from eportfolio.config import Settings
+from eportfolio.crypto.primitives import verify as verify_signature
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.domain.recovery import (
     AccountResetComplete,
     AccountResetCreated,
     AccountResetPreview,
     ConsentCreate,
+    ConsentKeyRead,
     ConsentRead,
+    ConsentWithdrawal,
     DeviceRecoveryComplete,
     DeviceRequestCreate,
     DeviceRequestStarted,
@@ -36,9 +40,12 @@ from eportfolio.domain.recovery import (
     OfficerCopy,
     OfficerRead,
     PendingRecoveryRead,
+    PinnedKeysCopy,
     RecoveryKeyCreate,
     RecoveryKeyRead,
     ResealRequest,
+    RotationItemRead,
+    RotationRead,
     VouchCreate,
 )
 from eportfolio.kit.audit import Action, personal_data, record_access
@@ -284,18 +291,150 @@ async def give_consent(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID,
     return await my_consent(uow, caller, programme_id)
 
 
-@personal_data("recovery_consent")
-async def withdraw_consent(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> None:
-    """Delete the programme's copy of her user key."""
-    access = await programmes.authorize(uow, caller, programme_id, {Role.participant})
+# Withdrawing consent: a new user key (docs/crypto-spec.md 5.4) --------------------------------
+
+_ITEM_WRAP_BYTES = 79  # SecretBox purpose 0x05 holding a 32-byte item key
+
+
+def _changed_meanwhile(field: str) -> Conflict:
+    return Conflict(
+        N_("Something of yours was added or changed in the meantime. Nothing was saved; please try again."),
+        field=field,
+    )
+
+
+def _user_wrap(value: str, new_key_id: bytes) -> str:
+    data = _decode(value, "items")
+    if len(data) != _ITEM_WRAP_BYTES or data[:3] != b"\x01\x02\x05" or data[3:19] != new_key_id:
+        raise InvalidInput(N_("An item key is not wrapped under your new key; nothing was saved."), field="items")
+    return value
+
+
+def _pinned_record(value: str, revision: int, owner_public: bytes, new_key_id: bytes) -> None:
+    """PinnedKeys (spec section 9) at ``revision``, signed by her, its box under the new user key."""
+    data = _decode(value, "pinned_keys")
+    box_length = int.from_bytes(data[10:12], "big") if len(data) >= 12 else 0
+    box = data[12 : 12 + box_length]
+    signed, signature = data[: 12 + box_length], data[12 + box_length :]
+    if (
+        data[:2] != b"\x01\x0a"
+        or int.from_bytes(data[2:10], "big") != revision
+        or len(box) != box_length
+        or box_length < 31 + 16
+        or box[:3] != b"\x01\x02\x04"
+        or box[3:19] != new_key_id
+        or len(signature) != 64
+    ):
+        raise _bad("pinned_keys")
+    try:
+        verify_signature(owner_public, "eportfolio/v1/sig/pinned-keys", signed, signature)
+    except crypto.CryptoError:
+        raise _bad("pinned_keys") from None
+
+
+@personal_data("key_bundle")
+async def rotation_plan(uow: UnitOfWork, caller: Caller) -> RotationRead:
+    """What her browser re-wraps under a new user key: her bundle, every item key under her user key,
+    her pinned-keys record, and her consents with each programme's signed recovery key record."""
+    account = await accounts.account_of_person(uow, caller.person_id)
+    if account is None:
+        raise Forbidden(N_("Log in with your own account to do this."))
     repo = RecoveryRepository(uow.session)
-    consent = await repo.consent(access.scope.organisation_id, programme_id, caller.person_id)
+    items = [
+        RotationItemRead(item_id=item.id, portfolio_id=item.portfolio_id, key_id=item.key_id, user_wrap=key.blob)
+        for key, item in await repo.user_wraps_of(caller.person_id)
+    ]
+    pinned = await repo.pinned_keys_of(caller.person_id)
+    consents = []
+    for consent in await repo.consents_of(caller.organisation_id, caller.person_id):
+        key = await repo.recovery_key(caller.organisation_id, consent.programme_id)
+        if key is not None:
+            consents.append(ConsentKeyRead(
+                programme_id=consent.programme_id, x25519_public=crypto.b64u_encode(key.x25519_public),
+                signed_record=crypto.b64u_encode(key.signed_record),
+            ))
+    record_access(uow, caller, role="self", subjects=[caller.person_id], record_kind="key_bundle",
+                  action=Action.read)
+    return RotationRead(
+        user_key_id=crypto.b64u_encode(crypto.KeyBundle.from_bytes(account.key_bundle).user_key_id),
+        key_bundle=crypto.b64u_encode(account.key_bundle),
+        items=items,
+        pinned_keys=PinnedKeysCopy(revision=pinned.revision, record=pinned.record) if pinned else None,
+        consents=consents,
+    )
+
+
+@personal_data("recovery_consent")
+async def withdraw_consent(
+    uow: UnitOfWork, client: accounts.Client, caller: Caller, programme_id: uuid.UUID, data: ConsentWithdrawal
+) -> ConsentRead | accounts.LoginFailed:
+    """Delete the programme's copy of her user key and, because a copy may have been kept, store the new
+    user key her browser made, with everything that was under the old one re-wrapped. All or nothing."""
+    access = await programmes.authorize(uow, caller, programme_id, {Role.participant})
+    organisation_id = access.scope.organisation_id
+    repo = RecoveryRepository(uow.session)
+    consent = await repo.consent(organisation_id, programme_id, caller.person_id)
     if consent is None:
         raise NotFound(N_("You had not given permission, so there is nothing to withdraw."))
+    bundle = await accounts.rotate_user_key(
+        uow, client, caller, old_user_key_id=data.old_user_key_id, current_auth_proof=data.current_auth_proof,
+        key_bundle=data.key_bundle, recovery_proof=data.recovery_proof, new_recovery_code=data.new_recovery_code,
+    )
+    if isinstance(bundle, accounts.LoginFailed):
+        return bundle
+    new_key_id = bundle.user_key_id
+
+    # Every item key under her user key, each once, none of anyone else's.
+    wraps: dict[uuid.UUID, str] = {}
+    for item in data.items:
+        if item.item_id in wraps:
+            raise InvalidInput(N_("Each item comes once."), field="items")
+        wraps[item.item_id] = _user_wrap(item.user_wrap, new_key_id)
+    rows = {key.item_id: key for key, _item in await repo.user_wraps_of(caller.person_id)}
+    if set(wraps) - set(rows):
+        raise InvalidInput(
+            N_("Some of these items are not yours or not under your own key; nothing was saved."), field="items"
+        )
+    if set(rows) - set(wraps):
+        raise _changed_meanwhile("items")
+
+    # Her pinned-keys record, one revision on.
+    pinned = await repo.pinned_keys_of(caller.person_id)
+    if data.pinned_keys is not None and pinned is None:
+        raise InvalidInput(N_("You have no record of trusted keys to replace."), field="pinned_keys")
+    if pinned is not None and (data.pinned_keys is None or data.pinned_keys.revision != pinned.revision + 1):
+        raise _changed_meanwhile("pinned_keys")
+    if pinned is not None and data.pinned_keys is not None:
+        _pinned_record(data.pinned_keys.record, data.pinned_keys.revision, bundle.ed25519_public, new_key_id)
+
+    # The consents she keeps in other programmes, sealed to each programme's recovery key again.
+    others = {c.programme_id: c for c in await repo.consents_of(organisation_id, caller.person_id)
+              if c.programme_id != programme_id}
+    kept: dict[uuid.UUID, bytes] = {}
+    for copy in data.kept_consents:
+        if copy.programme_id in kept or copy.programme_id not in others:
+            raise InvalidInput(N_("You have no other permission in that programme."), field="kept_consents")
+        kept[copy.programme_id] = _sealed_key(copy.sealed_user_key, PURPOSE_PROGRAMME_RECOVERY, "kept_consents")
+    if set(others) - set(kept):
+        raise _changed_meanwhile("kept_consents")
+
+    now = utcnow()
+    for item_id, wrap in wraps.items():
+        rows[item_id].blob = wrap
+    if pinned is not None and data.pinned_keys is not None:
+        pinned.revision, pinned.record, pinned.updated_at = data.pinned_keys.revision, data.pinned_keys.record, now
+    for other_id, box in kept.items():
+        others[other_id].user_key_id, others[other_id].sealed_user_key = new_key_id, box
     await uow.session.delete(consent)
+    # A copy an officer already re-sealed to a waiting phone holds the old key: that request ends.
+    await repo.expire_device_requests_of(caller.person_id, now)
+    await sessions.end_other_sessions(uow, caller.person_id, caller.session_id, "keys_rotated")
     record_access(uow, caller, role=access.role, subjects=[caller.person_id], record_kind="recovery_consent",
                   action=Action.delete, programme_id=programme_id)
+    record_access(uow, caller, role=access.role, subjects=[caller.person_id], record_kind="key_bundle",
+                  action=Action.update, programme_id=programme_id)
     await uow.flush()
+    return await my_consent(uow, caller, programme_id)
 
 
 # Recovery on a new device ------------------------------------------------------------------

@@ -97,3 +97,30 @@ export async function dropDraft(name) {
 }
 
 export const draftKeyOf = (portfolioId, itemId, kind) => `${portfolioId}:${itemId ?? `new-${kind}`}`;
+
+// After she got a new user key (withdrawing programme-recovery consent): each draft key of hers
+// kept here is wrapped again by `rewrap(wrap, keyId)`; a draft that cannot be is dropped.
+export async function rewrapDrafts(userId, rewrap) {
+  let entries;
+  try {
+    const db = await open();
+    try {
+      const store = db.transaction(STORE, 'readonly').objectStore(STORE);
+      const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
+      entries = keys.map((key, index) => [key, values[index]]);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return;
+  }
+  for (const [name, record] of entries) {
+    if (!record || record.user !== userId) continue;
+    try {
+      const wrap = await rewrap(record.wrap, record.keyId);
+      await transact('readwrite', (store) => store.put({ ...record, wrap }, name));
+    } catch {
+      await dropDraft(name);
+    }
+  }
+}
