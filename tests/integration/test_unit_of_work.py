@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from sqlalchemy import select
 
 from eportfolio.kit.events import Event, EventBus
@@ -53,3 +53,45 @@ async def test_a_failing_subscriber_does_not_undo_the_commit(app: FastAPI) -> No
     async with unit_of_work(app.state.sessionmaker) as uow:
         names = set((await uow.session.execute(select(Organisation.name))).scalars())
     assert "Kept" in names
+
+
+async def test_a_form_refused_after_a_write_keeps_what_she_typed_and_stores_nothing(app: FastAPI) -> None:
+    from pydantic import BaseModel
+    from starlette.requests import Request
+
+    from eportfolio.kit.errors import Conflict
+    from eportfolio.kit.forms import submit_form
+
+    class NameForm(BaseModel):
+        name: str
+
+    bus = EventBus()
+    sent: list[str] = []
+
+    async def note(event: Event) -> None:
+        sent.append(event.name)
+
+    bus.subscribe("test.", note)
+    request = Request({"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""})
+    shown: list[dict[str, str]] = []
+
+    async def act(data: NameForm) -> str:
+        uow.session.add(Organisation(name=data.name))
+        await uow.flush()
+        uow.emit(Event("test.created"))
+        raise Conflict(field="name")
+
+    async def show(errors: dict[str, str]) -> Response:
+        shown.append(errors)
+        return Response(status_code=422)
+
+    async with unit_of_work(app.state.sessionmaker, bus) as uow:
+        answer = await submit_form(request, uow, NameForm, {"name": "Half"}, act, show)
+        assert answer.status_code == 422
+        uow.session.add(Organisation(name="After"))  # the rest of the request still works
+    assert list(shown[0]) == ["name"], "the refusal is shown beside the field"
+    assert sent == [], "the refused change's event does not leave"
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        names = set((await uow.session.execute(select(Organisation.name))).scalars())
+    assert "Half" not in names, "nothing of the refused change is stored"
+    assert "After" in names

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from eportfolio.kit.errors import N_
-from eportfolio.kit.web import translate
+from eportfolio.kit.errors import N_, DomainError
+from eportfolio.kit.uow import UnitOfWork
+from eportfolio.kit.web import redirect, translate
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -90,3 +92,42 @@ def parse(request: Request, model: type[M], values: dict[str, Any]) -> tuple[M |
         return model.model_validate(cleaned), {}
     except ValidationError as exc:
         return None, explain(request, exc)
+
+
+# Refusals a person can act on from the form itself (a conflict, a value the service refused);
+# anything else goes to the error page.
+FORM_REFUSALS = frozenset({409, 422})
+
+
+def form_error(request: Request, exc: DomainError) -> dict[str, str]:
+    """A service's refusal as the sentence beside the field it is about (or above the form)."""
+    return {exc.field or "__all__": translate(request, exc.message, **exc.params)}
+
+
+async def submit_form(
+    request: Request,
+    uow: UnitOfWork,
+    model: type[M],
+    fields: dict[str, Any],
+    act: Callable[[M], Awaitable[str]],
+    show: Callable[[dict[str, str]], Awaitable[Response]],
+    *,
+    shown: Collection[int] = FORM_REFUSALS,
+) -> Response:
+    """One form post: check the fields, act, then go to the page ``act`` names; or show the form
+    again with what she typed and what to fix.
+
+    A refusal undoes whatever the service wrote before it refused (and drops its events), so the
+    request never commits half of a change.
+    """
+    data, errors = parse(request, model, fields)
+    if data is not None:
+        try:
+            return redirect(await act(data))
+        except DomainError as exc:
+            if exc.status_code not in shown:
+                raise
+            await uow.session.rollback()
+            uow.take_events()
+            errors = form_error(request, exc)
+    return await show(errors)

@@ -9,6 +9,7 @@ never post plaintext.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -37,7 +38,7 @@ from eportfolio.domain.programmes import LanguageLevel
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import N_, DomainError, NotFound
-from eportfolio.kit.forms import parse, read_form
+from eportfolio.kit.forms import FORM_REFUSALS, form_error, read_form, submit_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
 from eportfolio.modules import service
@@ -98,15 +99,6 @@ def _labels(request: Request, labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(getattr(key, "value", key), translate(request, label)) for key, label in labels.items()]
 
 
-def _problem(request: Request, exc: DomainError) -> dict[str, str]:
-    return {exc.field or "__all__": translate(request, exc.message, **exc.params)}
-
-
-def _recoverable(exc: DomainError) -> bool:
-    # Shown on the form (what she typed kept); anything else goes to the error handler.
-    return exc.status_code in (409, 422)
-
-
 def _her_language(request: Request, caller_language: str) -> str:
     return request.cookies.get(LANGUAGE_COOKIE) or caller_language
 
@@ -151,11 +143,14 @@ async def modules_index(request: Request, uow: UowDep, caller: CallerDep, progra
 @router.post("/manage/programmes/{programme_id}/modules")
 async def create_module(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, ModuleCreate, values)
-    if data is not None:
+
+    async def act(data: ModuleCreate) -> str:
         module = await service.create_module(uow, caller, programme_id, data)
-        return redirect(f"/manage/programmes/{programme_id}/modules/{module.id}")
-    return await _index_page(request, uow, caller, programme_id, values, errors)
+        return _module_url(programme_id, module.id)
+
+    return await submit_form(
+        request, uow, ModuleCreate, values, act, lambda e: _index_page(request, uow, caller, programme_id, values, e)
+    )
 
 
 async def _module_page(
@@ -196,6 +191,19 @@ def _module_url(programme_id: uuid.UUID, module_id: uuid.UUID, rest: str = "") -
     return f"/manage/programmes/{programme_id}/modules/{module_id}{rest}"
 
 
+def _again(
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    module_id: uuid.UUID,
+    values: dict[str, Any],
+    form: str,
+) -> Callable[[dict[str, str]], Awaitable[Response]]:
+    """The module page again, with what she typed in ``form`` and what to fix."""
+    return lambda errors: _module_page(request, uow, caller, programme_id, module_id, values, errors, form)
+
+
 @router.get("/manage/programmes/{programme_id}/modules/{module_id}")
 async def module_detail(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID
@@ -208,17 +216,14 @@ async def update_module(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID
 ) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, ModuleUpdate, values)
-    if data is not None:
-        try:
-            await service.update_module(uow, caller, programme_id, module_id, data)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id))
-    return await _module_page(request, uow, caller, programme_id, module_id, values, errors, "module")
+
+    async def act(data: ModuleUpdate) -> str:
+        await service.update_module(uow, caller, programme_id, module_id, data)
+        return _module_url(programme_id, module_id)
+
+    return await submit_form(
+        request, uow, ModuleUpdate, values, act, _again(request, uow, caller, programme_id, module_id, values, "module")
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/modules/{module_id}/lessons")
@@ -226,17 +231,14 @@ async def add_lesson(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID
 ) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, LessonCreate, values)
-    if data is not None:
-        try:
-            lesson = await service.add_lesson(uow, caller, programme_id, module_id, data)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id, f"/lessons/{lesson.key}"))
-    return await _module_page(request, uow, caller, programme_id, module_id, values, errors, "lesson")
+
+    async def act(data: LessonCreate) -> str:
+        lesson = await service.add_lesson(uow, caller, programme_id, module_id, data)
+        return _module_url(programme_id, module_id, f"/lessons/{lesson.key}")
+
+    return await submit_form(
+        request, uow, LessonCreate, values, act, _again(request, uow, caller, programme_id, module_id, values, "lesson")
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/modules/{module_id}/templates")
@@ -244,17 +246,19 @@ async def add_template(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID
 ) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, TemplateCreate, values)
-    if data is not None:
-        try:
-            template = await service.add_template(uow, caller, programme_id, module_id, data)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id, f"/templates/{template.key}"))
-    return await _module_page(request, uow, caller, programme_id, module_id, values, errors, "template")
+
+    async def act(data: TemplateCreate) -> str:
+        template = await service.add_template(uow, caller, programme_id, module_id, data)
+        return _module_url(programme_id, module_id, f"/templates/{template.key}")
+
+    return await submit_form(
+        request,
+        uow,
+        TemplateCreate,
+        values,
+        act,
+        _again(request, uow, caller, programme_id, module_id, values, "template"),
+    )
 
 
 async def _module_action(
@@ -268,9 +272,10 @@ async def _module_action(
     try:
         await actions[action](uow, caller, programme_id, module_id)
     except DomainError as exc:
-        if not _recoverable(exc):
+        if exc.status_code not in FORM_REFUSALS:
             raise
-        return await _module_page(request, uow, caller, programme_id, module_id, errors=_problem(request, exc))
+        await uow.session.rollback()
+        return await _module_page(request, uow, caller, programme_id, module_id, errors=form_error(request, exc))
     return redirect(_module_url(programme_id, module_id))
 
 
@@ -300,11 +305,14 @@ async def copy_module(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID
 ) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, ModuleCopy, values)
-    if data is not None:
+
+    async def act(data: ModuleCopy) -> str:
         copy = await service.copy_module(uow, caller, programme_id, module_id, data)
-        return redirect(_module_url(copy.programme_id, copy.id))
-    return await _module_page(request, uow, caller, programme_id, module_id, values, errors, "copy")
+        return _module_url(copy.programme_id, copy.id)
+
+    return await submit_form(
+        request, uow, ModuleCopy, values, act, _again(request, uow, caller, programme_id, module_id, values, "copy")
+    )
 
 
 # Staff: lessons --------------------------------------------------------------------------------
@@ -351,20 +359,21 @@ async def update_lesson(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID, key: str
 ) -> Response:
     values = await read_form(request)
-    # An emptied video field removes the video.
-    data, errors = parse(request, LessonUpdate, values)
-    if data is not None:
+
+    async def act(data: LessonUpdate) -> str:
         if not values.get("video_url"):
-            data.video_url = None
-        try:
-            await service.update_lesson(uow, caller, programme_id, module_id, key, data)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id))
-    return await _lesson_page(request, uow, caller, programme_id, module_id, key, values, errors)
+            data.video_url = None  # an emptied video field removes the video
+        await service.update_lesson(uow, caller, programme_id, module_id, key, data)
+        return _module_url(programme_id, module_id)
+
+    return await submit_form(
+        request,
+        uow,
+        LessonUpdate,
+        values,
+        act,
+        lambda errors: _lesson_page(request, uow, caller, programme_id, module_id, key, values, errors),
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/modules/{module_id}/lessons/{key}/delete")
@@ -412,6 +421,20 @@ async def _template_page(
     )
 
 
+def _template_again(
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    module_id: uuid.UUID,
+    key: str,
+    values: dict[str, Any],
+    form: str,
+) -> Callable[[dict[str, str]], Awaitable[Response]]:
+    """The template page again, with what she typed in ``form`` and what to fix."""
+    return lambda errors: _template_page(request, uow, caller, programme_id, module_id, key, values, errors, form)
+
+
 def _question_values(values: dict[str, Any]) -> dict[str, Any]:
     options = values.get("options", "")
     lines = options if isinstance(options, list) else str(options).splitlines()
@@ -433,17 +456,19 @@ async def update_template(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID, key: str
 ) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, TemplateUpdate, values)
-    if data is not None:
-        try:
-            await service.update_template(uow, caller, programme_id, module_id, key, data)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id, f"/templates/{key}"))
-    return await _template_page(request, uow, caller, programme_id, module_id, key, values, errors, "template")
+
+    async def act(data: TemplateUpdate) -> str:
+        await service.update_template(uow, caller, programme_id, module_id, key, data)
+        return _module_url(programme_id, module_id, f"/templates/{key}")
+
+    return await submit_form(
+        request,
+        uow,
+        TemplateUpdate,
+        values,
+        act,
+        _template_again(request, uow, caller, programme_id, module_id, key, values, "template"),
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/modules/{module_id}/templates/{key}/delete")
@@ -459,17 +484,19 @@ async def add_question(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, module_id: uuid.UUID, key: str
 ) -> Response:
     raw = await read_form(request)
-    data, errors = parse(request, QuestionCreate, _question_values(raw))
-    if data is not None:
-        try:
-            await service.add_question(uow, caller, programme_id, module_id, key, data)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id, f"/templates/{key}"))
-    return await _template_page(request, uow, caller, programme_id, module_id, key, raw, errors, "new-question")
+
+    async def act(data: QuestionCreate) -> str:
+        await service.add_question(uow, caller, programme_id, module_id, key, data)
+        return _module_url(programme_id, module_id, f"/templates/{key}")
+
+    return await submit_form(
+        request,
+        uow,
+        QuestionCreate,
+        _question_values(raw),
+        act,
+        _template_again(request, uow, caller, programme_id, module_id, key, raw, "new-question"),
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/modules/{module_id}/templates/{key}/questions/{question_key}")
@@ -483,18 +510,20 @@ async def update_question(
     question_key: str,
 ) -> Response:
     raw = await read_form(request)
-    data, errors = parse(request, QuestionCreate, _question_values(raw))
-    if data is not None:
-        try:
-            update = QuestionUpdate(**data.model_dump())
-            await service.update_question(uow, caller, programme_id, module_id, key, question_key, update)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id, f"/templates/{key}"))
-    return await _template_page(request, uow, caller, programme_id, module_id, key, raw, errors, question_key)
+
+    async def act(data: QuestionCreate) -> str:
+        update = QuestionUpdate(**data.model_dump())
+        await service.update_question(uow, caller, programme_id, module_id, key, question_key, update)
+        return _module_url(programme_id, module_id, f"/templates/{key}")
+
+    return await submit_form(
+        request,
+        uow,
+        QuestionCreate,
+        _question_values(raw),
+        act,
+        _template_again(request, uow, caller, programme_id, module_id, key, raw, question_key),
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/modules/{module_id}/templates/{key}/questions/{question_key}/delete")
@@ -571,19 +600,21 @@ async def save_translations(
 ) -> Response:
     values = await read_form(request)
     texts = {k: v for k, v in values.items() if isinstance(v, str)}
-    data, errors = parse(request, TranslationUpdate, {"language": language, "texts": texts})
-    if data is not None:
+
+    async def act(data: TranslationUpdate) -> str:
         # Empty texts are meaningful here ("show the Dutch"), so they are passed on as they are.
         data.texts = texts
-        try:
-            await service.set_translation(uow, caller, programme_id, module_id, data)
-        except DomainError as exc:
-            if not _recoverable(exc):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(_module_url(programme_id, module_id))
-    return await _translations_page(request, uow, caller, programme_id, module_id, language, values, errors)
+        await service.set_translation(uow, caller, programme_id, module_id, data)
+        return _module_url(programme_id, module_id)
+
+    return await submit_form(
+        request,
+        uow,
+        TranslationUpdate,
+        {"language": language, "texts": texts},
+        act,
+        lambda errors: _translations_page(request, uow, caller, programme_id, module_id, language, values, errors),
+    )
 
 
 @router.get("/manage/programmes/{programme_id}/modules/{module_id}/preview")
@@ -688,19 +719,17 @@ async def assign(request: Request, uow: UowDep, caller: CallerDep, programme_id:
         "group_id": values.get("group_id", ""),
         "due_on": values.get("due_on", ""),
     }
-    data, errors = parse(request, AssignmentCreate, fields)
-    if "module_id" in errors:
-        errors["choice"] = errors.pop("module_id")
-    if data is not None:
-        try:
-            given = await service.assign(uow, caller, programme_id, data)
-        except DomainError as exc:
-            if exc.status_code not in (403, 409, 422):
-                raise
-            errors = _problem(request, exc)
-        else:
-            return redirect(f"/programmes/{programme_id}/assign?given={len(given)}")
-    return await _assign_page(request, uow, caller, programme_id, values, errors)
+
+    async def act(data: AssignmentCreate) -> str:
+        given = await service.assign(uow, caller, programme_id, data)
+        return f"/programmes/{programme_id}/assign?given={len(given)}"
+
+    async def show(errors: dict[str, str]) -> Response:
+        if "module_id" in errors:
+            errors["choice"] = errors.pop("module_id")  # the form has one list for module and template
+        return await _assign_page(request, uow, caller, programme_id, values, errors)
+
+    return await submit_form(request, uow, AssignmentCreate, fields, act, show, shown={403, 409, 422})
 
 
 @router.get("/review")
@@ -793,8 +822,9 @@ async def submit(
     try:
         await service.submit(uow, caller, programme_id, assignment_id)
     except DomainError as exc:
-        if not _recoverable(exc):
+        if exc.status_code not in FORM_REFUSALS:
             raise
+        await uow.session.rollback()
         return render(
             request,
             "errors/error.html",

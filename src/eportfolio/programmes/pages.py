@@ -34,7 +34,7 @@ from eportfolio.domain.programmes import (
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
-from eportfolio.kit.forms import parse, read_form
+from eportfolio.kit.forms import read_form, submit_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import page_router, redirect, render, translate
 from eportfolio.programmes import service
@@ -73,10 +73,6 @@ def _today(time_zone: str) -> str:
 
 def _labels(request: Request, labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(key.value, translate(request, label)) for key, label in labels.items()]
-
-
-def _field_error(request: Request, exc: DomainError) -> dict[str, str]:
-    return {exc.field or "__all__": translate(request, exc.message, **exc.params)}
 
 
 @router.get("/manage")
@@ -133,22 +129,20 @@ async def new_programme_form(request: Request, uow: UowDep, caller: CallerDep) -
 @router.post("/manage/programmes/new")
 async def create_programme(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     values = _programme_form_values(await read_form(request))
-    data, errors = parse(request, ProgrammeCreate, values)
-    if data is not None:
-        try:
-            programme = await service.create_programme(uow, caller, data)
-        except DomainError as exc:
-            if exc.status_code >= 403 and exc.status_code != 409:
-                raise
-            errors = _field_error(request, exc)
-        else:
-            return redirect(f"/manage/programmes/{programme.id}")
-    return render(
-        request,
-        "programmes/programme_form.html",
-        {"values": values, "errors": errors, "languages": _language_options(), "programme": None},
-        status_code=422 if errors else 200,
-    )
+
+    async def act(data: ProgrammeCreate) -> str:
+        programme = await service.create_programme(uow, caller, data)
+        return f"/manage/programmes/{programme.id}"
+
+    async def show(errors: dict[str, str]) -> Response:
+        return render(
+            request,
+            "programmes/programme_form.html",
+            {"values": values, "errors": errors, "languages": _language_options(), "programme": None},
+            status_code=422,
+        )
+
+    return await submit_form(request, uow, ProgrammeCreate, values, act, show)
 
 
 @router.get("/manage/programmes/{programme_id}")
@@ -182,18 +176,26 @@ async def update_programme(request: Request, uow: UowDep, caller: CallerDep, pro
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     values = _programme_form_values(await read_form(request))
     values.pop("slug", None)
-    data, errors = parse(request, ProgrammeUpdate, values)
-    if data is not None:
-        await service.update_programme(uow, caller, programme_id, data)
-        return redirect(f"/manage/programmes/{programme_id}")
     programme = service.programme_read(access.programme)
-    values["slug"] = programme.slug
-    return render(
-        request,
-        "programmes/programme_form.html",
-        {"values": values, "errors": errors, "languages": _language_options(), "programme": programme},
-        status_code=422,
-    )
+
+    async def act(data: ProgrammeUpdate) -> str:
+        await service.update_programme(uow, caller, programme_id, data)
+        return f"/manage/programmes/{programme_id}"
+
+    async def show(errors: dict[str, str]) -> Response:
+        return render(
+            request,
+            "programmes/programme_form.html",
+            {
+                "values": {**values, "slug": programme.slug},
+                "errors": errors,
+                "languages": _language_options(),
+                "programme": programme,
+            },
+            status_code=422,
+        )
+
+    return await submit_form(request, uow, ProgrammeUpdate, values, act, show)
 
 
 # Groups --------------------------------------------------------------------------------------
@@ -231,17 +233,20 @@ async def groups_index(request: Request, uow: UowDep, caller: CallerDep, program
 @router.post("/manage/programmes/{programme_id}/groups")
 async def create_group(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, GroupCreate, values)
-    if data is not None:
-        try:
-            group = await service.create_group(uow, caller, programme_id, data)
-        except DomainError as exc:
-            if exc.status_code != 409:
-                raise
-            errors = _field_error(request, exc)
-        else:
-            return redirect(f"/manage/programmes/{programme_id}/groups/{group.id}")
-    return await _groups_page(request, uow, caller, programme_id, values, errors)
+
+    async def act(data: GroupCreate) -> str:
+        group = await service.create_group(uow, caller, programme_id, data)
+        return f"/manage/programmes/{programme_id}/groups/{group.id}"
+
+    return await submit_form(
+        request,
+        uow,
+        GroupCreate,
+        values,
+        act,
+        lambda errors: _groups_page(request, uow, caller, programme_id, values, errors),
+        shown={409},
+    )
 
 
 async def _group_page(
@@ -296,17 +301,19 @@ async def update_group(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID
 ) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, GroupUpdate, values)
-    if data is not None:
-        try:
-            await service.update_group(uow, caller, programme_id, group_id, data)
-        except DomainError as exc:
-            if exc.status_code not in (409, 422):
-                raise
-            errors = _field_error(request, exc)
-        else:
-            return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
-    return await _group_page(request, uow, caller, programme_id, group_id, values, errors)
+
+    async def act(data: GroupUpdate) -> str:
+        await service.update_group(uow, caller, programme_id, group_id, data)
+        return f"/manage/programmes/{programme_id}/groups/{group_id}"
+
+    return await submit_form(
+        request,
+        uow,
+        GroupUpdate,
+        values,
+        act,
+        lambda errors: _group_page(request, uow, caller, programme_id, group_id, values, errors),
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/groups/{group_id}/members")
@@ -392,11 +399,19 @@ async def people_index(request: Request, uow: UowDep, caller: CallerDep, program
 @router.post("/manage/programmes/{programme_id}/people")
 async def create_person(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, PersonWithRoleCreate, values)
-    if data is not None:
+
+    async def act(data: PersonWithRoleCreate) -> str:
         person = await service.create_person(uow, caller, programme_id, data)
-        return redirect(f"/manage/programmes/{programme_id}/people/{person.id}")
-    return await _people_page(request, uow, caller, programme_id, values, errors)
+        return f"/manage/programmes/{programme_id}/people/{person.id}"
+
+    return await submit_form(
+        request,
+        uow,
+        PersonWithRoleCreate,
+        values,
+        act,
+        lambda errors: _people_page(request, uow, caller, programme_id, values, errors),
+    )
 
 
 async def _person_page(
@@ -440,17 +455,20 @@ async def add_role(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID
 ) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, MembershipCreate, {**values, "person_id": str(person_id)})
-    if data is not None:
-        try:
-            await service.add_membership(uow, caller, programme_id, data)
-        except DomainError as exc:
-            if exc.status_code != 409:
-                raise
-            errors = _field_error(request, exc)
-        else:
-            return redirect(f"/manage/programmes/{programme_id}/people/{person_id}")
-    return await _person_page(request, uow, caller, programme_id, person_id, values, errors)
+
+    async def act(data: MembershipCreate) -> str:
+        await service.add_membership(uow, caller, programme_id, data)
+        return f"/manage/programmes/{programme_id}/people/{person_id}"
+
+    return await submit_form(
+        request,
+        uow,
+        MembershipCreate,
+        {**values, "person_id": str(person_id)},
+        act,
+        lambda errors: _person_page(request, uow, caller, programme_id, person_id, values, errors),
+        shown={409},
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/memberships/{membership_id}/active")
@@ -541,21 +559,23 @@ async def assignments_index(request: Request, uow: UowDep, caller: CallerDep, pr
 @router.post("/manage/programmes/{programme_id}/assignments")
 async def create_assignment(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     values = await read_form(request)
-    data, errors = parse(request, CoachAssignmentCreate, {**values, "signed_record": _signed_record(values)})
-    if data is not None:
-        try:
-            if data.signed_record is not None:
-                await accounts.check_assignment_record(
-                    uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record
-                )
-            await service.create_assignment(uow, caller, programme_id, data)
-        except DomainError as exc:
-            if exc.status_code not in (409, 422):
-                raise
-            errors = _field_error(request, exc)
-        else:
-            return redirect(f"/manage/programmes/{programme_id}/assignments")
-    return await _assignments_page(request, uow, caller, programme_id, values, errors)
+
+    async def act(data: CoachAssignmentCreate) -> str:
+        if data.signed_record is not None:
+            await accounts.check_assignment_record(
+                uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record
+            )
+        await service.create_assignment(uow, caller, programme_id, data)
+        return f"/manage/programmes/{programme_id}/assignments"
+
+    return await submit_form(
+        request,
+        uow,
+        CoachAssignmentCreate,
+        {**values, "signed_record": _signed_record(values)},
+        act,
+        lambda errors: _assignments_page(request, uow, caller, programme_id, values, errors),
+    )
 
 
 @router.post("/manage/programmes/{programme_id}/assignments/{assignment_id}/end")
