@@ -74,6 +74,8 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
                 "unread": max(0, listed.last_seq - listed.read_seq),
                 "programme_id": detail.programme_id,
                 "participant_id": detail.participant_id,
+                "group_id": detail.group_id,
+                "coach_id": detail.coach_id,
             }
         )
     entries: list[dict[str, Any]] = []
@@ -84,9 +86,26 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
             c["programme_id"] == programme.id and c["participant_id"] == caller.person_id for c in conversations
         )
         inbox = await service.inbox(uow, caller, programme.id) if held & INBOX_ROLES else None
-        if not mine and inbox is None:
+        open_groups = {c["group_id"] for c in conversations if c["group_id"]}
+        groups = [
+            (group_id, name)
+            for group_id, name in await service.startable_groups(uow, caller, programme.id)
+            if group_id not in open_groups
+        ]
+        supervision = Role.coach.value in held and not any(
+            c["programme_id"] == programme.id and c["coach_id"] == caller.person_id for c in conversations
+        )
+        if not mine and inbox is None and not groups and not supervision:
             continue
-        entries.append({"programme": programme, "can_start": mine and not has_own, "inbox": inbox})
+        entries.append(
+            {
+                "programme": programme,
+                "can_start": mine and not has_own,
+                "inbox": inbox,
+                "groups": groups,
+                "supervision": supervision,
+            }
+        )
     push = await service.push_settings(uow, caller, request.app.state.settings)
     return render(request, "chat/index.html", {"conversations": conversations, "entries": entries, "push": push})
 
@@ -118,6 +137,26 @@ async def start_coaching(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID
         uow,
         caller,
         ConversationOpen(programme_id=programme_id, kind=ConversationKind.coaching, participant_id=caller.person_id),
+    )
+    return redirect(f"/chat/{opened.id}")
+
+
+@router.post("/chat/programmes/{programme_id}/groups/{group_id}")
+async def start_group(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID) -> Response:
+    """The conversation of a group with its trainers: found or made, then opened."""
+    opened = await service.open_conversation(
+        uow, caller, ConversationOpen(programme_id=programme_id, kind=ConversationKind.group, group_id=group_id)
+    )
+    return redirect(f"/chat/{opened.id}")
+
+
+@router.post("/chat/programmes/{programme_id}/supervision")
+async def start_supervision(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    """A coach's conversation with the programme's supervisors: found or made, then opened."""
+    opened = await service.open_conversation(
+        uow,
+        caller,
+        ConversationOpen(programme_id=programme_id, kind=ConversationKind.supervision, coach_id=caller.person_id),
     )
     return redirect(f"/chat/{opened.id}")
 

@@ -45,6 +45,12 @@ export class ConversationKeys extends PortfolioClient {
     return this.portfolio;
   }
 
+  // A group or supervision conversation has no participant: there is nobody to ask for.
+  async person(personId) {
+    if (!personId) throw new Error('no such person');
+    return super.person(personId);
+  }
+
   async loadKeys() {
     this.epochs = await must(`/api/v1/chat/conversations/${this.id}/epochs`);
     const grants = await must(`/api/v1/chat/conversations/${this.id}/grants/mine`);

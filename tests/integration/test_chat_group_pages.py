@@ -1,0 +1,63 @@
+"""Starting a group or supervision conversation from the chat list, with plain forms: the trainer
+(staff) and the group's members see the group chat, others do not; a coach sees the chat with the
+supervisors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import GroupMember
+from tests.support.client import Browser
+from tests.support.world import World
+
+
+async def test_the_group_chat_is_offered_to_its_trainer_and_members_only(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        uow.session.add(
+            GroupMember(
+                group_id=world.group_a,
+                person_id=world.participant_a,
+                organisation_id=world.organisation_id,
+                programme_id=world.programme_a,
+            )
+        )
+    action = f'action="/chat/programmes/{world.programme_a}/groups/{world.group_a}"'
+    await browser.log_in_as(world.participant_a2)
+    assert action not in (await browser.get("/chat")).text, "not in the group"
+    refused = await browser.post_form(f"/chat/programmes/{world.programme_a}/groups/{world.group_a}")
+    assert refused.status_code == 403
+
+    await browser.log_in_as(world.staff_a)
+    page = await browser.get("/chat")
+    assert action in page.text
+    assert "Groepschat van Group A" in page.text
+    opened = await browser.post_form(f"/chat/programmes/{world.programme_a}/groups/{world.group_a}")
+    assert opened.status_code == 303
+    conversation = opened.headers["location"].rsplit("/", 1)[1]
+    listed = (await browser.get("/chat")).text
+    assert f'data-conversation="{conversation}"' in listed
+    assert action not in listed, "once it exists it is in her list instead"
+
+    await browser.log_in_as(world.participant_a)
+    again = await browser.post_form(f"/chat/programmes/{world.programme_a}/groups/{world.group_a}")
+    assert again.headers["location"] == f"/chat/{conversation}", "the same conversation for every member"
+
+
+async def test_a_coach_starts_the_chat_with_the_supervisors(browser: Browser, world: World) -> None:
+    await browser.log_in_as(world.coach_a)
+    page = await browser.get("/chat")
+    assert f'action="/chat/programmes/{world.programme_a}/supervision"' in page.text
+    assert "Chat met de supervisors" in page.text
+    opened = await browser.post_form(f"/chat/programmes/{world.programme_a}/supervision")
+    assert opened.status_code == 303
+    conversation = opened.headers["location"].rsplit("/", 1)[1]
+
+    await browser.log_in_as(world.supervisor_a)
+    assert f'data-conversation="{conversation}"' in (await browser.get("/chat")).text
+    await browser.log_in_as(world.participant_a)
+    assert "/supervision" not in (await browser.get("/chat")).text
+    refused = await browser.post_form(f"/chat/programmes/{world.programme_a}/supervision")
+    assert refused.status_code == 422, "only a coach of the programme has a supervision conversation"
