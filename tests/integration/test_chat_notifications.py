@@ -77,7 +77,11 @@ async def test_opening_the_conversation_reads_it_and_a_new_message_brings_it_bac
     async with serve(app) as url:
         await sends(app, url, world.participant_a, conversation)
         await browser.log_in_as(world.coach_a)
+        home = (await browser.get("/")).text
+        assert 'data-unread="1"' in home, "the count of unread notices on her home page"
+        assert "1 nieuw" in home
         assert (await browser.get(f"/chat/{conversation}")).status_code == 200
+        assert "data-unread" not in (await browser.get("/")).text
         [notice] = await chat_notices(app, world.coach_a)
         assert notice.read_at is not None, "she opened the conversation"
         assert [n["read_at"] is not None for n in await notices_api(browser)] == [True]

@@ -27,6 +27,7 @@ from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
+from eportfolio.notifications import service as notifications
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.pages import ROLE_LABELS
 
@@ -52,7 +53,13 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
     return render(
         request,
         "accounts/home.html",
-        {"programmes": programme_list, "roles": roles, "caseloads": caseloads, "role_labels": ROLE_LABELS},
+        {
+            "programmes": programme_list,
+            "roles": roles,
+            "caseloads": caseloads,
+            "role_labels": ROLE_LABELS,
+            "unread_notifications": await notifications.unread_count(uow, caller),
+        },
     )
 
 
