@@ -30,8 +30,10 @@ NEW_PASSWORD = "my new phone and a new sentence"
 FINGERPRINT = re.compile(r"^[0-9A-Z]{4}( [0-9A-Z]{4}){5}$")
 
 
-async def _cast(server: LiveServer, database_url: str, world: World) -> str:
-    """Admin (organisation and programme key), her, her coach (signed assignment), an officer."""
+async def _cast(server: LiveServer, database_url: str, world: World, codes: dict[str, str] | None = None) -> str:
+    """Admin (organisation and programme key), her, her coach (signed assignment), an officer.
+
+    ``codes`` gets her recovery code (what she keeps on paper), when given."""
     a = world.programme_a
     keyrings = [Keyring(server) for _ in range(4)]
     engine = make_engine(database_url)
@@ -52,6 +54,8 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> str:
         assert made.status_code == 201, made.text
         await keyrings[1].sign_up(await invitation(database_url, world, world.participant_a, Role.participant, a),
                                   "mother.a")
+        if codes is not None:
+            codes["mother.a"] = keyrings[1].recovery_code
         coach, _ = await keyrings[2].sign_up(await invitation(database_url, world, world.coach_a, Role.coach, a),
                                              "coach.a")
         record = programme_key.sign_record(
@@ -292,3 +296,73 @@ async def test_a_coach_assisted_reset_gives_back_what_she_shared_and_only_me_is_
     assert "What I learned at the workshop" in await phone.inner_text("#view-body")
     await _fits(phone, "after-reset")
     assert [e for e in errors if "status of 422" not in e and "status of 401" not in e] == [], errors
+
+
+async def _log_out(page: Any, server: LiveServer) -> None:
+    await page.goto(f"{server.url}/account")
+    await page.click("form[action='/logout'] button")
+    await page.wait_for_selector("#wipe-status[data-state=wiped]")
+
+
+async def test_withdrawing_consent_gives_her_a_new_key_and_she_still_reads_her_only_me_item(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    a = world.programme_a
+    codes: dict[str, str] = {}
+    await _cast(server, database_url, world, codes)
+    errors: list[str] = []
+    her = await _she_writes(chromium, server, world, errors)
+    admin = await _person(chromium, server, "admin", errors, DESKTOP)
+    await admin.goto(f"{server.url}/recovery/programmes/{a}/key")
+    await admin.click("#make-recovery-key")
+    await admin.wait_for_selector("#recovery-fingerprint", timeout=30_000)
+
+    consent_page = f"{server.url}/recovery/programmes/{a}/consent"
+    await her.goto(consent_page)
+    await her.fill("#f-password", PASSWORD)
+    await her.click("#consent-form button[type=submit]")
+    await her.wait_for_selector("#consent-state.alert--success", timeout=KEY_WORK_MS)
+    before = await her.evaluate("async () => (await (await fetch('/api/v1/recovery/rotation')).json()).user_key_id")
+
+    # She changes her mind: the page says in plain words what happens, on her phone.
+    explained = await her.inner_text("#withdraw-part")
+    assert "new key" in explained
+    assert "password and your recovery code stay the same" in explained
+    await _fits(her, "withdraw")
+    await her.fill("#f-withdraw-password", PASSWORD)
+    await her.click("#withdraw")
+    await her.wait_for_selector("#e-withdraw:not([hidden])")
+    assert "recovery code" in await her.inner_text("#e-withdraw"), "her code, or a new one: she chooses"
+    await her.fill("#f-recovery-code", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG")
+    await her.click("#withdraw")
+    await her.wait_for_function(
+        "() => !document.getElementById('e-withdraw').hidden && document.getElementById('e-withdraw').textContent",
+        timeout=KEY_WORK_MS,
+    )
+    assert "not right" in await her.inner_text("#e-withdraw"), "a code that is not hers changes nothing"
+    await her.fill("#f-recovery-code", codes["mother.a"])
+    await her.click("#withdraw")
+    await her.wait_for_selector("#withdraw-done:not([hidden])", timeout=KEY_WORK_MS)
+    assert await her.is_hidden("#new-code-part"), "she kept her code, so no new one is shown"
+    await _fits(her, "withdrawn")
+    after = await her.evaluate("async () => (await (await fetch('/api/v1/recovery/rotation')).json()).user_key_id")
+    assert after != before, "a new user key"
+    consent = await her.evaluate(f"async () => (await (await fetch('/api/v1/recovery/programmes/{a}/consent')).json())")
+    assert consent["consented"] is False
+
+    # This phone keeps working with the new key: her only-me item opens here at once.
+    await _portfolio(her, server, world)
+    await her.click("#items .item-open >> text=Only for me")
+    assert "Nobody else reads this" in await her.inner_text("#view-body")
+
+    # She logs out, and logs in on a fresh browser profile: everything opens, "only me" too.
+    await _log_out(her, server)
+    fresh = await _person(chromium, server, "mother.a", errors, PHONE)
+    await _portfolio(fresh, server, world)
+    assert {"Only for me", "Shared reflection"} <= set(await _titles(fresh))
+    await fresh.click("#items .item-open >> text=Only for me")
+    assert "Nobody else reads this" in await fresh.inner_text("#view-body")
+    await _fits(fresh, "portfolio after withdrawal")
+    # The refusals she meets on purpose: the wrong recovery code (422).
+    assert [e for e in errors if "status of 422" not in e] == [], errors

@@ -36,6 +36,7 @@ class Keyring:
 
     def __init__(self, server: LiveServer) -> None:
         self.http = httpx.AsyncClient(base_url=server.url, timeout=30)
+        self.recovery_code = ""
 
     async def call(self, method: str, url: str, body: Any = None) -> httpx.Response:
         if "ep_csrf" not in self.http.cookies:
@@ -62,4 +63,5 @@ class Keyring:
             }
         answer = await self.call("POST", "/api/v1/auth/signup", body)
         assert answer.status_code == 201, answer.text
+        self.recovery_code = made.recovery_code.text  # what she keeps on paper
         return made.identity, signing
