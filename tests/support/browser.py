@@ -21,6 +21,13 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "i
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-async def launch_chromium(playwright: Any) -> Any:
-    """Launch Debian's Chromium; skips (or fails in CI) with a clear reason when it is absent."""
-    return await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+# A fake microphone and camera (a beep and a test pattern), allowed without asking: for recording.
+FAKE_MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
+async def launch_chromium(playwright: Any, *, fake_media: bool = False) -> Any:
+    """Launch Debian's Chromium; skips (or fails in CI) with a clear reason when it is absent.
+
+    ``fake_media``: Chromium's fake capture devices, so a page can record a voice note."""
+    args = CHROMIUM_ARGS + (FAKE_MEDIA_ARGS if fake_media else [])
+    return await playwright.chromium.launch(executable_path=chromium_path(), args=args)

@@ -1,11 +1,17 @@
 // The conversation page: her keys from this session, the conversation's key per epoch, one
 // WebSocket that resumes where it left off, and messages with their state (sending, sent,
 // delivered, read). What she types is sealed here and kept on the phone until the server has
-// acknowledged it. Decrypted text goes into the page with textContent only.
+// acknowledged it. Decrypted text goes into the page with textContent only. Photos, documents and
+// voice notes are encrypted here and sent first (files.js); the message then names the file and
+// carries its key. The recipient's browser opens it here: photos and voice notes inline from a
+// Blob URL, documents as a download.
 
 import { loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
+import { reencode } from '../shared/images.js';
+import { VoiceRecorder } from '../shared/recorder.js';
 import { api } from '../portfolio/keyring.js';
+import { MAX_FILE_BYTES, inline, openFile, readBody, uploadFile } from './files.js';
 import { ConversationKeys } from './keys.js';
 import { showKeyChange } from '../shared/key-change.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
@@ -166,12 +172,15 @@ function render({ message, text, error }) {
   const mine = message.author_id === me;
   const classes = ['chat-msg', mine ? 'chat-msg--mine' : 'chat-msg--theirs'];
   if (error) classes.push(`chat-msg--${error}`);
+  const content = error ? null : readBody(text);
   const body =
-    error === 'broken'
+    error === 'broken' || content?.broken
       ? h('p', { class: 'chat-msg__warning', role: 'alert', text: words.cannotOpen })
       : error === 'locked'
         ? h('p', { class: 'chat-msg__locked', text: words.noKey })
-        : h('p', { class: 'chat-msg__text', text });
+        : content.file
+          ? fileView(content.file)
+          : h('p', { class: 'chat-msg__text', text });
   const meta = h('p', { class: 'chat-msg__meta' }, time);
   if (mine) meta.append(' ', h('span', { class: 'chat-msg__state' }));
   const node = h(
@@ -235,7 +244,7 @@ function renderUnsent() {
       h(
         'li',
         { class: 'chat-msg chat-msg--mine chat-msg--unsent', 'data-unsent': 'true', 'data-client': clientId },
-        h('p', { class: 'chat-msg__text', text: entry.text ?? '' }),
+        h('p', { class: 'chat-msg__text', text: preview(entry.text) }),
         h(
           'p',
           { class: 'chat-msg__meta' },
@@ -309,12 +318,9 @@ async function refused(entry, error) {
   return null;
 }
 
-$('chat-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const text = $('chat-text').value.trim();
-  if (!text || !keys?.currentKey) return;
-  $('chat-text').value = '';
-  serially(async () => {
+// Seal a message (her text, or the body that names a file), keep it on this phone and send it.
+function queue(text) {
+  return serially(async () => {
     const clientId = newClientId();
     const entry = {
       clientId,
@@ -334,6 +340,15 @@ $('chat-form').addEventListener('submit', (event) => {
     }
     await flush();
   });
+}
+
+$('chat-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  // A text never starts with U+0000: that marks a message that names a file.
+  const text = $('chat-text').value.trim().replace(/^\u0000+/, '');
+  if (!text || !keys?.currentKey) return;
+  $('chat-text').value = '';
+  queue(text);
 });
 
 $('chat-text').addEventListener('keydown', (event) => {
@@ -349,6 +364,176 @@ $('chat-text').addEventListener('input', () => {
 });
 
 document.addEventListener('visibilitychange', () => markRead());
+
+// Files -----------------------------------------------------------------------------------------
+
+const KIND_WORDS = { photo: 'photo', document: 'document', voice_note: 'voiceNote' };
+const shownUrls = new Set();
+
+function sizeText(bytes) {
+  const size = Number(bytes);
+  if (size >= 1024 * 1024) return `${(size / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(size / 1024))} KB`;
+}
+
+// What an unsent message shows: her text, or which file it names.
+function preview(text) {
+  const content = readBody(text ?? '');
+  if (!content.file) return content.text ?? '';
+  return `${words[KIND_WORDS[content.file.kind]]}: ${content.file.meta.fileName}`;
+}
+
+async function fetchFile(file) {
+  try {
+    return (await openFile(conversationId, file)) ?? 'gone';
+  } catch {
+    return 'broken';
+  }
+}
+
+// A photo or voice note opens at once (decrypted here, shown from a Blob URL); a document waits
+// for a tap and is saved, never shown in the page.
+function fileView(file) {
+  const label = `${words[KIND_WORDS[file.kind]]}: ${file.meta.fileName} (${sizeText(file.meta.size)})`;
+  const box = h('div', { class: `chat-file chat-file--${file.kind}`, 'data-file': file.id, 'data-kind': file.kind });
+  const status = h('p', { class: 'chat-file__status muted', text: words.openingFile });
+  const problem = (result) => {
+    status.textContent = result === 'broken' ? words.fileBroken : words.fileGone;
+    status.className = result === 'broken' ? 'chat-msg__warning' : 'chat-file__status muted';
+    if (result === 'broken') status.setAttribute('role', 'alert');
+  };
+  if (file.kind === 'document' || !inline(file)) {
+    const button = h('button', { type: 'button', class: 'button button--secondary chat-file__save', text: fill(words.saveFile, { name: file.meta.fileName }) });
+    box.append(h('p', { class: 'chat-file__name', text: label }), button);
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      box.append(status);
+      const blob = await fetchFile(file);
+      button.disabled = false;
+      if (typeof blob === 'string') return problem(blob);
+      status.remove();
+      const url = URL.createObjectURL(blob);
+      const link = h('a', { href: url, download: file.meta.fileName, class: 'chat-file__link', text: file.meta.fileName });
+      box.append(link);
+      link.click();
+      box.dataset.opened = String(blob.size);
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      return null;
+    });
+    return box;
+  }
+  box.append(status);
+  fetchFile(file).then((blob) => {
+    if (typeof blob === 'string') return problem(blob);
+    const url = URL.createObjectURL(blob);
+    shownUrls.add(url);
+    const shown =
+      file.kind === 'photo'
+        ? h('img', { src: url, alt: fill(words.photoAlt, { name: file.meta.fileName }), class: 'chat-file__photo' })
+        : h('audio', { src: url, controls: true, preload: 'metadata', class: 'chat-file__audio', 'aria-label': label });
+    status.replaceWith(shown, h('p', { class: 'chat-file__name muted', text: label }));
+    box.dataset.opened = String(blob.size);
+    return null;
+  });
+  return box;
+}
+
+function showUpload(percent, text) {
+  $('chat-upload').hidden = false;
+  if (percent !== null) $('chat-upload-progress').value = percent;
+  $('chat-upload-status').textContent = text;
+}
+
+let uploading = false;
+
+// Encrypt and send a file, then the message that names it. Returns false when it was not sent
+// (the reason is on the screen and what she chose stays chosen).
+async function sendFile({ kind, blob, fileName, mediaType }) {
+  if (!keys?.currentKey || uploading) return false;
+  if (blob.size > MAX_FILE_BYTES) {
+    showUpload(0, words.fileTooBig);
+    return false;
+  }
+  uploading = true;
+  $('chat-attach-menu').hidden = true;
+  $('chat-attach').setAttribute('aria-expanded', 'false');
+  showUpload(0, `${words.uploading} 0%`);
+  try {
+    const { body, result } = await uploadFile(conversationId, {
+      kind,
+      blob,
+      fileName,
+      mediaType,
+      onProgress: (percent) => showUpload(percent, `${words.uploading} ${percent}%`),
+      onWaiting: () => showUpload(null, words.uploadWaiting),
+    });
+    if (!body) {
+      showUpload(null, fill(words.uploadFailed, { reason: result?.data?.error?.message ?? words.offline }));
+      return false;
+    }
+    $('chat-upload').hidden = true;
+    await queue(body);
+    return true;
+  } finally {
+    uploading = false;
+  }
+}
+
+async function pickPhoto(input) {
+  const file = input.files[0];
+  input.value = '';
+  if (!file) return;
+  showUpload(0, words.preparing);
+  const prepared = await reencode(file).catch(() => null);
+  if (!prepared?.blob) {
+    showUpload(0, words.fileBroken);
+    return;
+  }
+  await sendFile({
+    kind: prepared.asIs ? 'document' : 'photo',
+    blob: prepared.blob,
+    fileName: prepared.name,
+    mediaType: prepared.type || 'application/octet-stream',
+  });
+}
+
+$('chat-camera').addEventListener('change', () => pickPhoto($('chat-camera')));
+$('chat-photo').addEventListener('change', () => pickPhoto($('chat-photo')));
+$('chat-document').addEventListener('change', async () => {
+  const file = $('chat-document').files[0];
+  $('chat-document').value = '';
+  if (file) await sendFile({ kind: 'document', blob: file, fileName: file.name, mediaType: file.type || 'application/octet-stream' });
+});
+$('chat-attach').addEventListener('click', () => {
+  const menu = $('chat-attach-menu');
+  menu.hidden = !menu.hidden;
+  $('chat-attach').setAttribute('aria-expanded', String(!menu.hidden));
+});
+
+let recorder = null;
+$('chat-voice').addEventListener('click', () => {
+  $('chat-attach-menu').hidden = true;
+  $('chat-attach').setAttribute('aria-expanded', 'false');
+  const panel = $('chat-recorder');
+  recorder ??= new VoiceRecorder(panel, {
+    sendLabel: words.sendVoice,
+    onSend: async (recording) => {
+      const sent = await sendFile({
+        kind: 'voice_note',
+        blob: recording.blob,
+        fileName: recording.fileName,
+        mediaType: recording.mediaType,
+      });
+      if (sent) panel.hidden = true;
+      return sent;
+    },
+  });
+  panel.hidden = !panel.hidden;
+});
+
+window.addEventListener('pagehide', () => {
+  for (const url of shownUrls) URL.revokeObjectURL(url);
+});
 
 // Who can read it -----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import {
   verifyRecord,
 } from '../crypto/index.js';
 import { KEY_CHANGED, TRUSTED, Trust, equal, keysOf } from '../shared/trust.js';
+import { downloadStream, encryptStream, sendParts } from '../shared/streams.js';
 
 export const RESOURCE = 'portfolio';
 export const COMMENTS = 'portfolio-comment';
@@ -598,17 +599,10 @@ export class PortfolioClient {
 
   // Encrypt the file here (64 KiB chunks), make the item (its envelope holds the metadata), then
   // send the stream part by part; resumes with what the server says is missing.
-  async uploadFile({ id = newId(), kind, audience, chosen, blob, fileName, mediaType, onProgress }) {
-    const plain = new Uint8Array(await blob.arrayBuffer());
-    const itemKey = crypto.getRandomValues(new Uint8Array(32));
-    const encryptor = await AttachmentEncryptor.create(itemKey);
-    const parts = [encryptor.header];
-    const count = Math.max(1, Math.ceil(plain.length / CHUNK_BYTES));
-    for (let i = 0; i < count; i += 1) {
-      const piece = plain.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
-      parts.push(await encryptor.encryptChunk(piece, { last: i === count - 1 }));
-    }
-    const meta = encodeAttachmentMeta({ fileName, mediaType, size: plain.length, streamSalt: encryptor.streamSalt });
+  async uploadFile(file, retried = false) {
+    const { id = newId(), kind, audience, chosen, blob, fileName, mediaType, onProgress } = file;
+    const { key: itemKey, parts, streamSalt, plainSize } = await encryptStream(blob);
+    const meta = encodeAttachmentMeta({ fileName, mediaType, size: plainSize, streamSalt });
     const sealed = await encryptItem(this.identity, await this.audienceFor(audience, chosen), {
       resourceType: RESOURCE,
       resourceId: this.id,
@@ -625,7 +619,7 @@ export class PortfolioClient {
       envelope: b64uEncode(sealed.envelope),
       keys: this.keyCopies(audience, sealed, chosen),
     });
-    if (!made.ok && !retried && (await this.epochMoved(made))) return this.uploadFile(file, true);
+    if (!made.ok && !retried && (await this.epochMoved(made))) return this.uploadFile({ ...file, id }, true);
     if (!made.ok) return made;
     const size = parts.reduce((sum, part) => sum + part.length, 0);
     const announced = await api(`/api/v1/portfolio/items/${id}/attachment`, { size });
@@ -634,36 +628,18 @@ export class PortfolioClient {
   }
 
   async sendParts(itemId, parts, missing, onProgress) {
-    let last = null;
-    let done = parts.length - missing.length;
-    for (const index of missing) {
-      for (let attempt = 0; attempt < 4; attempt += 1) {
-        last = await api(`/api/v1/portfolio/items/${itemId}/attachment/parts/${index}`, parts[index], 'PUT', true);
-        if (last.ok || (last.status >= 400 && last.status < 500)) break;
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
-      }
-      if (!last.ok) return last;
-      done += 1;
-      onProgress?.(Math.round((100 * done) / parts.length));
-    }
-    return last ?? { ok: true, status: 200, data: null };
+    return sendParts(api, {
+      partUrl: (index) => `/api/v1/portfolio/items/${itemId}/attachment/parts/${index}`,
+      statusUrl: `/api/v1/portfolio/items/${itemId}/attachment`,
+      parts,
+      missing,
+      onProgress,
+    });
   }
 
   // The decrypted file as a Blob, only after every chunk proved authentic.
   async downloadFile(item, key, meta) {
-    const response = await fetch(`/api/v1/portfolio/items/${item.id}/attachment/download`, {
-      credentials: 'same-origin',
-    });
-    if (!response.ok) return null;
-    const stream = new Uint8Array(await response.arrayBuffer());
-    const header = stream.subarray(0, 38);
-    const decryptor = await AttachmentDecryptor.create(key, header, meta.streamSalt);
-    const out = [];
-    for (let offset = 38; offset < stream.length; offset += CIPHER_CHUNK) {
-      const piece = stream.subarray(offset, offset + CIPHER_CHUNK);
-      out.push(await decryptor.decryptChunk(piece, { last: offset + CIPHER_CHUNK >= stream.length }));
-    }
-    return new Blob(out, { type: meta.mediaType || 'application/octet-stream' });
+    return downloadStream(`/api/v1/portfolio/items/${item.id}/attachment/download`, key, meta);
   }
 
   decodeMeta(bytes) {

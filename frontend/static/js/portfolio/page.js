@@ -19,6 +19,7 @@ import { PortfolioClient, decoder, encoder } from './keyring.js';
 import { showKeyChange } from '../shared/key-change.js';
 import { KEY_CHANGED } from '../shared/trust.js';
 import { reencode } from '../shared/images.js';
+import { VoiceRecorder } from '../shared/recorder.js';
 
 const app = document.getElementById('portfolio-app');
 const $ = (id) => document.getElementById(id);
@@ -31,6 +32,8 @@ let client;
 let opened = new Map(); // item id -> { item, content, key, meta, broken }
 let editing = null; // { kind, item, key, base, content }
 let draftTimer = null;
+let voiceRecorder = null; // a voice note recorded here (MediaRecorder), saved like a chosen file
+const shownUrls = new Set();
 
 function say(text, kind = 'warning') {
   const status = $('status');
@@ -55,6 +58,35 @@ function titleOf(entry) {
   if (entry.meta) return entry.meta.fileName;
   return entry.content?.title || labels.kinds?.[entry.item.kind] || words.untitled;
 }
+
+// A voice note plays and a photo shows in the page, decrypted here into a Blob URL.
+async function showInline(entry, body) {
+  const status = h('p', { class: 'muted', role: 'status', text: words.openingFile });
+  body.append(status);
+  let blob = null;
+  try {
+    blob = await client.downloadFile(entry.item, entry.key, entry.meta);
+  } catch {
+    blob = null;
+  }
+  if (app.dataset.item !== entry.item.id) return; // she went on to another item meanwhile
+  if (!blob) {
+    status.textContent = words.fileBroken;
+    return;
+  }
+  const url = URL.createObjectURL(blob);
+  shownUrls.add(url);
+  const shown =
+    entry.item.kind === 'photo'
+      ? h('img', { src: url, alt: entry.meta.fileName, class: 'item-photo' })
+      : h('audio', { src: url, controls: true, preload: 'metadata', class: 'item-audio', 'aria-label': entry.meta.fileName });
+  shown.dataset.size = String(blob.size);
+  status.replaceWith(shown);
+}
+
+window.addEventListener('pagehide', () => {
+  for (const url of shownUrls) URL.revokeObjectURL(url);
+});
 
 function searchText(entry) {
   if (entry.broken) return '';
@@ -152,6 +184,7 @@ async function showItem(itemId) {
         link.remove();
         setTimeout(() => URL.revokeObjectURL(url), 10_000);
       };
+      if (item.attachment?.complete && (item.kind === 'voice_note' || item.kind === 'photo')) showInline(entry, body);
     } else if (item.kind === 'goal_plan') {
       body.append(planView(content, { coach: !client.owner, onDecide: (g, s, yes) => decide(entry, g, s, yes) }));
     } else if (item.kind === 'sociogram' || item.kind === 'genogram') {
@@ -305,6 +338,11 @@ async function startEditor(kind, entry = null) {
   }
   $('f-file').accept = ACCEPT[kind] ?? '';
   $('f-file').value = '';
+  $('portfolio-recorder').hidden = kind !== 'voice_note';
+  if (kind === 'voice_note') {
+    voiceRecorder ??= new VoiceRecorder($('portfolio-recorder'));
+    voiceRecorder.reset();
+  }
   $('upload-progress').hidden = true;
   $('upload-status').textContent = '';
   $('merge').hidden = true;
@@ -381,9 +419,12 @@ async function showMerge(state, mine) {
 
 async function saveFile() {
   const file = $('f-file').files[0];
-  if (!file) return problem('e-editor', words.chooseFile);
+  const recording = editing.kind === 'voice_note' && !file ? voiceRecorder?.recording : null;
+  if (!file && !recording) return problem('e-editor', editing.kind === 'voice_note' ? words.chooseOrRecord : words.chooseFile);
   const { audience, chosen } = audienceValue();
-  const prepared = await reencode(file);
+  const prepared = recording
+    ? { blob: recording.blob, name: recording.fileName, type: recording.mediaType }
+    : await reencode(file);
   const progress = $('upload-progress');
   progress.hidden = false;
   progress.value = 0;
@@ -402,6 +443,7 @@ async function saveFile() {
   if (!result.ok) return problem('e-editor', result.data?.error?.message ?? words.network);
   progress.value = 100;
   $('upload-status').textContent = words.uploaded;
+  voiceRecorder?.reset();
   await loadItems();
   show('list');
   return null;
