@@ -127,8 +127,9 @@ class ChatRuntime:
             # tells the others.
             self.invalidate(invalidate)
         await self.broker.publish(event.payload)
-        if event.name in PUSHED_EVENTS:
+        if event.name in PUSHED_EVENTS and not all(map(self.hub.has, event.payload.get("recipients", ()))):
             # Never holds up delivery: the push runs beside it (one process publishes each event).
+            # Not started when every recipient has a socket here: it would find nobody offline.
             task = asyncio.create_task(self.push(event))
             self._pushes.add(task)
             task.add_done_callback(self._pushes.discard)
@@ -370,26 +371,35 @@ async def _sweep_escalations(app: FastAPI, interval: float = 30.0) -> None:
 class GroupCommit:
     """The sends of every socket of this process, committed together.
 
-    A send waits while the transaction before it commits; everything that arrived meanwhile goes
-    into the next transaction (at most ``max_batch`` sends, one per conversation: a second send to
-    the same conversation waits for the next). When nothing else is under way a send commits at
-    once, so a quiet server adds no delay. Each send is acknowledged only after its commit. If
-    the transaction fails (a changed conversation, a conflict, the database), nothing of it is
-    kept and each of its sends is made again on its own with the full membership check.
+    Sends that arrive while earlier ones commit wait and go together into one transaction (at
+    most ``max_batch`` sends, one per conversation). Up to ``parallel`` transactions are under way
+    at once, on conversations none of the others has: a conversation's sends are committed, and
+    their events published, one transaction after the other, in the order they arrived, so its
+    seqs and frames keep their order. When nothing else is under way a send commits at once, so
+    a quiet server adds no delay; under load the waits of the commits (round trips, the flush to
+    disk) overlap instead of adding up. Each send is acknowledged only after its commit. If a
+    transaction fails (a changed conversation, a conflict, the database), nothing of it is kept
+    and each of its sends is made again on its own with the full membership check.
     """
 
-    def __init__(self, app: FastAPI, cache: service.AccessCache, max_batch: int = 100) -> None:
+    def __init__(self, app: FastAPI, cache: service.AccessCache, max_batch: int = 100, parallel: int = 3) -> None:
         self.app, self.cache, self.max_batch = app, cache, max_batch
+        settings = app.state.settings
+        pool = settings.db_pool_size
+        # Checks and batches together never take the whole pool. SQLite has one writer at a time:
+        # a second transaction would only wait for it (or fail to upgrade its read to a write).
+        self.parallel = 1 if settings.is_sqlite else max(1, min(parallel, pool // 3))
         self._waiting: deque[tuple[service.PendingSend, asyncio.Future[SendResult]]] = deque()
-        self._task: asyncio.Task[None] | None = None
-        self._checks = asyncio.Semaphore(max(1, app.state.settings.db_pool_size // 2))
+        self._busy: set[uuid.UUID] = set()  # conversations in a transaction under way
+        self._running: set[asyncio.Task[None]] = set()
+        self._checks = asyncio.Semaphore(max(1, pool // 2))
         self.batches = 0
 
     async def send(self, pending: service.PendingSend) -> SendResult:
         if self.cache.get(pending.conversation_id, pending.caller.person_id) is None:
             # Checked before it joins a batch, in a read-only transaction of its own: checks run
             # side by side on the pool instead of one after another inside the batch, but never
-            # on every connection of the pool, so the batch always finds one.
+            # on every connection of the pool, so the batches always find one.
             async with self._checks:
                 await in_transaction(
                     self.app,
@@ -397,34 +407,53 @@ class GroupCommit:
                 )
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
         self._waiting.append((pending, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run())
+        self._start()
         return await future
 
-    async def _run(self) -> None:
-        while self._waiting:
+    def _start(self) -> None:
+        """Start transactions for what waits, while fewer than ``parallel`` are under way."""
+        while self._waiting and len(self._running) < self.parallel:
             batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]] = []
             later: deque[tuple[service.PendingSend, asyncio.Future[SendResult]]] = deque()
-            seen: set[uuid.UUID] = set()
+            taken: set[uuid.UUID] = set()
             while self._waiting and len(batch) < self.max_batch:
                 item = self._waiting.popleft()
                 if item[1].done():
                     continue  # her socket closed meanwhile: nothing to send
-                if item[0].conversation_id in seen:
+                conversation_id = item[0].conversation_id
+                if conversation_id in taken or conversation_id in self._busy:
+                    # Keeps its place: a later send to the same conversation never overtakes it.
+                    taken.add(conversation_id)
                     later.append(item)
                 else:
-                    seen.add(item[0].conversation_id)
+                    taken.add(conversation_id)
                     batch.append(item)
             later.extend(self._waiting)
             self._waiting = later
-            if batch:
-                self.batches += 1
-                try:
-                    await self._commit(batch)
-                except asyncio.CancelledError:
-                    for _, future in batch:
-                        future.cancel()
-                    raise
+            if not batch:
+                return
+            conversations = {pending.conversation_id for pending, _ in batch}
+            self._busy |= conversations
+            self.batches += 1
+            task = asyncio.create_task(self._run(batch, conversations))
+            self._running.add(task)
+
+    async def _run(
+        self, batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]], conversations: set[uuid.UUID]
+    ) -> None:
+        cancelled = False
+        try:
+            await self._commit(batch)
+        except asyncio.CancelledError:
+            cancelled = True
+            for _, future in batch:
+                future.cancel()
+            raise
+        finally:
+            self._busy -= conversations
+            self._running.discard(asyncio.current_task())
+            if not cancelled:
+                self._start()
 
     async def _commit(self, batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]]) -> None:
         sends = [pending for pending, _ in batch]
