@@ -193,10 +193,20 @@ async def test_authoring_to_feedback_journey(
     await coach.wait_for_selector("#feedback li [data-text]:has-text('Bel de zorgschool')", timeout=30_000)
     await _fits_the_phone(coach, "feedback")
 
-    # She sees the feedback.
+    # He changes his feedback: a new revision of the same row, sealed again.
+    await coach.click("#feedback [data-feedback-change]")
+    edit = coach.locator("#feedback [data-feedback-edit] textarea")
+    assert "Bel de zorgschool maandag" in await edit.input_value(), "he starts from what he wrote"
+    await edit.fill("Goed gekozen! Bel de zorgschool dinsdag.")
+    await coach.click("#feedback [data-feedback-edit] button[type=submit]")
+    await coach.wait_for_selector("#feedback li [data-text]:has-text('dinsdag')", timeout=30_000)
+    assert await coach.locator("#feedback li").count() == 1, "changed, not added"
+
+    # She sees the feedback as he changed it.
     await her.click("a.assignment-link")
     await her.wait_for_selector(READY, timeout=30_000)
-    assert "Bel de zorgschool maandag" in await her.inner_text("#feedback")
+    assert "Bel de zorgschool dinsdag" in await her.inner_text("#feedback")
+    assert await her.locator("[data-feedback-change]").count() == 0, "she cannot change her coach's feedback"
     await _fits_the_phone(her, "feedback-read")
 
     # Her coach marks it as done: nothing waits in the queue.

@@ -789,6 +789,7 @@ async def assignment_page(
             "count": len(questions),
             "revisions": answers,
             "is_participant": is_participant,
+            "me": caller.person_id,
             "editable": is_participant and detail.assignment.status in EDITABLE,
             "status_labels": STATUS_LABELS,
             "upload_accept": UPLOAD_ACCEPT,

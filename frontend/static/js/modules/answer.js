@@ -331,7 +331,41 @@ async function showFeedback() {
     const text = node.querySelector('[data-text]');
     text.textContent = value?.text ?? words.cannotOpen;
     text.className = value ? 'item-text' : 'alert alert--warning';
+    if (row && value) offerChange(node, row, value.text ?? '');
   }
+}
+
+// Her coach changes the feedback he wrote (the page renders the form for his own feedback only):
+// a new revision of the same row, sealed again; a change made elsewhere meanwhile gets 409.
+function offerChange(node, row, text) {
+  const form = node.querySelector('[data-feedback-edit]');
+  const change = node.querySelector('[data-feedback-change]');
+  if (!form || !change) return;
+  const area = form.querySelector('textarea');
+  change.hidden = false;
+  change.addEventListener('click', () => {
+    area.value = text;
+    form.hidden = false;
+    change.hidden = true;
+    area.focus();
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const changed = area.value.trim();
+    if (!changed) return say(words.emptyFeedback);
+    const button = form.querySelector('button');
+    button.disabled = true;
+    try {
+      const fields = { id: row.id, revision: row.envelope.revision + 1, value: { v: 1, text: changed } };
+      const result = await sendSealed(client, fields, (sealed) => api(`${base}/feedback/${row.id}`, sealed, 'PUT'));
+      if (result.ok) return window.location.reload();
+      return say(result.status ? (result.data?.error?.message ?? words.failed) : words.network);
+    } catch {
+      return say(words.failed);
+    } finally {
+      button.disabled = false;
+    }
+  });
 }
 
 async function showPersonalText() {
