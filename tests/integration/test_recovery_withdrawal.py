@@ -303,3 +303,76 @@ async def test_bad_withdrawals_are_refused_with_a_clear_answer_and_nothing_is_st
     her.identity = rotation.identity
     await _reads_everything(her, recovery, written)
     assert (await her.api("POST", recovery.url(WITHDRAW), body)).status_code == 404
+
+
+async def test_a_consent_she_keeps_in_another_programme_is_sealed_again_to_her_new_key(
+    recovery: Recovery, app: FastAPI
+) -> None:
+    """She is in two programmes and said yes in both; withdrawing in one keeps the other working."""
+    from eportfolio.programmes.tables import Membership
+    from eportfolio.recovery.tables import ProgrammeRecoveryKey
+
+    cast = recovery.cast
+    her, world = cast.her, cast.world
+    other = world.programme_b
+    other_programme_key = crypto.SigningKey.generate()
+    other_recovery = crypto.ProgrammeRecoveryKey.generate()
+    record = other_programme_key.sign_record(
+        crypto.ProgrammeRecoveryKeyRecord(other_recovery.public),
+        organisation_id=str(world.organisation_id),
+        programme_id=str(other),
+        serial=1,
+        issued_at=1_780_000_000,
+        signed_by=cast.staff.person_id,
+    )
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        uow.session.add(
+            Membership(
+                organisation_id=world.organisation_id,
+                programme_id=other,
+                person_id=uuid.UUID(her.person_id),
+                role="participant",
+            )
+        )
+        uow.session.add(
+            ProgrammeRecoveryKey(
+                programme_id=other,
+                organisation_id=world.organisation_id,
+                x25519_public=other_recovery.public,
+                signed_record=record,
+                created_by=uuid.UUID(cast.staff.person_id),
+            )
+        )
+    written = await _her_things(recovery)
+    await _consent(recovery, her)
+    sealed = her.identity.seal_for_programme_recovery(other_recovery.public)
+    await her.ok("PUT", f"/api/v1/recovery/programmes/{other}/consent", {"sealed_user_key": b64u_encode(sealed)})
+
+    body, rotation = await rotation_body(
+        her,
+        recovery.programme,
+        recovery_code=her.member.recovery_code,
+        programme_publics={str(other): other_programme_key.public},
+    )
+    assert [k["programme_id"] for k in body["kept_consents"]] == [str(other)]
+    left_out = await her.api("POST", recovery.url(WITHDRAW), {**body, "kept_consents": []})
+    assert left_out.status_code == 409, "her other consent would be left with her old key"
+    await her.ok("POST", recovery.url(WITHDRAW), body)
+    assert (await her.ok("GET", recovery.url("consent")))["consented"] is False
+    assert (await her.ok("GET", f"/api/v1/recovery/programmes/{other}/consent"))["consented"] is True
+
+    # The other programme's officer can still help her: the copy there holds her new key.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        row = await uow.session.get(RecoveryConsent, (uuid.UUID(her.person_id), other))
+        assert row is not None
+        copy_there, key_id_there = row.sealed_user_key, row.user_key_id
+    assert key_id_there == rotation.new_user_key_id
+    device_private, device_public = crypto.new_device_key()
+    resealed = other_recovery.reseal_to_device(
+        copy_there, user_id=her.person_id, user_key_id=key_id_there, device_public=device_public
+    )
+    recovered = crypto.Identity.recover_on_device(
+        await _bundle(app, her.person_id), resealed, device_private, user_id=her.person_id, login="mother.a"
+    )
+    assert recovered.user_key == rotation.identity.user_key
+    await _reads_everything(Hand(her.member, her.browser, recovered, her.programme_id), recovery, written)
