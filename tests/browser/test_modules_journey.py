@@ -70,6 +70,21 @@ async def _publish(staff: Any, server: LiveServer, programme: Any) -> None:
     assert "Gepubliceerd" in await staff.inner_text("main")
 
 
+async def _give(chromium: Any, server: LiveServer, database_url: str, world: World) -> None:
+    """Her coach gives her the published template, on his phone."""
+    giver = await _page(chromium, server, database_url, world.coach_a, PHONE)
+    await giver.goto(f"{server.url}/programmes/{world.programme_a}/assign")
+    await _fits_the_phone(giver, "assign")
+    options = await giver.eval_on_selector_all("#f-choice option", "els => els.map(e => e.value)")
+    await giver.select_option("#f-choice", next(value for value in options if ":" in value))
+    await giver.select_option("#f-participant_id", str(world.participant_a))
+    await giver.fill("#f-due_on", "2099-06-30")
+    await giver.click("form[action$='/assign'] button[type=submit]")
+    await giver.wait_for_load_state()
+    assert "1 opdracht gegeven" in await giver.inner_text("main")
+    await giver.context.close()
+
+
 async def _everything_stored(database_url: str) -> str:
     """Every row of every table, as text: where a marker typed in the browser must not appear."""
     engine = make_engine(database_url)
@@ -115,16 +130,7 @@ async def test_authoring_to_feedback_journey(
     assert "drie" in await preview.inner_text(".phone-frame strong")
     await _fits_the_phone(preview, "preview")
 
-    giver = await _page(chromium, server, database_url, world.coach_a, PHONE)
-    await giver.goto(f"{server.url}/programmes/{a}/assign")
-    await _fits_the_phone(giver, "assign")
-    options = await giver.eval_on_selector_all("#f-choice option", "els => els.map(e => e.value)")
-    await giver.select_option("#f-choice", next(value for value in options if ":" in value))
-    await giver.select_option("#f-participant_id", str(world.participant_a))
-    await giver.fill("#f-due_on", "2099-06-30")
-    await giver.click("form[action$='/assign'] button[type=submit]")
-    await giver.wait_for_load_state()
-    assert "1 opdracht gegeven" in await giver.inner_text("main")
+    await _give(chromium, server, database_url, world)
 
     # She logs in on her phone (her keys are unlocked there) and answers in Dutch.
     her = await _phone(chromium, server, "mother.a", errors)
@@ -332,3 +338,53 @@ async def test_a_photo_answer_and_a_personal_assignment_stay_encrypted(
     blobs = await asyncio.to_thread(_stored_blobs, server.log_path.parent / "blobs")
     assert blobs, "the photo's stream is stored"
     assert b"Kerkstraat" not in blobs
+
+
+async def test_an_answer_saved_on_two_phones_is_never_overwritten_silently(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    await _cast(server, database_url, world)
+    errors: list[str] = []
+    staff = await _page(chromium, server, database_url, world.staff_a, DESKTOP)
+    await _publish(staff, server, world.programme_a)
+    await _give(chromium, server, database_url, world)
+
+    async def open_question(page: Any) -> None:
+        await page.click("a[href='/my/assignments']")
+        await page.click("a.assignment-link")
+        await page.wait_for_selector(READY, timeout=30_000)
+
+    # She starts on one phone; what she types is kept there, not yet saved.
+    phone_a = await _phone(chromium, server, "mother.a", errors)
+    await open_question(phone_a)
+    await phone_a.fill("fieldset.question textarea", "Geschreven op telefoon A")
+    await phone_a.wait_for_function("() => document.getElementById('draft-status').textContent.length > 0")
+
+    # On her other phone she writes and saves another answer.
+    phone_b = await _phone(chromium, server, "mother.a", errors)
+    await open_question(phone_b)
+    await phone_b.fill("fieldset.question textarea", "Geschreven op telefoon B")
+    await phone_b.click("#save-answer")
+    await phone_b.wait_for_selector("#answer-status.alert--success")
+
+    # Back on the first phone: the saved answer shows, and what she wrote there is offered beside it.
+    await phone_a.reload()
+    await phone_a.wait_for_selector(READY, timeout=30_000)
+    assert await phone_a.input_value("fieldset.question textarea") == "Geschreven op telefoon B"
+    merge = phone_a.locator("#answer-merge")
+    await merge.wait_for(state="visible")
+    assert "Geschreven op telefoon A" in await merge.inner_text()
+    await _fits_the_phone(phone_a, "answer-merge")
+    await phone_a.click("#answer-merge [data-keep-mine]")
+    await merge.wait_for(state="hidden")
+    assert await phone_a.input_value("fieldset.question textarea") == "Geschreven op telefoon A"
+    await phone_a.click("#save-answer")
+    await phone_a.wait_for_selector("#answer-status.alert--success")
+
+    # Her choice is what both phones now show; nothing is left to merge.
+    await phone_b.reload()
+    await phone_b.wait_for_selector(READY, timeout=30_000)
+    assert await phone_b.input_value("fieldset.question textarea") == "Geschreven op telefoon A"
+    assert await phone_b.locator("#answer-merge").is_hidden()
+    assert errors == [], errors

@@ -218,6 +218,25 @@ async function upload(fieldset, input) {
   }
 }
 
+function offerMerge(fieldset, key, kept) {
+  const panel = $('answer-merge');
+  if (!panel) return;
+  const mine = kept.value;
+  panel.querySelector('[data-mine]').textContent = typeof mine?.text === 'string' ? mine.text : words.mineNotText;
+  panel.hidden = false;
+  panel.querySelector('[data-keep-mine]').addEventListener('click', async () => {
+    panel.hidden = true;
+    put(fieldset, mine);
+    dirty.add(key);
+    $('draft-status').textContent = words.draftRestored;
+    await keepDraft(client.identity, draftName(key), { id: kept.id, base: revisionOf(key), value: mine });
+  });
+  panel.querySelector('[data-keep-saved]').addEventListener('click', async () => {
+    panel.hidden = true;
+    await dropDraft(draftName(key));
+  });
+}
+
 async function showHers() {
   const fieldset = fieldsets[0];
   if (!fieldset) return;
@@ -232,6 +251,9 @@ async function showHers() {
     const value = await openRow(client, { id: row.id, authorId: row.author_id, envelope: row.envelope });
     if (value) put(fieldset, value);
     else note(fieldset, words.cannotOpen);
+    // What she wrote here was based on an older answer than the one saved (from another device):
+    // never drop it silently; she chooses.
+    if (kept && JSON.stringify(kept.value.value) !== JSON.stringify(value)) offerMerge(fieldset, key, kept.value);
   }
   if (!editable) return;
   for (const control of controls(fieldset)) control.disabled = false;
