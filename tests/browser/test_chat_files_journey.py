@@ -183,3 +183,45 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
 
     noise = ("ERR_INTERNET_DISCONNECTED", "Failed to load resource")
     assert [e for e in errors if not any(n in e for n in noise)] == []
+
+
+async def test_she_is_told_clearly_when_the_microphone_is_blocked_or_the_browser_cannot_record(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    await _cast(server, database_url, world)
+    errors: list[str] = []
+
+    # No fake devices and no permission: Chromium refuses the microphone.
+    her = await _logged_in(chromium, server, "mother.a", PHONE, errors)
+    await her.goto(f"{server.url}/chat")
+    await her.click("form[action$='/coaching'] button[type=submit]")
+    await her.wait_for_url(f"{server.url}/chat/*")
+    conversation_url = her.url
+    await _connected(her)
+    await her.wait_for_selector("#chat-attach:not([disabled])", timeout=30_000)
+    await her.click("#chat-attach")
+    await her.click("#chat-voice")
+    await her.click("#chat-recorder [data-recorder=record]")
+    await her.wait_for_selector("#chat-recorder[data-state=refused]", timeout=10_000)
+    told = await her.inner_text("#chat-recorder .recorder__status")
+    assert told in (
+        "De microfoon is geblokkeerd. Zet de microfoon aan voor deze website in de instellingen van je browser. "
+        "Probeer het daarna opnieuw.",
+        "Er is geen microfoon gevonden op deze telefoon of computer.",
+    ), told
+    assert await her.is_enabled("#chat-recorder [data-recorder=record]"), "she can try again after allowing it"
+    await _fits(her, "voice-note-refused")
+
+    # A browser without MediaRecorder says so before she tries.
+    old = await _logged_in(chromium, server, "mother.a", PHONE, errors)
+    await old.add_init_script("delete window.MediaRecorder;")
+    await old.goto(conversation_url)
+    await _connected(old)
+    await old.wait_for_selector("#chat-attach:not([disabled])", timeout=30_000)
+    await old.click("#chat-attach")
+    await old.click("#chat-voice")
+    await old.wait_for_selector("#chat-recorder[data-state=refused]", timeout=10_000)
+    assert "kan geen geluid opnemen" in await old.inner_text("#chat-recorder .recorder__status")
+    assert await old.is_disabled("#chat-recorder [data-recorder=record]")
+    assert [e for e in errors if "Failed to load resource" not in e] == []

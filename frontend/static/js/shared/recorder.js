@@ -95,9 +95,11 @@ export class VoiceRecorder {
     this.status.textContent = text ?? '';
   }
 
-  refuse(text) {
-    this.state = 'refused';
-    this.record.disabled = true;
+  // A refusal she can do something about (the microphone is blocked or missing) leaves the button
+  // on, so she can try again after changing the setting; a browser that cannot record turns it off.
+  refuse(text, { final = true } = {}) {
+    this.state = final ? 'refused' : 'idle';
+    this.record.disabled = final;
     this.root.dataset.state = 'refused';
     this.status.classList.add('recorder__status--problem');
     this.say(text);
@@ -107,6 +109,7 @@ export class VoiceRecorder {
     if (this.state !== 'idle') return;
     if (!canRecord()) return this.refuse(this.words.unsupported);
     this.state = 'starting';
+    this.status.classList.remove('recorder__status--problem');
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -114,8 +117,10 @@ export class VoiceRecorder {
       this.state = 'idle';
       this.pressStarted = false;
       const name = error?.name ?? '';
-      if (name === 'NotAllowedError' || name === 'SecurityError') return this.refuse(this.words.refused);
-      if (name === 'NotFoundError' || name === 'OverconstrainedError') return this.refuse(this.words.noMicrophone);
+      if (name === 'NotAllowedError' || name === 'SecurityError') return this.refuse(this.words.refused, { final: false });
+      if (name === 'NotFoundError' || name === 'OverconstrainedError') {
+        return this.refuse(this.words.noMicrophone, { final: false });
+      }
       return this.say(this.words.failed);
     }
     const mimeType = TYPES.find((type) => MediaRecorder.isTypeSupported?.(type));
