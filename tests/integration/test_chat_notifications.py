@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from eportfolio.chat import service
+from eportfolio.kit.clock import utcnow
+from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
+from tests.integration.test_chat_api import post_roster, send
 from tests.integration.test_chat_protocol import open_coaching
 from tests.support.chat import ChatClient, serve, session_token
 from tests.support.client import Browser
@@ -119,3 +125,23 @@ async def test_nobody_else_sees_or_reads_her_entry(app: FastAPI, world: World, b
     await browser.log_in_as(world.coach_a)
     page = await browser.get("/notifications")
     assert re.search(rf'action="/notifications/{notice.id}/read"', page.text)
+
+
+async def test_an_escalation_to_an_offline_supervisor_on_duty_links_to_the_shared_inbox(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+    await post_roster(browser, world, local_now - timedelta(hours=1), hours=12)
+    conversation = await open_coaching(browser, world)
+    await send(browser, conversation)
+    async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+        assert await service.escalate_due(uow, utcnow() + timedelta(minutes=31)) == 1
+    await app.state.chat.pushes_settled()
+    assert await chat_notices(app, world.supervisor_a) == [], "the first level goes to the coach on duty"
+    async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+        assert await service.escalate_due(uow, utcnow() + timedelta(minutes=121)) == 1
+    await app.state.chat.pushes_settled()
+    [notice] = await chat_notices(app, world.supervisor_a)
+    assert notice.link == "/chat", "she may not be able to open the conversation yet; the inbox shows who waits"
+    assert notice.subject_id == uuid.UUID(conversation)
+    assert notice.params == {}
