@@ -4,6 +4,7 @@ only to current members as a download, and every access is in the access log."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from typing import Any
@@ -226,3 +227,14 @@ async def test_every_access_is_logged_with_her_as_the_subject(app: FastAPI, brow
     assert (her, "update", her) in seen
     assert seen[-1] == (coach, "read", her)
     assert all(r.programme_id == world.programme_a for r in rows)
+
+
+async def test_a_part_sent_twice_at_once_is_stored_once(browser: Browser, world: World) -> None:
+    conversation = await open_coaching(browser, world)
+    key, parts, _ = _stream(os.urandom(CHUNK + 5))
+    body = _announce_body(key, parts, kind="document")
+    assert (await browser.api("POST", _url(conversation), json=body)).status_code == 201
+    answers = await asyncio.gather(*(_put(browser, conversation, body["id"], 1, parts[1]) for _ in range(3)))
+    assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    status = (await browser.api("GET", _url(conversation, body["id"]))).json()
+    assert (status["received"], status["missing"]) == (1, [0, 2])

@@ -12,10 +12,13 @@ it travels inside the signed, encrypted message that names the file (docs/chat-p
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from eportfolio.chat.service import ConversationAccess, _subjects, access_conversation
 from eportfolio.chat.tables import ChatAttachment, ChatAttachmentPart
@@ -29,6 +32,13 @@ from eportfolio.kit.uow import UnitOfWork
 from eportfolio.portfolio import service as portfolio
 
 RECORD_KIND = "chat_attachment"
+
+
+@functools.cache
+def _insert_part(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ChatAttachmentPart.__table__)  # type: ignore[arg-type]
+    return statement.on_conflict_do_nothing(index_elements=["attachment_id", "part"])
 
 
 def _read(row: ChatAttachment, received: set[int] | None) -> ChatAttachmentRead:
@@ -155,14 +165,17 @@ async def put_part(
     offset = portfolio.check_part(row.size, row.parts, part, data, b64u_decode(row.key_id))
     if await uow.session.get(ChatAttachmentPart, (row.id, part)) is None:
         await portfolio.write_part(blob_dir / row.blob_name, offset, data)
-        uow.session.add(ChatAttachmentPart(attachment_id=row.id, part=part, size=len(data)))
-        await uow.flush()
-        # One more part; complete when all are (in the same statement, so no race).
-        await uow.session.execute(
-            update(ChatAttachment)
-            .where(ChatAttachment.id == row.id)
-            .values(received=ChatAttachment.received + 1, complete=ChatAttachment.received + 1 >= row.parts)
+        # The same part sent twice at once (a resend racing its first attempt) is stored once.
+        inserted = await uow.session.execute(
+            _insert_part(uow.session.get_bind().dialect.name).values(attachment_id=row.id, part=part, size=len(data))
         )
+        if getattr(inserted, "rowcount", 0) == 1:
+            # One more part; complete when all are (in the same statement, so no race).
+            await uow.session.execute(
+                update(ChatAttachment)
+                .where(ChatAttachment.id == row.id)
+                .values(received=ChatAttachment.received + 1, complete=ChatAttachment.received + 1 >= row.parts)
+            )
         await uow.session.refresh(row)
     _log(uow, caller, access, Action.update)
     return _read(row, await _received(uow, row.id))
