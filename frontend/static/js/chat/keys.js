@@ -9,7 +9,6 @@
 // programme key, the same pins and confirmations. Only what is about a conversation is written here.
 
 import {
-  FingerprintKind,
   RecordKind,
   b64uDecode,
   b64uEncode,
@@ -165,8 +164,7 @@ export class ConversationKeys extends PortfolioClient {
       } catch {
         continue;
       }
-      const keys = new Uint8Array([...person.x25519Public, ...person.ed25519Public]);
-      if (this.checkPin(FingerprintKind.PERSON, member.person_id, keys)) verified.set(member.person_id, person);
+      if ((await this.trust.personStatus(person)) === TRUSTED) verified.set(member.person_id, person);
       else this.unconfirmed.push({ ...member, reason: 'key_changed' });
     }
     return verified;
