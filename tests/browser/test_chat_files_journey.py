@@ -24,6 +24,7 @@ pytestmark = pytest.mark.browser
 
 RECORD_SECONDS = 2
 DOCUMENT = os.urandom(5 * 65536 + 321)  # six chunks: the connection drops after the first parts
+PAYSLIP = os.urandom(3 * 65536 + 99)  # four chunks: the page reloads after the first two parts
 
 
 @pytest.fixture
@@ -36,6 +37,14 @@ async def media_chromium() -> AsyncIterator[Any]:
             yield browser
         finally:
             await browser.close()
+
+
+async def _refuse_after_two(route: Any) -> None:
+    """Parts 0 and 1 get through; later ones fail as if the connection had dropped."""
+    if route.request.url.endswith(("/parts/0", "/parts/1")):
+        await route.continue_()
+    else:
+        await route.abort("connectionreset")
 
 
 def _read(path: Path) -> bytes:
@@ -119,6 +128,24 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
     await her.unroute("**/attachments/*/parts/*")
     assert await her.is_hidden("#chat-upload")
 
+    # Another document; the page is reloaded halfway (the parts after the first two do not get
+    # through): after the reload the upload goes on with the parts the server still misses.
+    await her.route("**/attachments/*/parts/*", _refuse_after_two)
+    await her.click("#chat-attach")
+    await her.set_input_files(
+        "#chat-document", files=[{"name": "payslip.pdf", "mimeType": "application/pdf", "buffer": PAYSLIP}]
+    )
+    await her.wait_for_selector("#chat-upload-status:has-text('online')", timeout=20_000)
+    await her.unroute("**/attachments/*/parts/*")
+    resent: list[str] = []
+    her.on("request", lambda r: resent.append(r.url.rsplit("/", 1)[1]) if "/parts/" in r.url else None)
+    await her.reload()
+    await _connected(her)
+    await her.wait_for_selector("li.chat-msg--mine .chat-file--document >> text=payslip.pdf", timeout=60_000)
+    assert resent, "the upload went on after the reload"
+    assert {"0", "1"}.isdisjoint(resent), f"only the missing parts are sent again: {resent}"
+    assert await her.locator("li.chat-msg--mine .chat-file--document", has_text="payslip.pdf").count() == 1
+
     # A voice note, recorded here with the (fake) microphone, listened to and sent.
     await her.wait_for_selector("#chat-connection[data-state=ready]", timeout=30_000)
     await her.click("#chat-attach")
@@ -143,7 +170,8 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
     assert await photo.evaluate("i => i.naturalWidth") == 40, "the photo decodes, at its size"
     assert (await photo.get_attribute("src") or "").startswith("blob:")
 
-    document = coach.locator("li.chat-msg--theirs .chat-file--document")
+    assert "payslip.pdf" in await coach.locator("li.chat-msg--theirs .chat-file--document").last.inner_text()
+    document = coach.locator("li.chat-msg--theirs .chat-file--document", has_text="rent-letter.pdf")
     assert "rent-letter.pdf" in await document.inner_text()
     async with coach.expect_download() as waiting:
         await document.locator("button.chat-file__save").click()
@@ -161,7 +189,7 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
 
     # Nothing of the files is readable on the server: the stream is ciphertext.
     stored = _stored(server.log_path.parent / "blobs" / "chat")
-    assert len(stored) > len(DOCUMENT), "the three streams are stored"
+    assert len(stored) > len(DOCUMENT), "the streams are stored"
     assert DOCUMENT[:4096] not in stored
 
     # The same recorder makes a voice note in her portfolio, and it plays back there.

@@ -2,7 +2,8 @@
 // is encrypted here under a new random key and sent in 64 KiB parts like a portfolio attachment;
 // the key and the file's name, type and size go only inside the message that names the file,
 // which is encrypted under the conversation key and signed by her. The server sees ciphertext,
-// its size and the kind (photo, document, voice note).
+// its size and the kind (photo, document, voice note). A file on its way up is kept on this phone
+// (its encrypted parts and the sealed message) and goes on after a dropped connection or a reload.
 
 import { b64uDecode, b64uEncode, decodeAttachmentMeta, encodeAttachmentMeta } from '../crypto/index.js';
 import { api, newId } from '../portfolio/keyring.js';
@@ -50,13 +51,84 @@ function pause(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// Encrypt and send a file; resolves with { body } (the plaintext of the message that names it)
-// once the server has every part, or { result } with the refusal. A dropped connection is waited
-// out: the upload goes on with the parts the server still misses.
-export async function uploadFile(conversationId, { kind, blob, fileName, mediaType, onProgress, onWaiting }) {
+// A file on its way up, kept on this phone until the server has all of it: through a lost
+// connection, a reload or a closed tab. Only ciphertext is kept: the encrypted parts and the
+// sealed message that names the file (its key is inside that envelope, never kept in the clear).
+const DATABASE = 'eportfolio-chat-uploads';
+const STORE = 'uploads';
+
+function request(operation) {
+  return new Promise((resolve, reject) => {
+    operation.onsuccess = () => resolve(operation.result);
+    operation.onerror = () => reject(operation.error);
+  });
+}
+
+async function transact(mode, action) {
+  const opening = indexedDB.open(DATABASE, 1);
+  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { keyPath: 'clientId' });
+  const db = await request(opening);
+  try {
+    const transaction = db.transaction(STORE, mode);
+    const result = await request(action(transaction.objectStore(STORE)));
+    await new Promise((resolve, reject) => {
+      transaction.oncomplete = resolve;
+      transaction.onerror = () => reject(transaction.error);
+    });
+    return result;
+  } finally {
+    db.close();
+  }
+}
+
+// { clientId, user, conversationId, entry (the sealed message, as the outbox keeps it),
+//   file: { id, kind, keyId, size }, parts: [Uint8Array], text (what the unsent message shows) }
+export async function keepUpload(upload) {
+  try {
+    await transact('readwrite', (store) => store.put(upload));
+    return true;
+  } catch {
+    return false; // private browsing without storage: the upload still runs while the page is open
+  }
+}
+
+export async function pendingUploads(user, conversationId) {
+  try {
+    const all = await transact('readonly', (store) => store.getAll());
+    return all
+      .filter((u) => u.user === user && u.conversationId === conversationId)
+      .sort((a, b) => a.entry.createdAt - b.entry.createdAt);
+  } catch {
+    return [];
+  }
+}
+
+export async function dropUpload(clientId) {
+  try {
+    await transact('readwrite', (store) => store.delete(clientId));
+  } catch {
+    // nothing kept, nothing to drop
+  }
+}
+
+// Encrypt a file under a new random key: its parts, and the plaintext of the message that will
+// name it (to be sealed under the conversation key before anything is kept or sent).
+export async function prepareFile({ kind, blob, fileName, mediaType }) {
   const id = newId();
   const stream = await encryptStream(blob);
-  const announcement = { id, kind, key_id: b64uEncode(stream.keyId), size: stream.size };
+  const meta = encodeAttachmentMeta({ fileName, mediaType, size: stream.plainSize, streamSalt: stream.streamSalt });
+  return {
+    file: { id, kind, keyId: b64uEncode(stream.keyId), size: stream.size },
+    parts: stream.parts,
+    body: fileBody({ id, kind, key: stream.key, meta }),
+  };
+}
+
+// Announce the file (again, after a reload: the server answers with what it still misses) and
+// send the missing parts. Resolves { ok: true } once the server has every part, or the refusal.
+// A dropped connection is waited out.
+export async function sendFile(conversationId, { file, parts }, { onProgress, onWaiting } = {}) {
+  const announcement = { id: file.id, kind: file.kind, key_id: file.keyId, size: file.size };
   let announced;
   for (let attempt = 0; ; attempt += 1) {
     announced = await api(base(conversationId), announcement);
@@ -64,18 +136,15 @@ export async function uploadFile(conversationId, { kind, blob, fileName, mediaTy
     if (attempt >= 2) onWaiting?.();
     await pause(Math.min(30_000, 500 * 2 ** attempt));
   }
-  if (!announced.ok) return { result: announced };
-  const result = await sendParts(api, {
-    partUrl: (index) => `${base(conversationId)}/${id}/parts/${index}`,
-    statusUrl: `${base(conversationId)}/${id}`,
-    parts: stream.parts,
-    missing: announced.data.missing,
+  if (!announced.ok) return announced;
+  return sendParts(api, {
+    partUrl: (index) => `${base(conversationId)}/${file.id}/parts/${index}`,
+    statusUrl: `${base(conversationId)}/${file.id}`,
+    parts,
+    missing: announced.data.complete ? [] : announced.data.missing,
     onProgress,
     onWaiting,
   });
-  if (!result.ok) return { result };
-  const meta = encodeAttachmentMeta({ fileName, mediaType, size: stream.plainSize, streamSalt: stream.streamSalt });
-  return { body: fileBody({ id, kind, key: stream.key, meta }) };
 }
 
 // The decrypted file as a Blob (null when it cannot be fetched; throws when it is not the file the

@@ -11,7 +11,17 @@ import { fill, h } from '../shared/dom.js';
 import { reencode } from '../shared/images.js';
 import { VoiceRecorder } from '../shared/recorder.js';
 import { api } from '../portfolio/keyring.js';
-import { MAX_FILE_BYTES, inline, openFile, readBody, uploadFile } from './files.js';
+import {
+  MAX_FILE_BYTES,
+  dropUpload,
+  inline,
+  keepUpload,
+  openFile,
+  pendingUploads,
+  prepareFile,
+  readBody,
+  sendFile as sendStream,
+} from './files.js';
 import { ConversationKeys } from './keys.js';
 import { showKeyChange } from '../shared/key-change.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
@@ -318,28 +328,34 @@ async function refused(entry, error) {
   return null;
 }
 
-// Seal a message (her text, or the body that names a file), keep it on this phone and send it.
+// A message sealed under the current key (her text, or the body that names a file).
+async function sealed(text) {
+  const clientId = newClientId();
+  return {
+    clientId,
+    conversationId,
+    epoch: keys.currentEpoch,
+    body: await keys.seal(text, clientId),
+    user: me,
+    createdAt: Date.now(),
+  };
+}
+
+// Keep a sealed message on this phone and send it (run inside `serially`).
+async function enqueue(entry, text) {
+  await keep(entry);
+  unsent.set(entry.clientId, { entry, text, state: socket.ready ? 'sending' : 'waiting' });
+  renderUnsent();
+  try {
+    await keys.grantOnDuty();
+  } catch {
+    // offline: the readers on duty get the key with the next message
+  }
+  await flush();
+}
+
 function queue(text) {
-  return serially(async () => {
-    const clientId = newClientId();
-    const entry = {
-      clientId,
-      conversationId,
-      epoch: keys.currentEpoch,
-      body: await keys.seal(text, clientId),
-      user: me,
-      createdAt: Date.now(),
-    };
-    await keep(entry);
-    unsent.set(clientId, { entry, text, state: socket.ready ? 'sending' : 'waiting' });
-    renderUnsent();
-    try {
-      await keys.grantOnDuty();
-    } catch {
-      // offline: the readers on duty get the key with the next message
-    }
-    await flush();
-  });
+  return serially(async () => enqueue(await sealed(text), text));
 }
 
 $('chat-form').addEventListener('submit', (event) => {
@@ -444,39 +460,51 @@ function showUpload(percent, text) {
   $('chat-upload-status').textContent = text;
 }
 
-let uploading = false;
+let uploads = Promise.resolve(true); // one file at a time, in the order she chose them
 
-// Encrypt and send a file, then the message that names it. Returns false when it was not sent
-// (the reason is on the screen and what she chose stays chosen).
+// Encrypt a file, seal the message that names it, keep both on this phone (ciphertext only), then
+// send the file and, once the server has all of it, the message. Resolves false when it was not
+// sent (the reason is on the screen).
 async function sendFile({ kind, blob, fileName, mediaType }) {
-  if (!keys?.currentKey || uploading) return false;
+  if (!keys?.currentKey) return false;
   if (blob.size > MAX_FILE_BYTES) {
     showUpload(0, words.fileTooBig);
     return false;
   }
-  uploading = true;
   $('chat-attach-menu').hidden = true;
   $('chat-attach').setAttribute('aria-expanded', 'false');
   showUpload(0, `${words.uploading} 0%`);
-  try {
-    const { body, result } = await uploadFile(conversationId, {
-      kind,
-      blob,
-      fileName,
-      mediaType,
-      onProgress: (percent) => showUpload(percent, `${words.uploading} ${percent}%`),
-      onWaiting: () => showUpload(null, words.uploadWaiting),
-    });
-    if (!body) {
-      showUpload(null, fill(words.uploadFailed, { reason: result?.data?.error?.message ?? words.offline }));
-      return false;
-    }
-    $('chat-upload').hidden = true;
-    await queue(body);
-    return true;
-  } finally {
-    uploading = false;
+  const prepared = await prepareFile({ kind, blob, fileName, mediaType });
+  const entry = await sealed(prepared.body);
+  const record = { clientId: entry.clientId, user: me, conversationId, entry, file: prepared.file, parts: prepared.parts };
+  await keepUpload(record);
+  return upload(record, prepared.body);
+}
+
+function upload(record, text = null) {
+  uploads = uploads.then(() => finishUpload(record, text)).catch(() => false);
+  return uploads;
+}
+
+async function finishUpload(record, text) {
+  showUpload(0, `${words.uploading} 0%`);
+  const result = await sendStream(conversationId, record, {
+    onProgress: (percent) => showUpload(percent, `${words.uploading} ${percent}%`),
+    onWaiting: () => showUpload(null, words.uploadWaiting),
+  });
+  if (!result.ok) {
+    // Refused for good (too large for her quota, no longer a member): said, and not tried again.
+    await dropUpload(record.clientId);
+    showUpload(null, fill(words.uploadFailed, { reason: result.data?.error?.message ?? words.offline }));
+    return false;
   }
+  $('chat-upload').hidden = true;
+  await serially(async () => {
+    const shown = text ?? (await keys.openMessage({ ...record.entry, client_id: record.clientId, author_id: me })).text;
+    await enqueue(record.entry, shown ?? '');
+    await dropUpload(record.clientId);
+  });
+  return true;
 }
 
 async function pickPhoto(input) {
@@ -619,6 +647,7 @@ async function start() {
       unsent.set(entry.clientId, { entry, text: opened.text ?? '', state: 'waiting' });
     }
     renderUnsent();
+    for (const record of await pendingUploads(me, conversationId)) upload(record);
     if (!conversation.last_seq) $('chat-messages').append(h('li', { id: 'chat-empty', class: 'muted', text: words.empty }));
     const since = Math.max(0, conversation.last_seq - HISTORY);
     firstSeq = since + 1;
