@@ -9,6 +9,7 @@ from datetime import date
 from fastapi import FastAPI
 
 from eportfolio import crypto
+from eportfolio.accounts.service import assignment_validity
 from eportfolio.crypto import b64u_decode, b64u_encode
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment
@@ -95,15 +96,17 @@ async def test_coach_assignments_show_whether_their_signature_holds(app: FastAPI
         await KeyringClient(browser).login("admin", PASSWORD)
         programme_key = await _programme_key(admin, browser, world)
 
-        def signed(participant: object, fingerprint: bytes) -> str:
-            record = crypto.CoachAssignment(str(participant), str(world.coach_a), fingerprint,
-                                            crypto.CoachRole.INDIVIDUAL, 1_780_000_000, 0)
+        def signed(participant: object, fingerprint: bytes, role: crypto.CoachRole = crypto.CoachRole.INDIVIDUAL,
+                   valid_from: int = 1_780_000_000) -> str:
+            record = crypto.CoachAssignment(str(participant), str(world.coach_a), fingerprint, role, valid_from, 0)
             return b64u_encode(programme_key.sign_record(
                 record, organisation_id=str(world.organisation_id), programme_id=str(world.programme_a),
                 serial=2, issued_at=1_780_000_000, signed_by=admin.person_id,
             ))
 
-        good = signed(world.participant_a2, coach.identity.fingerprint)
+        # What the server checks before it stores a record: exactly these facts, signed by her.
+        good = signed(world.participant_a2, coach.identity.fingerprint, crypto.CoachRole.BUDGET,
+                      assignment_validity(date(2026, 3, 1), None)[0])
         wrong_fingerprint = signed(world.participant_a, b"\x00" * 15)
         answer = await browser.api("POST", f"/api/v1/programmes/{world.programme_a}/coach-assignments", {
             "participant_id": str(world.participant_a2), "coach_id": str(world.coach_a), "starts_on": "2026-03-01",

@@ -140,7 +140,12 @@ async def test_after_withdrawing_the_kept_copy_opens_nothing_and_she_reads_every
         refusing(open_secret)(
             stored.private_keys_box, old_key, SecretPurpose.PRIVATE_KEYS, stored.x25519_public + stored.ed25519_public
         )
+    stale = Hand(her.member, her.browser, her.identity, her.programme_id)  # a tab still on the old key
     her.identity = rotation.identity
+    body, _ = await stale.item_body(cast.portfolio_id, str(uuid.uuid4()), "diary", {"body": "x"}, audience="only_me")
+    refused = await stale.api("POST", f"/api/v1/portfolio/{cast.portfolio_id}/items", body)
+    assert refused.status_code == 422, "nothing new goes under the old key"
+    assert refused.json()["error"]["field"] == "keys.user_wrap"
     plan = await her.ok("GET", "/api/v1/recovery/rotation")
     assert b64u_decode(plan["user_key_id"]) == rotation.new_user_key_id
     assert plan["consents"] == []

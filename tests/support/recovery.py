@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from eportfolio import crypto
-from eportfolio.accounts.tables import OrganisationKey, ProgrammeKey, SigningKeyCopy
+from eportfolio.accounts.tables import SigningKeyCopy
 from eportfolio.crypto import b64u_decode, b64u_encode
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Membership, Person
@@ -35,24 +35,9 @@ class Recovery:
 
 
 async def certify_programme_key(app: FastAPI, cast: Cast) -> None:
-    """Put the cast's programme key on the server, certified by an organisation key, held by staff.
-
-    (make_cast signs assignments with a programme key but does not store it.)"""
+    """Staff hold a copy of the cast's programme key (make_cast registered it, certified)."""
     world = cast.world
-    organisation_key = crypto.SigningKey.generate()
-    certificate = organisation_key.sign_record(
-        crypto.ProgrammeKeyCertificate(cast.programme_key.public),
-        organisation_id=str(world.organisation_id), programme_id=str(world.programme_a),
-        serial=1, issued_at=ISSUED_AT, signed_by=str(world.admin),
-    )
     async with unit_of_work(app.state.sessionmaker) as uow:
-        org = await uow.session.get(OrganisationKey, world.organisation_id)
-        assert org is not None
-        org.ed25519_public = organisation_key.public
-        uow.session.add(ProgrammeKey(
-            programme_id=world.programme_a, organisation_id=world.organisation_id,
-            ed25519_public=cast.programme_key.public, certificate=certificate, created_by=world.admin,
-        ))
         uow.session.add(SigningKeyCopy(
             organisation_id=world.organisation_id, kind="programme", subject_id=world.programme_a,
             holder_id=world.staff_a, sealed_box=cast.programme_key.seal_for(cast.staff.identity.person),

@@ -173,6 +173,14 @@ def _kdf_columns(account: Account, bundle: crypto.KeyBundle) -> None:
     }
 
 
+async def current_user_key_id(uow: UnitOfWork, person_id: uuid.UUID) -> bytes | None:
+    """The id of the user key her key bundle is under now (it changes when she withdraws recovery consent)."""
+    account = await AccountRepository(uow.session).account_of(person_id)
+    if account is None or not account.key_bundle:
+        return None
+    return crypto.KeyBundle.from_bytes(account.key_bundle).user_key_id
+
+
 def person_fingerprint(account: Account) -> crypto.Person:
     return crypto.Person.from_public_identity(account.public_identity)
 

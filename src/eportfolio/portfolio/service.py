@@ -570,7 +570,9 @@ async def _key_rows(
         return rows
     if keys.user_wrap is None or keys.epoch_wrap is not None or keys.epoch is not None:
         raise InvalidInput(N_("This item carries its key under her own key."), field="keys")
-    _check_wrap(keys.user_wrap, "keys.user_wrap", None)
+    # Under her user key as it is now: a browser still holding the key she had before she withdrew
+    # recovery consent must not put new items under it (its copy may be kept elsewhere).
+    _check_wrap(keys.user_wrap, "keys.user_wrap", await accounts.current_user_key_id(uow, portfolio.participant_id))
     rows.append(
         PortfolioItemKey(
             item_id=item_id,
