@@ -590,7 +590,6 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
     """The ASGI application of ``/ws`` (served before the HTTP middleware, see ``install``)."""
     app: FastAPI = scope["app"]
     origin_ok, token = _handshake(app, scope)
-    del scope  # nothing of the handshake stays referenced by this coroutine
     if (await receive())["type"] != "websocket.connect":
         return
     websocket = Socket(app, token, receive, send)
@@ -600,6 +599,8 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
         return
     caller = await _caller_for(websocket)
     await websocket.accept()
+    _forget_handshake(scope, send)
+    del scope
     if caller is None:
         await websocket.close(code=CLOSE_UNAUTHENTICATED, reason="log in first")
         return
@@ -629,6 +630,27 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
             # The peer may be gone already; there is nothing left to tell it.
             with contextlib.suppress(Exception):
                 await websocket.close(code=connection.close_code, reason=connection.close_reason)
+
+
+def _forget_handshake(scope: Scope, send: Send) -> None:
+    """Once the socket is accepted, drop what the server keeps of its handshake for the socket's
+    whole life and never uses again (memory per idle connection): the scope's headers and its copy
+    of the app state (the dict is shared with the frames that called this endpoint), and uvicorn's
+    parsed request and response with all their headers (the request's are emptied in place:
+    websockets' parser keeps the request itself)."""
+    kept = {key: scope[key] for key in ("type", "path") if key in scope}
+    scope.clear()
+    scope.update(kept)
+    protocol = getattr(send, "__self__", None)
+    if protocol is not None and getattr(protocol, "handshake_complete", False):
+        attributes = vars(protocol)
+        for name in ("request", "response"):
+            handshake = attributes.get(name)
+            headers = getattr(handshake, "headers", None)
+            if headers is not None and callable(getattr(headers, "clear", None)):
+                headers.clear()
+            if name in attributes:
+                attributes[name] = None
 
 
 class _AsgiEndpoint:
