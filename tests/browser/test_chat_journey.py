@@ -5,6 +5,7 @@ resumes, once she reloads the page while offline) and nothing she typed is lost.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from datetime import date, datetime, timedelta
@@ -404,15 +405,12 @@ async def test_an_unverified_coach_does_not_stop_her_and_her_coach_rotates_a_wee
     await coach.goto(conversation_url)
     await _connected(coach)
     await _sees(coach, "Only my checked coach reads this")
-    await coach.wait_for_function(
-        """async (id) => {
-            const epochs = await (await fetch(`/api/v1/chat/conversations/${id}/epochs`)).json();
-            return epochs.length === 2;
-        }""",
-        arg=conversation,
-        timeout=30_000,
-    )
-    epochs = await _epochs(coach, conversation)
+    # (wait_for_function cannot wait on a promise: it would count it as true at once.)
+    for _ in range(60):
+        epochs = await _epochs(coach, conversation)
+        if len(epochs) == 2:
+            break
+        await asyncio.sleep(0.5)
     assert [(e["epoch"], e["created_by"]) for e in epochs][-1] == (2, str(world.coach_a)), "his browser rotated"
     await _send(coach, "Written under the new key")
     await _state(coach, "Written under the new key", "sent")
