@@ -23,6 +23,7 @@ import {
 
 export const TRUSTED = 'trusted';
 export const KEY_CHANGED = 'key_changed';
+export const UNAPPROVED = 'unapproved';
 
 export function equal(a, b) {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -137,7 +138,19 @@ export class Trust {
     return this.check(FingerprintKind.PERSON, person.userId, keys) ? TRUSTED : KEY_CHANGED;
   }
 
-  // In person: she (or a coach) compared this key's fingerprint and it was the same.
+  // Someone no verified record names for this browser (another mother in her group, a trainer):
+  // TRUSTED only for the key she approved after seeing name and fingerprint, or confirmed in
+  // person; KEY_CHANGED when another key is pinned for him; UNAPPROVED otherwise. Nothing is
+  // pinned here: a key merely seen before is not an approval.
+  approvalStatus(person) {
+    const pinned = this.entry(FingerprintKind.PERSON, person.userId);
+    if (!pinned) return UNAPPROVED;
+    if (!equal(pinned.keyMaterial, keysOf(person))) return KEY_CHANGED;
+    return pinned.confirmed ? TRUSTED : UNAPPROVED;
+  }
+
+  // In person: she (or a coach) compared this key's fingerprint and it was the same. Approving a
+  // reader after seeing name and fingerprint pins the same way.
   async confirmPerson(person) {
     await this.load();
     this.pin(FingerprintKind.PERSON, person.userId, keysOf(person), true);
