@@ -265,7 +265,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(url: str, workdir: Path, pool_size: int) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+def server(
+    url: str, workdir: Path, pool_size: int, workers: int = 1, redis_url: str | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     port = _free_port()
     env = {
         **os.environ,
@@ -277,9 +279,11 @@ def server(url: str, workdir: Path, pool_size: int) -> Iterator[tuple[subprocess
         "EPORTFOLIO_LOG_LEVEL": "WARNING",
         "EPORTFOLIO_DB_POOL_SIZE": str(pool_size),
     }
+    if redis_url:
+        env["EPORTFOLIO_REDIS_URL"] = redis_url
     log = (workdir / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "eportfolio.cli", "serve", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "eportfolio.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -290,7 +294,8 @@ def server(url: str, workdir: Path, pool_size: int) -> Iterator[tuple[subprocess
             if process.poll() is not None:
                 raise RuntimeError("server exited:\n" + (workdir / "server.log").read_text())
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
+                if len(_tree(process.pid)) > workers or workers == 1:
+                    break
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in 120 s")
             time.sleep(0.1)
@@ -305,16 +310,37 @@ def server(url: str, workdir: Path, pool_size: int) -> Iterator[tuple[subprocess
         log.close()
 
 
+def _tree(pid: int) -> list[int]:
+    """The server and its worker processes (``--workers`` above 1 starts them as children)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    """Resident memory of the server and its workers, summed."""
+    total = 0
+    for process in _tree(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of the server and its workers, summed."""
+    total = 0
+    for process in _tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # Clients ------------------------------------------------------------------------------------------
@@ -537,6 +563,7 @@ def profiled(output: str | None, pid: int, seconds: float) -> Iterator[None]:
             "-o",
             output,
             "--nonblocking",
+            "--subprocesses",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -617,22 +644,26 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200, help="messages per second (latency mode)")
     parser.add_argument("--rates", default="200,400,800,1200,1600,2000,2500", help="ramp mode")
     parser.add_argument("--seconds", type=float, default=20, help="seconds of sending per step")
-    parser.add_argument("--pool-size", type=int, default=10, help="the server's database pool")
+    parser.add_argument("--pool-size", type=int, default=10, help="the server's database pool (per worker)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes; above 1 needs --redis")
+    parser.add_argument("--redis", help="EPORTFOLIO_REDIS_URL for the server (fan-out between workers)")
     parser.add_argument("--profile", help="write py-spy samples (raw, folded stacks) of each step to this file")
     parser.add_argument("--profile-idle", help="write py-spy samples of 10 s with every client idle")
     parser.add_argument("--revision", default="head", help="migrate the fresh database to this revision")
     args = parser.parse_args()
     if args.seconds * (len(args.rates.split(",")) + 1) > MAX_RUN_SECONDS:
         raise SystemExit(f"a run is bounded to {MAX_RUN_SECONDS} s of sending")
+    if args.workers > 1 and not args.redis:
+        raise SystemExit("--workers above 1 needs --redis (the in-memory broker reaches one process only)")
     raise_fd_limit(2 * args.clients + 200)
-    print(f"{args.mode} on {args.backend}: {args.clients} clients; {machine()}", flush=True)
+    print(f"{args.mode} on {args.backend}: {args.clients} clients, {args.workers} worker(s); {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="ep-bench-") as tmp:
         workdir = Path(tmp)
         with fresh_database(args.backend, workdir, args.revision) as url:
             started = time.monotonic()
             pairs = asyncio.run(_seed(url, args.clients // 2))
             print(f"seeded {len(pairs)} pairs in {time.monotonic() - started:.1f} s", flush=True)
-            with server(url, workdir, args.pool_size) as (process, port):
+            with server(url, workdir, args.pool_size, args.workers, args.redis) as (process, port):
                 if args.mode == "idle":
                     asyncio.run(_idle_mode(args, port, process.pid, pairs))
                 else:
