@@ -185,17 +185,6 @@ async def _former_identities(uow: UnitOfWork, caller: Caller, w: World) -> objec
     return await service.former_identities(uow, caller, w.programme_a, w.participant_a)
 
 
-async def _her_former_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.recovery.tables import FormerIdentity
-
-    uow.session.add(FormerIdentity(
-        organisation_id=w.organisation_id, person_id=w.participant_a,
-        public_identity=_identity(w.participant_a, "mother.a").public_identity, reason="coach_assisted",
-        replaced_by=w.staff_a,
-    ))
-    return None
-
-
 _VOUCH: dict[str, bytes] = {}
 
 

@@ -2,45 +2,35 @@
 // pinned at sign-up) -> programme key certificate -> the signed record -> the coach's key. The
 // server's answer is only what the page shows before this check, and without JavaScript.
 
-import {
-  FingerprintKind,
-  Person,
-  RecordKind,
-  b64uDecode,
-  loadSession,
-  openPinnedKeys,
-  verifyProgrammeKey,
-  verifyRecord,
-} from '../crypto/index.js';
+import { Person, RecordKind, b64uDecode, loadSession, verifyRecord } from '../crypto/index.js';
+import { TRUSTED, Trust } from '../shared/trust.js';
 
 const messages = document.getElementById('home-messages')?.dataset ?? {};
 
-async function getJson(path) {
+// Reads only (this page saves no pins): { ok, status, data }, never throws for HTTP errors.
+async function read(path) {
   const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.json();
-}
-
-function equal(a, b) {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-// The organisation key the server serves, refused when it is not the one she pinned.
-async function organisationKey(identity) {
-  const served = b64uDecode((await getJson('/api/v1/trust/organisation')).ed25519_public);
-  const response = await fetch('/api/v1/pinned-keys', { headers: { accept: 'application/json' } });
-  if (response.status === 200) {
-    const { entries } = await openPinnedKeys(identity, b64uDecode((await response.json()).record));
-    const pin = entries.find((e) => e.kind === FingerprintKind.ORGANISATION_KEY);
-    if (pin && !equal(pin.keyMaterial, served)) throw new Error('the organisation key changed');
+  let data = null;
+  try {
+    data = response.status === 204 ? null : await response.json();
+  } catch {
+    data = null;
   }
-  return served;
+  return { ok: response.ok, status: response.status, data };
 }
 
-async function verified(identity, programmeId, assignment) {
-  const organisation = await organisationKey(identity);
-  const { certificate } = await getJson(`/api/v1/trust/programmes/${programmeId}`);
-  const programmePublic = await verifyProgrammeKey(b64uDecode(certificate), organisation, programmeId);
+async function getJson(path) {
+  const result = await read(path);
+  if (!result.ok) throw new Error(`${path}: ${result.status}`);
+  return result.data;
+}
+
+// The chain and the coach's key as the one trust decision sees them (shared/trust.js): the
+// organisation and programme keys she pinned, the coach's key pinned or confirmed in person.
+async function verified(trust, identity, programmeId, assignment) {
+  if (!trust) return false;
+  const { key: programmePublic } = await trust.programmeKey(programmeId);
+  if (!programmePublic) return false;
   const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
   const served = await getJson(`/api/v1/trust/programmes/${programmeId}/people/${assignment.coach_id}`);
   const coach = await Person.fromPublicIdentity(b64uDecode(served.public_identity));
@@ -50,7 +40,7 @@ async function verified(identity, programmeId, assignment) {
     record.body.participantId === identity.userId &&
     record.body.coachId === assignment.coach_id &&
     coach.userId === assignment.coach_id &&
-    equal(record.body.coachFingerprint, await coach.fingerprint()) &&
+    (await trust.personStatus(coach, { signed: record.body.coachFingerprint })) === TRUSTED &&
     (record.body.validUntil === 0 || record.body.validUntil > now)
   );
 }
@@ -64,7 +54,7 @@ function mark(item, ok) {
   place.replaceChildren(badge);
 }
 
-async function check(list, identity) {
+async function check(list, identity, trust) {
   const { programmeId } = list.dataset;
   const items = list.querySelectorAll('li[data-assignment-id]');
   if (!items.length) return;
@@ -76,7 +66,7 @@ async function check(list, identity) {
     let ok = false;
     if (assignment?.signed_record) {
       try {
-        ok = await verified(identity, programmeId, assignment);
+        ok = await verified(trust, identity, programmeId, assignment);
       } catch {
         ok = false;
       }
@@ -87,7 +77,10 @@ async function check(list, identity) {
 
 const identity = await loadSession().catch(() => null);
 if (identity !== null) {
+  const trust = new Trust(identity, { api: read });
+  const loaded = trust.load().catch(() => null);
   for (const list of document.querySelectorAll('ul.my-coaches')) {
-    check(list, identity).catch(() => {});
+    // A record of pins that does not open (or a server error) leaves every assignment unverified.
+    loaded.then((ready) => check(list, identity, ready)).catch(() => {});
   }
 }

@@ -345,6 +345,7 @@ export class PortfolioClient {
           others = new Map();
         }
         this.herKey = await this.herStatus(others);
+        await this.trust.save();
       } catch {
         this.herKey = KEY_CHANGED;
       }
