@@ -2,8 +2,10 @@
 // signed grant to me and back along the signed chain; a new epoch when the server says rotation is
 // due (any member holding the key); grants of the current key to the members this browser could
 // verify, and (her browser only) to the coaches and supervisors on duty now and next in the
-// programme's signed duty roster. Messages are sealed
-// and opened here; decrypted text leaves this module as strings for textContent.
+// programme's signed duty roster. In a group or supervision conversation a member no signed record
+// vouches for gets the key only once this browser's user approved her key after seeing her name
+// and fingerprint (`approve`). Messages are sealed and opened here; decrypted text leaves this
+// module as strings for textContent.
 //
 // Trust decisions are shared/trust.js's, through the portfolio's client: the same people, the same
 // programme key, the same pins and confirmations. Only what is about a conversation is written here.
@@ -14,6 +16,8 @@ import {
   b64uEncode,
   decryptMessage,
   encryptMessage,
+  fingerprintQr,
+  fingerprintText,
   makeGrant,
   newEpoch,
   openGrant,
@@ -21,7 +25,7 @@ import {
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api } from '../portfolio/keyring.js';
-import { TRUSTED } from '../shared/trust.js';
+import { TRUSTED, UNAPPROVED } from '../shared/trust.js';
 
 export const RESOURCE = 'conversation';
 const encoder = new TextEncoder();
@@ -88,19 +92,25 @@ export class ConversationKeys extends PortfolioClient {
     return { recipient_id: personId, grant: b64uEncode(grant) };
   }
 
+  // The entries of the programme's current duty roster, once its signature verifies along the
+  // chain organisation -> programme -> record; [] without a roster. Throws when it does not verify.
+  async rosterEntries() {
+    const served = await api(`/api/v1/chat/programmes/${this.programmeId}/rosters/current`);
+    if (!served.ok || !served.data) return [];
+    const programmePublic = await this.programmeKey();
+    if (!programmePublic) throw new Error('programme key changed');
+    const record = await verifyRecord(b64uDecode(served.data.signed_record), programmePublic, RecordKind.DUTY_ROSTER);
+    if (record.programmeId !== this.programmeId) throw new Error('another programme');
+    return record.body.entries;
+  }
+
   // The coaches and supervisors on duty now, and on the next shift of each duty, in the signed
   // roster; only those whose key is the one in the roster and the one she pinned.
   async dutyReaders(now = Date.now() / 1000) {
     this.rosterInvalid = false;
-    const served = await api(`/api/v1/chat/programmes/${this.programmeId}/rosters/current`);
-    if (!served.ok || !served.data) return new Map();
     const readers = new Map();
     try {
-      const programmePublic = await this.programmeKey();
-      if (!programmePublic) throw new Error('programme key changed');
-      const record = await verifyRecord(b64uDecode(served.data.signed_record), programmePublic, RecordKind.DUTY_ROSTER);
-      if (record.programmeId !== this.programmeId) throw new Error('another programme');
-      const entries = record.body.entries;
+      const entries = await this.rosterEntries();
       const chosen = entries.filter((e) => e.start <= now && now < e.until);
       for (const duty of new Set(entries.map((e) => e.duty))) {
         const later = entries.filter((e) => e.duty === duty && e.start > now);
@@ -149,25 +159,84 @@ export class ConversationKeys extends PortfolioClient {
     return verified;
   }
 
+  // Fingerprints that records this browser verified name, per person: everyone in the
+  // programme's signed duty roster (coaches and supervisors on duty), and (when I am a
+  // participant in it) my coaches in a signed coach assignment that has not ended.
+  async signedFingerprints() {
+    const signed = new Map();
+    this.rosterInvalid = false;
+    try {
+      for (const entry of await this.rosterEntries()) signed.set(entry.personId, entry.fingerprint);
+    } catch {
+      this.rosterInvalid = true;
+    }
+    const mine = this.portfolio.members.find((m) => m.person_id === this.me);
+    if (mine?.role !== 'participant') return signed;
+    const served = await api(`/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${this.me}`);
+    const programmePublic = served.ok && Array.isArray(served.data) ? await this.programmeKey() : null;
+    for (const assignment of programmePublic ? served.data : []) {
+      if (!assignment.signed_record || assignment.ended_at) continue;
+      try {
+        const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
+        if (record.programmeId !== this.programmeId || record.body.participantId !== this.me) continue;
+        if (record.body.coachId === assignment.coach_id) signed.set(record.body.coachId, record.body.coachFingerprint);
+      } catch {
+        // an assignment that does not verify vouches for nobody
+      }
+    }
+    return signed;
+  }
+
   // A group conversation (its members and the programme's staff, the trainer) or a supervision
-  // conversation (a coach and the programme's supervisors) has no signed record of who is in it:
-  // this browser vouches for the members the server lists whose key is the one pinned for them
-  // (pinned at first sight, or confirmed in person). A changed key gets nothing until it is
-  // confirmed; someone without keys yet is skipped. On-duty readers hold their grant already.
-  async pinnedMembers() {
+  // conversation (a coach and the programme's supervisors): the server's list of members is not
+  // a signed record. This browser grants by itself only to members a verified record names with
+  // the key served now (signedFingerprints) and to keys its user approved or confirmed in person
+  // before. Everyone else is in `unconfirmed` with her fingerprint: 'unapproved' (waiting for
+  // approval) or 'key_changed' (another key than the one approved); they get nothing from this
+  // browser until approved. Someone without keys yet is skipped; on-duty readers hold their grant.
+  async vouchedMembers() {
     const verified = new Map();
+    const signed = await this.signedFingerprints();
     for (const member of this.portfolio.members) {
       if (member.person_id === this.me || member.role === 'on_duty') continue;
       let person;
       try {
+        this.people.delete(member.person_id); // the key as served now, not as first seen on this page
         person = await this.person(member.person_id);
       } catch {
         continue;
       }
-      if ((await this.trust.personStatus(person)) === TRUSTED) verified.set(member.person_id, person);
-      else this.unconfirmed.push({ ...member, reason: 'key_changed' });
+      const status = signed.has(member.person_id)
+        ? await this.trust.personStatus(person, { signed: signed.get(member.person_id) })
+        : this.trust.approvalStatus(person);
+      if (status === TRUSTED) {
+        verified.set(member.person_id, person);
+        continue;
+      }
+      const value = await person.fingerprint();
+      this.unconfirmed.push({
+        ...member,
+        reason: status === UNAPPROVED ? UNAPPROVED : 'key_changed',
+        fingerprint: { text: fingerprintText(value), qr: fingerprintQr(value) },
+      });
     }
     return verified;
+  }
+
+  // Her user saw this member's name and fingerprint (`expected`, as shown) and gave access: the
+  // key is pinned as approved (confirmed) in her signed pinned-keys record, then granted with a
+  // signed grant like any vouched reader. Refused (409) when the key served now is not the one she
+  // saw. { ok, reading } where `reading` says whether the member can read the current key now.
+  async approve(personId, expected) {
+    this.people.delete(personId);
+    const person = await this.person(personId);
+    if (fingerprintText(await person.fingerprint()) !== expected) return { ok: false, status: 409, data: null };
+    const saved = await this.trust.confirmPerson(person);
+    if (!saved.ok) return saved;
+    await this.open(this.id);
+    await this.ensureAccess();
+    const reading = this.portfolio.members.some((m) => m.person_id === personId && m.can_read);
+    return { ok: true, reading };
   }
 
   // What a member browser does on opening. Her browser makes the first key (in a group or
@@ -185,7 +254,7 @@ export class ConversationKeys extends PortfolioClient {
     const maker = this.owner || this.currentKey !== null || (shared && this.portfolio.epoch === 0);
     if (!maker) return false;
     await this.loadPins();
-    const verified = shared ? await this.pinnedMembers() : await this.verifiedMembers();
+    const verified = shared ? await this.vouchedMembers() : await this.verifiedMembers();
     const duty = this.owner ? await this.dutyReaders() : new Map();
     await this.savePins();
     const herId = this.portfolio.participant_id;

@@ -23,6 +23,7 @@ import {
   sendFile as sendStream,
 } from './files.js';
 import { ConversationKeys } from './keys.js';
+import { renderApprovals } from './approvals.js';
 import { showKeyChange } from '../shared/key-change.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
 import { ChatSocket } from './socket.js';
@@ -570,12 +571,14 @@ window.addEventListener('pagehide', () => {
 function whyNot(member) {
   const unconfirmed = (keys.unconfirmed ?? []).find((m) => m.person_id === member.person_id);
   if (unconfirmed?.reason === 'key_changed') return words.cannotReadKeyChanged;
+  if (unconfirmed?.reason === 'unapproved') return words.cannotReadUnapproved;
   if (unconfirmed) return words.cannotReadUnverified;
   return words.cannotRead;
 }
 
 function unconfirmedNotes() {
-  return (keys.unconfirmed ?? []).map((m) =>
+  // Members waiting for approval are shown with their code and a button instead (approvals.js).
+  return (keys.unconfirmed ?? []).filter((m) => !m.fingerprint).map((m) =>
     fill(m.reason === 'key_changed' ? words.notConfirmed : words.notVerified, { name: m.display_name }),
   );
 }
@@ -583,6 +586,7 @@ function unconfirmedNotes() {
 // Who can read it, why someone cannot yet, and whether she can write (only with the key).
 function showAccess(hasKey) {
   renderReaders();
+  renderApprovals(keys, { run: serially, done: () => showAccess(keys.currentKey !== null), roleNames });
   const notes = [];
   if (!hasKey) notes.push(keys.owner ? words.noKey : words.waitingAccess);
   notes.push(...unconfirmedNotes());
