@@ -1,8 +1,10 @@
 """Keys of group and supervision conversations, with real keys on every side: any member's
 browser makes the first epoch and rotates (compare-and-set, the previous key chained, signed
-grants to the members whose key it pinned); a member who joins gets the current key from the
-next member browser and reads back through the chain; a member who leaves makes the next epoch
-due at once, and cannot read what follows."""
+grants only to the members whose key its user approved after seeing name and fingerprint: the
+server's member list vouches for nobody); a member who joins gets the current key once a member
+approves her, and reads back through the chain; a member who leaves makes the next epoch due at
+once, and cannot read what follows; a member the server slips in or whose key it swaps gets
+nothing."""
 
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from eportfolio import crypto
+from eportfolio.accounts.tables import Account
 from eportfolio.chat.tables import Conversation, Grant
 from eportfolio.crypto import b64u_decode
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import Group, Membership, Person
+from eportfolio.programmes.tables import Group, GroupMember, Membership, Person
 from tests.support.chat import ChatClient, serve, session_token
 from tests.support.chat_keys import Talker
 from tests.support.client import Browser
@@ -106,6 +109,11 @@ async def test_any_member_of_a_group_makes_the_first_key_and_everyone_reads(cast
     assert await cast.bea.ensure_access(conversation)
     epochs = await cast.bea.hand.ok("GET", f"/api/v1/chat/conversations/{conversation}/epochs")
     assert [(e["epoch"], e["created_by"]) for e in epochs] == [(1, cast.bea.person_id)]
+    # Only for her own browser: the others are the server's word until she approves them.
+    assert await cast.grants(conversation) == {(1, cast.bea.person_id)}
+    assert cast.bea.waiting == {cast.trainer.person_id: "unapproved", cast.ann.person_id: "unapproved"}
+    assert await cast.bea.approve(conversation, cast.trainer.person_id)
+    assert await cast.bea.approve(conversation, cast.ann.person_id)
     assert await cast.grants(conversation) == {(1, p) for p in ids(cast.trainer, cast.ann, cast.bea)}
     readers = {m["person_id"] for m in (await cast.ann.conversation(conversation))["members"] if m["can_read"]}
     assert readers == ids(cast.trainer, cast.ann, cast.bea)
@@ -165,11 +173,17 @@ async def test_a_member_who_joins_gets_the_current_key_from_the_next_member_brow
 ) -> None:
     conversation = await cast.open_group(cast.trainer)
     assert await cast.ann.ensure_access(conversation)
+    for member in (cast.trainer, cast.bea):
+        assert await cast.ann.approve(conversation, member.person_id)
     await cast.ann.say(conversation, "Before the new key")
-    # A week later any member holding the key rotates it, chained to the first.
+    # A week later any member holding the key rotates it, chained to the first: only for the
+    # readers that browser approved, so Ann and Bea wait until the trainer approves them.
     await cast.age(conversation, 8)
     assert (await cast.trainer.conversation(conversation))["rotation_due"] is True
     assert await cast.trainer.ensure_access(conversation)
+    assert {p for e, p in await cast.grants(conversation) if e == 2} == ids(cast.trainer)
+    for member in (cast.ann, cast.bea):
+        assert await cast.trainer.approve(conversation, member.person_id)
     epochs = await cast.trainer.hand.ok("GET", f"/api/v1/chat/conversations/{conversation}/epochs")
     assert [(e["epoch"], e["created_by"]) for e in epochs] == [(1, cast.ann.person_id), (2, cast.trainer.person_id)]
     await cast.bea.say(conversation, "Under the second key")
@@ -186,7 +200,15 @@ async def test_a_member_who_joins_gets_the_current_key_from_the_next_member_brow
     assert not await cat.ensure_access(conversation), "no key until a member's browser gives it"
     assert await cat.read_all(conversation) == [None, None]
 
+    # Ann's browser does not give it on the server's word: Cat waits for approval.
     assert await cast.ann.ensure_access(conversation)
+    assert cast.ann.waiting == {cat_id: "unapproved"}
+    assert (2, cat_id) not in await cast.grants(conversation)
+    assert not await cat.ensure_access(conversation)
+    # Ann sees a code that is not Cat's key now: nothing is given.
+    assert not await cast.ann.approve(conversation, cat_id, expected=cast.bea.hand.identity.person.fingerprint)
+    assert (2, cat_id) not in await cast.grants(conversation)
+    assert await cast.ann.approve(conversation, cat_id, expected=cat.hand.identity.person.fingerprint)
     assert (2, cat_id) in await cast.grants(conversation)
     assert await cat.ensure_access(conversation)
     assert await cat.read_all(conversation) == ["Before the new key", "Under the second key"], "back along the chain"
@@ -195,6 +217,9 @@ async def test_a_member_who_joins_gets_the_current_key_from_the_next_member_brow
 async def test_a_member_who_leaves_makes_a_new_key_due_and_cannot_read_what_follows(cast: Cast) -> None:
     conversation = await cast.open_group(cast.trainer)
     assert await cast.trainer.ensure_access(conversation)
+    for member in (cast.ann, cast.bea):
+        assert await cast.trainer.approve(conversation, member.person_id)
+    assert await cast.ann.approve(conversation, cast.trainer.person_id)
     await cast.bea.say(conversation, "I am still in the group")
     bea_keys = await cast.bea.epoch_keys(conversation)
     assert set(bea_keys) == {1}
@@ -236,6 +261,9 @@ async def test_a_supervision_conversation_is_keyed_by_either_side_and_rotates_wh
 ) -> None:
     conversation = await cast.open(cast.coach, "supervision", coach_id=cast.coach.person_id)
     assert await cast.supervisor.ensure_access(conversation), "the supervisor's browser makes the first key"
+    assert await cast.grants(conversation) == {(1, cast.supervisor.person_id)}
+    assert cast.supervisor.waiting == {cast.coach.person_id: "unapproved"}
+    assert await cast.supervisor.approve(conversation, cast.coach.person_id)
     assert await cast.grants(conversation) == {(1, p) for p in ids(cast.coach, cast.supervisor)}
     await cast.coach.say(conversation, "A hard week with one of the mothers")
     await cast.supervisor.say(conversation, "Let us talk it through")
@@ -261,3 +289,54 @@ async def test_a_supervision_conversation_is_keyed_by_either_side_and_rotates_wh
     assert refused.status_code in (403, 404)
     await cast.coach.say(conversation, "Only for the next supervisor")
     assert (await cast.coach.read_all(conversation))[-1] == "Only for the next supervisor"
+
+
+async def test_a_member_the_server_slips_in_or_whose_key_it_swaps_gets_no_key(cast: Cast) -> None:
+    conversation = await cast.open_group(cast.trainer)
+    assert await cast.trainer.ensure_access(conversation)
+    for member in (cast.ann, cast.bea):
+        assert await cast.trainer.approve(conversation, member.person_id)
+    assert await cast.ann.approve(conversation, cast.trainer.person_id)
+
+    # A stranger (a participant of the programme) is put into the group behind everyone's back.
+    eve_id = await new_participant(cast, "Eve")
+    eve = await cast.talker(uuid.UUID(eve_id), "participant", "eve.a")
+    async with unit_of_work(cast.app.state.sessionmaker) as uow:
+        uow.session.add(
+            GroupMember(
+                group_id=cast.world.group_a,
+                person_id=uuid.UUID(eve_id),
+                organisation_id=cast.world.organisation_id,
+                programme_id=cast.world.programme_a,
+            )
+        )
+    for talker in (cast.trainer, cast.ann, cast.bea):
+        await talker.ensure_access(conversation)
+    assert cast.trainer.waiting == {eve_id: "unapproved"}
+    assert eve_id not in {p for _, p in await cast.grants(conversation)}
+    assert not await eve.ensure_access(conversation)
+
+    # The server swaps Bea's key for one it holds; a week later the trainer's browser rotates.
+    swapped = crypto.Identity.create(
+        "bea.a",
+        "a password of the server",
+        user_id=cast.bea.person_id,
+        params=crypto.KdfParams.new(8, 1, 1),
+        allow_test_params=True,
+    )
+    async with unit_of_work(cast.app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Account)
+            .where(Account.person_id == uuid.UUID(cast.bea.person_id))
+            .values(public_identity=swapped.public_identity)
+        )
+    await cast.age(conversation, 8)
+    assert await cast.trainer.ensure_access(conversation)
+    assert {p for e, p in await cast.grants(conversation) if e == 2} == ids(cast.trainer, cast.ann)
+    assert cast.trainer.waiting == {eve_id: "unapproved", cast.bea.person_id: "key_changed"}
+    # Opened again (Ann's browser too): still nothing for the swapped key, until someone approves it.
+    assert await cast.ann.ensure_access(conversation)
+    assert await cast.trainer.ensure_access(conversation)
+    assert {p for e, p in await cast.grants(conversation) if e == 2} == ids(cast.trainer, cast.ann)
+    await cast.trainer.say(conversation, "Not for the swapped key")
+    assert (await cast.ann.read_all(conversation))[-1] == "Not for the swapped key"

@@ -1,11 +1,14 @@
 """Conversation keys as a member's browser handles them (frontend/static/js/chat/keys.js), in Python.
 
-A ``Talker`` is one person at her browser: her unlocked keys, the keys she has pinned for others,
+A ``Talker`` is one person at her browser: her unlocked keys, the keys she approved for others,
 and the steps her browser takes on opening a group or supervision conversation: take the key per
 epoch from the grant to her and back along the signed chain; make the first epoch or the next one
 when the server says rotation is due (compare-and-set; on 409 take the other browser's epoch and
-look again); give the current key to the members whose key is the one she pinned. Messages are
-sealed and opened with the real envelopes; the server only ever sees ciphertext.
+look again); give the current key only to the members whose key is the one she approved after
+seeing name and fingerprint (``approve``); the server's member list alone vouches for nobody.
+(keys.js also takes readers named with their key in a verified signed duty roster or coach
+assignment; these tests post none, and tests/crypto/js/chat-keys.test.mjs covers that.) Messages
+are sealed and opened with the real envelopes; the server only ever sees ciphertext.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ RESOURCE = "conversation"
 @dataclass
 class Talker:
     hand: Hand
-    # person id -> the public key material first seen for her (her browser's pinned keys)
-    pins: dict[str, bytes] = field(default_factory=dict)
-    unconfirmed: list[str] = field(default_factory=list)
+    # person id -> the public key material she approved (confirmed in her pinned-keys record)
+    approved: dict[str, bytes] = field(default_factory=dict)
+    # person id -> why her browser gives no key: 'unapproved' or 'key_changed'
+    waiting: dict[str, str] = field(default_factory=dict)
 
     @property
     def person_id(self) -> str:
@@ -74,9 +78,10 @@ class Talker:
                     keys[epoch - 1] = crypto.open_previous_key(records[epoch], keys[epoch], accepted)
         return keys
 
-    async def pinned_members(self, conversation: dict[str, Any]) -> list[str]:
-        """The members whose key is the one she pinned (pinning a key seen for the first time)."""
-        verified, self.unconfirmed = [], []
+    async def vouched_members(self, conversation: dict[str, Any]) -> list[str]:
+        """The members whose key served now is the one she approved; the others wait."""
+        verified: list[str] = []
+        self.waiting = {}
         for member in conversation["members"]:
             person_id = member["person_id"]
             if person_id == self.person_id or member["role"] == "on_duty":
@@ -86,11 +91,22 @@ class Talker:
             except AssertionError:
                 continue  # no keys yet
             material = person.x25519_public + person.ed25519_public
-            if self.pins.setdefault(person_id, material) == material:
+            approved = self.approved.get(person_id)
+            if approved == material:
                 verified.append(person_id)
             else:
-                self.unconfirmed.append(person_id)
+                self.waiting[person_id] = "unapproved" if approved is None else "key_changed"
         return verified
+
+    async def approve(self, conversation_id: str, person_id: str, expected: bytes | None = None) -> bool:
+        """She saw the name and fingerprint (`expected`, default: the one served now) and gave
+        access: the key is approved, then her browser grants as on opening. False when the key
+        served now is not the one she saw."""
+        person = await self.fresh_person(person_id)
+        if expected is not None and person.fingerprint != expected:
+            return False
+        self.approved[person_id] = person.x25519_public + person.ed25519_public
+        return await self.ensure_access(conversation_id)
 
     async def grant(self, conversation_id: str, epoch: int, key: bytes, recipient_id: str) -> dict[str, str]:
         made = crypto.make_grant(
@@ -119,7 +135,7 @@ class Talker:
         current = keys.get(conversation["epoch"])
         if current is None and conversation["epoch"] > 0:
             return False
-        verified = await self.pinned_members(conversation)
+        verified = await self.vouched_members(conversation)
         for _attempt in range(3):
             if not (conversation["epoch"] == 0 or conversation["rotation_due"]):
                 break
