@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from eportfolio import crypto
 from eportfolio.accounts.tables import ProgrammeKey
@@ -25,11 +25,12 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
+from eportfolio.recovery.tables import ProgrammeRecoveryKey
 from tests.browser.test_portfolio_coach_key import _coach_gets_new_keys
 from tests.browser.test_portfolio_journey import _cast, _fits, _phone, _ready, _write
 from tests.support.browser import PHONE
 from tests.support.live import LiveServer
-from tests.support.signup import Keyring, invitation
+from tests.support.signup import PASSWORD, Keyring, invitation
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -307,6 +308,37 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
     await _her_portfolio_as_coach(coach_a, server)
     await coach_a.wait_for_selector("#key-change:not([hidden])")
     assert (await coach_a.inner_text("#key-change-now")).strip() == shown(new_key)
+
+    # Her recovery consent would seal her user key to a key signed with the changed programme key:
+    # refused on her phone with the same screen, and nothing is sent.
+    recovery_key = crypto.ProgrammeRecoveryKey.generate()
+    signed = new_key.sign_record(
+        crypto.ProgrammeRecoveryKeyRecord(recovery_key.public),
+        organisation_id=str(world.organisation_id),
+        programme_id=str(a),
+        serial=1,
+        issued_at=1_780_000_600,
+        signed_by=str(world.admin),
+    )
+    await _in_database(
+        database_url,
+        insert(ProgrammeRecoveryKey).values(
+            programme_id=a,
+            organisation_id=world.organisation_id,
+            x25519_public=recovery_key.public,
+            signed_record=signed,
+            created_by=world.admin,
+        ),
+    )
+    await her.goto(f"{server.url}/recovery/programmes/{a}/consent")
+    await her.fill("#f-password", PASSWORD)
+    await her.click("#consent-form button[type=submit]")
+    await her.wait_for_selector("#e-form:not([hidden])", timeout=KEY_WORK_MS)
+    assert "Er is niets verstuurd" in await her.inner_text("#e-form")
+    assert (await her.inner_text("#key-change-now")).strip() == shown(new_key)
+    consent = await her.evaluate("async (url) => (await fetch(url)).json()", f"/api/v1/recovery/programmes/{a}/consent")
+    assert consent["consented"] is False, consent
+    await _ready(her, mine)
 
     # "Not the same": still nothing shared, and she is told what to do.
     await her.click("#key-change-differ")

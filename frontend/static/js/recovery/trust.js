@@ -1,8 +1,11 @@
 // Shared by the recovery pages: the programme key checked along the chain organisation ->
-// certificate -> programme key, and the signed programme recovery key record checked with it.
+// certificate -> programme key against her pins, and the signed programme recovery key record
+// checked with it.
 
-import { RecordKind, b64uDecode, loadSession, verifyProgrammeKey, verifyRecord } from '../crypto/index.js';
+import { RecordKind, b64uDecode, loadSession, verifyRecord } from '../crypto/index.js';
 import { api } from '../accounts/common.js';
+import { showKeyChange } from '../shared/key-change.js';
+import { Trust } from '../shared/trust.js';
 
 export const words = document.getElementById('recovery-messages')?.dataset ?? {};
 
@@ -16,15 +19,17 @@ export async function me() {
   return identity;
 }
 
+// The programme key along organisation -> certificate -> programme, each the key pinned in this
+// user's record (shared/trust.js). A changed one is refused, and the confirm screen shows it.
 export async function programmePublic(programmeId) {
-  const organisation = await get('/api/v1/trust/organisation');
-  const programme = await get(`/api/v1/trust/programmes/${programmeId}`);
-  if (!organisation.ok || !programme.ok) throw new Error(words.recordInvalid);
-  return verifyProgrammeKey(
-    b64uDecode(programme.data.certificate),
-    b64uDecode(organisation.data.ed25519_public),
-    programmeId,
-  );
+  const trust = await new Trust(await me(), { api: (path, body, method) => api(path, body, method ?? 'GET') }).load();
+  const { key, changed } = await trust.programmeKey(programmeId);
+  if (!key) {
+    showKeyChange(trust, changed, { onConfirmed: () => globalThis.location.reload() });
+    throw new Error(words.keyChanged);
+  }
+  await trust.save();
+  return key;
 }
 
 // The recovery key as served, accepted only when its record verifies under the programme key.
