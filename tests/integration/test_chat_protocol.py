@@ -111,6 +111,54 @@ async def test_a_refused_message_gets_no_ack_and_leaves_no_gap(chat: Chat) -> No
         assert (first["type"], first["seq"]) == ("ack", 1)
 
 
+async def test_the_sending_socket_gets_the_ack_for_her_message_and_her_other_sockets_the_message(
+    chat: Chat,
+) -> None:
+    async with (
+        ChatClient.connect(chat.url, chat.coach, resume={}) as coach,
+        ChatClient.connect(chat.url, chat.mother, resume={}) as mother,
+        ChatClient.connect(chat.url, await chat.token(chat.world.participant_a), resume={}) as other_phone,
+    ):
+        ack = await mother.message(chat.conversation)
+        assert ack["created_at"] is not None
+        on_her_other_phone = await other_phone.until("message")
+        assert (on_her_other_phone["message"]["seq"], on_her_other_phone["message"]["id"]) == (
+            ack["seq"],
+            ack["message_id"],
+        )
+        assert on_her_other_phone["message"]["created_at"] == ack["created_at"]
+        # His answer follows her message on the socket that sent it, with no gap and no copy of hers.
+        await coach.message(chat.conversation)
+        answer = await mother.until("message")
+        assert answer["message"]["seq"] == ack["seq"] + 1
+        assert [f for f in await mother.quiet() if f["type"] == "message"] == []
+
+
+async def test_an_ack_after_a_gap_sends_the_missing_messages_first(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = chat.app.state.chat
+    publish = runtime.broker.publish
+
+    async def lose_seq_1(envelope: dict[str, Any]) -> None:
+        if envelope.get("seq") != 1:
+            await publish(envelope)
+
+    monkeypatch.setattr(runtime.broker, "publish", lose_seq_1)
+    async with (
+        ChatClient.connect(chat.url, chat.coach, resume={}) as coach,
+        ChatClient.connect(chat.url, chat.mother, resume={}) as mother,
+    ):
+        await coach.message(chat.conversation)  # seq 1: its event is lost on the way to her
+        cid = client_id()
+        await mother.send(
+            {"type": "send", "conversation_id": chat.conversation, "client_id": cid, "body": body(), "epoch": 1}
+        )
+        frames = []
+        while not any(f["type"] == "ack" for f in frames):
+            frames.append(await mother.recv())
+        got = [(f["type"], f["message"]["seq"] if f["type"] == "message" else f["seq"]) for f in frames]
+        assert [g for g in got if g[0] in ("message", "ack")] == [("message", 1), ("ack", 2)]
+
+
 async def test_a_resend_is_stored_once_and_acknowledged_each_time(chat: Chat) -> None:
     async with (
         ChatClient.connect(chat.url, chat.coach, resume={}) as coach,

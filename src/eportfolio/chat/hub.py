@@ -7,6 +7,7 @@ the client reconnects and resumes from its last seq, so nothing is lost.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -43,7 +44,23 @@ class Resume:
 # Queued last when a connection must close; tells its writer to stop.
 CLOSE = "\x00close"
 
-Item = dict[str, Any] | str | Resume
+# Names this process in an envelope's ``origin`` (the connection a message came from), so the
+# hub of the process that has that connection skips it; another process has no such connection.
+PROCESS = uuid.uuid4().hex[:12]
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Acked:
+    """The acknowledgement of one of her sends on this connection: it stands for her message
+    (this connection gets no ``message`` frame for it), so its seq counts as sent here."""
+
+    conversation_id: str
+    seq: int
+    text: str
+
+
+Item = dict[str, Any] | str | Resume | Acked
 
 
 @dataclass(eq=False, slots=True)
@@ -65,10 +82,16 @@ class Connection:
     close_code: int | None = None
     close_reason: str = ""
     wake: Callable[[], None] | None = None
+    number: int = field(default_factory=lambda: next(_numbers))
 
     @property
     def person_key(self) -> str:
         return str(self.caller.person_id)
+
+    @property
+    def origin(self) -> str:
+        """This connection, as an envelope's ``origin`` names it."""
+        return f"{PROCESS}:{self.number}"
 
     def _signal(self) -> None:
         if self.resumed and self.wake is not None:
@@ -130,9 +153,16 @@ class Hub:
         return sum(len(c) for c in self._by_person.values())
 
     async def deliver(self, envelope: dict[str, Any]) -> None:
+        """Queue the envelope for every connection of its recipients, except the one her message
+        came from (``origin``): that one gets the acknowledgement instead."""
+        origin = envelope.get("origin")
+        skip = 0
+        if isinstance(origin, str) and origin.startswith(PROCESS + ":"):
+            skip = int(origin[len(PROCESS) + 1 :])
         for recipient in envelope.get("recipients", ()):
             for connection in tuple(self._by_person.get(recipient, ())):
-                connection.offer(envelope)
+                if connection.number != skip:
+                    connection.offer(envelope)
 
     async def close_all(self, code: int = CLOSE_RESTART, reason: str = "reconnect and resume") -> None:
         for connections in list(self._by_person.values()):

@@ -577,6 +577,8 @@ class PendingSend:
     caller: Caller
     conversation_id: uuid.UUID
     data: MessageCreate
+    # The socket it came from (``Connection.origin``): that socket gets the ack, not the message.
+    origin: str | None = None
 
 
 async def cached_access(
@@ -609,9 +611,10 @@ def _row_read(row: Any) -> MessageRead:
     )
 
 
-def _emit_message(uow: UnitOfWork, message: MessageRead, recipients: tuple[uuid.UUID, ...]) -> None:
+def _emit_message(uow: UnitOfWork, message: MessageRead, recipients: tuple[uuid.UUID, ...], origin: str | None) -> None:
     """``emit_frame`` for a person's message of the socket's sends: the frame's JSON is made once
-    (shared by every recipient and process) from values this module made, without validation."""
+    (shared by every recipient and process) from values this module made, without validation.
+    Every recipient's sockets get it except ``origin``, the one that sent it (it gets the ack)."""
     text = MessageFrame.model_construct(type="message", message=message).model_dump_json()
     payload: dict[str, Any] = {
         "recipients": [str(r) for r in dict.fromkeys(recipients)],
@@ -619,6 +622,8 @@ def _emit_message(uow: UnitOfWork, message: MessageRead, recipients: tuple[uuid.
         "conversation_id": str(message.conversation_id),
         "seq": message.seq,
     }
+    if origin is not None:
+        payload["origin"] = origin
     uow.emit(Event("chat.message", payload))
 
 
@@ -760,7 +765,7 @@ async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSen
                     "session_id": send.caller.session_id,
                 }
             )
-        _emit_message(uow, message, access.recipients)
+        _emit_message(uow, message, access.recipients, send.origin)
         results[i] = SendResult.model_construct(message=message, duplicate=False)
         if waits[send.conversation_id] == "start" and waiting_since == now and access.out_of_hours_reply:
             started.append(access)

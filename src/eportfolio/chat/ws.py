@@ -40,6 +40,7 @@ from eportfolio.chat.hub import (
     CLOSE_FLOODING,
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHENTICATED,
+    Acked,
     Connection,
     Hub,
     Limits,
@@ -813,17 +814,19 @@ async def _dispatch(app: FastAPI, connection: Connection, frame: ClientFrame) ->
     elif isinstance(frame, SendFrame):
         data = MessageCreate(client_id=frame.client_id, body=frame.body, epoch=frame.epoch)
         runtime: ChatRuntime = app.state.chat
-        result = await runtime.sends.send(service.PendingSend(caller, frame.conversation_id, data))
-        # Only now, after the commit, is it acknowledged.
-        connection.offer(
-            AckFrame(
-                conversation_id=frame.conversation_id,
-                client_id=frame.client_id,
-                seq=result.message.seq,
-                message_id=result.message.id,
-                duplicate=result.duplicate,
-            ).model_dump_json()
+        pending = service.PendingSend(caller, frame.conversation_id, data, origin=connection.origin)
+        result = await runtime.sends.send(pending)
+        # Only now, after the commit, is it acknowledged. The ack stands for her message on this
+        # socket: the others get the message frame, this one does not.
+        ack = AckFrame(
+            conversation_id=frame.conversation_id,
+            client_id=frame.client_id,
+            seq=result.message.seq,
+            message_id=result.message.id,
+            duplicate=result.duplicate,
+            created_at=result.message.created_at,
         )
+        connection.offer(Acked(str(frame.conversation_id), result.message.seq, ack.model_dump_json()))
     elif isinstance(frame, ReadFrame | DeliveredFrame):
         is_read = isinstance(frame, ReadFrame)
         await in_transaction(
@@ -907,6 +910,19 @@ async def _deliver_event(websocket: Socket, connection: Connection, envelope: di
     connection.last_seq[conversation_id] = seq
 
 
+async def _deliver_ack(websocket: Socket, connection: Connection, acked: Acked) -> None:
+    """Her ack stands for her message: what came before it in the conversation is sent first
+    (a gap is filled from the database, as for a live message), then the ack, and its seq counts
+    as sent on this connection."""
+    last = connection.last_seq.get(acked.conversation_id, 0)
+    if acked.seq > last:
+        if acked.seq > last + 1:
+            with contextlib.suppress(DomainError):  # no longer a member: the ack still tells her
+                await _catch_up(websocket, connection, acked.conversation_id, last, acked.seq - 1)
+        connection.last_seq[acked.conversation_id] = acked.seq
+    await _send(websocket, connection, acked.text)
+
+
 class _Writer:
     """Sends what is queued for one connection, in order, then ends: an idle connection has no
     writer task. Replays her first resume before anything else."""
@@ -943,6 +959,8 @@ class _Writer:
                     break
                 if isinstance(item, Resume):
                     await _replay(websocket, connection, item)
+                elif isinstance(item, Acked):
+                    await _deliver_ack(websocket, connection, item)
                 elif isinstance(item, str):
                     await _send(websocket, connection, item)
                 else:

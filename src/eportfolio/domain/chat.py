@@ -359,6 +359,9 @@ class AckFrame(ReadModel):
     seq: int
     message_id: uuid.UUID
     duplicate: bool
+    # When the message was stored: with the seq, what her client needs to show it (the socket that
+    # sent a message gets no `message` frame for it, only this).
+    created_at: datetime | None = None
 
 
 class CaughtUpFrame(ReadModel):

@@ -3,6 +3,9 @@
 // shown twice; it reconnects with back-off after the network drops, at once when the phone says
 // it is online again or the screen comes back on, and notices a half-open socket by pinging.
 // Pages listen for frames by type: socket.addEventListener('message', (e) => e.detail ...).
+// The socket that sent a message gets no `message` frame for it, only its `ack`: this class then
+// makes the `message` event itself from the frame it sent and the ack (seq, id, time), so pages see
+// her own messages as before.
 
 const PING_EVERY_MS = 25_000;
 const PONG_WITHIN_MS = 10_000;
@@ -14,6 +17,8 @@ export class ChatSocket extends EventTarget {
     super();
     this.url = url;
     this.lastSeq = new Map(); // conversation id -> newest seq this page holds
+    this.me = null; // her person id, from `welcome`
+    this.sending = new Map(); // client id -> `send` frame on this connection, until its ack or error
     this.state = 'idle'; // idle | connecting | ready | offline | login
     this.socket = null;
     this.attempts = 0;
@@ -95,15 +100,43 @@ export class ChatSocket extends EventTarget {
     }
     clearTimeout(this.pongTimer);
     if (frame.type === 'welcome') {
+      this.me = frame.person_id;
+      this.sending.clear(); // acks of an earlier connection never come: the page sends again
       this.sendFrame({ type: 'resume', since: Object.fromEntries(this.lastSeq) });
     } else if (frame.type === 'message') {
       this.seen(frame.message.conversation_id, frame.message.seq);
+    } else if (frame.type === 'ack') {
+      this.acknowledged(frame);
+    } else if (frame.type === 'error' && frame.ref) {
+      this.sending.delete(frame.ref);
     } else if (frame.type === 'caught_up') {
       this.attempts = 0;
       this.setState('ready');
       this.startPinging();
     }
     this.dispatchEvent(new CustomEvent(frame.type, { detail: frame }));
+  }
+
+  // Her message as the others receive it, from what this page sent and the ack.
+  acknowledged(ack) {
+    const sent = this.sending.get(ack.client_id);
+    if (!sent) return;
+    this.sending.delete(ack.client_id);
+    const message = {
+      id: ack.message_id,
+      conversation_id: ack.conversation_id,
+      seq: ack.seq,
+      kind: 'person',
+      author_id: this.me,
+      client_id: ack.client_id,
+      body: sent.body,
+      epoch: sent.epoch,
+      notice: null,
+      params: {},
+      created_at: ack.created_at,
+    };
+    this.seen(message.conversation_id, message.seq);
+    this.dispatchEvent(new CustomEvent('message', { detail: { type: 'message', message } }));
   }
 
   // Send a frame now; false when there is no open connection (the caller keeps it for later).
@@ -116,6 +149,7 @@ export class ChatSocket extends EventTarget {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
     try {
       this.socket.send(JSON.stringify(frame));
+      if (frame.type === 'send') this.sending.set(frame.client_id, frame);
       return true;
     } catch {
       return false;
