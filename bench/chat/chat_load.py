@@ -474,16 +474,25 @@ class Step:
 
 
 async def load_step(
-    clients: list[Client], pairs: list[Pair], run: Run, rate: float, seconds: float, pid: int, seed: int
+    clients: list[Client],
+    pairs: list[Pair],
+    run: Run,
+    rate: float,
+    seconds: float,
+    pid: int,
+    seed: int,
+    everyone: bool = False,
 ) -> Step:
-    """Send ``rate * seconds`` messages at a fixed rate (open loop) and wait for them to arrive."""
+    """Send ``rate * seconds`` messages at a fixed rate (open loop) and wait for them to arrive.
+    ``everyone``: instead, one message from every client, in random order."""
     rng = random.Random(seed)
-    count = int(rate * seconds)
+    senders = [(i, side) for i in range(len(pairs)) for side in (True, False)]
+    rng.shuffle(senders)
+    count = len(senders) if everyone else int(rate * seconds)
     plan: list[tuple[Client, str, str]] = []
-    for _ in range(count):
-        index = rng.randrange(len(pairs))
+    for n in range(count):
+        index, from_mother = senders[n] if everyone else (rng.randrange(len(pairs)), rng.random() < 0.5)
         pair = pairs[index]
-        from_mother = rng.random() < 0.5
         author = pair.participant if from_mother else pair.coach
         sender = clients[2 * index] if from_mother else clients[2 * index + 1]
         client_id = uuid.uuid4().hex
@@ -601,6 +610,11 @@ async def _load_mode(args: argparse.Namespace, port: int, pid: int, pairs: list[
     with profiled(args.profile_idle, pid, 10):
         await asyncio.sleep(10)
     try:
+        if args.warm_all:
+            # Every membership checked (and cached) before the clock starts: a server that has run
+            # for a while. Without it the first step includes every client's first send.
+            warm = await load_step(clients, pairs, run, 200, 0, pid, seed=0, everyone=True)
+            print(f"warm-up, one message from every client: {warm.line()}", flush=True)
         await load_step(clients, pairs, run, min(rates[0], 50), 2, pid, seed=0)  # warm up
         for n, rate in enumerate(rates):
             with profiled(args.profile, pid, args.seconds):
@@ -650,6 +664,9 @@ def main() -> int:
     parser.add_argument("--profile", help="write py-spy samples (raw, folded stacks) of each step to this file")
     parser.add_argument("--profile-idle", help="write py-spy samples of 10 s with every client idle")
     parser.add_argument("--revision", default="head", help="migrate the fresh database to this revision")
+    parser.add_argument(
+        "--warm-all", action="store_true", help="one message from every client before the measured steps"
+    )
     args = parser.parse_args()
     if args.seconds * (len(args.rates.split(",")) + 1) > MAX_RUN_SECONDS:
         raise SystemExit(f"a run is bounded to {MAX_RUN_SECONDS} s of sending")
