@@ -3,6 +3,7 @@ out, even while nobody writes; a coach leaving makes the conversation's key due 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -61,6 +62,28 @@ async def test_an_idle_socket_closes_when_her_session_is_ended_elsewhere(chat: C
         # Everyone else keeps their socket.
         await other.send({"type": "ping"})
         assert (await other.until("pong"))["type"] == "pong"
+
+
+async def test_a_frame_after_her_session_ended_closes_the_socket_and_a_live_session_is_kept_in_use(
+    chat: Chat,
+) -> None:
+    runtime = chat.app.state.chat
+    runtime.limits = dataclasses.replace(runtime.limits, session_check_seconds=0.0)  # checked on every frame
+    token, session_id = await _session(chat)
+    async with ChatClient.connect(chat.url, token, resume={}) as mother:
+        async with unit_of_work(chat.app.state.sessionmaker) as uow:
+            await uow.session.execute(
+                update(Session).where(Session.id == session_id).values(last_seen_at=utcnow() - timedelta(minutes=10))
+            )
+        await mother.send({"type": "ping"})
+        assert (await mother.until("pong"))["type"] == "pong"
+        async with unit_of_work(chat.app.state.sessionmaker) as uow:
+            seen = (await uow.session.get(Session, session_id)).last_seen_at  # type: ignore[union-attr]
+        assert utcnow() - seen < timedelta(minutes=1), "a frame counts as her using the session"
+        async with unit_of_work(chat.app.state.sessionmaker) as uow:
+            await end_session(uow, session_id, "logout")  # type: ignore[arg-type]
+        await mother.send({"type": "ping"})
+        assert await _closed_with(mother) == 4401
 
 
 async def test_an_idle_socket_closes_when_her_session_times_out(chat: Chat) -> None:

@@ -571,6 +571,14 @@ async def _caller_for(websocket: Socket) -> Caller | None:
         )
 
 
+async def _session_alive(websocket: Socket) -> bool:
+    """Her session is still live (and marked as used, as a request would): the check while frames
+    arrive. Who she is does not change for the socket's life, so only the session is read."""
+    app = websocket.app
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        return await session_for_token(uow, app.state.settings, websocket.token) is not None
+
+
 def _handshake(app: FastAPI, scope: Scope) -> tuple[bool, str | None]:
     """Whether the Origin is ours, and the session cookie."""
     origin: str | None = None
@@ -748,7 +756,7 @@ async def _read(websocket: Socket, connection: Connection) -> None:
         strikes = 0
         if time.monotonic() - checked_at > limits.session_check_seconds:
             checked_at = time.monotonic()
-            if await _caller_for(websocket) is None:
+            if not await _session_alive(websocket):
                 connection.request_close(CLOSE_UNAUTHENTICATED, "session ended: log in again")
                 return
         await _handle(websocket.app, connection, text)
