@@ -1,16 +1,25 @@
 """A group conversation in real Chromium, everyone on a phone: the trainer starts the group chat
-and her browser makes its key for the two mothers in the group; the three of them write to each
-other; the trainer takes one mother out of the group, the next key is made without her at once,
-and she cannot read what follows."""
+and her browser makes its key for herself only, since the server's list of members vouches for
+nobody; she checks a mother's name and code and gives her access. A mother who opens the chat
+waits until a member gives her access: the other mother checks her code and does, and she reads
+and writes from then on. A member whose key the server swaps gets no new key and is flagged. The
+trainer takes one mother out of the group, the next key is made without her at once, and she
+cannot read what follows."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
+from eportfolio import crypto
+from eportfolio.accounts.tables import Account
+from eportfolio.chat.tables import Conversation
 from eportfolio.domain.people import Role
+from eportfolio.kit.clock import utcnow
 from eportfolio.programmes.tables import GroupMember
 from tests.browser.test_chat_journey import _connected, _fits, _in_database, _logged_in, _mine, _sees, _send, _state
 from tests.support.browser import PHONE
@@ -21,21 +30,23 @@ from tests.support.world import World
 pytestmark = pytest.mark.browser
 
 
-async def _group_cast(server: LiveServer, database_url: str, world: World) -> None:
-    """The trainer (staff) and two mothers sign up with real keys; both mothers are in Group A."""
+async def _group_cast(server: LiveServer, database_url: str, world: World) -> dict[str, str]:
+    """The trainer (staff) and two mothers sign up with real keys; both mothers are in Group A.
+    Returns each one's fingerprint as her own phone shows it, by login."""
     keyrings = [Keyring(server) for _ in range(4)]
+    codes: dict[str, str] = {}
     try:
         a = world.programme_a
         await keyrings[0].sign_up(
             await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
         )
-        await keyrings[1].sign_up(await invitation(database_url, world, world.staff_a, Role.staff, a), "trainer.a")
-        await keyrings[2].sign_up(
-            await invitation(database_url, world, world.participant_a, Role.participant, a), "ann.a"
-        )
-        await keyrings[3].sign_up(
-            await invitation(database_url, world, world.participant_a2, Role.participant, a), "bea.a"
-        )
+        for keyring, person, role, login in (
+            (keyrings[1], world.staff_a, Role.staff, "trainer.a"),
+            (keyrings[2], world.participant_a, Role.participant, "ann.a"),
+            (keyrings[3], world.participant_a2, Role.participant, "bea.a"),
+        ):
+            identity, _ = await keyring.sign_up(await invitation(database_url, world, person, role, a), login)
+            codes[login] = identity.person.fingerprint_text
     finally:
         for keyring in keyrings:
             await keyring.http.aclose()
@@ -48,6 +59,33 @@ async def _group_cast(server: LiveServer, database_url: str, world: World) -> No
             ]
         ),
     )
+    return codes
+
+
+def _card(person: Any) -> str:
+    return f"#chat-approvals li.chat-approval[data-person='{person}']"
+
+
+async def _gives_access(page: Any, person: Any, name: str, code: str) -> None:
+    """She reads the name and the code on the card, compares the code, and taps Give access."""
+    card = _card(person)
+    await page.wait_for_selector(card, timeout=15_000)
+    assert name in await page.inner_text(f"{card} .chat-approval__name")
+    assert await page.inner_text(f"{card} .chat-approval__code") == code
+    qr = await page.get_attribute(f"{card} img.chat-approval__qr", "src")
+    assert qr is not None
+    assert qr.startswith("/recovery/fingerprint.svg?payload=EPFP1")
+    box = await page.locator(f"{card} button.chat-approval__give").bounding_box()
+    assert box is not None
+    assert box["height"] >= 44, box
+    assert box["width"] >= 200, box
+    await page.click(f"{card} button.chat-approval__give")
+    await page.wait_for_selector(card, state="detached", timeout=15_000)
+
+
+async def _readers(page: Any, conversation: str) -> set[str]:
+    detail = await page.evaluate("async (id) => (await fetch(`/api/v1/chat/conversations/${id}`)).json()", conversation)
+    return {m["person_id"] for m in detail["members"] if m["can_read"]}
 
 
 async def _epochs(page: Any, conversation: str) -> list[dict[str, Any]]:
@@ -57,15 +95,16 @@ async def _epochs(page: Any, conversation: str) -> list[dict[str, Any]]:
     return epochs
 
 
-async def test_a_trainer_and_two_mothers_chat_in_their_group_and_one_who_leaves_reads_nothing_after(
+async def test_group_members_get_the_key_only_once_a_member_checked_their_code_and_one_who_leaves_reads_nothing_after(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _group_cast(server, database_url, world)
+    codes = await _group_cast(server, database_url, world)
+    ann_id, bea_id, trainer_id = str(world.participant_a), str(world.participant_a2), str(world.staff_a)
     errors: list[str] = []
     failed: list[str] = []
 
-    # The trainer starts the group chat; her browser makes the first key, for both mothers.
+    # The trainer starts the group chat; her browser makes the first key for herself only.
     trainer = await _logged_in(chromium, server, "trainer.a", PHONE, errors)
     trainer.on(
         "response", lambda r: failed.append(f"{r.request.method} {r.url} {r.status}") if r.status >= 400 else None
@@ -77,12 +116,20 @@ async def test_a_trainer_and_two_mothers_chat_in_their_group_and_one_who_leaves_
     conversation_url = trainer.url
     conversation = conversation_url.rsplit("/", 1)[1]
     await _connected(trainer)
-    await trainer.wait_for_selector("#chat-readers-summary:has-text('Mother A2')", timeout=15_000)
-    assert "Mother A" in await trainer.inner_text("#chat-readers-summary")
     epochs = await _epochs(trainer, conversation)
-    assert [(e["epoch"], e["created_by"]) for e in epochs] == [(1, str(world.staff_a))]
+    assert [(e["epoch"], e["created_by"]) for e in epochs] == [(1, trainer_id)]
+    assert await _readers(trainer, conversation) == {trainer_id}, "no mother on the server's word alone"
+    # Both mothers wait for her approval, each with name, code and QR.
+    await trainer.wait_for_selector(f"{_card(ann_id)}[data-reason=unapproved]", timeout=15_000)
+    await trainer.wait_for_selector(f"{_card(bea_id)}[data-reason=unapproved]", timeout=15_000)
+    await _fits(trainer, "group-approvals-trainer")
+    # She checks Ann's code (Ann shows it on her phone) and gives her access.
+    await _gives_access(trainer, ann_id, "Mother A", codes["ann.a"])
+    await trainer.wait_for_selector("#chat-readers-summary:has-text('Mother A')", timeout=15_000)
+    assert await _readers(trainer, conversation) == {trainer_id, ann_id}
+    assert await trainer.locator(_card(bea_id)).count() == 1, "Bea still waits"
 
-    # Both mothers find it in their list and open it.
+    # Both mothers find it in their list and open it: Ann reads, Bea waits for access.
     mothers = []
     for login in ("ann.a", "bea.a"):
         page = await _logged_in(chromium, server, login, PHONE, errors)
@@ -95,10 +142,22 @@ async def test_a_trainer_and_two_mothers_chat_in_their_group_and_one_who_leaves_
         await _connected(page)
         mothers.append(page)
     ann, bea = mothers
+    assert await bea.is_disabled("#chat-text"), "no key: she cannot write yet"
+    assert "je toegang geeft" in await bea.inner_text("#chat-status")  # she reads Dutch
+    await _fits(bea, "group-waiting-bea")
 
-    await _send(trainer, "Welcome to the group, both of you")
-    await _sees(ann, "Welcome to the group, both of you")
-    await _sees(bea, "Welcome to the group, both of you")
+    await _send(trainer, "Welcome to the group")
+    await _sees(ann, "Welcome to the group")
+    await bea.wait_for_selector("li.chat-msg--theirs .chat-msg__locked", timeout=15_000)
+    assert await bea.locator("li.chat-msg .chat-msg__text:text-is('Welcome to the group')").count() == 0
+
+    # Ann, a mother, checks Bea's code and gives her access; she approves the trainer's code too.
+    await _gives_access(ann, bea_id, "Mother A2", codes["bea.a"])
+    await ann.wait_for_selector(f"{_card(trainer_id)}[data-reads=true]", timeout=15_000)
+    await _gives_access(ann, trainer_id, "Staff A", codes["trainer.a"])
+    await _fits(ann, "group-approved-ann")
+    # Bea's open page takes the key at once and she reads and writes from now on.
+    await bea.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
     await _send(ann, "Hello, I am Ann")
     await _sees(trainer, "Hello, I am Ann")
     await _sees(bea, "Hello, I am Ann")
@@ -107,6 +166,36 @@ async def test_a_trainer_and_two_mothers_chat_in_their_group_and_one_who_leaves_
     await _sees(ann, "And I am Bea")
     for name, page in (("trainer", trainer), ("ann", ann), ("bea", bea)):
         await _fits(page, f"group-{name}")
+
+    # The server swaps Bea's key for one it holds, and the key is a week old: Ann's browser makes
+    # the next key for the trainer and herself, not for the swapped key, and flags it.
+    swapped = crypto.Identity.create("bea.a", "a password of the server", user_id=bea_id)
+    await _in_database(
+        database_url,
+        update(Account)
+        .where(Account.person_id == world.participant_a2)
+        .values(public_identity=swapped.public_identity),
+        update(Conversation)
+        .where(Conversation.id == uuid.UUID(conversation))
+        .values(epoch_started_at=utcnow() - timedelta(days=8)),
+    )
+    await ann.reload()
+    await _connected(ann)
+    for _ in range(100):
+        if len(await _epochs(ann, conversation)) == 2:
+            break
+        await ann.wait_for_timeout(200)
+    epochs = await _epochs(ann, conversation)
+    assert [(e["epoch"], e["created_by"]) for e in epochs][-1] == (2, ann_id)
+    assert await _readers(ann, conversation) == {trainer_id, ann_id}
+    await ann.wait_for_selector(f"{_card(bea_id)}[data-reason=key_changed]", timeout=15_000)
+    assert await ann.inner_text(f"{_card(bea_id)} .chat-approval__code") == swapped.identity.person.fingerprint_text
+    await trainer.wait_for_timeout(1000)  # the trainer's open page saw the new key too: it gives nothing
+    assert await _readers(trainer, conversation) == {trainer_id, ann_id}
+    await _send(trainer, "Not for a swapped key")
+    await _sees(ann, "Not for a swapped key")
+    await bea.wait_for_timeout(1500)
+    assert await bea.locator("li.chat-msg .chat-msg__text:text-is('Not for a swapped key')").count() == 0
 
     # The trainer takes Bea out of the group: the next key is made at once, without her.
     removed = await trainer.evaluate(
@@ -117,22 +206,21 @@ async def test_a_trainer_and_two_mothers_chat_in_their_group_and_one_who_leaves_
             });
             return answer.status;
         }""",
-        [str(world.programme_a), str(world.group_a), str(world.participant_a2)],
+        [str(world.programme_a), str(world.group_a), bea_id],
     )
     assert removed == 204
     before_removal = len(errors)
-    for _ in range(150):  # an open member page makes epoch 2 when the server says a reader left
-        if len(await _epochs(trainer, conversation)) == 2:
+    for _ in range(150):  # an open member page makes epoch 3 when the server says a reader left
+        if len(await _epochs(trainer, conversation)) == 3:
             break
         await trainer.wait_for_timeout(200)
     epochs = await _epochs(trainer, conversation)
-    assert epochs[-1]["created_by"] in (str(world.staff_a), str(world.participant_a)), "an open member page rotated"
+    assert epochs[-1]["created_by"] in (trainer_id, ann_id), "an open member page rotated"
     detail = await trainer.evaluate(
         "async (id) => (await fetch(`/api/v1/chat/conversations/${id}`)).json()", conversation
     )
     assert detail["rotation_due"] is False
-    readers = {m["person_id"] for m in detail["members"] if m["can_read"]}
-    assert readers == {str(world.staff_a), str(world.participant_a)}
+    assert await _readers(trainer, conversation) == {trainer_id, ann_id}, "they approved each other"
 
     after = "Only the two of us read this"
     await _send(ann, after)
@@ -149,7 +237,7 @@ async def test_a_trainer_and_two_mothers_chat_in_their_group_and_one_who_leaves_
     assert reopened is not None
     assert reopened.status == 403
     # After she left, the only errors are her refused requests, and a 409 where the two open member
-    # pages made epoch 2 at the same moment (compare-and-set: one wins, the other takes its key).
+    # pages made epoch 3 at the same moment (compare-and-set: one wins, the other takes its key).
     after_removal = [e for e in errors[before_removal:] if not e.startswith("bea.a:")]
     assert all("409" in e for e in after_removal), (after_removal, failed)
     del errors[before_removal:]

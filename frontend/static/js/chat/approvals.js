@@ -18,14 +18,14 @@ export function renderApprovals(keys, { run, done, roleNames }) {
   if (!panel) return;
   const words = panel.dataset;
   const reading = new Set(keys.portfolio.members.filter((m) => m.can_read).map((m) => m.person_id));
-  // Waiting for approval, or (flagged even when someone gave it access) a key changed since.
-  const waiting = (keys.unconfirmed ?? []).filter(
-    (m) => m.fingerprint && (m.reason === 'key_changed' || !reading.has(m.person_id)),
-  );
+  // Everyone this browser would not give the next key to: waiting for approval, or a key changed
+  // since. Someone another member gave access to is here too, or the next key would leave her out.
+  const waiting = (keys.unconfirmed ?? []).filter((m) => m.fingerprint);
   panel.hidden = waiting.length === 0;
   $('chat-approval-list').replaceChildren(
     ...waiting.map((member) => {
       const changed = member.reason === 'key_changed';
+      const why = changed ? words.changed : reading.has(member.person_id) ? words.reads : words.waiting;
       const status = h('p', { class: 'chat-approval__status', role: 'status' });
       const button = h('button', { type: 'button', class: 'button chat-approval__give', text: words.give });
       button.addEventListener('click', () =>
@@ -48,11 +48,12 @@ export function renderApprovals(keys, { run, done, roleNames }) {
           class: changed ? 'chat-approval chat-approval--changed' : 'chat-approval',
           'data-person': member.person_id,
           'data-reason': member.reason,
+          'data-reads': reading.has(member.person_id) ? 'true' : 'false',
         },
         h('p', { class: 'chat-approval__name', text: `${member.display_name} (${role})` }),
         h('p', {
           class: 'chat-approval__why',
-          text: fill(changed ? words.changed : words.waiting, { name: member.display_name }),
+          text: fill(why, { name: member.display_name }),
         }),
         h('p', { class: 'chat-approval__label', text: words.code }),
         h('p', { class: 'fingerprint chat-approval__code', text: member.fingerprint.text }),

@@ -173,9 +173,16 @@ export class ConversationKeys extends PortfolioClient {
     const mine = this.portfolio.members.find((m) => m.person_id === this.me);
     if (mine?.role !== 'participant') return signed;
     const served = await api(`/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${this.me}`);
-    const programmePublic = served.ok && Array.isArray(served.data) ? await this.programmeKey() : null;
-    for (const assignment of programmePublic ? served.data : []) {
-      if (!assignment.signed_record || assignment.ended_at) continue;
+    const signedAssignments = (served.ok && Array.isArray(served.data) ? served.data : []).filter(
+      (a) => a.signed_record && !a.ended_at,
+    );
+    let programmePublic = null;
+    try {
+      programmePublic = signedAssignments.length ? await this.programmeKey() : null;
+    } catch {
+      programmePublic = null; // no programme key to check them with: they vouch for nobody
+    }
+    for (const assignment of programmePublic ? signedAssignments : []) {
       try {
         const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
         if (record.programmeId !== this.programmeId || record.body.participantId !== this.me) continue;

@@ -155,7 +155,8 @@ async function receive(message) {
   place(render(shown), message.seq);
   if (message.kind === 'system' && message.notice === 'coach_joined') {
     await keys.open(conversationId);
-    renderReaders();
+    // Someone gave access (perhaps to me): take the key if I have none yet, and show who reads.
+    showAccess(keys.currentKey ? true : await keys.ensureAccess());
   }
   markRead();
 }
@@ -588,7 +589,8 @@ function showAccess(hasKey) {
   renderReaders();
   renderApprovals(keys, { run: serially, done: () => showAccess(keys.currentKey !== null), roleNames });
   const notes = [];
-  if (!hasKey) notes.push(keys.owner ? words.noKey : words.waitingAccess);
+  const shared = !keys.portfolio.participant_id;
+  if (!hasKey) notes.push(keys.owner ? words.noKey : shared ? words.waitingApproval : words.waitingAccess);
   notes.push(...unconfirmedNotes());
   if (keys.rosterInvalid) notes.push(words.rosterInvalid);
   say(notes.join(' '));
