@@ -284,3 +284,46 @@ test('a supervisor in the signed roster is granted by the coach browser; one who
   assert.deepEqual([...server.reading()], ['coach']);
   assert.deepEqual(waiting(later), { sue: 'key_changed', sam: 'unapproved' });
 });
+
+test("in her browser, her coach in a signed assignment is granted at once; the assignment's end or another key undoes that", async () => {
+  const { server, ann } = await setting();
+  const coach = await identity('coach', 'coach');
+  await server.serve(coach);
+  server.members.push({ person_id: 'coach', display_name: 'Coach', role: 'staff' });
+  const assignment = async (coachPerson, row = {}) => ({
+    coach_id: 'coach',
+    ended_at: null,
+    signed_record: lib.b64uEncode(
+      await server.programmeKey.signRecord(
+        lib.RecordKind.COACH_ASSIGNMENT,
+        {
+          participantId: 'ann',
+          coachId: 'coach',
+          coachFingerprint: await coachPerson.fingerprint(),
+          role: lib.CoachRole.INDIVIDUAL,
+          validFrom: NOW - 3600,
+          validUntil: NOW + 86_400,
+        },
+        { organisationId: ORG, programmeId: PROGRAMME, serial: 1, issuedAt: NOW, signedBy: 'admin' },
+      ),
+    ),
+    ...row,
+  });
+
+  // Ended, or signed for another key: it vouches for nobody.
+  server.assignments.set('ann', [await assignment(coach.person, { ended_at: new Date().toISOString() })]);
+  let page = await visit(server, ann);
+  assert.deepEqual([...server.reading()], ['ann']);
+  assert.equal(waiting(page).coach, 'unapproved');
+  const other = await identity('coach', 'coach');
+  server.assignments.set('ann', [await assignment(other.person)]);
+  page = await visit(server, ann);
+  assert.equal(waiting(page).coach, 'key_changed');
+  assert.deepEqual([...server.reading()], ['ann']);
+
+  // Signed for the key served now: her browser grants him without asking (and the trainer waits).
+  server.assignments.set('ann', [await assignment(coach.person)]);
+  page = await visit(server, ann);
+  assert.deepEqual([...server.reading()].sort(), ['ann', 'coach']);
+  assert.deepEqual(waiting(page), { bea: 'unapproved', trainer: 'unapproved' });
+});
