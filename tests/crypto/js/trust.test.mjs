@@ -187,3 +187,23 @@ test('a browser that never met her before the reset waits for a vouch instead of
   assert.equal(await trust.acceptVouched(after.person, rows, [coachA.person.ed25519Public]), true);
   assert.equal(trust.entry(lib.FingerprintKind.PERSON, 'p1').confirmed, true);
 });
+
+test("a key she held before counts once her pin moved only on a trusted coach's signed vouch", async () => {
+  const [coachB, coachA, coachANew, other] = await Promise.all([
+    person('coach.b', 'c2'), person('coach.a', 'c1'), person('coach.a', 'c1'), person('mother.a', 'p1'),
+  ]);
+  const [before, after] = await Promise.all([person('mother.a', 'p1'), person('mother.a', 'p1')]);
+  const server = new Server(await lib.SigningKey.generate(), await lib.SigningKey.generate());
+  const trust = await new Trust(coachB, { api: server.api }).load();
+  assert.equal(await trust.personStatus(coachA.person), TRUSTED);
+  const { vouch } = await vouchRow(coachA, after.person, before.person);
+  assert.equal(await trust.vouchedFormer(vouch, before.person, coachA.person), true);
+  assert.equal(await trust.vouchedFormer(vouch, other.person, coachA.person), false, 'another former key');
+  assert.equal(await trust.vouchedFormer(null, before.person, coachA.person), false, 'no vouch, no former key');
+  // Signed by a key this browser does not trust for that coach (his key changed): refused.
+  const forged = (await vouchRow(coachANew, after.person, before.person)).vouch;
+  assert.equal(await trust.vouchedFormer(forged, before.person, coachANew.person), false);
+  // Its own vouch counts without a pin.
+  const own = (await vouchRow(coachB, after.person, before.person)).vouch;
+  assert.equal(await trust.vouchedFormer(own, before.person, coachB.person, { own: true }), true);
+});

@@ -21,6 +21,7 @@ import {
   makeVouch,
   openGrant,
   openPreviousKey,
+  readVouch,
   sealEnvelope,
   unwrapItemKey,
   verifyRecord,
@@ -139,8 +140,8 @@ export class PortfolioClient {
   }
 
   // Keys someone held before a coach-assisted reset: what she signed with them still verifies.
-  // Where this browser pinned her key, a former key is taken only when it is the pinned one
-  // (or, once her new key was confirmed in person or by a coach's vouch, when the pin is the new key).
+  // Where this browser pinned her key, a former key is taken only when it is the pinned one, or
+  // when the pin is her new key and a trusted signed vouch names it as the key she held before.
   async formerPeople(personId) {
     this.former ??= new Map();
     if (this.former.has(personId)) return this.former.get(personId);
@@ -155,7 +156,7 @@ export class PortfolioClient {
           if (person.userId !== personId) continue;
           if (pinned && !equal(pinned.keyMaterial, keysOf(person))) {
             const current = await this.person(personId);
-            if (!(row.vouched_by && equal(pinned.keyMaterial, keysOf(current)))) continue;
+            if (!equal(pinned.keyMaterial, keysOf(current)) || !(await this.vouchedFormer(row, person))) continue;
           }
           people.push(person);
         } catch {
@@ -165,6 +166,21 @@ export class PortfolioClient {
     }
     this.former.set(personId, people);
     return people;
+  }
+
+  // Once her pin here moved to her new key, a key she held before is taken only when a signed
+  // vouch names it as her former key, signed by this browser's user or by someone whose key this
+  // browser trusts (not on the server's word alone).
+  async vouchedFormer(row, former) {
+    if (!row.vouch) return false;
+    try {
+      const { voucherId } = readVouch(b64uDecode(row.vouch));
+      const own = voucherId === this.me;
+      const voucher = own ? this.identity.person : await this.person(voucherId);
+      return await this.trust.vouchedFormer(row.vouch, former, voucher, { own });
+    } catch {
+      return false;
+    }
   }
 
   // Her current key first, then the keys she held before a reset.

@@ -187,6 +187,24 @@ export class Trust {
     return true;
   }
 
+  // Whether the signed vouch (base64url, as the server lists it with her former identity) names
+  // `former` as the key she held before, signed by `voucher`: a Person whose key is the one
+  // trusted here, or this browser's own user (`own`). The server's word alone does not count.
+  async vouchedFormer(vouch, former, voucher, { own = false } = {}) {
+    if (!vouch) return false;
+    try {
+      if (!own && (await this.personStatus(voucher)) !== TRUSTED) return false;
+      const checked = await verifyVouch(b64uDecode(vouch), [voucher.ed25519Public]);
+      return (
+        checked.subjectId === former.userId &&
+        checked.voucherId === voucher.userId &&
+        equal(checked.formerFingerprint, await former.fingerprint())
+      );
+    } catch {
+      return false;
+    }
+  }
+
   // The programme's signing key along organisation -> certificate -> programme, each the key
   // pinned here (pinned now when new). { key } when all is as pinned; { key: null, changed } when
   // the organisation or programme key differs: then nothing signed with it is trusted until she
