@@ -218,6 +218,8 @@ async def test_after_a_coach_assisted_reset_her_second_coach_grants_and_reads_on
     await _her_portfolio_as_coach(coach_a, server)
     await coach_a.wait_for_selector("#recovery-panel:not([hidden])")
     assert (await coach_a.inner_text("#recovery-fingerprint")).strip() == new_fingerprint
+    assert new_fingerprint.replace(" ", "") in (await coach_a.get_attribute("#recovery-qr", "src") or "")
+    await coach_a.wait_for_function("() => document.getElementById('recovery-qr').naturalWidth > 0")
     await coach_a.click("#recovery-confirm")
     await coach_a.wait_for_selector("#recovery-panel", state="hidden", timeout=30_000)
     pinned_by_a = await _pin_of(coach_a, 1, str(world.participant_a))

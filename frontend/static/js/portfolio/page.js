@@ -2,7 +2,7 @@
 // key, and shows the list (searched on this phone), the editor per kind, items with their
 // comments, and file uploads with a progress bar. Decrypted text goes in with textContent only.
 
-import { loadSession, requireSupport } from '../crypto/index.js';
+import { fingerprintQr, loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
 import { dropDraft, draftKeyOf, keepDraft, loadDraft } from './drafts.js';
 import { drawGenogram, drawSociogram } from './diagrams.js';
@@ -514,6 +514,8 @@ async function offerRecovery() {
   const person = await client.person(owner.person_id).catch(() => null);
   if (!person) return;
   $('recovery-fingerprint').textContent = await person.fingerprintText();
+  const qr = fingerprintQr(await person.fingerprint());
+  $('recovery-qr').src = `/recovery/fingerprint.svg?payload=${encodeURIComponent(qr)}`;
   panel.hidden = false;
   $('recovery-confirm').onclick = async () => {
     const result = await client.grantEveryEpoch(owner.person_id, $('recovery-fingerprint').textContent);
