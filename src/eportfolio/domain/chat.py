@@ -9,6 +9,7 @@ records are base64url blobs to it. Only system messages (out-of-hours reply, esc
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -29,7 +30,7 @@ ENVELOPE_HEADER = b"\x01\x06"
 
 
 def _base64url(value: str) -> str:
-    if not value or any(c not in _B64U for c in value):
+    if _B64U.fullmatch(value) is None:  # one C scan: this runs on every message body
         raise ValueError("must be base64url without padding")
     try:
         base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
@@ -45,7 +46,7 @@ def _envelope(value: str) -> str:
     return value
 
 
-_B64U = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_B64U = re.compile(r"[A-Za-z0-9_-]+")
 
 Blob = Annotated[str, AfterValidator(_base64url)]
 MessageBody = Annotated[
