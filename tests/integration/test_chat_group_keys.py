@@ -340,3 +340,54 @@ async def test_a_member_the_server_slips_in_or_whose_key_it_swaps_gets_no_key(ca
     assert {p for e, p in await cast.grants(conversation) if e == 2} == ids(cast.trainer, cast.ann)
     await cast.trainer.say(conversation, "Not for the swapped key")
     assert (await cast.ann.read_all(conversation))[-1] == "Not for the swapped key"
+
+
+async def test_a_grant_for_a_key_she_replaced_no_longer_counts_and_a_grant_for_her_new_key_takes_its_place(
+    cast: Cast,
+) -> None:
+    conversation = await cast.open_group(cast.trainer)
+    assert await cast.trainer.ensure_access(conversation)
+    assert await cast.trainer.approve(conversation, cast.bea.person_id)
+
+    def can_read(conversation_read: dict[str, object], person_id: str) -> bool:
+        members = conversation_read["members"]
+        assert isinstance(members, list)
+        return any(m["person_id"] == person_id and m["can_read"] for m in members)
+
+    assert can_read(await cast.trainer.conversation(conversation), cast.bea.person_id)
+
+    # Bea gets new keys (a reset with her coach); the grant of epoch 1 names the key she had.
+    renewed = crypto.Identity.create(
+        "bea.a",
+        "her new password",
+        user_id=cast.bea.person_id,
+        params=crypto.KdfParams.new(8, 1, 1),
+        allow_test_params=True,
+    )
+    async with unit_of_work(cast.app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Account)
+            .where(Account.person_id == uuid.UUID(cast.bea.person_id))
+            .values(public_identity=renewed.public_identity)
+        )
+    assert not can_read(await cast.trainer.conversation(conversation), cast.bea.person_id), (
+        "a grant for the key she replaced is not reading"
+    )
+
+    # The trainer checks her new code in person and approves it: the new grant replaces the old one.
+    assert await cast.trainer.approve(conversation, cast.bea.person_id)
+    assert can_read(await cast.trainer.conversation(conversation), cast.bea.person_id)
+    async with cast.app.state.sessionmaker() as session:
+        grant = (
+            await session.execute(
+                select(Grant.grant).where(
+                    Grant.conversation_id == uuid.UUID(conversation),
+                    Grant.epoch == 1,
+                    Grant.recipient_id == uuid.UUID(cast.bea.person_id),
+                )
+            )
+        ).scalar_one()
+    assert (
+        crypto.read_grant(b64u_decode(grant)).recipient_fingerprint
+        == crypto.Person.from_public_identity(renewed.public_identity).fingerprint
+    )

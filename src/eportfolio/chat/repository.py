@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from eportfolio.accounts.tables import Session
+from eportfolio.accounts.tables import Account, Session
 from eportfolio.chat.tables import (
     Conversation,
     Epoch,
@@ -617,6 +617,23 @@ class ChatRepository:
             select(Grant.recipient_id).where(Grant.conversation_id == conversation_id, Grant.epoch == epoch)
         )
         return set(result.scalars())
+
+    async def grants_of_epoch(self, conversation_id: uuid.UUID, epoch: int) -> dict[uuid.UUID, str]:
+        """Recipient -> the signed grant of this epoch's key made for her."""
+        result = await self.session.execute(
+            select(Grant.recipient_id, Grant.grant).where(
+                Grant.conversation_id == conversation_id, Grant.epoch == epoch
+            )
+        )
+        return dict(result.tuples().all())
+
+    async def public_identities(self, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+        if not person_ids:
+            return {}
+        result = await self.session.execute(
+            select(Account.person_id, Account.public_identity).where(Account.person_id.in_(person_ids))
+        )
+        return {person_id: identity for person_id, identity in result.all() if identity}
 
     async def ever_granted(self, conversation_id: uuid.UUID, recipient_id: uuid.UUID) -> bool:
         result = await self.session.execute(

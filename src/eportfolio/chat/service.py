@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy.orm.attributes import set_committed_value
 
+from eportfolio import crypto
 from eportfolio.chat.repository import ChatRepository, Member, scope_of
 from eportfolio.chat.tables import (
     Conversation,
@@ -285,9 +286,34 @@ async def startable_groups(uow: UnitOfWork, caller: Caller, programme_id: uuid.U
     return [(g.id, g.name) for g in groups]
 
 
+def _for_replaced_key(grant: str, public_identity: bytes | None) -> bool:
+    """Whether a grant names a key this person no longer has (she replaced it, as after a reset).
+
+    The server does not open grants (their recipients check them); it reads only the fingerprint
+    a grant names, and counts a grant it cannot read as it did before.
+    """
+    if not public_identity:
+        return False
+    try:
+        granted = crypto.read_grant(crypto.b64u_decode(grant)).recipient_fingerprint
+        return granted != crypto.Person.from_public_identity(public_identity).fingerprint
+    except (crypto.CryptoError, ValueError):
+        return False
+
+
+async def current_readers(repo: ChatRepository, conversation: Conversation) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """Who holds the current key for the key they have now, and who holds a grant for a key they replaced."""
+    if not conversation.epoch:
+        return set(), set()
+    grants = await repo.grants_of_epoch(conversation.id, conversation.epoch)
+    identities = await repo.public_identities(list(grants))
+    replaced = {person for person, grant in grants.items() if _for_replaced_key(grant, identities.get(person))}
+    return set(grants) - replaced, replaced
+
+
 async def _member_reads(repo: ChatRepository, conversation: Conversation, members: list[Member]) -> list[MemberRead]:
     names = await repo.display_names(conversation.organisation_id, _ids(members))
-    readers = await repo.grant_recipients(conversation.id, conversation.epoch) if conversation.epoch else set()
+    readers, _ = await current_readers(repo, conversation)
     return [
         MemberRead(
             person_id=m.person_id,
@@ -954,13 +980,17 @@ async def add_grants(
     if epoch != conversation.epoch or epoch < 1:
         raise StaleEpoch(params={"epoch": conversation.epoch})
     await _check_recipients(repo, access, grants)
-    existing = await repo.grant_recipients(conversation.id, epoch)
+    existing, stale = await current_readers(repo, conversation)
     stored: list[Grant] = []
     now = utcnow()
     joined: list[uuid.UUID] = []
     for grant in grants:
         if grant.recipient_id in existing:
             continue
+        if grant.recipient_id in stale:
+            # Made for a key she replaced (a reset): the grant for her key now takes its place.
+            await repo.delete_grant(conversation.id, epoch, grant.recipient_id)
+            stale.discard(grant.recipient_id)
         if not await repo.ever_granted(conversation.id, grant.recipient_id) and grant.recipient_id != (
             conversation.participant_id
         ):
@@ -1185,7 +1215,7 @@ async def _inbox_entry(
 ) -> InboxEntry:
     assert conversation.participant_id is not None
     assert conversation.waiting_since is not None
-    readers = await repo.grant_recipients(conversation.id, conversation.epoch) if conversation.epoch else set()
+    readers, _ = await current_readers(repo, conversation)
     return InboxEntry(
         conversation_id=conversation.id,
         participant_id=conversation.participant_id,
