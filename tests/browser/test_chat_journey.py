@@ -305,10 +305,10 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
 
     # Notifications: the service worker is installed for every page (this server has no push
     # keys, and the page says so); she switches notifications off and on again.
-    await her.wait_for_selector("#chat-push[data-worker=ready]", timeout=15_000)
+    await her.wait_for_selector("#chat-push[data-worker=ready]", timeout=45_000)  # slow under load
     scope = await her.evaluate("navigator.serviceWorker.getRegistration('/').then((r) => r && r.scope)")
     assert scope == f"{server.url}/", "the worker's scope covers every page"
-    await her.wait_for_selector("#chat-push-device-state[data-state=notConfigured]", timeout=10_000)
+    await her.wait_for_selector("#chat-push-device-state[data-state=notConfigured]", timeout=30_000)
     await her.click("#chat-push form button[type=submit]")
     await her.wait_for_selector("#chat-push[data-enabled=false]")
     push = await her.evaluate("fetch('/api/v1/chat/push').then((r) => r.json())")
