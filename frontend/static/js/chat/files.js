@@ -7,6 +7,7 @@
 
 import { b64uDecode, b64uEncode, decodeAttachmentMeta, encodeAttachmentMeta } from '../crypto/index.js';
 import { api, newId } from '../portfolio/keyring.js';
+import { objectStore } from '../shared/idb.js';
 import { downloadStream, encryptStream, sendParts } from '../shared/streams.js';
 
 // A message's plaintext is her text (UTF-8); a message with a file starts with U+0000, then JSON.
@@ -57,29 +58,7 @@ function pause(ms) {
 const DATABASE = 'eportfolio-chat-uploads';
 const STORE = 'uploads';
 
-function request(operation) {
-  return new Promise((resolve, reject) => {
-    operation.onsuccess = () => resolve(operation.result);
-    operation.onerror = () => reject(operation.error);
-  });
-}
-
-async function transact(mode, action) {
-  const opening = indexedDB.open(DATABASE, 1);
-  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { keyPath: 'clientId' });
-  const db = await request(opening);
-  try {
-    const transaction = db.transaction(STORE, mode);
-    const result = await request(action(transaction.objectStore(STORE)));
-    await new Promise((resolve, reject) => {
-      transaction.oncomplete = resolve;
-      transaction.onerror = () => reject(transaction.error);
-    });
-    return result;
-  } finally {
-    db.close();
-  }
-}
+const { transact } = objectStore(DATABASE, STORE, { keyPath: 'clientId' });
 
 // { clientId, user, conversationId, entry (the sealed message, as the outbox keeps it),
 //   file: { id, kind, keyId, size }, parts: [Uint8Array], text (what the unsent message shows) }

@@ -3,32 +3,12 @@
 // under the conversation key and signed by her), with the client id that makes a resend
 // idempotent: the server stores it once however often it arrives.
 
+import { objectStore } from '../shared/idb.js';
+
 const DATABASE = 'eportfolio-chat';
 const STORE = 'outbox';
 
-function request(operation) {
-  return new Promise((resolve, reject) => {
-    operation.onsuccess = () => resolve(operation.result);
-    operation.onerror = () => reject(operation.error);
-  });
-}
-
-async function transact(mode, action) {
-  const opening = indexedDB.open(DATABASE, 1);
-  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { keyPath: 'clientId' });
-  const db = await request(opening);
-  try {
-    const transaction = db.transaction(STORE, mode);
-    const result = await request(action(transaction.objectStore(STORE)));
-    await new Promise((resolve, reject) => {
-      transaction.oncomplete = resolve;
-      transaction.onerror = () => reject(transaction.error);
-    });
-    return result;
-  } finally {
-    db.close();
-  }
-}
+const { transact } = objectStore(DATABASE, STORE, { keyPath: 'clientId' });
 
 // { clientId, conversationId, epoch, body (base64url envelope), user, createdAt }
 export async function keep(entry) {

@@ -9,38 +9,13 @@ import {
   sealEnvelope,
   unwrapItemKey,
 } from '../crypto/index.js';
+import { objectStore, request } from '../shared/idb.js';
 
 const DATABASE = 'eportfolio-drafts';
 const STORE = 'drafts';
 const RESOURCE = 'portfolio-draft';
 
-function request(operation) {
-  return new Promise((resolve, reject) => {
-    operation.onsuccess = () => resolve(operation.result);
-    operation.onerror = () => reject(operation.error);
-  });
-}
-
-async function open() {
-  const opening = indexedDB.open(DATABASE, 1);
-  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE);
-  return request(opening);
-}
-
-async function transact(mode, action) {
-  const db = await open();
-  try {
-    const transaction = db.transaction(STORE, mode);
-    const result = await request(action(transaction.objectStore(STORE)));
-    await new Promise((resolve, reject) => {
-      transaction.oncomplete = resolve;
-      transaction.onerror = () => reject(transaction.error);
-    });
-    return result;
-  } finally {
-    db.close();
-  }
-}
+const { open, transact } = objectStore(DATABASE, STORE);
 
 function draftId(name) {
   return name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200) || 'draft';
