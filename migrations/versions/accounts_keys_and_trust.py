@@ -18,8 +18,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("key_bundle", sa.LargeBinary(), nullable=False, server_default=sa.text("''")))
-        batch_op.add_column(sa.Column("public_identity", sa.LargeBinary(), nullable=False, server_default=sa.text("''")))
-        batch_op.add_column(sa.Column("recovery_hash", sa.String(length=200), nullable=False, server_default=sa.text("''")))
+        batch_op.add_column(
+            sa.Column("public_identity", sa.LargeBinary(), nullable=False, server_default=sa.text("''"))
+        )
+        batch_op.add_column(
+            sa.Column("recovery_hash", sa.String(length=200), nullable=False, server_default=sa.text("''"))
+        )
 
     op.create_table(
         "login_throttles",
@@ -69,7 +73,8 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["organisation_id"], ["organisations.id"],
+            ["organisation_id"],
+            ["organisations.id"],
             name=op.f("fk_signing_key_copies_organisation_id_organisations"),
         ),
         sa.ForeignKeyConstraint(["holder_id"], ["persons.id"], name=op.f("fk_signing_key_copies_holder_id_persons")),

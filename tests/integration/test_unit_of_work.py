@@ -29,11 +29,14 @@ async def test_events_leave_after_commit_and_never_after_a_rollback(app: FastAPI
         assert seen == [], "nothing leaves before the commit"
     assert seen == [("test.created", True)], "the subscriber saw the committed row"
 
-    with pytest.raises(RuntimeError):
+    async def failing_use_case() -> None:
         async with unit_of_work(app.state.sessionmaker, bus) as uow:
             uow.session.add(Organisation(name="Rolled back"))
             uow.emit(Event("test.created", {"name": "Rolled back"}))
             raise RuntimeError("use case failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_use_case()
     assert len(seen) == 1, "a rolled-back use case sends no events"
     async with unit_of_work(app.state.sessionmaker) as uow:
         names = set((await uow.session.execute(select(Organisation.name))).scalars())

@@ -258,7 +258,9 @@ async def _withdraw_admin_invitation(uow: UnitOfWork, caller: Caller, w: World) 
 
 
 # Scenarios of other features live next to their helpers and register themselves here.
-from tests.support import module_scenarios  # noqa: E402, F401
-from tests.support import chat_scenarios  # noqa: E402, F401
-from tests.support import portfolio_scenarios  # noqa: E402, F401
-from tests.support import recovery_scenarios  # noqa: E402, F401
+from tests.support import (  # noqa: E402, F401
+    chat_scenarios,
+    module_scenarios,
+    portfolio_scenarios,
+    recovery_scenarios,
+)
