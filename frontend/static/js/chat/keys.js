@@ -20,8 +20,6 @@ import {
   fingerprintText,
   makeGrant,
   newEpoch,
-  openGrant,
-  openPreviousKey,
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api } from '../portfolio/keyring.js';
@@ -54,31 +52,9 @@ export class ConversationKeys extends PortfolioClient {
     return super.person(personId);
   }
 
-  async loadKeys() {
-    this.epochs = await must(`/api/v1/chat/conversations/${this.id}/epochs`);
-    const grants = await must(`/api/v1/chat/conversations/${this.id}/grants/mine`);
-    const accepted = await this.accepted();
-    this.epochKeys = new Map();
-    for (const grant of grants) {
-      try {
-        const { key } = await openGrant(b64uDecode(grant.grant), this.identity, accepted);
-        this.epochKeys.set(grant.epoch, key);
-      } catch {
-        this.warnings.push('grant');
-      }
-    }
-    const records = new Map(this.epochs.map((e) => [e.epoch, b64uDecode(e.record)]));
-    const newest = Math.max(0, ...this.epochKeys.keys());
-    for (let epoch = newest; epoch > 1; epoch -= 1) {
-      if (this.epochKeys.has(epoch - 1) || !records.has(epoch)) continue;
-      try {
-        this.epochKeys.set(epoch - 1, await openPreviousKey(records.get(epoch), this.epochKeys.get(epoch), accepted));
-      } catch {
-        this.warnings.push('epoch');
-        break;
-      }
-    }
-    return this.epochKeys;
+  // Epochs and grants of a conversation; the portfolio client opens them (loadKeys).
+  get keysPath() {
+    return `/api/v1/chat/conversations/${this.id}`;
   }
 
   async grantBody(epoch, key, personId) {

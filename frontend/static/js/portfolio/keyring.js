@@ -188,10 +188,15 @@ export class PortfolioClient {
     return [await this.person(personId), ...(await this.formerPeople(personId))];
   }
 
+  // Where this resource's epochs and grants are served (a conversation overrides it).
+  get keysPath() {
+    return `/api/v1/portfolio/${this.id}`;
+  }
+
   // Every epoch key I can reach: the newest grant to me, then back along the chain.
   async loadKeys() {
-    this.epochs = await must(`/api/v1/portfolio/${this.id}/epochs`);
-    const grants = await must(`/api/v1/portfolio/${this.id}/grants/mine`);
+    this.epochs = await must(`${this.keysPath}/epochs`);
+    const grants = await must(`${this.keysPath}/grants/mine`);
     const accepted = await this.accepted();
     this.epochKeys = new Map();
     for (const grant of grants) {
