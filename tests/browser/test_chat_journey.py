@@ -309,6 +309,10 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
     scope = await her.evaluate("navigator.serviceWorker.getRegistration('/').then((r) => r && r.scope)")
     assert scope == f"{server.url}/", "the worker's scope covers every page"
     await her.wait_for_selector("#chat-push-device-state[data-state=notConfigured]", timeout=30_000)
+    # A new message refreshes the list around the notifications section; the section stays as it is.
+    await _send(coach, "One more thing")
+    await her.wait_for_selector(".chat-unread", timeout=15_000)
+    assert await her.locator("#chat-push[data-worker=ready]").count() == 1, "the list refresh kept push.js's state"
     await her.click("#chat-push form button[type=submit]")
     await her.wait_for_selector("#chat-push[data-enabled=false]")
     push = await her.evaluate("fetch('/api/v1/chat/push').then((r) => r.json())")

@@ -18,7 +18,11 @@ async function refresh() {
   }
   if (!response.ok) return;
   const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('chat-index');
-  if (fresh) root.replaceChildren(...[...fresh.childNodes].map((node) => document.importNode(node, true)));
+  if (!fresh) return;
+  // The notifications section belongs to push.js (its worker state, its button): keep it as it is.
+  const push = document.getElementById('chat-push');
+  root.replaceChildren(...[...fresh.childNodes].map((node) => document.importNode(node, true)));
+  if (push) document.getElementById('chat-push')?.replaceWith(push);
 }
 
 function soon() {
