@@ -110,12 +110,27 @@ def verify_grant(data: bytes, accepted_granters: Iterable[bytes]) -> Grant:
     return grant
 
 
+def _matches(signed: object, expected: dict[str, object] | None) -> bool:
+    """Whether every field the caller expects (resource, epoch) is what was signed."""
+    return all(value is None or getattr(signed, name) == value for name, value in (expected or {}).items())
+
+
 @refusing
-def open_grant(data: bytes, recipient: Identity, accepted_granters: Iterable[bytes]) -> tuple[Grant, bytes]:
-    """Accept a key only from a grant signed by an accepted granter, made out to her."""
+def open_grant(
+    data: bytes,
+    recipient: Identity,
+    accepted_granters: Iterable[bytes],
+    expected: dict[str, object] | None = None,
+) -> tuple[Grant, bytes]:
+    """Accept a key only from a grant signed by an accepted granter, made out to her, and (when
+    the caller says which: ``resource_type``, ``resource_id``, ``epoch``) for that resource and epoch."""
     grant = verify_grant(data, accepted_granters)
     _grant, header, box, _signed, _signature = _parse_grant(data)
-    if grant.recipient_id != recipient.user_id or grant.recipient_fingerprint != recipient.fingerprint:
+    if (
+        grant.recipient_id != recipient.user_id
+        or grant.recipient_fingerprint != recipient.fingerprint
+        or not _matches(grant, expected)
+    ):
         raise refuse()
     key = recipient.open_sealed(box, SealedPurpose.GRANT_KEY, header)
     if key_id(key) != grant.key_id:
@@ -210,18 +225,22 @@ def _parse_epoch(data: bytes) -> tuple[EpochRecord, bytes, bytes, bytes, bytes]:
 
 
 @refusing
-def verify_epoch(data: bytes, accepted_creators: Iterable[bytes]) -> EpochRecord:
+def verify_epoch(
+    data: bytes, accepted_creators: Iterable[bytes], expected: dict[str, object] | None = None
+) -> EpochRecord:
     record, _header, _box, signed, signature = _parse_epoch(data)
-    if record.creator_public not in set(accepted_creators):
+    if record.creator_public not in set(accepted_creators) or not _matches(record, expected):
         raise refuse()
     verify_signature(record.creator_public, "eportfolio/v1/sig/epoch", signed, signature)
     return record
 
 
 @refusing
-def open_previous_key(data: bytes, key: bytes, accepted_creators: Iterable[bytes]) -> bytes:
+def open_previous_key(
+    data: bytes, key: bytes, accepted_creators: Iterable[bytes], expected: dict[str, object] | None = None
+) -> bytes:
     """Walk one step back: with this epoch's key, get the previous epoch's key."""
-    record = verify_epoch(data, accepted_creators)
+    record = verify_epoch(data, accepted_creators, expected)
     _record, header, box, _signed, _signature = _parse_epoch(data)
     if record.epoch == 1 or key_id(key) != record.key_id:
         raise refuse()

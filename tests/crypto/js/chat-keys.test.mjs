@@ -49,8 +49,13 @@ class Server {
     );
   }
 
+  // A person's key as served; the first time, also the record her browser saved at sign-up (her
+  // organisation key, compared with her invitation paper).
   async serve(identity) {
     this.people.set(identity.userId, lib.b64uEncode(await identity.publicIdentity()));
+    if (this.pins.has(identity.userId)) return;
+    const entry = { kind: lib.FingerprintKind.ORGANISATION_KEY, subjectId: ORG, keyMaterial: this.orgKey.public, confirmed: true };
+    this.pins.set(identity.userId, { revision: 1, record: lib.b64uEncode(await lib.sealPinnedKeys(identity, 1, [entry])) });
   }
 
   async signRoster(entries) {
@@ -189,15 +194,26 @@ test('a group member is granted only after a member approves her name and finger
   assert.deepEqual(approved, { ok: true, reading: true });
   assert.deepEqual([...server.reading()].sort(), ['ann', 'trainer']);
   assert.deepEqual(waiting(page), { bea: 'unapproved' });
-  const annPage = await visit(server, ann);
+
+  // Ann's browser does not take the trainer's key (nor her grant) on the server's word either:
+  // no signed record names the trainer for her. Once Ann approved the trainer's code, it does.
+  let annPage = await visit(server, ann);
+  assert.equal(annPage.currentKey, null, 'a grant from someone who does not count for her is refused');
+  assert.deepEqual(waiting(annPage), { bea: 'unapproved', trainer: 'unapproved' });
+  await annPage.approve('trainer', lib.fingerprintText(await trainer.person.fingerprint()));
+  annPage = await visit(server, ann);
   assert.ok(annPage.currentKey, 'Ann opens the grant the trainer signed');
   assert.deepEqual(annPage.currentKey, page.currentKey);
 
-  // Ann's browser does not take the trainer or Bea on the server's word either; Ann approves Bea
-  // (any one member's approval is enough).
-  assert.deepEqual(waiting(annPage), { bea: 'unapproved', trainer: 'unapproved' });
+  // Ann approves Bea (any one member's approval gives her the key); Bea's browser takes it once
+  // Bea approved those who signed it.
   assert.equal((await annPage.approve('bea', lib.fingerprintText(await bea.person.fingerprint()))).reading, true);
-  assert.ok((await visit(server, bea)).currentKey);
+  let beaPage = await visit(server, bea);
+  assert.equal(beaPage.currentKey, null);
+  await beaPage.approve('ann', lib.fingerprintText(await ann.person.fingerprint()));
+  await beaPage.approve('trainer', lib.fingerprintText(await trainer.person.fingerprint()));
+  beaPage = await visit(server, bea);
+  assert.ok(beaPage.currentKey);
 
   // The approval is in her signed, encrypted pinned-keys record, so another page trusts it too.
   const again = await visit(server, trainer);
@@ -227,18 +243,20 @@ test('a member the server slips in, or whose key it swaps, gets no key, at the f
   assert.equal(waiting(annPage).eve, 'unapproved');
   assert.equal(waiting(trainerPage).eve, 'unapproved');
 
-  // A weekly rotation by the trainer's browser: Ann and Bea wait for the trainer's approval, so
-  // the new epoch is hers alone; Ann's browser then grants it to Bea, whom Ann approved.
+  // The trainer's browser takes the key Ann made only once the trainer approved Ann's code: no
+  // signed record names Ann for her.
+  assert.equal(trainerPage.currentKey, null);
+  await trainerPage.approve('ann', lib.fingerprintText(await ann.person.fingerprint()));
+  assert.ok((await visit(server, trainer)).currentKey);
+
+  // A weekly rotation by the trainer's browser: Bea waits for the trainer's approval, so the new
+  // epoch is for the trainer and Ann; Ann's browser then grants it to Bea, whom Ann approved.
   server.rotationDue = true;
   await visit(server, trainer);
   assert.equal(server.epoch, 2);
-  assert.deepEqual([...server.reading()], ['trainer']);
+  assert.deepEqual([...server.reading()].sort(), ['ann', 'trainer']);
   annPage = await visit(server, ann);
-  assert.equal(annPage.currentKey, null, 'Ann waits for someone who approved her');
-  const trainerAgain = await visit(server, trainer);
-  await trainerAgain.approve('ann', lib.fingerprintText(await ann.person.fingerprint()));
-  annPage = await visit(server, ann);
-  assert.ok(annPage.currentKey);
+  assert.ok(annPage.currentKey, 'the trainer counts for Ann through the signed roster');
   assert.deepEqual([...server.reading()].sort(), ['ann', 'bea', 'trainer']);
 
   // The server swaps Bea's key for one it holds, and a reader leaves (rotation due): Ann's
@@ -290,7 +308,7 @@ test("in her browser, her coach in a signed assignment is granted at once; the a
   const coach = await identity('coach', 'coach');
   await server.serve(coach);
   server.members.push({ person_id: 'coach', display_name: 'Coach', role: 'staff' });
-  const assignment = async (coachPerson, row = {}) => ({
+  const assignment = async (coachPerson, { serial = 1, validUntil = NOW + 86_400, signedBy = 'admin', ...row } = {}) => ({
     coach_id: 'coach',
     ended_at: null,
     signed_record: lib.b64uEncode(
@@ -302,27 +320,31 @@ test("in her browser, her coach in a signed assignment is granted at once; the a
           coachFingerprint: await coachPerson.fingerprint(),
           role: lib.CoachRole.INDIVIDUAL,
           validFrom: NOW - 3600,
-          validUntil: NOW + 86_400,
+          validUntil,
         },
-        { organisationId: ORG, programmeId: PROGRAMME, serial: 1, issuedAt: NOW, signedBy: 'admin' },
+        { organisationId: ORG, programmeId: PROGRAMME, serial, issuedAt: NOW, signedBy },
       ),
     ),
     ...row,
   });
 
-  // Ended, or signed for another key: it vouches for nobody.
-  server.assignments.set('ann', [await assignment(coach.person, { ended_at: new Date().toISOString() })]);
+  // Ended by its own signed dates, signed by the coach himself, or signed for another key: it
+  // vouches for nobody (what the server says of `ended_at` is no ground either way).
+  server.assignments.set('ann', [await assignment(coach.person, { validUntil: NOW - 60 })]);
   let page = await visit(server, ann);
   assert.deepEqual([...server.reading()], ['ann']);
   assert.equal(waiting(page).coach, 'unapproved');
+  server.assignments.set('ann', [await assignment(coach.person, { signedBy: 'coach', serial: 2 })]);
+  page = await visit(server, ann);
+  assert.deepEqual([...server.reading()], ['ann'], 'a staff member cannot make himself her coach alone');
   const other = await identity('coach', 'coach');
-  server.assignments.set('ann', [await assignment(other.person)]);
+  server.assignments.set('ann', [await assignment(other.person, { serial: 3 })]);
   page = await visit(server, ann);
   assert.equal(waiting(page).coach, 'key_changed');
   assert.deepEqual([...server.reading()], ['ann']);
 
   // Signed for the key served now: her browser grants him without asking (and the trainer waits).
-  server.assignments.set('ann', [await assignment(coach.person)]);
+  server.assignments.set('ann', [await assignment(coach.person, { serial: 4 })]);
   page = await visit(server, ann);
   assert.deepEqual([...server.reading()].sort(), ['ann', 'coach']);
   assert.deepEqual(waiting(page), { bea: 'unapproved', trainer: 'unapproved' });

@@ -18,12 +18,10 @@ import {
   encryptMessage,
   fingerprintQr,
   fingerprintText,
-  makeGrant,
-  newEpoch,
   verifyRecord,
 } from '../crypto/index.js';
-import { ApiError, PortfolioClient, api } from '../portfolio/keyring.js';
-import { TRUSTED, UNAPPROVED } from '../shared/trust.js';
+import { ApiError, PortfolioClient, api, validAt } from '../portfolio/keyring.js';
+import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, UNAPPROVED } from '../shared/trust.js';
 
 export const RESOURCE = 'conversation';
 const encoder = new TextEncoder();
@@ -57,27 +55,28 @@ export class ConversationKeys extends PortfolioClient {
     return `/api/v1/chat/conversations/${this.id}`;
   }
 
-  async grantBody(epoch, key, personId) {
-    const grant = await makeGrant(this.identity, {
-      resourceType: RESOURCE,
-      resourceId: this.id,
-      epoch,
-      key,
-      recipient: await this.person(personId),
-    });
-    return { recipient_id: personId, grant: b64uEncode(grant) };
+  get resourceType() {
+    return RESOURCE;
   }
 
-  // The entries of the programme's current duty roster, once its signature verifies along the
-  // chain organisation -> programme -> record; [] without a roster. Throws when it does not verify.
-  async rosterEntries() {
+  // The programme's current duty roster once it verifies along organisation -> programme ->
+  // record, is valid today by its own dates and is not older than a roster this session saw;
+  // null without a roster. Throws when one is served that does not verify.
+  async roster() {
     const served = await api(`/api/v1/chat/programmes/${this.programmeId}/rosters/current`);
-    if (!served.ok || !served.data) return [];
+    if (!served.ok || !served.data) return null;
     const programmePublic = await this.programmeKey();
     if (!programmePublic) throw new Error('programme key changed');
     const record = await verifyRecord(b64uDecode(served.data.signed_record), programmePublic, RecordKind.DUTY_ROSTER);
     if (record.programmeId !== this.programmeId) throw new Error('another programme');
-    return record.body.entries;
+    if (!(await this.trust.freshSerial(`roster:${this.programmeId}`, record.serial))) throw new Error('older roster');
+    if (!validAt(record.body)) throw new Error('not valid today');
+    return record;
+  }
+
+  // The entries of the verified roster; [] without one.
+  async rosterEntries() {
+    return (await this.roster())?.body.entries ?? [];
   }
 
   // The coaches and supervisors on duty now, and on the next shift of each duty, in the signed
@@ -110,34 +109,20 @@ export class ConversationKeys extends PortfolioClient {
     return this.portfolio.epoch;
   }
 
-  // The members this browser can vouch for: her coaches in a verified signed assignment, and
-  // (in a coach's browser) her, by the key pinned for her. The others are in `unconfirmed` with
-  // the reason, and get nothing from this browser until that is put right.
+  // The members this browser can vouch for in a coaching conversation: her coaches in a verified
+  // signed assignment, and (in a coach's browser) her, by the key pinned for her. The others are
+  // in `unconfirmed` with the reason, and get nothing from this browser until that is put right.
   async verifiedMembers() {
-    let verified;
-    try {
-      verified = await this.verifiedCoaches();
-    } catch {
-      verified = new Map();
-      this.unconfirmed = this.portfolio.members.filter((m) => m.role === 'coach').map((m) => ({ ...m, reason: 'unverified' }));
-    }
+    await this.decideReaders();
+    const verified = new Map(this.counting);
     verified.delete(this.me);
     this.unconfirmed = this.unconfirmed.filter((m) => m.person_id !== this.me);
-    const herId = this.portfolio.participant_id;
-    if (herId && herId !== this.me) {
-      const her = await this.person(herId);
-      if ((await this.herStatus(verified)) === TRUSTED) verified.set(herId, her);
-      else {
-        const member = this.portfolio.members.find((m) => m.person_id === herId);
-        if (member) this.unconfirmed.push({ ...member, reason: 'key_changed' });
-      }
-    }
     return verified;
   }
 
   // Fingerprints that records this browser verified name, per person: everyone in the
   // programme's signed duty roster (coaches and supervisors on duty), and (when I am a
-  // participant in it) my coaches in a signed coach assignment that has not ended.
+  // participant in it) my coaches in a signed coach assignment valid today.
   async signedFingerprints() {
     const signed = new Map();
     this.rosterInvalid = false;
@@ -148,24 +133,15 @@ export class ConversationKeys extends PortfolioClient {
     }
     const mine = this.portfolio.members.find((m) => m.person_id === this.me);
     if (mine?.role !== 'participant') return signed;
-    const served = await api(`/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${this.me}`);
-    const signedAssignments = (served.ok && Array.isArray(served.data) ? served.data : []).filter(
-      (a) => a.signed_record && !a.ended_at,
-    );
     let programmePublic = null;
     try {
-      programmePublic = signedAssignments.length ? await this.programmeKey() : null;
-    } catch {
-      programmePublic = null; // no programme key to check them with: they vouch for nobody
-    }
-    for (const assignment of programmePublic ? signedAssignments : []) {
-      try {
-        const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
-        if (record.programmeId !== this.programmeId || record.body.participantId !== this.me) continue;
-        if (record.body.coachId === assignment.coach_id) signed.set(record.body.coachId, record.body.coachFingerprint);
-      } catch {
-        // an assignment that does not verify vouches for nobody
+      programmePublic = await this.programmeKey();
+      if (!programmePublic) return signed;
+      for (const record of (await this.assignmentRecords(programmePublic, this.me)).values()) {
+        if (validAt(record.body)) signed.set(record.body.coachId, record.body.coachFingerprint);
       }
+    } catch {
+      // no programme key or records to check them with: they vouch for nobody
     }
     return signed;
   }
@@ -179,6 +155,17 @@ export class ConversationKeys extends PortfolioClient {
   // browser until approved. Someone without keys yet is skipped; on-duty readers hold their grant.
   async vouchedMembers() {
     const verified = new Map();
+    this.counting = new Map([[this.me, this.identity.person]]);
+    this.past = new Map();
+    this.unconfirmed = [];
+    this.trustProblem = null;
+    try {
+      await this.trust.load();
+    } catch (error) {
+      this.trustProblem = error.problem ?? PINS_UNAVAILABLE;
+      await this.programmeKey().catch(() => null); // for the confirm screen
+      return verified;
+    }
     const signed = await this.signedFingerprints();
     for (const member of this.portfolio.members) {
       if (member.person_id === this.me || member.role === 'on_duty') continue;
@@ -194,12 +181,13 @@ export class ConversationKeys extends PortfolioClient {
         : this.trust.approvalStatus(person);
       if (status === TRUSTED) {
         verified.set(member.person_id, person);
+        this.counting.set(member.person_id, person);
         continue;
       }
       const value = await person.fingerprint();
       this.unconfirmed.push({
         ...member,
-        reason: status === UNAPPROVED ? UNAPPROVED : 'key_changed',
+        reason: status === KEY_CHANGED ? 'key_changed' : UNAPPROVED,
         fingerprint: { text: fingerprintText(value), qr: fingerprintQr(value) },
       });
     }
@@ -222,51 +210,51 @@ export class ConversationKeys extends PortfolioClient {
     return { ok: true, reading };
   }
 
-  // What a member browser does on opening. Her browser makes the first key (in a group or
-  // supervision conversation: any member's). Any member holding
-  // the current key (hers or a coach's) starts the next epoch when the server says rotation is
-  // due (a week old, or a coach left), granted to itself, her and the members it could verify:
-  // the server asks no more than that, so one unverified coach does not stop her writing. Then
-  // the verified members who cannot read yet get the current key; her browser also grants it to
-  // the coaches and supervisors on duty now and next in the signed roster.
+  // Someone the server lists as able to read the current key who does not count here (an
+  // on-duty reader counts while her grant to him stands: he held a signed shift when she gave it).
+  needsNewEpoch() {
+    if (this.portfolio.epoch === 0 || this.portfolio.rotation_due) return true;
+    if (this.trustProblem || this.fork) return false;
+    if (this.epochKeys.has(this.portfolio.epoch) && this.verifiedEpoch !== this.portfolio.epoch) return true;
+    return false;
+  }
+
+  // What a member browser does on opening. First who counts: in a coaching conversation her and
+  // her coaches in verified signed assignments (and, in her browser, the readers on duty in the
+  // verified roster); in a group or supervision conversation the members a verified record names
+  // or her user approved. Then the keys, checked against that. Her browser makes the first key (in
+  // a group or supervision conversation: any member's). Any member holding the current key starts
+  // the next epoch when the server says rotation is due (a week old, or a coach left) or when the
+  // current key did not come from readers who count now, granted to itself, her and the members it
+  // could verify. Then the verified members who cannot read yet get the current key; her browser
+  // also grants it to the coaches and supervisors on duty now and next in the signed roster.
   async ensureAccess() {
-    await this.loadKeys();
-    this.unconfirmed = [];
-    // In a group or supervision conversation there is no "her": any member makes the first key.
     const shared = !this.portfolio.participant_id;
-    const maker = this.owner || this.currentKey !== null || (shared && this.portfolio.epoch === 0);
-    if (!maker) return false;
-    await this.loadPins();
     const verified = shared ? await this.vouchedMembers() : await this.verifiedMembers();
-    const duty = this.owner ? await this.dutyReaders() : new Map();
-    await this.savePins();
+    const duty = this.owner && !this.trustProblem ? await this.dutyReaders() : new Map();
+    for (const [id, person] of duty) this.counting.set(id, person);
+    // Readers on duty sign epochs and grants too (an escalation, a weekly rotation): they count
+    // while the verified roster names them.
+    if (!this.owner && !this.trustProblem) {
+      try {
+        for (const entry of await this.rosterEntries()) {
+          if (this.counting.has(entry.personId)) continue;
+          const person = await this.person(entry.personId);
+          if ((await this.trust.personStatus(person, { signed: entry.fingerprint })) === TRUSTED) {
+            this.counting.set(entry.personId, person);
+          }
+        }
+      } catch {
+        this.rosterInvalid = true;
+      }
+    }
+    await this.trust.save().catch(() => null);
+    await this.loadKeys();
     const herId = this.portfolio.participant_id;
     const herKnown = !herId || herId === this.me || verified.has(herId);
-    const needsEpoch = this.portfolio.epoch === 0 || this.portfolio.rotation_due;
-    if (needsEpoch && herKnown) {
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const next = this.portfolio.epoch + 1;
-        const made = await newEpoch(this.identity, {
-          resourceType: RESOURCE,
-          resourceId: this.id,
-          epoch: next,
-          previousKey: next === 1 ? null : this.currentKey,
-        });
-        const grants = [];
-        for (const id of new Set([this.me, ...verified.keys(), ...duty.keys()])) {
-          grants.push(await this.grantBody(next, made.key, id));
-        }
-        const result = await api(`/api/v1/chat/conversations/${this.id}/epochs`, {
-          epoch: next,
-          record: b64uEncode(made.record),
-          grants,
-        });
-        await this.open(this.id);
-        if (result.ok || result.status !== 409) break;
-        await this.loadKeys(); // another member's browser was first: take its epoch and look again
-        if (!this.portfolio.rotation_due) break;
-      }
-      await this.loadKeys();
+    const maker = this.owner || this.epochKeys.has(this.portfolio.epoch) || (shared && this.portfolio.epoch === 0);
+    if (maker && herKnown && !this.trustProblem && !this.rollback && this.needsNewEpoch()) {
+      await this.makeEpoch(`/api/v1/chat/conversations/${this.id}/epochs`, [this.me, ...verified.keys(), ...duty.keys()]);
     }
     await this.grantMissing(new Map([...verified, ...duty]));
     return this.currentKey !== null;
@@ -292,7 +280,9 @@ export class ConversationKeys extends PortfolioClient {
     if (!this.owner || !this.currentKey || navigator.onLine === false) return;
     if (this.dutyCheckedAt && Date.now() - this.dutyCheckedAt < 300_000) return;
     this.dutyCheckedAt = Date.now();
-    await this.grantMissing(await this.dutyReaders());
+    const duty = await this.dutyReaders();
+    for (const [id, person] of duty) this.counting?.set(id, person);
+    await this.grantMissing(duty);
     await this.savePins();
   }
 

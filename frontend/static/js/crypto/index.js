@@ -66,5 +66,5 @@ export {
   unwrapItemKey,
 } from './content.js';
 export { detectSupport, requireSupport, UNSUPPORTED_URL } from './support.js';
-export { loadSession, saveSession, wipe } from './keystore.js';
+export { loadMarks, loadSession, raiseMarks, saveSession, wipe } from './keystore.js';
 export { workerKdf } from './kdf-client.js';

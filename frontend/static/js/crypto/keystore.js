@@ -77,6 +77,41 @@ export const loadSession = refusing(async () => {
   });
 });
 
+// High-water marks this session has seen, shared by every page of it: the newest revision of her
+// pinned-keys record, the newest epoch of each resource, the newest serial of each signed record.
+// A server that later serves an older one (a rollback) is refused. A plain object of numbers.
+const MARKS = 'marks';
+
+export const loadMarks = refusing(async () => {
+  const marks = await transact('readonly', (store) => store.get(MARKS));
+  return marks && typeof marks === 'object' ? marks : {};
+});
+
+// Raise the marks named in `updates` (never lower one); returns the marks as stored now.
+export const raiseMarks = refusing(async (updates) => {
+  const db = await open();
+  try {
+    const transaction = db.transaction(STORE, 'readwrite');
+    const store = transaction.objectStore(STORE);
+    const done = new Promise((resolve, reject) => {
+      transaction.oncomplete = resolve;
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+    const current = (await request(store.get(MARKS))) ?? {};
+    const next = { ...current };
+    for (const [name, value] of Object.entries(updates)) {
+      refuseUnless(Number.isSafeInteger(value));
+      next[name] = Math.max(next[name] ?? 0, value);
+    }
+    store.put(next, MARKS);
+    await done;
+    return next;
+  } finally {
+    db.close();
+  }
+});
+
 // Forget every key of this session: logout and quick exit call this.
 export const wipe = refusing(async () => {
   refuseUnless(typeof indexedDB === 'object' && indexedDB !== null);

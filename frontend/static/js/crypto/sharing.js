@@ -77,13 +77,24 @@ export const verifyGrant = refusing(async (data, acceptedGranters) => {
   return grant;
 });
 
-// Accept a key only from a grant signed by an accepted granter, made out to her.
-export const openGrant = refusing(async (data, recipient, acceptedGranters) => {
+// What a caller expects a signed structure to be about: every field given must match.
+function matches(signed, expected) {
+  for (const [name, value] of Object.entries(expected ?? {})) {
+    if (value !== undefined && signed[name] !== value) return false;
+  }
+  return true;
+}
+
+// Accept a key only from a grant signed by an accepted granter, made out to her, and (when the
+// caller says which) for the resource and epoch it asked for: a grant for another resource or
+// epoch is refused, whatever the server says it is.
+export const openGrant = refusing(async (data, recipient, acceptedGranters, expected = {}) => {
   const grant = await verifyGrant(data, acceptedGranters);
   const { header, box } = parseGrant(data);
   refuseUnless(
     grant.recipientId === recipient.userId &&
-      equalBytes(grant.recipientFingerprint, await recipient.fingerprint()),
+      equalBytes(grant.recipientFingerprint, await recipient.fingerprint()) &&
+      matches(grant, expected),
   );
   const key = await recipient.openSealed(box, SealedPurpose.GRANT_KEY, header);
   refuseUnless(equalBytes(await keyId(key), grant.keyId));
@@ -151,16 +162,18 @@ function parseEpoch(data) {
   return { record, header, box, signed, signature };
 }
 
-export const verifyEpoch = refusing(async (data, acceptedCreators) => {
+// Check the signature against the Ed25519 keys the caller accepts as creators, and (when the
+// caller says which) that the record is about that resource and epoch.
+export const verifyEpoch = refusing(async (data, acceptedCreators, expected = {}) => {
   const { record, signed, signature } = parseEpoch(data);
-  refuseUnless(accepted(record.creatorPublic, acceptedCreators));
+  refuseUnless(accepted(record.creatorPublic, acceptedCreators) && matches(record, expected));
   await verify(record.creatorPublic, 'eportfolio/v1/sig/epoch', signed, signature);
   return record;
 });
 
 // Walk one step back: with this epoch's key, get the previous epoch's key.
-export const openPreviousKey = refusing(async (data, key, acceptedCreators) => {
-  const record = await verifyEpoch(data, acceptedCreators);
+export const openPreviousKey = refusing(async (data, key, acceptedCreators, expected = {}) => {
+  const record = await verifyEpoch(data, acceptedCreators, expected);
   const { header, box } = parseEpoch(data);
   refuseUnless(record.epoch !== 1 && equalBytes(await keyId(key), record.keyId));
   return unwrapKey(box, key, SecretPurpose.EPOCH_CHAIN, record.previousKeyId, header);

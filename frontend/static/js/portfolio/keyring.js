@@ -15,6 +15,7 @@ import {
   encryptItem,
   fingerprintQr,
   fingerprintText,
+  keyId,
   makeGrant,
   newEpoch,
   openEnvelope,
@@ -24,9 +25,10 @@ import {
   readVouch,
   sealEnvelope,
   unwrapItemKey,
+  verifyEpoch,
   verifyRecord,
 } from '../crypto/index.js';
-import { KEY_CHANGED, TRUSTED, Trust, equal, keysOf } from '../shared/trust.js';
+import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, Trust, equal, keysOf } from '../shared/trust.js';
 import { downloadStream, encryptStream, sendParts } from '../shared/streams.js';
 
 export const RESOURCE = 'portfolio';
@@ -78,6 +80,11 @@ async function must(path, body, method) {
   return result.data;
 }
 
+// Whether a signed record's own dates hold `now` (seconds); a `validUntil` of 0 is open-ended.
+export function validAt(body, now = Math.floor(Date.now() / 1000)) {
+  return body.validFrom <= now && (body.validUntil === 0 || now < body.validUntil);
+}
+
 export function newId() {
   return crypto.randomUUID();
 }
@@ -113,18 +120,28 @@ export class PortfolioClient {
     return this.people.get(personId);
   }
 
-  // Keys whose signatures on grants and epoch records I accept: hers, mine and her readers'.
-  async accepted() {
-    const ids = new Set([this.portfolio.participant_id, this.me, ...this.portfolio.members.map((m) => m.person_id)]);
-    for (const epoch of this.epochs ?? []) ids.add(epoch.created_by);
+  // Who counts ---------------------------------------------------------------------------
+  //
+  // One rule (CRYPTO.md, "Trust: who may read"): a key counts only through a chain this browser
+  // verified from the organisation key she pinned: organisation -> programme certificate -> a
+  // signed record valid today by its own dates and serial (coach assignment, duty roster) -> the
+  // key that record names; or a key this browser's user approved after comparing codes. Member
+  // lists, former identities, `ended_at`, epoch numbers and identities the server sends are hints
+  // for display. `counting` holds the readers who count now (person id -> Person); `past` those
+  // who counted when they signed (an assignment that has ended), trusted only to walk back
+  // through history, never to give a current key.
+
+  // Ed25519 keys whose signatures on grants and epoch records are taken: the readers who count
+  // now, and (with `past`) those who counted before and the keys they held before a reset that
+  // a trusted signed vouch names.
+  async signerKeys({ past = false } = {}) {
+    const people = [...(this.counting ?? new Map([[this.me, this.identity.person]])).values()];
+    if (past) people.push(...(this.past ?? new Map()).values());
     const keys = [];
-    for (const id of ids) {
-      try {
-        keys.push((await this.person(id)).ed25519Public);
-        for (const former of await this.formerPeople(id)) keys.push(former.ed25519Public);
-      } catch {
-        // Someone without keys signs nothing we could accept.
-      }
+    for (const person of people) {
+      keys.push(person.ed25519Public);
+      if (!past) continue;
+      for (const former of await this.formerPeople(person.userId).catch(() => [])) keys.push(former.ed25519Public);
     }
     return keys;
   }
@@ -140,8 +157,9 @@ export class PortfolioClient {
   }
 
   // Keys someone held before a coach-assisted reset: what she signed with them still verifies.
-  // Where this browser pinned her key, a former key is taken only when it is the pinned one, or
-  // when the pin is her new key and a trusted signed vouch names it as the key she held before.
+  // A former key is taken only when it is the key pinned here for her, or when a signed vouch
+  // names it as the key she held before, signed by this browser's user or by a coach whose key
+  // this browser trusts; never on the server's list alone.
   async formerPeople(personId) {
     this.former ??= new Map();
     if (this.former.has(personId)) return this.former.get(personId);
@@ -154,11 +172,9 @@ export class PortfolioClient {
         try {
           const person = await Person.fromPublicIdentity(b64uDecode(row.public_identity));
           if (person.userId !== personId) continue;
-          if (pinned && !equal(pinned.keyMaterial, keysOf(person))) {
-            const current = await this.person(personId);
-            if (!equal(pinned.keyMaterial, keysOf(current)) || !(await this.vouchedFormer(row, person))) continue;
+          if ((pinned && equal(pinned.keyMaterial, keysOf(person))) || (await this.vouchedFormer(row, person))) {
+            people.push(person);
           }
-          people.push(person);
         } catch {
           // A former identity that does not check out is not accepted.
         }
@@ -168,9 +184,8 @@ export class PortfolioClient {
     return people;
   }
 
-  // Once her pin here moved to her new key, a key she held before is taken only when a signed
-  // vouch names it as her former key, signed by this browser's user or by someone whose key this
-  // browser trusts (not on the server's word alone).
+  // Whether a signed vouch names `former` as her key before a reset, signed by this browser's
+  // user or by someone whose key this browser trusts (not on the server's word alone).
   async vouchedFormer(row, former) {
     if (!row.vouch) return false;
     try {
@@ -193,45 +208,91 @@ export class PortfolioClient {
     return `/api/v1/portfolio/${this.id}`;
   }
 
-  // Every epoch key I can reach: the newest grant to me, then back along the chain.
+  get resourceType() {
+    return RESOURCE;
+  }
+
+  // Every epoch key I can reach, each checked against what was signed, never against what the
+  // server's JSON says: a grant opens only when it is made out to me for this resource and the
+  // epoch it claims, signed by a reader who counted; an epoch record only when it is about this
+  // resource and epoch and its key id is the key's. From the newest key, back along the chain.
+  // Then `verifiedEpoch`: the newest epoch whose record and grant come from readers who count now
+  // (the only key this browser encrypts to others under), refused when older than an epoch this
+  // session saw (a rollback) or when the chain forks.
   async loadKeys() {
+    const resource = { resourceType: this.resourceType, resourceId: this.id };
     this.epochs = await must(`${this.keysPath}/epochs`);
     const grants = await must(`${this.keysPath}/grants/mine`);
-    const accepted = await this.accepted();
+    const now = await this.signerKeys();
+    const all = await this.signerKeys({ past: true });
     this.epochKeys = new Map();
-    for (const grant of grants) {
+    this.epochFrom = new Map(); // epoch -> whether its grant came from someone who counts now
+    this.fork = false;
+    const records = new Map();
+    for (const row of this.epochs) {
       try {
-        const { key } = await openGrant(b64uDecode(grant.grant), this.identity, accepted);
+        const data = b64uDecode(row.record);
+        const record = await verifyEpoch(data, all, { ...resource, epoch: row.epoch });
+        if (records.has(record.epoch)) this.fork = true;
+        records.set(record.epoch, { data, record, current: now.some((k) => equal(k, record.creatorPublic)) });
+      } catch {
+        this.warnings.push('epoch');
+      }
+    }
+    for (const row of grants) {
+      try {
+        const { grant, key } = await openGrant(b64uDecode(row.grant), this.identity, all, { ...resource, epoch: row.epoch });
+        const record = records.get(grant.epoch)?.record;
+        if (!record || !equal(await keyId(key), record.keyId)) throw new Error('not this epoch');
         this.epochKeys.set(grant.epoch, key);
+        const fromNow = now.some((k) => equal(k, grant.granterPublic));
+        this.epochFrom.set(grant.epoch, (this.epochFrom.get(grant.epoch) ?? false) || fromNow);
       } catch {
         this.warnings.push('grant');
       }
     }
-    const records = new Map(this.epochs.map((e) => [e.epoch, b64uDecode(e.record)]));
     const newest = Math.max(0, ...this.epochKeys.keys());
     for (let epoch = newest; epoch > 1; epoch -= 1) {
-      if (this.epochKeys.has(epoch - 1) || !records.has(epoch)) continue;
+      const key = this.epochKeys.get(epoch);
+      const entry = records.get(epoch);
+      if (!key || !entry) break;
       try {
-        this.epochKeys.set(epoch - 1, await openPreviousKey(records.get(epoch), this.epochKeys.get(epoch), accepted));
+        const previous = await openPreviousKey(entry.data, key, all, { ...resource, epoch });
+        const held = this.epochKeys.get(epoch - 1);
+        if (held && !equal(held, previous)) this.fork = true; // two keys for one epoch
+        if (!held) this.epochKeys.set(epoch - 1, previous);
       } catch {
         this.warnings.push('epoch');
         break;
       }
     }
+    this.verifiedEpoch = null;
+    this.rollback = false;
+    const mark = await this.trust.epochMark(this.resourceType, this.id);
+    const top = records.get(newest);
+    if (newest > 0 && top?.current && this.epochFrom.get(newest) && !this.fork) {
+      if (newest < mark) this.rollback = true;
+      else {
+        this.verifiedEpoch = newest;
+        await this.trust.raiseEpochMark(this.resourceType, this.id, newest);
+      }
+    } else if (newest > 0 && newest < mark) this.rollback = true;
+    if (this.fork) this.warnings.push('fork');
+    if (this.rollback) this.warnings.push('rollback');
     return this.epochKeys;
   }
 
+  // The key this browser seals for her readers under: the current epoch's, only when the server's
+  // current epoch is the one this browser verified and her pins could be read. Reading older
+  // items needs only `epochKeys`.
   get currentKey() {
-    return this.epochKeys.get(this.portfolio.epoch) ?? null;
+    if (this.trustProblem || this.verifiedEpoch == null || this.verifiedEpoch !== this.portfolio.epoch) return null;
+    return this.epochKeys.get(this.verifiedEpoch) ?? null;
   }
 
   // Pins are the shared trust module's (shared/trust.js); these only pass on to it.
   async loadPins() {
     return this.trust.load();
-  }
-
-  checkPin(kind, subjectId, keyMaterial) {
-    return this.trust.check(kind, subjectId, keyMaterial);
   }
 
   async savePins() {
@@ -260,56 +321,83 @@ export class PortfolioClient {
   }
 
   // The programme's signing key, certified by the organisation key; null when either is not the
-  // key pinned here (then nothing signed with it is trusted, and `keyChange` says which key
-  // changed, for the confirm screen).
+  // key pinned here or her pins cannot be read (then nothing signed with it is trusted, and
+  // `keyChange` says why, for the confirm screen).
   async programmeKey() {
     const { key, changed } = await this.trust.programmeKey(this.programmeId);
     this.keyChange = changed;
+    if (changed?.problem) this.trustProblem = changed.problem;
     return key;
   }
 
-  // Her coaches whose signed assignment verifies under the certified programme key and whose
-  // key is the one pinned: the only readers a member's browser grants to without asking. Those
-  // it cannot vouch for are in `unconfirmed`, each with the reason ('key_changed' or 'unverified').
+  // Her coaches by the signed assignment records the server serves, each verified along
+  // organisation -> programme -> record: for this programme and her, signed by someone other than
+  // the coach (a staff member cannot make himself her coach alone), not older than a record this
+  // session saw for the same coach, valid today by its own dates, and naming the key served now
+  // (or a key she confirmed in person). The only coaches a member's browser grants to without
+  // asking. Those it cannot vouch for are in `unconfirmed` with the reason; coaches whose record
+  // has ended (or not yet begun) go into `past`, trusted only to walk back through history.
   async verifiedCoaches() {
     const participantId = this.portfolio.participant_id;
     const coachMembers = this.portfolio.members.filter((m) => m.role === 'coach');
     this.unconfirmed = [];
+    this.past = new Map();
     const programmePublic = await this.programmeKey();
     if (!programmePublic) {
       this.unconfirmed = coachMembers.map((m) => ({ ...m, reason: 'programme_key_changed' }));
       return new Map();
     }
-    const assignments = await must(
-      `/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${participantId}`,
-    );
+    const newest = await this.assignmentRecords(programmePublic, participantId);
+    const now = Math.floor(Date.now() / 1000);
     const verified = new Map();
-    for (const member of coachMembers) {
-      let ok = false;
-      let reason = 'unverified';
-      for (const assignment of assignments) {
-        if (assignment.coach_id !== member.person_id || !assignment.signed_record || assignment.ended_at) continue;
-        try {
-          const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
-          const signed =
-            record.programmeId === this.programmeId &&
-            record.body.participantId === participantId &&
-            record.body.coachId === member.person_id;
-          if (!signed) continue;
-          const coach = await this.person(member.person_id);
-          const status = await this.trust.personStatus(coach, { signed: record.body.coachFingerprint });
-          if (status === TRUSTED) ok = true;
-          else reason = 'key_changed';
-        } catch {
-          ok = false;
-        }
-        if (ok) break;
+    const reasons = new Map();
+    for (const record of newest.values()) {
+      const { coachId, coachFingerprint, validFrom, validUntil } = record.body;
+      let coach;
+      try {
+        coach = await this.person(coachId);
+      } catch {
+        continue;
       }
-      if (ok) verified.set(member.person_id, await this.person(member.person_id));
-      else this.unconfirmed.push({ ...member, reason });
+      const status = await this.trust.personStatus(coach, { signed: coachFingerprint });
+      const valid = validAt({ validFrom, validUntil }, now);
+      if (status === TRUSTED && valid) verified.set(coachId, coach);
+      else if (status === TRUSTED) this.past.set(coachId, coach);
+      else reasons.set(coachId, 'key_changed');
     }
+    for (const member of coachMembers) {
+      if (!verified.has(member.person_id)) this.unconfirmed.push({ ...member, reason: reasons.get(member.person_id) ?? 'unverified' });
+    }
+    for (const id of verified.keys()) this.past.delete(id);
     await this.trust.save();
     return verified;
+  }
+
+  // The newest signed assignment record per coach and role for this participant, each verified
+  // under the programme key: for this programme and her, signed by someone other than the coach
+  // (a staff member cannot make himself her coach alone), and not older than a record this session
+  // saw for the same coach and role (a replayed start record after its signed end). Whether it is
+  // valid today is the caller's question.
+  async assignmentRecords(programmePublic, participantId) {
+    const served = await api(`/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${participantId}`);
+    if (!served.ok) throw new ApiError(served);
+    const newest = new Map();
+    for (const assignment of Array.isArray(served.data) ? served.data : []) {
+      if (!assignment.signed_record) continue;
+      try {
+        const record = await verifyRecord(b64uDecode(assignment.signed_record), programmePublic, RecordKind.COACH_ASSIGNMENT);
+        const { body } = record;
+        if (record.programmeId !== this.programmeId || body.participantId !== participantId) continue;
+        if (body.coachId !== assignment.coach_id || record.signedBy === body.coachId) continue;
+        const name = `assignment:${this.programmeId}:${participantId}:${body.coachId}:${body.role}`;
+        if (!(await this.trust.freshSerial(name, record.serial))) continue;
+        const known = newest.get(`${body.coachId}:${body.role}`);
+        if (!known || known.serial < record.serial) newest.set(`${body.coachId}:${body.role}`, record);
+      } catch {
+        // an assignment that does not verify vouches for nobody
+      }
+    }
+    return newest;
   }
 
   // In a coach's browser: whether her key is the one pinned here. After a coach-assisted reset it
@@ -321,7 +409,7 @@ export class PortfolioClient {
     const rows = await this.formerRows(herId);
     // Met for the first time after a reset: her new key is not taken at first sight.
     const unmet = !this.trust.entry(FingerprintKind.PERSON, herId) && rows.length > 0;
-    if (!unmet && (await this.trust.personStatus(her)) === TRUSTED) return TRUSTED;
+    if (!unmet && (await this.trust.participantStatus(her)) === TRUSTED) return TRUSTED;
     const vouchers = [this.identity.person.ed25519Public, ...[...coaches.values()].map((c) => c.ed25519Public)];
     if (await this.trust.acceptVouched(her, rows, vouchers)) {
       this.former?.delete(herId);
@@ -331,75 +419,81 @@ export class PortfolioClient {
     return KEY_CHANGED;
   }
 
-  async grantBody(epoch, key, personId) {
-    const grant = await makeGrant(this.identity, {
-      resourceType: RESOURCE,
-      resourceId: this.id,
-      epoch,
-      key,
-      recipient: await this.person(personId),
-    });
-    return { recipient_id: personId, grant: b64uEncode(grant) };
-  }
-
-  // What a member browser does on opening: make the first key, start a new epoch after a reader
-  // left, and (her browser only) grant the key to coaches in a verified signed assignment. A
-  // coach's browser makes her a new key only while her key is the one it trusts (`herKey`).
-  async ensureAccess() {
-    await this.loadKeys();
-    let coaches = new Map();
+  // Who counts now for her portfolio, decided once per visit before any key is opened: me, her
+  // (in a coach's browser: while her key is the one trusted here), and her verified coaches.
+  // With her pins unreadable (`trustProblem`) only my own key counts and nothing is shared.
+  async decideReaders() {
+    this.counting = new Map([[this.me, this.identity.person]]);
+    this.past = new Map();
+    this.unconfirmed = [];
+    this.trustProblem = null;
     this.herKey = TRUSTED;
-    if (this.owner) {
+    try {
       await this.trust.load();
+    } catch (error) {
+      this.trustProblem = error.problem ?? PINS_UNAVAILABLE;
+    }
+    let coaches = new Map();
+    try {
+      coaches = await this.verifiedCoaches();
+    } catch {
+      coaches = new Map();
+    }
+    if (this.trustProblem) coaches = new Map();
+    for (const [id, coach] of coaches) this.counting.set(id, coach);
+    if (!this.owner) {
+      const herId = this.portfolio.participant_id;
       try {
-        coaches = await this.verifiedCoaches();
-      } catch {
-        coaches = new Map();
-      }
-    } else {
-      let others = new Map();
-      try {
-        await this.trust.load();
-        try {
-          others = await this.verifiedCoaches();
-        } catch {
-          others = new Map();
-        }
-        this.herKey = await this.herStatus(others);
+        this.herKey = this.trustProblem ? KEY_CHANGED : await this.herStatus(coaches);
+        if (this.herKey === TRUSTED) this.counting.set(herId, await this.person(herId));
         await this.trust.save();
       } catch {
         this.herKey = KEY_CHANGED;
       }
-      const her = this.portfolio.members.find((m) => m.role === 'owner');
-      this.unconfirmed = this.herKey === TRUSTED || !her ? [] : [{ ...her, reason: 'key_changed' }];
+      const her = this.portfolio.members.find((m) => m.person_id === herId);
+      if (this.herKey !== TRUSTED && her) this.unconfirmed.push({ ...her, reason: 'key_changed' });
     }
-    const needsEpoch = this.portfolio.epoch === 0 || this.portfolio.rotation_due;
-    if (needsEpoch && (this.owner || (this.currentKey && this.herKey === TRUSTED))) {
-      const recipients = [this.portfolio.participant_id, ...(this.owner ? coaches.keys() : [this.me])];
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const next = this.portfolio.epoch + 1;
-        const made = await newEpoch(this.identity, {
-          resourceType: RESOURCE,
-          resourceId: this.id,
-          epoch: next,
-          previousKey: next === 1 ? null : this.currentKey,
-        });
-        const grants = [];
-        for (const id of new Set(recipients)) grants.push(await this.grantBody(next, made.key, id));
-        const result = await api(`/api/v1/portfolio/${this.id}/epochs`, {
-          epoch: next,
-          record: b64uEncode(made.record),
-          grants,
-        });
-        await this.open(this.id);
-        if (result.ok || result.status !== 409) break;
-        await this.loadKeys(); // someone else was first: take her epoch and look again
-        if (!this.portfolio.rotation_due) break;
-      }
-      await this.loadKeys();
+    this.coaches = coaches;
+    return this.counting;
+  }
+
+  async grantBody(epoch, key, personId) {
+    const recipient = this.counting?.get(personId) ?? (await this.person(personId));
+    const grant = await makeGrant(this.identity, {
+      resourceType: this.resourceType,
+      resourceId: this.id,
+      epoch,
+      key,
+      recipient,
+    });
+    return { recipient_id: personId, grant: b64uEncode(grant) };
+  }
+
+  // Whether the current key must be replaced before this browser seals under it: none yet, the
+  // server says so (a reader left, a week passed), or the key this browser holds for the current
+  // epoch did not come from readers who count now, or someone the server lists as holding it
+  // does not count (hints, but enough to start a new key: a new key costs little).
+  needsNewEpoch() {
+    if (this.portfolio.epoch === 0 || this.portfolio.rotation_due) return true;
+    if (this.trustProblem || this.fork) return false;
+    if (this.epochKeys.has(this.portfolio.epoch) && this.verifiedEpoch !== this.portfolio.epoch) return true;
+    return this.portfolio.members.some((m) => m.has_current_grant && !this.counting.has(m.person_id));
+  }
+
+  // What a member browser does on opening: decide who counts, open the keys, make the first key,
+  // start a new epoch after a reader left (or when the current one is not from readers who count
+  // now), and (her browser only) grant the key to coaches in a verified signed assignment. A
+  // coach's browser makes her a new key only while her key is the one it trusts (`herKey`).
+  async ensureAccess() {
+    await this.decideReaders();
+    await this.loadKeys();
+    const mayMake = this.owner || (this.epochKeys.has(this.portfolio.epoch) && this.herKey === TRUSTED);
+    if (!this.trustProblem && !this.rollback && mayMake && this.needsNewEpoch()) {
+      const recipients = [this.portfolio.participant_id, ...(this.owner ? this.coaches.keys() : [this.me])];
+      await this.makeEpoch(`/api/v1/portfolio/${this.id}/epochs`, recipients);
     }
     if (this.owner && this.currentKey) {
-      const missing = this.portfolio.members.filter((m) => !m.has_current_grant && coaches.has(m.person_id));
+      const missing = this.portfolio.members.filter((m) => !m.has_current_grant && this.coaches.has(m.person_id));
       if (missing.length) {
         const grants = [];
         for (const m of missing) grants.push(await this.grantBody(this.portfolio.epoch, this.currentKey, m.person_id));
@@ -408,6 +502,33 @@ export class PortfolioClient {
       }
     }
     return this.currentKey !== null;
+  }
+
+  // A new epoch after the newest this browser holds, chained to it, granted to `recipients`
+  // (each a reader who counts now); on a conflict another member was first: take hers and look again.
+  async makeEpoch(path, recipients) {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const held = Math.max(0, ...this.epochKeys.keys());
+      const next = Math.max(this.portfolio.epoch, held) + 1;
+      const previousKey = next === 1 ? null : this.epochKeys.get(next - 1);
+      if (next > 1 && !previousKey) return false;
+      const made = await newEpoch(this.identity, {
+        resourceType: this.resourceType,
+        resourceId: this.id,
+        epoch: next,
+        previousKey,
+      });
+      const grants = [];
+      for (const id of new Set(recipients)) {
+        if (id && this.counting.has(id)) grants.push(await this.grantBody(next, made.key, id));
+      }
+      const result = await api(path, { epoch: next, record: b64uEncode(made.record), grants });
+      await this.open(this.id);
+      await this.loadKeys();
+      if (result.ok || result.status !== 409) return result.ok;
+      if (!this.needsNewEpoch()) return false;
+    }
+    return false;
   }
 
   // Coach-assisted recovery: after checking her new fingerprint in person (`expected`, as shown),
@@ -465,7 +586,8 @@ export class PortfolioClient {
           return await unwrapItemKey(wrap, this.epochKeys.get(copy.epoch), keyId);
         }
         if (copy.kind === 'grant' && copy.recipient_id === this.me) {
-          return (await openGrant(wrap, this.identity, await this.accepted())).key;
+          const expected = { resourceType: 'portfolio-item', resourceId: item.id, epoch: 0 };
+          return (await openGrant(wrap, this.identity, await this.signerKeys({ past: true }), expected)).key;
         }
       } catch {
         // try the next copy
@@ -497,7 +619,12 @@ export class PortfolioClient {
 
   async audienceFor(audience, chosen) {
     if (audience === 'only_me') return Audience.onlyMe();
-    if (audience === 'chosen') return Audience.chosen(await Promise.all(chosen.map((id) => this.person(id))));
+    if (audience === 'chosen') {
+      // Only readers who count by her own chain: a key the server names is no ground to share.
+      const people = chosen.map((id) => this.counting?.get(id));
+      if (people.some((person) => !person) || this.trustProblem) throw new Error('not verified');
+      return Audience.chosen(people);
+    }
     return Audience.coaches(this.currentKey);
   }
 

@@ -15,7 +15,9 @@ import {
   fingerprint,
   fingerprintQr,
   fingerprintText,
+  loadMarks,
   openPinnedKeys,
+  raiseMarks,
   sealPinnedKeys,
   verifyProgrammeKey,
   verifyVouch,
@@ -24,6 +26,32 @@ import {
 export const TRUSTED = 'trusted';
 export const KEY_CHANGED = 'key_changed';
 export const UNAPPROVED = 'unapproved';
+export const UNVERIFIED = 'unverified';
+
+// Why her pins cannot be used: no record (204, never after a sign-up on an honest server), no
+// answer or an error, or a record older than one this session saw (a rollback). Each stops every
+// grant and every encryption to others until it is put right.
+export const PINS_MISSING = 'pins_missing';
+export const PINS_UNAVAILABLE = 'pins_unavailable';
+export const PINS_ROLLBACK = 'pins_rollback';
+
+// The session's high-water marks (crypto/keystore.js), or a page-memory stand-in where there is
+// no IndexedDB (Node's tests): the newest pin revision, epoch and record serial seen.
+export function sessionMarks() {
+  let memory = {};
+  const raise = (updates) => {
+    memory = { ...memory };
+    for (const [name, value] of Object.entries(updates)) memory[name] = Math.max(memory[name] ?? 0, value);
+    return memory;
+  };
+  if (typeof indexedDB !== 'object' || indexedDB === null) {
+    return { load: async () => memory, raise: async (updates) => raise(updates) };
+  }
+  return {
+    load: async () => loadMarks().catch(() => memory),
+    raise: async (updates) => raiseMarks(updates).catch(() => raise(updates)),
+  };
+}
 
 export function equal(a, b) {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -38,37 +66,53 @@ function slot(kind, subjectId) {
   return `${kind}:${subjectId}`;
 }
 
-class TrustError extends Error {
-  constructor(result) {
+export class TrustError extends Error {
+  constructor(result, problem = null) {
     super(result.data?.error?.message ?? 'failed');
     this.status = result.status;
     this.data = result.data;
+    this.problem = problem;
   }
 }
 
 export class Trust {
-  constructor(identity, { api }) {
+  constructor(identity, { api, marks = sessionMarks() }) {
     this.identity = identity;
     this.api = api;
+    this.marks = marks;
     this.entries = new Map();
     this.decided = new Map(); // what this page pinned and has not saved yet
     this.revision = 0;
-    this.seen = 0; // the newest revision this page has seen: an older one is refused
+    this.seen = 0; // the newest revision this session has seen: an older one is refused
     this.loaded = false;
+    this.problem = null; // PINS_MISSING, PINS_UNAVAILABLE or PINS_ROLLBACK while her pins cannot be used
   }
 
   // Her record as stored now, with what this page decided on top: a key confirmed in person here
   // wins; a key this page merely met first gives way to one another page pinned meanwhile.
+  // Refused (TrustError with `problem`) when there is no record, no answer, or an older revision
+  // than this session saw: a server cannot make her browser start again from nothing.
   async load() {
+    const fail = (result, problem) => {
+      this.problem = problem;
+      this.loaded = false;
+      throw new TrustError(result, problem);
+    };
     const result = await this.api('/api/v1/pinned-keys');
-    if (!result.ok && result.status !== 204) throw new TrustError(result);
+    if (result.status === 204 || (result.ok && !result.data?.record)) fail(result, PINS_MISSING);
+    if (!result.ok) fail(result, PINS_UNAVAILABLE);
+    const marks = await this.marks.load();
+    this.seen = Math.max(this.seen, marks[this.markName] ?? 0);
     const entries = new Map();
-    let revision = 0;
-    if (result.data?.record) {
-      const opened = await openPinnedKeys(this.identity, b64uDecode(result.data.record), { minRevision: this.seen });
-      revision = opened.revision;
-      for (const entry of opened.entries) entries.set(slot(entry.kind, entry.subjectId), entry);
+    let opened;
+    try {
+      opened = await openPinnedKeys(this.identity, b64uDecode(result.data.record));
+    } catch {
+      fail(result, PINS_UNAVAILABLE);
     }
+    if (opened.revision < this.seen) fail(result, PINS_ROLLBACK);
+    const revision = opened.revision;
+    for (const entry of opened.entries) entries.set(slot(entry.kind, entry.subjectId), entry);
     for (const [key, entry] of this.decided) {
       if (entry.confirmed || !entries.has(key)) entries.set(key, entry);
       else this.decided.delete(key);
@@ -76,8 +120,46 @@ export class Trust {
     this.entries = entries;
     this.revision = revision;
     this.seen = Math.max(this.seen, revision);
+    await this.marks.raise({ [this.markName]: revision });
     this.loaded = true;
+    this.problem = null;
     return this;
+  }
+
+  get markName() {
+    return `pins:${this.identity.userId}`;
+  }
+
+  // Where her record is missing (PINS_MISSING), she starts it again by confirming her
+  // organisation's key in person (the confirm screen): above every revision this session saw, so
+  // the record the server withheld cannot come back in its place.
+  async restart(organisationEntry) {
+    const marks = await this.marks.load();
+    this.revision = Math.max(this.seen, marks[this.markName] ?? 0);
+    this.entries = new Map([[slot(organisationEntry.kind, organisationEntry.subjectId), organisationEntry]]);
+    this.decided = new Map(this.entries);
+    this.loaded = true;
+    this.problem = null;
+    return this.save();
+  }
+
+  // A signed record's serial, per what it is about (`name`): refused when older than the newest
+  // this session saw for the same thing (a replayed start record after its signed end).
+  async freshSerial(name, serial) {
+    const marks = await this.marks.load();
+    if (serial < (marks[`serial:${name}`] ?? 0)) return false;
+    await this.marks.raise({ [`serial:${name}`]: serial });
+    return true;
+  }
+
+  // The newest epoch this session saw for a resource: a server that serves an older one as
+  // current (a rollback, say to before a coach left) is refused.
+  async epochMark(resourceType, resourceId) {
+    return (await this.marks.load())[`epoch:${resourceType}:${resourceId}`] ?? 0;
+  }
+
+  async raiseEpochMark(resourceType, resourceId, epoch) {
+    await this.marks.raise({ [`epoch:${resourceType}:${resourceId}`]: epoch });
   }
 
   async ready() {
@@ -95,9 +177,11 @@ export class Trust {
     this.decided.set(slot(kind, subjectId), entry);
   }
 
-  // True when this is the pinned key (pinning it now when none is: the caller has just verified it
-  // through a signed record); false when it differs from the pinned one.
-  check(kind, subjectId, keyMaterial) {
+  // True when this is the pinned key, pinning it now when none is; false when it differs from the
+  // pinned one. Only for a key the caller has just verified along her chain (a programme key
+  // certified by her pinned organisation key, a key a verified signed record names): nothing is
+  // pinned at first sight.
+  checkVerified(kind, subjectId, keyMaterial) {
     const known = this.entry(kind, subjectId);
     if (!known) {
       this.pin(kind, subjectId, keyMaterial, false);
@@ -111,12 +195,14 @@ export class Trust {
   async save() {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       if (this.decided.size === 0) return { ok: true, status: 200, data: null };
+      if (!this.loaded) return { ok: false, status: 0, data: null };
       const revision = this.revision + 1;
       const record = await sealPinnedKeys(this.identity, revision, [...this.entries.values()]);
       const result = await this.api('/api/v1/pinned-keys', { revision, record: b64uEncode(record) }, 'PUT');
       if (result.ok) {
         this.revision = revision;
         this.seen = Math.max(this.seen, revision);
+        await this.marks.raise({ [this.markName]: revision });
         this.decided.clear();
         return result;
       }
@@ -126,16 +212,28 @@ export class Trust {
     return { ok: false, status: 409, data: null };
   }
 
-  // The one decision about a person's key: TRUSTED when it is the key pinned here (pinned now if
-  // new) or the key confirmed in person, KEY_CHANGED otherwise. `signed` is the fingerprint a
-  // verified record (assignment, roster) names for him; a key confirmed in person counts even
-  // when the record was signed for the key he held before.
+  // The one decision about a person's key: TRUSTED when it is the key pinned here or confirmed in
+  // person, or (pinned now) the key a verified signed record names for him (`signed`, the
+  // fingerprint in an assignment or roster this browser verified); KEY_CHANGED when another key
+  // is pinned or signed for him; UNVERIFIED when nothing she holds vouches for it (no first sight).
+  // A key confirmed in person counts even when the record was signed for the key he held before.
   async personStatus(person, { signed = null } = {}) {
     const keys = keysOf(person);
     const pinned = this.entry(FingerprintKind.PERSON, person.userId);
     if (pinned?.confirmed && equal(pinned.keyMaterial, keys)) return TRUSTED;
     if (signed && !equal(signed, await person.fingerprint())) return KEY_CHANGED;
-    return this.check(FingerprintKind.PERSON, person.userId, keys) ? TRUSTED : KEY_CHANGED;
+    if (!signed && !pinned) return UNVERIFIED;
+    return this.checkVerified(FingerprintKind.PERSON, person.userId, keys) ? TRUSTED : KEY_CHANGED;
+  }
+
+  // A coach's browser meeting a participant of his: her key is named by no signed record, so the
+  // first key his browser sees for her, while a verified assignment makes him her coach, is
+  // pinned (docs/security.md says what this leaves open); any later change is KEY_CHANGED.
+  async participantStatus(person) {
+    const keys = keysOf(person);
+    const pinned = this.entry(FingerprintKind.PERSON, person.userId);
+    if (pinned?.confirmed && equal(pinned.keyMaterial, keys)) return TRUSTED;
+    return this.checkVerified(FingerprintKind.PERSON, person.userId, keys) ? TRUSTED : KEY_CHANGED;
   }
 
   // Someone no verified record names for this browser (another mother in her group, a trainer):
@@ -209,16 +307,32 @@ export class Trust {
   // pinned here (pinned now when new). { key } when all is as pinned; { key: null, changed } when
   // the organisation or programme key differs: then nothing signed with it is trusted until she
   // confirms the new key in person (confirmKey).
+  // With her pins missing, the confirm screen asks her to compare her organisation's code in
+  // person (`changed.missing`); with them unavailable or rolled back it only explains
+  // (`changed.problem`). Either way the key is null: nothing is trusted, granted or shared.
   async programmeKey(programmeId) {
+    try {
+      await this.ready();
+    } catch (error) {
+      if (!error.problem) throw error;
+      if (error.problem !== PINS_MISSING) return { key: null, changed: { problem: error.problem } };
+      const organisation = await this.must('/api/v1/trust/organisation');
+      const served = b64uDecode(organisation.ed25519_public);
+      const changed = await this.change(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, served);
+      return { key: null, changed: { ...changed, missing: true, problem: PINS_MISSING } };
+    }
     const organisation = await this.must('/api/v1/trust/organisation');
     const orgPublic = b64uDecode(organisation.ed25519_public);
     const orgId = organisation.subject_id;
-    if (!this.check(FingerprintKind.ORGANISATION_KEY, orgId, orgPublic)) {
+    // Her organisation key is pinned at sign-up against the printed code, or confirmed in person:
+    // never taken at first sight from the server.
+    const pinnedOrg = this.entry(FingerprintKind.ORGANISATION_KEY, orgId);
+    if (!pinnedOrg || !equal(pinnedOrg.keyMaterial, orgPublic)) {
       return { key: null, changed: await this.change(FingerprintKind.ORGANISATION_KEY, orgId, orgPublic) };
     }
     const programme = await this.must(`/api/v1/trust/programmes/${programmeId}`);
     const programmePublic = await verifyProgrammeKey(b64uDecode(programme.certificate), orgPublic, programmeId);
-    if (!this.check(FingerprintKind.PROGRAMME_KEY, programmeId, programmePublic)) {
+    if (!this.checkVerified(FingerprintKind.PROGRAMME_KEY, programmeId, programmePublic)) {
       return { key: null, changed: await this.change(FingerprintKind.PROGRAMME_KEY, programmeId, programmePublic) };
     }
     return { key: programmePublic, changed: null };
@@ -230,11 +344,12 @@ export class Trust {
       const value = await fingerprint(kind, subjectId, material);
       return { text: fingerprintText(value), qr: fingerprintQr(value) };
     };
+    const pinned = this.entry(kind, subjectId);
     return {
       kind,
       subjectId,
       served,
-      before: await shown(this.entry(kind, subjectId).keyMaterial),
+      before: pinned ? await shown(pinned.keyMaterial) : null,
       now: await shown(served),
     };
   }
@@ -243,12 +358,27 @@ export class Trust {
   // Refused (409) when the server serves another key by now than the one she compared, or (for a
   // programme key) when the organisation key is not the one pinned here.
   async confirmKey(changed) {
-    await this.load();
+    const missing = await this.load().then(
+      () => false,
+      (error) => {
+        if (error.problem !== PINS_MISSING) throw error;
+        return true;
+      },
+    );
     const organisation = await this.must('/api/v1/trust/organisation');
     const orgPublic = b64uDecode(organisation.ed25519_public);
     let material = orgPublic;
+    if (missing) {
+      // Her record is gone: only her organisation's key, compared in person, starts it again.
+      if (changed.kind !== FingerprintKind.ORGANISATION_KEY || organisation.subject_id !== changed.subjectId) {
+        return { ok: false, status: 409, data: null };
+      }
+      if (!equal(material, changed.served)) return { ok: false, status: 409, data: null };
+      return this.restart({ kind: changed.kind, subjectId: changed.subjectId, keyMaterial: material, confirmed: true });
+    }
     if (changed.kind === FingerprintKind.PROGRAMME_KEY) {
-      if (!this.check(FingerprintKind.ORGANISATION_KEY, organisation.subject_id, orgPublic)) {
+      const pinnedOrg = this.entry(FingerprintKind.ORGANISATION_KEY, organisation.subject_id);
+      if (!pinnedOrg || !equal(pinnedOrg.keyMaterial, orgPublic)) {
         return { ok: false, status: 409, data: null };
       }
       const programme = await this.must(`/api/v1/trust/programmes/${changed.subjectId}`);
