@@ -20,9 +20,12 @@ from eportfolio.accounts.tables import ProgrammeKey, SigningKeyCopy
 from eportfolio.config import Settings
 from eportfolio.domain.accounts import OrganisationKeyCreate, SignUpRequest
 from eportfolio.domain.people import Role
+from eportfolio.domain.portfolio import PinnedKeysWrite
 from eportfolio.domain.programmes import GroupCreate, LanguageLevel, ProgrammeCreate, ProgrammeSettings
+from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
+from eportfolio.portfolio import service as portfolio
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.service import ensure_organisation
 from eportfolio.programmes.tables import CoachAssignment, Group, Membership, Person, Programme
@@ -313,7 +316,22 @@ async def _sign_up(
             organisation_key=key_create,
         ),
     )
+    await _pin_organisation_key(uow, organisation_id, person.id, made.identity)
     return made.identity, organisation_key
+
+
+async def _pin_organisation_key(
+    uow: UnitOfWork, organisation_id: uuid.UUID, person_id: uuid.UUID, identity: crypto.Identity
+) -> None:
+    """What her browser does at sign-up: the organisation key she compared with her invitation,
+    pinned as confirmed in revision 1 of her record (without it her browser shares nothing)."""
+    key = await AccountRepository(uow.session).organisation_key(organisation_id)
+    if key is None:
+        return
+    entry = crypto.PinnedKey(crypto.FingerprintKind.ORGANISATION_KEY, str(organisation_id), key.ed25519_public, True)
+    record = crypto.seal_pinned_keys(identity, 1, [entry])
+    caller = Caller(person_id=person_id, organisation_id=organisation_id, session_id=None)
+    await portfolio.put_pinned_keys(uow, caller, PinnedKeysWrite(revision=1, record=crypto.b64u_encode(record)))
 
 
 async def _programme_key(

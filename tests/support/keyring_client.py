@@ -35,6 +35,22 @@ class Member:
     organisation_key: crypto.SigningKey | None = None
 
 
+def organisation_pin_record(identity: crypto.Identity, organisation_id: str, public: bytes | str) -> dict[str, Any]:
+    """Revision 1 of her pinned-keys record as her browser saves it at sign-up: the organisation
+    key she compared with her invitation paper, confirmed."""
+    key = b64u_decode(public) if isinstance(public, str) else public
+    entry = crypto.PinnedKey(crypto.FingerprintKind.ORGANISATION_KEY, str(organisation_id), key, True)
+    return {"revision": 1, "record": b64u_encode(crypto.seal_pinned_keys(identity, 1, [entry]))}
+
+
+async def pin_organisation_key(
+    browser: Browser, identity: crypto.Identity, organisation_id: str, public: bytes | str
+) -> None:
+    record = organisation_pin_record(identity, organisation_id, public)
+    response = await browser.api("PUT", "/api/v1/pinned-keys", record)
+    assert response.status_code == 200, response.text
+
+
 class KeyringClient:
     def __init__(self, browser: Browser) -> None:
         self.browser = browser
@@ -83,6 +99,9 @@ class KeyringClient:
         )
         response = await self.browser.api("POST", "/api/v1/auth/signup", body)
         assert response.status_code == 201, response.text
+        organisation_public = org_key.public if org_key else invited["organisation_key"]
+        if organisation_public is not None:
+            await pin_organisation_key(self.browser, made.identity, invited["organisation_id"], organisation_public)
         return Member(
             login=response.json()["login"],
             password=password,

@@ -13,6 +13,7 @@ from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
+from tests.support.keyring_client import organisation_pin_record
 from tests.support.live import LiveServer
 from tests.support.world import World
 
@@ -63,5 +64,10 @@ class Keyring:
             }
         answer = await self.call("POST", "/api/v1/auth/signup", body)
         assert answer.status_code == 201, answer.text
+        organisation_public = signing.public if signing else invited["organisation_key"]
+        if organisation_public is not None:
+            pinned = organisation_pin_record(made.identity, invited["organisation_id"], organisation_public)
+            saved = await self.call("PUT", "/api/v1/pinned-keys", pinned)
+            assert saved.status_code == 200, saved.text
         self.recovery_code = made.recovery_code.text  # what she keeps on paper
         return made.identity, signing

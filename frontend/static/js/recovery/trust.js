@@ -22,7 +22,7 @@ export async function me() {
 // The programme key along organisation -> certificate -> programme, each the key pinned in this
 // user's record (shared/trust.js). A changed one is refused, and the confirm screen shows it.
 export async function programmePublic(programmeId) {
-  const trust = await new Trust(await me(), { api: (path, body, method) => api(path, body, method ?? 'GET') }).load();
+  const trust = new Trust(await me(), { api: (path, body, method) => api(path, body, method ?? 'GET') });
   const { key, changed } = await trust.programmeKey(programmeId);
   if (!key) {
     showKeyChange(trust, changed, { onConfirmed: () => globalThis.location.reload() });

@@ -19,21 +19,38 @@ function say(text, kind) {
 }
 
 // Shows `changed` (from Trust.programmeKey) or hides the screen when it is null. `onConfirmed`
-// runs once the new key is pinned, to share again as usual.
+// runs once the new key is pinned, to share again as usual. With her list of trusted keys
+// missing (`changed.missing`) she compares her organisation's code in person; with it unreadable
+// or rolled back (only `changed.problem`) the screen explains and offers nothing to confirm.
 export function showKeyChange(trust, changed, { onConfirmed = async () => {} } = {}) {
   const panel = $('key-change');
   if (!panel) return false;
   panel.hidden = !changed;
   if (!changed) return false;
   const words = $('key-change-messages').dataset;
+  const problemOnly = Boolean(changed.problem) && !changed.missing;
+  $('key-change-explain-changed').hidden = Boolean(changed.problem);
+  $('key-change-explain-missing').hidden = !changed.missing;
+  $('key-change-explain-problem').hidden = !problemOnly;
+  $('key-change-compare').hidden = problemOnly;
+  say('', 'warning');
+  if (problemOnly) {
+    $('key-change-heading').textContent = words.problem;
+    $('key-change-explain-problem').textContent = changed.problem === 'pins_rollback' ? words.rollback : words.unavailable;
+    panel.dataset.kind = changed.problem;
+    panel.scrollIntoView?.();
+    return true;
+  }
   const organisation = changed.kind === FingerprintKind.ORGANISATION_KEY;
-  $('key-change-heading').textContent = organisation ? words.organisation : words.programme;
-  panel.dataset.kind = organisation ? 'organisation' : 'programme';
-  $('key-change-before').textContent = changed.before.text;
-  $('key-change-before-qr').src = qrUrl(changed.before.qr);
+  $('key-change-heading').textContent = changed.missing ? words.missing : organisation ? words.organisation : words.programme;
+  panel.dataset.kind = changed.missing ? 'missing' : organisation ? 'organisation' : 'programme';
+  $('key-change-old').hidden = !changed.before;
+  if (changed.before) {
+    $('key-change-before').textContent = changed.before.text;
+    $('key-change-before-qr').src = qrUrl(changed.before.qr);
+  }
   $('key-change-now').textContent = changed.now.text;
   $('key-change-now-qr').src = qrUrl(changed.now.qr);
-  say('', 'warning');
   const confirm = $('key-change-confirm');
   confirm.disabled = false;
   confirm.onclick = async () => {
