@@ -125,21 +125,24 @@ async def test_items_are_refused_in_a_portfolio_that_is_not_hers(cast: Cast, app
 
 async def test_her_pinned_keys_record_only_moves_forward(cast: Cast) -> None:
     her = cast.her
-    assert (await her.api("GET", "/api/v1/pinned-keys")).status_code == 204
+    # Her sign-up saved revision 1: the organisation key she compared with her invitation paper.
+    signed_up = await her.ok("GET", "/api/v1/pinned-keys")
+    assert signed_up["revision"] == 1
     entries = [crypto.PinnedKey(crypto.FingerprintKind.PERSON, cast.coach.person_id,
                                 cast.coach.identity.person.x25519_public + cast.coach.identity.person.ed25519_public,
                                 False)]
-    first = b64u_encode(crypto.seal_pinned_keys(her.identity, 1, entries))
     second = b64u_encode(crypto.seal_pinned_keys(her.identity, 2, entries))
-    await her.ok("PUT", "/api/v1/pinned-keys", {"revision": 1, "record": first})
+    third = b64u_encode(crypto.seal_pinned_keys(her.identity, 3, entries))
     await her.ok("PUT", "/api/v1/pinned-keys", {"revision": 2, "record": second})
-    assert (await her.api("PUT", "/api/v1/pinned-keys", {"revision": 1, "record": first})).status_code == 409
-    assert (await her.api("PUT", "/api/v1/pinned-keys", {"revision": 3, "record": second})).status_code == 422
-    truncated = b64u_encode(b64u_decode(second)[:-10])
-    assert (await her.api("PUT", "/api/v1/pinned-keys", {"revision": 2, "record": truncated})).status_code == 422
+    await her.ok("PUT", "/api/v1/pinned-keys", {"revision": 3, "record": third})
+    assert (await her.api("PUT", "/api/v1/pinned-keys", {"revision": 2, "record": second})).status_code == 409
+    assert (await her.api("PUT", "/api/v1/pinned-keys", {"revision": 4, "record": third})).status_code == 422
+    truncated = b64u_encode(b64u_decode(third)[:-10])
+    assert (await her.api("PUT", "/api/v1/pinned-keys", {"revision": 3, "record": truncated})).status_code == 422
     stored = await her.ok("GET", "/api/v1/pinned-keys")
-    revision, opened = crypto.open_pinned_keys(her.identity, b64u_decode(stored["record"]), min_revision=2)
-    assert revision == 2
+    revision, opened = crypto.open_pinned_keys(her.identity, b64u_decode(stored["record"]), min_revision=3)
+    assert revision == 3
     assert opened[0].subject_id == cast.coach.person_id
-    # Each person has her own record: the coach sees none.
-    assert (await cast.coach.api("GET", "/api/v1/pinned-keys")).status_code == 204
+    # Each person has her own record: the coach sees his own, not hers.
+    his = await cast.coach.ok("GET", "/api/v1/pinned-keys")
+    crypto.open_pinned_keys(cast.coach.identity, b64u_decode(his["record"]))

@@ -63,7 +63,7 @@ async def _her_things(recovery: Recovery) -> dict[str, str]:
     coach_person = await her.person(coach.person_id)
     pinned = crypto.seal_pinned_keys(
         her.identity,
-        1,
+        2,  # revision 1 is the one her sign-up saved
         [
             crypto.PinnedKey(
                 crypto.FingerprintKind.PERSON,
@@ -73,7 +73,7 @@ async def _her_things(recovery: Recovery) -> dict[str, str]:
             )
         ],
     )
-    await her.ok("PUT", "/api/v1/pinned-keys", {"revision": 1, "record": b64u_encode(pinned)})
+    await her.ok("PUT", "/api/v1/pinned-keys", {"revision": 2, "record": b64u_encode(pinned)})
     return written
 
 
@@ -125,7 +125,7 @@ async def test_after_withdrawing_the_kept_copy_opens_nothing_and_she_reads_every
 
         plan = await her.ok("GET", "/api/v1/recovery/rotation")
         assert {i["item_id"] for i in plan["items"]} == {i for i, t in written.items() if t != "for my coaches"}
-        assert plan["pinned_keys"]["revision"] == 1
+        assert plan["pinned_keys"]["revision"] == 2
         assert [c["programme_id"] for c in plan["consents"]] == [str(recovery.programme)]
         body, rotation = await rotation_body(her, recovery.programme, recovery_code=her.member.recovery_code)
         assert rotation.recovery_code is None, "she typed her code, so she keeps it"
@@ -157,9 +157,9 @@ async def test_after_withdrawing_the_kept_copy_opens_nothing_and_she_reads_every
             _OldKey(her.identity.person, old_key),
             b64u_decode(plan["pinned_keys"]["record"]),  # type: ignore[arg-type]
         )
-    assert plan["pinned_keys"]["revision"] == 2
+    assert plan["pinned_keys"]["revision"] == 3
     revision, pinned = crypto.open_pinned_keys(her.identity, b64u_decode(plan["pinned_keys"]["record"]))
-    assert revision == 2
+    assert revision == 3
     assert [p.subject_id for p in pinned] == [cast.coach.person_id]
     assert await recovery.officer.ok("GET", recovery.url("requests")) == []
 

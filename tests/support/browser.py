@@ -31,3 +31,5 @@ async def launch_chromium(playwright: Any, *, fake_media: bool = False) -> Any:
     ``fake_media``: Chromium's fake capture devices, so a page can record a voice note."""
     args = CHROMIUM_ARGS + (FAKE_MEDIA_ARGS if fake_media else [])
     return await playwright.chromium.launch(executable_path=chromium_path(), args=args)
+
+KEY_WORK_MS = 60_000  # Argon2id at 64 MiB on a slow machine, with room to spare

@@ -593,6 +593,7 @@ function showAccess(hasKey) {
   if (!hasKey) notes.push(keys.owner ? words.noKey : shared ? words.waitingApproval : words.waitingAccess);
   notes.push(...unconfirmedNotes());
   if (keys.rosterInvalid) notes.push(words.rosterInvalid);
+  if (keys.tampered) notes.push(words.tampered);
   say(notes.join(' '));
   $('chat-text').disabled = !hasKey;
   $('chat-send').disabled = !hasKey;

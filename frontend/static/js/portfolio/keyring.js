@@ -228,6 +228,7 @@ export class PortfolioClient {
     this.epochKeys = new Map();
     this.epochFrom = new Map(); // epoch -> whether its grant came from someone who counts now
     this.fork = false;
+    this.refusedEpochs = new Set(); // epochs the server offered a key for that did not check out
     const records = new Map();
     for (const row of this.epochs) {
       try {
@@ -249,6 +250,7 @@ export class PortfolioClient {
         this.epochFrom.set(grant.epoch, (this.epochFrom.get(grant.epoch) ?? false) || fromNow);
       } catch {
         this.warnings.push('grant');
+        this.refusedEpochs.add(row.epoch);
       }
     }
     const newest = Math.max(0, ...this.epochKeys.keys());
@@ -280,6 +282,13 @@ export class PortfolioClient {
     if (this.fork) this.warnings.push('fork');
     if (this.rollback) this.warnings.push('rollback');
     return this.epochKeys;
+  }
+
+  // Whether what the server served about keys did not check out in a way she should be told of:
+  // a key offered for the current epoch that was refused, two keys for one epoch, or an older
+  // epoch than this session saw. Her phone then shares nothing new under it.
+  get tampered() {
+    return Boolean(this.fork || this.rollback || this.refusedEpochs?.has(this.portfolio.epoch));
   }
 
   // The key this browser seals for her readers under: the current epoch's, only when the server's

@@ -457,6 +457,8 @@ $('editor').addEventListener('submit', async (event) => {
   try {
     const { audience, chosen } = audienceValue();
     if (client.owner && audience === 'chosen' && chosen.length === 0) return problem('e-editor', words.choosePeople);
+    // Her phone seals for others only under a key it checked itself; what she typed stays.
+    if (audience !== 'only_me' && !client.currentKey) return problem('e-editor', words.notSharing);
     if (FILE_KINDS.has(editing.kind)) return await saveFile();
     const content = collect();
     if (editing.item) return await saveRevision(editing, content);
@@ -602,6 +604,7 @@ async function start() {
     if (!hasKey && client.owner && client.portfolio.epoch > 0) {
       notes.push(fill(words.askCoach, { fingerprint: await identity.person.fingerprintText() }));
     } else if (!hasKey) notes.push(words.waiting);
+    if (client.tampered) notes.push(words.tampered);
     await offerRecovery();
     for (const member of client.unconfirmed ?? []) {
       if (member.reason !== 'programme_key_changed') notes.push(fill(words.notConfirmed, { name: member.display_name }));
