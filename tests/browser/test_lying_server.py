@@ -213,9 +213,10 @@ async def test_a_coach_without_a_valid_signed_record_gets_nothing(
     errors: list[str] = []
     her = await _her_phone(chromium, server, liar, errors)
     await _open_portfolio(her, server, world)
-    assert "Mallory" in await her.inner_text("#status"), "she is told Mallory's key could not be checked"
+    status = await her.inner_text("#status")
     said = await _write_marker(her)
     assert attacker.opened(liar, MARKER) == []
+    assert "Mallory" in status, "she is told Mallory's key could not be checked"
     assert "Opgeslagen" in said
     assert any("/items" in path for _m, path, _b in liar.bodies()), "her item was saved, for her real coach"
     assert errors == [], errors
@@ -268,25 +269,40 @@ async def test_a_swapped_or_former_key_for_her_coach_gets_nothing(
 async def test_withheld_pins_stop_every_grant_and_nothing_is_pinned_at_first_sight(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
-    """Attack 3: her pinned-keys record is withheld (204) while the server serves its own key as
-    her coach's. Her phone pins nothing, grants nothing, and asks her to compare her
-    organisation's code in person."""
+    """Attack 3: her pinned-keys record is withheld (204) while the server serves a whole chain of
+    its own: an organisation key, a programme certificate under it, and a coach assignment for
+    Mallory signed with that programme key. Her phone pins nothing, grants nothing, and asks her
+    to compare her organisation's code in person."""
     world, server = world_and_server
-    await _cast(server, database_url, world)
-    attacker = Attacker.make(str(world.coach_a))
+    cast = await _cast(server, database_url, world)
+    attacker = Attacker.make()
+    fake_org, fake_programme = crypto.SigningKey.generate(), crypto.SigningKey.generate()
+    certificate = fake_org.sign_record(
+        crypto.ProgrammeKeyCertificate(fake_programme.public), organisation_id=str(world.organisation_id),
+        programme_id=str(world.programme_a), serial=1, issued_at=NOW, signed_by=str(world.admin),
+    )
+    fake_cast = Cast(world, fake_programme, cast.her, cast.coach)
+    row = fake_cast.assignment(attacker.user_id, attacker.identity.person.fingerprint, serial=7)
     liar = Liar()
     liar.lie(r"/api/v1/pinned-keys", lambda s, d: (204, None))
-    route, answer = _person(attacker, str(world.coach_a))
+    liar.lie(r"/api/v1/trust/organisation", lambda s, d: (s, {**d, "ed25519_public": b64u_encode(fake_org.public)}))
+    liar.lie(r"/api/v1/trust/programmes/[0-9a-f-]{36}",
+             lambda s, d: (s, {**d, "ed25519_public": b64u_encode(fake_programme.public),
+                               "certificate": b64u_encode(certificate)}))
+    liar.lie(r"/api/v1/portfolio/programmes/[^/]+/mine", _members_plus(attacker.user_id), "POST")
+    liar.lie(r"/api/v1/portfolio/[0-9a-f-]{36}", _members_plus(attacker.user_id))
+    liar.lie(r"/api/v1/programmes/[^/]+/coach-assignments", lambda s, d: (s, [row]))
+    route, answer = _person(attacker, attacker.user_id)
     liar.lie(route, answer)
     errors: list[str] = []
     her = await _her_phone(chromium, server, liar, errors)
     await _open_portfolio(her, server, world)
-    await her.wait_for_selector("#key-change:not([hidden])")
-    assert "Controleer de code van je organisatie" in await her.inner_text("#key-change-heading")
-    assert await her.is_hidden("#key-change-old"), "there is no old code to compare"
     said = await _write_marker(her)
     assert attacker.opened(liar, MARKER) == []
     assert not [p for m, p, _b in liar.bodies() if p == "/api/v1/pinned-keys"], "nothing pinned at first sight"
+    await her.wait_for_selector("#key-change:not([hidden])")
+    assert "Controleer de code van je organisatie" in await her.inner_text("#key-change-heading")
+    assert await her.is_hidden("#key-change-old"), "there is no old code to compare"
     assert "kan dit nu niet delen" in said
     assert errors == [], errors
 
@@ -312,11 +328,11 @@ async def test_an_older_pin_record_than_she_saw_is_refused(
     route, answer = _person(attacker, str(world.coach_a))
     liar.lie(route, answer)
     await _open_portfolio(her, server, world)
+    said = await _write_marker(her)
+    assert attacker.opened(liar, MARKER) == []
     await her.wait_for_selector("#key-change:not([hidden])")
     assert "ouder" in await her.inner_text("#key-change-explain-problem")
     assert await her.is_hidden("#key-change-compare")
-    said = await _write_marker(her)
-    assert attacker.opened(liar, MARKER) == []
     assert "kan dit nu niet delen" in said
     assert errors == [], errors
 
@@ -353,8 +369,8 @@ async def test_a_roster_shift_that_was_never_signed_gets_no_chat_key(
     await her.fill("#chat-text", MARKER)
     await her.click("#chat-send")
     await her.wait_for_selector(".chat-msg--mine .chat-msg__state[data-state=sent]", timeout=30_000)
-    assert "rooster" in await her.inner_text("#chat-status")
     assert attacker.opened(liar, MARKER) == []
+    assert "rooster" in await her.inner_text("#chat-status")
     engine = make_engine(database_url)
     try:
         async with unit_of_work(make_sessionmaker(engine)) as uow:

@@ -119,25 +119,30 @@ class Attacker:
         return {"epoch": epoch, "record": b64u_encode(made.record), "grant": b64u_encode(grant),
                 "created_by": self.user_id}
 
-    def keys_from(self, liar: Liar) -> list[bytes]:
-        """Its own keys, and every key in a grant the browser sent that opens with Mallory's keys."""
-        keys = list(self.own_keys)
-        for _method, _path, body in liar.bodies():
+    def granted(self, liar: Liar) -> list[tuple[str, bytes]]:
+        """Every key in a grant the browser sent that opens with Mallory's keys, with where it went."""
+        keys = []
+        for method, path, body in liar.bodies():
             for blob in _strings(body, "grant"):
                 try:
                     data = b64u_decode(blob)
                     granter = crypto.read_grant(data).granter_public
-                    keys.append(crypto.open_grant(data, self.identity, [granter])[1])
+                    keys.append((f"{method} {path}", crypto.open_grant(data, self.identity, [granter])[1]))
                 except (crypto.CryptoError, ValueError):
                     continue
         return keys
 
+    def keys_from(self, liar: Liar) -> list[bytes]:
+        """Its own keys, and every key the browser granted to Mallory."""
+        return [*self.own_keys, *(key for _where, key in self.granted(liar))]
+
     def opened(self, liar: Liar, marker: str) -> list[str]:
-        """What of the browser's requests Mallory can open: the item keys she could unwrap, and
-        any envelope or body that carries the marker in plaintext. Empty is what we want."""
+        """What of the browser's requests Mallory can open: a key granted to her, the item keys she
+        could unwrap, an envelope under a key she holds, and any body that carries the marker in
+        plaintext. Empty is what we want."""
         keys = self.keys_from(liar)
         key_ids = {crypto.key_id(k) for k in keys}
-        found: list[str] = []
+        found = [f"{where}: a key granted to the attacker" for where, _key in self.granted(liar)]
         for method, path, body in liar.bodies():
             if marker in json.dumps(body):
                 found.append(f"{method} {path}: the marker in plaintext")
