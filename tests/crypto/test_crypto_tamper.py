@@ -427,3 +427,25 @@ def test_attachment_streams_cut_reordered_or_changed_are_refused() -> None:
         assert not opens(bytes(changed)), position
     with pytest.raises(c.CryptoError):
         b"".join(c.decrypt_attachment(bytes(32), [stream], meta))
+
+
+def test_a_grant_or_epoch_record_for_another_resource_or_epoch_is_refused() -> None:
+    """The bytes are intact and signed, but about something else than the caller asked for."""
+    params = c.KdfParams.new(8, 1, 1)
+    her = c.Identity.create("mother.a", "pw one", user_id="p1", params=params, allow_test_params=True).identity
+    coach = c.Identity.create("coach.a", "pw two", user_id="c1", params=params, allow_test_params=True).identity
+    first = c.new_epoch(coach, resource_type="portfolio", resource_id="pf1", epoch=1, previous_key=None)
+    second = c.new_epoch(coach, resource_type="portfolio", resource_id="pf1", epoch=2, previous_key=first.key)
+    grant = c.make_grant(coach, resource_type="portfolio", resource_id="pf1", epoch=2, key=second.key,
+                         recipient=her.person)
+    accepted = [coach.person.ed25519_public]
+    asked = {"resource_type": "portfolio", "resource_id": "pf1", "epoch": 2}
+    assert c.open_grant(grant, her, accepted, asked)[1] == second.key
+    assert c.open_previous_key(second.record, second.key, accepted, asked) == first.key
+    for wrong in ({"resource_id": "pf2"}, {"epoch": 1}, {"resource_type": "conversation"}):
+        with pytest.raises(c.CryptoError):
+            c.open_grant(grant, her, accepted, {**asked, **wrong})
+        with pytest.raises(c.CryptoError):
+            c.verify_epoch(second.record, accepted, {**asked, **wrong})
+        with pytest.raises(c.CryptoError):
+            c.open_previous_key(second.record, second.key, accepted, {**asked, **wrong})
