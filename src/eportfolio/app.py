@@ -88,8 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_bus = EventBus()
     app.state.resolve_caller = resolve_caller
 
-    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies)
+    # The last added runs first: the security headers also go on a refused body's 413.
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes)
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies)
 
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -87,7 +87,13 @@ class SecurityMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over the limit with 413, before the app reads them into memory."""
+    """Refuses request bodies over the limit with 413, before the app reads them into memory.
+
+    A declared Content-Length over the limit is refused before anything is read. A body without
+    one (chunked) is counted while the app reads it; once it passes the limit, reading stops and
+    whatever the app makes of the cut-off body (FastAPI answers a body it cannot read with 400)
+    is replaced by the 413.
+    """
 
     def __init__(self, app: ASGIApp, *, default_limit: int, limits: dict[str, int] | None = None) -> None:
         self.app = app
@@ -111,9 +117,12 @@ class BodyLimitMiddleware:
                 return
         received = 0
         refused = False
+        started = False
 
         async def limited_receive() -> Message:
             nonlocal received, refused
+            if refused:
+                raise BodyTooLarge()
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
@@ -122,11 +131,21 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge()
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused and not started:
+                return  # the app's answer to the cut-off body; the 413 goes instead
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except BodyTooLarge:
-            if refused:
-                await _too_large(scope, send, limit)
+            if not refused:
+                raise
+        if refused and not started:
+            await _too_large(scope, send, limit)
 
 
 class BodyTooLarge(Exception):
@@ -134,22 +153,17 @@ class BodyTooLarge(Exception):
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    wants_json = scope["path"].startswith("/api/")
-    if wants_json:
-        body = (
-            b'{"error":{"code":"too_large","message":"What you sent is too large (at most '
-            + str(limit).encode()
-            + b' bytes)."}}'
-        )
-        content_type = b"application/json"
-    else:
-        body = b"What you sent is too large. Wat u stuurde is te groot."
-        content_type = b"text/plain; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    """The usual error shape (JSON under /api/, else the error page), in her language."""
+    from starlette.requests import Request
+
+    from eportfolio.kit.errors import PayloadTooLarge
+    from eportfolio.kit.web import error_response, translate  # kit.web builds on this module
+
+    request = Request(scope)
+    error = PayloadTooLarge()
+    response = error_response(request, error.status_code, error.code, translate(request, error.message), limit=limit)
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
