@@ -4,7 +4,9 @@ out, even while nobody writes; a coach leaving makes the conversation's key due 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -136,3 +138,41 @@ async def test_an_assignment_ending_without_a_conversation_changes_nothing(chat:
     async with unit_of_work(chat.app.state.sessionmaker) as uow:
         flagged = await service.reader_left(uow, chat.world.programme_b, chat.world.participant_b)
     assert flagged is False
+
+
+@contextmanager
+def _server_errors() -> Iterator[list[logging.LogRecord]]:
+    """What uvicorn logs as errors meanwhile (a failing socket shows up there with its traceback)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+async def test_a_deeply_nested_frame_gets_an_error_frame_and_the_socket_stays_open(
+    chat: Chat, capfd: pytest.CaptureFixture[str]
+) -> None:
+    deep = "[" * 20_000 + "]" * 20_000
+    deep_in_a_frame = '{"type": "ping", "x": ' + "[" * 300 + "]" * 300 + "}"
+    deep_objects = '{"a":' * 7_000 + "1" + "}" * 7_000
+    with _server_errors() as errors:
+        async with ChatClient.connect(chat.url, chat.mother, resume={}) as mother:
+            for text in (deep, deep_in_a_frame, deep_objects):
+                await mother.socket.send(text)
+                frame = await mother.until("error")
+                assert frame["code"] == "invalid"
+                assert frame["message"]
+                assert len(frame["message"]) < 500, "the problem in a sentence, not the frame echoed back"
+            await mother.send({"type": "ping"})
+            assert (await mother.until("pong"))["type"] == "pong", "the socket is still open"
+            ack = await mother.message(chat.conversation)
+            assert ack["type"] == "ack"
+    assert not errors, [r.getMessage() for r in errors]
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
+    assert "RecursionError" not in out + err

@@ -765,7 +765,7 @@ async def _read(websocket: Socket, connection: Connection) -> None:
 def _frame_type(text: str) -> str | None:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
         return None
     kind = value.get("type") if isinstance(value, dict) else None
     return kind if isinstance(kind, str) else None
@@ -776,12 +776,18 @@ async def _handle(app: FastAPI, connection: Connection, text: str) -> None:
     try:
         frame = client_frames.validate_json(text)
     except ValidationError as exc:
-        kind = _frame_type(text)
+        errors = exc.errors(include_input=False)
+        # Not JSON to pydantic (which also refuses nesting deeper than it parses): no second parse.
+        readable = not any(e["type"] == "json_invalid" for e in errors)
+        kind = _frame_type(text) if readable else None
         known = ("resume", "send", "read", "delivered", "typing", "ping")
         if kind is not None and kind not in known:
             connection.offer(_error(caller, "unknown_frame", N_("This kind of frame is unknown."), ref=kind))
         else:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()[:5])
+            problems = "; ".join(
+                ": ".join(part for part in (".".join(str(p) for p in e["loc"][1:]), e["msg"]) if part)
+                for e in errors[:5]
+            )
             connection.offer(
                 ErrorFrame(
                     code="invalid",
