@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Open chat sockets per login session (per server process); the next one is refused (4429).
+    chat_sockets_per_session: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
     # Where "quick exit" sends her: a neutral, common site that draws no attention on a shared phone.
     quick_exit_url: str = "https://www.weeronline.nl/"

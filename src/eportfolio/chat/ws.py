@@ -38,6 +38,7 @@ from eportfolio.chat.broker import PRESENCE_RENEW, Broker, make_broker
 from eportfolio.chat.hub import (
     CLOSE,
     CLOSE_FLOODING,
+    CLOSE_TOO_MANY_SOCKETS,
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHENTICATED,
     Acked,
@@ -86,7 +87,7 @@ class ChatRuntime:
     def __init__(self, app: FastAPI, settings: Settings, limits: Limits | None = None) -> None:
         self.app = app
         self.settings = settings
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(sockets_per_session=settings.chat_sockets_per_session)
         self.hub = Hub()
         self.access = service.AccessCache()
         self.sends = GroupCommit(app, self.access)
@@ -185,9 +186,12 @@ class ChatRuntime:
         while self._pushes:
             await asyncio.gather(*list(self._pushes), return_exceptions=True)
 
-    async def connected(self, connection: Connection) -> None:
-        self.hub.add(connection)
+    async def connected(self, connection: Connection) -> bool:
+        """Add the connection; False (and nothing added) when its session has too many open."""
+        if not self.hub.add(connection):
+            return False
         await self.broker.present({connection.person_key})
+        return True
 
     async def disconnected(self, connection: Connection) -> None:
         self.hub.remove(connection)
@@ -616,7 +620,9 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
     runtime: ChatRuntime = app.state.chat
     await runtime.ensure_started()
     connection = Connection(caller, runtime.limits)
-    await runtime.connected(connection)
+    if not await runtime.connected(connection):
+        await websocket.close(code=CLOSE_TOO_MANY_SOCKETS, reason="too many open connections: close another chat tab")
+        return
     writer = _Writer(websocket, connection)
     try:
         await _welcome(websocket, connection)
