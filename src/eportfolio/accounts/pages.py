@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from eportfolio.accounts import service
+from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
 from eportfolio.domain.accounts import AdminInvitationCreate, InvitationCreate
@@ -103,7 +104,8 @@ async def join(request: Request, uow: UowDep, code: str = "") -> Response:
     if not code:
         return render(request, "accounts/join_code.html", {"code": "", "error": None})
     try:
-        invitation = await service.preview_invitation(uow, code)
+        async with code_tries(request, code, field="invitation_code"):
+            invitation = await service.preview_invitation(uow, code)
     except DomainError as exc:
         error = translate(request, exc.message, **exc.params)
         return render(request, "accounts/join_code.html", {"code": code, "error": error}, status_code=exc.status_code)

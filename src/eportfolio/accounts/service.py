@@ -298,6 +298,74 @@ async def _record_failure(uow: UnitOfWork, client: Client, login: str, account: 
     await uow.flush()
 
 
+# Rate limits of what anyone may try without logging in ------------------------------------
+
+
+@dataclass(frozen=True)
+class TryCounter:
+    """One rate limit: at most ``limit`` tries per window on ``key``. ``counts``: this try counts
+    on it now; otherwise it is only checked here (its failures are counted with ``count_tries``)."""
+
+    key: str
+    limit: int
+    counts: bool = True
+
+
+def tries_key(kind: str, subject: str) -> str:
+    return f"tries:{kind}:{subject}"[:120]
+
+
+def code_digest(settings: Settings, code: str) -> str:
+    """A code as a rate limit's key names it: normalised and keyed, so the table holds no code."""
+    normal = "".join(code.split()).replace("-", "").upper()
+    mac = hmac.new(settings.secret_key.encode(), b"eportfolio/v1/code-tries\x00" + normal.encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def _too_many_tries(seconds: int) -> TooManyRequests:
+    return TooManyRequests(N_("Too many tries. Wait a few minutes and try again."), retry_after=seconds)
+
+
+async def take_try(uow: UnitOfWork, counters: list[TryCounter], window: timedelta) -> None:
+    """Refuse (429) when a counter is at its limit in its current window; else count this try on
+    the counters it counts on. A refused try counts nowhere, so waiting always helps."""
+    repo = AccountRepository(uow.session)
+    rows = await repo.throttles([c.key for c in counters])
+    now = utcnow()
+    waits = [
+        row.blocked_until
+        for counter in counters
+        if (row := rows.get(counter.key)) is not None
+        and row.blocked_until is not None
+        and row.blocked_until > now
+        and row.failures >= counter.limit
+    ]
+    if waits:
+        raise _too_many_tries(max(1, int((max(waits) - now).total_seconds() + 0.999)))
+    await _count(uow, rows, [c.key for c in counters if c.counts], window, now)
+
+
+async def count_tries(uow: UnitOfWork, keys: list[str], window: timedelta) -> None:
+    """Count one try (a failed one, for the counters that count failures only) on these keys."""
+    rows = await AccountRepository(uow.session).throttles(keys)
+    await _count(uow, rows, keys, window, utcnow())
+
+
+async def _count(
+    uow: UnitOfWork, rows: dict[str, LoginThrottle], keys: list[str], window: timedelta, now: datetime
+) -> None:
+    for key in keys:
+        row = rows.get(key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            uow.session.add(row)
+        if row.blocked_until is None or row.blocked_until <= now:  # a new window
+            row.failures, row.blocked_until = 0, now + window
+        row.failures += 1
+        row.last_failure_at = now
+    await uow.flush()
+
+
 # Pre-login, login, logout ------------------------------------------------------------------
 
 
