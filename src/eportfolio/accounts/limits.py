@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import structlog
 from fastapi import Request
 
 from eportfolio.accounts import service
@@ -25,8 +26,7 @@ from eportfolio.config import Settings
 from eportfolio.kit.errors import Conflict, DomainError
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
 
-# A code the use case did not find, or found used or expired: a wrong try.
-_WRONG_CODE = (404, 410)
+log = structlog.get_logger(__name__)
 
 
 def _address(request: Request) -> str:
@@ -64,8 +64,14 @@ async def code_tries(request: Request, code: str, *, field: str) -> AsyncIterato
     try:
         yield
     except DomainError as exc:
-        if exc.status_code in _WRONG_CODE and exc.field == field:
-            await _on_its_own(request, lambda uow: service.count_tries(uow, [address], window))
+        # A code nobody made (a used or expired one is a real code, and gets its own answer). The
+        # use cases look the code up before anything else, so the request's transaction holds
+        # no write lock here that this count would wait for.
+        if exc.status_code == 404 and exc.field == field:
+            try:
+                await _on_its_own(request, lambda uow: service.count_tries(uow, [address], window))
+            except Exception as failure:  # the refusal she gets matters more than the count
+                log.warning("code_try_not_counted", error=type(failure).__name__)
         raise
 
 
