@@ -28,6 +28,7 @@ from eportfolio.kit.events import EventBus
 from eportfolio.kit.security import BodyLimitMiddleware, SecurityMiddleware
 from eportfolio.kit.web import (
     STATIC_DIR,
+    SecretInAddressMiddleware,
     handle_domain_error,
     handle_http_error,
     handle_unexpected,
@@ -88,8 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.event_bus = EventBus()
     app.state.resolve_caller = resolve_caller
 
-    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies)
+    # The last added runs first: the security headers also go on a refused body's 413 and on
+    # the 400 for a password in a web address.
+    app.add_middleware(SecretInAddressMiddleware)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes)
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies)
 
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
@@ -99,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
     app.include_router(account_pages.router)
+    app.include_router(account_pages.no_script_router)
     for router in account_api.routers:
         app.include_router(router)
     app.include_router(programme_pages.router)

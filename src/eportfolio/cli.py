@@ -15,6 +15,8 @@ from eportfolio.config import Settings, get_settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from eportfolio.chat.hub import UVICORN_WEBSOCKET_OPTIONS
+
     settings = get_settings()
     problems = settings.problems()
     if problems:
@@ -29,9 +31,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
-        ws="websockets-sansio",  # what "auto" picks now; the legacy one runs extra tasks per socket
-        ws_per_message_deflate=False,
         log_level="info",
+        **UVICORN_WEBSOCKET_OPTIONS,
     )
     return 0
 

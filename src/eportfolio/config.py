@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Rate limits of what anyone may try without logging in, per window of this many minutes:
+    # wrong invitation or reset codes from one address, looks at one code (right or wrong), and
+    # requests to recover an account on a new phone, from one address and for one login name.
+    limit_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    code_failures_per_address: int = Field(default=10, ge=1, le=10_000)
+    code_tries_per_code: int = Field(default=20, ge=1, le=10_000)
+    device_requests_per_address: int = Field(default=10, ge=1, le=10_000)
+    device_requests_per_login: int = Field(default=3, ge=1, le=10_000)
+    # Open chat sockets per login session (per server process); the next one is refused (4429).
+    chat_sockets_per_session: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
     # Where "quick exit" sends her: a neutral, common site that draws no attention on a shared phone.
     quick_exit_url: str = "https://www.weeronline.nl/"

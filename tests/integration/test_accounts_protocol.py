@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from eportfolio import crypto
+from eportfolio.accounts.service import FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS
 from eportfolio.accounts.sessions import SESSION_COOKIE
 from eportfolio.accounts.tables import Account, Invitation, LoginThrottle
 from eportfolio.crypto import b64u_decode, b64u_encode
@@ -364,6 +365,69 @@ async def test_failures_from_elsewhere_never_block_a_browser_she_logged_in_from_
         assert wrong.status_code == 401
     limited, _ = await her_phone.login_response("mother.a", PASSWORD)
     assert limited.status_code == 429, "a known device still has its own limit"
+
+
+async def test_failures_from_her_address_never_block_a_browser_she_logged_in_from_before(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    """Shared Wi-Fi or carrier NAT: everyone here comes from one address (127.0.0.1)."""
+    await join(app, world.participant_a, "participant", "mother.a", PASSWORD, world.programme_a)
+    her_phone = KeyringClient(browser)
+    await her_phone.login("mother.a", PASSWORD)
+    await her_phone.logout()
+
+    async with Browser(app) as others_browser:
+        others = KeyringClient(others_browser)
+        for _ in range(FREE_FAILURES_PER_ACCOUNT + 1):  # someone on her Wi-Fi tries her account
+            await others.login_response("mother.a", "a guess on purpose")
+        wrong, secrets = await others.login_response("mother.a", "one more guess")
+        assert wrong.status_code == 429
+        proof = b64u_encode(secrets.auth_proof())
+        statuses = []
+        for number in range(FREE_FAILURES_PER_ADDRESS + 5):  # and others fail on their own accounts
+            answer = await others_browser.api(
+                "POST", "/api/v1/auth/login", {"login": f"someone.{number}", "auth_proof": proof}
+            )
+            statuses.append(answer.status_code)
+        assert statuses[-1] == 429, "the address is backed off"
+        assert 429 not in statuses[: FREE_FAILURES_PER_ADDRESS - FREE_FAILURES_PER_ACCOUNT - 2]
+    async with unit_of_work(app.state.sessionmaker) as uow:  # and stays so for a good while
+        await uow.session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key.startswith("address:"))
+            .values(blocked_until=utcnow() + timedelta(minutes=10))
+        )
+
+    async with Browser(app) as new_phone_browser:
+        new_phone, _ = await KeyringClient(new_phone_browser).login_response("mother.a", PASSWORD)
+        assert new_phone.status_code == 429, "without her device cookie she waits like everyone here"
+        new_phone_browser.http.cookies.set("ep_device", "bm9uY2U.Zm9yZ2VkLW1hYy1vZi0yMi1jaGFycw")
+        forged, _ = await KeyringClient(new_phone_browser).login_response("mother.a", PASSWORD)
+        assert forged.status_code == 429, "a made-up device cookie is not her device"
+
+    assert (await her_phone.login("mother.a", PASSWORD)).user_id == str(world.participant_a), (
+        "her own phone logs in although both her account and her address are backed off"
+    )
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        address = (await uow.session.execute(
+            select(LoginThrottle).where(LoginThrottle.key.startswith("address:"))
+        )).scalar_one()
+    assert address.blocked_until is not None
+    assert address.blocked_until > utcnow(), "her login does not lift the address's back-off for the others"
+
+
+async def test_a_device_cookie_of_another_account_does_not_exempt_her_from_the_back_off(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    await join(app, world.participant_a, "participant", "mother.a", PASSWORD, world.programme_a)
+    await join(app, world.participant_b, "participant", "mother.b", PASSWORD, world.programme_b)
+    attacker = KeyringClient(browser)
+    await attacker.login("mother.b", PASSWORD)  # a browser known to one account
+    await attacker.logout()
+    assert browser.http.cookies.get("ep_device")
+    for _ in range(FREE_FAILURES_PER_ACCOUNT + 1):
+        response, _ = await attacker.login_response("mother.a", "a guess on purpose")
+    assert response.status_code == 429, "a device cookie counts only for the account that set it"
 
 
 async def test_a_new_password_forgets_the_browsers_that_knew_the_old_one(

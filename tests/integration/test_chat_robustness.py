@@ -3,22 +3,31 @@ out, even while nobody writes; a coach leaving makes the conversation's key due 
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from eportfolio.accounts.sessions import end_session, start_session
+from eportfolio.accounts.sessions import SESSION_COOKIE, end_session, start_session
 from eportfolio.accounts.tables import Session
-from eportfolio.chat.ws import close_ended_sessions
+from eportfolio.chat.hub import CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, MAX_FRAME_BYTES
+from eportfolio.chat.ws import ChatRuntime, close_ended_sessions
+from eportfolio.config import Settings
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from tests.integration.test_chat_protocol import Chat, open_coaching
-from tests.support.chat import ChatClient, blob, serve, session_token
+from tests.support.chat import ORIGIN, ChatClient, blob, serve, session_token
 from tests.support.client import Browser
 from tests.support.world import World
 
@@ -136,3 +145,148 @@ async def test_an_assignment_ending_without_a_conversation_changes_nothing(chat:
     async with unit_of_work(chat.app.state.sessionmaker) as uow:
         flagged = await service.reader_left(uow, chat.world.programme_b, chat.world.participant_b)
     assert flagged is False
+
+
+@contextmanager
+def _server_errors() -> Iterator[list[logging.LogRecord]]:
+    """What uvicorn logs as errors meanwhile (a failing socket shows up there with its traceback)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+async def test_a_deeply_nested_frame_gets_an_error_frame_and_the_socket_stays_open(
+    chat: Chat, capfd: pytest.CaptureFixture[str]
+) -> None:
+    deep = "[" * 20_000 + "]" * 20_000
+    deep_in_a_frame = '{"type": "ping", "x": ' + "[" * 300 + "]" * 300 + "}"
+    deep_objects = '{"a":' * 7_000 + "1" + "}" * 7_000
+    with _server_errors() as errors:
+        async with ChatClient.connect(chat.url, chat.mother, resume={}) as mother:
+            for text in (deep, deep_in_a_frame, deep_objects):
+                await mother.socket.send(text)
+                frame = await mother.until("error")
+                assert frame["code"] == "invalid"
+                assert frame["message"]
+                assert len(frame["message"]) < 500, "the problem in a sentence, not the frame echoed back"
+            await mother.send({"type": "ping"})
+            assert (await mother.until("pong"))["type"] == "pong", "the socket is still open"
+            ack = await mother.message(chat.conversation)
+            assert ack["type"] == "ack"
+    assert not errors, [r.getMessage() for r in errors]
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
+    assert "RecursionError" not in out + err
+
+
+# Size and number of sockets ---------------------------------------------------------------------
+
+
+async def _raw_socket(url: str, token: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket opened by hand, so a test can send a frame header without its payload."""
+    host, port = url.removeprefix("ws://").split("/", 1)[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {ORIGIN}\r\n"
+            f"Cookie: {SESSION_COOKIE}={token}\r\n\r\n"
+        ).encode()
+    )
+    answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    return reader, writer
+
+
+async def _server_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readexactly(2)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(await reader.readexactly(2), "big")
+    elif length == 127:
+        length = int.from_bytes(await reader.readexactly(8), "big")
+    return head[0] & 0x0F, await reader.readexactly(length)
+
+
+async def test_a_frame_over_the_size_limit_closes_the_socket_before_its_payload_is_read(chat: Chat) -> None:
+    reader, writer = await _raw_socket(chat.url, chat.mother)
+    try:
+        opcode, welcome = await asyncio.wait_for(_server_frame(reader), 5)
+        assert opcode == 0x1
+        assert b'"welcome"' in welcome
+        # A text frame that says it is 15 MiB long, and only its first KiB: the server must not
+        # wait for (and buffer) the rest before it says no.
+        announced = 15 * 1024 * 1024
+        writer.write(bytes([0x81, 0x80 | 127]) + announced.to_bytes(8, "big") + b"\0\0\0\0" + b"x" * 1024)
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        async with asyncio.timeout(5):
+            while True:
+                opcode, payload = await _server_frame(reader)
+                if opcode == 0x8:
+                    break
+        assert int.from_bytes(payload[:2], "big") == CLOSE_TOO_BIG
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    # A frame just under the server's read limit is still read, and answered with an error frame.
+    async with ChatClient.connect(chat.url, chat.mother, resume={}) as mother:
+        await mother.send({"type": "ping", "padding": "x" * (MAX_FRAME_BYTES - 1024)})
+        assert (await mother.until("error"))["code"] == "too_large"
+        await mother.send({"type": "ping"})
+        assert (await mother.until("pong"))["type"] == "pong"
+
+
+async def _open_sockets(chat: Chat, session_id: object, count: int) -> None:
+    """Wait until the server has seen her sockets close (it learns so a moment after the client)."""
+    for _ in range(500):
+        if chat.app.state.chat.hub.sockets_of_session(session_id) == count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still {chat.app.state.chat.hub.sockets_of_session(session_id)} sockets open")
+
+
+async def test_one_session_has_at_most_so_many_sockets_open_and_the_next_is_refused(chat: Chat) -> None:
+    runtime = chat.app.state.chat
+    runtime.limits = dataclasses.replace(runtime.limits, sockets_per_session=2)
+    token, session_id = await _session(chat)
+    headers = {"Cookie": f"{SESSION_COOKIE}={token}"}
+    async with (
+        ChatClient.connect(chat.url, token, resume={}),
+        ChatClient.connect(chat.url, token, resume={}) as second,
+    ):
+        async with connect(chat.url, origin=ORIGIN, additional_headers=headers, compression=None) as third:  # type: ignore[arg-type]
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(third.recv(), 5)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == CLOSE_TOO_MANY_SOCKETS
+        assert "too many" in closed.value.rcvd.reason
+        assert runtime.hub.sockets_of_session(session_id) == 2, "the refused one is not counted"
+        # Her other sessions (another phone) are not affected, and the open ones keep working.
+        async with ChatClient.connect(chat.url, chat.mother, resume={}) as elsewhere:
+            await elsewhere.send({"type": "ping"})
+            assert (await elsewhere.until("pong"))["type"] == "pong"
+        await second.send({"type": "ping"})
+        assert (await second.until("pong"))["type"] == "pong"
+    await _open_sockets(chat, session_id, 0)
+    async with ChatClient.connect(chat.url, token, resume={}) as again:
+        await again.send({"type": "ping"})
+        assert (await again.until("pong"))["type"] == "pong", "a closed socket frees its place"
+
+
+def test_the_number_of_sockets_per_session_is_a_setting(
+    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert app.state.chat.limits.sockets_per_session == 5
+    monkeypatch.setenv("EPORTFOLIO_CHAT_SOCKETS_PER_SESSION", "3")
+    configured = Settings(**settings.model_dump(exclude={"chat_sockets_per_session"}))
+    assert configured.chat_sockets_per_session == 3
+    assert ChatRuntime(app, configured).limits.sockets_per_session == 3

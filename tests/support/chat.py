@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
 from eportfolio.accounts.sessions import SESSION_COOKIE, start_session
+from eportfolio.chat.hub import UVICORN_WEBSOCKET_OPTIONS
 from eportfolio.kit.uow import unit_of_work
 
 ORIGIN = "http://testserver"
@@ -40,7 +41,7 @@ def client_id() -> str:
 async def serve(app: FastAPI) -> AsyncIterator[str]:
     """Serve the app with real uvicorn on 127.0.0.1 (a free port); yields the ws:// URL of /ws."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", ws_per_message_deflate=False
+        app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", **UVICORN_WEBSOCKET_OPTIONS
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from eportfolio.accounts import service
 from eportfolio.accounts.hashing import hasher_for
+from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.sessions import (
     KNOWN_DEVICE_COOKIE,
     clear_session_cookie,
@@ -107,14 +108,16 @@ async def logout(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Re
     return response
 
 
-@auth_router.get("/invitations/{code}")
-async def preview_invitation(uow: UowDep, code: str) -> InvitationPreview:
-    return await service.preview_invitation(uow, code)
+@auth_router.get("/invitations/{code}", responses={429: {}})
+async def preview_invitation(request: Request, uow: UowDep, code: str) -> InvitationPreview:
+    async with code_tries(request, code, field="invitation_code"):
+        return await service.preview_invitation(uow, code)
 
 
-@auth_router.post("/signup", status_code=201, response_model=SessionStarted)
+@auth_router.post("/signup", status_code=201, response_model=SessionStarted, responses={429: {}})
 async def sign_up(request: Request, uow: UowDep, data: SignUpRequest) -> Response:
-    started = await service.sign_up(uow, client_of(request), data)
+    async with code_tries(request, data.invitation_code, field="invitation_code"):
+        started = await service.sign_up(uow, client_of(request), data)
     return _started(request, started, status_code=201)
 
 

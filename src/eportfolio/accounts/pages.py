@@ -9,13 +9,15 @@ and logout work without JavaScript.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 import segno
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
 from eportfolio.accounts import service
+from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
 from eportfolio.domain.accounts import AdminInvitationCreate, InvitationCreate
@@ -32,6 +34,8 @@ from eportfolio.programmes import service as programmes
 from eportfolio.programmes.pages import ROLE_LABELS
 
 router = page_router()
+# Without the CSRF check: the one page here changes nothing and reads nothing of the request.
+no_script_router = APIRouter(include_in_schema=False)
 
 
 
@@ -103,7 +107,8 @@ async def join(request: Request, uow: UowDep, code: str = "") -> Response:
     if not code:
         return render(request, "accounts/join_code.html", {"code": "", "error": None})
     try:
-        invitation = await service.preview_invitation(uow, code)
+        async with code_tries(request, code, field="invitation_code"):
+            invitation = await service.preview_invitation(uow, code)
     except DomainError as exc:
         error = translate(request, exc.message, **exc.params)
         return render(request, "accounts/join_code.html", {"code": code, "error": error}, status_code=exc.status_code)
@@ -112,6 +117,17 @@ async def join(request: Request, uow: UowDep, code: str = "") -> Response:
         "accounts/join.html",
         {"invitation": invitation, "code": code, "role_label": translate(request, ROLE_LABELS[invitation.role])},
     )
+
+
+@no_script_router.api_route("/needs-javascript", methods=["GET", "POST"])
+async def needs_javascript(request: Request, back: str = "/") -> Response:
+    """Where the forms with a password or code post when their script has not run (JavaScript
+    off, or not loaded yet on a slow phone). Their secret fields have no name, so the browser
+    sends none of them; this never reads the body anyway, and shows nothing of it."""
+    path = urlsplit(back).path
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        path = "/"
+    return render(request, "accounts/needs_javascript.html", {"back": path}, status_code=400)
 
 
 @router.get("/login")

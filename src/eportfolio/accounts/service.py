@@ -233,23 +233,36 @@ def device_cookie_after_login(settings: Settings, cookie: str, account: Account)
     return "~".join(f"{n}.{m}" for n, m in kept[:KNOWN_DEVICE_ENTRIES])
 
 
-def _throttle_keys(client: Client, login: str, account: Account | None) -> list[str]:
-    """The account's key, or this device's when it logged in to the account before; and the address.
+def _throttle_keys(client: Client, login: str, account: Account | None) -> list[tuple[str, int]]:
+    """The counters a login attempt is checked against and counts on, with their free failures.
 
-    A browser that logged in to her account before is exempt from the account's back-off and
-    counts its failures on its own (OWASP's device cookies): someone failing on purpose from
-    elsewhere slows down unknown devices only, never her own phone. A new password (changed, or
-    reset with the recovery code) forgets every device, so a browser that knew the old one is no
-    longer exempt.
+    A browser that logged in to her account before (a known-device cookie signed for this
+    account since its password last changed) counts its failures on its own counter only
+    (OWASP's device cookies): someone failing on purpose from elsewhere, or from the same
+    address (shared Wi-Fi, carrier NAT), slows down unknown devices only, never her own phone.
+    This is safe to exempt from both counters because the cookie is minted only by a successful
+    login (or recovery) of this very account and its own counter still backs it off; anyone
+    without it (a forged or another account's cookie is no known device) counts on the account's
+    and the address's counters as before. A new password (changed, or reset with the recovery
+    code) forgets every device, so a browser that knew the old one is no longer exempt.
     """
     device = known_device(client.settings, client.known_devices, account)
-    first = f"device:{device}" if device else f"login:{login}"
-    return [first[:120], f"address:{client.address}"[:120]]
+    if device:
+        return [(f"device:{device}"[:120], FREE_FAILURES_PER_ACCOUNT)]
+    return [
+        (f"login:{login}"[:120], FREE_FAILURES_PER_ACCOUNT),
+        (f"address:{client.address}"[:120], FREE_FAILURES_PER_ADDRESS),
+    ]
+
+
+def _own_counter(client: Client, login: str, account: Account | None) -> str:
+    """The counter her success clears: this device's, or the account's (never the address's)."""
+    return _throttle_keys(client, login, account)[0][0]
 
 
 async def _check_back_off(repo: AccountRepository, client: Client, login: str, account: Account | None) -> None:
     now = utcnow()
-    rows = await repo.throttles(_throttle_keys(client, login, account))
+    rows = await repo.throttles([key for key, _ in _throttle_keys(client, login, account)])
     waits = [row.blocked_until for row in rows.values() if row.blocked_until and row.blocked_until > now]
     if not waits:
         return
@@ -269,10 +282,10 @@ async def _check_back_off(repo: AccountRepository, client: Client, login: str, a
 
 async def _record_failure(uow: UnitOfWork, client: Client, login: str, account: Account | None) -> None:
     repo = AccountRepository(uow.session)
-    keys = _throttle_keys(client, login, account)
-    rows = await repo.throttles(keys)
+    counters = _throttle_keys(client, login, account)
+    rows = await repo.throttles([key for key, _ in counters])
     now = utcnow()
-    for key, free in zip(keys, (FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS), strict=True):
+    for key, free in counters:
         row = rows.get(key)
         if row is None:
             row = LoginThrottle(key=key, failures=0, last_failure_at=now)
@@ -282,6 +295,74 @@ async def _record_failure(uow: UnitOfWork, client: Client, login: str, account: 
         if row.failures >= free:
             wait = min(2 ** (row.failures - free), MAX_WAIT_SECONDS)
             row.blocked_until = now + timedelta(seconds=wait)
+    await uow.flush()
+
+
+# Rate limits of what anyone may try without logging in ------------------------------------
+
+
+@dataclass(frozen=True)
+class TryCounter:
+    """One rate limit: at most ``limit`` tries per window on ``key``. ``counts``: this try counts
+    on it now; otherwise it is only checked here (its failures are counted with ``count_tries``)."""
+
+    key: str
+    limit: int
+    counts: bool = True
+
+
+def tries_key(kind: str, subject: str) -> str:
+    return f"tries:{kind}:{subject}"[:120]
+
+
+def code_digest(settings: Settings, code: str) -> str:
+    """A code as a rate limit's key names it: normalised and keyed, so the table holds no code."""
+    normal = "".join(code.split()).replace("-", "").upper()
+    mac = hmac.new(settings.secret_key.encode(), b"eportfolio/v1/code-tries\x00" + normal.encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def _too_many_tries(seconds: int) -> TooManyRequests:
+    return TooManyRequests(N_("Too many tries. Wait a few minutes and try again."), retry_after=seconds)
+
+
+async def take_try(uow: UnitOfWork, counters: list[TryCounter], window: timedelta) -> None:
+    """Refuse (429) when a counter is at its limit in its current window; else count this try on
+    the counters it counts on. A refused try counts nowhere, so waiting always helps."""
+    repo = AccountRepository(uow.session)
+    rows = await repo.throttles([c.key for c in counters])
+    now = utcnow()
+    waits = [
+        row.blocked_until
+        for counter in counters
+        if (row := rows.get(counter.key)) is not None
+        and row.blocked_until is not None
+        and row.blocked_until > now
+        and row.failures >= counter.limit
+    ]
+    if waits:
+        raise _too_many_tries(max(1, int((max(waits) - now).total_seconds() + 0.999)))
+    await _count(uow, rows, [c.key for c in counters if c.counts], window, now)
+
+
+async def count_tries(uow: UnitOfWork, keys: list[str], window: timedelta) -> None:
+    """Count one try (a failed one, for the counters that count failures only) on these keys."""
+    rows = await AccountRepository(uow.session).throttles(keys)
+    await _count(uow, rows, keys, window, utcnow())
+
+
+async def _count(
+    uow: UnitOfWork, rows: dict[str, LoginThrottle], keys: list[str], window: timedelta, now: datetime
+) -> None:
+    for key in keys:
+        row = rows.get(key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            uow.session.add(row)
+        if row.blocked_until is None or row.blocked_until <= now:  # a new window
+            row.failures, row.blocked_until = 0, now + window
+        row.failures += 1
+        row.last_failure_at = now
     await uow.flush()
 
 
@@ -340,7 +421,7 @@ async def login(
     person = await repo.person(account.person_id)
     if person is None:
         return LoginFailed()
-    await repo.clear_throttle(_throttle_keys(client, login_value, account)[0])
+    await repo.clear_throttle(_own_counter(client, login_value, account))
     return await _start(uow, client, account, person, ending=ending)
 
 
@@ -453,7 +534,7 @@ async def complete_recovery(
         return account
     _same_keys(crypto.KeyBundle.from_bytes(account.key_bundle), bundle)
     # Her proven code clears the back-off it counted against (this device's, or the account's).
-    counted = _throttle_keys(client, account.login, account)[0]
+    counted = _own_counter(client, account.login, account)
     account.key_bundle = bundle.to_bytes()
     account.auth_hash = await client.hasher.hash(new_secret)
     account.password_changed_at = utcnow()

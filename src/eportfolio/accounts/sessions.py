@@ -20,7 +20,7 @@ from eportfolio.programmes.tables import Person
 
 SESSION_COOKIE = "ep_session"
 # Signed per account by the server (accounts.service.known_device): exempts her own browsers from
-# the back-off that someone else's failed logins put on her account.
+# the back-off that someone else's failed logins put on her account or on her address.
 KNOWN_DEVICE_COOKIE = "ep_device"
 KNOWN_DEVICE_DAYS = 180
 # last_seen_at is written at most this often, so reading pages does not write on every request.

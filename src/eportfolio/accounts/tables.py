@@ -70,9 +70,12 @@ class Invitation(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per account and per address, for back-off (never a lock-out).
+    """Failed logins per account, device and address, for back-off (never a lock-out); and the
+    tries of the rate limits (``accounts.service.take_try``).
 
-    ``key`` is "login:<name>" or "address:<ip>"; a success for an account clears its row.
+    For the back-off ``key`` is "login:<name>", "device:<id>" or "address:<ip>"; a success for
+    an account clears its own row. For a rate limit ``key`` starts with "tries:", ``failures`` is
+    the number of tries in the current window and ``blocked_until`` the end of that window.
     """
 
     __tablename__ = "login_throttles"

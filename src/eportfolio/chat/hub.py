@@ -20,12 +20,29 @@ from eportfolio.kit.auth import Caller
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_SLOW = 4008
 CLOSE_FLOODING = 4029
+CLOSE_TOO_MANY_SOCKETS = 4429
 CLOSE_RESTART = 1012
+# Sent by the WebSocket layer itself (RFC 6455) for a frame over MAX_FRAME_BYTES.
+CLOSE_TOO_BIG = 1009
+
+MAX_FRAME_CHARS = 48 * 1024
+# The largest frame the server reads at all (uvicorn's ``ws_max_size``): a bit over
+# MAX_FRAME_CHARS, so a frame just over that limit still gets the ``too_large`` error frame (the
+# client's frames are ASCII JSON). A bigger one closes the socket with 1009 as soon as its header
+# says how long it is, before it is buffered (uvicorn's default would buffer 16 MiB per socket).
+MAX_FRAME_BYTES = 64 * 1024
+
+# How ``eportfolio serve`` (and the tests' server) runs uvicorn's WebSocket side.
+UVICORN_WEBSOCKET_OPTIONS: dict[str, Any] = {
+    "ws": "websockets-sansio",  # what "auto" picks now; the legacy one runs extra tasks per socket
+    "ws_per_message_deflate": False,  # memory per connection; ciphertext does not compress
+    "ws_max_size": MAX_FRAME_BYTES,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_frame_chars: int = 48 * 1024
+    max_frame_chars: int = MAX_FRAME_CHARS
     frames_per_second: float = 20.0
     burst: int = 40
     # Frames refused for flooding in a row before the connection is closed.
@@ -34,6 +51,9 @@ class Limits:
     send_timeout_seconds: float = 10.0
     resume_wait_seconds: float = 10.0
     session_check_seconds: float = 60.0
+    # Open sockets of one login session in this process (EPORTFOLIO_CHAT_SOCKETS_PER_SESSION);
+    # the next is closed at once with 4429.
+    sockets_per_session: int = 5
 
 
 @dataclass(slots=True)
@@ -128,17 +148,34 @@ class Connection:
 class Hub:
     def __init__(self) -> None:
         self._by_person: dict[str, set[Connection]] = {}
+        self._by_session: dict[uuid.UUID | None, int] = {}
 
-    def add(self, connection: Connection) -> None:
+    def add(self, connection: Connection) -> bool:
+        """Add the connection, unless its session has ``limits.sockets_per_session`` open already."""
+        session = connection.caller.session_id
+        open_now = self._by_session.get(session, 0)
+        if open_now >= connection.limits.sockets_per_session:
+            return False
+        self._by_session[session] = open_now + 1
         self._by_person.setdefault(connection.person_key, set()).add(connection)
+        return True
 
     def remove(self, connection: Connection) -> None:
         connections = self._by_person.get(connection.person_key)
-        if connections is None:
+        if connections is None or connection not in connections:
             return
         connections.discard(connection)
         if not connections:
             del self._by_person[connection.person_key]
+        session = connection.caller.session_id
+        left = self._by_session.get(session, 1) - 1
+        if left > 0:
+            self._by_session[session] = left
+        else:
+            self._by_session.pop(session, None)
+
+    def sockets_of_session(self, session_id: uuid.UUID | None) -> int:
+        return self._by_session.get(session_id, 0)
 
     def people(self) -> set[str]:
         return set(self._by_person)

@@ -38,6 +38,7 @@ from eportfolio.chat.broker import PRESENCE_RENEW, Broker, make_broker
 from eportfolio.chat.hub import (
     CLOSE,
     CLOSE_FLOODING,
+    CLOSE_TOO_MANY_SOCKETS,
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHENTICATED,
     Acked,
@@ -86,7 +87,7 @@ class ChatRuntime:
     def __init__(self, app: FastAPI, settings: Settings, limits: Limits | None = None) -> None:
         self.app = app
         self.settings = settings
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(sockets_per_session=settings.chat_sockets_per_session)
         self.hub = Hub()
         self.access = service.AccessCache()
         self.sends = GroupCommit(app, self.access)
@@ -185,9 +186,12 @@ class ChatRuntime:
         while self._pushes:
             await asyncio.gather(*list(self._pushes), return_exceptions=True)
 
-    async def connected(self, connection: Connection) -> None:
-        self.hub.add(connection)
+    async def connected(self, connection: Connection) -> bool:
+        """Add the connection; False (and nothing added) when its session has too many open."""
+        if not self.hub.add(connection):
+            return False
         await self.broker.present({connection.person_key})
+        return True
 
     async def disconnected(self, connection: Connection) -> None:
         self.hub.remove(connection)
@@ -616,7 +620,9 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
     runtime: ChatRuntime = app.state.chat
     await runtime.ensure_started()
     connection = Connection(caller, runtime.limits)
-    await runtime.connected(connection)
+    if not await runtime.connected(connection):
+        await websocket.close(code=CLOSE_TOO_MANY_SOCKETS, reason="too many open connections: close another chat tab")
+        return
     writer = _Writer(websocket, connection)
     try:
         await _welcome(websocket, connection)
@@ -765,7 +771,7 @@ async def _read(websocket: Socket, connection: Connection) -> None:
 def _frame_type(text: str) -> str | None:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
         return None
     kind = value.get("type") if isinstance(value, dict) else None
     return kind if isinstance(kind, str) else None
@@ -776,12 +782,18 @@ async def _handle(app: FastAPI, connection: Connection, text: str) -> None:
     try:
         frame = client_frames.validate_json(text)
     except ValidationError as exc:
-        kind = _frame_type(text)
+        errors = exc.errors(include_input=False)
+        # Not JSON to pydantic (which also refuses nesting deeper than it parses): no second parse.
+        readable = not any(e["type"] == "json_invalid" for e in errors)
+        kind = _frame_type(text) if readable else None
         known = ("resume", "send", "read", "delivered", "typing", "ping")
         if kind is not None and kind not in known:
             connection.offer(_error(caller, "unknown_frame", N_("This kind of frame is unknown."), ref=kind))
         else:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()[:5])
+            problems = "; ".join(
+                ": ".join(part for part in (".".join(str(p) for p in e["loc"][1:]), e["msg"]) if part)
+                for e in errors[:5]
+            )
             connection.offer(
                 ErrorFrame(
                     code="invalid",

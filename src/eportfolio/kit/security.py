@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import unquote_plus
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,62 @@ CSRF_COOKIE = "ep_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# Names under which a password, a recovery code or a reset code was sent by a form before (and
+# obvious variants). None of them belongs in a web address, which ends up in access logs and in
+# the phone's history: such a request is refused with 400, and the value is never logged.
+SECRET_FIELDS = frozenset({
+    "password", "password2", "current", "current_password", "old_password", "new_password",
+    "new_password2", "password_confirm", "passwd", "passphrase", "recovery_code", "new_recovery_code",
+    "reset_code", "code", "auth_proof", "current_auth_proof", "recovery_proof",
+})
+# Where ``code`` is no secret she typed but the invitation code of a printed link (``/join?code=``).
+_CODE_IN_ADDRESS = frozenset({"/join"})
+# Where a web address may hold a code or anything else of her login: the logs leave out every
+# query string there, and the invitation code in ``/api/v1/auth/invitations/<code>``.
+_AUTH_PREFIXES = (
+    "/login", "/logout", "/join", "/recover", "/recovery", "/account", "/needs-javascript",
+    "/api/v1/auth", "/api/v1/account", "/api/v1/recovery", "/manage/organisation/admins",
+    "/api/v1/organisation/admin-invitations",
+)
+_INVITATION_PREVIEW = "/api/v1/auth/invitations/"
+REDACTED = "[redacted]"
+
+
+def _field_name(raw: str) -> str:
+    return unquote_plus(raw).strip().lower().removesuffix("[]")
+
+
+def secret_in_query(path: str, query: bytes | str) -> bool:
+    """Whether the query string carries a password or code under one of ``SECRET_FIELDS``."""
+    text = query.decode("latin-1") if isinstance(query, bytes) else query
+    for part in text.split("&"):
+        name = _field_name(part.partition("=")[0])
+        if name in SECRET_FIELDS and not (name == "code" and path in _CODE_IN_ADDRESS):
+            return True
+    return False
+
+
+def is_auth_path(path: str) -> bool:
+    return path.startswith(_AUTH_PREFIXES) or "/invitations" in path
+
+
+def redact_target(target: str) -> str:
+    """A request target (path and query string) as it may be logged: no query string on the
+    authentication routes, no value of a secret field anywhere, no code in a path."""
+    path, mark, query = target.partition("?")
+    if path.startswith(_INVITATION_PREVIEW) and len(path) > len(_INVITATION_PREVIEW):
+        path = _INVITATION_PREVIEW + REDACTED
+    if not mark:
+        return path
+    if is_auth_path(path):
+        return f"{path}?{REDACTED}" if query else path
+    parts = []
+    for part in query.split("&"):
+        name, equals, _ = part.partition("=")
+        parts.append(f"{name}={REDACTED}" if equals and _field_name(name) in SECRET_FIELDS else part)
+    return f"{path}?{'&'.join(parts)}"
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
@@ -87,7 +144,13 @@ class SecurityMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over the limit with 413, before the app reads them into memory."""
+    """Refuses request bodies over the limit with 413, before the app reads them into memory.
+
+    A declared Content-Length over the limit is refused before anything is read. A body without
+    one (chunked) is counted while the app reads it; once it passes the limit, reading stops and
+    whatever the app makes of the cut-off body (FastAPI answers a body it cannot read with 400)
+    is replaced by the 413.
+    """
 
     def __init__(self, app: ASGIApp, *, default_limit: int, limits: dict[str, int] | None = None) -> None:
         self.app = app
@@ -111,9 +174,12 @@ class BodyLimitMiddleware:
                 return
         received = 0
         refused = False
+        started = False
 
         async def limited_receive() -> Message:
             nonlocal received, refused
+            if refused:
+                raise BodyTooLarge()
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
@@ -122,11 +188,21 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge()
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused and not started:
+                return  # the app's answer to the cut-off body; the 413 goes instead
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except BodyTooLarge:
-            if refused:
-                await _too_large(scope, send, limit)
+            if not refused:
+                raise
+        if refused and not started:
+            await _too_large(scope, send, limit)
 
 
 class BodyTooLarge(Exception):
@@ -134,22 +210,17 @@ class BodyTooLarge(Exception):
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    wants_json = scope["path"].startswith("/api/")
-    if wants_json:
-        body = (
-            b'{"error":{"code":"too_large","message":"What you sent is too large (at most '
-            + str(limit).encode()
-            + b' bytes)."}}'
-        )
-        content_type = b"application/json"
-    else:
-        body = b"What you sent is too large. Wat u stuurde is te groot."
-        content_type = b"text/plain; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    """The usual error shape (JSON under /api/, else the error page), in her language."""
+    from starlette.requests import Request
+
+    from eportfolio.kit.errors import PayloadTooLarge
+    from eportfolio.kit.web import error_response, translate  # kit.web builds on this module
+
+    request = Request(scope)
+    error = PayloadTooLarge()
+    response = error_response(request, error.status_code, error.code, translate(request, error.message), limit=limit)
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}

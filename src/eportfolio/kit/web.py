@@ -16,11 +16,12 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from eportfolio.config import PROJECT_ROOT
 from eportfolio.kit import i18n
 from eportfolio.kit.errors import N_, CsrfFailed, DomainError
-from eportfolio.kit.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, tokens_match
+from eportfolio.kit.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, secret_in_query, tokens_match
 
 log = structlog.get_logger(__name__)
 
@@ -186,6 +187,29 @@ def error_response(request: Request, status: int, code: str, message: str, **ext
         status_code=status,
         headers=headers,
     )
+
+
+SECRET_IN_ADDRESS = N_(
+    "A password or code was in the web address. That is not safe, so nothing was done with it. "
+    "Open the page again and type it in the form."
+)
+
+
+class SecretInAddressMiddleware:
+    """Refuses (400) a request whose web address carries a password or code
+    (``kit.security.SECRET_FIELDS``): an old bookmark, a page from before forms posted, a link
+    someone made. The value is not used, and the access log leaves it out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and secret_in_query(scope["path"], scope.get("query_string", b"")):
+            request = Request(scope)
+            message = translate(request, SECRET_IN_ADDRESS)
+            await error_response(request, 400, "secret_in_address", message)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 async def handle_domain_error(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from eportfolio.accounts.api import client_of
+from eportfolio.accounts.limits import code_tries, device_request_try
 from eportfolio.accounts.service import LoginFailed, Started
 from eportfolio.accounts.sessions import set_known_device_cookie, set_session_cookie
 from eportfolio.domain.accounts import SessionStarted
@@ -111,8 +112,9 @@ async def withdraw_consent(
 # A new device (no session: she cannot log in) ----------------------------------------------
 
 
-@router.post("/device", status_code=201)
+@router.post("/device", status_code=201, responses={429: {}})
 async def start_device_request(request: Request, uow: UowDep, data: DeviceRequestCreate) -> DeviceRequestStarted:
+    await device_request_try(request, data.login)
     return await service.start_device_request(uow, request.app.state.settings, data)
 
 
@@ -151,14 +153,17 @@ async def create_account_reset(
     return await service.create_account_reset(uow, caller, programme_id, person_id)
 
 
-@router.post("/reset/preview")
-async def preview_account_reset(uow: UowDep, data: DeviceTokenRequest) -> AccountResetPreview:
-    return await service.preview_account_reset(uow, data.token)
+@router.post("/reset/preview", responses={429: {}})
+async def preview_account_reset(request: Request, uow: UowDep, data: DeviceTokenRequest) -> AccountResetPreview:
+    async with code_tries(request, data.token, field="code"):
+        return await service.preview_account_reset(uow, data.token)
 
 
-@router.post("/reset/complete", response_model=SessionStarted)
+@router.post("/reset/complete", response_model=SessionStarted, responses={429: {}})
 async def complete_account_reset(request: Request, uow: UowDep, data: AccountResetComplete) -> Response:
-    return _started(request, await service.complete_account_reset(uow, client_of(request), data))
+    async with code_tries(request, data.code, field="code"):
+        started = await service.complete_account_reset(uow, client_of(request), data)
+    return _started(request, started)
 
 
 @router.get("/programmes/{programme_id}/people/{person_id}/former-identities")

@@ -19,7 +19,7 @@ form.addEventListener('submit', async (event) => {
     if (!pre.ok) return say(problem, errorOf(pre));
     let secrets;
     try {
-      secrets = await secretsFor(login, form.elements.password.value, KdfParams.fromBytes(b64uDecode(pre.data.kdf_params)), progress);
+      secrets = await secretsFor(login, document.getElementById('f-password').value, KdfParams.fromBytes(b64uDecode(pre.data.kdf_params)), progress);
     } catch {
       return say(problem, messages.failed);
     }

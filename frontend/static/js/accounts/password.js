@@ -8,21 +8,23 @@ const form = document.getElementById('password-form');
 const progress = document.getElementById('progress');
 const problem = document.getElementById('e-form');
 const passwordProblem = document.getElementById('e-password');
+// The password fields have no name (a form sent without this script must not carry them): by id.
+const field = (id) => document.getElementById(id);
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   say(problem, '');
   say(passwordProblem, '');
   document.getElementById('done').hidden = true;
-  const password = form.elements.password.value;
-  const weak = newPasswordProblem(password, form.elements.password2.value);
+  const password = field('f-password').value;
+  const weak = newPasswordProblem(password, field('f-password2').value);
   if (weak) return say(passwordProblem, weak);
   if (!(await supported())) return;
   busy(form, true);
   try {
     const identity = await loadSession();
     if (identity === null) return say(problem, messages.failed);
-    const current = await secretsFor(identity.login, form.elements.current.value, identity.bundle.params, progress);
+    const current = await secretsFor(identity.login, field('f-current').value, identity.bundle.params, progress);
     const next = await secretsFor(identity.login, password, await KdfParams.create(), progress);
     let changed;
     try {

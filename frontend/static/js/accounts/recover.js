@@ -9,6 +9,8 @@ const progress = document.getElementById('progress');
 const problem = document.getElementById('e-form');
 const codeProblem = document.getElementById('e-code');
 const passwordProblem = document.getElementById('e-password');
+// The code and password fields have no name (a form sent without this script must not carry them).
+const field = (id) => document.getElementById(id);
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -19,15 +21,15 @@ form.addEventListener('submit', async (event) => {
   } catch {
     return say(problem, messages.loginFormat);
   }
-  const text = form.elements.code.value;
+  const text = field('f-code').value;
   let code;
   try {
     code = await RecoveryCode.parse(text);
   } catch {
     return say(codeProblem, messages.codeTypo);
   }
-  const password = form.elements.password.value;
-  const weak = newPasswordProblem(password, form.elements.password2.value);
+  const password = field('f-password').value;
+  const weak = newPasswordProblem(password, field('f-password2').value);
   if (weak) return say(passwordProblem, weak);
   if (!(await supported())) return;
   busy(form, true);

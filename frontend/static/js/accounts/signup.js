@@ -22,6 +22,8 @@ const progress = document.getElementById('progress');
 const problem = document.getElementById('e-form');
 const loginProblem = document.getElementById('e-login');
 const passwordProblem = document.getElementById('e-password');
+// The password fields have no name (a form sent without this script must not carry them): by id.
+const field = (id) => document.getElementById(id);
 const { code, personId, organisationId, organisationKey, expectedFingerprint, makesOrganisationKey } = form.dataset;
 let recoveryText = '';
 
@@ -52,8 +54,8 @@ form.addEventListener('submit', async (event) => {
   } catch {
     return say(loginProblem, messages.loginFormat);
   }
-  const password = form.elements.password.value;
-  const weak = newPasswordProblem(password, form.elements.password2.value);
+  const password = field('f-password').value;
+  const weak = newPasswordProblem(password, field('f-password2').value);
   if (weak) return say(passwordProblem, weak);
   const fingerprintBox = form.elements.fingerprint_ok;
   if (fingerprintBox && !fingerprintBox.checked) return fingerprintBox.focus();

@@ -19,7 +19,7 @@ form?.addEventListener('submit', async (event) => {
     const identity = await me();
     const { publicKey } = await checkedRecoveryKey(programmeId);
     const pre = await api('/api/v1/auth/prelogin', { login: identity.login });
-    const secrets = await secretsFor(identity.login, form.elements.password.value, KdfParams.fromBytes(b64uDecode(pre.data.kdf_params)), progress);
+    const secrets = await secretsFor(identity.login, document.getElementById('f-password').value, KdfParams.fromBytes(b64uDecode(pre.data.kdf_params)), progress);
     let sealed;
     try {
       sealed = await Identity.sealForProgrammeRecovery(identity.bundle.toBytes(), secrets, publicKey, { userId: identity.userId });

@@ -57,11 +57,11 @@ $('password-form').addEventListener('submit', async (event) => {
   const problem = $('e-password-form');
   say(problem, '');
   say($('e-password'), '');
-  const weak = newPasswordProblem(form.elements.password.value, form.elements.password2.value);
+  const weak = newPasswordProblem($('f-password').value, $('f-password2').value);
   if (weak) return say($('e-password'), weak);
   busy(form, true);
   try {
-    const next = await secretsFor(ready.login, form.elements.password.value, await KdfParams.create(), $('progress'));
+    const next = await secretsFor(ready.login, $('f-password').value, await KdfParams.create(), $('progress'));
     const result = await Identity.recoverOnDevice(
       b64uDecode(ready.key_bundle), b64uDecode(ready.sealed_user_key), device, next, { userId: ready.person_id },
     );

@@ -11,16 +11,16 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   say($('e-form'), '');
   say($('e-password'), '');
-  const weak = newPasswordProblem(form.elements.password.value, form.elements.password2.value);
+  const weak = newPasswordProblem($('f-password').value, $('f-password2').value);
   if (weak) return say($('e-password'), weak);
   if (!(await supported())) return;
   busy(form, true);
   try {
-    const code = form.elements.code.value.trim();
+    const code = $('f-code').value.trim();
     const preview = await api('/api/v1/recovery/reset/preview', { token: code });
     if (!preview.ok) return say($('e-form'), errorOf(preview));
     const { login, person_id: userId } = preview.data;
-    const secrets = await secretsFor(login, form.elements.password.value, await KdfParams.create(), $('progress'));
+    const secrets = await secretsFor(login, $('f-password').value, await KdfParams.create(), $('progress'));
     const made = await Identity.createWithSecrets(secrets, { userId });
     const done = await api('/api/v1/recovery/reset/complete', {
       code,

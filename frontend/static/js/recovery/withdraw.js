@@ -113,14 +113,17 @@ form?.addEventListener('submit', async (event) => {
   const progress = document.getElementById('withdraw-progress');
   say(problem, '');
   const newCode = form.elements.new_code.checked;
-  const typed = form.elements.recovery_code.value.trim();
+  // The password and code fields have no name (a form sent without this script must not carry them).
+  const passwordField = document.getElementById('f-withdraw-password');
+  const codeField = document.getElementById('f-recovery-code');
+  const typed = codeField.value.trim();
   if (!newCode && !typed) return say(problem, text.noCode);
   if (!(await supported())) return;
   busy(form, true);
   try {
-    const shown = await withdraw(form.elements.password.value, newCode ? null : typed, progress);
-    form.elements.password.value = '';
-    form.elements.recovery_code.value = '';
+    const shown = await withdraw(passwordField.value, newCode ? null : typed, progress);
+    passwordField.value = '';
+    codeField.value = '';
     document.getElementById('withdraw-part').hidden = true;
     document.getElementById('consent-state').hidden = true;
     const done = document.getElementById('withdraw-done');
