@@ -21,7 +21,7 @@ from eportfolio.crypto import b64u_decode, b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment
+from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.browser import KEY_WORK_MS, PHONE
 from tests.support.live import LiveServer
 from tests.support.lying import Attacker, Liar
@@ -97,13 +97,35 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> Cast:
     return cast
 
 
-async def _her_phone(chromium: Any, server: LiveServer, liar: Liar, errors: list[str]) -> Any:
-    context = await chromium.new_context(**PHONE)
+async def _with_officer(server: LiveServer, database_url: str, world: World) -> None:
+    """A recovery officer for programme A, signed up with real keys."""
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            officer = Person(organisation_id=world.organisation_id, display_name="Officer One", language="en")
+            uow.session.add(officer)
+            await uow.flush()
+            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=world.programme_a,
+                                       person_id=officer.id, role="recovery_officer"))
+            officer_id = officer.id
+    finally:
+        await engine.dispose()
+    keyring = Keyring(server)
+    try:
+        await keyring.sign_up(await invitation(database_url, world, officer_id, Role.recovery_officer,
+                                               world.programme_a), "officer.one")
+    finally:
+        await keyring.http.aclose()
+
+
+async def _her_phone(chromium: Any, server: LiveServer, liar: Liar, errors: list[str], login: str = "mother.a",
+                     device: dict[str, Any] | None = None) -> Any:
+    context = await chromium.new_context(**(device or PHONE))
     await liar.install(context)
     page = await context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
     await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", "mother.a")
+    await page.fill("#f-login", login)
     await page.fill("#f-password", PASSWORD)
     await page.click("#login-form button[type=submit]")
     await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
@@ -304,6 +326,45 @@ async def test_withheld_pins_stop_every_grant_and_nothing_is_pinned_at_first_sig
     assert "Controleer de code van je organisatie" in await her.inner_text("#key-change-heading")
     assert await her.is_hidden("#key-change-old"), "there is no old code to compare"
     assert "kan dit nu niet delen" in said
+    assert errors == [], errors
+
+
+async def test_withheld_pins_and_a_recovery_key_of_the_servers_own_get_no_copy_of_her_user_key(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    """Attack 3 on the consent page: her record withheld, and a programme recovery key of the
+    server's own, signed along a chain of its own. Her user key is sealed to nothing."""
+    world, server = world_and_server
+    await _cast(server, database_url, world)
+    await _with_officer(server, database_url, world)
+    errors: list[str] = []
+    admin = await _her_phone(chromium, server, Liar(), errors, "admin", {"viewport": {"width": 1280, "height": 800}})
+    await admin.goto(f"{server.url}/recovery/programmes/{world.programme_a}/key")
+    await admin.click("#make-recovery-key")
+    await admin.wait_for_selector("#recovery-fingerprint", timeout=30_000)
+
+    fake_org, fake_programme = crypto.SigningKey.generate(), crypto.SigningKey.generate()
+    fake_recovery = crypto.ProgrammeRecoveryKey.generate()
+    meta = {"organisation_id": str(world.organisation_id), "programme_id": str(world.programme_a),
+            "issued_at": NOW, "signed_by": str(world.admin)}
+    certificate = fake_org.sign_record(crypto.ProgrammeKeyCertificate(fake_programme.public), serial=1, **meta)
+    record = fake_programme.sign_record(crypto.ProgrammeRecoveryKeyRecord(fake_recovery.public), serial=3, **meta)
+    liar = Liar()
+    liar.lie(r"/api/v1/pinned-keys", lambda s, d: (204, None))
+    liar.lie(r"/api/v1/trust/organisation", lambda s, d: (s, {**d, "ed25519_public": b64u_encode(fake_org.public)}))
+    liar.lie(r"/api/v1/trust/programmes/[0-9a-f-]{36}",
+             lambda s, d: (s, {**d, "ed25519_public": b64u_encode(fake_programme.public),
+                               "certificate": b64u_encode(certificate)}))
+    liar.lie(r"/api/v1/recovery/programmes/[^/]+/key",
+             lambda s, d: (s, {**d, "x25519_public": b64u_encode(fake_recovery.public),
+                               "signed_record": b64u_encode(record)}))
+    her = await _her_phone(chromium, server, liar, errors)
+    await her.goto(f"{server.url}/recovery/programmes/{world.programme_a}/consent")
+    await her.fill("#f-password", PASSWORD)
+    await her.click("#consent-form button[type=submit]")
+    await her.wait_for_selector("#key-change:not([hidden])", timeout=60_000)
+    assert not [p for m, p, _b in liar.bodies() if p.endswith("/consent")], "no copy of her user key was sent"
+    assert "Controleer de code van je organisatie" in await her.inner_text("#key-change-heading")
     assert errors == [], errors
 
 

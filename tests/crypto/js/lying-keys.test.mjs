@@ -189,3 +189,18 @@ test('an epoch older than her session saw is refused as current (a rollback)', a
   assert.equal(rolled.currentKey, null);
   assert.equal(rolled.tampered, true);
 });
+
+test("a start record served again after its signed end (an older serial) does not make him her coach again", async () => {
+  const { server, her, coach, visit } = await setting();
+  let page = await visit();
+  assert.ok(page.coaches.has(coach.userId));
+  const start = server.assignment;
+  const meta = { organisationId: ORG, programmeId: PROGRAMME, issuedAt: NOW, signedBy: 'staff' };
+  const body = { participantId: her.userId, coachId: coach.userId, coachFingerprint: await coach.fingerprint(), role: lib.CoachRole.INDIVIDUAL, validFrom: NOW - 3600 };
+  server.assignment = await server.programme.signRecord(lib.RecordKind.COACH_ASSIGNMENT, { ...body, validUntil: NOW - 60 }, { ...meta, serial: 2 });
+  page = await visit();
+  assert.equal(page.coaches.has(coach.userId), false, 'ended by its signed end record');
+  server.assignment = start; // the server serves the start record again
+  page = await visit();
+  assert.equal(page.coaches.has(coach.userId), false, 'an older serial than this session saw is refused');
+});
