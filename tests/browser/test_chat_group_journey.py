@@ -146,17 +146,24 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     assert "je toegang geeft" in await bea.inner_text("#chat-status")  # she reads Dutch
     await _fits(bea, "group-waiting-bea")
 
+    # Ann's browser takes the trainer's key only once Ann compared the trainer's code: no signed
+    # record names the trainer for her, and the server's member list is no ground.
+    assert await ann.is_disabled("#chat-text"), "a key from someone she did not check is not taken"
+    await _gives_access(ann, trainer_id, "Staff A", codes["trainer.a"])
+    await ann.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
+
     await _send(trainer, "Welcome to the group")
     await _sees(ann, "Welcome to the group")
     await bea.wait_for_selector("li.chat-msg--theirs .chat-msg__locked", timeout=15_000)
     assert await bea.locator("li.chat-msg .chat-msg__text:text-is('Welcome to the group')").count() == 0
 
-    # Ann, a mother, checks Bea's code and gives her access; she approves the trainer's code too.
+    # Ann, a mother, checks Bea's code and gives her access. Bea's browser takes that key once Bea
+    # checked the codes of those who made and gave it (the trainer and Ann); then she reads and
+    # writes from now on.
     await _gives_access(ann, bea_id, "Mother A2", codes["bea.a"])
-    await ann.wait_for_selector(f"{_card(trainer_id)}[data-reads=true]", timeout=15_000)
-    await _gives_access(ann, trainer_id, "Staff A", codes["trainer.a"])
     await _fits(ann, "group-approved-ann")
-    # Bea's open page takes the key at once and she reads and writes from now on.
+    await _gives_access(bea, ann_id, "Mother A", codes["ann.a"])
+    await _gives_access(bea, trainer_id, "Staff A", codes["trainer.a"])
     await bea.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
     await _send(ann, "Hello, I am Ann")
     await _sees(trainer, "Hello, I am Ann")

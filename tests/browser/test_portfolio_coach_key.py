@@ -122,10 +122,16 @@ async def test_she_confirms_her_coachs_changed_key_in_person_before_sharing_agai
     assert await _coach_holds_key(her, world.programme_a)
     assert await _pin_revision(her) > revision
 
-    # Her coach reads what she shared; on her next visit nothing asks to be checked again.
+    # Her coach's new keys cannot open the list of keys he trusted before: his phone trusts nothing
+    # until he compares his organisation's code with staff in person. Then he reads what she
+    # shared; on her next visit nothing asks to be checked again.
     await coach.goto(f"{server.url}/portfolio")
     await coach.click("a[href^='/portfolio/']:not([href*=programmes])")
+    await coach.wait_for_selector("#key-change[data-kind=missing]:not([hidden])", timeout=30_000)
+    async with coach.expect_navigation(timeout=30_000):
+        await coach.click("#key-change-confirm")  # pinned, confirmed; the page opens again
     await coach.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+    assert await coach.is_hidden("#key-change")
     await coach.click("#items .item-open >> text=Before the change")
     assert "Shared before the key changed" in await coach.inner_text("#view-body")
     await _ready(her, mine)

@@ -288,6 +288,12 @@ async def test_a_coach_assisted_reset_gives_back_what_she_shared_and_only_me_is_
     await phone.wait_for_url(f"{server.url}/")
     await phone.wait_for_selector("#recovery-notice:not([hidden])")
     await _portfolio(phone, server, world)
+    # Her new keys cannot open the list of keys she trusted before: she compares her
+    # organisation's code with staff in person (they are with her for the reset) and goes on.
+    await phone.wait_for_selector("#key-change[data-kind=missing]:not([hidden])")
+    async with phone.expect_navigation(timeout=30_000):
+        await phone.click("#key-change-confirm")
+    await phone.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
     titles = await _titles(phone)
     assert "Shared reflection" in titles
     assert "Only for me" not in titles

@@ -245,10 +245,15 @@ async def test_after_a_coach_assisted_reset_her_second_coach_grants_and_reads_on
     assert "What I learned at the workshop" in await coach_b.inner_text("#view-body")
     await _fits(coach_b, "second-coach-after-reset")
 
-    # Her new phone reads with the key Coach B's browser made for her.
+    # Her new phone reads with the key Coach B's browser made for her, once she compared her
+    # organisation's code in person: her new keys cannot open the list of keys she trusted before.
     await phone.click("#reset-done a")
     await phone.wait_for_url(f"{server.url}/")
     await _ready(phone, f"{server.url}/portfolio/programmes/{a}")
+    await phone.wait_for_selector("#key-change[data-kind=missing]:not([hidden])")
+    async with phone.expect_navigation(timeout=30_000):
+        await phone.click("#key-change-confirm")
+    await phone.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
     await phone.click("#items .item-open >> text=Shared reflection")
     assert "What I learned at the workshop" in await phone.inner_text("#view-body")
     assert [e for e in errors if "status of 4" not in e] == [], errors

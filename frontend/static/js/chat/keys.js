@@ -135,10 +135,13 @@ export class ConversationKeys extends PortfolioClient {
     if (mine?.role !== 'participant') return signed;
     let programmePublic = null;
     try {
+      // Only look for the programme key when there is a signed record to check with it.
+      const served = await api(`/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${this.me}`);
+      if (!served.ok || !(served.data ?? []).some((row) => row.signed_record)) return signed;
       programmePublic = await this.programmeKey();
       if (!programmePublic) return signed;
       for (const record of (await this.assignmentRecords(programmePublic, this.me)).values()) {
-        if (validAt(record.body)) signed.set(record.body.coachId, record.body.coachFingerprint);
+        if (validAt(record.body) && !record.endedByServer) signed.set(record.body.coachId, record.body.coachFingerprint);
       }
     } catch {
       // no programme key or records to check them with: they vouch for nobody

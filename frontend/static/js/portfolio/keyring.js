@@ -137,11 +137,13 @@ export class PortfolioClient {
   async signerKeys({ past = false } = {}) {
     const people = [...(this.counting ?? new Map([[this.me, this.identity.person]])).values()];
     if (past) people.push(...(this.past ?? new Map()).values());
-    const keys = [];
-    for (const person of people) {
-      keys.push(person.ed25519Public);
-      if (!past) continue;
-      for (const former of await this.formerPeople(person.userId).catch(() => [])) keys.push(former.ed25519Public);
+    const keys = people.map((person) => person.ed25519Public);
+    if (!past) return keys;
+    // Keys held before a reset, each only when pinned here or named by a trusted vouch: hers too
+    // while her new key waits for her coach's check (what she signed before still verifies).
+    const ids = new Set([...people.map((person) => person.userId), this.portfolio?.participant_id].filter(Boolean));
+    for (const id of ids) {
+      for (const former of await this.formerPeople(id).catch(() => [])) keys.push(former.ed25519Public);
     }
     return keys;
   }
@@ -172,7 +174,10 @@ export class PortfolioClient {
         try {
           const person = await Person.fromPublicIdentity(b64uDecode(row.public_identity));
           if (person.userId !== personId) continue;
-          if ((pinned && equal(pinned.keyMaterial, keysOf(person))) || (await this.vouchedFormer(row, person))) {
+          // A coach's browser that never met her takes the keys she held before as it would take
+          // her key at first sight (docs/security.md): only to read what she signed then.
+          const unmet = !pinned && !this.owner && personId === this.portfolio?.participant_id;
+          if (unmet || (pinned && equal(pinned.keyMaterial, keysOf(person))) || (await this.vouchedFormer(row, person))) {
             people.push(person);
           }
         } catch {
@@ -369,7 +374,7 @@ export class PortfolioClient {
         continue;
       }
       const status = await this.trust.personStatus(coach, { signed: coachFingerprint });
-      const valid = validAt({ validFrom, validUntil }, now);
+      const valid = validAt({ validFrom, validUntil }, now) && !record.endedByServer;
       if (status === TRUSTED && valid) verified.set(coachId, coach);
       else if (status === TRUSTED) this.past.set(coachId, coach);
       else reasons.set(coachId, 'key_changed');
@@ -400,8 +405,11 @@ export class PortfolioClient {
         if (body.coachId !== assignment.coach_id || record.signedBy === body.coachId) continue;
         const name = `assignment:${this.programmeId}:${participantId}:${body.coachId}:${body.role}`;
         if (!(await this.trust.freshSerial(name, record.serial))) continue;
+        // The server's word can take a reader away (an ending it has not had signed yet), never
+        // add one: an ended row counts only to walk back through history.
+        const checked = { ...record, endedByServer: Boolean(assignment.ended_at) };
         const known = newest.get(`${body.coachId}:${body.role}`);
-        if (!known || known.serial < record.serial) newest.set(`${body.coachId}:${body.role}`, record);
+        if (!known || known.serial < record.serial) newest.set(`${body.coachId}:${body.role}`, checked);
       } catch {
         // an assignment that does not verify vouches for nobody
       }

@@ -28,9 +28,10 @@ export const KEY_CHANGED = 'key_changed';
 export const UNAPPROVED = 'unapproved';
 export const UNVERIFIED = 'unverified';
 
-// Why her pins cannot be used: no record (204, never after a sign-up on an honest server), no
-// answer or an error, or a record older than one this session saw (a rollback). Each stops every
-// grant and every encryption to others until it is put right.
+// Why her pins cannot be used: no record she can open (204, never after a sign-up on an honest
+// server; or one sealed under keys she had before a reset), no answer or an error, or a record
+// older than one this session saw (a rollback). Each stops every grant and every encryption to
+// others until it is put right.
 export const PINS_MISSING = 'pins_missing';
 export const PINS_UNAVAILABLE = 'pins_unavailable';
 export const PINS_ROLLBACK = 'pins_rollback';
@@ -105,10 +106,13 @@ export class Trust {
     this.seen = Math.max(this.seen, marks[this.markName] ?? 0);
     const entries = new Map();
     let opened;
+    this.servedRevision = Number.isSafeInteger(result.data.revision) ? result.data.revision : 0;
     try {
       opened = await openPinnedKeys(this.identity, b64uDecode(result.data.record));
     } catch {
-      fail(result, PINS_UNAVAILABLE);
+      // Not hers to open: sealed under keys she had before a reset, or tampered with. Either way
+      // only her organisation's code, compared in person, starts it again (above this revision).
+      fail(result, PINS_MISSING);
     }
     if (opened.revision < this.seen) fail(result, PINS_ROLLBACK);
     const revision = opened.revision;
@@ -135,7 +139,7 @@ export class Trust {
   // the record the server withheld cannot come back in its place.
   async restart(organisationEntry) {
     const marks = await this.marks.load();
-    this.revision = Math.max(this.seen, marks[this.markName] ?? 0);
+    this.revision = Math.max(this.seen, marks[this.markName] ?? 0, this.servedRevision ?? 0);
     this.entries = new Map([[slot(organisationEntry.kind, organisationEntry.subjectId), organisationEntry]]);
     this.decided = new Map(this.entries);
     this.loaded = true;
