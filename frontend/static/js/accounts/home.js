@@ -39,6 +39,8 @@ async function verified(trust, identity, programmeId, assignment) {
     record.programmeId === programmeId &&
     record.body.participantId === identity.userId &&
     record.body.coachId === assignment.coach_id &&
+    record.signedBy !== record.body.coachId &&
+    record.body.validFrom <= now &&
     coach.userId === assignment.coach_id &&
     (await trust.personStatus(coach, { signed: record.body.coachFingerprint })) === TRUSTED &&
     (record.body.validUntil === 0 || record.body.validUntil > now)
