@@ -12,6 +12,7 @@ from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.client import Browser
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 async def test_admin_creates_a_programme_with_its_tenant_settings(browser: Browser, world: World) -> None:
@@ -181,6 +182,7 @@ async def test_coach_sees_only_her_own_caseload(browser: Browser, world: World) 
 async def test_a_coach_sees_the_other_coaches_of_her_own_participants_only(
     app: FastAPI, browser: Browser, world: World
 ) -> None:
+    await world_keys(app, world)  # Coach A coaches Mother A: his assignment is signed by Staff A
     async with unit_of_work(app.state.sessionmaker) as uow:
         two = Person(organisation_id=world.organisation_id, display_name="Coach Two", language="nl")
         uow.session.add(two)
@@ -200,6 +202,9 @@ async def test_a_coach_sees_the_other_coaches_of_her_own_participants_only(
     assert other == [], "nothing about a mother he does not coach"
     mine = (await browser.api("GET", base)).json()
     assert {r["coach_id"] for r in mine} == {str(world.coach_a)}
+    await browser.log_in_as(uuid.UUID(two_id))
+    unsigned = (await browser.api("GET", f"{base}?participant_id={world.participant_a}")).json()
+    assert {r["coach_id"] for r in unsigned} == {two_id}, "his unsigned assignment shows him nobody else's"
 
 
 async def test_group_capacity_is_enforced(browser: Browser, world: World) -> None:

@@ -135,7 +135,9 @@ class CoachAssignmentRead(ReadModel):
     starts_on: date
     ends_on: date | None
     signed_record: str | None
+    # Who signed the stored record (its signer, checked when it was stored) and her name.
     signed_by: uuid.UUID | None
+    signer_name: str | None = None
     created_at: datetime
     ended_at: datetime | None
 
