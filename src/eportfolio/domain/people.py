@@ -116,8 +116,9 @@ class CoachAssignmentBase(DomainModel):
 
 
 class CoachAssignmentCreate(CoachAssignmentBase):
-    # The signed record (see docs/crypto-spec.md) made by the staff member's browser; optional
-    # until the browser flow exists, and shown as "not signed" when missing or invalid.
+    # The signed record (docs/crypto-spec.md 8) made by the staff member's browser. The JSON API
+    # refuses an assignment without one; the page keeps it "waiting for a signature" (it gives no
+    # access anywhere) until someone who holds the programme key signs it.
     signed_record: str | None = Field(default=None, max_length=8192)
 
 

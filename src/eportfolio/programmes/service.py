@@ -637,6 +637,7 @@ async def create_assignment(
         starts_on=data.starts_on,
         ends_on=data.ends_on,
         signed_record=data.signed_record,
+        # The record's signer: the caller checked that it names her (check_assignment_record).
         signed_by=caller.person_id if data.signed_record else None,
         created_by=caller.person_id,
     )
@@ -707,15 +708,27 @@ async def end_assignment(
 async def sign_assignment(
     uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, assignment_id: uuid.UUID, signed_record: str
 ) -> CoachAssignmentRead:
-    """Keep a record a staff browser signed for an existing assignment (made unsigned, or ended).
+    """Keep a record a staff browser signed for an existing assignment (made unsigned, ended, or
+    waiting for a second signature because its coach signed it himself).
 
-    The caller checks the record first (accounts.service.check_assignment_record): this feature
-    knows the assignment, accounts knows the keys.
+    The caller checks the record first (accounts.service.check_assignment_record: it names her as
+    its signer, so she becomes ``signed_by``): this feature knows the assignment, accounts knows
+    the keys. A coach never replaces someone else's signature on his own current assignment; his
+    own record would make it wait for a second signature again.
     """
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     row = await ProgrammeRepository(uow.session).get_assignment(access.scope, assignment_id)
     if row is None:
         raise NotFound()
+    if (
+        caller.person_id == row.coach_id
+        and row.ended_at is None
+        and row.signed_by is not None
+        and row.signed_by != row.coach_id
+    ):
+        raise Forbidden(
+            N_("You are the coach in this assignment, so your signature cannot replace the one it has.")
+        )
     row.signed_record = signed_record
     row.signed_by = caller.person_id
     record_access(
@@ -728,6 +741,18 @@ async def sign_assignment(
         programme_id=programme_id,
     )
     await uow.flush()
+    # Who reads may have changed (a second signature lets the coach in): caches are dropped.
+    uow.emit(
+        Event(
+            "programmes.assignment_signed",
+            {
+                "programme_id": str(programme_id),
+                "assignment_id": str(row.id),
+                "participant_id": str(row.participant_id),
+                "coach_id": str(row.coach_id),
+            },
+        )
+    )
     return assignment_read(row)
 
 
