@@ -1280,6 +1280,13 @@ def _self_signed(assignment: CoachAssignmentRead, programme_public: bytes) -> bo
     return isinstance(body, crypto.CoachAssignment) and record.signed_by == body.coach_id
 
 
+async def programme_public_key(uow: UnitOfWork, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> bytes | None:
+    """The programme's signing key as stored, if its certificate verifies with the organisation
+    key as stored (organisation key -> programme certificate): what a record it signed is
+    checked against. None when the programme has no (valid) key."""
+    return await _certified_programme_key(AccountRepository(uow.session), organisation_id, programme_id)
+
+
 async def _certified_programme_key(
     repo: AccountRepository, organisation_id: uuid.UUID, programme_id: uuid.UUID
 ) -> bytes | None:
