@@ -126,6 +126,12 @@ async def _seed(url: str, pairs: int) -> list[Pair]:
     sessions: list[dict[str, Any]] = []
     made: list[Pair] = []
     blob = crypto.b64u_encode(os.urandom(200))
+    # Who signed the coach assignments: a coach reads only through an assignment that another
+    # staff member signed (the record stands in for the one the server checked when it was stored).
+    staff = uuid.uuid4()
+    people.append(
+        {"id": staff, "organisation_id": org_id, "display_name": "Staff", "language": "nl", "created_at": now}
+    )
 
     def session_for(person_id: uuid.UUID) -> str:
         token = uuid.uuid4().hex + uuid.uuid4().hex
@@ -172,6 +178,8 @@ async def _seed(url: str, pairs: int) -> list[Pair]:
                 "coach_id": coach,
                 "kind": "individual",
                 "starts_on": date(2020, 1, 1),
+                "signed_record": blob,
+                "signed_by": staff,
             }
         )
         conversations.append(

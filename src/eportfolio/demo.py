@@ -446,18 +446,23 @@ async def _signed_assignments(
         her, coach_identity = keys.identities.get(participant), keys.identities.get(coach)
         if coach_identity is None:
             coach_identity = await _unlock(uow, coach)
-        if her is None or coach_identity is None:
+        # Signed by the programme's staff member: a record the coach signed himself gives no access.
+        signer = keys.identities.get(staff) if staff else None
+        if signer is None and staff:
+            signer = await _unlock(uow, staff)
+        if her is None or coach_identity is None or signer is None:
             continue
         today = utcnow().date()
-        signed_by = keys.identities[staff].user_id if staff in keys.identities else coach_identity.user_id
+        signed_by = signer.user_id
+        valid_from, valid_until = accounts.assignment_validity(today, None)
         record = programme_key.sign_record(
             crypto.CoachAssignment(
                 her.user_id,
                 coach_identity.user_id,
                 coach_identity.fingerprint,
                 crypto.CoachRole.INDIVIDUAL,
-                int(utcnow().timestamp()),
-                0,
+                valid_from,
+                valid_until,
             ),
             organisation_id=str(organisation_id),
             programme_id=str(programme.id),

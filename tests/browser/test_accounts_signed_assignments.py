@@ -1,6 +1,8 @@
 """Signed coach assignments in real Chromium: a staff member whose browser holds the programme
 key assigns a coach, her browser signs the record; the participant's own browser checks the
-chain organisation key -> programme key -> record -> coach's key and shows her coach as confirmed."""
+chain organisation key -> programme key -> record -> coach's key and shows her coach as confirmed,
+and who signed. A staff member who assigns herself waits for a second signature, which an
+administrator's browser adds."""
 
 from __future__ import annotations
 
@@ -82,6 +84,7 @@ async def test_staff_sign_the_assignment_and_her_browser_confirms_her_coach(
     assert await mine.get_attribute("data-checked") == "signed", "her own browser verified the record"
     assert "Coach A" in await mine.inner_text(), "she sees her coach's name"
     assert "confirmed by the programme" in await mine.inner_text()
+    assert "signed by Staff A" in await mine.inner_text(), "she sees who signed it"
     assert await mother.evaluate("document.documentElement.scrollWidth") <= 360
 
     # Ending in the staff browser re-signs the record with the end date.
@@ -92,4 +95,36 @@ async def test_staff_sign_the_assignment_and_her_browser_confirms_her_coach(
     assert await ended.get_attribute("data-status") == "signed", "the end is signed, not 'end not signed'"
     await mother.goto(f"{server.url}/")
     assert "You do not have a coach yet." in await mother.inner_text("ul.my-coaches")
+
+    # Staff A gives herself the coach role and assigns herself: her browser signs, but as the
+    # coach in it she cannot make it count; it waits for a second signature.
+    await staff.goto(f"{server.url}/manage/programmes/{world.programme_a}/people/{world.staff_a}")
+    await staff.select_option("#f-role", "coach")
+    await staff.click(f"form[action$='/people/{world.staff_a}/roles'] button[type=submit]")
+    await staff.wait_for_load_state()
+    await staff.goto(assignments)
+    await staff.select_option("#f-participant_id", str(world.participant_a2))
+    await staff.select_option("#f-coach_id", str(world.staff_a))
+    await staff.click("#assign-form button[type=submit]")
+    herself = staff.locator("li.card[data-status=awaiting_second_signature]", has_text="Mother A2")
+    await herself.wait_for(timeout=KEY_WORK_MS)
+    assert "waiting for a second signature" in await herself.inner_text()
+    assert await herself.locator("form.sign-form").count() == 0, "she is not offered to sign her own"
+    await mother.goto(f"{server.url}/")
+    await mother.wait_for_selector("ul.my-coaches li[data-checked]", timeout=KEY_WORK_MS)
+    waiting = mother.locator("ul.my-coaches li[data-coach-id]")
+    assert await waiting.get_attribute("data-checked") == "not-signed", "her browser does not confirm it either"
+    assert "waiting for a second signature" in await waiting.inner_text()
+
+    # The administrator's browser holds the key too and adds the second signature.
+    await admin.goto(assignments)
+    card = admin.locator("li.card[data-status=awaiting_second_signature]", has_text="Mother A2")
+    await card.locator("form.sign-form button").click()
+    await admin.wait_for_selector("li.card[data-status=signed]:has-text('Mother A2'):not(:has-text('Ended'))",
+                                  timeout=KEY_WORK_MS)
+    await mother.goto(f"{server.url}/")
+    await mother.wait_for_selector("ul.my-coaches li[data-checked]", timeout=KEY_WORK_MS)
+    countersigned = mother.locator("ul.my-coaches li[data-coach-id]")
+    assert await countersigned.get_attribute("data-checked") == "signed"
+    assert "signed by Admin" in await countersigned.inner_text()
     assert not errors, errors

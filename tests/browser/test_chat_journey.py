@@ -323,8 +323,11 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
     assert errors == [], server.log()[-4000:]
 
 
-async def _unsigned_coach(server: LiveServer, database_url: str, world: World) -> uuid.UUID:
-    """Coach B signs up and is assigned to her, but staff have not signed the assignment yet."""
+async def _unverifiable_coach(server: LiveServer, database_url: str, world: World) -> uuid.UUID:
+    """Coach B signs up and is assigned to her with a record her browser cannot verify: it is not
+    signed with the programme key. (The server checks a record when it is stored; this one is put
+    in the database behind its back, as a server that lies would serve it. An assignment without
+    any record the server itself counts for nothing, so her browser would not even see him.)"""
     engine = make_engine(database_url)
     try:
         async with unit_of_work(make_sessionmaker(engine)) as uow:
@@ -344,9 +347,17 @@ async def _unsigned_coach(server: LiveServer, database_url: str, world: World) -
         keyring = Keyring(server)
         try:
             code = await invitation(database_url, world, coach_id, Role.coach, world.programme_a)
-            await keyring.sign_up(code, "coach.b")
+            coach_b, _ = await keyring.sign_up(code, "coach.b")
         finally:
             await keyring.http.aclose()
+        forged = crypto.SigningKey.generate().sign_record(
+            crypto.CoachAssignment(
+                str(world.participant_a), str(coach_id), coach_b.fingerprint, crypto.CoachRole.INDIVIDUAL,
+                1_767_225_600, 0,
+            ),
+            organisation_id=str(world.organisation_id), programme_id=str(world.programme_a), serial=2,
+            issued_at=1_780_000_000, signed_by=str(world.admin),
+        )
         async with unit_of_work(make_sessionmaker(engine)) as uow:
             uow.session.add(
                 CoachAssignment(
@@ -356,6 +367,8 @@ async def _unsigned_coach(server: LiveServer, database_url: str, world: World) -
                     coach_id=coach_id,
                     kind="individual",
                     starts_on=date(2026, 1, 1),
+                    signed_record=b64u_encode(forged),
+                    signed_by=world.admin,
                 )
             )
         return coach_id
@@ -375,11 +388,11 @@ async def test_an_unverified_coach_does_not_stop_her_and_her_coach_rotates_a_wee
 ) -> None:
     world, server = world_and_server
     await _cast(server, database_url, world)
-    coach_b = await _unsigned_coach(server, database_url, world)
+    coach_b = await _unverifiable_coach(server, database_url, world)
     errors: list[str] = []
 
-    # Coach B's assignment is not signed: her browser gives him nothing, she writes all the same,
-    # and the conversation tells her who cannot read it yet and why.
+    # Coach B's assignment does not verify in her browser: it gives him nothing, she writes all the
+    # same, and the conversation tells her who cannot read it yet and why.
     her = await _logged_in(chromium, server, "mother.a", PHONE, errors)
     await her.goto(f"{server.url}/chat")
     await her.click("form[action$='/coaching'] button[type=submit]")

@@ -13,9 +13,10 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Programme
 from tests.integration.test_chat_protocol import open_coaching
-from tests.support.chat import blob, body, client_id
+from tests.support.chat import body, client_id
 from tests.support.client import Browser
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 async def send(browser: Browser, conversation: str, cid: str | None = None, epoch: int = 1) -> dict:  # type: ignore[type-arg]
@@ -92,21 +93,18 @@ async def test_bad_message_input_gets_a_4xx_that_says_what_is_wrong(browser: Bro
 
 async def test_a_new_epoch_is_compare_and_set_and_covers_her_and_its_maker(browser: Browser, world: World) -> None:
     conversation = await open_coaching(browser, world)
-    url = f"/api/v1/chat/conversations/{conversation}/epochs"
-    both = [
-        {"recipient_id": str(world.participant_a), "grant": blob()},
-        {"recipient_id": str(world.coach_a), "grant": blob()},
-    ]
-    replayed = await browser.api("POST", url, json={"epoch": 1, "record": blob(), "grants": both})
+    keys = await world_keys(browser.app, world)
+    her, coach = world.participant_a, world.coach_a
+    replayed = await keys.post_epoch(browser, conversation, 1, her, [her, coach])
     assert replayed.status_code == 409, "epoch 1 exists: a second browser must retry on top of it"
-    skipped = await browser.api("POST", url, json={"epoch": 3, "record": blob(), "grants": both})
+    skipped = await keys.post_epoch(browser, conversation, 3, her, [her, coach])
     assert skipped.status_code == 409
-    without_her = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both[1:]})
+    without_her = await keys.post_epoch(browser, conversation, 2, her, [coach])
     assert without_her.status_code == 422, "the participant always gets the new key"
     assert without_her.json()["error"]["field"] == "grants"
-    outsider = [*both, {"recipient_id": str(world.participant_a2), "grant": blob()}]
-    assert (await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": outsider})).status_code == 422
-    rotated = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both})
+    outsider = await keys.post_epoch(browser, conversation, 2, her, [her, coach, world.participant_a2])
+    assert outsider.status_code == 422
+    rotated = await keys.post_epoch(browser, conversation, 2, her, [her, coach])
     assert rotated.status_code == 201
     await browser.log_in_as(world.coach_a)
     grants = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/grants/mine")).json()
@@ -119,9 +117,8 @@ async def test_a_new_epoch_is_compare_and_set_and_covers_her_and_its_maker(brows
 
 async def test_she_can_rotate_without_a_coach_her_browser_could_not_verify(browser: Browser, world: World) -> None:
     conversation = await open_coaching(browser, world)
-    url = f"/api/v1/chat/conversations/{conversation}/epochs"
-    only_her = [{"recipient_id": str(world.participant_a), "grant": blob()}]
-    rotated = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": only_her})
+    keys = await world_keys(browser.app, world)
+    rotated = await keys.post_epoch(browser, conversation, 2, world.participant_a, [world.participant_a])
     assert rotated.status_code == 201, rotated.text
     read = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}")).json()
     readers = {m["role"]: m["can_read"] for m in read["members"]}
@@ -135,7 +132,7 @@ async def test_she_can_rotate_without_a_coach_her_browser_could_not_verify(brows
     later = await browser.api(
         "POST",
         f"/api/v1/chat/conversations/{conversation}/grants",
-        json={"epoch": 2, "grants": [{"recipient_id": str(world.coach_a), "grant": blob()}]},
+        json={"epoch": 2, "grants": [keys.grant(conversation, 2, world.participant_a, world.coach_a)]},
     )
     assert later.status_code in (200, 201), later.text
     read = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}")).json()
@@ -144,15 +141,13 @@ async def test_she_can_rotate_without_a_coach_her_browser_could_not_verify(brows
 
 async def test_a_coach_rotates_for_her_and_himself(browser: Browser, world: World) -> None:
     conversation = await open_coaching(browser, world)
+    keys = await world_keys(browser.app, world)
     await browser.log_in_as(world.coach_a)
-    url = f"/api/v1/chat/conversations/{conversation}/epochs"
-    only_him = [{"recipient_id": str(world.coach_a), "grant": blob()}]
-    refused = await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": only_him})
+    her, coach = world.participant_a, world.coach_a
+    refused = await keys.post_epoch(browser, conversation, 2, coach, [coach])
     assert refused.status_code == 422, "a coach cannot leave her out of her own conversation"
-    both = [*only_him, {"recipient_id": str(world.participant_a), "grant": blob()}]
-    assert (await browser.api("POST", url, json={"epoch": 2, "record": blob(), "grants": both})).status_code == 201
-    without_himself = [{"recipient_id": str(world.participant_a), "grant": blob()}]
-    refused = await browser.api("POST", url, json={"epoch": 3, "record": blob(), "grants": without_himself})
+    assert (await keys.post_epoch(browser, conversation, 2, coach, [coach, her])).status_code == 201
+    refused = await keys.post_epoch(browser, conversation, 3, coach, [her])
     assert refused.status_code == 422, "whoever makes the key keeps it"
 
 
@@ -164,29 +159,16 @@ async def set_settings(app: FastAPI, world: World, **settings: object) -> None:
 
 
 async def post_roster(browser: Browser, world: World, start: datetime, hours: int = 8) -> None:
+    """Staff A signs a roster with Coach A and Supervisor A on duty from ``start`` (local time)."""
+    keys = await world_keys(browser.app, world)
     await browser.log_in_as(world.staff_a)
     end = start + timedelta(hours=hours)
     response = await browser.api(
         "POST",
         f"/api/v1/chat/programmes/{world.programme_a}/rosters",
-        json={
-            "serial": 1,
-            "signed_record": blob(),
-            "shifts": [
-                {
-                    "person_id": str(world.coach_a),
-                    "duty": "coach",
-                    "starts_at": start.isoformat(),
-                    "ends_at": end.isoformat(),
-                },
-                {
-                    "person_id": str(world.supervisor_a),
-                    "duty": "supervisor",
-                    "starts_at": start.isoformat(),
-                    "ends_at": end.isoformat(),
-                },
-            ],
-        },
+        json=keys.roster(
+            [(world.coach_a, "coach", start, end), (world.supervisor_a, "supervisor", start, end)], serial=1
+        ),
     )
     assert response.status_code == 201, response.text
 
@@ -198,39 +180,12 @@ async def test_the_roster_is_kept_in_the_programme_time_zone(browser: Browser, w
     assert datetime.fromisoformat(current["shifts"][0]["starts_at"]).replace(tzinfo=None) == local_now - timedelta(
         hours=1
     )
-    again = await browser.api(
-        "POST",
-        f"/api/v1/chat/programmes/{world.programme_a}/rosters",
-        json={
-            "serial": 1,
-            "signed_record": blob(),
-            "shifts": [
-                {
-                    "person_id": str(world.coach_a),
-                    "duty": "coach",
-                    "starts_at": "2026-01-01T08:00:00",
-                    "ends_at": "2026-01-01T16:00:00",
-                }
-            ],
-        },
-    )
+    keys = await world_keys(browser.app, world)
+    url = f"/api/v1/chat/programmes/{world.programme_a}/rosters"
+    day = (datetime(2026, 1, 1, 8), datetime(2026, 1, 1, 16))  # noqa: DTZ001 - local times of the programme
+    again = await browser.api("POST", url, json=keys.roster([(world.coach_a, "coach", *day)], serial=1))
     assert again.status_code == 409, "an older or equal serial never replaces the roster"
-    wrong_duty = await browser.api(
-        "POST",
-        f"/api/v1/chat/programmes/{world.programme_a}/rosters",
-        json={
-            "serial": 2,
-            "signed_record": blob(),
-            "shifts": [
-                {
-                    "person_id": str(world.participant_a),
-                    "duty": "coach",
-                    "starts_at": "2026-01-01T08:00:00",
-                    "ends_at": "2026-01-01T16:00:00",
-                }
-            ],
-        },
-    )
+    wrong_duty = await browser.api("POST", url, json=keys.roster([(world.participant_a, "coach", *day)], serial=2))
     assert wrong_duty.status_code == 422
 
 
@@ -291,11 +246,14 @@ async def test_unanswered_messages_escalate_and_a_coach_answer_ends_the_wait(
 
 
 async def test_a_grant_to_the_supervisor_on_duty_lets_her_in_and_announces_her(browser: Browser, world: World) -> None:
+    local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None, microsecond=0)
+    await post_roster(browser, world, local_now - timedelta(hours=1))
     conversation = await open_coaching(browser, world)
+    keys = await world_keys(browser.app, world)
     granted = await browser.api(
         "POST",
         f"/api/v1/chat/conversations/{conversation}/grants",
-        json={"epoch": 1, "grants": [{"recipient_id": str(world.supervisor_a), "grant": blob()}]},
+        json={"epoch": 1, "grants": [keys.grant(conversation, 1, world.participant_a, world.supervisor_a)]},
     )
     assert granted.status_code == 201, granted.text
     await browser.log_in_as(world.supervisor_a)

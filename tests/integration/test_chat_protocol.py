@@ -16,9 +16,10 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from eportfolio.chat.hub import Limits
 from eportfolio.chat.tables import Message
-from tests.support.chat import ChatClient, blob, body, client_id, serve, session_token
+from tests.support.chat import ChatClient, body, client_id, serve, session_token
 from tests.support.client import Browser
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 @dataclasses.dataclass
@@ -35,7 +36,9 @@ class Chat:
 
 
 async def open_coaching(browser: Browser, world: World) -> str:
-    """Her conversation with her coach, with a first key epoch granted to both."""
+    """Her conversation with her coach (whose assignment Staff A signed), with a first key epoch
+    her browser made and granted to both (tests/support/world_keys.py)."""
+    keys = await world_keys(browser.app, world)
     await browser.log_in_as(world.participant_a)
     opened = await browser.api(
         "POST",
@@ -43,21 +46,10 @@ async def open_coaching(browser: Browser, world: World) -> str:
         json={"programme_id": str(world.programme_a), "kind": "coaching", "participant_id": str(world.participant_a)},
     )
     assert opened.status_code == 200, opened.text
-    conversation = opened.json()["id"]
-    epoch = await browser.api(
-        "POST",
-        f"/api/v1/chat/conversations/{conversation}/epochs",
-        json={
-            "epoch": 1,
-            "record": blob(),
-            "grants": [
-                {"recipient_id": str(world.participant_a), "grant": blob()},
-                {"recipient_id": str(world.coach_a), "grant": blob()},
-            ],
-        },
-    )
+    conversation = str(opened.json()["id"])
+    epoch = await keys.post_epoch(browser, conversation, 1, world.participant_a, [world.participant_a, world.coach_a])
     assert epoch.status_code == 201, epoch.text
-    return str(conversation)
+    return conversation
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.uow import unit_of_work
 from tests.integration.test_chat_protocol import open_coaching
-from tests.support.chat import blob, body, client_id
+from tests.support.chat import body, client_id
 from tests.support.client import Browser
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 @contextmanager
@@ -101,18 +102,8 @@ async def test_sends_to_several_conversations_commit_together_in_the_same_statem
     )
     assert opened.status_code == 200, opened.text
     supervision = uuid.UUID(opened.json()["id"])
-    epoch = await browser.api(
-        "POST",
-        f"/api/v1/chat/conversations/{supervision}/epochs",
-        json={
-            "epoch": 1,
-            "record": blob(),
-            "grants": [
-                {"recipient_id": str(world.coach_a), "grant": blob()},
-                {"recipient_id": str(world.supervisor_a), "grant": blob()},
-            ],
-        },
-    )
+    keys = await world_keys(app, world)
+    epoch = await keys.post_epoch(browser, str(supervision), 1, world.coach_a, [world.coach_a, world.supervisor_a])
     assert epoch.status_code == 201, epoch.text
     mother = Caller(person_id=world.participant_a, organisation_id=world.organisation_id, session_id=None)
     supervisor = Caller(person_id=world.supervisor_a, organisation_id=world.organisation_id, session_id=None)

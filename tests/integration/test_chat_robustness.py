@@ -30,6 +30,7 @@ from tests.integration.test_chat_protocol import Chat, open_coaching
 from tests.support.chat import ORIGIN, ChatClient, blob, serve, session_token
 from tests.support.client import Browser
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 @pytest.fixture
@@ -129,11 +130,8 @@ async def test_when_her_coach_assignment_ends_the_key_is_due_for_a_change(chat: 
     assert [m["role"] for m in conversation["members"]] == ["participant"], "the coach who left is not a member"
 
     # Her browser makes the new epoch for the members she has now; the flag is gone.
-    new_epoch = await browser.api(
-        "POST",
-        f"{url}/epochs",
-        json={"epoch": 2, "record": blob(), "grants": [{"recipient_id": str(world.participant_a), "grant": blob()}]},
-    )
+    keys = await world_keys(chat.app, world)
+    new_epoch = await keys.post_epoch(browser, chat.conversation, 2, world.participant_a, [world.participant_a])
     assert new_epoch.status_code == 201, new_epoch.text
     assert (await browser.get(url)).json()["rotation_due"] is False
 

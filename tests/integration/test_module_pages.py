@@ -12,12 +12,15 @@ from fastapi import FastAPI
 from tests.support.client import Browser
 from tests.support.modules import assign_to_participant_a, envelope, portfolios_at_epoch, published_module
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 @pytest.fixture(autouse=True)
 async def _portfolios(app: FastAPI, world: World) -> None:
-    """Answers and feedback are wrapped under her portfolio's current key: give her one."""
+    """Answers and feedback are wrapped under her portfolio's current key: give her one. Coach A
+    coaches her through an assignment Staff A signed (an unsigned one would give him nothing)."""
     await portfolios_at_epoch(app, world)
+    await world_keys(app, world)
 
 
 def _location(response: httpx.Response) -> str:

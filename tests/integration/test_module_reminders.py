@@ -12,6 +12,7 @@ from eportfolio.kit.clock import utcnow
 from tests.support.client import Browser
 from tests.support.modules import published_module
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 async def _send_reminders(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,6 +30,7 @@ async def _send_reminders(database_url: str, *args: str) -> subprocess.Completed
 async def test_the_reminder_command_reminds_each_participant_once(
     browser: Browser, world: World, database_url: str
 ) -> None:
+    await world_keys(browser.app, world)  # Coach A's assignment signed by Staff A: he coaches her
     module = await published_module(browser, world)
     in_two_days = (utcnow() + timedelta(days=2)).date()
     await browser.log_in_as(world.coach_a)

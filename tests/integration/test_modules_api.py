@@ -17,12 +17,15 @@ from eportfolio.kit.clock import utcnow
 from tests.support.client import Browser
 from tests.support.modules import assign_to_participant_a, envelope, module_url, portfolios_at_epoch, published_module
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 @pytest.fixture(autouse=True)
 async def _portfolios(app: FastAPI, world: World) -> None:
-    """Answers and feedback are wrapped under her portfolio's current key: give her one."""
+    """Answers and feedback are wrapped under her portfolio's current key: give her one. Coach A
+    coaches her through an assignment Staff A signed (an unsigned one would give him nothing)."""
     await portfolios_at_epoch(app, world)
+    await world_keys(app, world)
 
 
 def assignment_url(world: World, assignment_id: str) -> str:

@@ -7,15 +7,19 @@ import uuid
 import pytest
 from fastapi import FastAPI
 
+from eportfolio import crypto
 from tests.support.client import Browser
 from tests.support.modules import assign_to_participant_a, envelope, module_url, portfolios_at_epoch, published_module
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 @pytest.fixture(autouse=True)
 async def _portfolios(app: FastAPI, world: World) -> None:
-    """Answers and feedback are wrapped under her portfolio's current key: give her one."""
+    """Answers and feedback are wrapped under her portfolio's current key: give her one. Coach A
+    coaches her through an assignment Staff A signed (an unsigned one would give him nothing)."""
     await portfolios_at_epoch(app, world)
+    await world_keys(app, world)
 
 
 async def _other_coach(browser: Browser, world: World) -> uuid.UUID:
@@ -149,8 +153,10 @@ async def test_a_coach_cannot_change_another_coachs_feedback(browser: Browser, w
     assert stale.status_code == 409
     browser.log_out()
     second = await _other_coach(browser, world)
+    keys = await world_keys(browser.app, world)
+    await keys.sign_up(browser.app, second, "coach.elsewhere")
     await browser.log_in_as(world.staff_a)
-    await browser.api(
+    made = await browser.api(
         "POST",
         f"/api/v1/programmes/{world.programme_a}/coach-assignments",
         json={
@@ -158,8 +164,12 @@ async def test_a_coach_cannot_change_another_coachs_feedback(browser: Browser, w
             "coach_id": str(second),
             "kind": "budget",
             "starts_on": "2026-01-01",
+            "signed_record": keys.assignment_record(
+                world.participant_a, second, signed_by=world.staff_a, role=crypto.CoachRole.BUDGET
+            ),
         },
     )
+    assert made.status_code == 201, made.text
     browser.log_out()
     await browser.log_in_as(second)
     response = await browser.api("PUT", f"{url}/feedback/{feedback['id']}", json=envelope(2))

@@ -39,7 +39,9 @@ async def test_she_and_her_current_coach_get_the_page_and_others_are_refused(bro
     assert (await browser.get(f"/portfolio/{portfolio}")).status_code == 403
     async with unit_of_work(browser.app.state.sessionmaker) as uow:
         await uow.session.execute(
-            update(CoachAssignment).where(CoachAssignment.id == world.assignment_a).values(signed_record="signed")
+            update(CoachAssignment)
+            .where(CoachAssignment.id == world.assignment_a)
+            .values(signed_record="signed", signed_by=world.staff_a)
         )
     assert (await browser.get(f"/portfolio/{portfolio}")).status_code == 200
     assert f"/portfolio/{portfolio}" in (await browser.get("/portfolio")).text

@@ -7,11 +7,13 @@ from datetime import date
 
 from fastapi import FastAPI
 
+from eportfolio import crypto
 from eportfolio.kit.events import Event
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.client import Browser
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 async def test_admin_creates_a_programme_with_its_tenant_settings(browser: Browser, world: World) -> None:
@@ -116,31 +118,32 @@ async def test_staff_cannot_make_staff_but_admin_can(browser: Browser, world: Wo
 
 
 async def test_coach_assignment_lifecycle(browser: Browser, world: World) -> None:
+    keys = await world_keys(browser.app, world)
     await browser.log_in_as(world.staff_a)
     base = f"/api/v1/programmes/{world.programme_a}/coach-assignments"
-    response = await browser.api(
-        "POST",
-        base,
-        json={
-            "participant_id": str(world.participant_a2),
-            "coach_id": str(world.coach_a),
-            "kind": "budget",
-            "starts_on": "2026-02-01",
-        },
-    )
+    facts = {
+        "participant_id": str(world.participant_a2),
+        "coach_id": str(world.coach_a),
+        "kind": "budget",
+        "starts_on": "2026-02-01",
+    }
+    unsigned = await browser.api("POST", base, json=facts)
+    assert unsigned.status_code == 422, "an unsigned assignment gives nothing, so the API makes none"
+    assert unsigned.json()["error"]["field"] == "signed_record"
+
+    def signed() -> dict[str, str]:
+        record = keys.assignment_record(
+            world.participant_a2, world.coach_a, signed_by=world.staff_a, starts_on=date(2026, 2, 1),
+            role=crypto.CoachRole.BUDGET,
+        )
+        return {**facts, "signed_record": record}
+
+    response = await browser.api("POST", base, json=signed())
     assert response.status_code == 201, response.text
     created = response.json()
-    assert created["signed_record"] is None
-    again = await browser.api(
-        "POST",
-        base,
-        json={
-            "participant_id": str(world.participant_a2),
-            "coach_id": str(world.coach_a),
-            "kind": "budget",
-            "starts_on": "2026-02-01",
-        },
-    )
+    assert created["signed_record"] is not None
+    assert created["signed_by"] == str(world.staff_a)
+    again = await browser.api("POST", base, json=signed())
     assert again.status_code == 409
     ended = await browser.api("POST", f"{base}/{created['id']}/end")
     assert ended.status_code == 200
@@ -149,12 +152,19 @@ async def test_coach_assignment_lifecycle(browser: Browser, world: World) -> Non
 
 
 async def test_assignment_needs_a_participant_and_a_coach_of_this_programme(browser: Browser, world: World) -> None:
+    keys = await world_keys(browser.app, world)
     await browser.log_in_as(world.staff_a)
     base = f"/api/v1/programmes/{world.programme_a}/coach-assignments"
+    record = keys.assignment_record(
+        world.participant_b, world.coach_a, signed_by=world.staff_a, starts_on=date(2026, 2, 1)
+    )
     response = await browser.api(
         "POST",
         base,
-        json={"participant_id": str(world.participant_b), "coach_id": str(world.coach_a), "starts_on": "2026-02-01"},
+        json={
+            "participant_id": str(world.participant_b), "coach_id": str(world.coach_a), "starts_on": "2026-02-01",
+            "signed_record": record,
+        },
     )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "participant_id"
@@ -181,6 +191,7 @@ async def test_coach_sees_only_her_own_caseload(browser: Browser, world: World) 
 async def test_a_coach_sees_the_other_coaches_of_her_own_participants_only(
     app: FastAPI, browser: Browser, world: World
 ) -> None:
+    await world_keys(app, world)  # Coach A coaches Mother A: his assignment is signed by Staff A
     async with unit_of_work(app.state.sessionmaker) as uow:
         two = Person(organisation_id=world.organisation_id, display_name="Coach Two", language="nl")
         uow.session.add(two)
@@ -200,6 +211,9 @@ async def test_a_coach_sees_the_other_coaches_of_her_own_participants_only(
     assert other == [], "nothing about a mother he does not coach"
     mine = (await browser.api("GET", base)).json()
     assert {r["coach_id"] for r in mine} == {str(world.coach_a)}
+    await browser.log_in_as(uuid.UUID(two_id))
+    unsigned = (await browser.api("GET", f"{base}?participant_id={world.participant_a}")).json()
+    assert {r["coach_id"] for r in unsigned} == {two_id}, "his unsigned assignment shows him nobody else's"
 
 
 async def test_group_capacity_is_enforced(browser: Browser, world: World) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 
 from eportfolio.chat import service as chat
-from eportfolio.domain.chat import ConversationKind, ConversationOpen, EpochCreate, GrantCreate, MessageCreate
+from eportfolio.domain.chat import ConversationKind, ConversationOpen, EpochCreate, MessageCreate
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.uow import UnitOfWork
 from tests.support.access_scenarios import scenario
-from tests.support.chat import blob, body, client_id
+from tests.support.chat import body, client_id
 from tests.support.world import World
+from tests.support.world_keys import keys_in
 
 S = "eportfolio.chat.service."
 
@@ -20,6 +21,8 @@ def _her(w: World) -> Caller:
 
 
 async def _conversation(uow: UnitOfWork, w: World) -> uuid.UUID:
+    """Her conversation with Coach A (his assignment signed by Staff A), at key epoch 1."""
+    await keys_in(uow, w)
     her = _her(w)
     opened = await chat.open_conversation(
         uow,
@@ -27,8 +30,10 @@ async def _conversation(uow: UnitOfWork, w: World) -> uuid.UUID:
         ConversationOpen(programme_id=w.programme_a, kind=ConversationKind.coaching, participant_id=w.participant_a),
     )
     if opened.epoch == 0:
-        grants = [GrantCreate(recipient_id=p, grant=blob()) for p in (w.participant_a, w.coach_a)]
-        await chat.create_epoch(uow, her, opened.id, EpochCreate(epoch=1, record=blob(), grants=grants))
+        keys = await keys_in(uow, w)
+        key, body = keys.new_epoch(str(opened.id), 1, w.participant_a, [w.participant_a, w.coach_a])
+        await chat.create_epoch(uow, her, opened.id, EpochCreate.model_validate(body))
+        keys.keep(str(opened.id), 1, key)
     return opened.id
 
 

@@ -22,6 +22,7 @@ from eportfolio.modules.tables import ModuleAssignment
 from tests.support.access_scenarios import scenario
 from tests.support.modules import add_portfolios, envelope
 from tests.support.world import World
+from tests.support.world_keys import keys_in
 
 S = "eportfolio.modules.service."
 ENVELOPE = EnvelopeWrite.model_validate(envelope(0))
@@ -45,6 +46,7 @@ async def _published(uow: UnitOfWork, w: World) -> tuple[uuid.UUID, str]:
 
 async def _given(uow: UnitOfWork, w: World, *, answered: bool = False, submitted: bool = False) -> uuid.UUID:
     await add_portfolios(uow, w)
+    await keys_in(uow, w)  # Coach A coaches her: his assignment is signed by Staff A
     module_id, question_key = await _published(uow, w)
     given = await modules.assign(
         uow,
@@ -80,6 +82,7 @@ async def _setup_with_feedback(uow: UnitOfWork, caller: Caller, w: World) -> obj
 
 
 async def _setup_published(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    await keys_in(uow, w)
     return await _published(uow, w)
 
 
@@ -96,6 +99,7 @@ async def _assign(uow: UnitOfWork, caller: Caller, w: World) -> object:
 
 async def _setup_portfolios(uow: UnitOfWork, caller: Caller, w: World) -> object:
     await add_portfolios(uow, w)
+    await keys_in(uow, w)
     return None
 
 

@@ -1,7 +1,7 @@
 """Access-log scenarios of the portfolio: each personal-data service of ``eportfolio.portfolio.service``.
 
 Each scenario builds what it needs in the same unit of work (accounts with real keys for her and
-Coach A, Coach A's assignment marked as signed, her portfolio with a first key epoch, an item),
+Coach A, Coach A's assignment marked as signed by Staff A, her portfolio with a first key epoch, an item),
 then calls the service once as the scenario's actor.
 """
 
@@ -82,7 +82,9 @@ async def _setting(uow: UnitOfWork, caller: Caller, w: World, kind: ItemKind = I
     her_keys = _account(uow, w.participant_a, "walk.mother")
     coach_keys = _account(uow, w.coach_a, "walk.coach")
     await uow.session.execute(
-        update(CoachAssignment).where(CoachAssignment.id == w.assignment_a).values(signed_record="signed-by-staff")
+        update(CoachAssignment)
+        .where(CoachAssignment.id == w.assignment_a)
+        .values(signed_record="signed-by-staff", signed_by=w.staff_a)
     )
     await uow.flush()
     her = _her(w, caller)

@@ -190,7 +190,10 @@ _VOUCH: dict[str, bytes] = {}
 
 async def _her_reset_and_her_coach(uow: UnitOfWork, caller: Caller, w: World) -> object:
     """Her former identity, her new keys, and her coach's account; the coach's signed vouch ready."""
+    from sqlalchemy import update
+
     from eportfolio.accounts.tables import Account
+    from eportfolio.programmes.tables import CoachAssignment
     from eportfolio.recovery.tables import FormerIdentity
 
     former, her = _identity(w.participant_a, "mother.a"), _identity(w.participant_a, "mother.a")
@@ -205,6 +208,12 @@ async def _her_reset_and_her_coach(uow: UnitOfWork, caller: Caller, w: World) ->
         organisation_id=w.organisation_id, person_id=w.participant_a, public_identity=former.public_identity,
         reason="coach_assisted", replaced_by=w.staff_a,
     ))
+    # Her coach's assignment counts: a record Staff A signed is stored with it.
+    await uow.session.execute(
+        update(CoachAssignment)
+        .where(CoachAssignment.id == w.assignment_a)
+        .values(signed_record="signed-by-staff", signed_by=w.staff_a)
+    )
     _VOUCH["vouch"] = crypto.make_vouch(
         coach.identity, subject=her.identity.person, former=former.identity.person, vouched_at=1_780_000_000
     )

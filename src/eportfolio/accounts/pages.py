@@ -81,6 +81,8 @@ async def _caseload(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> 
             "coach": names.get(a.coach_id, ""),
             "kind": a.kind.value,
             "status": trust.get(a.id, "unsigned"),
+            # Who signed it (for her: who in the programme vouched that he coaches her).
+            "signer": a.signer_name or "",
             "mine_as_coach": a.coach_id == caller.person_id,
         }
         for a in assignments

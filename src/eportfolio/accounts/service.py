@@ -1321,8 +1321,8 @@ async def check_assignment_record(
 async def assignment_trust(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[AssignmentTrustRead]:
     """Each coach assignment she may see, with whether its signed record checks out.
 
-    The server checks what it can (programme key, certificate, ids, the coach's fingerprint);
-    browsers check again against the keys they pinned.
+    The server checks what it can (programme key, certificate, ids, the coach's fingerprint, and
+    whether the coach signed it himself); browsers check again against the keys they pinned.
     """
     assignments = await programmes.list_assignments(uow, caller, programme_id)
     repo = AccountRepository(uow.session)
@@ -1340,10 +1340,32 @@ async def assignment_trust(uow: UnitOfWork, caller: Caller, programme_id: uuid.U
             status = SignatureStatus.signed if ok else SignatureStatus.invalid
             if ok and programme_public is not None and a.ends_on is not None:
                 status = _end_status(a, programme_public)
+            if ok and programme_public is not None and a.ended_at is None and _self_signed(a, programme_public):
+                status = SignatureStatus.awaiting_second_signature
         answers.append(
             AssignmentTrustRead(assignment_id=a.id, participant_id=a.participant_id, coach_id=a.coach_id, status=status)
         )
     return answers
+
+
+def _self_signed(assignment: CoachAssignmentRead, programme_public: bytes) -> bool:
+    """Whether the record's signer is the coach it names (read from the record, not the row)."""
+    assert assignment.signed_record is not None
+    try:
+        record = crypto.verify_record(
+            crypto.b64u_decode(assignment.signed_record), programme_public, crypto.RecordKind.COACH_ASSIGNMENT
+        )
+    except crypto.CryptoError:
+        return False
+    body = record.body
+    return isinstance(body, crypto.CoachAssignment) and record.signed_by == body.coach_id
+
+
+async def programme_public_key(uow: UnitOfWork, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> bytes | None:
+    """The programme's signing key as stored, if its certificate verifies with the organisation
+    key as stored (organisation key -> programme certificate): what a record it signed is
+    checked against. None when the programme has no (valid) key."""
+    return await _certified_programme_key(AccountRepository(uow.session), organisation_id, programme_id)
 
 
 async def _certified_programme_key(

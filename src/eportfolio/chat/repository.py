@@ -1,9 +1,10 @@
 """Every query of the chat feature, each filtered by its tenant scope.
 
-Who belongs to a conversation is derived, never stored: her currently assigned coaches, the
-members of a group and the programme's staff, a coach and the programme's supervisors, plus the
-readers her browser granted the current key (coaches and supervisors on duty). The programmes
-tables are only read here, through ``ProgrammeRepository`` where it has the query.
+Who belongs to a conversation is derived, never stored: her coaches whose assignment counts
+(``programmes.repository.counting_assignment``), the members of a group and the programme's
+staff, a coach and the programme's supervisors, plus the readers her browser granted the current
+key who are on the programme's duty roster valid now (coaches and supervisors on duty). The
+programmes tables are only read here, through ``ProgrammeRepository`` where it has the query.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio.accounts.tables import Account, Session
@@ -33,11 +35,8 @@ from eportfolio.chat.tables import (
 )
 from eportfolio.domain.chat import ConversationKind, Duty, MemberRole
 from eportfolio.kit.audit import AccessLogEntry
-from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
+from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, counting_assignment
 from eportfolio.programmes.tables import CoachAssignment, GroupMember, Membership, Person, Programme
-
-# Roles whose members may be granted a conversation key because of the duty roster.
-DUTY_ROLES = ("coach", "supervisor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +49,40 @@ def scope_of(conversation: Conversation) -> ProgrammeScope:
     return ProgrammeScope(conversation.organisation_id, conversation.programme_id)
 
 
-def _current_assignment(today: date) -> Any:
-    return and_(
-        CoachAssignment.ended_at.is_(None),
-        CoachAssignment.starts_on <= today,
-        or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= today),
+def _current_rosters(now: datetime, programme_id: Any = None) -> Any:
+    """Ids of the rosters in force at ``now``: per programme, the newest (highest serial) whose
+    signed validity covers ``now``. A roster outside its own dates gives nobody anything."""
+    newer = aliased(Roster)
+    query = select(Roster.id).where(
+        Roster.valid_from <= now,
+        Roster.valid_until > now,
+        ~exists().where(
+            newer.programme_id == Roster.programme_id,
+            newer.valid_from <= now,
+            newer.valid_until > now,
+            newer.serial > Roster.serial,
+        ),
     )
+    if programme_id is not None:
+        query = query.where(Roster.programme_id == programme_id)
+    return query
+
+
+def _on_roster(now: datetime, programme_id: Any = None, column: Any = Shift.person_id) -> Any:
+    """``column`` of the shifts of the rosters in force whose person still holds the role of the
+    duty (active): who is on duty in a programme now or later in the roster, any shift."""
+    query = select(column).where(
+        Shift.roster_id.in_(_current_rosters(now, programme_id)),
+        exists().where(
+            Membership.person_id == Shift.person_id,
+            Membership.programme_id == Shift.programme_id,
+            Membership.role == Shift.duty,
+            Membership.active.is_(True),
+        ),
+    )
+    if programme_id is not None:
+        query = query.where(Shift.programme_id == programme_id)
+    return query
 
 
 @functools.cache
@@ -179,23 +206,26 @@ class ChatRepository:
         return result.scalar_one_or_none()
 
     async def conversations_for(
-        self, organisation_id: uuid.UUID, person_id: uuid.UUID, today: date
+        self, organisation_id: uuid.UUID, person_id: uuid.UUID, today: date, now: datetime
     ) -> list[Conversation]:
         """Every conversation she is a member of now, in every programme of her organisation."""
         active_role = select(Membership.programme_id).where(
             Membership.person_id == person_id, Membership.active.is_(True)
         )
         my_participants = select(CoachAssignment.participant_id).where(
-            CoachAssignment.coach_id == person_id, _current_assignment(today)
+            CoachAssignment.coach_id == person_id,
+            CoachAssignment.programme_id == Conversation.programme_id,
+            counting_assignment(today),
         )
         my_groups = select(GroupMember.group_id).where(GroupMember.person_id == person_id)
+        on_duty_in = _on_roster(now, column=Shift.programme_id).where(Shift.person_id == person_id)
         granted = (
             select(Grant.conversation_id)
             .join(Conversation, Conversation.id == Grant.conversation_id)
             .where(
                 Grant.recipient_id == person_id,
                 Grant.epoch == Conversation.epoch,
-                Conversation.programme_id.in_(active_role.where(Membership.role.in_(DUTY_ROLES))),
+                Conversation.programme_id.in_(on_duty_in),
             )
         )
         kind = Conversation.kind
@@ -203,11 +233,7 @@ class ChatRepository:
             Conversation.organisation_id == organisation_id,
             or_(
                 and_(kind == ConversationKind.coaching, Conversation.participant_id == person_id),
-                and_(
-                    kind == ConversationKind.coaching,
-                    Conversation.participant_id.in_(my_participants),
-                    Conversation.programme_id.in_(active_role.where(Membership.role == "coach")),
-                ),
+                and_(kind == ConversationKind.coaching, Conversation.participant_id.in_(my_participants)),
                 and_(kind == ConversationKind.group, Conversation.group_id.in_(my_groups)),
                 and_(
                     kind == ConversationKind.group,
@@ -225,25 +251,14 @@ class ChatRepository:
         return list(result.scalars())
 
     def _assigned_coaches(self, conversation: Conversation, today: date) -> Any:
-        return (
-            select(CoachAssignment.coach_id.label("person_id"), literal(0).label("granted"))
-            .join(
-                Membership,
-                and_(
-                    Membership.person_id == CoachAssignment.coach_id,
-                    Membership.programme_id == CoachAssignment.programme_id,
-                    Membership.role == "coach",
-                    Membership.active.is_(True),
-                ),
-            )
-            .where(
-                CoachAssignment.programme_id == conversation.programme_id,
-                CoachAssignment.participant_id == conversation.participant_id,
-                _current_assignment(today),
-            )
+        return select(CoachAssignment.coach_id.label("person_id"), literal(0).label("granted")).where(
+            CoachAssignment.programme_id == conversation.programme_id,
+            CoachAssignment.participant_id == conversation.participant_id,
+            counting_assignment(today),
         )
 
-    def _duty_readers(self, conversation: Conversation) -> Any:
+    def _duty_readers(self, conversation: Conversation, now: datetime) -> Any:
+        """Holders of a grant of the current epoch who are on the duty roster in force now."""
         query = select(Grant.recipient_id.label("person_id"), literal(1).label("granted"))
         if conversation.rotation_due_since is not None:
             # A reader left: until the new epoch, only grants made since then count, so the coach
@@ -252,22 +267,16 @@ class ChatRepository:
         return query.where(
             Grant.conversation_id == conversation.id,
             Grant.epoch == conversation.epoch,
-            Grant.recipient_id.in_(
-                select(Membership.person_id).where(
-                    Membership.programme_id == conversation.programme_id,
-                    Membership.role.in_(DUTY_ROLES),
-                    Membership.active.is_(True),
-                )
-            ),
+            Grant.recipient_id.in_(_on_roster(now, conversation.programme_id)),
         )
 
-    async def coaching_members(self, conversation: Conversation, today: date) -> list[Member]:
-        """Her, her assigned coaches and the on-duty readers of the current epoch, in one query:
-        this runs for every message, so it is one round trip instead of two."""
+    async def coaching_members(self, conversation: Conversation, today: date, now: datetime) -> list[Member]:
+        """Her, her coaches whose assignment counts and the on-duty readers of the current epoch, in
+        one query: this runs for every message, so it is one round trip instead of two."""
         assert conversation.participant_id is not None
         query = self._assigned_coaches(conversation, today)
         if conversation.epoch >= 1:
-            query = union_all(query, self._duty_readers(conversation))
+            query = union_all(query, self._duty_readers(conversation, now))
         rows = (await self.session.execute(query)).tuples().all()
         members = [Member(conversation.participant_id, MemberRole.participant)]
         known = {conversation.participant_id}
@@ -295,12 +304,17 @@ class ChatRepository:
             members += [Member(p, MemberRole.supervisor) for p in await self._active_with_role(scope, "supervisor")]
         return members
 
-    async def granted_duty_readers(self, conversation: Conversation) -> list[uuid.UUID]:
-        """Coaches and supervisors of the programme holding a grant for the current epoch."""
+    async def granted_duty_readers(self, conversation: Conversation, now: datetime) -> list[uuid.UUID]:
+        """Coaches and supervisors on the roster in force holding a grant for the current epoch."""
         if conversation.epoch < 1:
             return []
-        result = await self.session.execute(self._duty_readers(conversation))
+        result = await self.session.execute(self._duty_readers(conversation, now))
         return [person_id for person_id, _ in result.tuples()]
+
+    async def on_roster(self, scope: ProgrammeScope, now: datetime) -> set[uuid.UUID]:
+        """Everyone on the programme's duty roster in force now (any shift), in the role of the duty."""
+        result = await self.session.execute(_on_roster(now, scope.programme_id))
+        return set(result.scalars())
 
     async def _active_with_role(self, scope: ProgrammeScope, role: str) -> list[uuid.UUID]:
         result = await self.session.execute(
@@ -603,6 +617,9 @@ class ChatRepository:
             select(Epoch).where(Epoch.conversation_id == conversation_id).order_by(Epoch.epoch)
         )
         return list(result.scalars())
+
+    async def get_epoch(self, conversation_id: uuid.UUID, epoch: int) -> Epoch | None:
+        return await self.session.get(Epoch, (conversation_id, epoch))
 
     async def grants_for(self, conversation_id: uuid.UUID, recipient_id: uuid.UUID) -> list[Grant]:
         result = await self.session.execute(

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio import crypto
+from eportfolio.accounts import service as accounts
 from eportfolio.chat.repository import ChatRepository, Member, scope_of
 from eportfolio.chat.tables import (
     Conversation,
@@ -34,6 +35,7 @@ from eportfolio.chat.tables import (
 )
 from eportfolio.config import Settings
 from eportfolio.domain.chat import (
+    CONVERSATION_RESOURCE,
     ConversationKind,
     ConversationOpen,
     ConversationRead,
@@ -72,10 +74,11 @@ from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from eportfolio.kit.events import Event
+from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch, epoch_key_id
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.notifications import service as notifications
 from eportfolio.programmes.repository import ProgrammeScope
-from eportfolio.programmes.service import authorize
+from eportfolio.programmes.service import Access, authorize
 from eportfolio.programmes.tables import Programme
 
 ROTATION_INTERVAL = timedelta(days=7)
@@ -196,13 +199,16 @@ def _subjects(conversation: Conversation, caller: Caller) -> list[uuid.UUID]:
 
 
 async def members_now(repo: ChatRepository, conversation: Conversation, programme: Programme) -> list[Member]:
+    """Who is in the conversation now: the members by rule (her coaches only through an assignment
+    that counts) and those her browser granted the current key who are on the duty roster in force."""
+    now = utcnow()
     if conversation.kind == ConversationKind.coaching and conversation.participant_id:
-        return await repo.coaching_members(conversation, programme_today(programme))
-    members = await repo.derived_members(conversation, programme_today(programme))
+        return await repo.coaching_members(conversation, programme_today(programme, now), now)
+    members = await repo.derived_members(conversation, programme_today(programme, now))
     known = {m.person_id for m in members}
     members += [
         Member(person_id, MemberRole.on_duty)
-        for person_id in await repo.granted_duty_readers(conversation)
+        for person_id in await repo.granted_duty_readers(conversation, now)
         if person_id not in known
     ]
     return members
@@ -327,7 +333,8 @@ async def _member_reads(repo: ChatRepository, conversation: Conversation, member
 
 async def list_conversations(uow: UnitOfWork, caller: Caller) -> list[ConversationRead]:
     repo = ChatRepository(uow.session)
-    conversations = await repo.conversations_for(caller.organisation_id, caller.person_id, utcnow().date())
+    now = utcnow()
+    conversations = await repo.conversations_for(caller.organisation_id, caller.person_id, now.date(), now)
     read = await repo.read_seqs(caller.person_id, [c.id for c in conversations])
     return [conversation_read(c, read_seq=read.get(c.id, 0)) for c in conversations]
 
@@ -335,7 +342,8 @@ async def list_conversations(uow: UnitOfWork, caller: Caller) -> list[Conversati
 async def summaries(uow: UnitOfWork, caller: Caller) -> list[ConversationSummary]:
     """What a WebSocket is told when it connects: her conversations and their newest seq."""
     repo = ChatRepository(uow.session)
-    conversations = await repo.conversations_for(caller.organisation_id, caller.person_id, utcnow().date())
+    now = utcnow()
+    conversations = await repo.conversations_for(caller.organisation_id, caller.person_id, now.date(), now)
     return [
         ConversationSummary(
             id=c.id, kind=ConversationKind(c.kind), last_seq=c.last_seq, epoch=c.epoch, rotation_due=rotation_due(c)
@@ -893,24 +901,72 @@ async def typing(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) ->
 # Key epochs and grants ---------------------------------------------------------------------------
 
 
-async def _check_recipients(repo: ChatRepository, access: ConversationAccess, grants: list[GrantCreate]) -> None:
-    members = set(_ids(access.members))
-    scope = scope_of(access.conversation)
-    for grant in grants:
-        if grant.recipient_id in members:
-            continue
-        if not await repo.has_active_role(scope, grant.recipient_id, ("coach", "supervisor")):
+def _resource(conversation: Conversation) -> SharedResource:
+    return SharedResource(
+        CONVERSATION_RESOURCE,
+        str(conversation.id),
+        wrong_record=N_("The key record does not belong to this conversation and its last key."),
+        wrong_grant=N_("A key grant does not match this conversation, its key or the person it names."),
+    )
+
+
+async def _check_recipients(repo: ChatRepository, access: ConversationAccess, recipients: list[uuid.UUID]) -> None:
+    """A key goes only to readers: the members now, or someone on the programme's duty roster in
+    force (her browser grants the coaches and supervisors on duty now and next)."""
+    allowed = set(_ids(access.members))
+    if set(recipients) <= allowed:
+        return
+    allowed |= await repo.on_roster(scope_of(access.conversation), utcnow())
+    if not set(recipients) <= allowed:
+        raise InvalidInput(
+            N_(
+                "A key can only be given to members of the conversation or to the coaches and supervisors "
+                "on the programme's duty roster."
+            ),
+            field="recipient_id",
+        )
+
+
+async def _people(repo: ChatRepository, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, crypto.Person]:
+    """The registered public keys of these people; refused when one of them has none yet."""
+    identities = await repo.public_identities(list(dict.fromkeys(person_ids)))
+    people: dict[uuid.UUID, crypto.Person] = {}
+    for person_id in person_ids:
+        try:
+            people[person_id] = crypto.Person.from_public_identity(identities[person_id])
+        except (KeyError, crypto.CryptoError):
             raise InvalidInput(
-                N_(
-                    "A key can only be given to members of the conversation or coaches and supervisors "
-                    "of the programme."
-                ),
+                N_("This person has no keys yet. She can be given access after she has signed up."),
                 field="recipient_id",
-            )
+            ) from None
+    return people
+
+
+async def _epoch_key_id(repo: ChatRepository, conversation: Conversation, epoch: int) -> bytes | None:
+    """The key id of one of the conversation's epochs, as its signed record names it (all zero
+    before the first); None when the server cannot tell (a record from before it checked them)."""
+    if epoch < 1:
+        return bytes(16)
+    row = await repo.get_epoch(conversation.id, epoch)
+    if row is None:
+        return None
+    identities = await repo.public_identities([row.created_by])
+    try:
+        creator = crypto.Person.from_public_identity(identities[row.created_by])
+    except (KeyError, crypto.CryptoError):
+        return None
+    return epoch_key_id(row.record, creator)
 
 
 async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, data: EpochCreate) -> EpochRead:
-    """Start a new key epoch: compare-and-set on the number; grants for her, its maker and members."""
+    """Start a new key epoch: compare-and-set on the number; grants for her, its maker and members.
+
+    Checked as the portfolio checks its epochs (``kit.sharing``): the maker is a member now (for
+    her conversation: her, a coach whose assignment counts, or a reader on the duty roster in
+    force), the record is signed with her registered key for this conversation, this epoch and the
+    previous epoch's key, and each grant is signed by her for this key and made out to a reader
+    under the key that reader has now.
+    """
     access = await access_conversation(uow, caller, conversation_id)
     conversation = access.conversation
     repo = ChatRepository(uow.session)
@@ -927,7 +983,19 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
     required = {caller.person_id, *([conversation.participant_id] if conversation.participant_id else [])}
     if not required <= set(recipients):
         raise InvalidInput(N_("The new key must be given to her and to you."), field="grants")
-    await _check_recipients(repo, access, data.grants)
+    await _check_recipients(repo, access, recipients)
+    people = await _people(repo, [caller.person_id, *recipients])
+    resource = _resource(conversation)
+    record = checked_epoch(
+        data.record, resource, epoch=data.epoch, creator_id=caller.person_id, creator=people[caller.person_id],
+        previous_key_id=await _epoch_key_id(repo, conversation, conversation.epoch),
+    )
+    for grant in data.grants:
+        check_grant(
+            grant.grant, resource, epoch=data.epoch, key_id=record.key_id,
+            granter_id=caller.person_id, granter=people[caller.person_id],
+            recipient_id=grant.recipient_id, recipient=people[grant.recipient_id],
+        )
     now = utcnow()
     if not await repo.advance_epoch(conversation.id, conversation.epoch, now):
         raise Conflict(N_("Someone else changed the key of this conversation just now. Please try again."))
@@ -971,7 +1039,8 @@ async def add_grants(
 ) -> list[GrantRead]:
     """Grants of the current key to more readers (a coach added, the coaches on duty now and next).
 
-    A grant that exists already is kept as it is. A coach or supervisor who could not read this
+    The granter is a member now; each grant is checked as at a new epoch (``create_epoch``). A
+    grant that exists already is kept as it is. A coach or supervisor who could not read this
     conversation before is announced to everyone in it with a system message.
     """
     access = await access_conversation(uow, caller, conversation_id)
@@ -979,8 +1048,19 @@ async def add_grants(
     repo = ChatRepository(uow.session)
     if epoch != conversation.epoch or epoch < 1:
         raise StaleEpoch(params={"epoch": conversation.epoch})
-    await _check_recipients(repo, access, grants)
+    await _check_recipients(repo, access, [g.recipient_id for g in grants])
     existing, stale = await current_readers(repo, conversation)
+    new = [g for g in grants if g.recipient_id not in existing]
+    if new:
+        people = await _people(repo, [caller.person_id, *(g.recipient_id for g in new)])
+        resource = _resource(conversation)
+        key_id = await _epoch_key_id(repo, conversation, epoch)
+        for grant in new:
+            check_grant(
+                grant.grant, resource, epoch=epoch, key_id=key_id,
+                granter_id=caller.person_id, granter=people[caller.person_id],
+                recipient_id=grant.recipient_id, recipient=people[grant.recipient_id],
+            )
     stored: list[Grant] = []
     now = utcnow()
     joined: list[uuid.UUID] = []
@@ -1152,8 +1232,82 @@ def _roster_read(roster: Roster, shifts: list[Shift], zone: ZoneInfo) -> RosterR
     )
 
 
+DUTIES = {Duty.coach: crypto.Duty.COACH, Duty.supervisor: crypto.Duty.SUPERVISOR}
+
+
+def _roster_not_valid() -> InvalidInput:
+    return InvalidInput(
+        N_("The signature on this duty roster does not check out, so nothing was saved. "
+           "Reload the page and make the roster again."),
+        field="signed_record",
+    )
+
+
+async def _checked_roster(
+    uow: UnitOfWork, caller: Caller, access: Access, repo: ChatRepository, data: RosterCreate
+) -> crypto.DutyRoster:
+    """The roster's signed record, if it holds along organisation key -> programme certificate ->
+    record (the programme key as stored), is signed in the caller's browser for this programme with
+    the serial sent, and names exactly the shifts sent, each person by the key she has now.
+
+    Browsers grant the coaches and supervisors a verified roster names; the server lets them in
+    on the same record only, so an unsigned or wrongly signed roster makes nobody a reader.
+    """
+    programme_public = await accounts.programme_public_key(
+        uow, access.scope.organisation_id, access.scope.programme_id
+    )
+    if programme_public is None:
+        raise InvalidInput(
+            N_("This programme has no key yet, so a duty roster cannot be signed."), field="signed_record"
+        )
+    try:
+        record = crypto.verify_record(
+            crypto.b64u_decode(data.signed_record), programme_public, crypto.RecordKind.DUTY_ROSTER
+        )
+    except crypto.CryptoError:
+        raise _roster_not_valid() from None
+    body = record.body
+    if not (
+        isinstance(body, crypto.DutyRoster)
+        and record.organisation_id == str(access.scope.organisation_id)
+        and record.programme_id == str(access.scope.programme_id)
+        and record.signed_by == str(caller.person_id)
+        and record.serial == data.serial
+        and body.valid_until > body.valid_from
+    ):
+        raise _roster_not_valid()
+    zone = ZoneInfo(access.programme.time_zone)
+    sent = sorted(
+        (str(s.person_id), DUTIES[s.duty], int(_to_utc(s.starts_at, zone).timestamp()),
+         int(_to_utc(s.ends_at, zone).timestamp()))
+        for s in data.shifts
+    )
+    signed = sorted((e.person_id, e.duty, e.start, e.until) for e in body.entries)
+    if sent != signed:
+        raise InvalidInput(
+            N_("The shifts do not match the signed duty roster, so nothing was saved. Make the roster again."),
+            field="shifts",
+        )
+    people = list(dict.fromkeys(s.person_id for s in data.shifts))
+    identities = await repo.public_identities(people)
+    for entry in body.entries:
+        try:
+            current = crypto.Person.from_public_identity(identities[uuid.UUID(entry.person_id)]).fingerprint
+        except (KeyError, crypto.CryptoError):
+            current = None
+        if entry.fingerprint != current:
+            raise InvalidInput(
+                N_("The duty roster names someone by a key she no longer has, or before she has one. "
+                   "Reload the page and make the roster again."),
+                field="signed_record",
+            )
+    return body
+
+
 async def create_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: RosterCreate) -> RosterRead:
-    """Store a roster signed by a staff member's browser; its shifts are what escalation reads."""
+    """Store a roster signed by a staff member's browser (checked first, ``_checked_roster``); its
+    shifts are what escalation reads, and whom it names may be let in as readers on duty while it
+    is valid by its own signed dates."""
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     repo = ChatRepository(uow.session)
     if data.serial <= await repo.latest_roster_serial(access.scope):
@@ -1167,6 +1321,7 @@ async def create_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID
                 ),
                 field="shifts",
             )
+    signed = await _checked_roster(uow, caller, access, repo, data)
     zone = ZoneInfo(access.programme.time_zone)
     roster = Roster(
         organisation_id=access.scope.organisation_id,
@@ -1174,8 +1329,8 @@ async def create_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID
         serial=data.serial,
         signed_record=data.signed_record,
         signed_by=caller.person_id,
-        valid_from=_to_utc(min(s.starts_at for s in data.shifts), zone),
-        valid_until=_to_utc(max(s.ends_at for s in data.shifts), zone),
+        valid_from=datetime.fromtimestamp(signed.valid_from, UTC),
+        valid_until=datetime.fromtimestamp(signed.valid_until, UTC),
         created_at=utcnow(),
     )
     uow.session.add(roster)
@@ -1193,6 +1348,8 @@ async def create_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID
     ]
     uow.session.add_all(shifts)
     await uow.flush()
+    # Who may be on duty changed: cached memberships are dropped.
+    uow.emit(Event("chat.members", {"recipients": [], "invalidate": {"programme_id": str(programme_id)}}))
     return _roster_read(roster, shifts, zone)
 
 

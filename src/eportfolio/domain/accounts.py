@@ -214,6 +214,9 @@ class SignatureStatus(StrEnum):
     invalid = "invalid"
     # Signed, but the record does not carry the end date the assignment now has (ended without the key).
     outdated = "outdated"
+    # Signed by the coach it names (staff who assigned themselves): it gives no access until
+    # another staff member or an organisation administrator signs it too.
+    awaiting_second_signature = "awaiting_second_signature"
 
 
 class AssignmentTrustRead(DomainModel):

@@ -1,9 +1,10 @@
 """Chat: conversations, messages, markers, key epochs and grants, the duty roster, and the frames
 that travel over the WebSocket (one discriminated union each way).
 
-The server never reads what people write: message bodies, epoch records, grants and signed roster
-records are base64url blobs to it. Only system messages (out-of-hours reply, escalation notices,
-"a coach joined") are plaintext, and they are written by the server.
+The server never reads what people write: message bodies are base64url blobs to it. Epoch
+records, grants and the signed roster it checks with public keys only (signed by whom, for what;
+``kit.sharing``, ``service.create_roster``), never opening a key. Only system messages
+(out-of-hours reply, escalation notices, "a coach joined") are plaintext, written by the server.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MAX_EPOCH_RECORD_CHARS = 2 * 1024
 MAX_SIGNED_RECORD_CHARS = 64 * 1024
 # Scheme version 1, structure tag 0x06 (Envelope), see docs/crypto-spec.md section 7.1.
 ENVELOPE_HEADER = b"\x01\x06"
+# The resource type epoch records and grants of a conversation name (resource id = conversation id).
+CONVERSATION_RESOURCE = "conversation"
 
 
 def _base64url(value: str) -> str:

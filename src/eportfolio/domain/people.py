@@ -116,8 +116,9 @@ class CoachAssignmentBase(DomainModel):
 
 
 class CoachAssignmentCreate(CoachAssignmentBase):
-    # The signed record (see docs/crypto-spec.md) made by the staff member's browser; optional
-    # until the browser flow exists, and shown as "not signed" when missing or invalid.
+    # The signed record (docs/crypto-spec.md 8) made by the staff member's browser. The JSON API
+    # refuses an assignment without one; the page keeps it "waiting for a signature" (it gives no
+    # access anywhere) until someone who holds the programme key signs it.
     signed_record: str | None = Field(default=None, max_length=8192)
 
 
@@ -135,7 +136,9 @@ class CoachAssignmentRead(ReadModel):
     starts_on: date
     ends_on: date | None
     signed_record: str | None
+    # Who signed the stored record (its signer, checked when it was stored) and her name.
     signed_by: uuid.UUID | None
+    signer_name: str | None = None
     created_at: datetime
     ended_at: datetime | None
 

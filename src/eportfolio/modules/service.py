@@ -837,32 +837,20 @@ def _today(access: Access) -> date:
 
 
 async def caseload(uow: UnitOfWork, caller: Caller, access: Access) -> set[uuid.UUID]:
-    """The participants this coach coaches today, from the programme's coach assignments."""
+    """The participants this coach coaches today: his coach assignments that count (signed by
+    someone other than himself, current; ``programmes.repository.counting_assignment``)."""
     if access.role not in COACHING:
         return set()
-    today = _today(access)
-    rows = await programmes.list_assignments(uow, caller, access.scope.programme_id)
-    return {
-        r.participant_id
-        for r in rows
-        if r.coach_id == caller.person_id
-        and r.ended_at is None
-        and r.starts_on <= today
-        and (r.ends_on is None or r.ends_on >= today)
-    }
+    rows = await programmes.list_assignments(uow, caller, access.scope.programme_id, counting=True)
+    return {r.participant_id for r in rows if r.coach_id == caller.person_id}
 
 
 async def _coaches_of(uow: UnitOfWork, caller: Caller, access: Access, participant_id: uuid.UUID) -> set[uuid.UUID]:
-    today = _today(access)
-    rows = await programmes.list_assignments(uow, caller, access.scope.programme_id, participant_id=participant_id)
-    return {
-        r.coach_id
-        for r in rows
-        if r.participant_id == participant_id
-        and r.ended_at is None
-        and r.starts_on <= today
-        and (r.ends_on is None or r.ends_on >= today)
-    }
+    """Her coaches today: those whose assignment for her counts."""
+    rows = await programmes.list_assignments(
+        uow, caller, access.scope.programme_id, participant_id=participant_id, counting=True
+    )
+    return {r.coach_id for r in rows if r.participant_id == participant_id}
 
 
 async def _notify(

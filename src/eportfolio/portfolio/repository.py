@@ -3,9 +3,10 @@
 Who reads what is decided here, in the queries, not in templates:
 
 - she reads her whole portfolio;
-- a coach reads a portfolio only while she holds a current coach assignment that staff signed
-  (and an active coach membership), and then only the items whose audience includes her: "my
-  coaches", or "chosen" with a grant addressed to her; and only the grants addressed to her;
+- a coach reads a portfolio only while he holds a coach assignment that counts
+  (``programmes.repository.counting_assignment``: signed by staff other than himself, current,
+  active coach role), and then only the items whose audience includes him: "my coaches", or
+  "chosen" with a grant addressed to him; and only the grants addressed to him;
 - an ended assignment stops every query below from serving her anything at once;
 - staff and admins have no query here that returns content.
 """
@@ -32,32 +33,14 @@ from eportfolio.portfolio.tables import (
     PortfolioItem,
     PortfolioItemKey,
 )
-from eportfolio.programmes.repository import ProgrammeScope
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
+from eportfolio.programmes.repository import ProgrammeScope, counting_assignment
+from eportfolio.programmes.tables import CoachAssignment, Person
 
 
 @dataclass(frozen=True, slots=True)
 class Coach:
     person_id: uuid.UUID
     kind: str
-
-
-def _current_signed_assignment(today: date) -> Any:
-    return and_(
-        CoachAssignment.ended_at.is_(None),
-        CoachAssignment.signed_record.is_not(None),
-        CoachAssignment.starts_on <= today,
-        or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= today),
-    )
-
-
-def _active_coach_membership() -> Any:
-    return and_(
-        Membership.person_id == CoachAssignment.coach_id,
-        Membership.programme_id == CoachAssignment.programme_id,
-        Membership.role == "coach",
-        Membership.active.is_(True),
-    )
 
 
 def _visible_to_coach(coach_id: uuid.UUID) -> Any:
@@ -96,15 +79,14 @@ class PortfolioRepository:
         return result.scalar_one_or_none()
 
     async def current_coaches(self, scope: ProgrammeScope, participant_id: uuid.UUID, today: date) -> list[Coach]:
-        """Her coaches now: a current, signed assignment and an active coach membership."""
+        """Her coaches now: those whose assignment counts."""
         result = await self.session.execute(
             select(CoachAssignment.coach_id, CoachAssignment.kind)
-            .join(Membership, _active_coach_membership())
             .where(
                 CoachAssignment.programme_id == scope.programme_id,
                 CoachAssignment.organisation_id == scope.organisation_id,
                 CoachAssignment.participant_id == participant_id,
-                _current_signed_assignment(today),
+                counting_assignment(today),
             )
             .order_by(CoachAssignment.starts_on, CoachAssignment.created_at)
         )
@@ -123,12 +105,11 @@ class PortfolioRepository:
                     CoachAssignment.programme_id == Portfolio.programme_id,
                 ),
             )
-            .join(Membership, _active_coach_membership())
             .where(
                 Portfolio.programme_id == scope.programme_id,
                 Portfolio.organisation_id == scope.organisation_id,
                 CoachAssignment.coach_id == coach_id,
-                _current_signed_assignment(today),
+                counting_assignment(today),
             )
             .distinct()
         )

@@ -5,7 +5,8 @@ The server holds ciphertext only. What it checks is structure it can check witho
 that an envelope names the key id the item claims, and that every grant and epoch record is
 well-formed, names this portfolio, the right epoch, key and recipient, and is signed by the caller
 (checked against the public identity she registered), so nobody can store a grant in someone
-else's name. Readers and their keys are decided in ``repository``.
+else's name (``kit.sharing``, the checks the chat makes too). Readers and their keys are decided
+in ``repository``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from eportfolio.kit.events import Event
+from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.portfolio.repository import Coach, PortfolioRepository
 from eportfolio.portfolio.tables import (
@@ -207,35 +209,34 @@ async def _person(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, pers
         ) from exc
 
 
+def _resource(resource_type: str, resource_id: uuid.UUID) -> SharedResource:
+    """The portfolio (its epochs and their grants) or one item (its key granted to chosen people)."""
+    return SharedResource(
+        resource_type,
+        str(resource_id),
+        wrong_record=N_("The key record does not belong to this portfolio and its last key."),
+        wrong_grant=N_("A key grant does not match this portfolio, its key or the person it names."),
+    )
+
+
 async def _check_grant(
     uow: UnitOfWork,
     caller: Caller,
     access: PortfolioAccess,
     grant: GrantCreate,
     *,
-    resource_type: str,
-    resource_id: str,
+    resource: SharedResource,
     epoch: int,
     key_id: bytes,
     granter: crypto.Person,
 ) -> None:
     """A grant must be well-formed, signed by the caller, for this resource, epoch and key, and
-    addressed (id and fingerprint) to the recipient named next to it."""
+    addressed (id and fingerprint) to the recipient named next to it (``kit.sharing``)."""
     recipient = await _person(uow, caller, access.portfolio.programme_id, grant.recipient_id)
-    try:
-        parsed = crypto.verify_grant(crypto.b64u_decode(grant.grant), [granter.ed25519_public])
-    except crypto.CryptoError as exc:
-        raise _invalid("grant", N_("A key grant is damaged or not signed by you.")) from exc
-    if (
-        parsed.resource_type != resource_type
-        or parsed.resource_id != resource_id
-        or parsed.epoch != epoch
-        or parsed.key_id != key_id
-        or parsed.recipient_id != str(grant.recipient_id)
-        or parsed.recipient_fingerprint != recipient.fingerprint
-        or parsed.granter_id != str(caller.person_id)
-    ):
-        raise _invalid("grant", N_("A key grant does not match this portfolio, its key or the person it names."))
+    check_grant(
+        grant.grant, resource, epoch=epoch, key_id=key_id,
+        granter_id=caller.person_id, granter=granter, recipient_id=grant.recipient_id, recipient=recipient,
+    )
 
 
 def _member_ids(access: PortfolioAccess) -> set[uuid.UUID]:
@@ -390,20 +391,12 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID,
     if data.epoch != portfolio.epoch + 1:
         raise StaleEpoch(portfolio.epoch)
     creator = await _person(uow, caller, portfolio.programme_id, caller.person_id)
-    try:
-        record = crypto.verify_epoch(crypto.b64u_decode(data.record), [creator.ed25519_public])
-    except crypto.CryptoError as exc:
-        raise _invalid("record", N_("The key record is damaged or not signed by you.")) from exc
     previous = await repo.get_epoch(portfolio.id, portfolio.epoch) if portfolio.epoch else None
-    previous_key_id = crypto.b64u_decode(previous.key_id) if previous else bytes(16)
-    if (
-        record.resource_type != PORTFOLIO_RESOURCE
-        or record.resource_id != str(portfolio.id)
-        or record.epoch != data.epoch
-        or record.creator_id != str(caller.person_id)
-        or record.previous_key_id != previous_key_id
-    ):
-        raise _invalid("record", N_("The key record does not belong to this portfolio and its last key."))
+    record = checked_epoch(
+        data.record, _resource(PORTFOLIO_RESOURCE, portfolio.id), epoch=data.epoch,
+        creator_id=caller.person_id, creator=creator,
+        previous_key_id=crypto.b64u_decode(previous.key_id) if previous else bytes(16),
+    )
     recipients = [g.recipient_id for g in data.grants]
     if len(set(recipients)) != len(recipients):
         raise InvalidInput(N_("Each person gets one key."), field="grants")
@@ -413,8 +406,7 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID,
         raise InvalidInput(N_("A key can only be given to her and her coaches."), field="grants")
     for grant in data.grants:
         await _check_grant(
-            uow, caller, access, grant,
-            resource_type=PORTFOLIO_RESOURCE, resource_id=str(portfolio.id),
+            uow, caller, access, grant, resource=_resource(PORTFOLIO_RESOURCE, portfolio.id),
             epoch=data.epoch, key_id=record.key_id, granter=creator,
         )
     key_id = crypto.b64u_encode(record.key_id)
@@ -481,8 +473,7 @@ async def add_grants(
             if _granted_fingerprint(old) == current:
                 continue
         await _check_grant(
-            uow, caller, access, grant,
-            resource_type=PORTFOLIO_RESOURCE, resource_id=str(portfolio.id),
+            uow, caller, access, grant, resource=_resource(PORTFOLIO_RESOURCE, portfolio.id),
             epoch=epoch, key_id=key_id, granter=granter,
         )
         row = PortfolioGrant(
@@ -595,8 +586,8 @@ async def _key_rows(
     granter = await _person(uow, caller, programme_id, caller.person_id)
     for grant in keys.grants:
         await _check_grant(
-            uow, caller, access, grant,
-            resource_type=ITEM_GRANT_RESOURCE, resource_id=str(item_id), epoch=0, key_id=key_id, granter=granter,
+            uow, caller, access, grant, resource=_resource(ITEM_GRANT_RESOURCE, item_id),
+            epoch=0, key_id=key_id, granter=granter,
         )
         rows.append(
             PortfolioItemKey(

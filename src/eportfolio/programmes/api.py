@@ -26,6 +26,7 @@ from eportfolio.domain.programmes import (
     ProgrammeUpdate,
 )
 from eportfolio.kit.auth import CallerDep
+from eportfolio.kit.errors import N_, InvalidInput
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import api_router
 from eportfolio.programmes import service
@@ -146,9 +147,16 @@ async def list_assignments(
 async def create_assignment(
     uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: CoachAssignmentCreate
 ) -> CoachAssignmentRead:
-    """Make a coach assignment; a signed record in it must check out, as on the page, or nothing is saved."""
-    if data.signed_record is not None:
-        await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record)
+    """Make a coach assignment with its record signed in a staff browser; the record must check out,
+    as on the page, or nothing is saved. Without one it is refused: an unsigned assignment gives
+    nobody anything, so the API does not make one (the page keeps one waiting for a key holder)."""
+    if data.signed_record is None:
+        raise InvalidInput(
+            N_("A coach assignment needs its record signed with the programme key in a staff member's browser. "
+               "Send it in signed_record; nothing was saved."),
+            field="signed_record",
+        )
+    await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record)
     return await service.create_assignment(uow, caller, programme_id, data)
 
 

@@ -487,10 +487,12 @@ async def set_role_active(
 
 # Coach assignments -----------------------------------------------------------------------
 #
-# The form works without JavaScript and stores the assignment unsigned. When the staff member's
-# browser holds the programme key, js/programmes/assignments.js signs the record (docs/crypto-
-# spec.md 8) and sends it in the hidden ``signed_record`` field; the server checks the chain
-# before it keeps anything.
+# The form works without JavaScript and then keeps the assignment waiting for a signature: it
+# gives the coach nothing anywhere until someone who holds the programme key signs it ("sign
+# now"). When the staff member's browser holds the key, js/programmes/assignments.js signs the
+# record (docs/crypto-spec.md 8) and sends it in the hidden ``signed_record`` field; the server
+# checks the chain before it keeps anything. A record signed by the coach it names (staff who
+# assign themselves) waits for a second signature by someone else in the same way.
 
 
 def _end_date(assignment: CoachAssignmentRead) -> date:

@@ -2,6 +2,9 @@
 
 A ``ProgrammeScope`` (organisation and programme) is passed to every programme-owned query, so a
 caller that was authorised for programme A cannot reach a row of programme B by guessing an id.
+
+``counting_assignment`` is the one definition of a coach assignment that makes its coach a reader
+of her data; every feature that lets a coach in (portfolio, chat, modules, recovery) uses it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eportfolio.programmes.tables import (
@@ -30,6 +33,40 @@ from eportfolio.programmes.tables import (
 class ProgrammeScope:
     organisation_id: uuid.UUID
     programme_id: uuid.UUID
+
+
+def counting_assignment(today: date) -> ColumnElement[bool]:
+    """The coach assignments that make their coach a reader of her data today (``CRYPTO.md``,
+    "Trust: who may read": the server gives an unsigned record no effect either).
+
+    One counts only when all of these hold:
+
+    - a record signed with the programme key is stored with it (the server checked the chain
+      organisation key -> programme key -> record when it was stored; unsigned rows, made
+      without the key or migrated from before, count for nothing);
+    - the record was not signed by the coach himself: a staff member who assigns herself needs
+      a second signature, by another staff member or an organisation administrator, whose
+      record then replaces hers (``signed_by`` is the record's signer, never a form field);
+    - it has not ended, and today lies within its first and last day;
+    - the coach's coach role in the programme is active.
+
+    A SQL condition on ``CoachAssignment``, to be used in the queries of any feature.
+    """
+    return and_(
+        CoachAssignment.signed_record.is_not(None),
+        CoachAssignment.signed_record != "",
+        CoachAssignment.signed_by.is_not(None),
+        CoachAssignment.signed_by != CoachAssignment.coach_id,
+        CoachAssignment.ended_at.is_(None),
+        CoachAssignment.starts_on <= today,
+        or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= today),
+        exists().where(
+            Membership.person_id == CoachAssignment.coach_id,
+            Membership.programme_id == CoachAssignment.programme_id,
+            Membership.role == "coach",
+            Membership.active.is_(True),
+        ),
+    )
 
 
 class ProgrammeRepository:
@@ -150,6 +187,17 @@ class ProgrammeRepository:
         )
         return result.scalar_one_or_none()
 
+    async def names_of(self, organisation_id: uuid.UUID, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Display names of people of the organisation (staff who signed, admins not in the programme)."""
+        if not person_ids:
+            return {}
+        result = await self.session.execute(
+            select(Person.id, Person.display_name).where(
+                Person.organisation_id == organisation_id, Person.id.in_(list(person_ids))
+            )
+        )
+        return dict(result.tuples().all())
+
     async def people_in_programme(self, scope: ProgrammeScope) -> list[Person]:
         result = await self.session.execute(
             select(Person)
@@ -215,8 +263,9 @@ class ProgrammeRepository:
         *,
         participant_id: uuid.UUID | None = None,
         coach_id: uuid.UUID | None = None,
-        current_on: date | None = None,
+        counting_on: date | None = None,
     ) -> list[CoachAssignment]:
+        """Assignments of the programme; with ``counting_on``, only those that count that day."""
         query = select(CoachAssignment).where(
             CoachAssignment.programme_id == scope.programme_id,
             CoachAssignment.organisation_id == scope.organisation_id,
@@ -225,12 +274,8 @@ class ProgrammeRepository:
             query = query.where(CoachAssignment.participant_id == participant_id)
         if coach_id is not None:
             query = query.where(CoachAssignment.coach_id == coach_id)
-        if current_on is not None:
-            query = query.where(
-                CoachAssignment.ended_at.is_(None),
-                CoachAssignment.starts_on <= current_on,
-                or_(CoachAssignment.ends_on.is_(None), CoachAssignment.ends_on >= current_on),
-            )
+        if counting_on is not None:
+            query = query.where(counting_assignment(counting_on))
         result = await self.session.execute(query.order_by(CoachAssignment.created_at))
         return list(result.scalars())
 

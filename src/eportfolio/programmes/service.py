@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from eportfolio.domain.people import (
     MANAGING_ROLES,
@@ -554,6 +556,11 @@ def assignment_read(row: CoachAssignment) -> CoachAssignmentRead:
     return CoachAssignmentRead.model_validate(row)
 
 
+def programme_today(programme: Programme) -> date:
+    """Today in the programme's time zone (Curaçao and the Netherlands differ by hours)."""
+    return utcnow().astimezone(ZoneInfo(programme.time_zone)).date()
+
+
 @personal_data("coach_assignment")
 async def list_assignments(
     uow: UnitOfWork,
@@ -561,22 +568,36 @@ async def list_assignments(
     programme_id: uuid.UUID,
     *,
     participant_id: uuid.UUID | None = None,
+    counting: bool = False,
 ) -> list[CoachAssignmentRead]:
+    """The assignments she may see, each with the name of whoever signed its record.
+
+    ``counting``: only those that make their coach a reader today (``repository.counting_assignment``);
+    what every feature asks before it lets a coach in.
+    """
     access = await authorize(
         uow, caller, programme_id, MANAGING_ROLES | {Role.coach, Role.supervisor, Role.participant}
     )
     repo = ProgrammeRepository(uow.session)
+    counting_on = programme_today(access.programme) if counting else None
     if access.role is Role.participant:
-        rows = await repo.list_assignments(access.scope, participant_id=caller.person_id)
+        rows = await repo.list_assignments(access.scope, participant_id=caller.person_id, counting_on=counting_on)
     elif access.role is Role.coach:
-        rows = await repo.list_assignments(access.scope, coach_id=caller.person_id, participant_id=participant_id)
-        if participant_id is not None and any(r.ended_at is None for r in rows):
-            # Her other coaches' signed records too: his browser checks them before it takes
-            # their word (a vouch for her new key) or shares with them.
-            rows = await repo.list_assignments(access.scope, participant_id=participant_id)
+        rows = await repo.list_assignments(
+            access.scope, coach_id=caller.person_id, participant_id=participant_id, counting_on=counting_on
+        )
+        if participant_id is not None and await repo.list_assignments(
+            access.scope, coach_id=caller.person_id, participant_id=participant_id,
+            counting_on=programme_today(access.programme),
+        ):
+            # He coaches her now: her other coaches' signed records too. His browser checks them
+            # before it takes their word (a vouch for her new key) or shares with them.
+            rows = await repo.list_assignments(access.scope, participant_id=participant_id, counting_on=counting_on)
     else:
-        rows = await repo.list_assignments(access.scope, participant_id=participant_id)
-    subjects = {r.participant_id for r in rows} | {r.coach_id for r in rows}
+        rows = await repo.list_assignments(access.scope, participant_id=participant_id, counting_on=counting_on)
+    signers = {r.signed_by for r in rows if r.signed_by is not None}
+    names = await repo.names_of(access.scope.organisation_id, list(signers))
+    subjects = {r.participant_id for r in rows} | {r.coach_id for r in rows} | set(names)
     record_access(
         uow,
         caller,
@@ -586,7 +607,12 @@ async def list_assignments(
         action=Action.read,
         programme_id=programme_id,
     )
-    return [assignment_read(r) for r in rows]
+    reads = []
+    for row in rows:
+        read = assignment_read(row)
+        read.signer_name = names.get(row.signed_by) if row.signed_by else None
+        reads.append(read)
+    return reads
 
 
 @personal_data("coach_assignment")
@@ -611,6 +637,7 @@ async def create_assignment(
         starts_on=data.starts_on,
         ends_on=data.ends_on,
         signed_record=data.signed_record,
+        # The record's signer: the caller checked that it names her (check_assignment_record).
         signed_by=caller.person_id if data.signed_record else None,
         created_by=caller.person_id,
     )
@@ -681,15 +708,27 @@ async def end_assignment(
 async def sign_assignment(
     uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, assignment_id: uuid.UUID, signed_record: str
 ) -> CoachAssignmentRead:
-    """Keep a record a staff browser signed for an existing assignment (made unsigned, or ended).
+    """Keep a record a staff browser signed for an existing assignment (made unsigned, ended, or
+    waiting for a second signature because its coach signed it himself).
 
-    The caller checks the record first (accounts.service.check_assignment_record): this feature
-    knows the assignment, accounts knows the keys.
+    The caller checks the record first (accounts.service.check_assignment_record: it names her as
+    its signer, so she becomes ``signed_by``): this feature knows the assignment, accounts knows
+    the keys. A coach never replaces someone else's signature on his own current assignment; his
+    own record would make it wait for a second signature again.
     """
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     row = await ProgrammeRepository(uow.session).get_assignment(access.scope, assignment_id)
     if row is None:
         raise NotFound()
+    if (
+        caller.person_id == row.coach_id
+        and row.ended_at is None
+        and row.signed_by is not None
+        and row.signed_by != row.coach_id
+    ):
+        raise Forbidden(
+            N_("You are the coach in this assignment, so your signature cannot replace the one it has.")
+        )
     row.signed_record = signed_record
     row.signed_by = caller.person_id
     record_access(
@@ -702,6 +741,18 @@ async def sign_assignment(
         programme_id=programme_id,
     )
     await uow.flush()
+    # Who reads may have changed (a second signature lets the coach in): caches are dropped.
+    uow.emit(
+        Event(
+            "programmes.assignment_signed",
+            {
+                "programme_id": str(programme_id),
+                "assignment_id": str(row.id),
+                "participant_id": str(row.participant_id),
+                "coach_id": str(row.coach_id),
+            },
+        )
+    )
     return assignment_read(row)
 
 

@@ -692,13 +692,8 @@ async def vouch(
     """Her coach checked her new fingerprint in person and signed that he did: kept on the identity it
     replaced, so her other coaches' browsers can verify it and take her new key."""
     access = await programmes.authorize(uow, caller, programme_id, {Role.coach})
-    today = utcnow().date()
-    assignments = await programmes.list_assignments(uow, caller, programme_id, participant_id=person_id)
-    if not any(
-        a.coach_id == caller.person_id and a.ended_at is None and a.starts_on <= today
-        and (a.ends_on is None or a.ends_on >= today)
-        for a in assignments
-    ):
+    assignments = await programmes.list_assignments(uow, caller, programme_id, participant_id=person_id, counting=True)
+    if not any(a.coach_id == caller.person_id for a in assignments):
         # Her other coaches' browsers take the word of her coaches only (docs/crypto-spec.md 9.1).
         raise Forbidden(N_("Only one of her own coaches can confirm her new key."))
     rows = await RecoveryRepository(uow.session).former_identities(access.scope.organisation_id, person_id)

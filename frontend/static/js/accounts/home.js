@@ -1,6 +1,7 @@
 // Her home page checks her coach assignments in her own browser: organisation key (the one she
-// pinned at sign-up) -> programme key certificate -> the signed record -> the coach's key. The
-// server's answer is only what the page shows before this check, and without JavaScript.
+// pinned at sign-up) -> programme key certificate -> the signed record (not signed by the coach
+// himself) -> the coach's key. The server's answer is only what the page shows before this
+// check, and without JavaScript.
 
 import { Person, RecordKind, b64uDecode, loadSession, verifyRecord } from '../crypto/index.js';
 import { TRUSTED, Trust } from '../shared/trust.js';
@@ -39,6 +40,8 @@ async function verified(trust, identity, programmeId, assignment) {
     record.programmeId === programmeId &&
     record.body.participantId === identity.userId &&
     record.body.coachId === assignment.coach_id &&
+    // Signed by the coach himself (staff who assigned themselves): not confirmed until someone
+    // else signs it, as the server counts it.
     record.signedBy !== record.body.coachId &&
     record.body.validFrom <= now &&
     coach.userId === assignment.coach_id &&
