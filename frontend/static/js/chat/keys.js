@@ -257,7 +257,8 @@ export class ConversationKeys extends PortfolioClient {
     const herKnown = !herId || herId === this.me || verified.has(herId);
     const maker = this.owner || this.epochKeys.has(this.portfolio.epoch) || (shared && this.portfolio.epoch === 0);
     if (maker && herKnown && !this.trustProblem && !this.rollback && this.needsNewEpoch()) {
-      await this.makeEpoch(`/api/v1/chat/conversations/${this.id}/epochs`, [this.me, ...verified.keys(), ...duty.keys()]);
+      const path = `/api/v1/chat/conversations/${this.id}/epochs`;
+      await this.makeEpoch(path, [this.me, ...verified.keys(), ...duty.keys()], [this.me, ...verified.keys()]);
     }
     await this.grantMissing(new Map([...verified, ...duty]));
     return this.currentKey !== null;
@@ -272,7 +273,12 @@ export class ConversationKeys extends PortfolioClient {
     if (!missing.length) return false;
     const grants = [];
     for (const id of missing) grants.push(await this.grantBody(this.portfolio.epoch, this.currentKey, id));
-    await api(`/api/v1/chat/conversations/${this.id}/grants`, { epoch: this.portfolio.epoch, grants });
+    const path = `/api/v1/chat/conversations/${this.id}/grants`;
+    const result = await api(path, { epoch: this.portfolio.epoch, grants });
+    if (result.status === 422 && grants.length > 1) {
+      // One of them the server does not count (yet, or any more): give the others theirs.
+      for (const grant of grants) await api(path, { epoch: this.portfolio.epoch, grants: [grant] });
+    }
     await this.open(this.id);
     return true;
   }

@@ -523,7 +523,7 @@ export class PortfolioClient {
 
   // A new epoch after the newest this browser holds, chained to it, granted to `recipients`
   // (each a reader who counts now); on a conflict another member was first: take hers and look again.
-  async makeEpoch(path, recipients) {
+  async makeEpoch(path, recipients, fallback = null) {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const held = Math.max(0, ...this.epochKeys.keys());
       const next = Math.max(this.portfolio.epoch, held) + 1;
@@ -540,6 +540,11 @@ export class PortfolioClient {
         if (id && this.counting.has(id)) grants.push(await this.grantBody(next, made.key, id));
       }
       const result = await api(path, { epoch: next, record: b64uEncode(made.record), grants });
+      if (result.status === 422 && result.data?.error?.field === 'recipient_id' && fallback) {
+        // The server no longer counts one of them (a shift that just ended): the readers it
+        // must keep, once more; the others get the key by a grant later.
+        return this.makeEpoch(path, fallback);
+      }
       await this.open(this.id);
       await this.loadKeys();
       if (result.ok || result.status !== 409) return result.ok;
