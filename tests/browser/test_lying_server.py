@@ -8,8 +8,10 @@ happened to accept: a lie the browser believed fails the test even when the serv
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +33,15 @@ from tests.support.world import World
 pytestmark = pytest.mark.browser
 
 MARKER = "MARKER-only-for-my-coach-7c1e"
+SHOTS = os.environ.get("EPORTFOLIO_SCREENSHOTS")  # a folder to keep screenshots in, when set
+
+
+async def _seen(page: Any, name: str) -> None:
+    """What she sees, kept when screenshots are asked for; and it fits a 360 px phone."""
+    if SHOTS:
+        await page.screenshot(path=str(Path(SHOTS) / f"lying-{name}.png"), full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{name}: {width}px wide on a 360px phone"
 NOW = int(datetime.now(UTC).timestamp())
 
 
@@ -207,6 +218,7 @@ async def test_an_extra_member_with_its_own_epoch_and_grant_gets_nothing(
     assert "weigerde een sleutel" in said, said
     assert "kan dit nu niet delen" in said
     assert await her.input_value("#f-body") == MARKER, "what she typed is kept"
+    await _seen(her, "extra-member")
     assert errors == [], errors
 
 
@@ -326,6 +338,7 @@ async def test_withheld_pins_stop_every_grant_and_nothing_is_pinned_at_first_sig
     assert "Controleer de code van je organisatie" in await her.inner_text("#key-change-heading")
     assert await her.is_hidden("#key-change-old"), "there is no old code to compare"
     assert "kan dit nu niet delen" in said
+    await _seen(her, "pins-withheld")
     assert errors == [], errors
 
 
@@ -394,6 +407,7 @@ async def test_an_older_pin_record_than_she_saw_is_refused(
     await her.wait_for_selector("#key-change:not([hidden])")
     assert "ouder" in await her.inner_text("#key-change-explain-problem")
     assert await her.is_hidden("#key-change-compare")
+    await _seen(her, "pins-rolled-back")
     assert "kan dit nu niet delen" in said
     assert errors == [], errors
 
