@@ -42,6 +42,7 @@ async function verified(trust, identity, programmeId, assignment) {
     record.body.coachId === assignment.coach_id &&
     // Signed by the coach himself (staff who assigned themselves): not confirmed until someone
     // else signs it, as the server counts it.
+    !assignment.ended_at &&
     record.signedBy !== record.body.coachId &&
     record.body.validFrom <= now &&
     coach.userId === assignment.coach_id &&

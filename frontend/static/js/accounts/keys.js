@@ -10,6 +10,7 @@ import {
   loadSession,
   verifyProgrammeKey,
 } from '../crypto/index.js';
+import { knownPerson } from '../shared/trust.js';
 import { api, errorOf, messages, say, supported } from './common.js';
 
 const root = document.getElementById('keys');
@@ -68,6 +69,7 @@ async function giveKey(holderId) {
   if (!served.ok) throw new Error(errorOf(served));
   const holder = await Person.fromPublicIdentity(b64uDecode(served.data.public_identity));
   if (holder.userId !== holderId) throw new Error(messages.failed);
+  await knownPerson(identity, holder, (path, body, method) => api(path, body, method ?? (body === undefined ? 'GET' : 'POST')));
   return api(`/api/v1/trust/programmes/${programmeId}/copies`, {
     holder_id: holderId,
     sealed_copy: b64uEncode(await programmeKey.sealFor(holder)),

@@ -2,6 +2,7 @@
 // to another administrator's public key (checked to be hers), so the key is never in one hand only.
 
 import { Person, SigningKey, b64uDecode, b64uEncode, loadSession } from '../crypto/index.js';
+import { knownPerson } from '../shared/trust.js';
 import { api, errorOf, messages, say, supported } from './common.js';
 
 const root = document.getElementById('organisation-key');
@@ -22,6 +23,7 @@ async function giveKey(holderId) {
     b64uDecode((await get(`/api/v1/trust/organisation/people/${holderId}`)).public_identity),
   );
   if (holder.userId !== holderId) throw new Error('the server answered for someone else');
+  await knownPerson(identity, holder, (path, body, method) => api(path, body, method ?? (body === undefined ? 'GET' : 'POST')));
   return api('/api/v1/trust/organisation/copies', {
     holder_id: holderId,
     sealed_copy: b64uEncode(await key.sealFor(holder)),

@@ -33,15 +33,31 @@ async function must(path, body, method) {
   return result.data;
 }
 
+// The roster's entries on duty now, and the next shift of each duty.
+export function onDuty(entries, now = Date.now() / 1000) {
+  const chosen = entries.filter((e) => e.start <= now && now < e.until);
+  for (const duty of new Set(entries.map((e) => e.duty))) {
+    const later = entries.filter((e) => e.duty === duty && e.start > now);
+    const next = Math.min(...later.map((e) => e.start));
+    chosen.push(...later.filter((e) => e.start === next));
+  }
+  return chosen;
+}
+
 export class ConversationKeys extends PortfolioClient {
   // The conversation stands where the portfolio's client expects its resource: it has the same
   // shape (participant_id, epoch, rotation_due, members with role and person_id).
   async open(conversationId) {
-    this.portfolio = await must(`/api/v1/chat/conversations/${conversationId}`);
+    this.settle(await must(`/api/v1/chat/conversations/${conversationId}`), { asked: conversationId });
     this.conversation = this.portfolio;
-    this.id = this.portfolio.id;
-    this.owner = this.portfolio.participant_id === this.me;
     return this.portfolio;
+  }
+
+  // Readers on duty in the verified roster may take her key the first time they meet it, as her
+  // coach in a verified assignment may.
+  async mayMeetHer(coaches) {
+    if (coaches.has(this.me)) return true;
+    return (await this.rosterEntries().catch(() => [])).some((entry) => entry.personId === this.me);
   }
 
   // A group or supervision conversation has no participant: there is nobody to ask for.
@@ -85,14 +101,7 @@ export class ConversationKeys extends PortfolioClient {
     this.rosterInvalid = false;
     const readers = new Map();
     try {
-      const entries = await this.rosterEntries();
-      const chosen = entries.filter((e) => e.start <= now && now < e.until);
-      for (const duty of new Set(entries.map((e) => e.duty))) {
-        const later = entries.filter((e) => e.duty === duty && e.start > now);
-        const next = Math.min(...later.map((e) => e.start));
-        chosen.push(...later.filter((e) => e.start === next));
-      }
-      for (const entry of chosen) {
+      for (const entry of onDuty(await this.rosterEntries(), now)) {
         if (readers.has(entry.personId) || entry.personId === this.me) continue;
         const person = await this.person(entry.personId);
         if ((await this.trust.personStatus(person, { signed: entry.fingerprint })) !== TRUSTED) continue;
@@ -127,7 +136,8 @@ export class ConversationKeys extends PortfolioClient {
     const signed = new Map();
     this.rosterInvalid = false;
     try {
-      for (const entry of await this.rosterEntries()) signed.set(entry.personId, entry.fingerprint);
+      // Only those on duty now or next: the roster is no ground to read every conversation.
+      for (const entry of onDuty(await this.rosterEntries())) signed.set(entry.personId, entry.fingerprint);
     } catch {
       this.rosterInvalid = true;
     }

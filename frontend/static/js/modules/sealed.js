@@ -21,6 +21,8 @@ export async function openPortfolio(identity, programmeId, participantId) {
     const hers = listed.ok ? listed.data.find((p) => p.participant_id === participantId) : null;
     if (!hers) return { client: null, ready: false };
     await client.open(hers.id);
+    // The listing is the server's word: the portfolio must be hers, or nothing is sealed in it.
+    if (client.portfolio.participant_id !== participantId) return { client: null, ready: false };
   }
   const ready = await client.ensureAccess();
   return { client, ready };

@@ -104,12 +104,25 @@ export class PortfolioClient {
   }
 
   async open(portfolioId) {
-    this.portfolio = portfolioId
+    const served = portfolioId
       ? await must(`/api/v1/portfolio/${portfolioId}`)
       : await must(`/api/v1/portfolio/programmes/${this.programmeId}/mine`, {});
-    this.id = this.portfolio.id;
-    this.owner = this.portfolio.my_role === 'owner';
+    this.settle(served, { asked: portfolioId, mine: !portfolioId });
     return this.portfolio;
+  }
+
+  // What the server says a resource is, held to what this page already knows: it is the one asked
+  // for, its participant never changes under the page, and "mine" is hers. Whose it is decides
+  // who counts, so it comes from her id, never from the server's word about her role.
+  settle(served, { asked = null, mine = false } = {}) {
+    const lie = () => new ApiError({ status: 409, data: { error: { message: 'changed' } } });
+    if ((asked && served.id !== asked) || (this.id && served.id !== this.id)) throw lie();
+    if (mine && served.participant_id !== this.me) throw lie();
+    if (this.participantId !== undefined && served.participant_id !== this.participantId) throw lie();
+    this.portfolio = served;
+    this.id = served.id;
+    this.participantId = served.participant_id;
+    this.owner = Boolean(served.participant_id) && served.participant_id === this.me;
   }
 
   async person(personId) {
@@ -176,7 +189,7 @@ export class PortfolioClient {
           if (person.userId !== personId) continue;
           // A coach's browser that never met her takes the keys she held before as it would take
           // her key at first sight (docs/security.md): only to read what she signed then.
-          const unmet = !pinned && !this.owner && personId === this.portfolio?.participant_id;
+          const unmet = !pinned && !this.owner && this.mayMeet && personId === this.portfolio?.participant_id;
           if (unmet || (pinned && equal(pinned.keyMaterial, keysOf(person))) || (await this.vouchedFormer(row, person))) {
             people.push(person);
           }
@@ -196,7 +209,10 @@ export class PortfolioClient {
     try {
       const { voucherId } = readVouch(b64uDecode(row.vouch));
       const own = voucherId === this.me;
-      const voucher = own ? this.identity.person : await this.person(voucherId);
+      // Only her coach in a verified signed assignment vouches (docs/crypto-spec.md 9.1): a key
+      // merely pinned here (another mother approved in a group) does not.
+      const voucher = own ? this.identity.person : this.coaches?.get(voucherId);
+      if (!voucher) return false;
       return await this.trust.vouchedFormer(row.vouch, former, voucher, { own });
     } catch {
       return false;
@@ -424,9 +440,10 @@ export class PortfolioClient {
     const herId = this.portfolio.participant_id;
     const her = await this.person(herId);
     const rows = await this.formerRows(herId);
-    // Met for the first time after a reset: her new key is not taken at first sight.
+    // Met for the first time after a reset: her new key is not taken at first sight; nor by a
+    // browser whose user no verified record makes her reader (`mayMeet`).
     const unmet = !this.trust.entry(FingerprintKind.PERSON, herId) && rows.length > 0;
-    if (!unmet && (await this.trust.participantStatus(her)) === TRUSTED) return TRUSTED;
+    if (!unmet && (await this.trust.participantStatus(her, { firstSight: this.mayMeet })) === TRUSTED) return TRUSTED;
     const vouchers = [this.identity.person.ed25519Public, ...[...coaches.values()].map((c) => c.ed25519Public)];
     if (await this.trust.acceptVouched(her, rows, vouchers)) {
       this.former?.delete(herId);
@@ -460,8 +477,9 @@ export class PortfolioClient {
     for (const [id, coach] of coaches) this.counting.set(id, coach);
     if (!this.owner) {
       const herId = this.portfolio.participant_id;
+      this.mayMeet = await this.mayMeetHer(coaches).catch(() => false);
       try {
-        this.herKey = this.trustProblem ? KEY_CHANGED : await this.herStatus(coaches);
+        this.herKey = this.trustProblem || !herId ? KEY_CHANGED : await this.herStatus(coaches);
         if (this.herKey === TRUSTED) this.counting.set(herId, await this.person(herId));
         await this.trust.save();
       } catch {
@@ -472,6 +490,12 @@ export class PortfolioClient {
     }
     this.coaches = coaches;
     return this.counting;
+  }
+
+  // Whether this browser's user may take her key the first time it meets it: only as her coach in
+  // a verified signed assignment (the chat adds the readers on duty in the verified roster).
+  async mayMeetHer(coaches) {
+    return coaches.has(this.me);
   }
 
   async grantBody(epoch, key, personId) {
@@ -563,6 +587,15 @@ export class PortfolioClient {
     if (expected !== null && fingerprintText(await her.fingerprint()) !== expected) {
       return { ok: false, status: 409, data: null };
     }
+    this.formerServed?.delete(personId);
+    const rows = await this.formerRows(personId);
+    if (!rows.length) return { ok: false, status: 404, data: null };
+    const former = await Person.fromPublicIdentity(b64uDecode(rows[0].public_identity));
+    // He vouches only that her key before was the one his browser knew (pinned, or met as her
+    // verified coach): not a key the server lists as hers. Checked before anything is granted.
+    const known = this.trust.entry(FingerprintKind.PERSON, personId);
+    const knew = known ? equal(known.keyMaterial, keysOf(former)) : this.mayMeet;
+    if (former.userId !== personId || !knew) return { ok: false, status: 409, data: null };
     const holds = this.portfolio.members.some((m) => m.person_id === personId && m.has_current_grant);
     for (const [epoch, key] of [...this.epochKeys.entries()].sort((a, b) => b[0] - a[0])) {
       if (holds) break;
@@ -570,10 +603,6 @@ export class PortfolioClient {
       const result = await api(`/api/v1/portfolio/${this.id}/grants`, { epoch, grants: [grant] });
       if (!result.ok) return result;
     }
-    this.formerServed?.delete(personId);
-    const rows = await this.formerRows(personId);
-    if (!rows.length) return { ok: false, status: 404, data: null };
-    const former = await Person.fromPublicIdentity(b64uDecode(rows[0].public_identity));
     const vouch = await makeVouch(this.identity, { subject: her, former, vouchedAt: Math.floor(Date.now() / 1000) });
     const path = `/api/v1/recovery/programmes/${this.programmeId}/people/${personId}/vouch`;
     const vouched = await api(path, { vouch: b64uEncode(vouch) });
@@ -695,7 +724,11 @@ export class PortfolioClient {
   async updateItem(item, key, { plaintext, base, audience = null, chosen = [], summary = {} }) {
     let itemKey = key;
     const body = { base_revision: base, ...summary };
-    if (audience && audience !== item.audience) {
+    // Under an older epoch's key a reader who has since left holds that item key: a new revision
+    // gets a new one, under the current key.
+    const stale = item.audience === 'my_coaches' && (item.keys ?? []).some((k) => k.kind === 'epoch' && k.epoch !== this.portfolio.epoch);
+    if (stale && !audience) audience = item.audience;
+    if (audience && (audience !== item.audience || stale)) {
       const sealed = await encryptItem(this.identity, await this.audienceFor(audience, chosen), {
         resourceType: RESOURCE,
         resourceId: this.id,

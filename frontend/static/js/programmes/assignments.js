@@ -14,12 +14,34 @@ import {
   b64uEncode,
   loadSession,
   verifyProgrammeKey,
+  verifyRecord,
 } from '../crypto/index.js';
+import { knownPerson } from '../shared/trust.js';
 
 const settings = document.getElementById('assignment-signing')?.dataset;
 const status = document.getElementById('signing-status');
 const ROLES = { individual: CoachRole.INDIVIDUAL, budget: CoachRole.BUDGET, work: CoachRole.WORK };
 const DAY = 24 * 3600;
+
+// A JSON call for the trust module: { ok, status, data }, never throws for HTTP errors.
+async function call(path, body, method = body === undefined ? 'GET' : 'POST') {
+  try {
+    const response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'x-csrf-token': document.querySelector('meta[name="csrf-token"]')?.content ?? '',
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    return { ok: response.ok, status: response.status, data };
+  } catch {
+    return { ok: false, status: 0, data: null };
+  }
+}
 
 async function getJson(path) {
   const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
@@ -55,26 +77,69 @@ async function openProgrammeKey() {
   return programmeKey;
 }
 
-async function coachFingerprint(coachId) {
+// The coach's key as this staff member's browser knows it: the key pinned in her own signed record,
+// or, the first time she assigns him, the key served now (pinned then; docs/security.md). A key
+// that changed since is refused: it is checked with the coach in person first.
+async function coachFingerprint(identity, coachId) {
   const served = await getJson(`/api/v1/trust/programmes/${settings.programmeId}/people/${coachId}`);
   const coach = await Person.fromPublicIdentity(b64uDecode(served.public_identity));
   if (coach.userId !== coachId) throw new Error('the server answered for someone else');
+  await knownPerson(identity, coach, call);
   return coach.fingerprint();
 }
 
-async function sign({ participantId, coachId, kind, startsOn, endsOn }) {
+// Every coach assignment record of the programme that verifies under its key: the serial goes on
+// from the newest (not from what the page says), and an end or a second signature keeps what the
+// record before it said (the coach's key, the start) instead of what the page says.
+async function verifiedRecords(key) {
+  const rows = await getJson(`/api/v1/programmes/${settings.programmeId}/coach-assignments`);
+  const records = [];
+  for (const row of rows) {
+    if (!row.signed_record) continue;
+    try {
+      const record = await verifyRecord(b64uDecode(row.signed_record), key.public, RecordKind.COACH_ASSIGNMENT);
+      if (record.programmeId === settings.programmeId) records.push(record);
+    } catch {
+      // a record that does not verify carries nothing over
+    }
+  }
+  return records;
+}
+
+async function sign({ participantId, coachId, kind, startsOn, endsOn }, mode) {
   const key = await openProgrammeKey();
   if (key === null) return '';
-  const record = await key.signRecord(
-    RecordKind.COACH_ASSIGNMENT,
-    {
+  const identity = await loadSession();
+  const records = await verifiedRecords(key);
+  for (const record of records) serial = Math.max(serial, record.serial + 1);
+  const prior = records
+    .filter((r) => r.body.participantId === participantId && r.body.coachId === coachId && r.body.role === ROLES[kind])
+    .sort((a, b) => b.serial - a.serial)[0];
+  let validUntil = endsOn ? seconds(endsOn) + DAY : 0;
+  let body;
+  if (mode === 'end') {
+    // An end is of a record signed before, and never later than today.
+    if (!prior) throw new Error('nothing signed to end');
+    const tomorrow = seconds(new Date().toISOString().slice(0, 10)) + DAY;
+    validUntil = Math.min(validUntil || tomorrow, tomorrow);
+    body = { ...prior.body, validUntil };
+  } else if (prior && mode === 'sign') {
+    // A second signature, or the end signed later: never longer than what was signed before.
+    const limit = prior.body.validUntil || Number.MAX_SAFE_INTEGER;
+    body = { ...prior.body, validUntil: validUntil ? Math.min(validUntil, limit) : prior.body.validUntil };
+  } else {
+    body = {
       participantId,
       coachId,
-      coachFingerprint: await coachFingerprint(coachId),
+      coachFingerprint: await coachFingerprint(identity, coachId),
       role: ROLES[kind],
       validFrom: seconds(startsOn),
-      validUntil: endsOn ? seconds(endsOn) + DAY : 0,
-    },
+      validUntil,
+    };
+  }
+  const record = await key.signRecord(
+    RecordKind.COACH_ASSIGNMENT,
+    body,
     {
       organisationId: settings.organisationId,
       programmeId: settings.programmeId,
@@ -95,7 +160,7 @@ function show(text) {
 
 // Sign, put the record in the hidden field and send the form. Anything that fails sends it
 // unsigned, as without JavaScript; the list then says "not signed".
-function signOnSubmit(form, factsOf, { required = false } = {}) {
+function signOnSubmit(form, factsOf, { required = false, mode = 'new' } = {}) {
   form.addEventListener('submit', async (event) => {
     if (form.dataset.signed === 'yes') return;
     event.preventDefault();
@@ -103,7 +168,7 @@ function signOnSubmit(form, factsOf, { required = false } = {}) {
     show(settings.signing);
     let record = '';
     try {
-      record = await sign(factsOf(form));
+      record = await sign(factsOf(form), mode);
     } catch {
       record = '';
     }
@@ -137,9 +202,9 @@ function fromFields(form) {
 if (settings?.holdsKey === 'yes') {
   const assign = document.getElementById('assign-form');
   if (assign) signOnSubmit(assign, fromFields);
-  for (const form of document.querySelectorAll('form.end-form')) signOnSubmit(form, fromData);
+  for (const form of document.querySelectorAll('form.end-form')) signOnSubmit(form, fromData, { mode: 'end' });
   for (const form of document.querySelectorAll('form.sign-form')) {
-    signOnSubmit(form, fromData, { required: true });
+    signOnSubmit(form, fromData, { required: true, mode: 'sign' });
     form.hidden = false;
   }
 }

@@ -1,18 +1,28 @@
 // The programme recovery key page: a staff browser makes the key (signed with the programme key,
 // sealed to every recovery officer with an account); an officer's browser passes it on.
 
-import { Person, ProgrammeRecoveryKey, RecordKind, SigningKey, b64uDecode, b64uEncode } from '../crypto/index.js';
+import {
+  Person,
+  ProgrammeRecoveryKey,
+  RecordKind,
+  SigningKey,
+  b64uDecode,
+  b64uEncode,
+} from '../crypto/index.js';
 import { api, errorOf, messages, say, supported } from '../accounts/common.js';
+import { knownPerson } from '../shared/trust.js';
 import { checkedRecoveryKey, get, me, programmePublic } from './trust.js';
 
 const root = document.getElementById('recovery-key');
 const problem = document.getElementById('e-form');
 const { programmeId, organisationId, personId } = root.dataset;
 
-async function officerPerson(officer) {
+// An officer's key as this browser knows it: pinned in its user's signed record, or pinned now the
+// first time (docs/security.md). A key that changed since gets no copy of the recovery key.
+async function officerPerson(officer, identity) {
   const person = await Person.fromPublicIdentity(b64uDecode(officer.public_identity));
   if (person.userId !== officer.person_id) throw new Error(messages.failed);
-  return person;
+  return knownPerson(identity, person, (path, body, method) => api(path, body, method ?? (body === undefined ? 'GET' : 'POST')));
 }
 
 async function makeKey() {
@@ -31,7 +41,7 @@ async function makeKey() {
   for (const officer of officers.data.filter((o) => o.public_identity)) {
     copies.push({
       holder_id: officer.person_id,
-      sealed_copy: b64uEncode(await recoveryKey.sealFor(await officerPerson(officer))),
+      sealed_copy: b64uEncode(await recoveryKey.sealFor(await officerPerson(officer, identity))),
     });
   }
   return api(`/api/v1/recovery/programmes/${programmeId}/key`, { signed_record: b64uEncode(record), copies });
@@ -43,10 +53,8 @@ async function giveKey(holderId) {
   const key = await ProgrammeRecoveryKey.open(b64uDecode(served.sealed_copy), identity, publicKey);
   const officers = await get(`/api/v1/recovery/programmes/${programmeId}/officers`);
   const officer = officers.data.find((o) => o.person_id === holderId);
-  return api(`/api/v1/recovery/programmes/${programmeId}/key/copies`, {
-    holder_id: holderId,
-    sealed_copy: b64uEncode(await key.sealFor(await officerPerson(officer))),
-  });
+  const sealed = b64uEncode(await key.sealFor(await officerPerson(officer, identity)));
+  return api(`/api/v1/recovery/programmes/${programmeId}/key/copies`, { holder_id: holderId, sealed_copy: sealed });
 }
 
 async function run(button, action) {

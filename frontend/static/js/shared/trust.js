@@ -68,8 +68,9 @@ function slot(kind, subjectId) {
 }
 
 export class TrustError extends Error {
+  // Without a message from the server, none: pages then say "something went wrong" in her language.
   constructor(result, problem = null) {
-    super(result.data?.error?.message ?? 'failed');
+    super(result.data?.error?.message ?? '');
     this.status = result.status;
     this.data = result.data;
     this.problem = problem;
@@ -106,7 +107,10 @@ export class Trust {
     this.seen = Math.max(this.seen, marks[this.markName] ?? 0);
     const entries = new Map();
     let opened;
-    this.servedRevision = Number.isSafeInteger(result.data.revision) ? result.data.revision : 0;
+    // A revision the server names is taken only within reason: a huge one would leave no room
+    // for the next (a lock-out).
+    const served = result.data.revision;
+    this.servedRevision = Number.isSafeInteger(served) && served >= 0 && served < 2 ** 31 ? served : 0;
     try {
       opened = await openPinnedKeys(this.identity, b64uDecode(result.data.record));
     } catch {
@@ -233,10 +237,11 @@ export class Trust {
   // A coach's browser meeting a participant of his: her key is named by no signed record, so the
   // first key his browser sees for her, while a verified assignment makes him her coach, is
   // pinned (docs/security.md says what this leaves open); any later change is KEY_CHANGED.
-  async participantStatus(person) {
+  async participantStatus(person, { firstSight = false } = {}) {
     const keys = keysOf(person);
     const pinned = this.entry(FingerprintKind.PERSON, person.userId);
     if (pinned?.confirmed && equal(pinned.keyMaterial, keys)) return TRUSTED;
+    if (!pinned && !firstSight) return UNVERIFIED;
     return this.checkVerified(FingerprintKind.PERSON, person.userId, keys) ? TRUSTED : KEY_CHANGED;
   }
 
@@ -400,4 +405,21 @@ export class Trust {
     if (!result.ok) throw new TrustError(result);
     return result.data;
   }
+}
+
+// Before this browser hands a key to someone (the organisation or programme key to a colleague,
+// the recovery key to an officer) or signs a record naming him (a coach assignment): his key as
+// its user knows it, pinned in her signed record, or pinned now the first time she meets it
+// (docs/security.md says what that leaves open). A key that changed since is refused: it is
+// compared in person first. Throws when her pins cannot be read or the key changed.
+export async function knownPerson(identity, person, api) {
+  const trust = await new Trust(identity, { api }).load();
+  // No message of its own: the page says "something went wrong" in her language.
+  const quiet = { error: { message: '' } };
+  if (!trust.checkVerified(FingerprintKind.PERSON, person.userId, keysOf(person))) {
+    throw new TrustError({ status: 409, data: quiet }, KEY_CHANGED);
+  }
+  const saved = await trust.save();
+  if (!saved.ok) throw new TrustError({ status: saved.status, data: quiet });
+  return person;
 }
