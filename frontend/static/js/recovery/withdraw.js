@@ -7,6 +7,7 @@
 import { CryptoError, Identity, KdfParams, b64uDecode, b64uEncode, saveSession } from '../crypto/index.js';
 import { api, busy, errorOf, messages, say, secretsFor, supported } from '../accounts/common.js';
 import { rewrapDrafts } from '../portfolio/drafts.js';
+import { sessionMarks } from '../shared/trust.js';
 import { checkedRecoveryKey, get, me, words } from './trust.js';
 
 const form = document.getElementById('withdraw-form');
@@ -47,8 +48,11 @@ async function rotate(identity, secrets, recoveryCode, plan, progress) {
     }
     let pinned = null;
     if (plan.pinned_keys) {
+      // Not older than the newest this session saw: a rollback must not become the record that
+      // her new user key opens.
+      const seen = (await sessionMarks().load())[`pins:${identity.userId}`] ?? 0;
       const { revision, record } = await rotation.resealPinnedKeys(b64uDecode(plan.pinned_keys.record), {
-        minRevision: plan.pinned_keys.revision,
+        minRevision: Math.max(plan.pinned_keys.revision, seen),
       });
       pinned = { revision, record: b64uEncode(record) };
     }
