@@ -372,6 +372,7 @@ export class PortfolioClient {
     const coachMembers = this.portfolio.members.filter((m) => m.role === 'coach');
     this.unconfirmed = [];
     this.past = new Map();
+    this.assignedToMe = false;
     const programmePublic = await this.programmeKey();
     if (!programmePublic) {
       this.unconfirmed = coachMembers.map((m) => ({ ...m, reason: 'programme_key_changed' }));
@@ -379,6 +380,11 @@ export class PortfolioClient {
     }
     const newest = await this.assignmentRecords(programmePublic, participantId);
     const now = Math.floor(Date.now() / 1000);
+    // Whether the programme signed this browser's user in as her coach, whatever key of his the
+    // record names (his own key may have changed since): enough for him to meet her key.
+    this.assignedToMe = [...newest.values()].some(
+      (r) => r.body.coachId === this.me && validAt(r.body, now) && !r.endedByServer,
+    );
     const verified = new Map();
     const reasons = new Map();
     for (const record of newest.values()) {
@@ -495,7 +501,7 @@ export class PortfolioClient {
   // Whether this browser's user may take her key the first time it meets it: only as her coach in
   // a verified signed assignment (the chat adds the readers on duty in the verified roster).
   async mayMeetHer(coaches) {
-    return coaches.has(this.me);
+    return coaches.has(this.me) || Boolean(this.assignedToMe);
   }
 
   async grantBody(epoch, key, personId) {
