@@ -19,7 +19,7 @@ measure() {
   export EPORTFOLIO_BASE_URL="http://127.0.0.1:8765"
   (cd "$tree" && PYTHONPATH="$tree/src" "$python" -m eportfolio.cli migrate >/dev/null)
   (cd "$tree" && PYTHONPATH="$tree/src" "$python" -m eportfolio.cli demo >/dev/null)
-  (cd "$tree" && PYTHONPATH="$tree/src" "$python" -m eportfolio.cli serve --host 127.0.0.1 --port 8765 \
+  (cd "$tree" && PYTHONPATH="$tree/src" exec "$python" -m eportfolio.cli serve --host 127.0.0.1 --port 8765 \
     >"$data/server.log" 2>&1) &
   local server=$!
   for _ in $(seq 1 100); do
