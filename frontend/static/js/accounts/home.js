@@ -44,7 +44,7 @@ async function verified(trust, identity, programmeId, assignment) {
     // else signs it, as the server counts it.
     !assignment.ended_at &&
     record.signedBy !== record.body.coachId &&
-    record.body.validFrom <= now &&
+    record.body.validFrom <= now + 14 * 3600 && // a day starts up to 14 hours earlier where she is
     coach.userId === assignment.coach_id &&
     (await trust.personStatus(coach, { signed: record.body.coachFingerprint })) === TRUSTED &&
     (record.body.validUntil === 0 || record.body.validUntil > now)

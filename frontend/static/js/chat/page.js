@@ -590,7 +590,10 @@ function showAccess(hasKey) {
   renderApprovals(keys, { run: serially, done: () => showAccess(keys.currentKey !== null), roleNames });
   const notes = [];
   const shared = !keys.portfolio.participant_id;
-  if (!hasKey) notes.push(keys.owner ? words.noKey : shared ? words.waitingApproval : words.waitingAccess);
+  // Someone gave her the key, but her phone takes it only from people whose code she checked.
+  const given = keys.portfolio.members.some((m) => m.person_id === me && m.can_read);
+  const waiting = shared && given && !keys.trustProblem ? words.checkToOpen : shared ? words.waitingApproval : words.waitingAccess;
+  if (!hasKey) notes.push(keys.owner ? words.noKey : waiting);
   notes.push(...unconfirmedNotes());
   if (keys.rosterInvalid) notes.push(words.rosterInvalid);
   if (keys.tampered) notes.push(words.tampered);

@@ -80,9 +80,13 @@ async function must(path, body, method) {
   return result.data;
 }
 
+// A record's dates are whole days from 00:00 UTC (docs/crypto-spec.md, Deviations); a day starts
+// up to 14 hours earlier where she is (00:30 in Emmen is still yesterday in UTC).
+export const DAY_STARTS_EARLIER = 14 * 3600;
+
 // Whether a signed record's own dates hold `now` (seconds); a `validUntil` of 0 is open-ended.
 export function validAt(body, now = Math.floor(Date.now() / 1000)) {
-  return body.validFrom <= now && (body.validUntil === 0 || now < body.validUntil);
+  return body.validFrom <= now + DAY_STARTS_EARLIER && (body.validUntil === 0 || now < body.validUntil);
 }
 
 export function newId() {

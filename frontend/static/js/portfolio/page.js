@@ -601,10 +601,14 @@ async function start() {
     showReaders();
     showKeyChange(client.trust, client.keyChange, { onConfirmed: () => globalThis.location.reload() });
     const notes = [];
-    if (!hasKey && client.owner && client.portfolio.epoch > 0) {
+    // With her list of trusted keys unreadable the confirm screen explains; a refused key says
+    // so; only a key that never came is "ask your coach" (her) or "waiting" (a coach).
+    if (client.trustProblem) {
+      // the confirm screen above says what to do
+    } else if (client.tampered) notes.push(words.tampered);
+    else if (!hasKey && client.owner && client.portfolio.epoch > 0) {
       notes.push(fill(words.askCoach, { fingerprint: await identity.person.fingerprintText() }));
-    } else if (!hasKey) notes.push(words.waiting);
-    if (client.tampered) notes.push(words.tampered);
+    } else if (!hasKey && !client.owner) notes.push(words.waiting);
     await offerRecovery();
     for (const member of client.unconfirmed ?? []) {
       if (member.reason !== 'programme_key_changed') notes.push(fill(words.notConfirmed, { name: member.display_name }));

@@ -118,10 +118,11 @@ async function sign({ participantId, coachId, kind, startsOn, endsOn }, mode) {
   let validUntil = endsOn ? seconds(endsOn) + DAY : 0;
   let body;
   if (mode === 'end') {
-    // An end is of a record signed before, and never later than today.
+    // An end is of a record signed before, and never later than today in the programme's time
+    // zone (at most a day ahead of UTC), so an "end" cannot extend it.
     if (!prior) throw new Error('nothing signed to end');
-    const tomorrow = seconds(new Date().toISOString().slice(0, 10)) + DAY;
-    validUntil = Math.min(validUntil || tomorrow, tomorrow);
+    const latest = seconds(new Date().toISOString().slice(0, 10)) + 2 * DAY;
+    validUntil = Math.min(validUntil || latest, latest);
     body = { ...prior.body, validUntil };
   } else if (prior && mode === 'sign') {
     // A second signature, or the end signed later: never longer than what was signed before.

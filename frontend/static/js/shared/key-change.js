@@ -45,6 +45,13 @@ export function showKeyChange(trust, changed, { onConfirmed = async () => {} } =
   $('key-change-heading').textContent = changed.missing ? words.missing : organisation ? words.organisation : words.programme;
   panel.dataset.kind = changed.missing ? 'missing' : organisation ? 'organisation' : 'programme';
   $('key-change-old').hidden = !changed.before;
+  // With no old code there is nothing "new" about it: the code of her organisation, the same.
+  const nowHeading = $('key-change-now-heading');
+  nowHeading.dataset.label ??= nowHeading.textContent;
+  nowHeading.textContent = changed.missing ? words.missingCode : nowHeading.dataset.label;
+  const confirmButton = $('key-change-confirm');
+  confirmButton.dataset.label ??= confirmButton.textContent;
+  confirmButton.textContent = changed.missing ? words.missingConfirm : confirmButton.dataset.label;
   if (changed.before) {
     $('key-change-before').textContent = changed.before.text;
     $('key-change-before-qr').src = qrUrl(changed.before.qr);
