@@ -7,109 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import * as lib from '../../../frontend/static/js/crypto/index.js';
-import { PortfolioClient } from '../../../frontend/static/js/portfolio/keyring.js';
-import { sessionMarks } from '../../../frontend/static/js/shared/trust.js';
-
-const TEST = { allowTestParams: true };
-const ORG = 'org-1';
-const PROGRAMME = 'programme-a';
-const NOW = Math.floor(Date.now() / 1000);
-
-async function identity(login, userId) {
-  const params = await lib.KdfParams.create({ memoryKib: 8, iterations: 1 });
-  return (await lib.Identity.create(login, `${login} password`, { userId, params, ...TEST })).identity;
-}
-
-// The honest state of one programme with her portfolio, which a test then bends.
-class Server {
-  async setUp(her, coach) {
-    this.org = await lib.SigningKey.generate();
-    this.programme = await lib.SigningKey.generate();
-    const meta = { organisationId: ORG, programmeId: PROGRAMME, issuedAt: NOW, signedBy: 'staff' };
-    this.certificate = await this.org.signRecord(lib.RecordKind.PROGRAMME_KEY_CERTIFICATE, { ed25519Public: this.programme.public }, { ...meta, serial: 1 });
-    this.assignment = await this.programme.signRecord(
-      lib.RecordKind.COACH_ASSIGNMENT,
-      { participantId: her.userId, coachId: coach.userId, coachFingerprint: await coach.fingerprint(), role: lib.CoachRole.INDIVIDUAL, validFrom: NOW - 3600, validUntil: 0 },
-      { ...meta, serial: 1 },
-    );
-    this.people = new Map();
-    for (const person of [her, coach]) this.people.set(person.userId, lib.b64uEncode(await person.publicIdentity()));
-    const entry = { kind: lib.FingerprintKind.ORGANISATION_KEY, subjectId: ORG, keyMaterial: this.org.public, confirmed: true };
-    this.pins = { revision: 1, record: lib.b64uEncode(await lib.sealPinnedKeys(her, 1, [entry])) };
-    this.portfolio = { id: 'pf-1', participant_id: her.userId, my_role: 'owner', epoch: 0, rotation_due: false, members: [
-      { person_id: her.userId, role: 'owner', display_name: 'Her', has_current_grant: false },
-      { person_id: coach.userId, role: 'coach', display_name: 'Coach', has_current_grant: false },
-    ] };
-    this.epochs = [];
-    this.grants = []; // { epoch, recipient_id, grant }
-    this.lies = {}; // path -> (data) => data
-  }
-
-  handle(method, path, body) {
-    const ok = (data, status = 200) => ({ status, data });
-    const base = `/api/v1/portfolio/${this.portfolio.id}`;
-    if (path === '/api/v1/pinned-keys' && method === 'GET') return ok(this.pins);
-    if (path === '/api/v1/pinned-keys' && method === 'PUT') {
-      if (body.revision <= this.pins.revision) return ok({ error: { message: 'newer' } }, 409);
-      this.pins = { revision: body.revision, record: body.record };
-      return ok(body);
-    }
-    if (path === '/api/v1/trust/organisation') return ok({ subject_id: ORG, ed25519_public: lib.b64uEncode(this.org.public) });
-    if (path === `/api/v1/trust/programmes/${PROGRAMME}`) return ok({ certificate: lib.b64uEncode(this.certificate) });
-    const person = path.match(/^\/api\/v1\/trust\/programmes\/[^/]+\/people\/([^/]+)$/);
-    if (person) return this.people.has(person[1]) ? ok({ public_identity: this.people.get(person[1]) }) : ok(null, 404);
-    if (path.endsWith('/former-identities')) return ok([]);
-    if (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`) {
-      return ok([{ coach_id: this.portfolio.members[1].person_id, signed_record: lib.b64uEncode(this.assignment), ended_at: null }]);
-    }
-    if (path === `/api/v1/portfolio/programmes/${PROGRAMME}/mine` || path === base) return ok(this.portfolio);
-    if (path === `${base}/epochs` && method === 'GET') return ok(this.epochs);
-    if (path === `${base}/grants/mine`) return ok(this.grants.filter((g) => g.recipient_id === this.portfolio.participant_id));
-    if (path === `${base}/epochs` && method === 'POST') {
-      if (body.epoch !== this.portfolio.epoch + 1) return ok({ error: { message: 'stale' } }, 409);
-      this.portfolio.epoch = body.epoch;
-      this.portfolio.rotation_due = false;
-      this.epochs.push({ epoch: body.epoch, record: body.record });
-      for (const g of body.grants) this.grants.push({ epoch: body.epoch, recipient_id: g.recipient_id, grant: g.grant });
-      for (const m of this.portfolio.members) m.has_current_grant = body.grants.some((g) => g.recipient_id === m.person_id);
-      return ok({ epoch: body.epoch }, 201);
-    }
-    if (path === `${base}/grants` && method === 'POST') return ok([], 201);
-    return ok({ error: { message: `no route ${method} ${path}` } }, 404);
-  }
-
-  fetch = async (url, init = {}) => {
-    const { pathname } = new URL(url, 'http://localhost');
-    const body = init.body === undefined ? undefined : JSON.parse(init.body);
-    let { status, data } = this.handle(init.method ?? 'GET', pathname, body);
-    const lie = this.lies[`${init.method ?? 'GET'} ${pathname}`];
-    if (lie) data = lie(structuredClone(data));
-    return { ok: status >= 200 && status < 300, status, json: async () => data };
-  };
-}
+import { NOW, ORG, PROGRAMME, lib, setting } from './lying-harness.mjs';
 
 // The server says `epoch` is the current one, whichever way her browser opens the portfolio.
 function claim(server, epoch) {
   server.lies[`GET /api/v1/portfolio/pf-1`] = (p) => ({ ...p, epoch });
   server.lies[`POST /api/v1/portfolio/programmes/${PROGRAMME}/mine`] = (p) => ({ ...p, epoch });
-}
-
-async function setting() {
-  const [her, coach, mallory] = await Promise.all([identity('mother.a', 'her'), identity('coach.a', 'coach'), identity('mallory', 'mallory')]);
-  const server = new Server();
-  await server.setUp(her, coach);
-  globalThis.document = { querySelector: () => null };
-  globalThis.fetch = server.fetch;
-  const marks = sessionMarks(); // her session's high-water marks, shared by every page she opens
-  const visit = async () => {
-    const client = new PortfolioClient(her, PROGRAMME);
-    client.trust.marks = marks;
-    await client.open(null);
-    await client.ensureAccess();
-    return client;
-  };
-  return { server, her, coach, mallory, visit };
 }
 
 test('a grant for another resource, or for another epoch, opens nothing', async () => {
