@@ -4,12 +4,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
 from sqlalchemy import text
 
-from eportfolio.config import Settings, get_settings
+from eportfolio.config import (
+    BASE_URL_VARIABLE,
+    WILDCARD_HOSTS,
+    Environment,
+    Settings,
+    get_settings,
+    served_url,
+)
+
+
+def follow_served_address(host: str, port: int) -> str | None:
+    """Outside production, without EPORTFOLIO_BASE_URL, the site's address is the one served on.
+
+    Invitation links, QR codes and the Origin the chat socket accepts then follow
+    ``--host``/``--port`` (``make run PORT=8123``). It is passed on in the environment, so every
+    worker process reads the same address. Returns the address it set, or None."""
+    settings = get_settings()
+    if settings.env is Environment.production or "base_url" in settings.model_fields_set:
+        return None
+    url = served_url(host, port)
+    os.environ[BASE_URL_VARIABLE] = url
+    get_settings.cache_clear()
+    return url
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -17,12 +40,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     from eportfolio.chat.hub import UVICORN_WEBSOCKET_OPTIONS
 
+    followed = follow_served_address(args.host, args.port)
     settings = get_settings()
     problems = settings.problems()
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    print(f"eportfolio: open {settings.base_url}", flush=True)
+    if followed is not None and args.host in WILDCARD_HOSTS:
+        print(
+            f"eportfolio: links and the chat use {followed}; to open it from another device, "
+            f"set {BASE_URL_VARIABLE}=http://<this computer's address>:{args.port}",
+            flush=True,
+        )
     uvicorn.run(
         "eportfolio.app:create_app",
         factory=True,
@@ -74,6 +105,7 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _create_admin(args: argparse.Namespace) -> int:
+    from eportfolio.accounts.invitations import join_link
     from eportfolio.accounts.service import create_first_admin_invitation
     from eportfolio.kit.db import make_engine, make_sessionmaker
 
@@ -99,7 +131,7 @@ def _create_admin(args: argparse.Namespace) -> int:
     print("Hand it over in person; it works once and expires on", expires)
     print()
     print(f"  code: {code}")
-    print(f"  open: {settings.base_url.rstrip('/')}/join?code={code}")
+    print(f"  open: {join_link(settings.base_url, code)}")
     print()
     print("She chooses her own password in her browser; it is never typed here.")
     return 0

@@ -8,12 +8,19 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - a known placeholder, refused outside development
+DEVELOPMENT_URL = "http://127.0.0.1:8000"
+BASE_URL_VARIABLE = "EPORTFOLIO_BASE_URL"
+# One machine has several names; a page opened under any of them is the same site in development.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# Addresses that mean "every network interface": a browser never opens a page under them.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]", ""})  # noqa: S104 - names them, binds nothing
 
 
 class Environment(StrEnum):
@@ -29,7 +36,10 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'eportfolio.db'}"
     redis_url: str | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    # The address people open: invitation links and QR codes point here, and it is the Origin
+    # allowed for chat sockets and forms. Required in production (https, the proxy's public
+    # address). Left unset in development, `eportfolio serve` makes it the address it serves on.
+    base_url: str = DEVELOPMENT_URL
     # Origins allowed for WebSocket handshakes and state-changing requests, besides base_url.
     extra_origins: list[str] = Field(default_factory=list)
     blob_dir: Path = PROJECT_ROOT / "var" / "blobs"
@@ -79,7 +89,10 @@ class Settings(BaseSettings):
 
     @property
     def allowed_origins(self) -> set[str]:
-        return {self.base_url.rstrip("/"), *(o.rstrip("/") for o in self.extra_origins)}
+        origins = {self.base_url.rstrip("/"), *(o.rstrip("/") for o in self.extra_origins)}
+        if self.env is not Environment.production:
+            origins |= {alias for origin in origins for alias in _loopback_aliases(origin)}
+        return origins
 
     def problems(self) -> list[str]:
         """Every misconfiguration, one plain sentence each (used by `eportfolio check` and startup)."""
@@ -91,9 +104,35 @@ class Settings(BaseSettings):
                 )
             elif len(self.secret_key) < 32:
                 found.append("EPORTFOLIO_SECRET_KEY is shorter than 32 characters.")
-            if not self.base_url.startswith("https://"):
+            if "base_url" not in self.model_fields_set:
+                found.append(
+                    "EPORTFOLIO_BASE_URL is not set; set it to the address people open, "
+                    "for example https://portfolio.example.nl."
+                )
+            elif not self.base_url.startswith("https://"):
                 found.append("EPORTFOLIO_BASE_URL must start with https:// in production.")
         return found
+
+
+def served_url(host: str, port: int) -> str:
+    """The address of `eportfolio serve --host --port` as a browser on this machine opens it."""
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
+
+
+def _loopback_aliases(origin: str) -> set[str]:
+    """The same origin under this machine's other loopback names (only for a loopback origin)."""
+    parts = urlsplit(origin)
+    if parts.hostname is None or parts.scheme not in ("http", "https"):
+        return set()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if host not in LOOPBACK_HOSTS:
+        return set()
+    port = f":{parts.port}" if parts.port else ""
+    return {f"{parts.scheme}://{name}{port}" for name in LOOPBACK_HOSTS}
 
 
 @lru_cache

@@ -34,17 +34,24 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    database_url: str, log_dir: Path, *, workers: int = 1, extra_env: dict[str, str] | None = None
+    database_url: str,
+    log_dir: Path,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    follow_address: bool = False,
 ) -> Iterator[LiveServer]:
+    """``follow_address``: leave EPORTFOLIO_BASE_URL unset, so the server takes the address it
+    serves on (as `make run PORT=…` does)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "EPORTFOLIO_BASE_URL"},
         "EPORTFOLIO_ENV": "test",
         "EPORTFOLIO_DATABASE_URL": database_url,
-        "EPORTFOLIO_BASE_URL": url,
         "EPORTFOLIO_SECRET_KEY": "live-test-secret-" + "y" * 32,
         "EPORTFOLIO_BLOB_DIR": str(log_dir / "blobs"),
+        **({} if follow_address else {"EPORTFOLIO_BASE_URL": url}),
         **(extra_env or {}),
     }
     log_path = log_dir / f"server-{port}.log"

@@ -31,3 +31,11 @@ def code_hash(code: str) -> bytes | None:
     if normal is None:
         return None
     return hashlib.sha256(b"eportfolio/v1/invitation\x00" + normal.encode()).digest()
+
+
+def join_link(base_url: str, code: str) -> str:
+    """The printed invitation link (and its QR code): the site's address with ``/join?code=``.
+
+    ``base_url`` is EPORTFOLIO_BASE_URL, or in development the address `eportfolio serve` serves
+    on, so a link made on ``make run PORT=8123`` opens port 8123."""
+    return f"{base_url.rstrip('/')}/join?code={code}"

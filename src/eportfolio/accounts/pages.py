@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from eportfolio.accounts import service
+from eportfolio.accounts.invitations import join_link
 from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
@@ -255,7 +256,7 @@ async def create_invitation(request: Request, uow: UowDep, caller: CallerDep, pr
                 raise
             error = translate(request, exc.message, **exc.params)
         else:
-            link = f"{request.app.state.settings.base_url.rstrip('/')}/join?code={created.code}"
+            link = join_link(request.app.state.settings.base_url, created.code)
             person, _ = await programmes.get_person(uow, caller, programme_id, data.person_id)
             return render(
                 request,
@@ -394,7 +395,7 @@ async def invite_admin(request: Request, uow: UowDep, caller: CallerDep) -> Resp
                 return await _admins_page(request, uow, caller, display_name=display_name, error=message,
                                           status_code=exc.status_code)
         else:
-            link = f"{request.app.state.settings.base_url.rstrip('/')}/join?code={created.code}"
+            link = join_link(request.app.state.settings.base_url, created.code)
             person = await AccountRepository(uow.session).person(created.invitation.person_id)
             organisation = await programmes.get_organisation(uow, caller)
             return render(
