@@ -85,20 +85,23 @@ def _demo(_: argparse.Namespace) -> int:
     from eportfolio import demo
     from eportfolio.kit.db import make_engine, make_sessionmaker
 
-    async def run() -> demo.DemoReport:
+    async def run() -> tuple[demo.DemoReport, list[tuple[str, str, str]]]:
         engine = make_engine(settings.database_url)
         try:
-            return await demo.load(make_sessionmaker(engine))
+            sessionmaker = make_sessionmaker(engine)
+            report = await demo.load(sessionmaker)
+            return report, await demo.demo_logins(sessionmaker)
         finally:
             await engine.dispose()
 
-    report = asyncio.run(run())
+    report, logins = asyncio.run(run())
     for line in report.created:
         print(f"created  {line}")
-    if report.logins:
+    # Every run, not only the first: `make run` shows them again each time it starts.
+    if logins:
         print("\nDemo logins (development only; anyone who reads this can log in):")
-        for login, password, role in report.logins:
-            print(f"  {login:<18} {password:<26} {role}")
+        for login, password, role in logins:
+            print(f"  {login:<22} {password:<30} {role}")
         print()
     print(f"{len(report.created)} created, {len(report.skipped)} already there")
     return 0

@@ -137,6 +137,7 @@ async def load(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoReport:
         programmes = await load_organisation(uow, report)
         await load_modules(uow, programmes, report)
         await load_people(uow, programmes, report, SecretHasher())
+        await load_peer_coaches(uow, programmes, report, SecretHasher())
     return report
 
 
@@ -484,3 +485,107 @@ async def _signed_assignments(
             )
         )
     await uow.flush()
+
+
+# The peer coach (ervaringscoach) ------------------------------------------------------------
+# A coach who is a studying mother herself: a coach membership with the peer-coach flag, her own
+# login, and a coach assignment to Fatima signed with the programme key by the programme's staff,
+# as a staff member's browser signs it. Added to a demo made before she existed, too.
+
+PEER_COACHES = [
+    DemoPerson("ervaringscoach.emmen", "Yasmina Ervaringscoach", Role.coach, "smart-mama-emmen", "individual"),
+]
+# Whom each peer coach coaches, next to her individual coach.
+PEER_CASELOAD = {"ervaringscoach.emmen": "fatima"}
+
+
+async def load_peer_coaches(
+    uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport, hasher: SecretHasher
+) -> None:
+    settings = Settings(env="development")
+    client = accounts.Client(settings=settings, hasher=hasher, address="demo", user_agent="eportfolio demo")
+    repo = AccountRepository(uow.session)
+    for spec in PEER_COACHES:
+        if await repo.account_by_login(spec.login) is not None:
+            report.skipped.append(f"person {spec.login}")
+            continue
+        assert spec.programme is not None
+        programme = programmes[spec.programme]
+        identity, _ = await _sign_up(uow, client, programme.organisation_id, spec, programme)
+        membership = await ProgrammeRepository(uow.session).find_membership(
+            ProgrammeScope(programme.organisation_id, programme.id), uuid.UUID(identity.user_id), spec.role.value
+        )
+        assert membership is not None
+        membership.peer_coach = True
+        report.created.append(f"person {spec.login} (peer coach)")
+        report.logins.append((spec.login, demo_password(spec.login), "coach (peer coach)"))
+        participant = PEER_CASELOAD.get(spec.login)
+        if participant is not None and await _sign_peer_assignment(uow, programme, identity, participant):
+            report.created.append(f"signed assignment {spec.login} → {participant}")
+    await uow.flush()
+
+
+async def _sign_peer_assignment(
+    uow: UnitOfWork, programme: Programme, coach: crypto.Identity, participant: str
+) -> bool:
+    """The record a staff member's browser signs: her copy of the programme key opens it."""
+    repo = AccountRepository(uow.session)
+    organisation_id = programme.organisation_id
+    staff = next((p.login for p in PEOPLE if p.role is Role.staff and p.programme == programme.slug), None)
+    signer = await _unlock(uow, staff) if staff else None
+    her = await _unlock(uow, participant)
+    programme_key_row = await repo.programme_key(organisation_id, programme.id)
+    if signer is None or her is None or programme_key_row is None:
+        return False
+    copy = next(
+        (c for c in await repo.key_copies(organisation_id, programme.id) if c.holder_id == uuid.UUID(signer.user_id)),
+        None,
+    )
+    if copy is None:
+        return False
+    programme_key = crypto.SigningKey.open(copy.sealed_box, signer, programme_key_row.ed25519_public)
+    today = utcnow().date()
+    valid_from, valid_until = accounts.assignment_validity(today, None)
+    record = programme_key.sign_record(
+        crypto.CoachAssignment(
+            her.user_id, coach.user_id, coach.fingerprint, crypto.CoachRole.INDIVIDUAL, valid_from, valid_until
+        ),
+        organisation_id=str(organisation_id),
+        programme_id=str(programme.id),
+        serial=1,
+        issued_at=int(utcnow().timestamp()),
+        signed_by=signer.user_id,
+    )
+    uow.session.add(
+        CoachAssignment(
+            organisation_id=organisation_id,
+            programme_id=programme.id,
+            participant_id=uuid.UUID(her.user_id),
+            coach_id=uuid.UUID(coach.user_id),
+            kind="individual",
+            starts_on=today,
+            signed_record=crypto.b64u_encode(record),
+            signed_by=uuid.UUID(signer.user_id),
+            created_by=uuid.UUID(signer.user_id),
+        )
+    )
+    return True
+
+
+# The logins, shown on every run -------------------------------------------------------------
+# The demo's passwords follow from the login (``demo_password``) and the demo runs only in
+# development, so `make run` can show them each time, not only when the people are made.
+
+
+async def demo_logins(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tuple[str, str, str]]:
+    """(login, password, role) of every demo person whose account exists."""
+    peers = {spec.login for spec in PEER_COACHES}
+    found: list[tuple[str, str, str]] = []
+    async with unit_of_work(sessionmaker) as uow:
+        repo = AccountRepository(uow.session)
+        for spec in [*PEOPLE, *PEER_COACHES]:
+            if await repo.account_by_login(spec.login) is None:
+                continue
+            role = "coach (peer coach)" if spec.login in peers else spec.role.value
+            found.append((spec.login, demo_password(spec.login), role))
+    return found

@@ -3,13 +3,15 @@ their coach assignments carry valid signatures, and running the demo again chang
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from eportfolio import demo
 from eportfolio.accounts.tables import Account
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import Programme
+from eportfolio.programmes.tables import CoachAssignment, Membership, Programme
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient
 
@@ -35,4 +37,35 @@ async def test_demo_people_log_in_with_the_printed_passwords_and_see_signed_assi
     assert again.logins == []
     async with unit_of_work(app.state.sessionmaker) as uow:
         accounts = (await uow.session.execute(select(func.count()).select_from(Account))).scalar_one()
-    assert accounts == len(demo.PEOPLE)
+    assert accounts == len(demo.PEOPLE) + len(demo.PEER_COACHES)
+
+
+async def test_the_demo_has_a_peer_coach_with_her_own_login_and_a_signed_assignment(app: FastAPI) -> None:
+    report = await demo.load(app.state.sessionmaker)
+    printed = {login: (password, role) for login, password, role in report.logins}
+    password, role = printed["ervaringscoach.emmen"]
+    assert role == "coach (peer coach)"
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        peer = (await uow.session.execute(
+            select(Membership).join(Account, Account.person_id == Membership.person_id)
+            .where(Account.login == "ervaringscoach.emmen"))).scalar_one()
+        fatima = (await uow.session.execute(select(Account.person_id).where(Account.login == "fatima"))).scalar_one()
+        assignment = (await uow.session.execute(
+            select(CoachAssignment).where(CoachAssignment.coach_id == peer.person_id))).scalar_one()
+    assert peer.role == "coach"
+    assert peer.peer_coach
+    assert assignment.participant_id == fatima
+    assert assignment.signed_record
+
+    async with Browser(app) as browser:
+        await KeyringClient(browser).login("ervaringscoach.emmen", password)
+        trust = (await browser.api(
+            "GET", f"/api/v1/trust/programmes/{peer.programme_id}/coach-assignments")).json()
+        mine = [row for row in trust if row["coach_id"] == str(peer.person_id)]
+        assert [(row["participant_id"], row["status"]) for row in mine] == [(str(fatima), "signed")]
+
+    # Shown again on a later run, though nobody new is made.
+    assert await demo.load(app.state.sessionmaker) == demo.DemoReport(created=[], skipped=ANY, logins=[])
+    logins = await demo.demo_logins(app.state.sessionmaker)
+    assert ("ervaringscoach.emmen", password, "coach (peer coach)") in logins
+    assert {login for login, _, _ in logins} == {p.login for p in [*demo.PEOPLE, *demo.PEER_COACHES]}

@@ -75,7 +75,9 @@ def test_cli_migrate_demo_check_create_admin(tmp_path: Path) -> None:
     again = _cli("demo", env=env)
     assert again.returncode == 0
     assert again.stdout.strip().splitlines()[-1].startswith("0 created"), "re-running the demo changes nothing"
-    assert "welkom-" not in again.stdout
+    assert "welkom-fatima" in again.stdout, "make run shows the demo logins on every run"
+    assert "ervaringscoach.emmen" in again.stdout
+    assert "peer coach" in again.stdout
     assert _cli("check", env=env).stdout.startswith("ok:")
     refused = _cli("create-admin", "--name", "Someone", env=env)
     assert refused.returncode == 1, "once an administrator has an account, only admins invite admins"
