@@ -53,7 +53,8 @@ PYTHON_KEYWORDS: dict[str, Any] = {
     "translate": None,
 }
 LEADING_ARGUMENT = frozenset({"gettext", "ngettext", "translate"})
-TEMPLATE_KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2)}
+# plural_forms(singular, plural): a count's forms for a script (kit/web.py, shared/dom.js plural()).
+TEMPLATE_KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2), "plural_forms": (1, 2)}
 TEMPLATE_OPTIONS = {"newstyle_gettext": "true", "silent": "false"}
 COMMENT_TAGS = ("Translators:",)
 

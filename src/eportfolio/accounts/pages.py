@@ -22,7 +22,6 @@ from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
 from eportfolio.domain.accounts import AdminInvitationCreate, InvitationCreate
-from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
@@ -182,8 +181,9 @@ async def account_page(request: Request, uow: UowDep, caller: CallerDep) -> Resp
             "account": account,
             "qr": qr_svg(account.fingerprint_qr),
             "sessions": await service.my_sessions(uow, caller),
-            "languages": sorted(LANGUAGE_CODES & set(i18n.LANGUAGE_NAMES)),
-            "language_names": i18n.LANGUAGE_NAMES,
+            # Only languages the whole interface is translated into: another would show Dutch.
+            "languages": i18n.ui_languages(),
+            "language_names": {code: i18n.own_language_name(code) for code in i18n.ui_languages()},
         },
     )
 
@@ -198,8 +198,9 @@ async def end_session(uow: UowDep, caller: CallerDep, session_id: uuid.UUID) -> 
 async def account_language(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     values = await read_form(request)
     language = str(values.get("language", ""))
-    if language in i18n.LANGUAGE_NAMES:
-        await service.set_my_language(uow, caller, language)
+    if language not in i18n.ui_languages():
+        raise InvalidInput(N_("Please choose one of the languages in the list."))
+    await service.set_my_language(uow, caller, language)
     response = redirect("/account")
     response.set_cookie(LANGUAGE_COOKIE, i18n.pick_language(language), max_age=365 * 24 * 3600,
                         samesite="lax", httponly=True)

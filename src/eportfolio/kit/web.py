@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +63,22 @@ def _ngettext(context: Context, singular: str, plural: str, num: int, **variable
     return text % {"num": num, **variables}
 
 
+@pass_context
+def _language_name(context: Context, code: str) -> str:
+    return i18n.language_name(code, context["lang"])
+
+
+@pass_context
+def _plural_forms(context: Context, singular: str, plural: str) -> str:
+    """For a data attribute: the JSON the script's ``plural()`` (shared/dom.js) reads."""
+    return json.dumps(i18n.plural_forms(context["lang"], singular, plural), ensure_ascii=False)
+
+
+@pass_context
+def _level_label(context: Context, level: object) -> str:
+    return i18n.level_label(str(getattr(level, "value", level)), context["lang"])
+
+
 @lru_cache(maxsize=512)
 def _file_digest(relative: str) -> bytes:
     return hashlib.sha384((STATIC_DIR / relative).read_bytes()).digest()
@@ -86,6 +103,7 @@ def make_environment() -> Environment:
         enable_async=False,
     )
     env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext, static_url=static_url, sri=sri)
+    env.globals.update(language_name=_language_name, level_label=_level_label, plural_forms=_plural_forms)
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     return env
 
@@ -108,7 +126,7 @@ def render(
         "dir": i18n.direction(lang),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "caller": getattr(request.state, "caller", None),
-        "ui_languages": [(code, i18n.LANGUAGE_NAMES[code]) for code in i18n.UI_LANGUAGES],
+        "ui_languages": [(code, i18n.own_language_name(code)) for code in i18n.ui_languages()],
         "current_path": request.url.path,
     }
     page.update(context or {})

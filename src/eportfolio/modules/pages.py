@@ -40,7 +40,7 @@ from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import N_, DomainError, NotFound
 from eportfolio.kit.forms import FORM_REFUSALS, form_error, read_form, submit_form
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
+from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, request_language, translate
 from eportfolio.modules import service
 from eportfolio.programmes import service as programmes
 
@@ -103,6 +103,12 @@ def _her_language(request: Request, caller_language: str) -> str:
     return request.cookies.get(LANGUAGE_COOKIE) or caller_language
 
 
+def _levels(request: Request) -> list[tuple[str, str]]:
+    """Language levels for a select, as people read them ("Mixed levels", not "mixed")."""
+    language = request_language(request)
+    return [(level.value, i18n.level_label(level.value, language)) for level in LanguageLevel]
+
+
 def _status_text(request: Request, status: AssignmentStatus) -> str:
     return translate(request, STATUS_LABELS[status])
 
@@ -128,7 +134,7 @@ async def _index_page(
             "modules": modules,
             "values": values or {"language_level": "B1"},
             "errors": errors or {},
-            "levels": [(level.value, level.value) for level in LanguageLevel],
+            "levels": _levels(request),
             "status_labels": MODULE_STATUS_LABELS,
         },
         status_code=422 if errors else 200,
@@ -177,11 +183,13 @@ async def _module_page(
             "values": values or module.working.model_dump(mode="json"),
             "errors": errors or {},
             "form": form,
-            "levels": [(level.value, level.value) for level in LanguageLevel],
+            "levels": _levels(request),
             "targets": [(str(p.id), p.name) for p in targets],
             "status_labels": MODULE_STATUS_LABELS,
             "other_languages": [code for code in access.programme.languages if code != "nl"],
-            "language_names": i18n.LANGUAGE_NAMES,
+            "language_names": {
+                code: i18n.language_name(code, request_language(request)) for code in access.programme.languages
+            },
         },
         status_code=422 if errors else 200,
     )
@@ -566,7 +574,7 @@ async def _translations_page(
             "programme": programmes.programme_read(access.programme),
             "module": module,
             "language": language,
-            "language_name": i18n.LANGUAGE_NAMES.get(language, language),
+            "language_name": i18n.language_name(language, request_language(request)),
             "rows": rows,
             "values": values or current,
             "errors": errors or {},
@@ -635,7 +643,7 @@ async def preview_module(
             "programme": programmes.programme_read(access.programme),
             "module_id": module_id,
             "shown": shown,
-            "languages": [(code, i18n.LANGUAGE_NAMES.get(code, code)) for code in access.programme.languages],
+            "languages": [(code, i18n.own_language_name(code)) for code in access.programme.languages],
             "kind_labels": KIND_LABELS,
         },
     )

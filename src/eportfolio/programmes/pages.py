@@ -31,6 +31,7 @@ from eportfolio.domain.programmes import (
     ProgrammeSettings,
     ProgrammeUpdate,
 )
+from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
@@ -55,15 +56,7 @@ COACH_KIND_LABELS = {
     CoachKind.budget: N_("Budget coach"),
     CoachKind.work: N_("Work coach"),
 }
-LEVEL_LABELS = {
-    LanguageLevel.a0: N_("A0 (starting)"),
-    LanguageLevel.a1: "A1",
-    LanguageLevel.a2: "A2",
-    LanguageLevel.b1: "B1",
-    LanguageLevel.b2: "B2",
-    LanguageLevel.c1: "C1",
-    LanguageLevel.mixed: N_("Mixed levels"),
-}
+LEVEL_LABELS = {level: i18n.LEVEL_LABELS.get(level.value, level.value) for level in LanguageLevel}
 
 
 def _today(time_zone: str) -> str:

@@ -2,7 +2,7 @@
 // helps; coach-suggested steps she accepts or declines), the sociogram and the genogram. They
 // read and write plain objects; every text goes into the DOM as a form value or textContent.
 
-import { fill, h } from '../shared/dom.js';
+import { h, plural } from '../shared/dom.js';
 import { drawGenogram, drawSociogram } from './diagrams.js';
 import { newId } from './keyring.js';
 
@@ -299,7 +299,7 @@ export class PeopleEditor {
 
 export function planView(plan, { coach, onDecide }) {
   const { done, total } = stepsDone(plan);
-  const line = h('p', { class: 'progress-line', text: fill(words.progress, { done, total }), 'data-done': done, 'data-total': total });
+  const line = h('p', { class: 'progress-line', text: plural(words.progress, total, { done }), 'data-done': done, 'data-total': total });
   const root = h('div', { class: 'plan-view' }, line);
   const bar = h('progress', { max: 100, value: total ? Math.round((100 * done) / total) : 0 });
   root.append(bar);

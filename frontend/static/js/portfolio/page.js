@@ -3,7 +3,7 @@
 // comments, and file uploads with a progress bar. Decrypted text goes in with textContent only.
 
 import { fingerprintQr, loadSession, requireSupport } from '../crypto/index.js';
-import { fill, h } from '../shared/dom.js';
+import { fill, h, plural } from '../shared/dom.js';
 import { dropDraft, draftKeyOf, keepDraft, loadDraft } from './drafts.js';
 import { drawGenogram, drawSociogram } from './diagrams.js';
 import {
@@ -134,7 +134,7 @@ function renderList() {
     const item = entry.item;
     const facts = [labels.kinds?.[item.kind], labels.audiences?.[item.audience], item.updated_at.slice(0, 10)];
     if (item.kind === 'goal_plan' && item.progress !== null) facts.push(`${item.progress}%`);
-    if (item.comment_count) facts.push(fill(words.comments, { n: item.comment_count }));
+    if (item.comment_count) facts.push(plural(words.comments, item.comment_count));
     const open = h('button', { type: 'button', class: 'link-button item-open', text: titleOf(entry) });
     open.addEventListener('click', () => showItem(item.id));
     rows.push(
@@ -161,7 +161,7 @@ async function showItem(itemId) {
     labels.kinds?.[item.kind],
     labels.audiences?.[item.audience],
     fill(words.revision, { revision: item.revision }),
-    fill(words.by, { name: memberName(item.author_id) }),
+    item.author_id === client.me ? words.byMe : fill(words.by, { name: memberName(item.author_id) }),
   ].join(' · ');
   $('view-warning').textContent = entry.broken ? words.cannotOpen : '';
   $('view-warning').hidden = !entry.broken;

@@ -19,3 +19,16 @@ export function h(tag, attributes = {}, ...children) {
 export function fill(template, params) {
   return String(template ?? '').replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ''));
 }
+
+// A count in her language. `forms` is what the template's plural_forms() put in a data attribute:
+// JSON with one text per plural category ({"one": "%(num)s reactie", "other": "%(num)s reacties"}).
+export function plural(forms, n, params = {}) {
+  let table = {};
+  try {
+    table = JSON.parse(forms ?? '{}');
+  } catch {
+    table = {};
+  }
+  const category = new Intl.PluralRules(document.documentElement.lang || undefined).select(n);
+  return fill(table[category] ?? table.other ?? '', { num: n, ...params });
+}
