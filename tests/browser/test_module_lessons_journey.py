@@ -32,7 +32,7 @@ LONG_LESSON = "\n\n".join(
         "Lees meer op https://www.nibud.nl/onderwerpen/rondkomen/budgetteren-zo-doe-je-dat-stap-voor-stap/",
         "| Uitgave | Per week | Per maand |\n|---|---|---|\n| Boodschappen | 60 euro | 260 euro |\n"
         "| Telefoon | 5 euro | 20 euro |",
-        *[f"{n}. Stap {n}: kijk naar je bankafschrift en schrijf elke uitgave op een eigen regel." for n in range(1, 9)],
+        *[f"{n}. Stap {n}: kijk naar je bankafschrift en schrijf elke uitgave op een regel." for n in range(1, 9)],
         "Klaar? Dan weet je waar je geld heen gaat.",
     ]
 )
