@@ -63,15 +63,22 @@ def _calendar_day(day: date, today: date, language: str) -> str:
 
 
 def format_day(
-    value: date | datetime, language: str, time_zone: str | None = None, *, now: datetime | None = None
+    value: date | datetime,
+    language: str,
+    time_zone: str | None = None,
+    *,
+    relative: bool = False,
+    now: datetime | None = None,
 ) -> str:
-    """A day: "vandaag", "morgen", "gisteren", else "7 december" (with the year when not this one)."""
+    """A day: "7 december" (with the year when it is not this one); with ``relative``, "vandaag",
+    "morgen" or "gisteren" where they fit. Inside a sentence ("ingeleverd op …", "geldig tot …")
+    only the plain day reads well, so that is the default."""
     language = _language(language)
     here = zone(time_zone)
     today = (now or utcnow()).astimezone(here).date()
     day = value.astimezone(here).date() if isinstance(value, datetime) else value
     words = {today: TODAY_DAY, today - timedelta(days=1): YESTERDAY_DAY, today + timedelta(days=1): TOMORROW_DAY}
-    if day in words:
+    if relative and day in words:
         return i18n.gettext(language, words[day])
     return _calendar_day(day, today, language)
 
@@ -103,7 +110,7 @@ def when(
         return ""
     if isinstance(value, datetime):
         return format_moment(value, language, time_zone, now=now)
-    return format_day(value, language, time_zone, now=now)
+    return format_day(value, language, time_zone, relative=True, now=now)
 
 
 def _context_time_zone(context: Context) -> str | None:
@@ -125,12 +132,14 @@ def when_filter(context: Context, value: date | datetime | None, time_zone: str 
 
 
 @pass_context
-def day_filter(context: Context, value: date | datetime | None, time_zone: str | None = None) -> str:
+def day_filter(
+    context: Context, value: date | datetime | None, time_zone: str | None = None, relative: bool = False
+) -> str:
     """``{{ a.due_on|day }}``: a day only, also for a datetime (in the page's time zone)."""
     if value is None:
         return ""
     language = str(context.get("lang") or i18n.DEFAULT_LANGUAGE)
-    return format_day(value, language, time_zone or _context_time_zone(context))
+    return format_day(value, language, time_zone or _context_time_zone(context), relative=relative)
 
 
 # Devices -------------------------------------------------------------------------------------

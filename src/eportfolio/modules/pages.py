@@ -732,10 +732,15 @@ async def assign(request: Request, uow: UowDep, caller: CallerDep, programme_id:
     return await submit_form(request, uow, AssignmentCreate, fields, act, show, shown={403, 409, 422})
 
 
+async def _time_zones(uow: UowDep, caller: CallerDep) -> dict[uuid.UUID, str]:
+    """Programme id -> its time zone, for pages that list rows of several programmes."""
+    return {p.id: p.time_zone for p in await programmes.list_programmes(uow, caller)}
+
+
 @router.get("/review")
 async def review_queue(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     queue = await service.review_queue(uow, caller)
-    return render(request, "modules/review.html", {"queue": queue})
+    return render(request, "modules/review.html", {"queue": queue, "zones": await _time_zones(uow, caller)})
 
 
 # Participants: what is due, one question per screen ----------------------------------------------
@@ -892,7 +897,7 @@ async def notifications(request: Request, uow: UowDep, caller: CallerDep) -> Res
         kind = "assignment_given_personal" if row.kind == "assignment_given" and not params["title"] else row.kind
         text = NOTIFICATION_TEXTS.get(kind, N_("Something new for you."))
         items.append((row, translate(request, text, **params)))
-    return render(request, "modules/notifications.html", {"items": items})
+    return render(request, "modules/notifications.html", {"items": items, "zones": await _time_zones(uow, caller)})
 
 
 @router.post("/notifications/{notification_id}/read")
