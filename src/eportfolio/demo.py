@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -141,86 +142,338 @@ async def load(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoReport:
     return report
 
 
+# Demo modules ------------------------------------------------------------------------------
+# Each assignment's lessons and questions fit its title, in plain Dutch (B1) with English where
+# the programme offers it. Every module starts with at least one lesson, read before the questions.
+
+
+def _q(key: str, kind: str, prompt: str, en: str, **more: Any) -> dict[str, Any]:
+    """A question with its English prompt (``en_options`` and ``en_labels`` translate the rest)."""
+    en_texts: dict[str, Any] = {"prompt": en}
+    if "en_options" in more:
+        en_texts["options"] = more.pop("en_options")
+    if "en_labels" in more:
+        en_texts["scale_min_label"], en_texts["scale_max_label"] = more.pop("en_labels")
+    return {"key": key, "kind": kind, "prompt": prompt, "translations": {"en": en_texts}, **more}
+
+
+DEMO_MODULES: dict[str, list[dict[str, Any]]] = {
+    "smart-mama-emmen": [
+        {
+            "title": "Rondkomen: budgettraining",
+            "theme": "geld",
+            "language_level": "A2",
+            "summary": "Zicht op je geld: wat komt erin, wat gaat eruit, en hoe hou je iets over?",
+            "translations": {
+                "en": {
+                    "title": "Making ends meet: budget training",
+                    "theme": "money",
+                    "summary": "Know where your money goes: what comes in, what goes out, and how to keep some.",
+                }
+            },
+            "lessons": [
+                {
+                    "key": "les1budget",
+                    "title": "Wat komt erin, wat gaat eruit?",
+                    "body": "Een budget is een plan voor je geld.\n\n"
+                    "1. Schrijf op wat je **elke maand** krijgt: loon, uitkering, toeslagen, kindgebonden budget.\n"
+                    "2. Schrijf op wat je elke maand betaalt: huur, energie, zorgverzekering, telefoon.\n"
+                    "3. Kijk wat er overblijft voor boodschappen en andere dingen.",
+                    "translations": {
+                        "en": {
+                            "title": "What comes in, what goes out?",
+                            "body": "A budget is a plan for your money.\n\n"
+                            "1. Write down what you get **every month**: wages, benefits, allowances.\n"
+                            "2. Write down what you pay every month: rent, energy, health insurance, phone.\n"
+                            "3. See what is left for groceries and other things.",
+                        }
+                    },
+                },
+                {
+                    "key": "les2vaste",
+                    "title": "Vaste lasten en losse uitgaven",
+                    "body": "**Vaste lasten** betaal je elke maand: huur, energie, zorgverzekering, telefoon.\n\n"
+                    "**Losse uitgaven** zijn elke week anders: boodschappen, kleding, een cadeautje.\n\n"
+                    "Tip: bewaar een week lang al je bonnetjes. Dan zie je waar je geld heen gaat.",
+                    "translations": {
+                        "en": {
+                            "title": "Fixed costs and other spending",
+                            "body": "**Fixed costs** you pay every month: rent, energy, health insurance, phone.\n\n"
+                            "**Other spending** is different every week: groceries, clothes, a small present.\n\n"
+                            "Tip: keep all your receipts for one week. Then you see where your money goes.",
+                        }
+                    },
+                },
+            ],
+            "templates": [
+                {
+                    "key": "opdrbudget",
+                    "title": "Mijn maandbudget",
+                    "intro": "Vier korte vragen over jouw geld. Er zijn geen foute antwoorden.",
+                    "translations": {
+                        "en": {
+                            "title": "My monthly budget",
+                            "intro": "Four short questions about your money. There are no wrong answers.",
+                        }
+                    },
+                    "questions": [
+                        _q(
+                            "vraaginkomen",
+                            "open_text",
+                            "Wat komt er elke maand binnen? Schrijf alles op wat je krijgt.",
+                            "What comes in every month? Write down everything you get.",
+                        ),
+                        _q(
+                            "vraaggeld1",
+                            "choice",
+                            "Waar gaat het meeste geld naartoe?",
+                            "Where does most of the money go?",
+                            options=["Huur", "Boodschappen", "Telefoon en internet", "Iets anders"],
+                            en_options=["Rent", "Groceries", "Phone and internet", "Something else"],
+                        ),
+                        _q(
+                            "vraagzeker",
+                            "scale",
+                            "Hoe goed lukt het om rond te komen?",
+                            "How well do you manage to make ends meet?",
+                            scale_min=1,
+                            scale_max=5,
+                            scale_min_label="niet goed",
+                            scale_max_label="heel goed",
+                            en_labels=("not well", "very well"),
+                        ),
+                        _q(
+                            "vraagsessie",
+                            "session_reflection",
+                            "Wat nam je mee uit de bijeenkomst over geld?",
+                            "What did you take away from the session about money?",
+                        ),
+                    ],
+                }
+            ],
+        },
+        {
+            "title": "Kiezen voor werk",
+            "theme": "werk",
+            "language_level": "B1",
+            "summary": "Wat kun je al, en welk werk past bij jou en je gezin?",
+            "translations": {
+                "en": {
+                    "title": "Choosing work",
+                    "theme": "work",
+                    "summary": "What can you do already, and which work fits you and your family?",
+                }
+            },
+            "lessons": [
+                {
+                    "key": "les1werk",
+                    "title": "Wat kun jij al?",
+                    "body": "Je kunt meer dan je denkt. Kijk naar wat je thuis elke dag doet.\n\n"
+                    "- **Plannen**: de week van je gezin regelen\n"
+                    "- **Zorgen**: voor je kinderen, je ouders of de buren\n"
+                    "- **Samenwerken**: met school, familie en instanties\n\n"
+                    "Dat zijn vaardigheden. Werkgevers zoeken die ook.",
+                    "translations": {
+                        "en": {
+                            "title": "What can you do already?",
+                            "body": "You can do more than you think. Look at what you do at home every day.\n\n"
+                            "- **Planning**: organising your family's week\n"
+                            "- **Caring**: for your children, your parents or your neighbours\n"
+                            "- **Working together**: with school, family and offices\n\n"
+                            "These are skills. Employers look for them too.",
+                        }
+                    },
+                },
+                {
+                    "key": "les2werk",
+                    "title": "Welk werk past bij jouw leven?",
+                    "body": "Kijk niet alleen naar wat je leuk vindt. Kijk ook naar:\n\n"
+                    "- **Tijden**: past het bij school en opvang van je kinderen?\n"
+                    "- **Reizen**: hoe kom je er, en hoe lang duurt het?\n"
+                    "- **Leren**: kun je een opleiding doen terwijl je werkt?\n\n"
+                    "Praat erover met je coach.",
+                    "translations": {
+                        "en": {
+                            "title": "Which work fits your life?",
+                            "body": "Do not only look at what you like. Also look at:\n\n"
+                            "- **Hours**: does it fit with school and childcare?\n"
+                            "- **Travel**: how do you get there, and how long does it take?\n"
+                            "- **Learning**: can you follow a course while you work?\n\n"
+                            "Talk about it with your coach.",
+                        }
+                    },
+                },
+            ],
+            "templates": [
+                {
+                    "key": "opdrwerk",
+                    "title": "Mijn werkwensen",
+                    "intro": "Drie vragen over werk dat bij jou past.",
+                    "translations": {
+                        "en": {"title": "The work I want", "intro": "Three questions about work that fits you."}
+                    },
+                    "questions": [
+                        _q(
+                            "vraagwerk1",
+                            "open_text",
+                            "Welk werk zou je graag doen? Waarom?",
+                            "What work would you like to do? Why?",
+                        ),
+                        _q(
+                            "vraagkunnen",
+                            "checklist",
+                            "Wat kun jij al? Kies alles wat past.",
+                            "What can you do already? Choose everything that fits.",
+                            options=["Plannen", "Zorgen voor anderen", "Samenwerken", "Rekenen", "Klanten helpen"],
+                            en_options=[
+                                "Planning",
+                                "Caring for others",
+                                "Working together",
+                                "Sums",
+                                "Serving customers",
+                            ],
+                        ),
+                        _q(
+                            "vraaguren",
+                            "choice",
+                            "Hoeveel uur per week wil je werken?",
+                            "How many hours a week do you want to work?",
+                            options=["Minder dan 12 uur", "12 tot 24 uur", "Meer dan 24 uur"],
+                            en_options=["Less than 12 hours", "12 to 24 hours", "More than 24 hours"],
+                        ),
+                    ],
+                }
+            ],
+        },
+    ],
+    "smart-mama-curacao": [
+        {
+            "title": "Presenteer jezelf",
+            "theme": "werk",
+            "language_level": "A2",
+            "summary": "Vertel in één minuut wie je bent, wat je kunt en wat je zoekt.",
+            "translations": {
+                "en": {
+                    "title": "Present yourself",
+                    "theme": "work",
+                    "summary": "Say in one minute who you are, what you can do and what you are looking for.",
+                }
+            },
+            "lessons": [
+                {
+                    "key": "les1pitch",
+                    "title": "Jezelf voorstellen in één minuut",
+                    "body": "Bij een sollicitatie vragen mensen vaak: *Vertel eens iets over jezelf.*\n\n"
+                    "Een goed antwoord heeft drie delen:\n\n"
+                    "1. **Wie ben je?** Je naam en waar je woont.\n"
+                    "2. **Wat kun je?** Twee dingen waar je goed in bent.\n"
+                    "3. **Wat zoek je?** Het werk of de opleiding die je wilt.\n\n"
+                    "Oefen het hardop, bijvoorbeeld voor de spiegel.",
+                    "translations": {
+                        "en": {
+                            "title": "Introducing yourself in one minute",
+                            "body": "At a job interview people often ask: *Tell me about yourself.*\n\n"
+                            "A good answer has three parts:\n\n"
+                            "1. **Who are you?** Your name and where you live.\n"
+                            "2. **What can you do?** Two things you are good at.\n"
+                            "3. **What are you looking for?** The work or the course you want.\n\n"
+                            "Practise it out loud, for example in front of the mirror.",
+                        }
+                    },
+                }
+            ],
+            "templates": [
+                {
+                    "key": "opdrpitch",
+                    "title": "Mijn verhaal in één minuut",
+                    "intro": "Schrijf je verhaal op en neem het op als je wilt.",
+                    "translations": {
+                        "en": {
+                            "title": "My story in one minute",
+                            "intro": "Write your story down and record it if you like.",
+                        }
+                    },
+                    "questions": [
+                        _q(
+                            "vraagpitch",
+                            "open_text",
+                            "Schrijf je verhaal op: wie ben je, wat kun je, wat zoek je?",
+                            "Write your story: who are you, what can you do, what are you looking for?",
+                        ),
+                        _q(
+                            "vraagopname",
+                            "upload",
+                            "Neem je verhaal op als spraakbericht.",
+                            "Record your story as a voice note.",
+                            upload_kind="voice",
+                            required=False,
+                        ),
+                        _q(
+                            "vraagspannend",
+                            "scale",
+                            "Hoe spannend vind je het om jezelf voor te stellen?",
+                            "How nervous are you about introducing yourself?",
+                            scale_min=1,
+                            scale_max=5,
+                            scale_min_label="niet spannend",
+                            scale_max_label="heel spannend",
+                            en_labels=("not nervous", "very nervous"),
+                        ),
+                    ],
+                }
+            ],
+        }
+    ],
+}
+
+
 async def load_modules(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
-    """The published workshop module "Kiezen voor werk" (budget training part) in Emmen."""
+    """The published demo modules of each programme (a module whose title is there is skipped)."""
+    from eportfolio.domain.modules import LessonRead, TemplateRead
     from eportfolio.modules.tables import Module, ModuleVersion
 
-    programme = programmes["smart-mama-emmen"]
-    title = "Kiezen voor werk: budgettraining"
-    existing = await uow.session.execute(
-        select(ModuleVersion.id).where(ModuleVersion.programme_id == programme.id, ModuleVersion.title == title)
-    )
-    if existing.first() is not None:
-        report.skipped.append(f"module {title}")
-        return
-    lesson = {
-        "key": "les1budget",
-        "title": "Wat komt erin, wat gaat eruit?",
-        "video_url": None,
-        "body": "Een budget is een plan voor je geld.\n\n1. Schrijf op wat je **elke maand** krijgt.\n"
-        "2. Schrijf op wat je elke maand betaalt.\n3. Kijk wat er overblijft.",
-        "translations": {"en": {"title": "What comes in, what goes out?"}},
-    }
-    questions = [
-        {
-            "key": "vraagwerk1",
-            "kind": "open_text",
-            "prompt": "Welk werk zou je graag doen?",
-            "translations": {"en": {"prompt": "What work would you like to do?"}},
-        },
-        {
-            "key": "vraaggeld1",
-            "kind": "choice",
-            "prompt": "Waar gaat het meeste geld naartoe?",
-            "options": ["Huur", "Boodschappen", "Telefoon en internet"],
-        },
-        {
-            "key": "vraagzeker",
-            "kind": "scale",
-            "prompt": "Hoe goed lukt het om rond te komen?",
-            "scale_min": 1,
-            "scale_max": 5,
-            "scale_min_label": "slecht",
-            "scale_max_label": "goed",
-        },
-        {"key": "vraagsessie", "kind": "session_reflection", "prompt": "Wat nam je mee uit de bijeenkomst?"},
-    ]
-    template = {
-        "key": "opdrbudget",
-        "title": "Mijn maandbudget",
-        "intro": "Vier korte vragen.",
-        "questions": questions,
-        "translations": {"en": {"title": "My monthly budget"}},
-    }
-    now = utcnow()
-    module = Module(
-        organisation_id=programme.organisation_id,
-        programme_id=programme.id,
-        status="published",
-        created_at=now,
-        updated_at=now,
-    )
-    uow.session.add(module)
-    await uow.flush()
-    uow.session.add(
-        ModuleVersion(
-            organisation_id=programme.organisation_id,
-            programme_id=programme.id,
-            module_id=module.id,
-            number=1,
-            state="published",
-            title=title,
-            theme="werk en geld",
-            language_level="A2",
-            summary="",
-            translations={"en": {"title": "Choosing work: budget training"}},
-            lessons=[lesson],
-            templates=[template],
-            created_at=now,
-            published_at=now,
-        )
-    )
-    report.created.append(f"module {title}")
+    for slug, modules in DEMO_MODULES.items():
+        programme = programmes[slug]
+        for spec in modules:
+            title = str(spec["title"])
+            existing = await uow.session.execute(
+                select(ModuleVersion.id).where(ModuleVersion.programme_id == programme.id, ModuleVersion.title == title)
+            )
+            if existing.first() is not None:
+                report.skipped.append(f"module {title}")
+                continue
+            # Through the domain model, so the demo holds exactly what staff could have written.
+            lessons = [LessonRead.model_validate(item).model_dump(mode="json") for item in spec["lessons"]]
+            templates = [TemplateRead.model_validate(item).model_dump(mode="json") for item in spec["templates"]]
+            now = utcnow()
+            module = Module(
+                organisation_id=programme.organisation_id,
+                programme_id=programme.id,
+                status="published",
+                created_at=now,
+                updated_at=now,
+            )
+            uow.session.add(module)
+            await uow.flush()
+            uow.session.add(
+                ModuleVersion(
+                    organisation_id=programme.organisation_id,
+                    programme_id=programme.id,
+                    module_id=module.id,
+                    number=1,
+                    state="published",
+                    title=title,
+                    theme=spec["theme"],
+                    language_level=spec["language_level"],
+                    summary=spec["summary"],
+                    translations=spec["translations"],
+                    lessons=lessons,
+                    templates=templates,
+                    created_at=now,
+                    published_at=now,
+                )
+            )
+            report.created.append(f"module {title}")
 
 
 # Demo people -------------------------------------------------------------------------------

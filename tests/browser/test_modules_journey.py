@@ -48,19 +48,19 @@ async def _publish(staff: Any, server: LiveServer, programme: Any) -> None:
     await staff.fill("#f-title", "Kiezen voor werk")
     await staff.click("form[action$='/modules'] button[type=submit]")
     await staff.wait_for_url("**/modules/*")
-    await staff.fill("form[action$='/lessons'] #f-title", "Wat wil jij?")
+    await staff.fill("form[action$='/lessons'] #f-lesson-title", "Wat wil jij?")
     await staff.click("form[action$='/lessons'] button[type=submit]")
     await staff.wait_for_url("**/lessons/*")
     await staff.fill("#f-body", "Denk aan **drie** dingen die je goed kunt.")
     await staff.click("form.form button[type=submit]")
     await staff.wait_for_url("**/modules/*")
-    await staff.fill("form[action$='/templates'] #f-title", "Mijn werkwensen")
+    await staff.fill("form[action$='/templates'] #f-template-title", "Mijn werkwensen")
     await staff.click("form[action$='/templates'] button[type=submit]")
     await staff.wait_for_url("**/templates/*")
     new_question = "form[action$='/questions']"
     for kind, prompt in (("open_text", "Welk werk past bij jou?"), ("scale", "Hoe zeker ben je van je keuze?")):
-        await staff.select_option(f"{new_question} #f-kind", kind)
-        await staff.fill(f"{new_question} #f-prompt", prompt)
+        await staff.select_option(f"{new_question} #f-new-kind", kind)
+        await staff.fill(f"{new_question} #f-new-prompt", prompt)
         await staff.click(f"{new_question} button[type=submit]")
         await staff.wait_for_load_state()
         assert prompt in await staff.inner_text("main")
@@ -137,9 +137,15 @@ async def test_authoring_to_feedback_journey(
     her.on("request", lambda r: bodies.append(r.post_data or ""))
     await her.click("a[href='/my/assignments']")
     assert "Mijn werkwensen" in await her.inner_text("main")
-    assert "Doe het voor 2099-06-30" in await her.inner_text("main")
+    assert "Doe het voor 30 juni 2099" in await her.inner_text("main")
     await _fits_the_phone(her, "due-list")
     await her.click("a.assignment-link")
+    # The module's lesson comes first; "Gelezen, verder" takes her to the questions.
+    assert "Les 1 van 1" in await her.inner_text("main")
+    assert "drie" in await her.inner_text("#lesson .lesson-body strong")
+    await _fits_the_phone(her, "lesson")
+    await her.click("button:has-text('Gelezen, verder')")
+    await her.wait_for_url("**?q=0")
     await her.wait_for_selector(READY, timeout=30_000)
     assert "Vraag 1 van 2" in await her.inner_text("main")
     assert await her.locator(".question-screen fieldset.question").count() == 1, "one question per screen"
@@ -353,6 +359,8 @@ async def test_an_answer_saved_on_two_phones_is_never_overwritten_silently(
     async def open_question(page: Any) -> None:
         await page.click("a[href='/my/assignments']")
         await page.click("a.assignment-link")
+        if await page.locator("#lesson").count():  # the lesson first, until she has read it
+            await page.click("button:has-text('Gelezen, verder')")
         await page.wait_for_selector(READY, timeout=30_000)
 
     # She starts on one phone; what she types is kept there, not yet saved.

@@ -158,7 +158,7 @@ async def test_participant_due_list_assignment_shell_and_review(browser: Browser
     listing = await browser.get("/my/assignments")
     assert listing.status_code == 200
     assert "Mijn werkwensen" in listing.text
-    shell = await browser.get(f"/programmes/{world.programme_a}/assignments/{assignment_id}")
+    shell = await browser.get(f"/programmes/{world.programme_a}/assignments/{assignment_id}?q=0")
     assert shell.status_code == 200
     assert "Welk werk past bij jou?" in shell.text
     assert "Hoe zeker ben je?" not in shell.text, "one question per screen"

@@ -165,3 +165,10 @@ async def _queue(uow: UnitOfWork, caller: Caller, w: World) -> object:
 @scenario(S + "list_notifications", lambda w: w.participant_a, _setup_given)
 async def _notifications(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await modules.list_notifications(uow, caller)
+
+
+@scenario(S + "mark_lesson_read", lambda w: w.participant_a, _setup_given)
+async def _lesson_read(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    assignment_id = await _only_assignment(uow)
+    detail = await modules.get_assignment(uow, caller, w.programme_a, assignment_id)
+    return await modules.mark_lesson_read(uow, caller, w.programme_a, assignment_id, detail.lessons[0].key)

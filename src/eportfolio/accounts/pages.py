@@ -174,10 +174,13 @@ async def logged_out(request: Request) -> Response:
 @router.get("/account")
 async def account_page(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     account = await service.my_account(uow, caller)
+    # Her sessions in the time zone of her programme (the organisation's default without one).
+    zones = [p.time_zone for p in await programmes.list_programmes(uow, caller) if not p.archived]
     return render(
         request,
         "accounts/account.html",
         {
+            "time_zone": zones[0] if zones else None,
             "account": account,
             "qr": qr_svg(account.fingerprint_qr),
             "sessions": await service.my_sessions(uow, caller),

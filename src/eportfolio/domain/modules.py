@@ -379,6 +379,30 @@ class AssignmentUpdate(DomainModel):
     due_on: date | None = None
 
 
+class AssignmentProgress(ReadModel):
+    """How far she is: the module's lessons she read and the questions she answered.
+
+    Shown to her and her coaches only (it is about her, though not secret content).
+    """
+
+    lessons_total: int
+    lessons_read: list[str]  # the keys of the lessons she read
+    questions_total: int
+    questions_answered: int
+
+    @property
+    def steps_total(self) -> int:
+        return self.lessons_total + self.questions_total
+
+    @property
+    def steps_done(self) -> int:
+        return len(self.lessons_read) + self.questions_answered
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+
 class AssignmentRead(ReadModel):
     id: uuid.UUID
     organisation_id: uuid.UUID
@@ -400,6 +424,7 @@ class AssignmentRead(ReadModel):
     feedback_at: datetime | None
     completed_at: datetime | None
     content: EnvelopeRead | None = None  # personal assignments only
+    progress: AssignmentProgress | None = None  # for her and her coaches
 
 
 class AnswerRead(ReadModel):
@@ -423,6 +448,7 @@ class FeedbackRead(ReadModel):
 class AssignmentDetail(ReadModel):
     assignment: AssignmentRead
     template: LocalisedTemplate | None
+    lessons: list[LocalisedLesson] = Field(default_factory=list)  # the module's, read before the questions
     answers: list[AnswerRead]
     feedback: list[FeedbackRead]
 

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from eportfolio.config import PROJECT_ROOT
-from eportfolio.kit import i18n
+from eportfolio.kit import dates, i18n
 from eportfolio.kit.errors import N_, CsrfFailed, DomainError
 from eportfolio.kit.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, secret_in_query, tokens_match
 
@@ -104,6 +104,8 @@ def make_environment() -> Environment:
     )
     env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext, static_url=static_url, sri=sri)
     env.globals.update(language_name=_language_name, level_label=_level_label, plural_forms=_plural_forms)
+    # Every date and time a person sees: her language, the programme's time zone, never UTC.
+    env.filters.update(when=dates.when_filter, day=dates.day_filter, device=dates.device_filter)
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     return env
 

@@ -8,6 +8,7 @@ from eportfolio.domain.modules import (
     AnswerRead,
     AssignmentCreate,
     AssignmentDetail,
+    AssignmentProgress,
     AssignmentRead,
     CompletionRow,
     EnvelopeWrite,
@@ -246,6 +247,13 @@ async def save_answer(
     data: EnvelopeWrite,
 ) -> AnswerRead:
     return await service.save_answer(uow, caller, programme_id, assignment_id, question_key, data)
+
+
+@router.put(A + "/lessons/{lesson_key}/read")
+async def mark_lesson_read(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, assignment_id: uuid.UUID, lesson_key: str
+) -> AssignmentProgress:
+    return await service.mark_lesson_read(uow, caller, programme_id, assignment_id, lesson_key)
 
 
 @router.post(A + "/submit")

@@ -740,10 +740,15 @@ async def assign(request: Request, uow: UowDep, caller: CallerDep, programme_id:
     return await submit_form(request, uow, AssignmentCreate, fields, act, show, shown={403, 409, 422})
 
 
+async def _time_zones(uow: UowDep, caller: CallerDep) -> dict[uuid.UUID, str]:
+    """Programme id -> its time zone, for pages that list rows of several programmes."""
+    return {p.id: p.time_zone for p in await programmes.list_programmes(uow, caller)}
+
+
 @router.get("/review")
 async def review_queue(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     queue = await service.review_queue(uow, caller)
-    return render(request, "modules/review.html", {"queue": queue})
+    return render(request, "modules/review.html", {"queue": queue, "zones": await _time_zones(uow, caller)})
 
 
 # Participants: what is due, one question per screen ----------------------------------------------
@@ -770,11 +775,15 @@ async def assignment_page(
     caller: CallerDep,
     programme_id: uuid.UUID,
     assignment_id: uuid.UUID,
-    q: int = 0,
+    q: int | None = None,
+    les: int | None = None,
 ) -> Response:
-    """The shell: question texts are programme content; answers are opened and sealed by the browser.
+    """The shell: lessons and question texts are programme content; answers are opened and sealed
+    by the browser.
 
-    She sees one question per screen; her coach sees every question with its answer on one page.
+    She reads the module's lessons first, one per screen (``?les=``), then answers one question per
+    screen (``?q=``); without either she lands on the first lesson she has not read, else on the
+    questions. Her coach sees her progress and every question with its answer on one page.
     """
     detail = await service.get_assignment(
         uow, caller, programme_id, assignment_id, _her_language(request, caller.language)
@@ -782,9 +791,15 @@ async def assignment_page(
     questions = detail.template.questions if detail.template else []
     if detail.assignment.kind == AssignmentKind.personal:
         questions = [_personal_question(request)]
-    position = max(0, min(q, max(len(questions) - 1, 0)))
-    answers = {a.question_key: a.envelope.revision for a in detail.answers}
+    progress = detail.assignment.progress
+    read = set(progress.lessons_read) if progress else set()
+    lessons = detail.lessons
     is_participant = detail.assignment.participant_id == caller.person_id
+    if is_participant and les is None and q is None:
+        les = next((i for i, lesson in enumerate(lessons) if lesson.key not in read), None)
+    lesson_position = max(0, min(les, len(lessons) - 1)) if is_participant and les is not None and lessons else None
+    position = max(0, min(q or 0, max(len(questions) - 1, 0)))
+    answers = {a.question_key: a.envelope.revision for a in detail.answers}
     return render(
         request,
         "modules/assignment.html",
@@ -792,9 +807,15 @@ async def assignment_page(
             "programme_id": programme_id,
             "detail": detail,
             "questions": questions,
-            "question": questions[position] if questions else None,
+            "question": questions[position] if questions and lesson_position is None else None,
             "position": position,
             "count": len(questions),
+            "lessons": lessons,
+            "lesson": lessons[lesson_position] if lesson_position is not None else None,
+            "lesson_position": lesson_position,
+            "read": read,
+            "answered": set(answers),
+            "progress": progress,
             "revisions": answers,
             "is_participant": is_participant,
             "me": caller.person_id,
@@ -804,6 +825,27 @@ async def assignment_page(
             "api": f"/api/v1/programmes/{programme_id}/assignments/{assignment_id}",
         },
     )
+
+
+@router.post("/programmes/{programme_id}/assignments/{assignment_id}/lessons/{lesson_key}/read")
+async def lesson_read(
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    assignment_id: uuid.UUID,
+    lesson_key: str,
+) -> Response:
+    """ "Read, next": marks the lesson read and goes on to the next lesson, or to the first question.
+
+    A plain form, so it works without JavaScript (a lesson carries no personal content).
+    """
+    await service.mark_lesson_read(uow, caller, programme_id, assignment_id, lesson_key)
+    detail = await service.get_assignment(uow, caller, programme_id, assignment_id)
+    keys = [lesson.key for lesson in detail.lessons]
+    after = keys.index(lesson_key) + 1 if lesson_key in keys else len(keys)
+    url = f"/programmes/{programme_id}/assignments/{assignment_id}"
+    return redirect(f"{url}?les={after}" if after < len(keys) else f"{url}?q=0")
 
 
 def _personal_question(request: Request) -> LocalisedQuestion:
@@ -863,7 +905,7 @@ async def notifications(request: Request, uow: UowDep, caller: CallerDep) -> Res
         kind = "assignment_given_personal" if row.kind == "assignment_given" and not params["title"] else row.kind
         text = NOTIFICATION_TEXTS.get(kind, N_("Something new for you."))
         items.append((row, translate(request, text, **params)))
-    return render(request, "modules/notifications.html", {"items": items})
+    return render(request, "modules/notifications.html", {"items": items, "zones": await _time_zones(uow, caller)})
 
 
 @router.post("/notifications/{notification_id}/read")

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eportfolio.modules.tables import (
     AssignmentAnswer,
     AssignmentFeedback,
+    AssignmentLessonRead,
     Module,
     ModuleAssignment,
     ModuleVersion,
 )
 from eportfolio.notifications.tables import Notification
 from eportfolio.programmes.repository import ProgrammeScope
+
+
+@functools.cache
+def _insert_lesson_read(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(AssignmentLessonRead.__table__)  # type: ignore[arg-type]
+    return statement.on_conflict_do_nothing(index_elements=["assignment_id", "lesson_key"])
 
 
 class ModuleRepository:
@@ -163,6 +174,60 @@ class ModuleRepository:
             .order_by(AssignmentAnswer.created_at)
         )
         return list(result.scalars())
+
+    async def answered_keys(
+        self, scope: ProgrammeScope, assignment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, set[str]]:
+        """Assignment id -> the keys of the questions she answered (one query for a whole list)."""
+        if not assignment_ids:
+            return {}
+        result = await self.session.execute(
+            select(AssignmentAnswer.assignment_id, AssignmentAnswer.question_key).where(
+                AssignmentAnswer.assignment_id.in_(list(assignment_ids)),
+                AssignmentAnswer.programme_id == scope.programme_id,
+                AssignmentAnswer.organisation_id == scope.organisation_id,
+            )
+        )
+        found: dict[uuid.UUID, set[str]] = {}
+        for assignment_id, key in result.tuples():
+            found.setdefault(assignment_id, set()).add(key)
+        return found
+
+    # Lessons she read ----------------------------------------------------------------------
+
+    async def lessons_read(
+        self, scope: ProgrammeScope, assignment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, set[str]]:
+        """Assignment id -> the keys of the lessons she read (one query for a whole list)."""
+        if not assignment_ids:
+            return {}
+        result = await self.session.execute(
+            select(AssignmentLessonRead.assignment_id, AssignmentLessonRead.lesson_key).where(
+                AssignmentLessonRead.assignment_id.in_(list(assignment_ids)),
+                AssignmentLessonRead.programme_id == scope.programme_id,
+                AssignmentLessonRead.organisation_id == scope.organisation_id,
+            )
+        )
+        found: dict[uuid.UUID, set[str]] = {}
+        for assignment_id, key in result.tuples():
+            found.setdefault(assignment_id, set()).add(key)
+        return found
+
+    async def mark_lesson_read(
+        self, scope: ProgrammeScope, assignment: ModuleAssignment, lesson_key: str, at: datetime
+    ) -> None:
+        """Idempotent: reading a lesson twice (two taps, two phones at once) keeps one row."""
+        await self.session.execute(
+            _insert_lesson_read(self.session.get_bind().dialect.name).values(
+                id=uuid.uuid4(),
+                organisation_id=scope.organisation_id,
+                programme_id=scope.programme_id,
+                assignment_id=assignment.id,
+                participant_id=assignment.participant_id,
+                lesson_key=lesson_key,
+                read_at=at,
+            )
+        )
 
     async def id_in_use(self, row_id: uuid.UUID) -> bool:
         """Whether an answer, feedback or assignment row already has this browser-made id.

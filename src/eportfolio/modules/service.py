@@ -22,6 +22,7 @@ from eportfolio.domain.modules import (
     AssignmentCreate,
     AssignmentDetail,
     AssignmentKind,
+    AssignmentProgress,
     AssignmentRead,
     AssignmentStatus,
     CompletionRow,
@@ -206,17 +207,21 @@ def localise(version: ModuleVersion, language: str) -> LocalisedModule:
         theme=_text(module_texts, "theme", language) or "",
         language_level=LanguageLevel(version.language_level),
         summary=_text(module_texts, "summary", language) or "",
-        lessons=[
-            LocalisedLesson(
-                key=lesson["key"],
-                title=_text(lesson, "title", language),
-                html=render_markdown(_text(lesson, "body", language) or ""),
-                video_url=lesson.get("video_url"),
-            )
-            for lesson in version.lessons or []
-        ],
+        lessons=_localised_lessons(version, language),
         templates=[_localised_template(t, language) for t in version.templates or []],
     )
+
+
+def _localised_lessons(version: ModuleVersion, language: str) -> list[LocalisedLesson]:
+    return [
+        LocalisedLesson(
+            key=lesson["key"],
+            title=_text(lesson, "title", language),
+            html=render_markdown(_text(lesson, "body", language) or ""),
+            video_url=lesson.get("video_url"),
+        )
+        for lesson in version.lessons or []
+    ]
 
 
 def check_envelope(data: EnvelopeWrite, field: str = "envelope") -> None:
@@ -311,13 +316,41 @@ def assignment_read(row: ModuleAssignment, version: ModuleVersion | None, langua
     )
 
 
+def progress_of(
+    row: ModuleAssignment, version: ModuleVersion | None, read: set[str], answered: set[str]
+) -> AssignmentProgress:
+    """Her progress through one assignment: only lessons and questions of the version she was given count."""
+    lesson_keys = [lesson["key"] for lesson in (version.lessons or [])] if version is not None else []
+    question_keys = _question_keys(row, version)
+    return AssignmentProgress(
+        lessons_total=len(lesson_keys),
+        lessons_read=[key for key in lesson_keys if key in read],
+        questions_total=len(question_keys),
+        questions_answered=len(answered & question_keys.keys()),
+    )
+
+
 async def _assignment_reads(
-    repo: ModuleRepository, scope: ProgrammeScope, rows: list[ModuleAssignment], language: str
+    repo: ModuleRepository,
+    scope: ProgrammeScope,
+    rows: list[ModuleAssignment],
+    language: str,
+    *,
+    with_progress: bool = False,
 ) -> list[AssignmentRead]:
+    """Read models for a list, in a fixed number of queries however long the list is."""
     versions = await repo.get_versions(scope, {r.module_version_id for r in rows if r.module_version_id})
-    return [
-        assignment_read(r, versions.get(r.module_version_id) if r.module_version_id else None, language) for r in rows
-    ]
+    reads: list[AssignmentRead] = []
+    if with_progress:
+        ids = [r.id for r in rows]
+        read, answered = await repo.lessons_read(scope, ids), await repo.answered_keys(scope, ids)
+    for r in rows:
+        version = versions.get(r.module_version_id) if r.module_version_id else None
+        item = assignment_read(r, version, language)
+        if with_progress:
+            item.progress = progress_of(r, version, read.get(r.id, set()), answered.get(r.id, set()))
+        reads.append(item)
+    return reads
 
 
 def answer_read(row: AssignmentAnswer) -> AnswerRead:
@@ -1069,7 +1102,11 @@ async def list_my_assignments(
         programme_id=programme_id,
     )
     return await _assignment_reads(
-        repo, access.scope, rows, content_language(language or caller.language, access.programme.languages)
+        repo,
+        access.scope,
+        rows,
+        content_language(language or caller.language, access.programme.languages),
+        with_progress=True,
     )
 
 
@@ -1092,7 +1129,7 @@ async def list_participant_assignments(
         action=Action.read,
         programme_id=programme_id,
     )
-    return await _assignment_reads(repo, access.scope, rows, "nl")
+    return await _assignment_reads(repo, access.scope, rows, "nl", with_progress=True)
 
 
 @personal_data("assignment_answer")
@@ -1116,12 +1153,52 @@ async def get_assignment(
         action=Action.read,
         programme_id=programme_id,
     )
+    answers = await repo.answers(access.scope, row.id)
+    read = await repo.lessons_read(access.scope, [row.id])
+    assignment = assignment_read(row, version, lang)
+    assignment.progress = progress_of(row, version, read.get(row.id, set()), {a.question_key for a in answers})
     return AssignmentDetail(
-        assignment=assignment_read(row, version, lang),
+        assignment=assignment,
         template=_localised_template(template, lang) if template else None,
-        answers=[answer_read(a) for a in await repo.answers(access.scope, row.id)],
+        lessons=_localised_lessons(version, lang) if version is not None else [],
+        answers=[answer_read(a) for a in answers],
         feedback=[feedback_read(f) for f in await repo.feedback(access.scope, row.id)],
     )
+
+
+@personal_data("assignment_progress")
+async def mark_lesson_read(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, assignment_id: uuid.UUID, lesson_key: str
+) -> AssignmentProgress:
+    """She read one lesson of the module of her assignment (opened it to the end, or tapped "read").
+
+    Only she marks her own lessons. Marking one again changes nothing; reading counts as starting.
+    """
+    access = await authorize(uow, caller, programme_id, {Role.participant})
+    row = await _readable_assignment(uow, caller, access, assignment_id)
+    repo = ModuleRepository(uow.session)
+    versions = await repo.get_versions(access.scope, [row.module_version_id] if row.module_version_id else [])
+    version = versions.get(row.module_version_id) if row.module_version_id else None
+    if version is None or lesson_key not in {lesson["key"] for lesson in version.lessons or []}:
+        raise NotFound(N_("This lesson is not part of this assignment."))
+    now = utcnow()
+    await repo.mark_lesson_read(access.scope, row, lesson_key, now)
+    if row.status == AssignmentStatus.assigned:
+        row.status = AssignmentStatus.in_progress.value
+        row.started_at = row.started_at or now
+    record_access(
+        uow,
+        caller,
+        role=access.role,
+        subjects=[row.participant_id],
+        record_kind="assignment_progress",
+        action=Action.update,
+        programme_id=programme_id,
+    )
+    await uow.flush()
+    read = await repo.lessons_read(access.scope, [row.id])
+    answered = await repo.answered_keys(access.scope, [row.id])
+    return progress_of(row, version, read.get(row.id, set()), answered.get(row.id, set()))
 
 
 def _question_keys(row: ModuleAssignment, version: ModuleVersion | None) -> dict[str, bool]:

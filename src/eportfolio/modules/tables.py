@@ -138,3 +138,23 @@ class AssignmentFeedback(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AssignmentLessonRead(Base):
+    """That she read one lesson of the module, for one assignment (her progress through it).
+
+    Not secret content, but about her: only she and her coaches are shown it. One row per lesson
+    per assignment; marking it again changes nothing.
+    """
+
+    __tablename__ = "assignment_lesson_reads"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
+    assignment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("module_assignments.id", ondelete="CASCADE"))
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    lesson_key: Mapped[str] = mapped_column(String(32))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("assignment_id", "lesson_key"),)

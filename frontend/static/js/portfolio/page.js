@@ -20,6 +20,7 @@ import { showKeyChange } from '../shared/key-change.js';
 import { KEY_CHANGED } from '../shared/trust.js';
 import { reencode } from '../shared/images.js';
 import { VoiceRecorder } from '../shared/recorder.js';
+import { formatDay, formatMoment } from '../shared/dates.js';
 
 const app = document.getElementById('portfolio-app');
 const $ = (id) => document.getElementById(id);
@@ -132,7 +133,7 @@ function renderList() {
   for (const entry of opened.values()) {
     if (query && !searchText(entry).includes(query)) continue;
     const item = entry.item;
-    const facts = [labels.kinds?.[item.kind], labels.audiences?.[item.audience], item.updated_at.slice(0, 10)];
+    const facts = [labels.kinds?.[item.kind], labels.audiences?.[item.audience], formatDay(item.updated_at)];
     if (item.kind === 'goal_plan' && item.progress !== null) facts.push(`${item.progress}%`);
     if (item.comment_count) facts.push(plural(words.comments, item.comment_count));
     const open = h('button', { type: 'button', class: 'link-button item-open', text: titleOf(entry) });
@@ -225,7 +226,7 @@ async function renderComments(entry) {
       h(
         'li',
         { class: 'card comment' },
-        h('p', { class: 'muted', text: `${memberName(comment.author_id)} · ${comment.created_at.slice(0, 16).replace('T', ' ')}` }),
+        h('p', { class: 'muted', text: `${memberName(comment.author_id)} · ${formatMoment(comment.created_at)}` }),
         h('p', { class: comment.text === null ? 'alert alert--warning' : 'comment-text', text: comment.text ?? words.cannotOpen }),
       ),
     );
