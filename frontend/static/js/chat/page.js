@@ -22,7 +22,7 @@ import {
   readBody,
   sendFile as sendStream,
 } from './files.js';
-import { ConversationKeys } from './keys.js';
+import { ConversationKeys, NOT_IN_RECORD } from './keys.js';
 import { renderApprovals } from './approvals.js';
 import { showKeyChange } from '../shared/key-change.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
@@ -608,14 +608,16 @@ function whyNot(member) {
   const unconfirmed = (keys.unconfirmed ?? []).find((m) => m.person_id === member.person_id);
   if (unconfirmed?.reason === 'key_changed') return words.cannotReadKeyChanged;
   if (unconfirmed?.reason === 'unapproved') return words.cannotReadUnapproved;
+  if (unconfirmed?.reason === NOT_IN_RECORD) return words.cannotReadNotInRecord;
   if (unconfirmed) return words.cannotReadUnverified;
   return words.cannotRead;
 }
 
 function unconfirmedNotes() {
   // Members waiting for approval are shown with their code and a button instead (approvals.js).
+  const note = { key_changed: words.notConfirmed, [NOT_IN_RECORD]: words.notInRecord };
   return (keys.unconfirmed ?? []).filter((m) => !m.fingerprint).map((m) =>
-    fill(m.reason === 'key_changed' ? words.notConfirmed : words.notVerified, { name: m.display_name }),
+    fill(note[m.reason] ?? words.notVerified, { name: m.display_name }),
   );
 }
 
@@ -628,7 +630,10 @@ function showAccess(hasKey) {
   // Someone gave her the key, but her phone takes it only from people whose code she checked.
   const given = keys.portfolio.members.some((m) => m.person_id === me && m.can_read);
   const waiting = shared && given && !keys.trustProblem ? words.checkToOpen : shared ? words.waitingApproval : words.waitingAccess;
-  if (!hasKey) notes.push(keys.owner ? words.noKey : waiting);
+  // A group's signed member list: she is not on it (yet), or it could not be checked.
+  const group = { not_named: words.notNamed, invalid: words.groupInvalid, withheld: words.groupInvalid }[keys.groupProblem];
+  if (!hasKey) notes.push(keys.owner ? words.noKey : group ?? waiting);
+  else if (group) notes.push(group);
   notes.push(...unconfirmedNotes());
   if (keys.rosterInvalid) notes.push(words.rosterInvalid);
   if (keys.tampered) notes.push(words.tampered);
