@@ -1,0 +1,171 @@
+"""The server keeps a group's member list only as staff signed it with the programme key
+(docs/crypto-spec.md 8, kind 0x05): a change of members carrying a record that does not check out
+(unsigned, another key, another group or programme, another signer, a member by another key, an
+older serial, or not the group as it is after the change) is refused as a whole; a good one is
+stored and served with the group conversation, whose members are the group's participants and
+trainers. Markers say which key epochs each reader holds."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from eportfolio import crypto
+from eportfolio.crypto import b64u_encode
+from eportfolio.kit.uow import unit_of_work
+from eportfolio.programmes.tables import Group, GroupMember
+from tests.support.client import Browser
+from tests.support.world import World
+from tests.support.world_keys import ISSUED_AT, WorldKeys, world_keys
+
+DAY = 1_767_225_600  # 2026-01-01 00:00 UTC: a record valid from then on
+
+
+def _record(
+    keys: WorldKeys,
+    members: list[tuple[uuid.UUID, str]],
+    *,
+    serial: int,
+    key: crypto.SigningKey | None = None,
+    group_id: uuid.UUID | None = None,
+    programme_id: uuid.UUID | None = None,
+    signed_by: uuid.UUID | None = None,
+    prints: dict[uuid.UUID, bytes] | None = None,
+) -> str:
+    """The group's member list as js/programmes/group-members.js signs it in Staff A's browser."""
+    world = keys.world
+    roles = {"participant": crypto.GroupRole.PARTICIPANT, "trainer": crypto.GroupRole.TRAINER}
+    body = crypto.GroupMembership(
+        str(group_id or world.group_a),
+        DAY,
+        0,
+        tuple(
+            crypto.GroupEntry(str(person), (prints or {}).get(person, keys.person(person).fingerprint), roles[role])
+            for person, role in members
+        ),
+    )
+    record = (key or keys.programme_key).sign_record(
+        body,
+        organisation_id=str(world.organisation_id),
+        programme_id=str(programme_id or world.programme_a),
+        serial=serial,
+        issued_at=ISSUED_AT,
+        signed_by=str(signed_by or world.staff_a),
+    )
+    return b64u_encode(record)
+
+
+def _members_path(world: World, person: uuid.UUID) -> str:
+    return f"/api/v1/programmes/{world.programme_a}/groups/{world.group_a}/members/{person}"
+
+
+async def _stored(app: FastAPI, world: World) -> tuple[set[tuple[uuid.UUID, str]], int, str | None]:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        rows = await uow.session.execute(
+            select(GroupMember.person_id, GroupMember.role).where(GroupMember.group_id == world.group_a)
+        )
+        group = await uow.session.get(Group, world.group_a)
+        assert group is not None
+        return set(rows.tuples()), group.membership_serial, group.membership_record
+
+
+async def test_a_change_with_a_record_that_does_not_hold_is_refused_as_a_whole(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    keys = await world_keys(app, world)
+    await browser.log_in_as(world.staff_a)
+    ann, bea, coach = world.participant_a, world.participant_a2, world.coach_a
+    good: list[tuple[uuid.UUID, str]] = [(coach, "trainer")]
+
+    async def put(person: uuid.UUID, role: str, record: str) -> Any:
+        return await browser.api("PUT", _members_path(world, person), {"role": role, "signed_record": record})
+
+    # The trainer, with a good record (serial 1).
+    answer = await put(coach, "trainer", _record(keys, good, serial=1))
+    assert answer.status_code == 204, answer.text
+    assert await _stored(app, world) == ({(coach, "trainer")}, 1, _record(keys, good, serial=1))
+
+    stranger = crypto.SigningKey.generate()
+    with_ann = [*good, (ann, "participant")]
+    refused = {
+        "not a record": "AAAAAAAA",
+        "signed by another key": _record(keys, with_ann, serial=2, key=stranger),
+        "of another group": _record(keys, with_ann, serial=2, group_id=uuid.uuid4()),
+        "of another programme": _record(keys, with_ann, serial=2, programme_id=world.programme_b),
+        "signed in another's name": _record(keys, with_ann, serial=2, signed_by=world.admin),
+        "naming Ann by another key": _record(keys, with_ann, serial=2, prints={ann: keys.person(bea).fingerprint}),
+        "leaving Ann out": _record(keys, good, serial=2),
+        "naming Bea too": _record(keys, [*with_ann, (bea, "participant")], serial=2),
+        "naming Ann as trainer": _record(keys, [*good, (ann, "trainer")], serial=2),
+        "with an old serial": _record(keys, with_ann, serial=1),
+    }
+    for why, record in refused.items():
+        answer = await put(ann, "participant", record)
+        assert answer.status_code in (409, 422), (why, answer.text)
+        assert answer.json()["error"]["field"] == "signed_record", why
+        assert await _stored(app, world) == ({(coach, "trainer")}, 1, _record(keys, good, serial=1)), why
+
+    answer = await put(ann, "participant", _record(keys, with_ann, serial=2))
+    assert answer.status_code == 204, answer.text
+    assert (await _stored(app, world))[:2] == ({(coach, "trainer"), (ann, "participant")}, 2)
+
+    # A participant cannot be a trainer, nor a trainer be someone without a staff or coach role.
+    answer = await put(bea, "trainer", _record(keys, [*with_ann, (bea, "trainer")], serial=3))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "trainer_id"
+
+    # Signing the group as it is now, later ("sign now"): the same checks.
+    path = f"/api/v1/programmes/{world.programme_a}/groups/{world.group_a}/membership-record"
+    answer = await browser.api("PUT", path, {"signed_record": _record(keys, with_ann, serial=2)})
+    assert answer.status_code == 409, "not above the serial stored"
+    answer = await browser.api("PUT", path, {"signed_record": _record(keys, with_ann, serial=5)})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "signed"
+    assert answer.json()["serial"] == 5
+
+
+async def test_the_group_conversation_has_its_participants_and_trainer_and_serves_the_record(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    keys = await world_keys(app, world)
+    await browser.log_in_as(world.staff_a)
+    ann, coach = world.participant_a, world.coach_a
+    members = [(coach, "trainer"), (ann, "participant")]
+    for serial, (person, role) in enumerate(members, start=1):
+        record = _record(keys, members[:serial], serial=serial)
+        answer = await browser.api("PUT", _members_path(world, person), {"role": role, "signed_record": record})
+        assert answer.status_code == 204, answer.text
+
+    # Staff who are not its trainer are not in the group's conversation.
+    opened = await browser.api(
+        "POST", "/api/v1/chat/conversations",
+        {"programme_id": str(world.programme_a), "kind": "group", "group_id": str(world.group_a)},
+    )
+    assert opened.status_code == 403
+
+    await browser.log_in_as(coach)
+    opened = await browser.api(
+        "POST", "/api/v1/chat/conversations",
+        {"programme_id": str(world.programme_a), "kind": "group", "group_id": str(world.group_a)},
+    )
+    assert opened.status_code == 200, opened.text
+    detail = opened.json()
+    assert {m["person_id"]: m["role"] for m in detail["members"]} == {str(coach): "trainer", str(ann): "participant"}
+    assert detail["membership_record"] == _record(keys, members, serial=2)
+
+    # Ann leaves (signed): she is no longer a member; the record served is the new one.
+    await browser.log_in_as(world.staff_a)
+    answer = await browser.api("DELETE", _members_path(world, ann))
+    assert answer.status_code == 204
+    path = f"/api/v1/programmes/{world.programme_a}/groups/{world.group_a}/membership-record"
+    state = (await browser.get(path)).json()
+    assert state["status"] == "outdated", "removed without a signature: the list says so"
+    answer = await browser.api("PUT", path, {"signed_record": _record(keys, members[:1], serial=3)})
+    assert answer.status_code == 200, answer.text
+    await browser.log_in_as(coach)
+    detail = (await browser.get(f"/api/v1/chat/conversations/{detail['id']}")).json()
+    assert [m["person_id"] for m in detail["members"]] == [str(coach)]
+    assert detail["membership_record"] == _record(keys, members[:1], serial=3)
