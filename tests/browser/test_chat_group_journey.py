@@ -415,3 +415,28 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     epochs = await _epochs(trainer, conversation)
     assert [e["epoch"] for e in epochs] == [1], "one key for everyone the list names"
     assert errors == [], (errors, failed, server.log()[-4000:])
+
+    # Staff take Bea out by clicking: the list is signed again without her, and an open member
+    # page makes the next key for those it names.
+    await staff.reload()
+    await staff.click(f"li.group-member[data-person-id='{bea_id}'] form.group-remove-form button")
+    await _signed(staff, 4)
+    assert await staff.locator(f"li.group-member[data-person-id='{bea_id}']").count() == 0
+    for _ in range(150):
+        if len(await _epochs(trainer, conversation)) == 2:
+            break
+        await trainer.wait_for_timeout(200)
+    assert [e["epoch"] for e in await _epochs(trainer, conversation)] == [1, 2]
+    assert await _readers(trainer, conversation) == {ann_id, coach_id}
+    after = "Alleen voor Ann en de trainer"
+    await ann.wait_for_timeout(500)
+    await _send(ann, after)
+    await _sees(trainer, after)
+    await _state(ann, after, "read")
+    refused = await bea.evaluate(
+        "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/messages?after=0`)).status", conversation
+    )
+    assert refused == 403
+    # Only her refused requests, and a 409 where two open member pages made epoch 2 at once.
+    left = [e for e in errors if not e.startswith("bea.a:")]
+    assert all("409" in e for e in left), (left, failed)
