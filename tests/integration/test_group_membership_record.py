@@ -169,3 +169,42 @@ async def test_the_group_conversation_has_its_participants_and_trainer_and_serve
     detail = (await browser.get(f"/api/v1/chat/conversations/{detail['id']}")).json()
     assert [m["person_id"] for m in detail["members"]] == [str(coach)]
     assert detail["membership_record"] == _record(keys, members[:1], serial=3)
+
+
+async def test_without_javascript_staff_change_the_group_and_the_page_says_the_list_is_not_signed(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    keys = await world_keys(app, world)
+    await browser.log_in_as(world.staff_a)
+    page = f"/manage/programmes/{world.programme_a}/groups/{world.group_a}"
+    added = await browser.post_form(f"{page}/members", {"role": "trainer", "trainer_id": str(world.coach_a)})
+    assert added.status_code == 303
+    shown = (await browser.get(page)).text
+    assert 'data-status="unsigned"' in shown
+    assert "Nog niet ondertekend" in shown
+    assert "Coach A" in shown
+
+    # A participant offered as trainer: the page says why, and nothing changed.
+    refused = await browser.post_form(f"{page}/members", {"role": "trainer", "trainer_id": str(world.participant_a)})
+    assert refused.status_code == 422
+    assert "Een trainer moet medewerker of coach van dit programma zijn." in refused.text
+
+    # A record that does not hold: refused with its reason, and the participant is not added.
+    bad = _record(keys, [(world.coach_a, "trainer")], serial=1)
+    refused = await browser.post_form(
+        f"{page}/members", {"role": "participant", "person_id": str(world.participant_a), "signed_record": bad}
+    )
+    assert refused.status_code == 422
+    assert "past niet bij de groep" in refused.text
+    assert (await _stored(app, world))[0] == {(world.coach_a, "trainer")}
+
+    # Signed as it is now ("sign now"): the page says so.
+    good = _record(keys, [(world.coach_a, "trainer")], serial=1)
+    signed = await browser.post_form(f"{page}/sign", {"signed_record": good})
+    assert signed.status_code == 303, signed.text
+    shown = (await browser.get(page)).text
+    assert 'data-status="signed"' in shown
+    assert "Ondertekend" in shown
+    unsigned = await browser.post_form(f"{page}/sign", {})
+    assert unsigned.status_code == 422
+    assert "JavaScript" in unsigned.text
