@@ -17,6 +17,7 @@ from eportfolio import crypto
 from eportfolio.crypto import b64u_encode
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Group, GroupMember
+from tests.support.chat import body, client_id
 from tests.support.client import Browser
 from tests.support.world import World
 from tests.support.world_keys import ISSUED_AT, WorldKeys, world_keys
@@ -208,3 +209,45 @@ async def test_without_javascript_staff_change_the_group_and_the_page_says_the_l
     unsigned = await browser.post_form(f"{page}/sign", {})
     assert unsigned.status_code == 422
     assert "JavaScript" in unsigned.text
+
+
+async def test_a_marker_says_which_key_epochs_its_reader_holds(app: FastAPI, browser: Browser, world: World) -> None:
+    """Her phone shows "read" only when someone holding the message's key read it: each marker
+    carries the epochs its reader holds a grant for, for the key she has now."""
+    keys = await world_keys(app, world)
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        for person, role in (
+            (world.coach_a, "trainer"),
+            (world.participant_a, "participant"),
+            (world.participant_a2, "participant"),
+        ):
+            uow.session.add(
+                GroupMember(
+                    group_id=world.group_a, person_id=person, organisation_id=world.organisation_id,
+                    programme_id=world.programme_a, role=role,
+                )
+            )
+    await browser.log_in_as(world.coach_a)
+    opened = await browser.api(
+        "POST", "/api/v1/chat/conversations",
+        {"programme_id": str(world.programme_a), "kind": "group", "group_id": str(world.group_a)},
+    )
+    conversation = opened.json()["id"]
+    made = await keys.post_epoch(browser, conversation, 1, world.coach_a, [world.coach_a, world.participant_a])
+    assert made.status_code == 201, made.text
+    sent = await browser.api(
+        "POST", f"/api/v1/chat/conversations/{conversation}/messages",
+        json={"client_id": client_id(), "body": body(), "epoch": 1},
+    )
+    assert sent.status_code == 201, sent.text
+    for reader, holds in ((world.participant_a2, []), (world.participant_a, [1])):
+        await browser.log_in_as(reader)
+        marker = await browser.api("PUT", f"/api/v1/chat/conversations/{conversation}/read", json={"seq": 1})
+        assert marker.status_code == 200, marker.text
+        assert (marker.json()["read_seq"], marker.json()["epochs"]) == (1, holds)
+    listed = (await browser.get(f"/api/v1/chat/conversations/{conversation}/markers")).json()
+    assert {m["person_id"]: m["epochs"] for m in listed} == {
+        str(world.coach_a): [1],  # the sender's own marker
+        str(world.participant_a2): [],
+        str(world.participant_a): [1],
+    }
