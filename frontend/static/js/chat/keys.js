@@ -243,9 +243,9 @@ export class ConversationKeys extends PortfolioClient {
   // A group conversation (its participants and trainers) or a supervision conversation (a coach
   // and the programme's supervisors): the server's list of members is not a signed record. A
   // group with a signed membership record admits by that record alone (recordMembers); without
-  // one, and in a supervision conversation, it goes as follows. This browser grants by itself only to members a verified record names with
-  // the key served now (signedFingerprints) and to keys its user approved or confirmed in person
-  // before. Everyone else is in `unconfirmed` with her fingerprint: 'unapproved' (waiting for
+  // one, and in a supervision conversation, this browser grants by itself only to members a
+  // verified record names with the key served now (signedFingerprints) and to keys its user
+  // approved or confirmed in person before. Everyone else is in `unconfirmed` with her fingerprint: 'unapproved' (waiting for
   // approval) or 'key_changed' (another key than the one approved); they get nothing from this
   // browser until approved. Someone without keys yet is skipped; on-duty readers hold their grant.
   async vouchedMembers() {
