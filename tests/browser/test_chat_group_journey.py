@@ -1,9 +1,16 @@
-"""A group conversation in real Chromium, everyone on a phone: the trainer starts the group chat
-and her browser makes its key for herself only, since the server's list of members vouches for
-nobody; she checks a mother's name and code and gives her access. A mother who opens the chat
-waits until a member gives her access: the other mother checks her code and does, and she reads
-and writes from then on. A member whose key the server swaps gets no new key and is flagged. The
-trainer takes one mother out of the group, the next key is made without her at once, and she
+"""A group conversation in real Chromium, everyone on a phone.
+
+Staff make a group by clicking, with a coach as its trainer and two mothers; every change signs
+the group's member list with the programme key in the staff browser; the trainer and the mothers
+then read and write each other at once, without comparing codes, and "read" shows only once
+another member opened the message.
+
+Without a signed member list (the fallback): the trainer starts the group chat and her browser
+makes its key for herself only, since the server's list of members vouches for nobody; she
+checks a mother's name and code and gives her access. A mother who opens the chat waits until a
+member gives her access: the other mother checks her code and does, and she reads and writes
+from then on. A member whose key the server swaps gets no new key and is flagged. The trainer
+takes one mother out of the group, the next key is made without her at once, and she
 cannot read what follows."""
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from sqlalchemy import insert, update
 from eportfolio import crypto
 from eportfolio.accounts.tables import Account
 from eportfolio.chat.tables import Conversation
+from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
 from eportfolio.programmes.tables import GroupMember
@@ -54,8 +62,18 @@ async def _group_cast(server: LiveServer, database_url: str, world: World) -> di
         database_url,
         insert(GroupMember).values(
             [
-                {"group_id": world.group_a, "person_id": p, "organisation_id": world.organisation_id, "programme_id": a}
-                for p in (world.participant_a, world.participant_a2)
+                {
+                    "group_id": world.group_a,
+                    "person_id": p,
+                    "organisation_id": world.organisation_id,
+                    "programme_id": a,
+                    "role": role,
+                }
+                for p, role in (
+                    (world.staff_a, "trainer"),
+                    (world.participant_a, "participant"),
+                    (world.participant_a2, "participant"),
+                )
             ]
         ),
     )
@@ -249,3 +267,176 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     assert all("409" in e for e in after_removal), (after_removal, failed)
     del errors[before_removal:]
     assert errors == [], (failed, server.log()[-4000:])
+
+
+async def _signed_group_cast(server: LiveServer, database_url: str, world: World) -> None:
+    """The admin (with the organisation key) makes programme A's key and gives Staff A a copy;
+    Staff A, Coach A (the trainer to be) and Mothers A and A2 sign up with real keys."""
+    keyrings = [Keyring(server) for _ in range(5)]
+    try:
+        a = world.programme_a
+        admin_identity, org_key = await keyrings[0].sign_up(
+            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
+        )
+        assert org_key is not None
+        people = {}
+        for keyring, person, role, login in (
+            (keyrings[1], world.staff_a, Role.staff, "staff.a"),
+            (keyrings[2], world.coach_a, Role.coach, "coach.a"),
+            (keyrings[3], world.participant_a, Role.participant, "ann.a"),
+            (keyrings[4], world.participant_a2, Role.participant, "bea.a"),
+        ):
+            people[login], _ = await keyring.sign_up(await invitation(database_url, world, person, role, a), login)
+        programme_key = crypto.SigningKey.generate()
+        certificate = org_key.sign_record(
+            crypto.ProgrammeKeyCertificate(programme_key.public),
+            organisation_id=str(world.organisation_id),
+            programme_id=str(a),
+            signed_by=str(world.admin),
+            serial=1,
+            issued_at=1_780_000_000,
+        )
+        made = await keyrings[0].call(
+            "POST",
+            f"/api/v1/trust/programmes/{a}",
+            {
+                "ed25519_public": b64u_encode(programme_key.public),
+                "certificate": b64u_encode(certificate),
+                "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
+            },
+        )
+        assert made.status_code == 201, made.text
+        copied = await keyrings[0].call(
+            "POST",
+            f"/api/v1/trust/programmes/{a}/copies",
+            {
+                "holder_id": str(world.staff_a),
+                "sealed_copy": b64u_encode(programme_key.seal_for(people["staff.a"].person)),
+            },
+        )
+        assert copied.status_code == 204, copied.text
+    finally:
+        for keyring in keyrings:
+            await keyring.http.aclose()
+
+
+async def _signed(page: Any, serial: int) -> None:
+    await page.wait_for_selector(f"#group-record[data-status=signed][data-serial='{serial}']", timeout=30_000)
+
+
+async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_without_comparing_codes(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    await _signed_group_cast(server, database_url, world)
+    errors: list[str] = []
+    failed: list[str] = []
+
+    def watch(page: Any) -> None:
+        page.on(
+            "response", lambda r: failed.append(f"{r.request.method} {r.url} {r.status}") if r.status >= 400 else None
+        )
+
+    # Staff make the group by clicking, on a phone, and add the trainer and two mothers.
+    staff = await _logged_in(chromium, server, "staff.a", PHONE, errors)
+    watch(staff)
+    await staff.goto(f"{server.url}/manage")
+    await staff.click(f"h2 a[href='/manage/programmes/{world.programme_a}']")
+    await staff.click(f"a[href='/manage/programmes/{world.programme_a}/groups']")
+    await staff.fill("#f-name", "Mama's van Emmen")
+    await staff.click("form[action$='/groups'] button[type=submit]")
+    await staff.wait_for_url(f"{server.url}/manage/programmes/{world.programme_a}/groups/*")
+    group_id = staff.url.rsplit("/", 1)[1]
+    assert await staff.get_attribute("#group-record", "data-status") == "unsigned"
+    await staff.select_option("#f-trainer_id", str(world.coach_a))
+    await staff.click("#group-add-trainer button[type=submit]")
+    await _signed(staff, 1)
+    for serial, mother in ((2, world.participant_a), (3, world.participant_a2)):
+        await staff.select_option("#f-person_id", str(mother))
+        await staff.click("#group-add-participant button[type=submit]")
+        await _signed(staff, serial)
+    assert await staff.locator("li.group-member[data-signed=yes]").count() == 3
+    assert "Ondertekend" in await staff.inner_text("#group-record")
+    await _fits(staff, "group-signed-staff")
+    assert errors == [], errors
+
+    # The trainer (a coach) starts the group chat: her browser makes one key for all three.
+    trainer = await _logged_in(chromium, server, "coach.a", PHONE, errors)
+    watch(trainer)
+    await trainer.goto(f"{server.url}/chat")
+    await trainer.click(f"form[action$='/groups/{group_id}'] button[type=submit]")
+    await trainer.wait_for_url(f"{server.url}/chat/*")
+    conversation_url = trainer.url
+    conversation = conversation_url.rsplit("/", 1)[1]
+    await _connected(trainer)
+    await trainer.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
+    ann_id, bea_id, coach_id = str(world.participant_a), str(world.participant_a2), str(world.coach_a)
+    for _ in range(50):
+        if await _readers(trainer, conversation) == {ann_id, bea_id, coach_id}:
+            break
+        await trainer.wait_for_timeout(200)
+    assert await _readers(trainer, conversation) == {ann_id, bea_id, coach_id}, "no codes compared"
+    assert await trainer.locator("#chat-approvals").is_hidden()
+
+    # Written before anyone else opened the chat: sent, not read.
+    await _send(trainer, "Welkom in de groep")
+    await trainer.wait_for_selector(f"{_mine('Welkom in de groep')} .chat-msg__state[data-state]", timeout=15_000)
+    await trainer.wait_for_timeout(1000)
+    state = await trainer.get_attribute(f"{_mine('Welkom in de groep')} .chat-msg__state", "data-state")
+    assert state in ("sent", "delivered"), state
+
+    # Each mother finds it in her list and reads and writes at once: nobody compares codes.
+    mothers = []
+    for login in ("ann.a", "bea.a"):
+        page = await _logged_in(chromium, server, login, PHONE, errors)
+        watch(page)
+        await page.goto(f"{server.url}/chat")
+        await page.click(f"a.chat-list__item[data-conversation='{conversation}']")
+        await page.wait_for_url(conversation_url)
+        await _connected(page)
+        await page.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
+        assert await page.locator("#chat-approvals").is_hidden()
+        await _sees(page, "Welkom in de groep")
+        mothers.append(page)
+        if login == "ann.a":
+            # Ann opened it: now it is read, and the trainer sees "Gelezen".
+            await _state(trainer, "Welkom in de groep", "read")
+            assert await trainer.inner_text(f"{_mine('Welkom in de groep')} .chat-msg__state") == "Gelezen"
+    ann, bea = mothers
+    await _send(ann, "Hallo, ik ben Ann")
+    await _sees(trainer, "Hallo, ik ben Ann")
+    await _sees(bea, "Hallo, ik ben Ann")
+    await _state(ann, "Hallo, ik ben Ann", "read")
+    await _send(bea, "En ik ben Bea")
+    await _sees(trainer, "En ik ben Bea")
+    await _sees(ann, "En ik ben Bea")
+    for name, page in (("trainer", trainer), ("ann", ann), ("bea", bea)):
+        await _fits(page, f"group-signed-{name}")
+    epochs = await _epochs(trainer, conversation)
+    assert [e["epoch"] for e in epochs] == [1], "one key for everyone the list names"
+    assert errors == [], (errors, failed, server.log()[-4000:])
+
+    # Staff take Bea out by clicking: the list is signed again without her, and an open member
+    # page makes the next key for those it names.
+    await staff.reload()
+    await staff.click(f"li.group-member[data-person-id='{bea_id}'] form.group-remove-form button")
+    await _signed(staff, 4)
+    assert await staff.locator(f"li.group-member[data-person-id='{bea_id}']").count() == 0
+    for _ in range(150):
+        if len(await _epochs(trainer, conversation)) == 2:
+            break
+        await trainer.wait_for_timeout(200)
+    assert [e["epoch"] for e in await _epochs(trainer, conversation)] == [1, 2]
+    assert await _readers(trainer, conversation) == {ann_id, coach_id}
+    after = "Alleen voor Ann en de trainer"
+    await ann.wait_for_timeout(500)
+    await _send(ann, after)
+    await _sees(trainer, after)
+    await _state(ann, after, "read")
+    refused = await bea.evaluate(
+        "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/messages?after=0`)).status", conversation
+    )
+    assert refused == 403
+    # Only her refused requests, and a 409 where two open member pages made epoch 2 at once.
+    left = [e for e in errors if not e.startswith("bea.a:")]
+    assert all("409" in e for e in left), (left, failed)

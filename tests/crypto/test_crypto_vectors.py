@@ -193,6 +193,14 @@ def test_signed_records_verify_along_the_chain(origin: str) -> None:
     recovery = c.verify_record(b(vectors["recovery_key"]), programme_public, c.RecordKind.PROGRAMME_RECOVERY_KEY)
     assert isinstance(recovery.body, c.ProgrammeRecoveryKeyRecord)
     assert recovery.body.x25519_public.hex() == vectors["recovery_public"]
+    group = c.verify_record(b(vectors["group_membership"]), programme_public, c.RecordKind.GROUP_MEMBERSHIP)
+    assert isinstance(group.body, c.GroupMembership)
+    assert (group.serial, group.body.group_id, group.body.valid_until) == (3, "group-emmen-1", 0)
+    assert [(m.person_id, m.role) for m in group.body.members] == [
+        ("person-participant", c.GroupRole.PARTICIPANT),
+        (coach.user_id, c.GroupRole.TRAINER),
+    ]
+    assert group.body.members[1].fingerprint == coach.fingerprint
     staff = person(origin, vectors["staff"])
     key = c.SigningKey.open(b(vectors["programme_key_for_staff"]), staff, programme_public)
     assert key.public == programme_public

@@ -440,11 +440,27 @@ class Generator:
         recovery_record = programme.sign_record(
             c.ProgrammeRecoveryKeyRecord(recovery.public), serial=1, issued_at=1767225900, **common
         )
+        participant = self.people["participant"].person
+        group = programme.sign_record(
+            c.GroupMembership(
+                "group-emmen-1",
+                1767225600,
+                0,
+                (
+                    c.GroupEntry(participant.user_id, participant.fingerprint, c.GroupRole.PARTICIPANT),
+                    c.GroupEntry(coach.user_id, coach.fingerprint, c.GroupRole.TRAINER),
+                ),
+            ),
+            serial=3,
+            issued_at=1767226000,
+            **common,
+        )
         staff = self.people["staff"].person
         self.put(
             "records",
             "Signed records: programme key certificate (organisation key), coach assignment, duty "
-            "roster and programme recovery key (programme key); the programme key sealed to staff",
+            "roster, programme recovery key and group membership (programme key); the programme key "
+            "sealed to staff",
             {
                 "organisation_public": h(organisation.public),
                 "programme_public": h(programme.public),
@@ -453,6 +469,7 @@ class Generator:
                 "coach_assignment": h(assignment),
                 "duty_roster": h(roster),
                 "recovery_key": h(recovery_record),
+                "group_membership": h(group),
                 "programme_key_for_staff": h(programme.seal_for(staff, rng=rng)),
                 "staff": "staff",
                 **common,

@@ -37,7 +37,7 @@ from tests.support.world import World
 class Cast:
     app: FastAPI
     world: World
-    trainer: Talker  # staff of the programme: a member of every group conversation
+    trainer: Talker  # staff of the programme whom staff made the group's trainer
     ann: Talker  # participant_a
     bea: Talker  # participant_a2
     coach: Talker
@@ -50,9 +50,9 @@ class Cast:
         identity = await KeyringClient(browser).login(member.login, member.password)
         return Talker(Hand(member, browser, identity, self.world.programme_a))
 
-    async def group_member(self, person_id: uuid.UUID | str, *, add: bool = True) -> None:
+    async def group_member(self, person_id: uuid.UUID | str, *, add: bool = True, role: str = "participant") -> None:
         path = f"/api/v1/programmes/{self.world.programme_a}/groups/{self.world.group_a}/members/{person_id}"
-        answer = await self.trainer.hand.api("PUT" if add else "DELETE", path)
+        answer = await self.trainer.hand.api("PUT" if add else "DELETE", path, {"role": role} if add else None)
         assert answer.status_code == 204, answer.text
 
     async def open(self, talker: Talker, kind: str, **subject: str) -> str:
@@ -94,6 +94,7 @@ async def cast(app: FastAPI, world: World) -> AsyncIterator[Cast]:
         made.bea = await made.talker(world.participant_a2, "participant", "bea.a")
         made.coach = await made.talker(world.coach_a, "coach", "coach.a")
         made.supervisor = await made.talker(world.supervisor_a, "supervisor", "supervisor.a")
+        await made.group_member(world.staff_a, role="trainer")
         await made.group_member(world.participant_a)
         await made.group_member(world.participant_a2)
         yield made

@@ -1,6 +1,6 @@
-"""Starting a group or supervision conversation from the chat list, with plain forms: the trainer
-(staff) and the group's members see the group chat, others do not; a coach sees the chat with the
-supervisors."""
+"""Starting a group or supervision conversation from the chat list, with plain forms: the group's
+trainer (a coach staff put in the group) and its participants see the group chat; others, and
+programme staff who are not its trainer, do not; a coach sees the chat with the supervisors."""
 
 from __future__ import annotations
 
@@ -16,21 +16,24 @@ async def test_the_group_chat_is_offered_to_its_trainer_and_members_only(
     app: FastAPI, browser: Browser, world: World
 ) -> None:
     async with unit_of_work(app.state.sessionmaker) as uow:
-        uow.session.add(
-            GroupMember(
-                group_id=world.group_a,
-                person_id=world.participant_a,
-                organisation_id=world.organisation_id,
-                programme_id=world.programme_a,
+        for person, role in ((world.participant_a, "participant"), (world.coach_a, "trainer")):
+            uow.session.add(
+                GroupMember(
+                    group_id=world.group_a,
+                    person_id=person,
+                    organisation_id=world.organisation_id,
+                    programme_id=world.programme_a,
+                    role=role,
+                )
             )
-        )
     action = f'action="/chat/programmes/{world.programme_a}/groups/{world.group_a}"'
-    await browser.log_in_as(world.participant_a2)
-    assert action not in (await browser.get("/chat")).text, "not in the group"
-    refused = await browser.post_form(f"/chat/programmes/{world.programme_a}/groups/{world.group_a}")
-    assert refused.status_code == 403
+    for outsider in (world.participant_a2, world.staff_a):
+        await browser.log_in_as(outsider)
+        assert action not in (await browser.get("/chat")).text, "not in the group"
+        refused = await browser.post_form(f"/chat/programmes/{world.programme_a}/groups/{world.group_a}")
+        assert refused.status_code == 403
 
-    await browser.log_in_as(world.staff_a)
+    await browser.log_in_as(world.coach_a)
     page = await browser.get("/chat")
     assert action in page.text
     assert "Groepschat van Group A" in page.text
@@ -44,6 +47,9 @@ async def test_the_group_chat_is_offered_to_its_trainer_and_members_only(
     await browser.log_in_as(world.participant_a)
     again = await browser.post_form(f"/chat/programmes/{world.programme_a}/groups/{world.group_a}")
     assert again.headers["location"] == f"/chat/{conversation}", "the same conversation for every member"
+    detail = await browser.get(f"/api/v1/chat/conversations/{conversation}")
+    roles = {m["person_id"]: m["role"] for m in detail.json()["members"]}
+    assert roles == {str(world.participant_a): "participant", str(world.coach_a): "trainer"}
 
 
 async def test_a_coach_starts_the_chat_with_the_supervisors(browser: Browser, world: World) -> None:

@@ -22,6 +22,7 @@ from eportfolio.domain.people import (
 )
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.uow import UnitOfWork
+from eportfolio.programmes import groups
 from eportfolio.programmes import service as programmes
 from tests.support.world import World
 
@@ -69,6 +70,11 @@ async def _join_group(uow: UnitOfWork, caller: Caller, w: World) -> object:
 @scenario(P + "remove_group_member", lambda w: w.staff_a, setup=_join_group)
 async def _remove_group_member(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await programmes.remove_group_member(uow, caller, w.programme_a, w.group_a, w.participant_a)
+
+
+@scenario("eportfolio.programmes.groups.members", lambda w: w.staff_a, setup=_join_group)
+async def _group_people(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    return await groups.members(uow, caller, w.programme_a, w.group_a)
 
 
 @scenario(P + "list_people", lambda w: w.staff_a)

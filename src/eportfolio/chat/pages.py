@@ -41,6 +41,7 @@ ROLE_LABELS = {
     MemberRole.coach: N_("coach"),
     MemberRole.supervisor: N_("supervisor"),
     MemberRole.staff: N_("staff"),
+    MemberRole.trainer: N_("trainer"),
     MemberRole.on_duty: N_("on duty"),
 }
 

@@ -1,8 +1,8 @@
 """Every query of the chat feature, each filtered by its tenant scope.
 
 Who belongs to a conversation is derived, never stored: her coaches whose assignment counts
-(``programmes.repository.counting_assignment``), the members of a group and the programme's
-staff, a coach and the programme's supervisors, plus the readers her browser granted the current
+(``programmes.repository.counting_assignment``), the participants and trainers of a group, a
+coach and the programme's supervisors, plus the readers her browser granted the current
 key who are on the programme's duty roster valid now (coaches and supervisors on duty). The
 programmes tables are only read here, through ``ProgrammeRepository`` where it has the query.
 """
@@ -235,10 +235,6 @@ class ChatRepository:
                 and_(kind == ConversationKind.coaching, Conversation.participant_id == person_id),
                 and_(kind == ConversationKind.coaching, Conversation.participant_id.in_(my_participants)),
                 and_(kind == ConversationKind.group, Conversation.group_id.in_(my_groups)),
-                and_(
-                    kind == ConversationKind.group,
-                    Conversation.programme_id.in_(active_role.where(Membership.role == "staff")),
-                ),
                 and_(kind == ConversationKind.supervision, Conversation.coach_id == person_id),
                 and_(
                     kind == ConversationKind.supervision,
@@ -296,13 +292,26 @@ class ChatRepository:
             coaches = await self.session.execute(self._assigned_coaches(conversation, today))
             members += [Member(coach_id, MemberRole.coach) for coach_id, _ in dict.fromkeys(coaches.tuples())]
         elif conversation.kind == ConversationKind.group and conversation.group_id:
-            for person_id in await self.programmes.group_member_ids(scope, conversation.group_id):
-                members.append(Member(person_id, MemberRole.participant))
-            members += [Member(p, MemberRole.staff) for p in await self._active_with_role(scope, "staff")]
+            members += await self.group_members(conversation)
         elif conversation.kind == ConversationKind.supervision and conversation.coach_id:
             members.append(Member(conversation.coach_id, MemberRole.coach))
             members += [Member(p, MemberRole.supervisor) for p in await self._active_with_role(scope, "supervisor")]
         return members
+
+    async def group_members(self, conversation: Conversation) -> list[Member]:
+        """A group conversation's members: the group's participants and its trainers (staff or
+        coaches staff put in the group), as the group is now. Staff are not members by their role."""
+        assert conversation.group_id is not None
+        roster = await self.programmes.group_roster(scope_of(conversation), conversation.group_id)
+        roles = {"participant": MemberRole.participant, "trainer": MemberRole.trainer}
+        return [Member(person_id, roles.get(role, MemberRole.participant)) for person_id, role in roster]
+
+    async def group_record(self, conversation: Conversation) -> str | None:
+        """The newest membership record staff signed for the conversation's group, as stored."""
+        if conversation.group_id is None:
+            return None
+        group = await self.programmes.get_group(scope_of(conversation), conversation.group_id)
+        return group.membership_record if group is not None else None
 
     async def granted_duty_readers(self, conversation: Conversation, now: datetime) -> list[uuid.UUID]:
         """Coaches and supervisors on the roster in force holding a grant for the current epoch."""
@@ -643,6 +652,16 @@ class ChatRepository:
             )
         )
         return dict(result.tuples().all())
+
+    async def grants_held(
+        self, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
+    ) -> list[tuple[uuid.UUID, int, str]]:
+        """(recipient, epoch, signed grant) of the conversation, for these recipients (all when None)."""
+        query = select(Grant.recipient_id, Grant.epoch, Grant.grant).where(Grant.conversation_id == conversation_id)
+        if person_ids is not None:
+            query = query.where(Grant.recipient_id.in_(person_ids))
+        result = await self.session.execute(query.order_by(Grant.epoch))
+        return list(result.tuples())
 
     async def public_identities(self, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
         if not person_ids:

@@ -277,19 +277,24 @@ async def open_conversation(uow: UnitOfWork, caller: Caller, data: ConversationO
         raise Forbidden(N_("You can only open a conversation you are a member of."))
     uow.session.add(conversation)
     await uow.flush()
-    return conversation_read(conversation, members=await _member_reads(repo, conversation, members))
+    return conversation_read(
+        conversation,
+        members=await _member_reads(repo, conversation, members),
+        membership_record=await _group_record(repo, conversation),
+    )
 
 
 async def startable_groups(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
-    """(id, name) of the groups whose conversation she may open: every group of the programme for
-    its staff (the trainers), her own groups for a participant."""
+    """(id, name) of the groups whose conversation she may open: those she is in, as a participant
+    or as the trainer staff put in the group."""
     access = await authorize(uow, caller, programme_id, CHAT_ROLES)
     repo = ChatRepository(uow.session)
-    held = (caller.roles_by_programme or {}).get(programme_id, frozenset())
     groups = [group for group, _count in await repo.programmes.list_groups(access.scope)]
-    if Role.staff.value not in held:
-        groups = [g for g in groups if caller.person_id in await repo.programmes.group_member_ids(access.scope, g.id)]
-    return [(g.id, g.name) for g in groups]
+    mine = []
+    for group in groups:
+        if caller.person_id in {person for person, _ in await repo.programmes.group_roster(access.scope, group.id)}:
+            mine.append(group)
+    return [(g.id, g.name) for g in mine]
 
 
 def _for_replaced_key(grant: str, public_identity: bytes | None) -> bool:
@@ -360,7 +365,16 @@ async def get_conversation(uow: UnitOfWork, caller: Caller, conversation_id: uui
         access.conversation,
         read_seq=marker.read_seq if marker else 0,
         members=await _member_reads(repo, access.conversation, access.members),
+        membership_record=await _group_record(repo, access.conversation),
     )
+
+
+async def _group_record(repo: ChatRepository, conversation: Conversation) -> str | None:
+    """A group conversation's signed membership record, as staff stored it: the server only
+    passes it on; members' browsers verify it and admit readers by it alone."""
+    if conversation.kind != ConversationKind.group:
+        return None
+    return await repo.group_record(conversation)
 
 
 # Messages ----------------------------------------------------------------------------------------
@@ -872,23 +886,45 @@ async def move_marker(
     repo = ChatRepository(uow.session)
     marker = await _move_marker(repo, uow, conversation, caller.person_id, read=seq if read else 0, delivered=seq)
     await uow.flush()
+    held = await _epochs_held(repo, conversation.id, [caller.person_id])
     result = MarkerRead(
         conversation_id=conversation.id,
         person_id=caller.person_id,
         read_seq=marker.read_seq,
         delivered_seq=marker.delivered_seq,
+        epochs=held.get(caller.person_id, []),
     )
     emit_frame(uow, "chat.marker", MarkerFrame(marker=result), _ids(access.members))
     return result
 
 
+async def _epochs_held(
+    repo: ChatRepository, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
+) -> dict[uuid.UUID, list[int]]:
+    """Per person, the epochs she holds a grant for, made out to the key she has now: only then
+    could she open a message of that epoch, so only then is her "read" a read."""
+    rows = await repo.grants_held(conversation_id, person_ids)
+    identities = await repo.public_identities(list({person for person, _, _ in rows}))
+    held: dict[uuid.UUID, list[int]] = {}
+    for person, epoch, grant in rows:
+        if not _for_replaced_key(grant, identities.get(person)):
+            held.setdefault(person, []).append(epoch)
+    return held
+
+
 async def markers(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[MarkerRead]:
     await access_conversation(uow, caller, conversation_id)
+    repo = ChatRepository(uow.session)
+    held = await _epochs_held(repo, conversation_id)
     return [
         MarkerRead(
-            conversation_id=m.conversation_id, person_id=m.person_id, read_seq=m.read_seq, delivered_seq=m.delivered_seq
+            conversation_id=m.conversation_id,
+            person_id=m.person_id,
+            read_seq=m.read_seq,
+            delivered_seq=m.delivered_seq,
+            epochs=held.get(m.person_id, []),
         )
-        for m in await ChatRepository(uow.session).markers(conversation_id)
+        for m in await repo.markers(conversation_id)
     ]
 
 
@@ -1193,6 +1229,24 @@ async def readers_changed(
             invalidate=conversation.id,
         )
     return touched
+
+
+async def group_record_signed(uow: UnitOfWork, programme_id: uuid.UUID, group_id: uuid.UUID) -> int:
+    """Staff signed a new member list for a group: the members of its keyed conversation are told
+    (an epoch frame), so their open pages verify the new record and grant or rotate by it."""
+    repo = ChatRepository(uow.session)
+    programme = await repo.programme_by_id(programme_id)
+    if programme is None:
+        return 0
+    scope = ProgrammeScope(programme.organisation_id, programme.id)
+    conversations = await repo.keyed_conversations_of(scope, group_id=group_id)
+    for conversation in conversations:
+        members = await members_now(repo, conversation, programme)
+        frame = EpochFrame(
+            conversation_id=conversation.id, epoch=conversation.epoch, rotation_due=rotation_due(conversation)
+        )
+        emit_frame(uow, "chat.epoch", frame, _ids(members), invalidate=conversation.id)
+    return len(conversations)
 
 
 async def live_sessions(uow: UnitOfWork, settings: Settings, session_ids: set[uuid.UUID]) -> set[uuid.UUID]:

@@ -266,6 +266,14 @@ def install(app: FastAPI) -> ChatRuntime:
     for name in ("group_member_added", "group_member_removed", "membership_updated"):
         app.state.event_bus.subscribe(f"programmes.{name}", readers_changed)
 
+    async def group_record_signed(event: Event) -> None:
+        # Staff signed a group's member list: open member pages look again at who counts.
+        payload = event.payload
+        async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+            await service.group_record_signed(uow, uuid.UUID(payload["programme_id"]), uuid.UUID(payload["group_id"]))
+
+    app.state.event_bus.subscribe("programmes.group_membership_signed", group_record_signed)
+
     async def programme_changed(event: Event) -> None:
         # Assignments, memberships: who belongs to the programme's conversations may have changed.
         programme_id = event.payload.get("programme_id")

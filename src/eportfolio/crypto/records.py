@@ -1,4 +1,4 @@
-"""Signed records (coach assignments, duty roster, programme keys) and the keys that sign them."""
+"""Signed records (coach assignments, duty roster, group membership, programme keys) and the keys that sign them."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class RecordKind(IntEnum):
     DUTY_ROSTER = 0x02
     PROGRAMME_RECOVERY_KEY = 0x03
     PROGRAMME_KEY_CERTIFICATE = 0x04
+    GROUP_MEMBERSHIP = 0x05
 
 
 class CoachRole(IntEnum):
@@ -43,6 +44,11 @@ class CoachRole(IntEnum):
 class Duty(IntEnum):
     COACH = 0x01
     SUPERVISOR = 0x02
+
+
+class GroupRole(IntEnum):
+    PARTICIPANT = 0x01
+    TRAINER = 0x02  # the group's trainer or coach
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,41 @@ class DutyRoster:
 
 
 @dataclass(frozen=True)
+class GroupEntry:
+    person_id: str
+    fingerprint: bytes
+    role: GroupRole
+
+
+@dataclass(frozen=True)
+class GroupMembership:
+    """Who is in a group (and so reads its conversation), each by the key she has, made by staff."""
+
+    group_id: str
+    valid_from: int
+    valid_until: int
+    members: tuple[GroupEntry, ...]
+
+    kind = RecordKind.GROUP_MEMBERSHIP
+
+    def to_bytes(self) -> bytes:
+        writer = Writer().str16(check_id(self.group_id)).u64(self.valid_from).u64(self.valid_until)
+        writer.u16(len(self.members))
+        for member in self.members:
+            writer.str16(check_id(member.person_id)).raw(member.fingerprint, FINGERPRINT_BYTES)
+            writer.u8(GroupRole(member.role))
+        return writer.getvalue()
+
+    @classmethod
+    def read(cls, reader: Reader) -> GroupMembership:
+        group_id, valid_from, valid_until, count = reader.id16(), reader.u64(), reader.u64(), reader.u16()
+        members = tuple(
+            GroupEntry(reader.id16(), reader.raw(FINGERPRINT_BYTES), GroupRole(reader.u8())) for _ in range(count)
+        )
+        return cls(group_id, valid_from, valid_until, members)
+
+
+@dataclass(frozen=True)
 class ProgrammeRecoveryKeyRecord:
     x25519_public: bytes
 
@@ -148,12 +189,13 @@ class ProgrammeKeyCertificate:
         return cls(reader.raw(32))
 
 
-RecordBody = CoachAssignment | DutyRoster | ProgrammeRecoveryKeyRecord | ProgrammeKeyCertificate
+RecordBody = CoachAssignment | DutyRoster | ProgrammeRecoveryKeyRecord | ProgrammeKeyCertificate | GroupMembership
 _BODIES: dict[RecordKind, type[RecordBody]] = {
     RecordKind.COACH_ASSIGNMENT: CoachAssignment,
     RecordKind.DUTY_ROSTER: DutyRoster,
     RecordKind.PROGRAMME_RECOVERY_KEY: ProgrammeRecoveryKeyRecord,
     RecordKind.PROGRAMME_KEY_CERTIFICATE: ProgrammeKeyCertificate,
+    RecordKind.GROUP_MEMBERSHIP: GroupMembership,
 }
 
 

@@ -72,7 +72,7 @@ Seq = Annotated[int, Field(ge=0, le=2**53)]
 
 class ConversationKind(StrEnum):
     coaching = "coaching"  # a participant and her currently assigned coaches
-    group = "group"  # a programme group with the programme's staff
+    group = "group"  # a programme group: its participants and its trainers
     supervision = "supervision"  # a coach and the programme's supervisors
 
 
@@ -92,6 +92,7 @@ class MemberRole(StrEnum):
     coach = "coach"
     supervisor = "supervisor"
     staff = "staff"
+    trainer = "trainer"  # the trainer (or coach) staff put in a group
     on_duty = "on_duty"  # a reader she granted because of the signed duty roster
 
 
@@ -147,6 +148,9 @@ class ConversationRead(ReadModel):
     waiting_since: datetime | None
     read_seq: int = 0
     members: list[MemberRead] = Field(default_factory=list)
+    # A group conversation: the group's newest membership record staff signed (base64url, kind
+    # 0x05), which members' browsers verify and admit readers by; None without one.
+    membership_record: str | None = None
     created_at: datetime
 
 
@@ -197,6 +201,9 @@ class MarkerRead(ReadModel):
     person_id: uuid.UUID
     read_seq: int
     delivered_seq: int
+    # The key epochs she holds a grant for (made out to the key she has now): her "read" counts
+    # as read for a message only when its epoch is one of these (she could open it).
+    epochs: list[int] = Field(default_factory=list)
 
 
 # Key epochs and grants --------------------------------------------------------------------------

@@ -20,6 +20,9 @@ from eportfolio.domain.common import (
     TimeZoneName,
 )
 
+# A signed record as base64url text (the group's member list, docs/crypto-spec.md 8).
+SignedGroupRecord = Annotated[str, StringConstraints(min_length=4, max_length=64 * 1024, pattern=r"^[A-Za-z0-9_-]+$")]
+
 
 class OrganisationBase(DomainModel):
     name: Name
@@ -127,6 +130,40 @@ class GroupUpdate(DomainModel):
     capacity: int | None = Field(default=None, ge=1, le=200)
     language_level: LanguageLevel | None = None
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class GroupRole(StrEnum):
+    participant = "participant"
+    trainer = "trainer"  # the group's trainer or coach: programme staff or a coach
+
+
+class GroupMemberChange(DomainModel):
+    """Add someone to a group; ``signed_record`` signs the group as it is after the change."""
+
+    role: GroupRole = GroupRole.participant
+    signed_record: SignedGroupRecord | None = None
+
+
+class GroupRecordCreate(DomainModel):
+    signed_record: SignedGroupRecord
+
+
+class GroupPersonRead(ReadModel):
+    person_id: uuid.UUID
+    display_name: str
+    role: GroupRole
+    # Has an account with keys: only then can a signed member list name her.
+    has_key: bool
+
+
+class GroupRecordRead(ReadModel):
+    """The group's people and its newest signed member list (base64url, kind 0x05), if any."""
+
+    group_id: uuid.UUID
+    serial: int
+    signed_record: str | None
+    status: str
+    members: list[GroupPersonRead]
 
 
 class GroupRead(ReadModel):

@@ -19,7 +19,10 @@ from eportfolio.domain.people import (
 )
 from eportfolio.domain.programmes import (
     GroupCreate,
+    GroupMemberChange,
     GroupRead,
+    GroupRecordCreate,
+    GroupRecordRead,
     GroupUpdate,
     ProgrammeCreate,
     ProgrammeRead,
@@ -29,7 +32,7 @@ from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import N_, InvalidInput
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import api_router
-from eportfolio.programmes import service
+from eportfolio.programmes import groups, service
 
 router = api_router("/programmes", "programmes")
 
@@ -82,16 +85,42 @@ async def list_group_members(
 
 @router.put("/{programme_id}/groups/{group_id}/members/{person_id}", status_code=204)
 async def add_group_member(
-    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID, person_id: uuid.UUID
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    group_id: uuid.UUID,
+    person_id: uuid.UUID,
+    data: GroupMemberChange | None = None,
 ) -> None:
-    await service.add_group_member(uow, caller, programme_id, group_id, person_id)
+    """A participant (or, with ``role: trainer``, the group's trainer); with ``signed_record``,
+    the group's member list after the change, signed in a staff browser (refused as a whole when
+    it does not check out)."""
+    change = data or GroupMemberChange()
+    await groups.add_member(
+        uow, caller, programme_id, group_id, person_id, role=change.role.value, signed_record=change.signed_record
+    )
 
 
 @router.delete("/{programme_id}/groups/{group_id}/members/{person_id}", status_code=204)
 async def remove_group_member(
     uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID, person_id: uuid.UUID
 ) -> None:
-    await service.remove_group_member(uow, caller, programme_id, group_id, person_id)
+    await groups.remove_member(uow, caller, programme_id, group_id, person_id)
+
+
+@router.get("/{programme_id}/groups/{group_id}/membership-record")
+async def group_record(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID) -> GroupRecordRead:
+    """The group's people and its newest signed member list, for a staff browser that signs."""
+    return await groups.record_read(uow, caller, programme_id, group_id)
+
+
+@router.put("/{programme_id}/groups/{group_id}/membership-record")
+async def sign_group(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID, data: GroupRecordCreate
+) -> GroupRecordRead:
+    """Store the group's member list as it is now, signed in a staff browser with the programme key."""
+    await groups.sign_group(uow, caller, programme_id, group_id, data.signed_record)
+    return await groups.record_read(uow, caller, programme_id, group_id)
 
 
 @router.get("/{programme_id}/people")
@@ -152,8 +181,10 @@ async def create_assignment(
     nobody anything, so the API does not make one (the page keeps one waiting for a key holder)."""
     if data.signed_record is None:
         raise InvalidInput(
-            N_("A coach assignment needs its record signed with the programme key in a staff member's browser. "
-               "Send it in signed_record; nothing was saved."),
+            N_(
+                "A coach assignment needs its record signed with the programme key in a staff member's browser. "
+                "Send it in signed_record; nothing was saved."
+            ),
             field="signed_record",
         )
     await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record)

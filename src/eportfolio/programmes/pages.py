@@ -35,10 +35,10 @@ from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
-from eportfolio.kit.forms import read_form, submit_form
+from eportfolio.kit.forms import form_error, read_form, submit_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import page_router, redirect, render, translate
-from eportfolio.programmes import service
+from eportfolio.programmes import groups, service
 
 router = page_router()
 
@@ -252,28 +252,33 @@ async def _group_page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
-    groups = {g.id: g for g in await service.list_groups(uow, caller, programme_id)}
-    group = groups.get(group_id)
+    found = {g.id: g for g in await service.list_groups(uow, caller, programme_id)}
+    group = found.get(group_id)
     if group is None:
-        from eportfolio.kit.errors import NotFound
-
         raise NotFound()
-    members = await service.list_group_members(uow, caller, programme_id, group_id)
+    people_in_group, signing = await groups.members(uow, caller, programme_id, group_id)
     people = await service.list_people(uow, caller, programme_id)
-    member_ids = {m.id for m in members}
-    candidates = [
-        p
-        for p, roles in people
-        if p.id not in member_ids and any(r.role == Role.participant and r.active for r in roles)
+    in_group = {p.person_id for p in people_in_group}
+
+    def active(roles: list[Any], wanted: set[Role]) -> bool:
+        return any(r.role in wanted and r.active for r in roles)
+
+    candidates = [p for p, roles in people if p.id not in in_group and active(roles, {Role.participant})]
+    trainers = [
+        p for p, roles in people if p.id not in in_group and active(roles, set(service.GROUP_TRAINER_ROLES))
     ]
     return render(
         request,
         "programmes/group.html",
         {
             "programme": service.programme_read(access.programme),
+            "organisation_id": access.scope.organisation_id,
             "group": group,
-            "members": members,
+            "participants": [p for p in people_in_group if p.role == groups.PARTICIPANT],
+            "trainers_in_group": [p for p in people_in_group if p.role == groups.TRAINER],
             "candidates": candidates,
+            "trainer_candidates": trainers,
+            "signing": signing,
             "values": values or group.model_dump(mode="json"),
             "errors": errors or {},
             "levels": _labels(request, LEVEL_LABELS),
@@ -309,30 +314,55 @@ async def update_group(
     )
 
 
+# Members of a group: each change carries, when the staff member's browser holds the programme
+# key, the group's member list after the change signed by js/programmes/group-members.js (kind
+# 0x05); the server checks it before it keeps anything, and a refusal undoes the change. Without
+# JavaScript or the key the change is made and the page says the list is not signed yet.
+
+
+async def _group_change(
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    programme_id: uuid.UUID,
+    group_id: uuid.UUID,
+    change: Any,
+    field: str,
+) -> Response:
+    """Run a change of the group's members; a refusal shows the page with its message, unchanged."""
+    try:
+        await change()
+    except DomainError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        await uow.session.rollback()
+        uow.take_events()
+        key = exc.field if exc.field in ("person_id", "trainer_id", "signed_record") else field
+        return await _group_page(
+            request, uow, caller, programme_id, group_id, errors={key: form_error(request, exc).popitem()[1]}
+        )
+    return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
+
+
 @router.post("/manage/programmes/{programme_id}/groups/{group_id}/members")
 async def add_group_member(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID
 ) -> Response:
     values = await read_form(request)
+    role = groups.TRAINER if values.get("role") == groups.TRAINER else groups.PARTICIPANT
+    field = "trainer_id" if role == groups.TRAINER else "person_id"
     try:
-        person_id = uuid.UUID(str(values.get("person_id", "")))
-        await service.add_group_member(uow, caller, programme_id, group_id, person_id)
+        person_id = uuid.UUID(str(values.get(field, "")))
     except ValueError:
-        return await _group_page(
-            request,
-            uow,
-            caller,
-            programme_id,
-            group_id,
-            errors={"person_id": translate(request, "Please choose from the list.")},
+        chosen = {field: translate(request, "Please choose from the list.")}
+        return await _group_page(request, uow, caller, programme_id, group_id, errors=chosen)
+
+    async def change() -> None:
+        await groups.add_member(
+            uow, caller, programme_id, group_id, person_id, role=role, signed_record=_signed_record(values)
         )
-    except DomainError as exc:
-        if exc.status_code not in (409, 422):
-            raise
-        return await _group_page(
-            request, uow, caller, programme_id, group_id, errors={"person_id": translate(request, exc.message)}
-        )
-    return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
+
+    return await _group_change(request, uow, caller, programme_id, group_id, change, field)
 
 
 @router.post("/manage/programmes/{programme_id}/groups/{group_id}/members/{person_id}/remove")
@@ -344,8 +374,31 @@ async def remove_group_member(
     group_id: uuid.UUID,
     person_id: uuid.UUID,
 ) -> Response:
-    await service.remove_group_member(uow, caller, programme_id, group_id, person_id)
-    return redirect(f"/manage/programmes/{programme_id}/groups/{group_id}")
+    values = await read_form(request)
+
+    async def change() -> None:
+        await groups.remove_member(
+            uow, caller, programme_id, group_id, person_id, signed_record=_signed_record(values)
+        )
+
+    return await _group_change(request, uow, caller, programme_id, group_id, change, "signed_record")
+
+
+@router.post("/manage/programmes/{programme_id}/groups/{group_id}/sign")
+async def sign_group(
+    request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, group_id: uuid.UUID
+) -> Response:
+    """Sign the group's member list as it is now ("sign now"): needs the staff browser's signature."""
+    signed_record = _signed_record(await read_form(request))
+
+    async def change() -> None:
+        if signed_record is None:
+            raise InvalidInput(
+                N_("Signing happens in your browser and needs JavaScript. Please turn it on."), field="signed_record"
+            )
+        await groups.sign_group(uow, caller, programme_id, group_id, signed_record)
+
+    return await _group_change(request, uow, caller, programme_id, group_id, change, "signed_record")
 
 
 # People and roles ----------------------------------------------------------------------------

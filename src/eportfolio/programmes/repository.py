@@ -131,7 +131,7 @@ class ProgrammeRepository:
     async def list_groups(self, scope: ProgrammeScope) -> list[tuple[Group, int]]:
         counts = (
             select(GroupMember.group_id, func.count().label("n"))
-            .where(GroupMember.programme_id == scope.programme_id)
+            .where(GroupMember.programme_id == scope.programme_id, GroupMember.role == "participant")
             .group_by(GroupMember.group_id)
             .subquery()
         )
@@ -160,12 +160,17 @@ class ProgrammeRepository:
         return result.scalar_one_or_none()
 
     async def group_member_ids(self, scope: ProgrammeScope, group_id: uuid.UUID) -> list[uuid.UUID]:
+        """The group's participants (what its capacity counts)."""
+        return [person for person, role in await self.group_roster(scope, group_id) if role == "participant"]
+
+    async def group_roster(self, scope: ProgrammeScope, group_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+        """Everyone in the group with her role in it ("participant" or "trainer"), oldest first."""
         result = await self.session.execute(
-            select(GroupMember.person_id).where(
-                GroupMember.group_id == group_id, GroupMember.programme_id == scope.programme_id
-            )
+            select(GroupMember.person_id, GroupMember.role)
+            .where(GroupMember.group_id == group_id, GroupMember.programme_id == scope.programme_id)
+            .order_by(GroupMember.created_at, GroupMember.person_id)
         )
-        return list(result.scalars())
+        return list(result.tuples())
 
     async def get_group_member(
         self, scope: ProgrammeScope, group_id: uuid.UUID, person_id: uuid.UUID

@@ -293,27 +293,49 @@ async def list_group_members(
     return [PersonRead.model_validate(p) for p in people]
 
 
+# Who may train a group: programme staff, or one of its coaches.
+GROUP_TRAINER_ROLES = (Role.staff, Role.coach)
+
+
 @personal_data("group_membership")
 async def add_group_member(
-    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, group_id: uuid.UUID, person_id: uuid.UUID
+    uow: UnitOfWork,
+    caller: Caller,
+    programme_id: uuid.UUID,
+    group_id: uuid.UUID,
+    person_id: uuid.UUID,
+    *,
+    role: str = "participant",
 ) -> None:
+    """Put a participant (``role="participant"``) or the group's trainer (``"trainer"``: staff
+    or a coach of the programme) in the group. Its signed member list is ``groups.store_record``'s."""
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     repo = ProgrammeRepository(uow.session)
     group = await repo.get_group(access.scope, group_id)
     if group is None:
         raise NotFound()
-    if await repo.find_membership(access.scope, person_id, Role.participant) is None:
-        raise InvalidInput(N_("Only participants of this programme can join a group."), field="person_id")
+    field = "trainer_id" if role == "trainer" else "person_id"
+    if role == "participant":
+        if await repo.find_membership(access.scope, person_id, Role.participant) is None:
+            raise InvalidInput(N_("Only participants of this programme can join a group."), field=field)
+    elif role == "trainer":
+        held = [await repo.find_membership(access.scope, person_id, r) for r in GROUP_TRAINER_ROLES]
+        if not any(m is not None and m.active for m in held):
+            raise InvalidInput(N_("A trainer must be programme staff or a coach of this programme."), field=field)
+    else:
+        raise InvalidInput(N_("Please choose from the list."), field="role")
     if await repo.get_group_member(access.scope, group_id, person_id) is not None:
-        raise Conflict(N_("She is already in this group."))
-    if len(await repo.group_member_ids(access.scope, group_id)) >= group.capacity:
-        raise Conflict(N_("This group is full."))
+        raise Conflict(N_("This person is already in this group."), field=field)
+    if role == "participant" and len(await repo.group_member_ids(access.scope, group_id)) >= group.capacity:
+        raise Conflict(N_("This group is full."), field=field)
     uow.session.add(
         GroupMember(
             group_id=group_id,
             person_id=person_id,
             organisation_id=access.scope.organisation_id,
             programme_id=access.scope.programme_id,
+            role=role,
+            created_at=utcnow(),
         )
     )
     record_access(

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eportfolio.kit.clock import utcnow
@@ -69,6 +69,12 @@ class Group(Base):
     language_level: Mapped[str] = mapped_column(String(8), default="mixed")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The newest membership record a staff browser signed with the programme key (base64url,
+    # docs/crypto-spec.md 8, kind 0x05): members' browsers admit the readers it names.
+    membership_record: Mapped[str | None] = mapped_column(Text)
+    membership_serial: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    membership_signed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
+    membership_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("programme_id", "name"),)
 
@@ -80,6 +86,8 @@ class GroupMember(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
     programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"), index=True)
+    # "participant", or "trainer" for the group's trainer or coach (programme staff or a coach).
+    role: Mapped[str] = mapped_column(String(16), default="participant", server_default="participant")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -129,3 +129,136 @@ export async function grantsTo(server, who, resourceType, resourceId, granter = 
   }
   return keys;
 }
+
+// A chat server for a group conversation (chat/keys.js), as each member's browser sees it when
+// `caller` is that member: served keys, each user's pinned-keys record, the signed chain, the
+// group's signed membership record as stored (`record`, base64url), and the member list the
+// server decides (`members`). `lies` rewrite chosen answers, as for the portfolio server.
+export const GROUP = 'group-1';
+export const CONVERSATION = 'conversation-g';
+
+export class ChatServer {
+  async setUp() {
+    this.org = await lib.SigningKey.generate();
+    this.programme = await lib.SigningKey.generate();
+    this.meta = { organisationId: ORG, programmeId: PROGRAMME, issuedAt: NOW, signedBy: 'staff' };
+    this.certificate = await this.org.signRecord(lib.RecordKind.PROGRAMME_KEY_CERTIFICATE, { ed25519Public: this.programme.public }, { ...this.meta, serial: 1 });
+    this.people = new Map();
+    this.pins = new Map();
+    this.marks = new Map(); // user id -> her session's marks (one browser session per person)
+    this.members = [];
+    this.record = null;
+    this.epoch = 0;
+    this.rotationDue = false;
+    this.epochs = [];
+    this.grants = [];
+    this.lies = {};
+    this.caller = null;
+    return this;
+  }
+
+  async serve(identity) {
+    this.people.set(identity.userId, lib.b64uEncode(await identity.publicIdentity()));
+    if (this.pins.has(identity.userId)) return;
+    const entry = { kind: lib.FingerprintKind.ORGANISATION_KEY, subjectId: ORG, keyMaterial: this.org.public, confirmed: true };
+    this.pins.set(identity.userId, { revision: 1, record: lib.b64uEncode(await lib.sealPinnedKeys(identity, 1, [entry])) });
+  }
+
+  // The group's member list as staff sign it: [[identity, role]]; `key`, `programmeId`,
+  // `groupId`, `serial` and `fingerprints` (person id -> fingerprint) let a test sign a wrong one.
+  async signGroup(members, { serial = 1, key = this.programme, programmeId = PROGRAMME, groupId = GROUP, validUntil = 0, fingerprints = {} } = {}) {
+    const body = {
+      groupId,
+      validFrom: NOW - 3600,
+      validUntil,
+      members: await Promise.all(
+        members.map(async ([who, role]) => ({
+          personId: who.userId,
+          fingerprint: fingerprints[who.userId] ?? (await who.person.fingerprint()),
+          role: role === 'trainer' ? lib.GroupRole.TRAINER : lib.GroupRole.PARTICIPANT,
+        })),
+      ),
+    };
+    return lib.b64uEncode(await key.signRecord(lib.RecordKind.GROUP_MEMBERSHIP, body, { ...this.meta, programmeId, serial }));
+  }
+
+  reading(epoch = this.epoch) {
+    return new Set(this.grants.filter((g) => g.epoch === epoch).map((g) => g.recipient_id));
+  }
+
+  conversation() {
+    const reading = this.reading();
+    return {
+      id: CONVERSATION,
+      kind: 'group',
+      group_id: GROUP,
+      participant_id: null,
+      epoch: this.epoch,
+      rotation_due: this.rotationDue || this.epoch === 0,
+      membership_record: this.record,
+      members: this.members.map((m) => ({ ...m, can_read: reading.has(m.person_id) })),
+    };
+  }
+
+  handle(method, path, body) {
+    const ok = (data, status = 200) => ({ status, data });
+    const me = this.caller;
+    const base = `/api/v1/chat/conversations/${CONVERSATION}`;
+    if (path === '/api/v1/pinned-keys' && method === 'GET') return this.pins.has(me) ? ok(this.pins.get(me)) : ok(null, 204);
+    if (path === '/api/v1/pinned-keys' && method === 'PUT') {
+      if (body.revision <= (this.pins.get(me)?.revision ?? 0)) return ok({ error: { message: 'newer' } }, 409);
+      this.pins.set(me, { revision: body.revision, record: body.record });
+      return ok(body);
+    }
+    if (path === '/api/v1/trust/organisation') return ok({ subject_id: ORG, ed25519_public: lib.b64uEncode(this.org.public) });
+    if (path === `/api/v1/trust/programmes/${PROGRAMME}`) return ok({ certificate: lib.b64uEncode(this.certificate) });
+    const person = path.match(/^\/api\/v1\/trust\/programmes\/[^/]+\/people\/([^/]+)$/);
+    if (person) return this.people.has(person[1]) ? ok({ public_identity: this.people.get(person[1]) }) : ok(null, 404);
+    if (path.endsWith('/former-identities')) return ok([]);
+    if (path === `/api/v1/chat/programmes/${PROGRAMME}/rosters/current`) return ok(null);
+    if (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`) return ok([]);
+    if (!this.members.some((m) => m.person_id === me)) return ok({ error: { message: 'not a member' } }, 403);
+    if (path === base) return ok(this.conversation());
+    if (path === `${base}/epochs` && method === 'GET') return ok(this.epochs);
+    if (path === `${base}/grants/mine`) return ok(this.grants.filter((g) => g.recipient_id === me));
+    if (path === `${base}/epochs` && method === 'POST') {
+      if (body.epoch !== this.epoch + 1) return ok({ error: { message: 'someone else' } }, 409);
+      this.epoch = body.epoch;
+      this.rotationDue = false;
+      this.epochs.push({ epoch: body.epoch, record: body.record, created_by: me });
+      for (const g of body.grants) this.grants.push({ epoch: body.epoch, recipient_id: g.recipient_id, granter_id: me, grant: g.grant });
+      return ok({ epoch: body.epoch }, 201);
+    }
+    if (path === `${base}/grants` && method === 'POST') {
+      if (body.epoch !== this.epoch) return ok({ error: { message: 'stale' } }, 409);
+      const reading = this.reading();
+      for (const g of body.grants) {
+        if (!reading.has(g.recipient_id)) this.grants.push({ epoch: body.epoch, recipient_id: g.recipient_id, granter_id: me, grant: g.grant });
+      }
+      return ok([], 201);
+    }
+    return ok({ error: { message: `no route ${method} ${path}` } }, 404);
+  }
+
+  fetch = async (url, init = {}) => {
+    const { pathname } = new URL(url, 'http://localhost');
+    const method = init.method ?? 'GET';
+    const body = init.body === undefined ? undefined : JSON.parse(init.body);
+    let { status, data } = this.handle(method, pathname, body);
+    const lie = this.lies[`${method} ${pathname}`];
+    if (lie) data = lie(structuredClone(data));
+    return { ok: status >= 200 && status < 300, status, json: async () => data };
+  };
+
+  // One person at her browser: the conversation page opened afresh, in her one browser session.
+  async visit(who, Keys) {
+    this.caller = who.userId;
+    globalThis.fetch = this.fetch;
+    const keys = new Keys(who, PROGRAMME);
+    if (!this.marks.has(who.userId)) this.marks.set(who.userId, sessionMarks());
+    keys.trust.marks = this.marks.get(who.userId);
+    await keys.open(CONVERSATION);
+    await keys.ensureAccess();
+    return keys;
+  }
+}

@@ -207,6 +207,10 @@ export async function openVectors(lib, load, origin) {
     check(roster.body.entries.map((e) => e.duty).join() === '1,2', 'roster');
     const recovery = await lib.verifyRecord(unhex(vectors.recovery_key), programmePublic, lib.RecordKind.PROGRAMME_RECOVERY_KEY);
     check(hex(recovery.body.x25519Public) === vectors.recovery_public, 'recovery key record');
+    const group = await lib.verifyRecord(unhex(vectors.group_membership), programmePublic, lib.RecordKind.GROUP_MEMBERSHIP);
+    check(group.serial === 3 && group.body.groupId === 'group-emmen-1' && group.body.validUntil === 0, 'group record');
+    check(group.body.members.map((m) => `${m.personId}:${m.role}`).join() === `person-participant:1,${coach.userId}:2`, 'group members');
+    check(hex(group.body.members[1].fingerprint) === hex(await coach.fingerprint()), 'group member key');
     const staff = await person(vectors.staff);
     const key = await lib.SigningKey.open(unhex(vectors.programme_key_for_staff), staff, programmePublic);
     check(hex(key.public) === vectors.programme_public, 'signing key for staff');

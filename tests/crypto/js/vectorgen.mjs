@@ -426,9 +426,23 @@ export async function generate(lib, origin) {
       { x25519Public: recovery.public },
       meta(1, 1767225900),
     );
+    const participant = people.participant.person;
+    const group = await programme.signRecord(
+      lib.RecordKind.GROUP_MEMBERSHIP,
+      {
+        groupId: 'group-emmen-1',
+        validFrom: 1767225600,
+        validUntil: 0,
+        members: [
+          { personId: participant.userId, fingerprint: await participant.fingerprint(), role: lib.GroupRole.PARTICIPANT },
+          { personId: coach.userId, fingerprint: await coach.fingerprint(), role: lib.GroupRole.TRAINER },
+        ],
+      },
+      meta(3, 1767226000),
+    );
     put(
       'records',
-      'Signed records: programme key certificate (organisation key), coach assignment, duty roster and programme recovery key (programme key); the programme key sealed to staff',
+      'Signed records: programme key certificate (organisation key), coach assignment, duty roster, programme recovery key and group membership (programme key); the programme key sealed to staff',
       {
         organisation_public: hex(organisation.public),
         programme_public: hex(programme.public),
@@ -437,6 +451,7 @@ export async function generate(lib, origin) {
         coach_assignment: hex(assignment),
         duty_roster: hex(roster),
         recovery_key: hex(recoveryRecord),
+        group_membership: hex(group),
         programme_key_for_staff: hex(await programme.sealFor(people.staff.person, { rng: draw })),
         staff: 'staff',
         ...common,

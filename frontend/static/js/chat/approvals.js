@@ -1,7 +1,9 @@
-// "Waiting for your approval" on a group or supervision conversation: the members this browser
-// gives no key by itself (no signed record names them, or their key changed since she approved
-// it), each with name, fingerprint (text and QR) and a large "Give access" button. Approving pins
-// the key she saw in her signed pinned-keys record and grants the conversation key (keys.js).
+// "Waiting for your approval" on a supervision conversation, or a group whose staff never signed
+// its member list: the members this browser gives no key by itself (no signed record names them,
+// or their key changed since she approved it), each with name, fingerprint (text and QR) and a
+// large "Give access" button. Approving pins the key she saw in her signed pinned-keys record and
+// grants the conversation key (keys.js). A group with a signed member list admits by that list
+// alone: its members come without a fingerprint here, so no card offers to override it.
 
 import { fill, h } from '../shared/dom.js';
 

@@ -2,7 +2,9 @@
 // signed grant to me and back along the signed chain; a new epoch when the server says rotation is
 // due (any member holding the key); grants of the current key to the members this browser could
 // verify, and (her browser only) to the coaches and supervisors on duty now and next in the
-// programme's signed duty roster. In a group or supervision conversation a member no signed record
+// programme's signed duty roster. In a group conversation the readers are those named, by key, in
+// the group's membership record staff signed with the programme key (`groupMembers`); in a
+// supervision conversation, or a group whose staff never signed one, a member no signed record
 // vouches for gets the key only once this browser's user approved her key after seeing her name
 // and fingerprint (`approve`). Messages are sealed and opened here; decrypted text leaves this
 // module as strings for textContent.
@@ -21,9 +23,11 @@ import {
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api, validAt } from '../portfolio/keyring.js';
-import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, UNAPPROVED } from '../shared/trust.js';
+import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, UNAPPROVED, equal } from '../shared/trust.js';
 
 export const RESOURCE = 'conversation';
+// Why a member gets nothing under a group's signed record: it does not name her (yet).
+export const NOT_IN_RECORD = 'not_in_record';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -48,7 +52,13 @@ export class ConversationKeys extends PortfolioClient {
   // The conversation stands where the portfolio's client expects its resource: it has the same
   // shape (participant_id, epoch, rotation_due, members with role and person_id).
   async open(conversationId) {
-    this.settle(await must(`/api/v1/chat/conversations/${conversationId}`), { asked: conversationId });
+    const served = await must(`/api/v1/chat/conversations/${conversationId}`);
+    // Which group it is never changes under the page: the signed member list is checked against it.
+    if (this.groupId !== undefined && (served.group_id ?? null) !== this.groupId) {
+      throw new ApiError({ status: 409, data: { error: { message: 'changed' } } });
+    }
+    this.settle(served, { asked: conversationId });
+    this.groupId = served.group_id ?? null;
     this.conversation = this.portfolio;
     return this.portfolio;
   }
@@ -159,11 +169,83 @@ export class ConversationKeys extends PortfolioClient {
     return signed;
   }
 
-  // A group conversation (its members and the programme's staff, the trainer) or a supervision
-  // conversation (a coach and the programme's supervisors): the server's list of members is not
-  // a signed record. This browser grants by itself only to members a verified record names with
-  // the key served now (signedFingerprints) and to keys its user approved or confirmed in person
-  // before. Everyone else is in `unconfirmed` with her fingerprint: 'unapproved' (waiting for
+  // A group conversation's signed membership record (docs/crypto-spec.md 6.3): the members named
+  // in it (person id -> { personId, fingerprint, role }) once it verifies along organisation ->
+  // programme -> record, is about this conversation's group and programme, is valid today by its
+  // own dates, is not older than a record this session saw for the group, and names this
+  // browser's user by her own key. null when the group has no record (and this session never saw
+  // one): then approvals decide, as in a supervision conversation. Otherwise an empty map with
+  // `groupProblem` ('invalid', 'withheld' or 'not_named') when it does not hold: nobody counts.
+  async groupMembers() {
+    this.groupProblem = null;
+    this.membership = null;
+    if (this.portfolio.kind !== 'group' || !this.groupId) return null;
+    const mark = `group:${this.groupId}`;
+    const served = this.portfolio.membership_record;
+    if (!served) {
+      // A record this session saw cannot be taken away: that would bring back approvals it ended.
+      if (!((await this.trust.marks.load())[`serial:${mark}`] ?? 0)) return null;
+      this.groupProblem = 'withheld';
+      return new Map();
+    }
+    let record;
+    try {
+      const programmePublic = await this.programmeKey();
+      if (!programmePublic) throw new Error('programme key changed');
+      record = await verifyRecord(b64uDecode(served), programmePublic, RecordKind.GROUP_MEMBERSHIP);
+      if (record.programmeId !== this.programmeId || record.body.groupId !== this.groupId) throw new Error('another group');
+      if (!validAt(record.body)) throw new Error('not valid today');
+      if (!(await this.trust.freshSerial(mark, record.serial))) throw new Error('older record');
+    } catch {
+      this.groupProblem = 'invalid';
+      return new Map();
+    }
+    this.membership = record;
+    const named = new Map(record.body.members.map((entry) => [entry.personId, entry]));
+    const mine = named.get(this.me);
+    if (!mine || !equal(mine.fingerprint, await this.identity.person.fingerprint())) {
+      this.groupProblem = 'not_named';
+      return new Map();
+    }
+    return named;
+  }
+
+  // Under the group's verified record: the members the server lists count when the record names
+  // them with the key served now (pinned then, as for any signed record; a key confirmed in
+  // person counts too). Someone it does not name, or names by another key, gets nothing from this
+  // browser, and no approval changes that: only staff signing the group again does.
+  async recordMembers(named, verified) {
+    if (this.groupProblem) return verified;
+    for (const member of this.portfolio.members) {
+      if (member.person_id === this.me || member.role === 'on_duty') continue;
+      const entry = named.get(member.person_id);
+      if (!entry) {
+        this.unconfirmed.push({ ...member, reason: NOT_IN_RECORD });
+        continue;
+      }
+      let person;
+      try {
+        this.people.delete(member.person_id);
+        person = await this.person(member.person_id);
+      } catch {
+        continue;
+      }
+      if ((await this.trust.personStatus(person, { signed: entry.fingerprint })) === TRUSTED) {
+        verified.set(member.person_id, person);
+        this.counting.set(member.person_id, person);
+      } else {
+        this.unconfirmed.push({ ...member, reason: 'key_changed' });
+      }
+    }
+    return verified;
+  }
+
+  // A group conversation (its participants and trainers) or a supervision conversation (a coach
+  // and the programme's supervisors): the server's list of members is not a signed record. A
+  // group with a signed membership record admits by that record alone (recordMembers); without
+  // one, and in a supervision conversation, this browser grants by itself only to members a
+  // verified record names with the key served now (signedFingerprints) and to keys its user
+  // approved or confirmed in person before. Everyone else is in `unconfirmed` with her fingerprint: 'unapproved' (waiting for
   // approval) or 'key_changed' (another key than the one approved); they get nothing from this
   // browser until approved. Someone without keys yet is skipped; on-duty readers hold their grant.
   async vouchedMembers() {
@@ -179,6 +261,8 @@ export class ConversationKeys extends PortfolioClient {
       await this.programmeKey().catch(() => null); // for the confirm screen
       return verified;
     }
+    const named = await this.groupMembers();
+    if (named) return this.recordMembers(named, verified);
     const signed = await this.signedFingerprints();
     for (const member of this.portfolio.members) {
       if (member.person_id === this.me || member.role === 'on_duty') continue;
@@ -225,10 +309,15 @@ export class ConversationKeys extends PortfolioClient {
 
   // Someone the server lists as able to read the current key who does not count here (an
   // on-duty reader counts while her grant to him stands: he held a signed shift when she gave it).
+  // Under a group's signed record also someone the server lists as holding the current key whom
+  // the record does not name (or names by another key): a member staff removed, say.
   needsNewEpoch() {
     if (this.portfolio.epoch === 0 || this.portfolio.rotation_due) return true;
     if (this.trustProblem || this.fork) return false;
     if (this.epochKeys.has(this.portfolio.epoch) && this.verifiedEpoch !== this.portfolio.epoch) return true;
+    if (this.membership && !this.groupProblem) {
+      return this.portfolio.members.some((m) => m.can_read && m.role !== 'on_duty' && !this.counting.has(m.person_id));
+    }
     return false;
   }
 
@@ -266,7 +355,7 @@ export class ConversationKeys extends PortfolioClient {
     const herId = this.portfolio.participant_id;
     const herKnown = !herId || herId === this.me || verified.has(herId);
     const maker = this.owner || this.epochKeys.has(this.portfolio.epoch) || (shared && this.portfolio.epoch === 0);
-    if (maker && herKnown && !this.trustProblem && !this.rollback && this.needsNewEpoch()) {
+    if (maker && herKnown && !this.trustProblem && !this.groupProblem && !this.rollback && this.needsNewEpoch()) {
       const path = `/api/v1/chat/conversations/${this.id}/epochs`;
       await this.makeEpoch(path, [this.me, ...verified.keys(), ...duty.keys()], [this.me, ...verified.keys()]);
     }

@@ -22,7 +22,7 @@ import {
   readBody,
   sendFile as sendStream,
 } from './files.js';
-import { ConversationKeys } from './keys.js';
+import { ConversationKeys, NOT_IN_RECORD } from './keys.js';
 import { renderApprovals } from './approvals.js';
 import { showKeyChange } from '../shared/key-change.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
@@ -134,6 +134,8 @@ socket.addEventListener('epoch', (event) => {
   serially(async () => {
     await keys.open(conversationId);
     showAccess(await keys.ensureAccess());
+    await reopenLocked();
+    await loadMarkers();
     await flush();
   });
 });
@@ -157,6 +159,19 @@ async function receive(message) {
     await keys.open(conversationId);
     // Someone gave access (perhaps to me): take the key if I have none yet, and show who reads.
     showAccess(keys.currentKey ? true : await keys.ensureAccess());
+    await reopenLocked();
+    await loadMarkers(); // who holds which key changed: "read" is painted again
+  }
+  markRead();
+}
+
+// Messages shown as locked that this page can open now (a key came since): shown again, and
+// then read.
+async function reopenLocked() {
+  for (const [seq, shown] of messages) {
+    if (shown.error !== 'locked' || !keys.epochKeys.has(shown.message.epoch)) continue;
+    Object.assign(shown, { text: null, error: null }, await keys.openMessage(shown.message));
+    place(render(shown), seq);
   }
   markRead();
 }
@@ -218,10 +233,23 @@ function place(node, seq) {
   if (!after) node.scrollIntoView?.({ block: 'end' });
 }
 
+// "Read" only when someone else who holds the key of the message's epoch (a grant for it, as the
+// server lists with each marker) has read it: a member still waiting for a key may have the page
+// open, but could not open the message. Nobody else with that key: "waiting for a reader".
 function stateOf(seq) {
-  let delivered = false;
+  const epoch = messages.get(seq)?.message.epoch;
+  const holders = new Set();
   for (const [personId, marker] of markers) {
-    if (personId === me) continue;
+    if (personId !== me && (marker.epochs ?? []).includes(epoch)) holders.add(personId);
+  }
+  if (epoch === keys?.portfolio.epoch) {
+    for (const member of keys.portfolio.members) if (member.can_read && member.person_id !== me) holders.add(member.person_id);
+  }
+  if (!holders.size) return 'noReader';
+  let delivered = false;
+  for (const personId of holders) {
+    const marker = markers.get(personId);
+    if (!marker) continue;
     if (marker.read_seq >= seq) return 'read';
     if (marker.delivered_seq >= seq) delivered = true;
   }
@@ -274,8 +302,15 @@ function renderUnsent() {
 function markRead() {
   const newest = Math.max(0, ...[...messages.keys()]);
   if (!newest) return;
+  // Read only up to the first message this page could not open (no key for it yet): that one is
+  // not read, whatever the page shows.
+  const locked = [...messages].filter(([, shown]) => shown.error === 'locked').map(([seq]) => seq);
+  const readable = locked.length ? Math.min(...locked) - 1 : newest;
   if (document.visibilityState === 'visible') {
-    if (newest > readSent && socket.send({ type: 'read', conversation_id: conversationId, seq: newest })) readSent = newest;
+    if (readable > readSent && socket.send({ type: 'read', conversation_id: conversationId, seq: readable })) readSent = readable;
+    if (readable < newest && newest > deliveredSent && socket.send({ type: 'delivered', conversation_id: conversationId, seq: newest })) {
+      deliveredSent = newest;
+    }
   } else if (newest > deliveredSent && socket.send({ type: 'delivered', conversation_id: conversationId, seq: newest })) {
     deliveredSent = newest;
   }
@@ -573,14 +608,16 @@ function whyNot(member) {
   const unconfirmed = (keys.unconfirmed ?? []).find((m) => m.person_id === member.person_id);
   if (unconfirmed?.reason === 'key_changed') return words.cannotReadKeyChanged;
   if (unconfirmed?.reason === 'unapproved') return words.cannotReadUnapproved;
+  if (unconfirmed?.reason === NOT_IN_RECORD) return words.cannotReadNotInRecord;
   if (unconfirmed) return words.cannotReadUnverified;
   return words.cannotRead;
 }
 
 function unconfirmedNotes() {
   // Members waiting for approval are shown with their code and a button instead (approvals.js).
+  const note = { key_changed: words.notConfirmed, [NOT_IN_RECORD]: words.notInRecord };
   return (keys.unconfirmed ?? []).filter((m) => !m.fingerprint).map((m) =>
-    fill(m.reason === 'key_changed' ? words.notConfirmed : words.notVerified, { name: m.display_name }),
+    fill(note[m.reason] ?? words.notVerified, { name: m.display_name }),
   );
 }
 
@@ -593,7 +630,10 @@ function showAccess(hasKey) {
   // Someone gave her the key, but her phone takes it only from people whose code she checked.
   const given = keys.portfolio.members.some((m) => m.person_id === me && m.can_read);
   const waiting = shared && given && !keys.trustProblem ? words.checkToOpen : shared ? words.waitingApproval : words.waitingAccess;
-  if (!hasKey) notes.push(keys.owner ? words.noKey : waiting);
+  // A group's signed member list: she is not on it (yet), or it could not be checked.
+  const group = { not_named: words.notNamed, invalid: words.groupInvalid, withheld: words.groupInvalid }[keys.groupProblem];
+  if (!hasKey) notes.push(keys.owner ? words.noKey : group ?? waiting);
+  else if (group) notes.push(group);
   notes.push(...unconfirmedNotes());
   if (keys.rosterInvalid) notes.push(words.rosterInvalid);
   if (keys.tampered) notes.push(words.tampered);

@@ -39,6 +39,7 @@ export { makeGrant, newEpoch, openGrant, openPreviousKey, readGrant, verifyEpoch
 export {
   CoachRole,
   Duty,
+  GroupRole,
   ProgrammeRecoveryKey,
   RecordKind,
   SigningKey,

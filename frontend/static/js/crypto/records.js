@@ -1,4 +1,4 @@
-// Signed records (coach assignments, duty roster, programme keys) and the keys that sign them.
+// Signed records (coach assignments, duty roster, group membership, programme keys) and the keys that sign them.
 
 import { SealedPurpose, openSealed, sealTo } from './boxes.js';
 import { Reader, Writer, checkId, concat, equalBytes } from './encoding.js';
@@ -23,9 +23,12 @@ export const RecordKind = Object.freeze({
   DUTY_ROSTER: 0x02,
   PROGRAMME_RECOVERY_KEY: 0x03,
   PROGRAMME_KEY_CERTIFICATE: 0x04,
+  GROUP_MEMBERSHIP: 0x05,
 });
 export const CoachRole = Object.freeze({ INDIVIDUAL: 0x01, BUDGET: 0x02, WORK: 0x03, SUPERVISOR: 0x04 });
 export const Duty = Object.freeze({ COACH: 0x01, SUPERVISOR: 0x02 });
+// A member's place in a group: a participant, or the group's trainer or coach.
+export const GroupRole = Object.freeze({ PARTICIPANT: 0x01, TRAINER: 0x02 });
 
 function checkEnum(values, value) {
   refuseUnless(Object.values(values).includes(value));
@@ -77,6 +80,32 @@ const BODIES = {
         });
       }
       return { validFrom, validUntil, entries };
+    },
+  },
+  [RecordKind.GROUP_MEMBERSHIP]: {
+    write: (body) => {
+      const writer = new Writer().str16(checkId(body.groupId)).u64(body.validFrom).u64(body.validUntil);
+      writer.u16(body.members.length);
+      for (const member of body.members) {
+        writer.str16(checkId(member.personId)).raw(member.fingerprint, FINGERPRINT_BYTES);
+        writer.u8(checkEnum(GroupRole, member.role));
+      }
+      return writer.getValue();
+    },
+    read: (reader) => {
+      const groupId = reader.id16();
+      const validFrom = reader.u64();
+      const validUntil = reader.u64();
+      const count = reader.u16();
+      const members = [];
+      for (let i = 0; i < count; i += 1) {
+        members.push({
+          personId: reader.id16(),
+          fingerprint: reader.raw(FINGERPRINT_BYTES),
+          role: checkEnum(GroupRole, reader.u8()),
+        });
+      }
+      return { groupId, validFrom, validUntil, members };
     },
   },
   [RecordKind.PROGRAMME_RECOVERY_KEY]: {
