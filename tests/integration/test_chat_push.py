@@ -151,7 +151,7 @@ async def test_an_offline_coach_gets_a_push_that_says_only_there_is_a_new_messag
     assert headers["authorization"].startswith("vapid t=")
     assert headers["content-encoding"] == "aes128gcm"
     # Her coach's language is Dutch; the push carries that one sentence and nothing else.
-    assert coach.open(payload) == {"body": "Je hebt een nieuw bericht"}
+    assert coach.open(payload) == {"body": "Je hebt een nieuw bericht", "url": "/chat"}
 
 
 async def test_no_push_to_someone_with_a_socket_open_nor_to_the_sender(

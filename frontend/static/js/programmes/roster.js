@@ -1,0 +1,360 @@
+// The duty roster made in the staff member's browser (docs/crypto-spec.md 8, kind 0x02).
+//
+// Staff describe a week (time blocks on weekdays, who is on duty as coach and who as second line)
+// and exceptions (a date with other people or nobody). This module expands that into shifts in
+// the programme's local time for the chosen period, names each person by the fingerprint of her
+// identity key (pinned in this browser as for a coach assignment), signs the DutyRoster record with
+// the programme key and posts it with the next serial. The server checks the chain and that the
+// shifts sent are the ones signed; a participant's browser grants her conversation key to those
+// the verified roster names on duty now and next.
+
+import {
+  Duty,
+  Person,
+  RecordKind,
+  SigningKey,
+  b64uDecode,
+  b64uEncode,
+  loadSession,
+  verifyProgrammeKey,
+} from '../crypto/index.js';
+import { KEY_CHANGED, knownPerson } from '../shared/trust.js';
+
+const form = document.getElementById('roster-form');
+const settings = form?.dataset;
+const labels = document.getElementById('roster-labels')?.dataset ?? {};
+const DAY_MS = 24 * 3600 * 1000;
+const MAX_DAYS = 13 * 7;
+const MAX_SHIFTS = 2000;
+const DUTIES = { coach: Duty.COACH, supervisor: Duty.SUPERVISOR };
+
+class RosterProblem extends Error {}
+
+function say(template, params = {}) {
+  return (template ?? '').replace(/%\((\w+)\)s/g, (_, key) => String(params[key] ?? ''));
+}
+
+// A JSON call: { ok, status, data }, never throws for HTTP errors.
+async function call(path, body, method = body === undefined ? 'GET' : 'POST') {
+  try {
+    const response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'x-csrf-token': document.querySelector('meta[name="csrf-token"]')?.content ?? '',
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    return { ok: response.ok, status: response.status, data };
+  } catch {
+    return { ok: false, status: 0, data: null };
+  }
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response.json();
+}
+
+// Time in the programme's zone ---------------------------------------------------------------
+
+const two = (n) => String(n).padStart(2, '0');
+
+function zoneParts(zone) {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  // The zone's offset (ms) at an instant.
+  return (instant) => {
+    const p = Object.fromEntries(format.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
+    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - instant;
+  };
+}
+
+// A wall-clock time of the programme as seconds since the epoch, as the server reads it (Python's
+// zoneinfo with fold=0: an hour that happens twice counts the first time; an hour skipped in
+// spring counts with the offset before the change).
+export function localToEpoch(offsetAt, day, minutes) {
+  const naive = day + minutes * 60_000;
+  const before = offsetAt(naive - DAY_MS);
+  const after = offsetAt(naive + DAY_MS);
+  const first = naive - before;
+  if (offsetAt(first) === before) return first / 1000;
+  const second = naive - after;
+  if (offsetAt(second) === after) return second / 1000;
+  return first / 1000;
+}
+
+// A day as ms at 00:00 UTC of that calendar date (only ever used as a calendar date).
+function dayOf(isoDate) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate ?? '');
+  if (!match) return null;
+  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+}
+
+function isoDay(day) {
+  return new Date(day).toISOString().slice(0, 10);
+}
+
+function minutesOf(time) {
+  const match = /^(\d{2}):(\d{2})/.exec(time ?? '');
+  return match ? Number(match[1]) * 60 + Number(match[2]) : null;
+}
+
+function localText(day, minutes) {
+  const moment = new Date(day + minutes * 60_000);
+  return `${moment.toISOString().slice(0, 10)}T${two(moment.getUTCHours())}:${two(moment.getUTCMinutes())}:00`;
+}
+
+// The form as data ---------------------------------------------------------------------------
+
+function blocksOf() {
+  return [...document.querySelectorAll('#roster-blocks > li')].map((row, i) => ({
+    number: i + 1,
+    days: [...row.querySelectorAll('input[name=day]:checked')].map((box) => Number(box.value)),
+    start: minutesOf(row.querySelector('input[name=start]').value),
+    end: minutesOf(row.querySelector('input[name=end]').value),
+    nextDay: row.querySelector('input[name=next_day]').checked,
+    coach: row.querySelector('select[name=coach]').value,
+    supervisor: row.querySelector('select[name=supervisor]').value,
+  }));
+}
+
+function exceptionsOf() {
+  return [...document.querySelectorAll('#roster-exceptions > li')].map((row, i) => ({
+    number: i + 1,
+    day: dayOf(row.querySelector('input[name=date]').value),
+    coach: row.querySelector('select[name=coach]').value,
+    supervisor: row.querySelector('select[name=supervisor]').value,
+  }));
+}
+
+function nameOf(personId) {
+  const option = form.querySelector(`option[value="${CSS.escape(personId)}"]`);
+  return option ? option.textContent.replace(/\s*\(.*\)\s*$/, '').trim() : personId;
+}
+
+// The week and its exceptions as shifts in the programme's local time, checked: what staff see is
+// what is signed. Throws RosterProblem with words for her.
+export function expand({ from, until, blocks, exceptions, offsetAt }) {
+  if (from === null || until === null || until < from) throw new RosterProblem(settings.noDates);
+  if ((until - from) / DAY_MS + 1 > MAX_DAYS) throw new RosterProblem(settings.tooLong);
+  const useful = blocks.filter((b) => b.coach || b.supervisor);
+  if (useful.length === 0) throw new RosterProblem(settings.noBlocks);
+  for (const block of blocks) {
+    if (!block.coach && !block.supervisor) throw new RosterProblem(say(settings.nobody, { num: block.number }));
+    if (block.days.length === 0) throw new RosterProblem(say(settings.noDays, { num: block.number }));
+    if (block.start === null || block.end === null) throw new RosterProblem(say(settings.badTime, { num: block.number }));
+    if (!block.nextDay && block.end <= block.start) {
+      throw new RosterProblem(say(settings.endBeforeStart, { num: block.number }));
+    }
+  }
+  const special = new Map();
+  for (const exception of exceptions) {
+    if (exception.day === null || exception.day < from || exception.day > until) {
+      throw new RosterProblem(say(settings.badException, { num: exception.number }));
+    }
+    special.set(exception.day, exception);
+  }
+  const shifts = [];
+  for (let day = from; day <= until; day += DAY_MS) {
+    const weekday = (new Date(day).getUTCDay() + 6) % 7;
+    const exception = special.get(day);
+    for (const block of blocks) {
+      if (!block.days.includes(weekday)) continue;
+      const endMinutes = block.end + (block.nextDay ? 24 * 60 : 0);
+      for (const duty of ['coach', 'supervisor']) {
+        const person = exception && exception[duty] !== 'same' ? exception[duty] : block[duty];
+        if (!person) continue;
+        shifts.push({
+          personId: person,
+          duty,
+          startsAt: localText(day, block.start),
+          endsAt: localText(day, endMinutes),
+          start: localToEpoch(offsetAt, day, block.start),
+          until: localToEpoch(offsetAt, day, endMinutes),
+          day,
+        });
+      }
+    }
+  }
+  if (shifts.length > MAX_SHIFTS) throw new RosterProblem(settings.tooMany);
+  for (const duty of ['coach', 'supervisor']) {
+    const mine = shifts.filter((s) => s.duty === duty).sort((a, b) => a.start - b.start);
+    let latest = -Infinity;
+    for (let i = 0; i < mine.length; i += 1) {
+      const overlaps = mine[i].start < latest;
+      latest = Math.max(latest, mine[i].until);
+      if (overlaps) {
+        const label = duty === 'coach' ? settings.dutyCoach : settings.dutySupervisor;
+        throw new RosterProblem(say(settings.overlap, { day: `${isoDay(mine[i].day)} ${mine[i].startsAt.slice(11, 16)}`, name: label }));
+      }
+    }
+  }
+  const validFrom = localToEpoch(offsetAt, from, 0);
+  const validUntil = Math.max(localToEpoch(offsetAt, until + DAY_MS, 0), ...shifts.map((s) => s.until));
+  return { shifts, validFrom, validUntil };
+}
+
+// Keys ----------------------------------------------------------------------------------------
+
+async function openProgrammeKey(identity) {
+  const served = await getJson(`/api/v1/trust/programmes/${settings.programmeId}`);
+  if (!served.sealed_copy) return null;
+  const organisation = await getJson('/api/v1/trust/organisation');
+  const certified = await verifyProgrammeKey(
+    b64uDecode(served.certificate),
+    b64uDecode(organisation.ed25519_public),
+    settings.programmeId,
+  );
+  return SigningKey.open(b64uDecode(served.sealed_copy), identity, certified);
+}
+
+// Her key as this browser knows it: pinned the first time it is met (as for a coach assignment);
+// a key that changed since is refused until checked in person.
+async function fingerprintOf(identity, personId) {
+  const option = form.querySelector(`option[value="${CSS.escape(personId)}"]`);
+  if (option?.dataset.noKey === 'yes') throw new RosterProblem(say(settings.noKey, { name: nameOf(personId) }));
+  let person;
+  try {
+    const served = await getJson(`/api/v1/trust/programmes/${settings.programmeId}/people/${personId}`);
+    person = await Person.fromPublicIdentity(b64uDecode(served.public_identity));
+  } catch {
+    throw new RosterProblem(say(settings.noKey, { name: nameOf(personId) }));
+  }
+  if (person.userId !== personId) throw new RosterProblem(settings.cannotSign);
+  try {
+    await knownPerson(identity, person, call);
+  } catch (error) {
+    if (error?.problem === KEY_CHANGED) throw new RosterProblem(say(settings.keyChanged, { name: nameOf(personId) }));
+    throw error;
+  }
+  return person.fingerprint();
+}
+
+// The page ------------------------------------------------------------------------------------
+
+function show(id, text) {
+  const element = document.getElementById(id);
+  element.textContent = text ?? '';
+  element.hidden = !text;
+}
+
+function renumber() {
+  for (const [list, label] of [['roster-blocks', labels.block], ['roster-exceptions', labels.exception]]) {
+    document.querySelectorAll(`#${list} > li`).forEach((row, i) => {
+      row.querySelector('.roster-row__number').textContent = say(label, { num: i + 1 });
+    });
+  }
+}
+
+function addRow(templateId, listId, fill = {}) {
+  const row = document.getElementById(templateId).content.firstElementChild.cloneNode(true);
+  for (const [name, value] of Object.entries(fill)) {
+    if (name === 'days') {
+      for (const box of row.querySelectorAll('input[name=day]')) box.checked = value.includes(Number(box.value));
+    } else {
+      const input = row.querySelector(`[name=${name}]`);
+      if (input.type === 'checkbox') input.checked = Boolean(value);
+      else input.value = value;
+    }
+  }
+  row.querySelector('.roster-remove').addEventListener('click', () => {
+    row.remove();
+    renumber();
+  });
+  document.getElementById(listId).append(row);
+  renumber();
+  return row;
+}
+
+async function save(event) {
+  event.preventDefault();
+  show('roster-error', '');
+  const button = document.getElementById('roster-save');
+  button.disabled = true;
+  try {
+    const { shifts, validFrom, validUntil } = expand({
+      from: dayOf(document.getElementById('roster-from').value),
+      until: dayOf(document.getElementById('roster-until').value),
+      blocks: blocksOf(),
+      exceptions: exceptionsOf(),
+      offsetAt: zoneParts(settings.timeZone),
+    });
+    show('roster-status', settings.signing);
+    const identity = await loadSession();
+    if (identity === null) throw new RosterProblem(settings.cannotSign);
+    const key = await openProgrammeKey(identity);
+    if (key === null) throw new RosterProblem(settings.cannotSign);
+    const fingerprints = new Map();
+    for (const personId of new Set(shifts.map((s) => s.personId))) {
+      fingerprints.set(personId, await fingerprintOf(identity, personId));
+    }
+    const serial = Number(settings.nextSerial);
+    const record = await key.signRecord(
+      RecordKind.DUTY_ROSTER,
+      {
+        validFrom,
+        validUntil,
+        entries: shifts.map((s) => ({
+          personId: s.personId,
+          fingerprint: fingerprints.get(s.personId),
+          duty: DUTIES[s.duty],
+          start: s.start,
+          until: s.until,
+        })),
+      },
+      {
+        organisationId: settings.organisationId,
+        programmeId: settings.programmeId,
+        serial,
+        issuedAt: Math.floor(Date.now() / 1000),
+        signedBy: settings.personId,
+      },
+    );
+    const saved = await call(`/api/v1/chat/programmes/${settings.programmeId}/rosters`, {
+      serial,
+      signed_record: b64uEncode(record),
+      shifts: shifts.map((s) => ({ person_id: s.personId, duty: s.duty, starts_at: s.startsAt, ends_at: s.endsAt })),
+    });
+    if (!saved.ok) throw new RosterProblem(saved.data?.error?.message || settings.cannotSign);
+    show('roster-status', settings.saved);
+    form.dataset.saved = 'yes';
+    window.location.reload();
+  } catch (error) {
+    show('roster-status', '');
+    show('roster-error', error instanceof RosterProblem ? error.message : settings.cannotSign);
+    document.getElementById('roster-error').scrollIntoView({ block: 'center' });
+    button.disabled = false;
+  }
+}
+
+if (form) {
+  document.getElementById('roster-add-block').addEventListener('click', () => {
+    addRow('roster-block-template', 'roster-blocks').querySelector('input[name=day]').focus();
+  });
+  document.getElementById('roster-add-exception').addEventListener('click', () => {
+    addRow('roster-exception-template', 'roster-exceptions').querySelector('input[name=date]').focus();
+  });
+  // To start with: a day block on weekdays and a night block every day, nobody chosen yet.
+  addRow('roster-block-template', 'roster-blocks', { days: [0, 1, 2, 3, 4], start: '08:00', end: '17:00' });
+  addRow('roster-block-template', 'roster-blocks', {
+    days: [0, 1, 2, 3, 4, 5, 6],
+    start: '17:00',
+    end: '08:00',
+    next_day: true,
+  });
+  form.addEventListener('submit', save);
+  form.dataset.ready = 'yes';
+}
