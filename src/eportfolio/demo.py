@@ -562,8 +562,9 @@ async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report
         if not by_role[Role.coach] and not by_role[Role.supervisor]:
             continue
         zone = ZoneInfo(programme.time_zone)
-        today = utcnow().astimezone(zone).date()
-        shifts = _roster_shifts(today, by_role[Role.coach], by_role[Role.supervisor])
+        # From yesterday: last night's block covers the small hours of today.
+        first_day = utcnow().astimezone(zone).date() - timedelta(days=1)
+        shifts = _roster_shifts(first_day, by_role[Role.coach], by_role[Role.supervisor])
         identities = await chat_repo.public_identities(list(people.values()))
         fingerprints = {p: crypto.Person.from_public_identity(identities[p]).fingerprint for p in people.values()}
 
@@ -573,7 +574,7 @@ async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report
         serial = await chat_repo.latest_roster_serial(scope) + 1
         record = programme_key.sign_record(
             crypto.DutyRoster(
-                stamp(datetime.combine(today, time())),
+                stamp(datetime.combine(first_day, time())),
                 max(stamp(end) for _, _, _, end in shifts),
                 tuple(
                     crypto.RosterEntry(str(person), fingerprints[person], chat.DUTIES[duty], stamp(start), stamp(end))
