@@ -128,7 +128,7 @@ async def test_everyone_sees_who_is_on_duty_now_and_next_and_her_own_shifts(
 
     await browser.log_in_as(world.participant_a)
     chat = (await browser.get("/chat")).text
-    assert "Nu bereikbaar: Coach A, daarna Coach A" in chat
+    assert "Nu bereikbaar: Coach A<" in chat, "the same coach next: said once"
     assert (await browser.get("/roster")).status_code == 200
     await browser.log_in_as(world.participant_b)
     other = (await browser.get("/roster")).text
@@ -209,3 +209,32 @@ def test_development_push_keys_are_made_once_and_kept_outside_the_repository(tmp
     configured = Settings(env="development", vapid_private_key="given", vapid_public_key="pub", vapid_key_file=other)
     assert with_development_keys(configured).vapid_private_key == "given"
     assert not other.exists()
+
+
+def test_the_chat_line_says_who_is_available_now_and_who_next_in_plain_words() -> None:
+    from starlette.requests import Request
+
+    from eportfolio.chat.pages import duty_line
+    from eportfolio.domain.chat import DutyOverview, DutyShift
+
+    request = Request({"type": "http", "headers": [], "state": {}})
+    start = datetime(2026, 12, 7, 20, tzinfo=ZONE)
+
+    def shift(name: str, duty: Duty, hours: int) -> DutyShift:
+        begins = start + timedelta(hours=hours)
+        return DutyShift(
+            person_id=uuid.uuid4(), display_name=name, duty=duty, starts_at=begins, ends_at=begins + timedelta(hours=12)
+        )
+
+    def line(now: list[DutyShift], later: list[DutyShift], has_roster: bool = True) -> str | None:
+        return duty_line(
+            request, DutyOverview(programme_id=uuid.uuid4(), has_roster=has_roster, now=now, next=later, mine=[])
+        )
+
+    night, day = shift("Giselle", Duty.coach, 0), shift("Chantal", Duty.coach, 12)
+    second = shift("Bianca", Duty.supervisor, 0)
+    assert line([night, second], [day]) == "Nu bereikbaar: Giselle, daarna Chantal", "the coach on duty first"
+    assert line([second], [day]) == "Nu bereikbaar: Bianca, daarna Chantal", "only the second line now"
+    assert line([], [day]) == "Nu is niemand bereikbaar. Hierna: Chantal"
+    assert line([night], [night]) == "Nu bereikbaar: Giselle"
+    assert line([], [], has_roster=False) is None

@@ -238,7 +238,7 @@ def duty_line(request: Request, overview: DutyOverview) -> str | None:
         return None
     now = _names(overview.now, Duty.coach) or _names(overview.now)
     later = _names(overview.next, Duty.coach) or _names(overview.next)
-    if now and later:
+    if now and later and later != now:
         return translate(request, "Available now: %(now)s, then %(next)s", now=now, next=later)
     if now:
         return translate(request, "Available now: %(now)s", now=now)
