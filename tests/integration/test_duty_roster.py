@@ -5,6 +5,7 @@ roster, and the development push keys made at first start."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -238,3 +239,39 @@ def test_the_chat_line_says_who_is_available_now_and_who_next_in_plain_words() -
     assert line([], [day]) == "Nu is niemand bereikbaar. Hierna: Chantal"
     assert line([night], [night]) == "Nu bereikbaar: Giselle"
     assert line([], [], has_roster=False) is None
+
+
+async def test_the_server_itself_passes_on_an_unanswered_message_and_tells_who_is_on_duty(
+    settings: Settings, database_url: str
+) -> None:
+    """No one calls ``escalate_due`` here: the background job of the running app does (in
+    ``eportfolio serve``, so in ``make run``), at its interval."""
+    from eportfolio.app import create_app
+    from eportfolio.chat.tables import Conversation
+    from tests.support.chat import serve
+    from tests.support.world import build_world
+
+    application = create_app(settings.model_copy(update={"escalation_sweep_seconds": 0.2}))
+    try:
+        world = await build_world(application.state.sessionmaker)
+        async with Browser(application) as browser:
+            now = local_now()
+            await roster(browser, world, [(world.coach_a, "coach", now - timedelta(hours=1), now + timedelta(hours=4))])
+            conversation = await open_coaching(browser, world)
+            await send(browser, conversation)
+        async with unit_of_work(application.state.sessionmaker) as uow:
+            row = await uow.session.get(Conversation, uuid.UUID(conversation))
+            assert row is not None
+            row.waiting_since = utcnow() - timedelta(minutes=31)
+        async with serve(application):
+            for _ in range(100):
+                async with application.state.sessionmaker() as session:
+                    told = (
+                        await session.execute(select(Notification.person_id).where(Notification.kind == "chat_waiting"))
+                    ).scalars().all()
+                if told:
+                    break
+                await asyncio.sleep(0.1)
+        assert told == [world.coach_a]
+    finally:
+        await application.state.engine.dispose()

@@ -308,7 +308,7 @@ async def running(app: FastAPI) -> AsyncIterator[None]:
     """For the app's lifespan: the escalation and session sweeps run while the app does; the
     broker closes after."""
     sweeps = [
-        asyncio.create_task(_sweep_escalations(app)),
+        asyncio.create_task(_sweep_escalations(app, app.state.settings.escalation_sweep_seconds)),
         asyncio.create_task(_sweep_sessions(app)),
         asyncio.create_task(_renew_presence(app)),
     ]
