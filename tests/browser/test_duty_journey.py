@@ -182,6 +182,11 @@ async def _make_roster(chromium: Any, server: LiveServer, world: World, errors: 
     assert "Coach: niemand" in await on_holiday.inner_text()
     assert "Tweede lijn: Supervisor A" in await on_holiday.inner_text()
     await _fits(staff, "week-phone")
+    # The next roster starts from the week she just made.
+    await staff.wait_for_selector("#roster-form[data-ready=yes]")
+    assert await blocks.count() == 1
+    assert (await blocks.nth(0).locator("select[name=coach] option:checked").inner_text()).strip() == "Coach Night"
+    assert await staff.locator("#roster-exceptions > li input[name=date]").input_value() == holiday
     await staff.context.close()
 
 

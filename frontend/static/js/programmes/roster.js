@@ -153,6 +153,48 @@ function addRow(templateId, listId, fill = {}) {
   return row;
 }
 
+// The week pattern she saved, kept in this browser per programme (times and who, no content), so
+// that the next roster starts from it. Exceptions in the past are dropped.
+const PATTERN_KEY = `eportfolio.roster-pattern.${settings?.programmeId}`;
+
+function remember() {
+  const row = (element, names) =>
+    Object.fromEntries(names.map((name) => {
+      const input = element.querySelector(`[name=${name}]`);
+      return [name, input.type === 'checkbox' ? input.checked : input.value];
+    }));
+  const pattern = {
+    blocks: [...document.querySelectorAll('#roster-blocks > li')].map((li) => ({
+      ...row(li, ['start', 'end', 'next_day', 'coach', 'supervisor']),
+      days: [...li.querySelectorAll('input[name=day]:checked')].map((box) => Number(box.value)),
+    })),
+    exceptions: [...document.querySelectorAll('#roster-exceptions > li')].map((li) =>
+      row(li, ['date', 'coach', 'supervisor']),
+    ),
+  };
+  try {
+    localStorage.setItem(PATTERN_KEY, JSON.stringify(pattern));
+  } catch {
+    // private mode or full: the next roster starts from the example again
+  }
+}
+
+function recalled() {
+  try {
+    const pattern = JSON.parse(localStorage.getItem(PATTERN_KEY) ?? 'null');
+    if (!pattern || !Array.isArray(pattern.blocks) || pattern.blocks.length === 0) return null;
+    const first = document.getElementById('roster-from').value;
+    // Only people who can still be chosen (the choices are in the row templates).
+    const choices = document.getElementById('roster-block-template').content;
+    const known = (value) => value === '' || value === 'same' || choices.querySelector(`option[value="${CSS.escape(value)}"]`);
+    const blocks = pattern.blocks.filter((b) => known(b.coach) && known(b.supervisor));
+    const exceptions = (pattern.exceptions ?? []).filter((e) => e.date >= first && known(e.coach) && known(e.supervisor));
+    return blocks.length ? { blocks, exceptions } : null;
+  } catch {
+    return null;
+  }
+}
+
 async function save(event) {
   event.preventDefault();
   show('roster-error', '');
@@ -204,6 +246,7 @@ async function save(event) {
     });
     if (!saved.ok) throw new RosterProblem(saved.data?.error?.message || settings.cannotSign);
     show('roster-status', settings.saved);
+    remember();
     form.dataset.saved = 'yes';
     window.location.reload();
   } catch (error) {
@@ -221,14 +264,21 @@ if (form) {
   document.getElementById('roster-add-exception').addEventListener('click', () => {
     addRow('roster-exception-template', 'roster-exceptions').querySelector('input[name=date]').focus();
   });
-  // To start with: a day block on weekdays and a night block every day, nobody chosen yet.
-  addRow('roster-block-template', 'roster-blocks', { days: [0, 1, 2, 3, 4], start: '08:00', end: '17:00' });
-  addRow('roster-block-template', 'roster-blocks', {
-    days: [0, 1, 2, 3, 4, 5, 6],
-    start: '17:00',
-    end: '08:00',
-    next_day: true,
-  });
+  const kept = recalled();
+  if (kept) {
+    // The week she saved last time in this browser, to change rather than make again.
+    for (const block of kept.blocks) addRow('roster-block-template', 'roster-blocks', block);
+    for (const exception of kept.exceptions) addRow('roster-exception-template', 'roster-exceptions', exception);
+  } else {
+    // To start with: a day block on weekdays and a night block every day, nobody chosen yet.
+    addRow('roster-block-template', 'roster-blocks', { days: [0, 1, 2, 3, 4], start: '08:00', end: '17:00' });
+    addRow('roster-block-template', 'roster-blocks', {
+      days: [0, 1, 2, 3, 4, 5, 6],
+      start: '17:00',
+      end: '08:00',
+      next_day: true,
+    });
+  }
   form.addEventListener('submit', save);
   form.dataset.ready = 'yes';
 }
