@@ -36,6 +36,7 @@ from eportfolio.kit.web import (
 )
 from eportfolio.modules import api as module_api
 from eportfolio.modules import pages as module_pages
+from eportfolio.notifications.vapid import with_development_keys
 from eportfolio.portfolio import api as portfolio_api
 from eportfolio.portfolio import pages as portfolio_pages
 from eportfolio.programmes import api as programme_api
@@ -61,7 +62,7 @@ class VersionedStaticFiles(StaticFiles):
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_development_keys(settings or get_settings())
     problems = settings.problems()
     if problems:
         raise ConfigurationError("; ".join(problems))

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:privacy@example.org"
+    # How often the background job of `eportfolio serve` passes on unanswered messages (seconds).
+    escalation_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Development only: where the key pair made at the first start is kept (never in the repository).
+    vapid_key_file: Path = PROJECT_ROOT / "var" / "vapid-development.json"
 
     @field_validator("database_url")
     @classmethod

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +20,10 @@ from eportfolio.accounts import service as accounts
 from eportfolio.accounts.hashing import SecretHasher
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.tables import ProgrammeKey, SigningKeyCopy
+from eportfolio.chat import service as chat
+from eportfolio.chat.repository import ChatRepository
 from eportfolio.config import Settings
+from eportfolio.domain import chat as chat_domain
 from eportfolio.domain.accounts import OrganisationKeyCreate, SignUpRequest
 from eportfolio.domain.people import Role
 from eportfolio.domain.portfolio import PinnedKeysWrite
@@ -139,6 +144,7 @@ async def load(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoReport:
         await load_modules(uow, programmes, report)
         await load_people(uow, programmes, report, SecretHasher())
         await load_peer_coaches(uow, programmes, report, SecretHasher())
+        await load_rosters(uow, programmes, report)
     return report
 
 
@@ -842,3 +848,115 @@ async def demo_logins(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tu
             role = "coach (peer coach)" if spec.login in peers else spec.role.value
             found.append((spec.login, demo_password(spec.login), role))
     return found
+
+
+# The duty roster: someone on duty now and next around the clock -------------------------------
+#
+# Signed with the programme key by the programme's staff member, as her browser does on
+# /manage/programmes/{id}/roster, and stored through the same check (``chat.create_roster``). A
+# roster runs four weeks; every demo run makes a new one when less than a week is left.
+
+ROSTER_DAYS = 28
+ROSTER_RENEW = timedelta(days=7)
+# Day and night blocks (local start hour, hours): the coaches take turns, the supervisors too.
+ROSTER_BLOCKS = ((8, 12), (20, 12))
+
+
+def _roster_shifts(
+    first_day: date, coaches: list[uuid.UUID], supervisors: list[uuid.UUID]
+) -> list[tuple[uuid.UUID, chat_domain.Duty, datetime, datetime]]:
+    shifts = []
+    turn = 0
+    for offset in range(ROSTER_DAYS):
+        day = datetime.combine(first_day + timedelta(days=offset), time())
+        for start_hour, hours in ROSTER_BLOCKS:
+            start = day + timedelta(hours=start_hour)
+            end = start + timedelta(hours=hours)
+            for duty, people in ((chat_domain.Duty.coach, coaches), (chat_domain.Duty.supervisor, supervisors)):
+                if people:
+                    shifts.append((people[turn % len(people)], duty, start, end))
+            turn += 1
+    return shifts
+
+
+async def _demo_programme_key(
+    uow: UnitOfWork, organisation_id: uuid.UUID, programme: Programme, holder: crypto.Identity
+) -> crypto.SigningKey | None:
+    repo = AccountRepository(uow.session)
+    key = await repo.programme_key(organisation_id, programme.id)
+    if key is None:
+        return None
+    for copy in await repo.key_copies(organisation_id, programme.id):
+        if copy.holder_id == uuid.UUID(holder.user_id):
+            return crypto.SigningKey.open(copy.sealed_box, holder, key.ed25519_public)
+    return None
+
+
+async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
+    for programme in programmes.values():
+        scope = ProgrammeScope(programme.organisation_id, programme.id)
+        chat_repo = ChatRepository(uow.session)
+        if await chat_repo.roster_at(scope, utcnow() + ROSTER_RENEW) is not None:
+            report.skipped.append(f"duty roster {programme.name}")
+            continue
+        staff = next((p.login for p in PEOPLE if p.role is Role.staff and p.programme == programme.slug), None)
+        signer = await _unlock(uow, staff) if staff else None
+        if signer is None:
+            continue
+        programme_key = await _demo_programme_key(uow, programme.organisation_id, programme, signer)
+        if programme_key is None:
+            continue
+        accounts_repo = AccountRepository(uow.session)
+        people: dict[str, uuid.UUID] = {}
+        for spec in PEOPLE:
+            if spec.programme == programme.slug and spec.role in (Role.coach, Role.supervisor):
+                account = await accounts_repo.account_by_login(spec.login)
+                if account is not None and account.public_identity:
+                    people[spec.login] = account.person_id
+        by_role = {
+            role: [people[p.login] for p in PEOPLE if p.role is role and p.login in people]
+            for role in (Role.coach, Role.supervisor)
+        }
+        if not by_role[Role.coach] and not by_role[Role.supervisor]:
+            continue
+        zone = ZoneInfo(programme.time_zone)
+        # From yesterday: last night's block covers the small hours of today.
+        first_day = utcnow().astimezone(zone).date() - timedelta(days=1)
+        shifts = _roster_shifts(first_day, by_role[Role.coach], by_role[Role.supervisor])
+        identities = await chat_repo.public_identities(list(people.values()))
+        fingerprints = {p: crypto.Person.from_public_identity(identities[p]).fingerprint for p in people.values()}
+
+        def stamp(local: datetime, zone: ZoneInfo = zone) -> int:
+            return int(local.replace(tzinfo=zone).timestamp())
+
+        serial = await chat_repo.latest_roster_serial(scope) + 1
+        record = programme_key.sign_record(
+            crypto.DutyRoster(
+                stamp(datetime.combine(first_day, time())),
+                max(stamp(end) for _, _, _, end in shifts),
+                tuple(
+                    crypto.RosterEntry(str(person), fingerprints[person], chat.DUTIES[duty], stamp(start), stamp(end))
+                    for person, duty, start, end in shifts
+                ),
+            ),
+            organisation_id=str(programme.organisation_id),
+            programme_id=str(programme.id),
+            serial=serial,
+            issued_at=int(utcnow().timestamp()),
+            signed_by=signer.user_id,
+        )
+        caller = Caller(person_id=uuid.UUID(signer.user_id), organisation_id=programme.organisation_id, session_id=None)
+        await chat.create_roster(
+            uow,
+            caller,
+            programme.id,
+            chat_domain.RosterCreate(
+                serial=serial,
+                signed_record=crypto.b64u_encode(record),
+                shifts=[
+                    chat_domain.ShiftCreate(person_id=person, duty=duty, starts_at=start, ends_at=end)
+                    for person, duty, start, end in shifts
+                ],
+            ),
+        )
+        report.created.append(f"duty roster {programme.name} ({ROSTER_DAYS} days)")

@@ -49,7 +49,7 @@ async def _in_database(database_url: str, *statements: Any) -> None:
 
 async def _cast(server: LiveServer, database_url: str, world: World) -> None:
     """Everyone signs up with real keys; staff sign her coach's assignment and a duty roster in
-    which the supervisor is on duty now and her coach takes the next shift."""
+    which the supervisor takes the next shift of the second line and her coach a later one."""
     keyrings = [Keyring(server) for _ in range(4)]
     try:
         a = world.programme_a
@@ -107,8 +107,10 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> None:
         zone = ZoneInfo("Europe/Amsterdam")
         now = datetime.now(zone).replace(microsecond=0, tzinfo=None)
         hours = timedelta(hours=1)
+        # Nobody is on duty right now (so she gets the out-of-hours reply); the supervisor takes
+        # the next shift, so her browser grants her the key all the same.
         shifts = [
-            (world.supervisor_a, supervisor, crypto.Duty.SUPERVISOR, now - hours, now + 8 * hours),
+            (world.supervisor_a, supervisor, crypto.Duty.SUPERVISOR, now + hours, now + 8 * hours),
             (world.coach_a, coach, crypto.Duty.COACH, now + 10 * hours, now + 18 * hours),
         ]
 
@@ -117,7 +119,7 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> None:
 
         roster = programme_key.sign_record(
             crypto.DutyRoster(
-                stamp(shifts[0][3]),
+                stamp(now - hours),
                 stamp(shifts[1][4]),
                 tuple(
                     crypto.RosterEntry(str(p), who.fingerprint, duty, stamp(s), stamp(u))

@@ -11,9 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eportfolio.chat import service
+from eportfolio.chat.tables import Conversation
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
@@ -22,6 +23,7 @@ from tests.integration.test_chat_protocol import open_coaching
 from tests.support.chat import ChatClient, serve, session_token
 from tests.support.client import Browser
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 
 async def chat_notices(app: FastAPI, person_id: uuid.UUID) -> list[Notification]:
@@ -127,21 +129,81 @@ async def test_nobody_else_sees_or_reads_her_entry(app: FastAPI, world: World, b
     assert re.search(rf'action="/notifications/{notice.id}/read"', page.text)
 
 
-async def test_an_escalation_to_an_offline_supervisor_on_duty_links_to_the_shared_inbox(
+async def waiting_notices(app: FastAPI, person_id: uuid.UUID) -> list[Notification]:
+    async with app.state.sessionmaker() as session:
+        result = await session.execute(
+            select(Notification).where(Notification.person_id == person_id, Notification.kind == "chat_waiting")
+        )
+        return list(result.scalars())
+
+
+async def escalate(app: FastAPI, minutes: int) -> int:
+    async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
+        raised = await service.escalate_due(uow, utcnow() + timedelta(minutes=minutes))
+    await app.state.chat.pushes_settled()
+    return raised
+
+
+async def test_an_escalation_tells_the_person_on_duty_and_the_supervisor_without_a_key_finds_the_inbox(
     app: FastAPI, world: World, browser: Browser
 ) -> None:
     local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
     await post_roster(browser, world, local_now - timedelta(hours=1), hours=12)
     conversation = await open_coaching(browser, world)
     await send(browser, conversation)
-    async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-        assert await service.escalate_due(uow, utcnow() + timedelta(minutes=31)) == 1
-    await app.state.chat.pushes_settled()
-    assert await chat_notices(app, world.supervisor_a) == [], "the first level goes to the coach on duty"
-    async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-        assert await service.escalate_due(uow, utcnow() + timedelta(minutes=121)) == 1
-    await app.state.chat.pushes_settled()
-    [notice] = await chat_notices(app, world.supervisor_a)
-    assert notice.link == "/chat", "she may not be able to open the conversation yet; the inbox shows who waits"
+    assert await escalate(app, 31) == 1
+    assert await waiting_notices(app, world.supervisor_a) == [], "the first level goes to the coach on duty"
+    [to_coach] = await waiting_notices(app, world.coach_a)
+    assert to_coach.subject_id == uuid.UUID(conversation)
+    assert await escalate(app, 121) == 1
+    [notice] = await waiting_notices(app, world.supervisor_a)
+    assert notice.link == f"/chat#waiting-{conversation}", "no key for her yet: the inbox shows who waits"
     assert notice.subject_id == uuid.UUID(conversation)
-    assert notice.params == {}
+    assert notice.params == {}, "no content, no names"
+    assert await chat_notices(app, world.supervisor_a) == [], "not a 'new message' notice: it says someone waits"
+
+    await browser.log_in_as(world.supervisor_a)
+    page = await browser.get("/notifications")
+    assert "Iemand wacht op antwoord in de chat. Jij hebt dienst." in page.text
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Conversation)
+            .where(Conversation.id == uuid.UUID(conversation))
+            .values(waiting_since=utcnow() - timedelta(minutes=125, seconds=5))
+        )
+    inbox = await browser.get("/chat")
+    assert f'id="waiting-{conversation}"' in inbox.text
+    assert "wacht 2 uur en 5 minuten" in inbox.text, "how long, in plain words"
+
+
+async def test_an_escalation_links_straight_into_a_conversation_her_browser_was_granted(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    """The supervisor on duty holds a grant (the participant's browser gave it because the signed
+    roster names her): the notice opens the conversation, even while she has the chat open."""
+    local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None, microsecond=0)
+    await post_roster(browser, world, local_now - timedelta(hours=1), hours=12)
+    conversation = await open_coaching(browser, world)
+    keys = await world_keys(browser.app, world)
+    granted = await browser.api(
+        "POST",
+        f"/api/v1/chat/conversations/{conversation}/grants",
+        json={"epoch": 1, "grants": [keys.grant(conversation, 1, world.participant_a, world.supervisor_a)]},
+    )
+    assert granted.status_code == 201, granted.text
+    await send(browser, conversation)
+    supervisor = await session_token(app, world.supervisor_a)
+    async with serve(app) as url, ChatClient.connect(url, supervisor, resume={}) as online:
+        assert await escalate(app, 31) == 1
+        assert await escalate(app, 121) == 1
+        frame = await online.until("escalation")
+        assert frame["entry"]["conversation_id"] == conversation
+        assert frame["entry"]["can_read"] is True
+    [notice] = await waiting_notices(app, world.supervisor_a)
+    assert notice.link == f"/chat/{conversation}"
+    assert notice.read_at is None
+
+    await browser.log_in_as(world.supervisor_a)
+    assert (await browser.get(f"/chat/{conversation}")).status_code == 200
+    [read] = await waiting_notices(app, world.supervisor_a)
+    assert read.read_at is not None, "opening the conversation reads the notice"

@@ -151,7 +151,7 @@ async def test_an_offline_coach_gets_a_push_that_says_only_there_is_a_new_messag
     assert headers["authorization"].startswith("vapid t=")
     assert headers["content-encoding"] == "aes128gcm"
     # Her coach's language is Dutch; the push carries that one sentence and nothing else.
-    assert coach.open(payload) == {"body": "Je hebt een nieuw bericht"}
+    assert coach.open(payload) == {"body": "Je hebt een nieuw bericht", "url": "/chat"}
 
 
 async def test_no_push_to_someone_with_a_socket_open_nor_to_the_sender(
@@ -217,3 +217,33 @@ def test_outside_development_only_the_browsers_push_services_are_accepted() -> N
     assert not _known_push_service("https://fcm.googleapis.com.evil.example/abc")
     assert not _known_push_service("http://fcm.googleapis.com/abc")
     assert not _known_push_service("https://127.0.0.1:8443/admin")
+
+
+async def test_an_escalation_pushes_to_the_supervisor_on_duty_that_someone_waits(
+    push_chat: PushChat, push_service: PushService
+) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from eportfolio.chat import service
+    from eportfolio.kit.clock import utcnow
+    from eportfolio.kit.uow import unit_of_work
+    from tests.integration.test_chat_api import post_roster
+
+    world = push_chat.world
+    local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+    await post_roster(push_chat.browser, world, local_now - timedelta(hours=1), hours=12)
+    supervisor = await push_chat.subscribe(world.supervisor_a, f"{push_service.url}/push/supervisor-phone")
+    await push_chat.mother_sends()
+    push_service.received.clear()
+    for minutes in (31, 121):
+        async with unit_of_work(push_chat.app.state.sessionmaker, push_chat.app.state.event_bus) as uow:
+            assert await service.escalate_due(uow, utcnow() + timedelta(minutes=minutes)) == 1
+        await push_chat.app.state.chat.pushes_settled()
+    assert [path for path, _, _ in push_service.received] == ["/push/supervisor-phone"], "second line, once"
+    _, headers, payload = push_service.received[0]
+    assert headers["authorization"].startswith("vapid t=")
+    assert supervisor.open(payload) == {
+        "body": "Iemand wacht op antwoord. Jij hebt dienst.",
+        "url": "/notifications",
+    }

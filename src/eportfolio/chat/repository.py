@@ -738,6 +738,10 @@ class ChatRepository:
         )
         return list(dict.fromkeys(result.scalars()))
 
+    async def anyone_on_duty(self, scope: ProgrammeScope, at: datetime) -> bool:
+        """Whether a coach or a supervisor is on duty at ``at`` (the out-of-hours reply is for when nobody is)."""
+        return bool(await self.on_duty(scope, at, Duty.coach) or await self.on_duty(scope, at, Duty.supervisor))
+
     async def waiting(self, scope: ProgrammeScope) -> list[Conversation]:
         result = await self.session.execute(
             select(Conversation)

@@ -41,6 +41,8 @@ from eportfolio.domain.chat import (
     ConversationRead,
     ConversationSummary,
     Duty,
+    DutyOverview,
+    DutyShift,
     EpochCreate,
     EpochFrame,
     EpochRead,
@@ -79,6 +81,7 @@ from eportfolio.kit.uow import UnitOfWork
 from eportfolio.notifications import service as notifications
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import Access, authorize
+from eportfolio.programmes.service import list_people as programme_people
 from eportfolio.programmes.tables import Programme
 
 ROTATION_INTERVAL = timedelta(days=7)
@@ -505,12 +508,13 @@ async def send_message(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
 async def _reply_out_of_hours(
     uow: UnitOfWork, repo: ChatRepository, access: ConversationAccess, now: datetime, recipients: list[uuid.UUID]
 ) -> None:
-    """Her message started a wait: out of hours (no coach on duty) she gets the programme's reply."""
+    """Her message started a wait: out of hours (nobody on duty, neither a coach nor a supervisor)
+    she gets the programme's reply."""
     conversation = access.conversation
     settings = ProgrammeSettings.model_validate(access.programme.settings or {})
     if not settings.out_of_hours_reply:
         return
-    if await repo.on_duty(scope_of(conversation), now, Duty.coach):
+    if await repo.anyone_on_duty(scope_of(conversation), now):
         return
     await _system_message(
         uow,
@@ -822,8 +826,8 @@ async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSen
         await repo.advance_markers(markers)
         await repo.insert_access_log(log_rows)
     for access in started:
-        # Her message started a wait: out of hours (no coach on duty) she gets the programme's reply.
-        if await repo.on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now, Duty.coach):
+        # Her message started a wait: out of hours (nobody on duty) she gets the programme's reply.
+        if await repo.anyone_on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now):
             continue
         conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
         assert conversation is not None
@@ -1418,6 +1422,99 @@ async def current_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUI
     return _roster_read(roster, await repo.shifts(roster.id), ZoneInfo(access.programme.time_zone))
 
 
+@dataclass(frozen=True, slots=True)
+class RosterCandidate:
+    """Someone staff may put on the roster: an active coach or supervisor of the programme."""
+
+    person_id: uuid.UUID
+    display_name: str
+    duty: Duty
+    has_key: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEditor:
+    next_serial: int
+    candidates: list[RosterCandidate]
+    current: RosterRead | None
+
+
+async def roster_editor(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> RosterEditor:
+    """What the staff page that makes a roster needs: the next serial, who can be on duty in which
+    duty (and whether she has a key yet: the signed roster names each person by her key), and the
+    roster in force."""
+    access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
+    repo = ChatRepository(uow.session)
+    people = await programme_people(uow, caller, programme_id)
+    with_keys = await repo.public_identities([p.id for p, _ in people])
+    candidates = [
+        RosterCandidate(person.id, person.display_name, duty, person.id in with_keys)
+        for duty in (Duty.coach, Duty.supervisor)
+        for person, roles in people
+        if any(r.role.value == duty.value and r.active for r in roles)
+    ]
+    return RosterEditor(
+        next_serial=await repo.latest_roster_serial(access.scope) + 1,
+        candidates=sorted(candidates, key=lambda c: (c.duty.value, c.display_name.casefold())),
+        current=await current_roster(uow, caller, programme_id),
+    )
+
+
+DUTY_ROLES = MANAGING_ROLES | {Role.coach, Role.supervisor, Role.participant}
+# How far ahead her own coming shifts are listed.
+OWN_SHIFTS_AHEAD = timedelta(days=14)
+
+
+async def duty_overview(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> DutyOverview:
+    """Who is on duty now, who takes the next shift of each duty, and the caller's own coming
+    shifts, from the roster in force; only people who still hold the role of their duty. Names and
+    times only, for everyone in the programme (a participant sees who can answer her)."""
+    access = await authorize(uow, caller, programme_id, DUTY_ROLES)
+    repo = ChatRepository(uow.session)
+    zone = ZoneInfo(access.programme.time_zone)
+    now = utcnow()
+    roster = await repo.roster_at(access.scope, now)
+    if roster is None:
+        return DutyOverview(programme_id=programme_id, has_roster=False, now=[], next=[], mine=[])
+    active = await repo.on_roster(access.scope, now)
+    shifts = [s for s in await repo.shifts(roster.id) if s.person_id in active]
+    names = await repo.display_names(access.scope.organisation_id, list({s.person_id for s in shifts}))
+
+    def read(shift: Shift) -> DutyShift:
+        return DutyShift(
+            person_id=shift.person_id,
+            display_name=names.get(shift.person_id, ""),
+            duty=Duty(shift.duty),
+            starts_at=_aware(shift.starts_at).astimezone(zone),
+            ends_at=_aware(shift.ends_at).astimezone(zone),
+        )
+
+    current = [s for s in shifts if _aware(s.starts_at) <= now < _aware(s.ends_at)]
+    upcoming: list[Shift] = []
+    for duty in (Duty.coach, Duty.supervisor):
+        later = [s for s in shifts if s.duty == duty.value and _aware(s.starts_at) > now]
+        if later:
+            first = min(_aware(s.starts_at) for s in later)
+            upcoming += [s for s in later if _aware(s.starts_at) == first]
+    mine = [
+        s
+        for s in shifts
+        if s.person_id == caller.person_id and _aware(s.ends_at) > now and _aware(s.starts_at) < now + OWN_SHIFTS_AHEAD
+    ]
+    return DutyOverview(
+        programme_id=programme_id,
+        has_roster=True,
+        now=[read(s) for s in current],
+        next=[read(s) for s in upcoming],
+        mine=[read(s) for s in mine],
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 # Waiting, inbox and escalation -----------------------------------------------------------------
 
 
@@ -1477,9 +1574,9 @@ async def escalate_due(uow: UnitOfWork, now: datetime | None = None) -> int:
         settings = ProgrammeSettings.model_validate(programme.settings or {})
         waited = now - conversation.waiting_since
         if conversation.escalation_level == 0 and waited >= timedelta(minutes=settings.first_escalation_minutes):
-            level, duty = 1, Duty.coach
+            level, duty, second = 1, Duty.coach, Duty.supervisor
         elif conversation.escalation_level == 1 and waited >= timedelta(minutes=settings.second_escalation_minutes):
-            level, duty = 2, Duty.supervisor
+            level, duty, second = 2, Duty.supervisor, Duty.coach
         else:
             continue
         if not await repo.raise_escalation(conversation.id, conversation.waiting_since, level):
@@ -1487,7 +1584,11 @@ async def escalate_due(uow: UnitOfWork, now: datetime | None = None) -> int:
         set_committed_value(conversation, "escalation_level", level)
         raised += 1
         members = await members_now(repo, conversation, programme)
-        on_duty = await repo.on_duty(scope_of(conversation), now, duty)
+        # The coach on duty first, the supervisor as second line; with nobody in that duty now,
+        # whoever holds the other duty, so that a person is told whenever anyone is on duty.
+        on_duty = await repo.on_duty(scope_of(conversation), now, duty) or await repo.on_duty(
+            scope_of(conversation), now, second
+        )
         await _system_message(
             uow,
             repo,
@@ -1501,8 +1602,25 @@ async def escalate_due(uow: UnitOfWork, now: datetime | None = None) -> int:
         )
         for person_id in on_duty:
             entry = await _inbox_entry(repo, conversation, person_id, now, names)
+            await _notify_waiting(uow, conversation, person_id, entry.can_read)
             emit_frame(uow, "chat.escalation", EscalationFrame(entry=entry), [person_id])
     return raised
+
+
+async def _notify_waiting(uow: UnitOfWork, conversation: Conversation, person_id: uuid.UUID, can_read: bool) -> None:
+    """The in-app notice of an escalation, for the person on duty whether or not she is online: it
+    opens the conversation when her browser can read it (the participant's browser granted her the
+    key because the signed roster names her), otherwise the shared inbox, where she sees who waits."""
+    await notifications.notify(
+        uow,
+        organisation_id=conversation.organisation_id,
+        programme_id=conversation.programme_id,
+        person_id=person_id,
+        kind=notifications.CHAT_WAITING,
+        subject_id=conversation.id,
+        link=f"/chat/{conversation.id}" if can_read else f"/chat#waiting-{conversation.id}",
+        collapse=True,
+    )
 
 
 # Web Push ----------------------------------------------------------------------------------------
@@ -1609,18 +1727,15 @@ async def drop_push_subscription(uow: UnitOfWork, endpoint: str) -> None:
 # The in-app notification list: the fallback when push is off or not possible ---------------------
 
 
-async def notify_offline(
-    uow: UnitOfWork, conversation_id: uuid.UUID, person_ids: list[uuid.UUID], *, escalation: bool = False
-) -> int:
+async def notify_offline(uow: UnitOfWork, conversation_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int:
     """For the dispatcher after commit (no caller): a neutral "new message" notice for each of these
     people who are offline, whether or not push reaches them. One unread entry per conversation:
-    more messages bring it back to the top. It links to the conversation (an escalation: to the
-    shared inbox, because an on-duty coach may not be able to open the conversation yet)."""
+    more messages bring it back to the top. It links to the conversation."""
     repo = ChatRepository(uow.session)
     conversation = await repo.conversation_by_id(conversation_id)
     if conversation is None:
         return 0
-    link = "/chat" if escalation else f"/chat/{conversation.id}"
+    link = f"/chat/{conversation.id}"
     for person_id in dict.fromkeys(person_ids):
         await notifications.notify(
             uow,
@@ -1636,5 +1751,6 @@ async def notify_offline(
 
 
 async def conversation_seen(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> None:
-    """She opened the conversation: her notices about its new messages are read."""
+    """She opened the conversation: her notices about its new messages (and that someone waits) are read."""
     await notifications.mark_subject_read(uow, caller, notifications.CHAT_MESSAGE, conversation_id)
+    await notifications.mark_subject_read(uow, caller, notifications.CHAT_WAITING, conversation_id)

@@ -158,20 +158,20 @@ class ChatRuntime:
             offline -= await self.broker.online_elsewhere(offline)
         if not offline:
             return 0
-        async with unit_of_work(self.app.state.sessionmaker) as uow:
-            await service.notify_offline(
-                uow,
-                uuid.UUID(conversation_id),
-                [uuid.UUID(p) for p in sorted(offline)],
-                escalation=event.name != "chat.message",
-            )
+        if event.name == "chat.message":
+            # (An escalation made its in-app notice in its own transaction, online or not.)
+            async with unit_of_work(self.app.state.sessionmaker) as uow:
+                await service.notify_offline(uow, uuid.UUID(conversation_id), [uuid.UUID(p) for p in sorted(offline)])
         if not self.settings.vapid_private_key:
             return 0
         async with unit_of_work(self.app.state.sessionmaker) as uow:
             targets = await service.push_targets(uow, [uuid.UUID(p) for p in offline])
+        # An escalation says someone waits; a tap opens her notifications, whose entry links on.
+        waiting = event.name == "chat.escalation"
         sent, gone = 0, []
         for target in targets:
-            outcome = await asyncio.to_thread(send_push, self.settings, target)
+            message, url = (WAITING, "/notifications") if waiting else (NEW_MESSAGE, "/chat")
+            outcome = await asyncio.to_thread(send_push, self.settings, target, message, url)
             if outcome == "gone":
                 gone.append(target.endpoint)
             sent += outcome == "sent"
@@ -209,9 +209,10 @@ class ChatRuntime:
 
 PUSHED_EVENTS = ("chat.message", "chat.escalation")
 NEW_MESSAGE = N_("You have a new message")
+WAITING = N_("Someone is waiting for an answer. You are on duty.")
 
 
-def send_push(settings: Settings, target: service.PushTarget) -> str:
+def send_push(settings: Settings, target: service.PushTarget, message: str = NEW_MESSAGE, url: str = "/chat") -> str:
     """One Web Push (blocking; run in a thread): "sent", "gone" (the subscription ended) or "failed"."""
     import requests
     from pywebpush import WebPushException, webpush
@@ -219,7 +220,7 @@ def send_push(settings: Settings, target: service.PushTarget) -> str:
     try:
         webpush(
             subscription_info={"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}},
-            data=json.dumps({"body": i18n.gettext(target.language, NEW_MESSAGE)}),
+            data=json.dumps({"body": i18n.gettext(target.language, message), "url": url}),
             vapid_private_key=settings.vapid_private_key,
             vapid_claims={"sub": settings.vapid_subject},
             ttl=3600,
@@ -315,7 +316,7 @@ async def running(app: FastAPI) -> AsyncIterator[None]:
     """For the app's lifespan: the escalation and session sweeps run while the app does; the
     broker closes after."""
     sweeps = [
-        asyncio.create_task(_sweep_escalations(app)),
+        asyncio.create_task(_sweep_escalations(app, app.state.settings.escalation_sweep_seconds)),
         asyncio.create_task(_sweep_sessions(app)),
         asyncio.create_task(_renew_presence(app)),
     ]

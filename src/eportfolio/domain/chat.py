@@ -286,6 +286,26 @@ class RosterRead(ReadModel):
     created_at: datetime
 
 
+class DutyShift(ReadModel):
+    """A shift of the roster in force, with the name of who is on duty (times in the programme's zone)."""
+
+    person_id: uuid.UUID
+    display_name: str
+    duty: Duty
+    starts_at: datetime
+    ends_at: datetime
+
+
+class DutyOverview(ReadModel):
+    """Who is on duty in a programme now and on the next shift of each duty, and her own coming shifts."""
+
+    programme_id: uuid.UUID
+    has_roster: bool
+    now: list[DutyShift]
+    next: list[DutyShift]
+    mine: list[DutyShift]
+
+
 class InboxEntry(ReadModel):
     """A conversation waiting for a coach: who waits and for how long, never what was written."""
 

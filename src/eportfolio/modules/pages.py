@@ -82,6 +82,7 @@ NOTIFICATION_TEXTS = {
     "submitted": N_("%(name)s handed in an assignment."),
     # Added by the chat: neutral, never who wrote or what.
     "chat_message": N_("You have a new message in the chat."),
+    "chat_waiting": N_("Someone is waiting for an answer in the chat. You are on duty."),
 }
 # Messages of the domain model's validators, listed so they are extracted and translated.
 VALIDATOR_MESSAGES = (

@@ -19,6 +19,8 @@ from eportfolio.notifications.tables import Notification
 
 # A new message in a conversation (chat): neutral, one unread entry per conversation.
 CHAT_MESSAGE = "chat_message"
+# Someone waits for an answer and it passed to you on duty (an escalation): one entry per conversation.
+CHAT_WAITING = "chat_waiting"
 
 
 async def notify(

@@ -16,10 +16,26 @@ function bodyOf(data) {
   }
 }
 
+// Where a tap leads: a path on this site the push names (the chat, or her notifications for
+// "someone is waiting"), never anywhere else.
+function pathOf(data) {
+  try {
+    const url = String(data?.json().url ?? '');
+    return /^\/(chat|notifications)\b[\w/#-]*$/.test(url) ? url : '/chat';
+  } catch {
+    return '/chat';
+  }
+}
+
 self.addEventListener('push', (event) => {
   // One notification at a time, replaced by the next: a count of messages is also information.
   event.waitUntil(
-    self.registration.showNotification('eportfolio', { body: bodyOf(event.data), tag: 'eportfolio-chat', renotify: true }),
+    self.registration.showNotification('eportfolio', {
+      body: bodyOf(event.data),
+      tag: 'eportfolio-chat',
+      renotify: true,
+      data: { path: pathOf(event.data) },
+    }),
   );
 });
 
@@ -27,10 +43,11 @@ self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   event.waitUntil(
     (async () => {
+      const path = event.notification.data?.path ?? '/chat';
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-      const open = windows.find((w) => new URL(w.url).pathname.startsWith('/chat'));
+      const open = windows.find((w) => new URL(w.url).pathname === path);
       if (open) return open.focus();
-      return self.clients.openWindow('/chat');
+      return self.clients.openWindow(path);
     })(),
   );
 });
