@@ -9,6 +9,8 @@ she signed before the reset counted only on his word."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,10 +33,18 @@ from tests.browser.test_recovery_journeys import (
 )
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.live import LiveServer
+from tests.support.lying import Liar
 from tests.support.signup import Keyring, invitation
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("EPORTFOLIO_SCREENSHOTS")
+
+
+async def _shot(page: Any, name: str) -> None:
+    if SHOTS:
+        await page.screenshot(path=str(Path(SHOTS) / f"coach-change-{name}.png"), full_page=True)
 
 
 async def _second_coach(server: LiveServer, database_url: str, world: World) -> None:
@@ -163,6 +173,7 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     await _write(phone, "With my coach gone", "Still writing", "my_coaches")
     await _reads(phone, "With my coach gone", "Still writing")
     await _fits(phone, "portfolio-after-coach-left")
+    await _shot(phone, "portfolio")
 
     # And the conversation: connected, every message readable, and she can still write.
     await _chat(phone, server)
@@ -173,6 +184,8 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     assert await phone.locator("li.chat-msg--broken").count() == 0
     await _send(phone, "My coach has left, I am still here")
     await _fits(phone, "chat-after-coach-left")
+    await _shot(phone, "chat")
+    conversation_url = phone.url
 
     # A new coach: staff assign Coach B; her browser gives him the keys when she opens her
     # portfolio and chat; he reads what she shared, from before the reset too.
@@ -192,6 +205,24 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     await _chat(new_coach, server)
     assert "My coach has left, I am still here" in await _texts(new_coach)
     assert "Before the reset: can we meet on Monday?" in await _texts(new_coach)
+
+    # Keys her phone cannot open (here: the server answers nonsense for her grants) are said in
+    # plain words on both pages: never "Something went wrong" alone, never an endless "Connecting…".
+    liar = Liar()
+    for path in (r"/api/v1/chat/conversations/[^/]+/grants/mine", r"/api/v1/portfolio/[^/]+/grants/mine"):
+        liar.lie(path, lambda status, data: (200, {"grants": "not a list"}))
+    await liar.install(phone.context)
+    await phone.goto(conversation_url)
+    await phone.wait_for_selector("#chat-connection[data-state=failed]", timeout=30_000)
+    assert "could not open the keys" in await phone.inner_text("#chat-connection")
+    assert await phone.get_attribute("#chat-app", "data-failed") == "keys"
+    assert await phone.is_disabled("#chat-send")
+    await _fits(phone, "chat-failed")
+    await _shot(phone, "chat-failed")
+    await phone.goto(f"{server.url}/portfolio/programmes/{a}")
+    await phone.wait_for_selector("#portfolio-app[data-failed=keys]", timeout=30_000)
+    assert "could not open the keys of this portfolio" in await phone.inner_text("#status")
+    await _shot(phone, "portfolio-failed")
 
     # The refusals meant to be met: her old sessions ended by the reset (401).
     assert [e for e in errors if "status of 401" not in e and "status of 422" not in e] == [], errors

@@ -679,7 +679,7 @@ function openingFailed(error) {
   const line = $('chat-connection');
   line.dataset.state = offline ? 'offline' : 'failed';
   line.textContent = why;
-  say(error?.status && error.data?.error?.message ? error.data.error.message : why);
+  say(error?.status && error.data?.error?.message ? error.data.error.message : ''); // said once, above
   app.dataset.failed = offline ? 'network' : error?.status ? 'server' : 'keys';
   $('chat-text').disabled = true;
   $('chat-send').disabled = true;
