@@ -353,9 +353,15 @@ export class PortfolioClient {
       });
       grants.push({ epoch, grant: b64uEncode(grant) });
     }
-    const result = await api(`${this.keysPath}/grants/own`, { grants });
-    if (result.ok) for (const epoch of epochs) this.ownEpochs.add(epoch);
-    return result.ok;
+    // A hundred at a time: a conversation rotates weekly, so an old one has many epochs.
+    let ok = true;
+    for (let at = 0; at < grants.length; at += 100) {
+      const part = grants.slice(at, at + 100);
+      const result = await api(`${this.keysPath}/grants/own`, { grants: part });
+      if (result.ok) for (const { epoch } of part) this.ownEpochs.add(epoch);
+      ok = ok && result.ok;
+    }
+    return ok;
   }
 
   // Whether what the server served about keys did not check out in a way she should be told of:
