@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { PortfolioClient } from '../../../frontend/static/js/portfolio/keyring.js';
 import { PROGRAMME, grantsTo, identity, lib, setting } from './lying-harness.mjs';
 
 const RESOURCE = { resourceType: 'portfolio', resourceId: 'pf-1' };
@@ -133,4 +134,57 @@ test('a key the departed coach makes after he left is read at most, never kept, 
   assert.ok(again.currentKey);
   assert.notDeepEqual(again.currentKey, made.key);
   assert.equal(ownGrants(server).has(2), false);
+});
+
+test("the departed coach's vouch lets her next coach meet her new key, but moves no pin a browser holds", async () => {
+  const { server, her, coach } = await setting();
+  const next = await identity('coach.b', 'coach-b');
+  server.people.set(next.userId, lib.b64uEncode(await next.publicIdentity()));
+  server.portfolio.members.push({ person_id: next.userId, role: 'coach', display_name: 'Coach B', has_current_grant: false });
+  const meta = { organisationId: 'org-1', programmeId: PROGRAMME, issuedAt: Math.floor(Date.now() / 1000), signedBy: 'staff' };
+  const nextRecord = await server.programme.signRecord(
+    lib.RecordKind.COACH_ASSIGNMENT,
+    { participantId: her.userId, coachId: next.userId, coachFingerprint: await next.fingerprint(), role: lib.CoachRole.INDIVIDUAL, validFrom: meta.issuedAt - 3600, validUntil: 0 },
+    { ...meta, serial: 2 },
+  );
+  // Coach A has left (his record stays served, ended); Coach B is her coach now.
+  server.routes.push((method, path) => (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`
+    ? { status: 200, data: [
+      { coach_id: coach.userId, signed_record: lib.b64uEncode(server.assignment), ended_at: new Date().toISOString() },
+      { coach_id: next.userId, signed_record: lib.b64uEncode(nextRecord), ended_at: null },
+    ] } : undefined));
+  let formerRows = [];
+  server.routes.push((method, path) => (path.endsWith(`/people/${her.userId}/former-identities`) ? { status: 200, data: formerRows } : undefined));
+  server.lies['GET /api/v1/portfolio/pf-1'] = (p) => ({ ...p, my_role: 'coach' });
+  const orgPin = [{ kind: lib.FingerprintKind.ORGANISATION_KEY, subjectId: 'org-1', keyMaterial: server.org.public, confirmed: true }];
+  const coachB = async () => {
+    const page = new PortfolioClient(next, PROGRAMME);
+    await page.open('pf-1');
+    await page.ensureAccess();
+    return page;
+  };
+  server.me = next;
+
+  // Her key was reset with Coach A, who vouched for the new key and then left. Coach B never met
+  // her: A's vouch lets his browser take her new key.
+  const reset = await identity('mother.a', her.userId);
+  server.people.set(her.userId, lib.b64uEncode(await reset.publicIdentity()));
+  const vouch = await lib.makeVouch(coach, { subject: reset.person, former: her.person, vouchedAt: meta.issuedAt });
+  formerRows = [{ public_identity: lib.b64uEncode(await her.publicIdentity()), vouch: lib.b64uEncode(vouch) }];
+  server.pins = { revision: 1, record: lib.b64uEncode(await lib.sealPinnedKeys(next, 1, orgPin)) };
+  const met = await coachB();
+  assert.equal(met.herKey, 'trusted', 'her next coach meets her new key on the vouch of the coach who checked it');
+  assert.ok(met.counting.has(her.userId));
+
+  // The server swaps her key for one of its own, and the departed coach signs a vouch for it:
+  // Coach B's browser, which knows her key now, does not move its pin.
+  const fake = await identity('mallory', her.userId);
+  server.people.set(her.userId, lib.b64uEncode(await fake.publicIdentity()));
+  const forged = await lib.makeVouch(coach, { subject: fake.person, former: reset.person, vouchedAt: meta.issuedAt + 60 });
+  formerRows = [{ public_identity: lib.b64uEncode(await reset.publicIdentity()), vouch: lib.b64uEncode(forged) }, ...formerRows];
+  server.posted = [];
+  const swapped = await coachB();
+  assert.equal(swapped.herKey, 'key_changed');
+  assert.equal(swapped.counting.has(her.userId), false);
+  assert.deepEqual(await grantsTo(server, fake, 'portfolio', 'pf-1', next), [], 'nothing is granted to the swapped key');
 });

@@ -509,11 +509,14 @@ export class PortfolioClient {
     // browser whose user no verified record makes her reader (`mayMeet`).
     const unmet = !this.trust.entry(FingerprintKind.PERSON, herId) && rows.length > 0;
     if (!unmet && (await this.trust.participantStatus(her, { firstSight: this.mayMeet })) === TRUSTED) return TRUSTED;
-    // Her coaches now, and those whose signed assignment has ended since (a coach who helped with
-    // her reset and then left): his vouch still says what he checked with her in person. It is
-    // no weaker than first sight, which a coach who never met her takes anyway when there was no
-    // reset, and it lets her next coach meet her new key after the one who checked it left.
-    const vouchers = [this.identity.person, ...coaches.values(), ...(this.past ?? new Map()).values()].map((c) => c.ed25519Public);
+    // Her coaches now; and, for a browser that never met her, also those whose signed assignment
+    // has ended since (the coach who helped with her reset and then left): his vouch still says
+    // what he checked with her in person, which is no weaker than the first sight such a browser
+    // takes when there was no reset, and lets her next coach meet her new key. A browser that
+    // pinned her key moves it only on a vouch by a coach who counts now.
+    const vouchers = [this.identity.person, ...coaches.values(), ...(unmet ? (this.past ?? new Map()).values() : [])].map(
+      (c) => c.ed25519Public,
+    );
     if (await this.trust.acceptVouched(her, rows, vouchers)) {
       this.former?.delete(herId);
       await this.trust.save();
