@@ -2,7 +2,9 @@
 // every key it took from a reader who counts now to herself under her own key, so his leaving can
 // take a reader away but never her keys; and a server that lies cannot use that to slip her a key:
 // a "self-grant" she did not sign, or a key the departed coach made after he left, is never kept,
-// granted on or sealed under. Runs keyring.js, the very file the browser is served.
+// granted on or sealed under; and his vouch for her new key after a reset lets her next coach meet
+// it, but moves no pin a browser that knows her holds. Runs keyring.js, the very file the browser
+// is served.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
