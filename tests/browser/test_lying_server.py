@@ -457,3 +457,43 @@ async def test_a_roster_shift_that_was_never_signed_gets_no_chat_key(
     held = {crypto.key_id(k) for k in keys}
     assert not [b for b in bodies if b and crypto.envelope_key_id(b64u_decode(b)) in held]
     assert errors == [], errors
+
+
+async def test_a_grant_to_herself_that_she_did_not_sign_gets_nothing_and_is_not_kept(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    """Her browser takes a grant signed by her own key without an epoch record, and grants the
+    keys she takes from her coach to herself (docs/crypto-spec.md 6.3, "Keys she keeps"). The
+    server makes a key pair under her user id and serves an epoch and a "grant to herself" signed
+    with it: her browser takes no key from it, keeps nothing of it, and seals nothing under it."""
+    world, server = world_and_server
+    cast = await _cast(server, database_url, world)
+    attacker = Attacker.make(str(world.participant_a))  # the server's own key, under her id
+    liar = Liar()
+    errors: list[str] = []
+    her = await _her_phone(chromium, server, liar, errors)
+    await _open_portfolio(her, server, world)  # honest first visit: epoch 1 for her and her coach
+    mine = await her.evaluate(
+        """async (p) => (await (await fetch(`/api/v1/portfolio/programmes/${p}/mine`, {method: 'POST',
+        headers: {'content-type': 'application/json', 'x-csrf-token':
+        document.querySelector('meta[name=csrf-token]').content}, body: '{}'})).json())""",
+        str(world.programme_a),
+    )
+    portfolio_id = mine["id"]
+    fake = attacker.epoch_and_grant("portfolio", portfolio_id, mine["epoch"] + 1,
+                                    crypto.Person.from_public_identity(cast.her.public_identity()))
+    liar.lie(r"/api/v1/portfolio/programmes/[^/]+/mine", lambda s, d: (s, {**d, "epoch": fake["epoch"]}), "POST")
+    liar.lie(rf"/api/v1/portfolio/{portfolio_id}", lambda s, d: (s, {**d, "epoch": fake["epoch"]}))
+    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/epochs", _append([fake]))
+    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/grants/mine",
+             _append([{"epoch": fake["epoch"], "grant": fake["grant"], "granter_id": str(world.participant_a)}]))
+
+    await _open_portfolio(her, server, world)
+    said = await _write_marker(her)
+    assert attacker.opened(liar, MARKER) == []
+    kept = [body for method, path, body in liar.bodies() if path.endswith("/grants/own")]
+    assert all(g["epoch"] != fake["epoch"] for body in kept for g in body["grants"]), kept
+    assert "weigerde een sleutel" in said, said
+    assert await her.input_value("#f-body") == MARKER, "what she typed is kept"
+    await _seen(her, "self-grant")
+    assert errors == [], errors

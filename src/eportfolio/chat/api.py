@@ -21,6 +21,7 @@ from eportfolio.domain.chat import (
     MarkerUpdate,
     MessageCreate,
     MessagePage,
+    OwnGrantsCreate,
     PushSettingsRead,
     PushSettingsUpdate,
     PushSubscriptionCreate,
@@ -108,6 +109,13 @@ async def create_epoch(uow: UowDep, caller: CallerDep, conversation_id: uuid.UUI
 @router.post("/conversations/{conversation_id}/grants", status_code=201)
 async def add_grants(uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID, data: GrantsCreate) -> list[GrantRead]:
     return await service.add_grants(uow, caller, conversation_id, data.epoch, data.grants)
+
+
+@router.post("/conversations/{conversation_id}/grants/own", status_code=201)
+async def keep_own_grants(
+    uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID, data: OwnGrantsCreate
+) -> list[GrantRead]:
+    return await service.keep_own_grants(uow, caller, conversation_id, data.grants)
 
 
 @router.get("/conversations/{conversation_id}/grants/mine")

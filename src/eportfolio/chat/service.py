@@ -59,6 +59,7 @@ from eportfolio.domain.chat import (
     MessageKind,
     MessagePage,
     MessageRead,
+    OwnGrant,
     PushSettingsRead,
     PushSettingsUpdate,
     PushSubscriptionCreate,
@@ -1143,6 +1144,59 @@ async def add_grants(
                 recipients,
             )
     return [GrantRead.model_validate(g) for g in stored]
+
+
+async def keep_own_grants(
+    uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, grants: list[OwnGrant]
+) -> list[GrantRead]:
+    """Keys of this conversation she already holds, granted to herself and signed with her own
+    key now (docs/crypto-spec.md 6.3, "Keys she keeps"): each replaces her grant of that epoch,
+    which another reader signed, so a reader who leaves cannot take her keys with him. Any
+    epoch up to the current one; only for a member, signed by her registered key, made out to
+    her key now and (where the server can tell) for that epoch's key id. Nothing else changes:
+    no new reader, no notice."""
+    access = await access_conversation(uow, caller, conversation_id)
+    conversation = access.conversation
+    repo = ChatRepository(uow.session)
+    resource = _resource(conversation)
+    if len({g.epoch for g in grants}) != len(grants):
+        raise InvalidInput(resource.wrong_grant, field="grants")
+    if any(g.epoch > conversation.epoch for g in grants):
+        raise StaleEpoch(params={"epoch": conversation.epoch})
+    me = (await _people(repo, [caller.person_id]))[caller.person_id]
+    for grant in grants:
+        if await repo.get_epoch(conversation.id, grant.epoch) is None:
+            raise StaleEpoch(params={"epoch": conversation.epoch})
+        check_grant(
+            grant.grant, resource, epoch=grant.epoch, key_id=await _epoch_key_id(repo, conversation, grant.epoch),
+            granter_id=caller.person_id, granter=me, recipient_id=caller.person_id, recipient=me,
+        )
+    stored: list[Grant] = []
+    now = utcnow()
+    for grant in grants:
+        old = (await repo.grants_of_epoch(conversation.id, grant.epoch)).get(caller.person_id)
+        if old is not None and _own_grant(old, me):
+            continue
+        if old is not None:
+            await repo.delete_grant(conversation.id, grant.epoch, caller.person_id)
+            await uow.flush()
+        row = Grant(
+            programme_id=conversation.programme_id, conversation_id=conversation.id, epoch=grant.epoch,
+            recipient_id=caller.person_id, granter_id=caller.person_id, grant=grant.grant, created_at=now,
+        )
+        uow.session.add(row)
+        stored.append(row)
+    await uow.flush()
+    return [GrantRead.model_validate(g) for g in stored]
+
+
+def _own_grant(grant: str, me: crypto.Person) -> bool:
+    """Whether this stored grant is hers already: signed by her key now and made out to it."""
+    try:
+        parsed = crypto.read_grant(crypto.b64u_decode(grant))
+    except (crypto.CryptoError, ValueError):
+        return False
+    return parsed.granter_public == me.ed25519_public and parsed.recipient_fingerprint == me.fingerprint
 
 
 async def my_grants(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[GrantRead]:

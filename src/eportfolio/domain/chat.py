@@ -223,6 +223,18 @@ class GrantRead(ReadModel):
     created_at: datetime
 
 
+class OwnGrant(DomainModel):
+    """A key of this conversation she already holds, granted to herself and signed with her own
+    key, so that her grant no longer rests on the signature of a reader who may leave."""
+
+    epoch: int = Field(ge=1, le=2**31)
+    grant: GrantBlob
+
+
+class OwnGrantsCreate(DomainModel):
+    grants: list[OwnGrant] = Field(min_length=1, max_length=500)
+
+
 class EpochCreate(DomainModel):
     """A new key epoch: its signed record and the grants for exactly the current members.
 

@@ -225,6 +225,18 @@ class GrantsCreate(DomainModel):
     grants: list[GrantCreate] = Field(min_length=1, max_length=100)
 
 
+class OwnGrant(DomainModel):
+    """A key she already holds, granted to herself and signed with her own key (her grant for it
+    then no longer rests on the signature of a reader who may leave)."""
+
+    epoch: int = Field(ge=1, le=2**31 - 1)
+    grant: GrantBlob
+
+
+class OwnGrantsCreate(DomainModel):
+    grants: list[OwnGrant] = Field(min_length=1, max_length=500)
+
+
 class EpochRead(ReadModel):
     portfolio_id: uuid.UUID
     epoch: int

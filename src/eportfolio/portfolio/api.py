@@ -29,6 +29,7 @@ from eportfolio.domain.portfolio import (
     ItemCreate,
     ItemRead,
     ItemUpdate,
+    OwnGrantsCreate,
     PinnedKeysRead,
     PinnedKeysWrite,
     PortfolioRead,
@@ -104,6 +105,14 @@ async def add_grants(
 ) -> list[GrantRead] | Response:
     added = service.add_grants(uow, caller, portfolio_id, data.epoch, data.grants)
     return await _conflict_response(request, uow, added)
+
+
+@router.post("/{portfolio_id}/grants/own", status_code=201, response_model=list[GrantRead])
+async def keep_own_grants(
+    request: Request, uow: UowDep, caller: CallerDep, portfolio_id: uuid.UUID, data: OwnGrantsCreate
+) -> list[GrantRead] | Response:
+    kept = service.keep_own_grants(uow, caller, portfolio_id, data.grants)
+    return await _conflict_response(request, uow, kept)
 
 
 @router.get("/{portfolio_id}/grants/mine")

@@ -48,6 +48,7 @@ from eportfolio.domain.portfolio import (
     ItemRead,
     ItemUpdate,
     MemberRead,
+    OwnGrant,
     PinnedKeysRead,
     PinnedKeysWrite,
     PortfolioRead,
@@ -491,6 +492,53 @@ async def add_grants(
         uow.session.add(row)
         stored.append(row)
         existing[grant.recipient_id] = row
+    await uow.flush()
+    _log(uow, caller, access, "portfolio_key", Action.create)
+    return [GrantRead.model_validate(g) for g in stored]
+
+
+@personal_data("portfolio_key")
+async def keep_own_grants(
+    uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID, grants: list[OwnGrant]
+) -> list[GrantRead]:
+    """Keys she already holds, granted to herself and signed with her own key now
+    (docs/crypto-spec.md 6.3, "Keys she keeps"). Each replaces her grant of that epoch, which
+    another reader signed: once that reader leaves, her browser no longer takes his signature,
+    and her own keeps her keys hers. Only for a member, about an epoch that exists, signed by
+    her registered key, made out to her key now and for that epoch's key id; anything else is
+    refused and nothing is stored. A grant that is her own already is kept as it is."""
+    access = await access_portfolio(uow, caller, portfolio_id)
+    portfolio = access.portfolio
+    repo = PortfolioRepository(uow.session)
+    if len({g.epoch for g in grants}) != len(grants):
+        raise InvalidInput(_resource(PORTFOLIO_RESOURCE, portfolio.id).wrong_grant, field="grants")
+    if any(g.epoch > portfolio.epoch for g in grants):
+        raise StaleEpoch(portfolio.epoch)
+    me = await _person(uow, caller, portfolio.programme_id, caller.person_id)
+    resource = _resource(PORTFOLIO_RESOURCE, portfolio.id)
+    for grant in grants:
+        record = await repo.get_epoch(portfolio.id, grant.epoch)
+        if record is None:
+            raise StaleEpoch(portfolio.epoch)
+        check_grant(
+            grant.grant, resource, epoch=grant.epoch, key_id=crypto.b64u_decode(record.key_id),
+            granter_id=caller.person_id, granter=me, recipient_id=caller.person_id, recipient=me,
+        )
+    stored: list[PortfolioGrant] = []
+    now = utcnow()
+    for grant in grants:
+        old = (await repo.grants_of_epoch(portfolio.id, grant.epoch)).get(caller.person_id)
+        if old is not None and old.granter_id == caller.person_id and _granted_fingerprint(old) == me.fingerprint:
+            continue
+        if old is not None:
+            await repo.delete_grant(old.id)
+            await uow.flush()
+        row = PortfolioGrant(
+            programme_id=portfolio.programme_id, portfolio_id=portfolio.id, epoch=grant.epoch,
+            recipient_id=caller.person_id, granter_id=caller.person_id, grant=grant.grant, created_at=now,
+        )
+        uow.session.add(row)
+        stored.append(row)
     await uow.flush()
     _log(uow, caller, access, "portfolio_key", Action.create)
     return [GrantRead.model_validate(g) for g in stored]

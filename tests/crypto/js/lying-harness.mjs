@@ -80,6 +80,15 @@ export class Server {
       for (const g of body.grants) this.grants.push({ epoch: body.epoch, recipient_id: g.recipient_id, grant: g.grant });
       return ok([], 201);
     }
+    if (path === `${base}/grants/own` && method === 'POST') {
+      // Her grants to herself: each replaces her grant of that epoch (the server checks the signature).
+      const me = (this.me ?? this.her).userId;
+      for (const g of body.grants) {
+        this.grants = this.grants.filter((row) => !(row.epoch === g.epoch && row.recipient_id === me));
+        this.grants.push({ epoch: g.epoch, recipient_id: me, grant: g.grant });
+      }
+      return ok([], 201);
+    }
     if (path === `${base}/items` && method === 'POST') return ok({ id: body.id }, 201);
     return ok({ error: { message: `no route ${method} ${path}` } }, 404);
   }

@@ -408,16 +408,20 @@ export class ConversationKeys extends PortfolioClient {
   async openMessage(message) {
     const key = this.epochKeys.get(message.epoch);
     if (!key) return { error: 'locked' };
-    try {
-      const bytes = await decryptMessage(b64uDecode(message.body), key, {
-        conversationId: this.id,
-        messageId: message.client_id,
-        author: await this.person(message.author_id),
-      });
-      return { text: decoder.decode(bytes) };
-    } catch {
-      return { error: 'broken' };
+    // Her key now first, then the keys she held before a reset (what she wrote then).
+    for (const author of await this.authors(message.author_id).catch(() => [])) {
+      try {
+        const bytes = await decryptMessage(b64uDecode(message.body), key, {
+          conversationId: this.id,
+          messageId: message.client_id,
+          author,
+        });
+        return { text: decoder.decode(bytes) };
+      } catch {
+        // signed with a key she held before a reset, perhaps: try that one
+      }
     }
+    return { error: 'broken' };
   }
 
   // Her own unsent envelope under an older epoch, sealed again under the current key.

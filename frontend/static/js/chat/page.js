@@ -706,9 +706,23 @@ async function start() {
     earlierButton();
     app.dataset.ready = 'true';
   } catch (error) {
-    say(error?.message && error.status ? error.message : words.cannotOpen);
+    openingFailed(error);
   }
   return null;
+}
+
+// The conversation could not be opened (its keys, or the server): say so where she looks for
+// the connection, so the page never stays at "Connecting…", and say why above the messages.
+function openingFailed(error) {
+  const offline = error?.status === 0;
+  const why = offline ? words.offline : error?.status ? words.serverFailed : words.keysFailed;
+  const line = $('chat-connection');
+  line.dataset.state = offline ? 'offline' : 'failed';
+  line.textContent = why;
+  say(error?.status && error.data?.error?.message ? error.data.error.message : ''); // said once, above
+  app.dataset.failed = offline ? 'network' : error?.status ? 'server' : 'keys';
+  $('chat-text').disabled = true;
+  $('chat-send').disabled = true;
 }
 
 start();

@@ -214,8 +214,11 @@ export class PortfolioClient {
       const { voucherId } = readVouch(b64uDecode(row.vouch));
       const own = voucherId === this.me;
       // Only her coach in a verified signed assignment vouches (docs/crypto-spec.md 9.1): a key
-      // merely pinned here (another mother approved in a group) does not.
-      const voucher = own ? this.identity.person : this.coaches?.get(voucherId);
+      // merely pinned here (another mother approved in a group) does not. A coach whose
+      // assignment has ended since still vouched while he was her coach: his vouch names only
+      // the key she held before, which opens nothing new (what she signed then still verifies,
+      // only to read), so his leaving does not make what she wrote before a reset unreadable.
+      const voucher = own ? this.identity.person : (this.coaches?.get(voucherId) ?? this.past?.get(voucherId));
       if (!voucher) return false;
       return await this.trust.vouchedFormer(row.vouch, former, voucher, { own });
     } catch {
@@ -244,14 +247,24 @@ export class PortfolioClient {
   // Then `verifiedEpoch`: the newest epoch whose record and grant come from readers who count now
   // (the only key this browser encrypts to others under), refused when older than an epoch this
   // session saw (a rollback) or when the chain forks.
+  //
+  // Keys I keep (docs/crypto-spec.md 6.3): a grant signed by my own key now vouches for its key
+  // and epoch by itself (no record needed: only my browser signs with it, and only for a key it
+  // took under this rule). Every key that came from a reader who counts now, or back along the
+  // chain from such a key, is granted to me again under my own signature (`keepOwnKeys`), so a
+  // reader who leaves later cannot take it with him. A key that only a reader who counted before
+  // gave me is read with, never kept, granted on or sealed under.
   async loadKeys() {
     const resource = { resourceType: this.resourceType, resourceId: this.id };
     this.epochs = await must(`${this.keysPath}/epochs`);
     const grants = await must(`${this.keysPath}/grants/mine`);
     const now = await this.signerKeys();
     const all = await this.signerKeys({ past: true });
+    const mine = this.identity.person.ed25519Public;
     this.epochKeys = new Map();
     this.epochFrom = new Map(); // epoch -> whether its grant came from someone who counts now
+    this.ownEpochs = new Set(); // epochs whose grant to me is signed by my own key now
+    this.keptEpochs = new Set(); // epochs whose key came from readers who count now, or back along the chain from one
     this.fork = false;
     this.refusedEpochs = new Set(); // epochs the server offered a key for that did not check out
     const records = new Map();
@@ -268,11 +281,17 @@ export class PortfolioClient {
     for (const row of grants) {
       try {
         const { grant, key } = await openGrant(b64uDecode(row.grant), this.identity, all, { ...resource, epoch: row.epoch });
+        const own = equal(grant.granterPublic, mine);
         const record = records.get(grant.epoch)?.record;
-        if (!record || !equal(await keyId(key), record.keyId)) throw new Error('not this epoch');
-        this.epochKeys.set(grant.epoch, key);
+        // A record that verifies must name this key; without one only my own signature will do.
+        if (record ? !equal(await keyId(key), record.keyId) : !own) throw new Error('not this epoch');
+        const held = this.epochKeys.get(grant.epoch);
+        if (held && !equal(held, key)) this.fork = true; // two keys for one epoch
+        if (!held) this.epochKeys.set(grant.epoch, key);
         const fromNow = now.some((k) => equal(k, grant.granterPublic));
         this.epochFrom.set(grant.epoch, (this.epochFrom.get(grant.epoch) ?? false) || fromNow);
+        if (own) this.ownEpochs.add(grant.epoch);
+        if (fromNow) this.keptEpochs.add(grant.epoch);
       } catch {
         this.warnings.push('grant');
         this.refusedEpochs.add(row.epoch);
@@ -282,15 +301,20 @@ export class PortfolioClient {
     for (let epoch = newest; epoch > 1; epoch -= 1) {
       const key = this.epochKeys.get(epoch);
       const entry = records.get(epoch);
-      if (!key || !entry) break;
+      if (!key || !entry) continue; // an epoch I hold by my own grant, or none: go on below it
       try {
         const previous = await openPreviousKey(entry.data, key, all, { ...resource, epoch });
         const held = this.epochKeys.get(epoch - 1);
         if (held && !equal(held, previous)) this.fork = true; // two keys for one epoch
         if (!held) this.epochKeys.set(epoch - 1, previous);
+        // Back along the chain from a key I keep, the previous key is mine to keep too; but not
+        // through a record my own key made: what I trusted then, I granted to myself then, and a
+        // key only a departed reader gave me must not come back as mine through my own record.
+        if (this.keptEpochs.has(epoch) && !equal(entry.record.creatorPublic, mine) && (!held || equal(held, previous))) {
+          this.keptEpochs.add(epoch - 1);
+        }
       } catch {
         this.warnings.push('epoch');
-        break;
       }
     }
     this.verifiedEpoch = null;
@@ -306,7 +330,38 @@ export class PortfolioClient {
     } else if (newest > 0 && newest < mark) this.rollback = true;
     if (this.fork) this.warnings.push('fork');
     if (this.rollback) this.warnings.push('rollback');
+    await this.keepOwnKeys();
     return this.epochKeys;
+  }
+
+  // The keys I keep that rest on someone else's signature, granted to me again under my own key
+  // in one request (the server replaces my grant of each epoch with it). Not while the chain
+  // forks: which of two keys is right is not mine to settle by signing one. When it fails (no
+  // network) the next visit tries again; nothing is lost meanwhile.
+  async keepOwnKeys() {
+    if (this.fork) return false;
+    const epochs = [...this.keptEpochs].filter((e) => this.epochKeys.has(e) && !this.ownEpochs.has(e)).sort((a, b) => a - b);
+    if (!epochs.length) return true;
+    const grants = [];
+    for (const epoch of epochs) {
+      const grant = await makeGrant(this.identity, {
+        resourceType: this.resourceType,
+        resourceId: this.id,
+        epoch,
+        key: this.epochKeys.get(epoch),
+        recipient: this.identity.person,
+      });
+      grants.push({ epoch, grant: b64uEncode(grant) });
+    }
+    // A hundred at a time: a conversation rotates weekly, so an old one has many epochs.
+    let ok = true;
+    for (let at = 0; at < grants.length; at += 100) {
+      const part = grants.slice(at, at + 100);
+      const result = await api(`${this.keysPath}/grants/own`, { grants: part });
+      if (result.ok) for (const { epoch } of part) this.ownEpochs.add(epoch);
+      ok = ok && result.ok;
+    }
+    return ok;
   }
 
   // Whether what the server served about keys did not check out in a way she should be told of:
@@ -454,7 +509,14 @@ export class PortfolioClient {
     // browser whose user no verified record makes her reader (`mayMeet`).
     const unmet = !this.trust.entry(FingerprintKind.PERSON, herId) && rows.length > 0;
     if (!unmet && (await this.trust.participantStatus(her, { firstSight: this.mayMeet })) === TRUSTED) return TRUSTED;
-    const vouchers = [this.identity.person.ed25519Public, ...[...coaches.values()].map((c) => c.ed25519Public)];
+    // Her coaches now; and, for a browser that never met her, also those whose signed assignment
+    // has ended since (the coach who helped with her reset and then left): his vouch still says
+    // what he checked with her in person, which is no weaker than the first sight such a browser
+    // takes when there was no reset, and lets her next coach meet her new key. A browser that
+    // pinned her key moves it only on a vouch by a coach who counts now.
+    const vouchers = [this.identity.person, ...coaches.values(), ...(unmet ? (this.past ?? new Map()).values() : [])].map(
+      (c) => c.ed25519Public,
+    );
     if (await this.trust.acceptVouched(her, rows, vouchers)) {
       this.former?.delete(herId);
       await this.trust.save();

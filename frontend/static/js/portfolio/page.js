@@ -620,9 +620,19 @@ async function start() {
     app.dataset.ready = 'true';
     show('list');
   } catch (error) {
-    say(error?.message && error.status ? error.message : words.failed);
+    say(openingProblem(error));
+    app.dataset.failed = error?.status === 0 ? 'network' : error?.status ? 'server' : 'keys';
   }
   return null;
+}
+
+// Why the portfolio could not be opened, in plain words: no connection, the server's own
+// message, a server that answered wrongly, or keys this phone could not open.
+function openingProblem(error) {
+  if (error?.status === 0) return words.network;
+  if (error?.status && error.data?.error?.message) return error.data.error.message;
+  if (error?.status) return words.serverFailed;
+  return words.keysFailed;
 }
 
 start();
