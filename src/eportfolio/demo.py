@@ -32,6 +32,7 @@ from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
 from eportfolio.portfolio import service as portfolio
+from eportfolio.programmes import groups as group_members
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.service import ensure_organisation
 from eportfolio.programmes.tables import CoachAssignment, Group, Membership, Person, Programme
@@ -145,6 +146,7 @@ async def load(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoReport:
         await load_people(uow, programmes, report, SecretHasher())
         await load_peer_coaches(uow, programmes, report, SecretHasher())
         await load_rosters(uow, programmes, report)
+        await load_group_members(uow, programmes, report)
     return report
 
 
@@ -960,3 +962,68 @@ async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report
             ),
         )
         report.created.append(f"duty roster {programme.name} ({ROSTER_DAYS} days)")
+
+
+# A group with its trainer and mothers, its member list signed -----------------------------------
+# As the staff member's browser does on the group page: the people go in, then the list of who is
+# in it now is signed with the programme key and stored through the server's own check, so the
+# group chat works in the demo without anyone comparing codes.
+
+GROUP_MEMBERS = {
+    "Budgettraining — taalniveau A2": {"trainer": ["coach.emmen"], "participant": ["fatima", "lisa"]},
+}
+
+
+async def load_group_members(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
+    accounts_repo = AccountRepository(uow.session)
+    for programme in programmes.values():
+        scope = ProgrammeScope(programme.organisation_id, programme.id)
+        programme_repo = ProgrammeRepository(uow.session)
+        for group_spec in GROUPS[programme.slug]:
+            wanted = GROUP_MEMBERS.get(group_spec.name)
+            group = await programme_repo.find_group_by_name(scope, group_spec.name)
+            if wanted is None or group is None:
+                continue
+            if group.membership_serial:
+                report.skipped.append(f"group members {group.name}")
+                continue
+            staff = next((p.login for p in PEOPLE if p.role is Role.staff and p.programme == programme.slug), None)
+            signer = await _unlock(uow, staff) if staff else None
+            programme_key = (
+                await _demo_programme_key(uow, programme.organisation_id, programme, signer) if signer else None
+            )
+            if signer is None or programme_key is None:
+                continue
+            caller = Caller(
+                person_id=uuid.UUID(signer.user_id), organisation_id=programme.organisation_id, session_id=None
+            )
+            entries = []
+            for role, logins in wanted.items():
+                for login in logins:
+                    account = await accounts_repo.account_by_login(login)
+                    if account is None or not account.public_identity:
+                        continue
+                    if await programme_repo.get_group_member(scope, group.id, account.person_id) is None:
+                        await group_members.add_member(
+                            uow, caller, programme.id, group.id, account.person_id, role=role
+                        )
+                    fingerprint = crypto.Person.from_public_identity(account.public_identity).fingerprint
+                    entries.append(
+                        crypto.GroupEntry(str(account.person_id), fingerprint, group_members.GROUP_ROLES[role])
+                    )
+            today = utcnow().astimezone(ZoneInfo(programme.time_zone)).date()
+            record = programme_key.sign_record(
+                crypto.GroupMembership(
+                    str(group.id),
+                    int(datetime.combine(today, time(), ZoneInfo(programme.time_zone)).timestamp()),
+                    0,
+                    tuple(entries),
+                ),
+                organisation_id=str(programme.organisation_id),
+                programme_id=str(programme.id),
+                serial=group.membership_serial + 1,
+                issued_at=int(utcnow().timestamp()),
+                signed_by=signer.user_id,
+            )
+            await group_members.sign_group(uow, caller, programme.id, group.id, crypto.b64u_encode(record))
+            report.created.append(f"group members {group.name} (signed)")

@@ -3,15 +3,16 @@ their coach assignments carry valid signatures, and running the demo again chang
 
 from __future__ import annotations
 
+import uuid
 from unittest.mock import ANY
 
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from eportfolio import demo
-from eportfolio.accounts.tables import Account
+from eportfolio import crypto, demo
+from eportfolio.accounts.tables import Account, ProgrammeKey
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Membership, Programme
+from eportfolio.programmes.tables import CoachAssignment, Group, Membership, Programme
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient
 
@@ -69,3 +70,31 @@ async def test_the_demo_has_a_peer_coach_with_her_own_login_and_a_signed_assignm
     logins = await demo.demo_logins(app.state.sessionmaker)
     assert ("ervaringscoach.emmen", password, "coach (peer coach)") in logins
     assert {login for login, _, _ in logins} == {p.login for p in [*demo.PEOPLE, *demo.PEER_COACHES]}
+
+
+async def test_the_demo_group_has_its_trainer_and_mothers_on_a_signed_member_list(app: FastAPI) -> None:
+    await demo.load(app.state.sessionmaker)
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        group = (
+            await uow.session.execute(select(Group).where(Group.name == "Budgettraining — taalniveau A2"))
+        ).scalar_one()
+        key = (
+            await uow.session.execute(
+                select(ProgrammeKey.ed25519_public).where(ProgrammeKey.programme_id == group.programme_id)
+            )
+        ).scalar_one()
+        logins = dict(
+            (await uow.session.execute(select(Account.person_id, Account.login))).tuples().all()
+        )
+    assert group.membership_record
+    record = crypto.verify_record(crypto.b64u_decode(group.membership_record), key, crypto.RecordKind.GROUP_MEMBERSHIP)
+    assert isinstance(record.body, crypto.GroupMembership)
+    assert record.body.group_id == str(group.id)
+    named = {(logins[uuid.UUID(m.person_id)], m.role) for m in record.body.members}
+    assert named == {
+        ("coach.emmen", crypto.GroupRole.TRAINER),
+        ("fatima", crypto.GroupRole.PARTICIPANT),
+        ("lisa", crypto.GroupRole.PARTICIPANT),
+    }
+    again = await demo.load(app.state.sessionmaker)
+    assert not [c for c in again.created if c.startswith("group members")], "a signed list is kept"
