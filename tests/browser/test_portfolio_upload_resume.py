@@ -76,7 +76,8 @@ async def _kept(page: Any) -> str:
             open.onupgradeneeded = () => open.result.createObjectStore('uploads', { keyPath: 'itemId' });
             open.onsuccess = () => {
                 const all = open.result.transaction('uploads').objectStore('uploads').getAll();
-                all.onsuccess = () => resolve(JSON.stringify(all.result.map((r) => ({
+                const uploads = (records) => records.filter((r) => Array.isArray(r.parts));
+                all.onsuccess = () => resolve(JSON.stringify(uploads(all.result).map((r) => ({
                     itemId: r.itemId, write: r.write, sha256: r.sha256,
                     parts: r.parts.map((p) => Array.from(p.subarray(0, 64))),
                 }))));

@@ -6,8 +6,11 @@ stopped long ago is reported, not removed."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -221,5 +224,17 @@ async def test_a_file_that_stopped_long_ago_is_reported_not_removed(cast: Cast, 
         report = await service.stalled_uploads(uow, timedelta(days=30))
     assert [(str(r.item_id), r.received, r.parts) for r in report] == [(stalled["id"], 1, 3)]
     assert report[0].programme
+    printed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "eportfolio.cli", "report-uploads", "--days", "30"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "EPORTFOLIO_ENV": "test", "EPORTFOLIO_DATABASE_URL": app.state.settings.database_url},
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert stalled["id"] in printed.stdout
+    assert "1 of 3 parts" in printed.stdout
+    assert fresh["id"] not in printed.stdout
+    assert done["id"] not in printed.stdout
+    assert "did not arrive in 30 days: 1" in printed.stdout
     assert (await her.ok("GET", f"/api/v1/portfolio/items/{stalled['id']}/attachment"))["received"] == 1
     assert await _file_status(her, stalled["id"]) == "incomplete", "still there, still saying so"

@@ -63,8 +63,27 @@ async function keep(record) {
 async function forget(itemId) {
   try {
     await transact('readwrite', (store) => store.delete(itemId));
+    await transact('readwrite', (store) => store.delete(`made:${itemId}`));
   } catch {
     // nothing kept, nothing to forget
+  }
+}
+
+// A small mark that the server made the item (so an item she removed meanwhile is never made
+// again from what is kept here); the stream itself is not written a second time for it.
+async function markMade(itemId) {
+  try {
+    await transact('readwrite', (store) => store.put({ itemId: `made:${itemId}` }));
+  } catch {
+    // without storage nothing is kept to be made again either
+  }
+}
+
+async function wasMade(itemId) {
+  try {
+    return Boolean(await transact('readonly', (store) => store.get(`made:${itemId}`)));
+  } catch {
+    return false;
   }
 }
 
@@ -120,13 +139,14 @@ export async function runUpload(client, record, { onProgress, fresh = false } = 
   if (named === null) return { ok: false, status: 0, data: null, stage: 'write' };
   if (!named) {
     const { write } = record;
-    const applies = write && (write.method === 'POST' ? !item : item?.revision === write.base);
+    const applies = write && (write.method === 'POST' ? !item && !(await wasMade(record.itemId)) : item?.revision === write.base);
     if (!applies) {
       await forget(record.itemId);
       return { ok: false, status: 409, data: null, stage: 'write' };
     }
     const written = await api(write.path, write.body, write.method);
     if (!written.ok) return { ...written, stage: 'write' };
+    if (write.method === 'POST') await markMade(record.itemId);
     item = written.data;
   }
   const restart = Boolean(item.attachment) && !item.attachment.complete && item.attachment.sha256 !== record.sha256;
