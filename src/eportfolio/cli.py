@@ -1,4 +1,4 @@
-"""The `eportfolio` command: serve, migrate, demo, create-admin, check, send-reminders."""
+"""The `eportfolio` command: serve, migrate, demo, create-admin, check, send-reminders, report-uploads."""
 
 from __future__ import annotations
 
@@ -229,6 +229,34 @@ def _send_reminders(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_uploads(args: argparse.Namespace) -> int:
+    """List portfolio files that stopped arriving more than --days ago (reported, never removed)."""
+    from datetime import timedelta
+
+    from eportfolio.kit.db import make_engine, make_sessionmaker
+    from eportfolio.kit.uow import unit_of_work
+    from eportfolio.portfolio.service import StalledUpload, stalled_uploads
+
+    settings = get_settings()
+
+    async def run() -> list[StalledUpload]:
+        engine = make_engine(settings.database_url)
+        try:
+            async with unit_of_work(make_sessionmaker(engine)) as uow:
+                return await stalled_uploads(uow, timedelta(days=args.days))
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(run())
+    for upload in found:
+        print(
+            f"{upload.since:%Y-%m-%d} {upload.programme}: portfolio {upload.portfolio_id} item {upload.item_id}, "
+            f"{upload.received} of {upload.parts} parts, {upload.size} bytes"
+        )
+    print(f"files that did not arrive in {args.days} days: {len(found)} (nothing removed; the item says so to her)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eportfolio", description="eportfolio: e-portfolio and e-coaching")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -254,6 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     reminders = commands.add_parser("send-reminders", help="remind participants of assignments due soon (for a timer)")
     reminders.add_argument("--today", default=None, help="the date to count from (YYYY-MM-DD; default: today)")
     reminders.set_defaults(run=_send_reminders)
+
+    uploads = commands.add_parser(
+        "report-uploads", help="list portfolio files that stopped arriving long ago (nothing is removed)"
+    )
+    uploads.add_argument("--days", type=int, default=30, help="stopped more than this many days ago (default 30)")
+    uploads.set_defaults(run=_report_uploads)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

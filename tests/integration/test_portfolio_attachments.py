@@ -1,9 +1,12 @@
 """Attachments travel as encrypted 64 KiB chunks: resumable after a dropped connection, checked for
 size and header, counted against her quota as ciphertext, and served only as downloads. And the
-canary: a marker in titles, bodies, file names and comments never reaches the database or logs."""
+canary: a marker in titles, bodies, file names and comments never reaches the database or logs.
+(Resuming after the app was closed, and refusals of parts out of order or with another hash:
+test_portfolio_upload_resume.py.)"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -62,6 +65,11 @@ async def _photo(her: Hand, portfolio: str, data: bytes, file_name: str) -> tupl
     return item, item_key, parts
 
 
+def _announcement(parts: list[bytes]) -> dict[str, Any]:
+    stream = b"".join(parts)
+    return {"size": len(stream), "sha256": hashlib.sha256(stream).hexdigest()}
+
+
 async def _put(hand: Hand, item_id: str, index: int, data: bytes) -> httpx.Response:
     return await hand.api(
         "PUT", f"/api/v1/portfolio/items/{item_id}/attachment/parts/{index}",
@@ -74,14 +82,14 @@ async def test_an_upload_resumes_after_a_dropped_connection_and_downloads_as_it_
     photo = os.urandom(2 * CHUNK + 1000)
     item, item_key, parts = await _photo(her, portfolio, photo, "me.jpg")
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
-    size = sum(len(p) for p in parts)
-    announced = await her.ok("POST", url, {"size": size}, status=201)
+    announced = await her.ok("POST", url, _announcement(parts), status=201)
     assert (announced["parts"], announced["missing"]) == (4, [0, 1, 2, 3])
 
-    for index in (0, 2):  # then the connection drops
+    for index in (0, 1):  # then the connection drops
         assert (await _put(her, item["id"], index, parts[index])).status_code == 200
     status = await her.ok("GET", url)
-    assert (status["complete"], status["missing"]) == (False, [1, 3])
+    assert (status["complete"], status["missing"], status["next_part"]) == (False, [2, 3], 2)
+    assert status["received_bytes"] == len(parts[0]) + len(parts[1])
     assert (await coach.api("GET", f"{url}/download")).status_code == 404, "not served before it is complete"
 
     # Resuming: the missing parts, one sent twice (idempotent).
@@ -110,10 +118,11 @@ async def test_cut_off_oversized_and_foreign_parts_are_refused(cast: Cast) -> No
     her, portfolio = cast.her, cast.portfolio_id
     item, _, parts = await _photo(her, portfolio, os.urandom(CHUNK + 10), "a.jpg")
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
-    assert (await her.api("POST", url, {"size": 38 + 5})).status_code == 422, "no stream has this size"
+    assert (await her.api("POST", url, {**_announcement(parts), "size": 38 + 5})).status_code == 422, "no such size"
     assert (await _put(her, item["id"], 1, parts[1])).status_code == 404, "announce first"
-    await her.ok("POST", url, {"size": sum(len(p) for p in parts)}, status=201)
-    assert (await her.api("POST", url, {"size": sum(len(p) for p in parts)})).status_code == 409
+    assert (await her.api("POST", url, {"size": _announcement(parts)["size"]})).status_code == 422, "hash needed"
+    await her.ok("POST", url, _announcement(parts), status=201)
+    assert (await her.api("POST", url, _announcement([*parts[:1], b"x" * len(parts[1])]))).status_code == 409
 
     assert (await _put(her, item["id"], 1, parts[1][:-1])).status_code == 422  # cut off
     assert (await _put(her, item["id"], 2, parts[2] + b"\x00")).status_code == 422  # last part too long
@@ -133,11 +142,10 @@ async def test_the_quota_counts_ciphertext_per_participant(cast: Cast, app: Fast
     her, portfolio = cast.her, cast.portfolio_id
     first, _, first_parts = await _photo(her, portfolio, os.urandom(600 * 1024), "big.jpg")
     size = sum(len(p) for p in first_parts)
-    await her.ok("POST", f"/api/v1/portfolio/items/{first['id']}/attachment", {"size": size}, status=201)
+    await her.ok("POST", f"/api/v1/portfolio/items/{first['id']}/attachment", _announcement(first_parts), status=201)
     assert (await _put(her, first["id"], 0, first_parts[0])).status_code == 200
     second, _, parts = await _photo(her, portfolio, os.urandom(600 * 1024), "bigger.jpg")
-    refused = await her.api("POST", f"/api/v1/portfolio/items/{second['id']}/attachment",
-                            {"size": sum(len(p) for p in parts)})
+    refused = await her.api("POST", f"/api/v1/portfolio/items/{second['id']}/attachment", _announcement(parts))
     assert refused.status_code == 413
     assert "0 MB" in refused.json()["error"]["message"]
     assert await her.ok("GET", f"/api/v1/portfolio/{portfolio}/quota") == {
@@ -148,8 +156,7 @@ async def test_the_quota_counts_ciphertext_per_participant(cast: Cast, app: Fast
     assert (await her.api("DELETE", f"/api/v1/portfolio/items/{first['id']}")).status_code == 204
     assert stored, "the stream was stored"
     assert all(not path.exists() for path in stored)
-    await her.ok("POST", f"/api/v1/portfolio/items/{second['id']}/attachment",
-                 {"size": sum(len(p) for p in parts)}, status=201)
+    await her.ok("POST", f"/api/v1/portfolio/items/{second['id']}/attachment", _announcement(parts), status=201)
 
 
 async def test_the_canary_never_reaches_the_database_or_the_logs(
@@ -169,8 +176,7 @@ async def test_the_canary_never_reaches_the_database_or_the_logs(
     item, _ = await her.write(portfolio, "diary", {"title": MARKER, "body": f"{MARKER} in the body"})
     await her.write(portfolio, "goal_plan", {"goals": [{"area": "work", "step": MARKER}]}, extra={"status": "open"})
     photo, _, parts = await _photo(her, portfolio, MARKER.encode() * 100, f"{MARKER}.jpg")
-    await her.ok("POST", f"/api/v1/portfolio/items/{photo['id']}/attachment",
-                 {"size": sum(len(p) for p in parts)}, status=201)
+    await her.ok("POST", f"/api/v1/portfolio/items/{photo['id']}/attachment", _announcement(parts), status=201)
     for index, part in enumerate(parts):
         assert (await _put(her, photo["id"], index, part)).status_code == 200
     served = await coach.ok("GET", f"/api/v1/portfolio/items/{item['id']}")

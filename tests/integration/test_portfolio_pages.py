@@ -51,3 +51,14 @@ async def test_she_and_her_current_coach_get_the_page_and_others_are_refused(bro
     await browser.log_in_as(world.participant_a2)
     assert (await browser.get(f"/portfolio/{portfolio}")).status_code == 403
     assert (await browser.get(f"/portfolio/programmes/{world.programme_b}")).status_code == 404
+
+
+async def test_the_upload_progress_words_carry_one_percent_sign(browser: Browser, world: World) -> None:
+    """Her browser fills in the number; the page gives it "Bestand versturen: %(percent)s%", never
+    the catalogue's escaped "%%" (which showed as "Bestand versturen: 25%%")."""
+    await _her_portfolio(browser, world)
+    page = await browser.get(f"/portfolio/programmes/{world.programme_a}", headers={"accept-language": "nl"})
+    uploading = re.search(r'data-uploading="([^"]*)"', page.text)
+    assert uploading is not None
+    assert uploading.group(1) == "Bestand versturen: %(percent)s%"
+    assert 'data-file-missing="Het bestand is niet aangekomen.' in page.text

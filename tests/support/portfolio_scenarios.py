@@ -7,6 +7,7 @@ then calls the service once as the scenario's actor.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -123,7 +124,8 @@ async def _with_attachment(uow: UnitOfWork, caller: Caller, w: World) -> tuple[S
     s = await _setting(uow, caller, w, ItemKind.photo)
     _salt, parts = crypto.encrypt_attachment(s.item_key, [b"a photo"])
     size = sum(len(p) for p in parts)
-    await portfolio.create_attachment(uow, _her(w, caller), s.item_id, AttachmentCreate(size=size))
+    sha256 = hashlib.sha256(b"".join(parts)).hexdigest()
+    await portfolio.create_attachment(uow, _her(w, caller), s.item_id, AttachmentCreate(size=size, sha256=sha256))
     return s, parts
 
 

@@ -143,6 +143,12 @@ ATTACHMENT_KINDS = frozenset({ItemKind.photo, ItemKind.video, ItemKind.voice_not
 SHARED_EDIT_KINDS = frozenset({ItemKind.goal_plan})
 
 
+class FileStatus(StrEnum):
+    complete = "complete"
+    incomplete = "incomplete"
+    missing = "missing"
+
+
 class Audience(StrEnum):
     only_me = "only_me"  # item key under her user key
     my_coaches = "my_coaches"  # item key under the portfolio epoch key (the default)
@@ -310,6 +316,10 @@ class ItemRead(ReadModel):
     progress: int | None
     comment_count: int = 0
     attachment: AttachmentRead | None = None
+    # For an item with a file (photo, video, voice note, document): "complete" when the whole
+    # stream arrived, "incomplete" while parts are missing, "missing" when none was announced. Every
+    # device shows a warning for the last two; None for items without a file.
+    file_status: FileStatus | None = None
     # Only the copies this reader can use (hers, the epoch copy, or the grant to her).
     keys: list[ItemKeyRead] = Field(default_factory=list)
     created_at: datetime
@@ -345,20 +355,40 @@ class CommentRead(ReadModel):
 # Attachments ---------------------------------------------------------------------------------
 
 
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
 class AttachmentCreate(DomainModel):
-    """Announce the ciphertext stream of an attachment item: header plus chunks, in bytes."""
+    """Announce the ciphertext stream of an attachment item: header plus chunks, in bytes, and
+    the SHA-256 of the whole stream (checked when the last part arrives, so a resumed upload is
+    complete only when it is exactly the stream her browser encrypted).
+
+    Announcing the same stream again (same size and hash) answers with what the server has, so a
+    browser that lost the answer, or was closed, resumes. ``restart`` replaces a stream that never
+    arrived completely with another one (she chose the file again); a complete file is never
+    replaced."""
 
     size: int = Field(ge=ATTACHMENT_HEADER_BYTES + ATTACHMENT_TAG_BYTES, le=MAX_ATTACHMENT_BYTES)
+    sha256: Sha256Hex
+    restart: bool = False
 
 
 class AttachmentRead(ReadModel):
     item_id: uuid.UUID
     size: int
     parts: int
+    # Parts received, and the bytes they make up from the start of the stream (parts arrive in
+    # order, so this is the offset to resume from). In a list of items only the counts are given
+    # (``received_bytes``, ``next_part`` and ``missing`` come with the attachment's own status).
     received: int
+    received_bytes: int | None = None
     complete: bool
+    # The part to send next (None when complete); parts after it are refused until it arrived.
+    next_part: int | None = None
     # Indexes of parts the server does not have yet (for resuming); empty when complete.
     missing: list[int] = Field(default_factory=list)
+    # The SHA-256 announced for the stream (None for a file announced before hashes were kept).
+    sha256: str | None = None
 
 
 class QuotaRead(ReadModel):

@@ -191,14 +191,26 @@ async def read_part(request: Request) -> bytes:
 
 @router.post("/items/{item_id}/attachment", status_code=201)
 async def create_attachment(
-    uow: UowDep, caller: CallerDep, item_id: uuid.UUID, data: AttachmentCreate
+    request: Request,
+    uow: UowDep,
+    caller: CallerDep,
+    item_id: uuid.UUID,
+    data: AttachmentCreate,
+    response: Response,
+    after: BackgroundTasks,
 ) -> AttachmentRead:
-    return await service.create_attachment(uow, caller, item_id, data)
+    """201 when the stream is announced (or restarted) now; 200 with what the server has when
+    this stream was announced before (same size and hash), so a browser resumes."""
+    announced = await service.create_attachment(uow, caller, item_id, data, request.app.state.settings.blob_dir)
+    response.status_code = 201 if announced.started else 200
+    if announced.replaced_blob is not None:
+        after.add_task(service.remove_blob, announced.replaced_blob)  # after the commit
+    return announced.attachment
 
 
 @router.get("/items/{item_id}/attachment")
 async def attachment_status(uow: UowDep, caller: CallerDep, item_id: uuid.UUID) -> AttachmentRead:
-    """What the server has: resume by sending the parts listed in ``missing``."""
+    """What the server has: resume from ``next_part`` (``received_bytes`` into the stream)."""
     return await service.attachment_status(uow, caller, item_id)
 
 

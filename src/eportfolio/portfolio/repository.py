@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eportfolio.domain.portfolio import Audience
@@ -34,7 +35,7 @@ from eportfolio.portfolio.tables import (
     PortfolioItemKey,
 )
 from eportfolio.programmes.repository import ProgrammeScope, counting_assignment
-from eportfolio.programmes.tables import CoachAssignment, Person
+from eportfolio.programmes.tables import CoachAssignment, Person, Programme
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,19 +301,50 @@ class PortfolioRepository:
         )
         return set(result.scalars())
 
-    async def has_part(self, item_id: uuid.UUID, part: int) -> bool:
-        return await self.session.get(PortfolioAttachmentPart, (item_id, part)) is not None
+    async def add_part(self, item_id: uuid.UUID, part: int, size: int) -> bool:
+        """Record a received part; False when it was recorded already (the same part sent twice at
+        once, a resend racing its first attempt, is counted once)."""
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(PortfolioAttachmentPart.__table__)  # type: ignore[arg-type]
+            .values(item_id=item_id, part=part, size=size)
+            .on_conflict_do_nothing(index_elements=["item_id", "part"])
+        )
+        result = await self.session.execute(statement)
+        return getattr(result, "rowcount", 0) == 1
 
-    async def count_part(self, item_id: uuid.UUID, parts: int) -> None:
-        """One more part received; complete when all are (in the same statement, so no race)."""
-        await self.session.execute(
+    async def count_part(self, item_id: uuid.UUID, parts: int, now: datetime) -> bool:
+        """One more part received; complete when all are (in the same statement, so no race).
+        Returns whether this part completed the stream."""
+        result = await self.session.execute(
             update(PortfolioAttachment)
             .where(PortfolioAttachment.item_id == item_id)
             .values(
                 received=PortfolioAttachment.received + 1,
                 complete=PortfolioAttachment.received + 1 >= parts,
+                updated_at=now,
             )
+            .returning(PortfolioAttachment.complete)
         )
+        return bool(result.scalar_one())
+
+    async def forget_parts(self, item_id: uuid.UUID) -> None:
+        """A stream that never completed is replaced by another one: none of its parts count."""
+        await self.session.execute(delete(PortfolioAttachmentPart).where(PortfolioAttachmentPart.item_id == item_id))
+
+    async def stalled_uploads(self, before: datetime) -> list[tuple[PortfolioAttachment, str]]:
+        """Every stream that is still incomplete and got no part since ``before``, oldest first,
+        with the name of the organisation's programme it belongs to (for the report)."""
+        result = await self.session.execute(
+            select(PortfolioAttachment, Programme.name)
+            .join(Programme, Programme.id == PortfolioAttachment.programme_id)
+            .where(
+                PortfolioAttachment.complete.is_(False),
+                func.coalesce(PortfolioAttachment.updated_at, PortfolioAttachment.created_at) < before,
+            )
+            .order_by(func.coalesce(PortfolioAttachment.updated_at, PortfolioAttachment.created_at))
+        )
+        return [(row, name) for row, name in result.tuples()]
 
     # Pinned keys -------------------------------------------------------------------------
 

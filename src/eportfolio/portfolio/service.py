@@ -12,9 +12,11 @@ in ``repository``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,7 @@ from eportfolio.domain.portfolio import (
     CommentRead,
     EpochCreate,
     EpochRead,
+    FileStatus,
     GoalStatus,
     GrantCreate,
     GrantRead,
@@ -68,7 +71,6 @@ from eportfolio.portfolio.tables import (
     PinnedKeysRecord,
     Portfolio,
     PortfolioAttachment,
-    PortfolioAttachmentPart,
     PortfolioComment,
     PortfolioEpoch,
     PortfolioGrant,
@@ -654,6 +656,14 @@ def _check_summary(kind: ItemKind, status: GoalStatus | None, progress: int | No
         raise InvalidInput(N_("Only a goal plan has a status and progress."), field="status")
 
 
+def _file_status(kind: ItemKind, attachment: PortfolioAttachment | None) -> FileStatus | None:
+    if kind not in ATTACHMENT_KINDS:
+        return None
+    if attachment is None:
+        return FileStatus.missing
+    return FileStatus.complete if attachment.complete else FileStatus.incomplete
+
+
 async def _item_reads(uow: UnitOfWork, access: PortfolioAccess, items: list[PortfolioItem]) -> list[ItemRead]:
     repo = PortfolioRepository(uow.session)
     ids = [i.id for i in items]
@@ -678,7 +688,8 @@ async def _item_reads(uow: UnitOfWork, access: PortfolioAccess, items: list[Port
                 status=GoalStatus(item.status) if item.status else None,
                 progress=item.progress,
                 comment_count=counts.get(item.id, 0),
-                attachment=_attachment_read(attachment, set()) if attachment else None,
+                attachment=_attachment_read(attachment, None) if attachment else None,
+                file_status=_file_status(ItemKind(item.kind), attachment),
                 keys=[
                     ItemKeyRead(kind=k.kind, epoch=k.epoch, recipient_id=k.recipient_id, blob=k.blob)
                     for k in keys.get(item.id, [])
@@ -858,6 +869,41 @@ async def list_comments(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> 
 
 
 # Attachments -------------------------------------------------------------------------------
+#
+# An attachment's ciphertext stream arrives part by part, in order (part 0 is the header), each
+# part in its own request, so a phone that lost its connection or was closed resumes from the
+# part the server names as next. A part received before is acknowledged again when it is the
+# same, refused when it differs (what is stored is never overwritten). The last part completes
+# the file only when the stored stream has the SHA-256 her browser announced; until then the
+# file is never served and the item says, on every device, that its file did not arrive.
+
+
+class PartOutOfOrder(Conflict):
+    code = "part_out_of_order"
+    default_message = N_("This part came too early. Send part %(next)s first; the server says which parts it has.")
+
+
+class PartDiffers(Conflict):
+    code = "part_differs"
+    default_message = N_(
+        "This part arrived before with other content. What was stored is kept. "
+        "Choose the file again to send it."
+    )
+
+
+class FileMismatch(InvalidInput):
+    code = "file_mismatch"
+    default_message = N_(
+        "The file that arrived is not the file your phone announced. Nothing was lost. "
+        "Choose the file again to send it."
+    )
+
+
+class UploadWaiting(Conflict):
+    code = "upload_waiting"
+    default_message = N_(
+        "This item is waiting for another file that did not fully arrive. Choose the file again to send it instead."
+    )
 
 
 def stream_parts(size: int) -> int | None:
@@ -884,11 +930,30 @@ def part_span(size: int, parts: int, part: int) -> tuple[int, int]:
     return offset, ATTACHMENT_CHUNK_BYTES
 
 
+def next_part(parts: int, received: set[int]) -> int | None:
+    """The first part the server does not have (None when it has all)."""
+    return next((i for i in range(parts) if i not in received), None)
+
+
 def _attachment_read(row: PortfolioAttachment, received: set[int] | None) -> AttachmentRead:
-    missing = [] if row.complete or received is None else [i for i in range(row.parts) if i not in received]
+    """What the server has of a stream; ``received`` None when only the counts are known (a list
+    of items), which is all a reader needs to show whether the file is there."""
+    received_bytes: int | None
+    if row.complete:
+        missing: list[int] = []
+        upcoming = None
+        received_bytes = row.size
+    elif received is None:
+        missing, upcoming, received_bytes = [], None, None
+    else:
+        missing = [i for i in range(row.parts) if i not in received]
+        upcoming = missing[0] if missing else None
+        # The bytes from the start of the stream up to the first part that is missing.
+        received_bytes = part_span(row.size, row.parts, upcoming)[0] if upcoming is not None else row.size
     return AttachmentRead(
         item_id=row.item_id, size=row.size, parts=row.parts, received=row.received,
-        complete=row.complete, missing=missing,
+        received_bytes=received_bytes, complete=row.complete, next_part=upcoming, missing=missing,
+        sha256=row.sha256,
     )
 
 
@@ -897,23 +962,49 @@ def quota_bytes(programme: Programme) -> int:
     return ProgrammeSettings.model_validate(programme.settings or {}).attachment_quota_mb * 1024 * 1024
 
 
+@dataclass(slots=True)
+class Announced:
+    """The answer to announcing a stream: what the server has, whether a stream was (re)started
+    now, and the file of a replaced stream, removed only after the commit."""
+
+    attachment: AttachmentRead
+    started: bool
+    replaced_blob: Path | None = None
+
+
+def _blob_name(item: PortfolioItem, restart: bool) -> str:
+    if not restart:
+        return f"{item.portfolio_id}/{item.id}.bin"
+    # A new file for a restarted stream, so no byte of the stream it replaces can end up in it.
+    return f"{item.portfolio_id}/{item.id.hex}-{secrets.token_hex(3)}.bin"
+
+
 @personal_data("portfolio_attachment")
 async def create_attachment(
-    uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, data: AttachmentCreate
-) -> AttachmentRead:
-    """Announce an attachment's ciphertext stream; its whole size counts against her quota now."""
+    uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, data: AttachmentCreate, blob_dir: Path | None = None
+) -> Announced:
+    """Announce an attachment's ciphertext stream; its whole size counts against her quota now.
+
+    The same stream announced again (same size and hash) is answered with what the server has
+    (she resumes); another stream replaces one that never completed only with ``restart``."""
     access, item = await _item_access(uow, caller, item_id)
     _require_owner(access, N_("Only she can add files to her portfolio."))
     if ItemKind(item.kind) not in ATTACHMENT_KINDS:
         raise InvalidInput(N_("This kind of item has no file."), field="item_id")
-    repo = PortfolioRepository(uow.session)
-    if await repo.attachment(item.id) is not None:
-        raise Conflict(N_("This item has its file already. Ask which parts are missing and send only those."))
     parts = stream_parts(data.size)
     if parts is None:
         raise InvalidInput(N_("This size does not fit an encrypted file."), field="size")
+    repo = PortfolioRepository(uow.session)
+    row = await repo.attachment(item.id)
+    if row is not None and (row.size, row.sha256) == (data.size, data.sha256):
+        _log(uow, caller, access, "portfolio_attachment", Action.read)
+        return Announced(_attachment_read(row, await repo.received_parts(item.id)), started=False)
+    if row is not None and row.complete:
+        raise Conflict(N_("This item has its file already. To send another file, add a new item."))
+    if row is not None and not data.restart:
+        raise UploadWaiting()
     quota = quota_bytes(access.programme)
-    used = await repo.used_bytes(access.portfolio.id)
+    used = await repo.used_bytes(access.portfolio.id) - (row.size if row is not None else 0)
     if used + data.size > quota:
         free_mb = max(0, quota - used) // (1024 * 1024)
         raise PayloadTooLarge(
@@ -923,21 +1014,36 @@ async def create_attachment(
             ),
             params={"free": free_mb},
         )
-    row = PortfolioAttachment(
-        item_id=item.id,
-        programme_id=item.programme_id,
-        portfolio_id=item.portfolio_id,
-        size=data.size,
-        parts=parts,
-        received=0,
-        complete=False,
-        blob_name=f"{item.portfolio_id}/{item.id}.bin",
-        created_at=utcnow(),
-    )
-    uow.session.add(row)
+    now = utcnow()
+    replaced = None
+    if row is None:
+        row = PortfolioAttachment(
+            item_id=item.id,
+            programme_id=item.programme_id,
+            portfolio_id=item.portfolio_id,
+            size=data.size,
+            parts=parts,
+            received=0,
+            complete=False,
+            sha256=data.sha256,
+            blob_name=_blob_name(item, restart=False),
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(row)
+        action = Action.create
+    else:
+        replaced = blob_dir / row.blob_name if blob_dir is not None else None
+        await repo.forget_parts(item.id)
+        for name, value in {
+            "size": data.size, "parts": parts, "received": 0, "complete": False, "sha256": data.sha256,
+            "blob_name": _blob_name(item, restart=True), "updated_at": now,
+        }.items():
+            setattr(row, name, value)
+        action = Action.update
     await uow.flush()
-    _log(uow, caller, access, "portfolio_attachment", Action.create)
-    return _attachment_read(row, set())
+    _log(uow, caller, access, "portfolio_attachment", action)
+    return Announced(_attachment_read(row, set()), started=True, replaced_blob=replaced)
 
 
 def _write_part(path: Path, offset: int, data: bytes) -> None:
@@ -948,6 +1054,28 @@ def _write_part(path: Path, offset: int, data: bytes) -> None:
         file.seek(offset)
         file.write(data)
         file.flush()
+
+
+def _read_span(path: Path, offset: int, length: int) -> bytes:
+    try:
+        with path.open("rb") as file:
+            file.seek(offset)
+            return file.read(length)
+    except FileNotFoundError:
+        return b""
+
+
+def _file_sha256(path: Path, size: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        left = size
+        while left > 0:
+            piece = file.read(min(left, 1024 * 1024))
+            if not piece:
+                break
+            digest.update(piece)
+            left -= len(piece)
+    return digest.hexdigest()
 
 
 def check_part(size: int, parts: int, part: int, data: bytes, key_id: bytes) -> int:
@@ -975,7 +1103,9 @@ async def write_part(path: Path, offset: int, data: bytes) -> None:
 async def put_part(
     uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, part: int, data: bytes, blob_dir: Path
 ) -> AttachmentRead:
-    """Store one part of the stream (idempotent: a part received before is acknowledged again)."""
+    """Store one part of the stream, in order. Idempotent: a part received before is
+    acknowledged again when it is the same, and refused (409) when it differs; the stored bytes
+    are never overwritten. The last part completes the file only if the stream has its hash."""
     access, item = await _item_access(uow, caller, item_id)
     _require_owner(access, N_("Only she can add files to her portfolio."))
     repo = PortfolioRepository(uow.session)
@@ -983,14 +1113,27 @@ async def put_part(
     if row is None:
         raise NotFound(N_("Announce the file first, then send its parts."))
     offset = check_part(row.size, row.parts, part, data, _bytes(item.key_id, "key_id"))
-    if not await repo.has_part(item.id, part):
-        await write_part(blob_dir / row.blob_name, offset, data)
-        uow.session.add(PortfolioAttachmentPart(item_id=item.id, part=part, size=len(data)))
-        await uow.flush()
-        await repo.count_part(item.id, row.parts)
+    path = blob_dir / row.blob_name
+    received = await repo.received_parts(item.id)
+    if part in received:
+        if await asyncio.to_thread(_read_span, path, offset, len(data)) != data:
+            raise PartDiffers()
+    else:
+        upcoming = next_part(row.parts, received)
+        if part != upcoming:
+            raise PartOutOfOrder(params={"next": upcoming})
+        await write_part(path, offset, data)
+        if await repo.add_part(item.id, part, len(data)):
+            # One more part; complete when all are (in the same statement, so no race), and
+            # only when what is stored is the stream she announced (else nothing of it counts).
+            done = await repo.count_part(item.id, row.parts, utcnow())
+            stored = row.sha256
+            if done and stored is not None and await asyncio.to_thread(_file_sha256, path, row.size) != stored:
+                raise FileMismatch(field="part")
         await uow.session.refresh(row)
+        received.add(part)
     _log(uow, caller, access, "portfolio_attachment", Action.update)
-    return _attachment_read(row, await repo.received_parts(item.id))
+    return _attachment_read(row, received)
 
 
 @personal_data("portfolio_attachment")
@@ -1021,6 +1164,32 @@ async def quota(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> Quo
     used = await PortfolioRepository(uow.session).used_bytes(portfolio_id)
     _log(uow, caller, access, "portfolio_attachment", Action.read)
     return QuotaRead(used_bytes=used, quota_bytes=quota_bytes(access.programme))
+
+
+@dataclass(frozen=True, slots=True)
+class StalledUpload:
+    programme: str
+    portfolio_id: uuid.UUID
+    item_id: uuid.UUID
+    received: int
+    parts: int
+    size: int
+    since: datetime
+
+
+async def stalled_uploads(uow: UnitOfWork, older_than: timedelta) -> list[StalledUpload]:
+    """Files that stopped arriving longer than ``older_than`` ago, for the operator's report
+    (``eportfolio report-uploads``). Nothing is removed: the item keeps saying on every device
+    that its file did not arrive, and she can send it again or remove the item herself. Only
+    ids, counts and dates are listed, never anything she wrote."""
+    rows = await PortfolioRepository(uow.session).stalled_uploads(utcnow() - older_than)
+    return [
+        StalledUpload(
+            programme=name, portfolio_id=row.portfolio_id, item_id=row.item_id, received=row.received,
+            parts=row.parts, size=row.size, since=row.updated_at or row.created_at,
+        )
+        for row, name in rows
+    ]
 
 
 # Pinned keys -------------------------------------------------------------------------------

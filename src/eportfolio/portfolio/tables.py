@@ -126,8 +126,16 @@ class PortfolioAttachment(Base):
     parts: Mapped[int] = mapped_column(Integer)
     received: Mapped[int] = mapped_column(Integer, default=0)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 (hex) of the whole stream as her browser announced it; the last part completes the
+    # file only when the stored stream has this hash. None for files announced before it was kept.
+    sha256: Mapped[str | None] = mapped_column(String(64))
     blob_name: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a part last arrived (or the stream was announced): an upload that stopped long ago is
+    # reported by `eportfolio report-uploads`.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_portfolio_attachments_incomplete", "complete", "updated_at"),)
 
 
 class PortfolioAttachmentPart(Base):

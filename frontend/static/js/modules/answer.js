@@ -6,6 +6,7 @@
 import { loadSession, requireSupport } from '../crypto/index.js';
 import { dropDraft, keepDraft, loadDraft } from '../portfolio/drafts.js';
 import { fill, h } from '../shared/dom.js';
+import { readFileContent, uploadNew } from '../portfolio/uploads.js';
 import { UPLOAD_ITEM_KIND, api, newId, openPortfolio, openRow, reencode, sendSealed } from './sealed.js';
 
 const $ = (id) => document.getElementById(id);
@@ -97,7 +98,7 @@ async function download(file) {
     const item = await client.item(file.item_id);
     const opened = await client.openItem(item);
     if (!opened) return say(words.cannotOpen);
-    const meta = client.decodeMeta(opened.bytes);
+    const { meta } = readFileContent(opened.bytes);
     const blob = await client.downloadFile(item, opened.key, meta);
     if (!blob) return say(words.failed);
     const url = URL.createObjectURL(blob);
@@ -186,9 +187,9 @@ async function upload(fieldset, input) {
   progress.value = 0;
   try {
     const prepared = await reencode(file);
-    const id = newId();
-    const result = await client.uploadFile({
-      id,
+    // A file item in her portfolio, kept on this phone until it arrived (portfolio/uploads.js).
+    const result = await uploadNew(client, {
+      title: '',
       kind: UPLOAD_ITEM_KIND[fieldset.dataset.uploadKind] ?? 'document',
       audience: 'my_coaches',
       chosen: [],
@@ -204,6 +205,7 @@ async function upload(fieldset, input) {
       status.textContent = result.status ? (result.data?.error?.message ?? words.failed) : words.network;
       return;
     }
+    const { id } = result;
     progress.value = 100;
     status.textContent = prepared.asIs ? `${words.uploaded} ${words.asIs}` : words.uploaded;
     files.set(key, [...(files.get(key) ?? []), { item_id: id, name: prepared.name, type: prepared.type, size: prepared.blob.size }]);

@@ -10,8 +10,6 @@ import {
   RecordKind,
   b64uDecode,
   b64uEncode,
-  decodeAttachmentMeta,
-  encodeAttachmentMeta,
   encryptItem,
   fingerprintQr,
   fingerprintText,
@@ -29,7 +27,7 @@ import {
   verifyRecord,
 } from '../crypto/index.js';
 import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, Trust, equal, keysOf } from '../shared/trust.js';
-import { downloadStream, encryptStream, sendParts } from '../shared/streams.js';
+import { downloadStream } from '../shared/streams.js';
 
 export const RESOURCE = 'portfolio';
 export const COMMENTS = 'portfolio-comment';
@@ -873,53 +871,9 @@ export class PortfolioClient {
 
   // Attachments --------------------------------------------------------------------------
 
-  // Encrypt the file here (64 KiB chunks), make the item (its envelope holds the metadata), then
-  // send the stream part by part; resumes with what the server says is missing.
-  async uploadFile(file, retried = false) {
-    const { id = newId(), kind, audience, chosen, blob, fileName, mediaType, onProgress } = file;
-    const { key: itemKey, parts, streamSalt, plainSize } = await encryptStream(blob);
-    const meta = encodeAttachmentMeta({ fileName, mediaType, size: plainSize, streamSalt });
-    const sealed = await encryptItem(this.identity, await this.audienceFor(audience, chosen), {
-      resourceType: RESOURCE,
-      resourceId: this.id,
-      itemId: id,
-      revision: 1,
-      plaintext: meta,
-      itemKey,
-    });
-    const made = await api(`/api/v1/portfolio/${this.id}/items`, {
-      id,
-      kind,
-      audience,
-      key_id: b64uEncode(sealed.itemKeyId),
-      envelope: b64uEncode(sealed.envelope),
-      keys: this.keyCopies(audience, sealed, chosen),
-    });
-    if (!made.ok && !retried && (await this.epochMoved(made))) return this.uploadFile({ ...file, id }, true);
-    if (!made.ok) return made;
-    const size = parts.reduce((sum, part) => sum + part.length, 0);
-    const announced = await api(`/api/v1/portfolio/items/${id}/attachment`, { size });
-    if (!announced.ok) return announced;
-    return this.sendParts(id, parts, announced.data.missing, onProgress);
-  }
-
-  async sendParts(itemId, parts, missing, onProgress) {
-    return sendParts(api, {
-      partUrl: (index) => `/api/v1/portfolio/items/${itemId}/attachment/parts/${index}`,
-      statusUrl: `/api/v1/portfolio/items/${itemId}/attachment`,
-      parts,
-      missing,
-      onProgress,
-    });
-  }
-
   // The decrypted file as a Blob, only after every chunk proved authentic.
   async downloadFile(item, key, meta) {
     return downloadStream(`/api/v1/portfolio/items/${item.id}/attachment/download`, key, meta);
-  }
-
-  decodeMeta(bytes) {
-    return decodeAttachmentMeta(bytes);
   }
 }
 

@@ -21,6 +21,7 @@ import { KEY_CHANGED } from '../shared/trust.js';
 import { reencode } from '../shared/images.js';
 import { VoiceRecorder } from '../shared/recorder.js';
 import { formatDay, formatMoment } from '../shared/dates.js';
+import { keptUploads, readFileContent, resendInto, resumeUploads, uploadNew } from './uploads.js';
 
 const app = document.getElementById('portfolio-app');
 const $ = (id) => document.getElementById(id);
@@ -35,6 +36,7 @@ let editing = null; // { kind, item, key, base, content }
 let draftTimer = null;
 let voiceRecorder = null; // a voice note recorded here (MediaRecorder), saved like a chosen file
 const shownUrls = new Set();
+const sending = new Map(); // item id -> percent sent, for files on their way up from this phone
 
 function say(text, kind = 'warning') {
   const status = $('status');
@@ -56,7 +58,7 @@ function problem(id, text) {
 
 function titleOf(entry) {
   if (entry.broken) return words.cannotOpen;
-  if (entry.meta) return entry.meta.fileName;
+  if (entry.meta) return entry.title || entry.meta.fileName;
   return entry.content?.title || labels.kinds?.[entry.item.kind] || words.untitled;
 }
 
@@ -91,7 +93,7 @@ window.addEventListener('pagehide', () => {
 
 function searchText(entry) {
   if (entry.broken) return '';
-  if (entry.meta) return entry.meta.fileName;
+  if (entry.meta) return [entry.title, entry.meta.fileName].filter(Boolean).join(' ').toLowerCase();
   const c = entry.content ?? {};
   const parts = [c.title, c.body];
   for (const goal of c.goals ?? []) parts.push(goal.text, ...(goal.steps ?? []).map((s) => s.text));
@@ -109,7 +111,7 @@ async function loadItems() {
     if (result) {
       if (FILE_KINDS.has(item.kind)) {
         try {
-          entry.meta = client.decodeMeta(result.bytes);
+          ({ meta: entry.meta, title: entry.title } = readFileContent(result.bytes));
         } catch {
           entry.broken = true;
         }
@@ -138,18 +140,110 @@ function renderList() {
     if (item.comment_count) facts.push(plural(words.comments, item.comment_count));
     const open = h('button', { type: 'button', class: 'link-button item-open', text: titleOf(entry) });
     open.addEventListener('click', () => showItem(item.id));
+    const fileNote = fileNoteOf(item);
     rows.push(
       h(
         'li',
-        { class: `card item-card${entry.broken ? ' item-card--broken' : ''}`, 'data-item': item.id },
+        {
+          class: `card item-card${entry.broken ? ' item-card--broken' : ''}`,
+          'data-item': item.id,
+          'data-file-status': item.file_status ?? null,
+        },
         open,
         h('p', { class: 'muted', text: facts.filter(Boolean).join(' · ') }),
+        fileNote ? h('p', { class: 'badge badge--warning item-file-note', text: fileNote }) : null,
       ),
     );
   }
   list.replaceChildren(...rows);
   $('empty').hidden = rows.length > 0;
 }
+
+// Files that did not (yet) arrive ----------------------------------------------------------------
+
+// The short note on a list row: being sent from this phone, or did not arrive.
+function fileNoteOf(item) {
+  if (!FILE_KINDS.has(item.kind) || item.file_status === 'complete') return null;
+  if (sending.has(item.id)) return fill(words.uploading, { percent: sending.get(item.id) });
+  return words.fileNotArrived;
+}
+
+// In the item: on its way from this phone (with progress), or did not arrive: she chooses the
+// file again and it goes into this same item; her coaches read that it did not arrive.
+function showFileState(entry) {
+  const { item } = entry;
+  const panel = $('file-missing');
+  const incomplete = FILE_KINDS.has(item.kind) && item.file_status !== 'complete' && !entry.broken;
+  panel.hidden = !incomplete;
+  if (!incomplete) return;
+  const here = sending.has(item.id);
+  $('file-missing-text').textContent = here ? words.fileSending : client.owner ? words.fileMissing : words.fileMissingReader;
+  $('resend').hidden = here || !client.owner;
+  $('f-resend').accept = ACCEPT[item.kind] ?? '';
+  $('f-resend').value = '';
+  $('resend-progress').hidden = !here;
+  $('resend-progress').value = sending.get(item.id) ?? 0;
+  $('resend-status').textContent = here ? fill(words.uploading, { percent: sending.get(item.id) }) : '';
+  problem('e-resend', '');
+}
+
+function showSending(itemId, percent) {
+  sending.set(itemId, percent);
+  const note = document.querySelector(`#items li[data-item="${itemId}"] .item-file-note`);
+  if (note) note.textContent = fill(words.uploading, { percent });
+  if (app.dataset.item === itemId && !views.item.hidden) {
+    $('resend-progress').hidden = false;
+    $('resend-progress').value = percent;
+    $('resend-status').textContent = fill(words.uploading, { percent });
+  }
+}
+
+async function afterSending(itemId, result) {
+  sending.delete(itemId);
+  if (!result.ok && result.status === 0) return; // offline: kept on this phone for next time
+  const viewing = app.dataset.item === itemId && !views.item.hidden;
+  await loadItems();
+  if (viewing) await showItem(itemId);
+  if (result.ok) say(words.uploaded, 'success');
+  else if (viewing) problem('e-resend', result.data?.error?.message ?? words.failed);
+}
+
+// What was on its way when the app was closed goes on now (only her own phone keeps any).
+async function resumeKept() {
+  if (!client.owner) return;
+  const kept = await keptUploads(client);
+  if (kept.length === 0) return;
+  for (const record of kept) sending.set(record.itemId, 0);
+  renderList();
+  await resumeUploads(client, { onProgress: showSending, onDone: afterSending });
+}
+
+$('resend-button').addEventListener('click', async () => {
+  const entry = opened.get(app.dataset.item);
+  const file = $('f-resend').files[0];
+  if (!entry) return;
+  if (!file) return problem('e-resend', words.chooseFile);
+  problem('e-resend', '');
+  $('resend-button').disabled = true;
+  try {
+    const prepared = await reencode(file);
+    sending.set(entry.item.id, 0);
+    showFileState(entry);
+    const result = await resendInto(client, entry, {
+      blob: prepared.blob,
+      fileName: prepared.name,
+      mediaType: prepared.type,
+      onProgress: (percent) => showSending(entry.item.id, percent),
+    });
+    await afterSending(entry.item.id, result);
+  } catch {
+    sending.delete(entry.item.id);
+    problem('e-resend', words.failed);
+  } finally {
+    $('resend-button').disabled = false;
+  }
+  return null;
+});
 
 // Viewing an item ---------------------------------------------------------------------------------
 
@@ -166,6 +260,7 @@ async function showItem(itemId) {
   ].join(' · ');
   $('view-warning').textContent = entry.broken ? words.cannotOpen : '';
   $('view-warning').hidden = !entry.broken;
+  showFileState(entry);
   const body = $('view-body');
   body.replaceChildren();
   const download = $('view-download');
@@ -429,19 +524,26 @@ async function saveFile() {
   const progress = $('upload-progress');
   progress.hidden = false;
   progress.value = 0;
-  const result = await client.uploadFile({
+  // The item is called what she typed; only without a title does it show the file's name.
+  const result = await uploadNew(client, {
     kind: editing.kind,
     audience,
     chosen,
     blob: prepared.blob,
     fileName: prepared.name,
     mediaType: prepared.type,
+    title: $('f-title').value.trim(),
     onProgress: (percent) => {
       progress.value = percent;
       $('upload-status').textContent = fill(words.uploading, { percent });
     },
   });
-  if (!result.ok) return problem('e-editor', result.data?.error?.message ?? words.network);
+  if (!result.ok) {
+    // Kept on this phone when the connection is gone: it goes on when she opens the portfolio again.
+    if (result.status === 0) return problem('e-editor', words.fileKept);
+    await loadItems();
+    return problem('e-editor', result.data?.error?.message ?? words.failed);
+  }
   progress.value = 100;
   $('upload-status').textContent = words.uploaded;
   voiceRecorder?.reset();
@@ -619,6 +721,7 @@ async function start() {
     await loadItems();
     app.dataset.ready = 'true';
     show('list');
+    resumeKept().catch(() => null);
   } catch (error) {
     say(openingProblem(error));
     app.dataset.failed = error?.status === 0 ? 'network' : error?.status ? 'server' : 'keys';
