@@ -56,7 +56,7 @@ async def test_who_needs_him_first_is_on_top_with_what_waits_and_her_links(
     assert "Wacht op antwoord" in row
     assert "2 ongelezen berichten" in row
     assert "1 antwoord om na te kijken" in row
-    assert "wacht op een tweede handtekening" in row, "participant 2's assignment was signed by the coach himself"
+    assert "Opdracht ondertekend" in row
     assert f"/caseload/programmes/{world.programme_a}/participants/{seeded.first}/assignments" in row
     assert 'href="/chat/' in row
     assert 'href="/portfolio/' in row
@@ -66,8 +66,21 @@ async def test_who_needs_him_first_is_on_top_with_what_waits_and_her_links(
     assert "1 doelstap te doen" in zero
     assert "1 opdracht te laat" in zero
     assert "Opdracht ondertekend" in zero
-    four = page[page.index(f'data-participant-id="{seeded.participants[4]}"'):].split('<li class="card caseload-row')[0]
+    def row_of(index: int) -> str:
+        return page[page.index(f'data-participant-id="{seeded.participants[index]}"'):].split(
+            '<li class="card caseload-row')[0]
+
+    # Until the programme signed it (by someone else) her portfolio, chat and answers are closed to
+    # him: nothing of them is counted or linked, and the row says why.
+    five = row_of(5)
+    assert "wacht op een tweede handtekening" in five, "participant 5's assignment was signed by the coach himself"
+    assert "1 ongelezen bericht" in row_of(1)
+    assert "ongelezen" not in five, "her 1 message is not his to count yet"
+    assert "data-open=" not in five
+    assert "zodra het programma je opdracht heeft ondertekend" in five
+    four = row_of(4)
     assert "niet ondertekend" in four
+    assert "na te kijken" not in four, "her answer handed in is not his to review yet"
     # A participant of another coach is not there; the world's own one is (not signed, nothing waits).
     assert "Mother A2" not in page
     assert "Mother A" in page

@@ -35,11 +35,12 @@ async def seed_caseload(
     signer_id: uuid.UUID,
     count: int,
     name: str = "Deelnemer",
+    names: list[str] | None = None,
 ) -> Seeded:
     """``count`` participants of ``coach_id``; participant i has:
 
-    - a coach assignment signed by ``signer_id`` (every third: signed by the coach himself, so it
-      waits for a second signature; every fifth: not signed);
+    - a coach assignment signed by ``signer_id`` (the sixth of every six: signed by the coach
+      himself, so it waits for a second signature; the fifth of every five: not signed);
     - a coaching conversation with ``i % 4`` messages of hers, of which her coach read none;
       every other one waits for an answer (the first the longest);
     - every other one an answer handed in; every third an assignment due yesterday;
@@ -51,7 +52,8 @@ async def seed_caseload(
     async with unit_of_work(sessionmaker) as uow:
         add = uow.session.add
         for i in range(count):
-            her = Person(organisation_id=organisation_id, display_name=f"{name} {i:02d}", language="nl")
+            display = names[i] if names and i < len(names) else f"{name} {i:02d}"
+            her = Person(organisation_id=organisation_id, display_name=display, language="nl")
             add(her)
             await uow.session.flush()
             participants.append(her.id)
@@ -62,7 +64,7 @@ async def seed_caseload(
                 organisation_id=organisation_id, programme_id=programme_id, participant_id=her.id,
                 coach_id=coach_id, kind="individual", starts_on=today - timedelta(days=30),
                 signed_record="c2lnbmVk" if signed else None,
-                signed_by=(coach_id if i % 3 == 2 else signer_id) if signed else None,
+                signed_by=(coach_id if i % 6 == 5 else signer_id) if signed else None,
             ))
             messages = i % 4
             conversation = Conversation(

@@ -163,6 +163,12 @@ class CaseloadEntry:
     portfolio_id: uuid.UUID | None
 
     @property
+    def can_open(self) -> bool:
+        """Only a signed assignment (by someone else) makes him her reader: until then her
+        portfolio, chat and answers are closed to him, and what waits there is not his to count."""
+        return self.signature == SIGNED
+
+    @property
     def needs_attention(self) -> bool:
         return bool(self.waiting_since or self.unread or self.to_review or self.goals_due or self.overdue)
 
@@ -191,17 +197,19 @@ def _signature(row: CaseloadRow) -> str:
 def _entries(programme_id: uuid.UUID, rows: list[CaseloadRow]) -> list[CaseloadEntry]:
     by_participant: dict[uuid.UUID, CaseloadEntry] = {}
     for row in rows:
+        signature = _signature(row)
+        reader = signature == SIGNED
         entry = CaseloadEntry(
             programme_id=programme_id,
             participant_id=row.participant_id,
             name=row.name,
-            signature=_signature(row),
-            unread=row.unread,
-            waiting_since=row.waiting_since,
-            to_review=row.to_review,
-            overdue=row.overdue,
-            goals_due=row.goals_due,
-            last_activity=newest(row.last_message_at, row.last_item_at, row.last_answer_at),
+            signature=signature,
+            unread=row.unread if reader else 0,
+            waiting_since=row.waiting_since if reader else None,
+            to_review=row.to_review if reader else 0,
+            overdue=row.overdue if reader else 0,
+            goals_due=row.goals_due if reader else 0,
+            last_activity=newest(row.last_message_at, row.last_item_at, row.last_answer_at) if reader else None,
             conversation_id=row.conversation_id,
             portfolio_id=row.portfolio_id,
         )
