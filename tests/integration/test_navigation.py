@@ -16,7 +16,7 @@ from eportfolio.kit.uow import unit_of_work
 from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.notifications.tables import Notification
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
-from eportfolio.programmes.tables import CoachAssignment
+from eportfolio.programmes.tables import CoachAssignment, Membership
 from tests.integration.test_chat_queries import counted
 from tests.support.client import Browser
 from tests.support.world import World
@@ -194,6 +194,7 @@ async def test_the_links_a_newcomer_missed(app: FastAPI, world: World, browser: 
     login = (await browser.get("/login")).text
     assert 'href="/recover"' in login
     assert "Wachtwoord vergeten? Gebruik je herstelcode" in login
+    assert '<nav class="nav"' not in login, "no menu before she logs in"
     await browser.log_in_as(world.staff_a)
     reset = f"/recovery/programmes/{world.programme_a}/people/{world.participant_a}/reset"
     her = (await browser.get(f"/manage/programmes/{world.programme_a}/people/{world.participant_a}")).text
@@ -201,3 +202,18 @@ async def test_the_links_a_newcomer_missed(app: FastAPI, world: World, browser: 
     assert (await browser.get(reset)).status_code == 200
     coach = (await browser.get(f"/manage/programmes/{world.programme_a}/people/{world.coach_a}")).text
     assert "/reset" not in coach, "a reset is for participants"
+
+
+async def test_several_roles_get_one_short_merged_menu(app: FastAPI, world: World, browser: Browser) -> None:
+    """Staff who also coach: what they do most in the bar (at most five), the rest under More."""
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        uow.session.add(Membership(
+            organisation_id=world.organisation_id, programme_id=world.programme_a, person_id=world.staff_a,
+            role="coach", coach_kind="individual",
+        ))
+    await browser.log_in_as(world.staff_a)
+    page = (await browser.get("/")).text
+    assert bar(page) == ["/", "/caseload", f"/manage/programmes/{world.programme_a}", "/chat", "/review"]
+    menu = (await browser.get("/menu")).text
+    more = menu[menu.index('<ul class="menu-list">'):]
+    assert re.findall(r'class="menu-list__item" href="([^"]+)"', more)[:2] == ["/roster", "/notifications"]
