@@ -15,6 +15,8 @@ from starlette.types import Scope
 from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
+from eportfolio.caseload import pages as caseload_pages
+from eportfolio.caseload.service import navigation
 from eportfolio.chat import api as chat_api
 from eportfolio.chat import attachments_api as chat_attachments_api
 from eportfolio.chat import pages as chat_pages
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.event_bus = EventBus()
     app.state.resolve_caller = resolve_caller
+    app.state.navigation = navigation
 
     # The last added runs first: the security headers also go on a refused body's 413 and on
     # the 400 for a password in a web address.
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)
     app.include_router(portfolio_pages.router)
+    app.include_router(caseload_pages.router)
     for router in portfolio_api.routers:
         app.include_router(router)
     app.include_router(recovery_api.router)

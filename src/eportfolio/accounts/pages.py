@@ -21,14 +21,18 @@ from eportfolio.accounts.invitations import join_link
 from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
+from eportfolio.caseload import service as caseload
+from eportfolio.caseload.pages import days_ago
 from eportfolio.domain.accounts import AdminInvitationCreate, InvitationCreate
+from eportfolio.domain.modules import AssignmentStatus
 from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
 from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
+from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, request_language, translate
+from eportfolio.modules import service as modules
 from eportfolio.notifications import service as notifications
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.pages import ROLE_LABELS
@@ -51,9 +55,13 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
     programme_list = await programmes.list_programmes(uow, caller)
     roles = {p.id: sorted(await programmes.roles_in(uow, caller, p.id)) for p in programme_list}
     caseloads = {}
+    today: dict[uuid.UUID, dict[str, object]] = {}
     for programme in programme_list:
         if Role.coach in roles[programme.id] or Role.participant in roles[programme.id]:
             caseloads[programme.id] = await _caseload(uow, caller, programme.id)
+        if Role.participant in roles[programme.id]:
+            today[programme.id] = await _her_today(request, uow, caller, programme.id)
+    coaching = await caseload.caseload(uow, caller) if any(Role.coach in r for r in roles.values()) else []
     return render(
         request,
         "accounts/home.html",
@@ -61,10 +69,24 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
             "programmes": programme_list,
             "roles": roles,
             "caseloads": caseloads,
+            "today": today,
+            "coaching": {c.programme_id: c for c in coaching},
+            "days_ago": days_ago(coaching),
             "role_labels": ROLE_LABELS,
             "unread_notifications": await notifications.unread_count(uow, caller),
         },
     )
+
+
+async def _her_today(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> dict[str, object]:
+    """Her day: a new reply, new feedback, the assignment due soonest, her next goal step."""
+    found = await caseload.participant_today(uow, caller, programme_id)
+    given = await modules.list_my_assignments(uow, caller, programme_id, request_language(request))
+    open_ones = [a for a in given if a.status in (AssignmentStatus.assigned, AssignmentStatus.in_progress)]
+    # Soonest due first; one without a due date after those with one.
+    open_ones.sort(key=lambda a: (a.due_on is None, a.due_on or found.due_today, a.assigned_at))
+    return {"found": found.today, "due": open_ones[0] if open_ones else None, "open_count": len(open_ones),
+            "date": found.due_today}
 
 
 async def _caseload(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[dict[str, object]]:

@@ -209,6 +209,25 @@ class ChatRepository:
         self, organisation_id: uuid.UUID, person_id: uuid.UUID, today: date, now: datetime
     ) -> list[Conversation]:
         """Every conversation she is a member of now, in every programme of her organisation."""
+        query = self.member_query(organisation_id, person_id, today, now)
+        result = await self.session.execute(query.order_by(Conversation.created_at))
+        return list(result.scalars())
+
+    @staticmethod
+    def unread_total_query(organisation_id: uuid.UUID, person_id: uuid.UUID, today: date, now: datetime) -> Any:
+        """One scalar statement (usable as a subquery): her unread messages over all her
+        conversations, each counted as in the chat list (its newest seq past her read marker)."""
+        mine = ChatRepository.member_query(organisation_id, person_id, today, now).subquery()
+        unread = mine.c.last_seq - func.coalesce(Marker.read_seq, 0)
+        return (
+            select(func.coalesce(func.sum(case((unread > 0, unread), else_=0)), 0))
+            .select_from(mine)
+            .outerjoin(Marker, and_(Marker.conversation_id == mine.c.id, Marker.person_id == person_id))
+        )
+
+    @staticmethod
+    def member_query(organisation_id: uuid.UUID, person_id: uuid.UUID, today: date, now: datetime) -> Any:
+        """The query of the conversations she is a member of now (``conversations_for``)."""
         active_role = select(Membership.programme_id).where(
             Membership.person_id == person_id, Membership.active.is_(True)
         )
@@ -243,8 +262,7 @@ class ChatRepository:
                 Conversation.id.in_(granted),
             ),
         )
-        result = await self.session.execute(query.order_by(Conversation.created_at))
-        return list(result.scalars())
+        return query
 
     def _assigned_coaches(self, conversation: Conversation, today: date) -> Any:
         return select(CoachAssignment.coach_id.label("person_id"), literal(0).label("granted")).where(

@@ -5,7 +5,9 @@ The server never reads what she or her coaches write. Titles, bodies, file names
 everything inside a goal plan (life areas, steps, dates, who helps) are inside an Envelope
 (`docs/crypto-spec.md` section 7.1), which is a base64url blob to the server. What stays plaintext
 is what `CRYPTO.md` allows: the kind of an item, its audience, revision, sizes, key ids, dates,
-and for a goal plan an optional status and progress figure that her browser fills in.
+and for a goal plan an optional status and progress figure that her browser fills in, with the
+due date of her next step to do as the item's date (``occurred_on``), which her home page and her
+coach's caseload show ("next step due") without opening the plan.
 
 Identifiers that enter the associated data of an envelope (the portfolio id, the item id, the
 comment id) are made by the client before it encrypts, as UUIDs; the server checks they are new.

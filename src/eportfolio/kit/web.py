@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,8 +22,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from eportfolio.config import PROJECT_ROOT
 from eportfolio.kit import dates, i18n
+from eportfolio.kit.auth import Caller, OptionalCallerDep
 from eportfolio.kit.errors import N_, CsrfFailed, DomainError
 from eportfolio.kit.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, secret_in_query, tokens_match
+from eportfolio.kit.uow import UnitOfWork, UowDep
 
 log = structlog.get_logger(__name__)
 
@@ -130,6 +133,8 @@ def render(
         "caller": getattr(request.state, "caller", None),
         "ui_languages": [(code, i18n.own_language_name(code)) for code in i18n.ui_languages()],
         "current_path": request.url.path,
+        # The menu of her roles with its counts (``load_navigation``); None on pages without a caller.
+        "navigation": getattr(request.state, "navigation", None),
     }
     page.update(context or {})
     html = templates.get_template(name).render(page)
@@ -177,8 +182,25 @@ async def csrf_protect(request: Request) -> None:
         raise CsrfFailed()
 
 
+# Navigation ----------------------------------------------------------------------------------
+
+# What ``app.py`` wires into ``app.state.navigation``: builds the menu of a signed-in person with
+# its counts (the kit depends on no feature, so a feature supplies it, like ``resolve_caller``).
+NavigationBuilder = Callable[[UnitOfWork, Caller, str], Awaitable[Any]]
+
+
+async def load_navigation(request: Request, uow: UowDep, caller: OptionalCallerDep) -> None:
+    """The menu with its counts, once per page and in one place, for every page that renders:
+    a fixed, small number of statements however much she has (the builder pins them)."""
+    if caller is None or request.method not in ("GET", "HEAD"):
+        return
+    builder: NavigationBuilder | None = getattr(request.app.state, "navigation", None)
+    if builder is not None:
+        request.state.navigation = await builder(uow, caller, request.url.path)
+
+
 def page_router() -> APIRouter:
-    return APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+    return APIRouter(dependencies=[Depends(csrf_protect), Depends(load_navigation)], include_in_schema=False)
 
 
 def api_router(prefix: str, tag: str) -> APIRouter:

@@ -46,11 +46,25 @@ export function stepsDone(plan) {
   return { done, total: steps.length, percent: steps.length ? Math.round((100 * done) / steps.length) : 0 };
 }
 
-// The plaintext summary CRYPTO.md allows for a goal plan: a status and a progress figure.
+// The due date of her next step: the soonest date of a step she still has to do (null if none
+// has a date). A due date, like a status, is what CRYPTO.md lets the server read.
+export function nextStepDue(plan) {
+  const dates = (plan.goals ?? [])
+    .flatMap((g) => g.steps ?? [])
+    .filter((s) => !s.declined && !s.suggested_by && s.status !== 'done' && /^\d{4}-\d{2}-\d{2}$/.test(s.due ?? ''))
+    .map((s) => s.due)
+    .sort();
+  return dates[0] ?? null;
+}
+
+// The plaintext summary CRYPTO.md allows for a goal plan: a status, a progress figure and the due
+// date of the next step (the item's date), so her home page and her coach's caseload can say
+// "next step due" without opening the plan.
 export function planSummary(plan) {
   const { done, total, percent } = stepsDone(plan);
   const status = total === 0 ? 'open' : done === total ? 'done' : done > 0 ? 'in_progress' : 'open';
-  return { status, progress: percent };
+  const due = nextStepDue(plan);
+  return due ? { status, progress: percent, occurred_on: due } : { status, progress: percent };
 }
 
 export class GoalEditor {
