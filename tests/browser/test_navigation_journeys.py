@@ -5,7 +5,6 @@ through the menu and the links on the pages; a mother and her coach do it on a 3
 no screen may be wider than the phone. With ``EPORTFOLIO_SCREENSHOTS=docs/guides/img`` the journeys
 also take the screenshots of the guides in ``docs/guides/``.
 
-The coach's "Rooster" is in his menu but not clicked here: its page is built elsewhere.
 """
 
 from __future__ import annotations
@@ -159,6 +158,8 @@ async def _his_journey(chromium: Any, server: LiveServer, world: World) -> Journ
     await him.screen("chat list")
     await him.menu("review", "/review")
     await him.screen("review", shot="review")
+    await him.menu("roster", "/roster")
+    await him.screen("roster", shot="roster")
     await him.more()
     await him.screen("more")
     await him.click("a.menu-list__item[data-nav=notifications]", "/notifications")
@@ -201,7 +202,7 @@ async def test_she_and_her_coach_reach_every_screen_by_clicking_on_a_phone(
     him = await _his_journey(chromium, server, world)
     assert him.seen == [
         "login", "today", "caseload", "her portfolio", "her assignments", "give an assignment", "her chat",
-        "chat list", "review", "more", "notifications", "account",
+        "chat list", "review", "roster", "more", "notifications", "account",
     ]
 
 
@@ -217,11 +218,11 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("manage", f"/manage/programmes/{a}")
     await staff.screen("programme", shot="programme")
     # The programme's own menu; the modules have theirs, which leads back to the overview.
-    for part in ("groups", "assignments", "invitations", "keys", "settings", "modules", "", "people"):
+    for part in ("groups", "assignments", "roster", "invitations", "keys", "settings", "modules", "", "people"):
         target = f"/manage/programmes/{a}/{part}".rstrip("/")
         await staff.click(f".sub-nav a[href='{target}']", target)
         await staff.page.wait_for_selector("nav.nav a[data-nav=manage][aria-current=page]")
-        await staff.screen(part or "overview", shot=part if part in ("people", "assignments") else None)
+        await staff.screen(part or "overview", shot=part if part in ("people", "assignments", "roster") else None)
     person = f"/manage/programmes/{a}/people/{world.participant_a}"
     await staff.click(f"a[href='{person}']", person)
     await staff.screen("her page", shot="person")
@@ -230,6 +231,8 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.screen("coach-assisted reset")
     await staff.menu("chat", "/chat")
     await staff.screen("chat")
+    await staff.menu("roster", "/roster")
+    await staff.screen("who is on duty")
     await staff.menu("notifications", "/notifications")
     await staff.screen("notifications")
     await staff.more()
@@ -238,8 +241,9 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("home", "/")
     assert not staff.errors, staff.errors
     assert staff.seen == [
-        "login", "home", "programme", "groups", "assignments", "invitations", "keys", "settings", "modules",
-        "overview", "people", "her page", "coach-assisted reset", "chat", "notifications", "account",
+        "login", "home", "programme", "groups", "assignments", "roster", "invitations", "keys", "settings",
+        "modules", "overview", "people", "her page", "coach-assisted reset", "chat", "who is on duty",
+        "notifications", "account",
     ]
 
 
@@ -255,6 +259,8 @@ async def test_a_supervisor_reaches_his_inbox_and_reviews_by_clicking_on_a_phone
     await him.screen("inbox", shot="inbox")
     await him.menu("review", "/review")
     await him.screen("review")
+    await him.menu("roster", "/roster")
+    await him.screen("roster")
     await him.menu("notifications", "/notifications")
     await him.screen("notifications")
     await him.more()
