@@ -62,6 +62,7 @@ from .records import (
     RosterEntry,
     SignedRecord,
     SigningKey,
+    group_conversation_id,
     verify_programme_key,
     verify_record,
 )
@@ -138,6 +139,7 @@ __all__ = [
     "fingerprint",
     "fingerprint_qr",
     "fingerprint_text",
+    "group_conversation_id",
     "key_id",
     "make_grant",
     "make_vouch",

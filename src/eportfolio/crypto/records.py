@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from enum import IntEnum
 
 from .boxes import SealedPurpose, open_sealed, seal_to
-from .encoding import Reader, Writer, check_id
+from .encoding import Reader, Writer, check_id, lp
 from .errors import refuse, refusing
 from .fingerprints import FINGERPRINT_BYTES, FingerprintKind, fingerprint
 from .identity import Identity, Person
@@ -17,6 +18,7 @@ from .primitives import (
     draw,
     ed25519_public,
     key_id,
+    sha256,
     sign,
     system_rng,
     verify,
@@ -346,3 +348,21 @@ class ProgrammeRecoveryKey:
         if key_id(user_key) != user_key_id:
             raise refuse()
         return seal_to(device_public, SealedPurpose.RECOVERY_DEVICE, user_key, context, rng=rng)
+
+
+@refusing
+def group_conversation_id(programme_id: str, group_id: str) -> str:
+    """The one conversation id a group's chat may have (docs/crypto-spec.md 8, kind 0x05): a
+    UUID (version 8) from SHA-256 over the programme and the group, so a browser that verified a
+    group's membership record knows the record is about this conversation, whatever the server says.
+    """
+    digest = bytearray(
+        sha256(
+            lp(b"eportfolio/v1/group-conversation")
+            + lp(check_id(programme_id).encode("utf-8"))
+            + lp(check_id(group_id).encode("utf-8"))
+        )[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x80
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(digest)))

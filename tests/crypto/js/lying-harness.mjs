@@ -144,7 +144,8 @@ export async function grantsTo(server, who, resourceType, resourceId, granter = 
 // group's signed membership record as stored (`record`, base64url), and the member list the
 // server decides (`members`). `lies` rewrite chosen answers, as for the portfolio server.
 export const GROUP = 'group-1';
-export const CONVERSATION = 'conversation-g';
+// A group's conversation has the id derived from its programme and group (docs/crypto-spec.md 8).
+export const CONVERSATION = await lib.groupConversationId(PROGRAMME, GROUP);
 
 export class ChatServer {
   async setUp() {

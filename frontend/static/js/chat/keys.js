@@ -20,6 +20,7 @@ import {
   encryptMessage,
   fingerprintQr,
   fingerprintText,
+  groupConversationId,
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api, validAt } from '../portfolio/keyring.js';
@@ -179,7 +180,7 @@ export class ConversationKeys extends PortfolioClient {
   async groupMembers() {
     this.groupProblem = null;
     this.membership = null;
-    if (this.portfolio.kind !== 'group' || !this.groupId) return null;
+    if (!(await this.boundToGroup())) return null;
     const mark = `group:${this.groupId}`;
     const served = this.portfolio.membership_record;
     if (!served) {
@@ -200,6 +201,9 @@ export class ConversationKeys extends PortfolioClient {
       this.groupProblem = 'invalid';
       return new Map();
     }
+    // This conversation's record, from now on in this session: served as anything else it stops
+    // every grant (recordLost).
+    await this.trust.freshSerial(`conversation:${this.id}`, record.serial);
     this.membership = record;
     const named = new Map(record.body.members.map((entry) => [entry.personId, entry]));
     const mine = named.get(this.me);
@@ -208,6 +212,26 @@ export class ConversationKeys extends PortfolioClient {
       return new Map();
     }
     return named;
+  }
+
+  // Whether this is the group's own conversation: its id is the one derived from the programme
+  // and the group the record names (docs/crypto-spec.md 8), so the server cannot serve another
+  // group's valid record for it. A group conversation made before ids were derived is not bound:
+  // only approvals count there, as in a supervision conversation.
+  async boundToGroup() {
+    if (this.portfolio.kind !== 'group' || !this.groupId) return false;
+    try {
+      return this.id === (await groupConversationId(this.programmeId, this.groupId));
+    } catch {
+      return false;
+    }
+  }
+
+  // A conversation whose group record this session took, served now as something else (another
+  // kind, another group, or without its record): nothing falls back to approvals or coaches.
+  async recordLost() {
+    const seen = (await this.trust.marks.load())[`serial:conversation:${this.id}`] ?? 0;
+    return seen > 0 && !((await this.boundToGroup()) && this.portfolio.membership_record);
   }
 
   // Under the group's verified record: the members the server lists count when the record names
@@ -332,12 +356,24 @@ export class ConversationKeys extends PortfolioClient {
   // also grants it to the coaches and supervisors on duty now and next in the signed roster.
   async ensureAccess() {
     const shared = !this.portfolio.participant_id;
-    const verified = shared ? await this.vouchedMembers() : await this.verifiedMembers();
-    const duty = this.owner && !this.trustProblem ? await this.dutyReaders() : new Map();
+    let verified;
+    if (await this.recordLost()) {
+      this.counting = new Map([[this.me, this.identity.person]]);
+      this.past = new Map();
+      this.unconfirmed = [];
+      this.groupProblem = 'withheld';
+      verified = new Map();
+      await this.trust.load().catch((error) => {
+        this.trustProblem = error.problem ?? PINS_UNAVAILABLE;
+      });
+    } else {
+      verified = shared ? await this.vouchedMembers() : await this.verifiedMembers();
+    }
+    const duty = this.owner && !this.trustProblem && !this.groupProblem ? await this.dutyReaders() : new Map();
     for (const [id, person] of duty) this.counting.set(id, person);
     // Readers on duty sign epochs and grants too (an escalation, a weekly rotation): they count
     // while the verified roster names them.
-    if (!this.owner && !this.trustProblem) {
+    if (!this.owner && !this.trustProblem && !this.groupProblem) {
       try {
         for (const entry of await this.rosterEntries()) {
           if (this.counting.has(entry.personId)) continue;

@@ -43,6 +43,7 @@ export {
   ProgrammeRecoveryKey,
   RecordKind,
   SigningKey,
+  groupConversationId,
   verifyProgrammeKey,
   verifyRecord,
 } from './records.js';

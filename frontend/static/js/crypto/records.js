@@ -1,7 +1,7 @@
 // Signed records (coach assignments, duty roster, group membership, programme keys) and the keys that sign them.
 
 import { SealedPurpose, openSealed, sealTo } from './boxes.js';
-import { Reader, Writer, checkId, concat, equalBytes } from './encoding.js';
+import { Reader, Writer, checkId, concat, equalBytes, lp, utf8 } from './encoding.js';
 import { refuseUnless, refusing } from './errors.js';
 import { FINGERPRINT_BYTES, fingerprint } from './fingerprints.js';
 import {
@@ -10,6 +10,7 @@ import {
   draw,
   ed25519Public,
   keyId,
+  sha256,
   sign,
   systemRng,
   verify,
@@ -255,3 +256,16 @@ ProgrammeRecoveryKey.open = refusing(ProgrammeRecoveryKey.open);
 for (const name of ['sealFor', 'resealToDevice']) {
   ProgrammeRecoveryKey.prototype[name] = refusing(ProgrammeRecoveryKey.prototype[name]);
 }
+
+// The one conversation id a group's chat may have (docs/crypto-spec.md 8, kind 0x05): a UUID
+// (version 8) from SHA-256 over the programme and the group, so a browser that verified a group's
+// membership record knows the record is about this conversation, whatever the server says.
+export const groupConversationId = refusing(async (programmeId, groupId) => {
+  const digest = (
+    await sha256(concat(lp(utf8('eportfolio/v1/group-conversation')), lp(utf8(checkId(programmeId))), lp(utf8(checkId(groupId)))))
+  ).slice(0, 16);
+  digest[6] = (digest[6] & 0x0f) | 0x80;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
+  const hex = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+});
