@@ -1398,6 +1398,13 @@ async def _checked_roster(
         and body.valid_until > body.valid_from
     ):
         raise _roster_not_valid()
+    # Every shift within the roster's own signed dates: browsers count none outside them.
+    if any(not body.valid_from <= e.start < e.until <= body.valid_until for e in body.entries):
+        raise InvalidInput(
+            N_("A shift in this duty roster lies outside the roster's own dates, so nothing was saved. "
+               "Make the roster again."),
+            field="shifts",
+        )
     zone = ZoneInfo(access.programme.time_zone)
     sent = sorted(
         (str(s.person_id), DUTIES[s.duty], int(_to_utc(s.starts_at, zone).timestamp()),

@@ -101,9 +101,15 @@ export class ConversationKeys extends PortfolioClient {
     return record;
   }
 
-  // The entries of the verified roster; [] without one.
+  // The entries of the verified roster, each within the roster's own signed dates (a shift that
+  // starts after the roster ends is nobody's next shift; one that never starts is none); [] without one.
   async rosterEntries() {
-    return (await this.roster())?.body.entries ?? [];
+    const body = (await this.roster())?.body;
+    if (!body) return [];
+    const end = body.validUntil || Infinity;
+    return body.entries
+      .filter((e) => e.start < e.until && e.start < end && e.until > body.validFrom)
+      .map((e) => ({ ...e, start: Math.max(e.start, body.validFrom), until: Math.min(e.until, end) }));
   }
 
   // The coaches and supervisors on duty now, and on the next shift of each duty, in the signed
