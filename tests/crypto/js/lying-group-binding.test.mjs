@@ -1,14 +1,15 @@
 // Which group a conversation is, against a server that lies about it (frontend/static/js/chat/keys.js,
 // the file the browser is served). A group's conversation has the one id derived from its programme
 // and group (docs/crypto-spec.md 8), so another group's valid record, served for this conversation,
-// names nobody here; and a conversation whose record this session took cannot be served again as
-// another group, another kind or without its record to bring back approvals or coaches.
+// names nobody here; such an id (UUID version 8) served as another kind or group, even to a fresh
+// session, gets nobody anything; and a conversation whose record this session took cannot be
+// served again without its record to bring back approvals.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ConversationKeys } from '../../../frontend/static/js/chat/keys.js';
-import { CONVERSATION, ChatServer, GROUP, PROGRAMME, identity, lib } from './lying-harness.mjs';
+import { CONVERSATION, ChatServer, GROUP, NOW, PROGRAMME, identity, lib } from './lying-harness.mjs';
 
 async function setting() {
   const server = await new ChatServer().setUp();
@@ -51,10 +52,10 @@ test("another group's valid record, served for this conversation, gives its memb
   server.members.push({ person_id: 'eve', display_name: 'Eve', role: 'participant' });
   server.lies[route] = (c) => ({ ...c, group_id: 'group-2', membership_record: other });
   const page = await visit(ann);
-  assert.equal(page.membership, null, 'the record of group 2 is not about this conversation');
+  assert.ok(!page.membership, 'the record of group 2 is not about this conversation');
   assert.equal(server.reading().has('eve'), false, 'Eve gets no key of group 1');
   assert.deepEqual(server.grants.map((g) => g.recipient_id).filter((id) => id !== 'ann'), [], 'nobody unapproved gets a key');
-  assert.equal(page.unconfirmed.find((m) => m.person_id === 'eve').reason, 'unapproved');
+  assert.equal(page.groupProblem, 'invalid', "a group's conversation served as another group's");
 });
 
 test('a conversation whose record the session took, served as another group, kind or without it, stops every grant', async () => {
@@ -73,16 +74,48 @@ test('a conversation whose record the session took, served as another group, kin
   await approveEve.trust.confirmPerson(await approveEve.person('eve'));
 
   server.members.push({ person_id: 'eve', display_name: 'Eve', role: 'participant' });
-  for (const [why, lie] of [
-    ['without its record', (c) => ({ ...c, membership_record: null })],
-    ['as an unsigned group of another id', (c) => ({ ...c, group_id: 'group-9', membership_record: null })],
-    ['as a supervision conversation', (c) => ({ ...c, kind: 'supervision', group_id: null, membership_record: null })],
+  for (const [why, lie, problem] of [
+    ['without its record', (c) => ({ ...c, membership_record: null }), 'withheld'],
+    ['as an unsigned group of another id', (c) => ({ ...c, group_id: 'group-9', membership_record: null }), 'invalid'],
+    ['as a supervision conversation', (c) => ({ ...c, kind: 'supervision', group_id: null, membership_record: null }), 'invalid'],
   ]) {
     server.lies[route] = lie;
     server.rotationDue = true;
     const page = await visit(ann);
-    assert.equal(page.groupProblem, 'withheld', why);
+    assert.equal(page.groupProblem, problem, why);
     assert.equal(server.reading().has('eve'), false, `Eve gets nothing when it is served ${why}`);
     assert.equal(server.epoch, 1, `no key is made when it is served ${why}`);
   }
+});
+
+test('a group conversation served as her coaching conversation, in a fresh session, gives her coach nothing', async () => {
+  const { server, trainer, ann, bea, visit } = await setting();
+  const carl = await identity('carl.b', 'carl');
+  await server.serve(carl);
+  server.record = await server.signGroup([
+    [trainer, 'trainer'],
+    [ann, 'participant'],
+    [bea, 'participant'],
+  ]);
+  await visit(ann);
+  assert.deepEqual([...server.reading()].sort(), ['ann', 'bea', 'trainer']);
+  // Ann's next session (a new phone, or after logging out) starts without marks.
+  server.marks.delete('ann');
+  // Carl is Ann's coach by a valid signed assignment. To Ann's fresh session (no marks), the server
+  // serves the group's conversation as Ann's own coaching conversation, with Carl as her coach.
+  const assignment = await server.programme.signRecord(
+    lib.RecordKind.COACH_ASSIGNMENT,
+    { participantId: 'ann', coachId: 'carl', coachFingerprint: await carl.person.fingerprint(), role: lib.CoachRole.INDIVIDUAL, validFrom: NOW - 3600, validUntil: 0 },
+    { ...server.meta, serial: 1 },
+  );
+  server.lies[`GET /api/v1/programmes/${PROGRAMME}/coach-assignments`] = () => [
+    { coach_id: 'carl', signed_record: lib.b64uEncode(assignment), ended_at: null },
+  ];
+  server.members.push({ person_id: 'carl', display_name: 'Carl', role: 'coach' });
+  server.lies[route] = (c) => ({ ...c, kind: 'coaching', group_id: null, participant_id: 'ann', membership_record: null });
+  server.rotationDue = true;
+  const page = await visit(ann);
+  assert.equal(server.reading().has('carl'), false, "Carl gets no key of the group's conversation");
+  assert.equal(server.grants.some((g) => g.recipient_id === 'carl'), false);
+  assert.equal(page.groupProblem, 'invalid');
 });

@@ -27,6 +27,9 @@ import { ApiError, PortfolioClient, api, validAt } from '../portfolio/keyring.js
 import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, UNAPPROVED, equal } from '../shared/trust.js';
 
 export const RESOURCE = 'conversation';
+// The form of a group conversation's derived id (docs/crypto-spec.md 8): UUID version 8. Every
+// other conversation has a random (version 4) id.
+const DERIVED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 // Why a member gets nothing under a group's signed record: it does not name her (yet).
 export const NOT_IN_RECORD = 'not_in_record';
 const encoder = new TextEncoder();
@@ -208,7 +211,7 @@ export class ConversationKeys extends PortfolioClient {
       return new Map();
     }
     // This conversation's record, from now on in this session: served as anything else it stops
-    // every grant (recordLost).
+    // every grant (bindingProblem).
     await this.trust.freshSerial(`conversation:${this.id}`, record.serial);
     this.membership = record;
     const named = new Map(record.body.members.map((entry) => [entry.personId, entry]));
@@ -233,11 +236,17 @@ export class ConversationKeys extends PortfolioClient {
     }
   }
 
-  // A conversation whose group record this session took, served now as something else (another
-  // kind, another group, or without its record): nothing falls back to approvals or coaches.
-  async recordLost() {
+  // Why nobody gets anything from this browser whatever the server says the conversation is:
+  // 'invalid' for a group's conversation (its id is derived, a UUID of version 8, which no other
+  // conversation has) served as another kind or another group's, 'withheld' for one whose record
+  // this session took served without it. Otherwise null: nothing falls back to approvals or
+  // coaches in a group's place.
+  async bindingProblem() {
+    const bound = await this.boundToGroup();
+    if (DERIVED_ID.test(this.id) && !bound) return 'invalid';
     const seen = (await this.trust.marks.load())[`serial:conversation:${this.id}`] ?? 0;
-    return seen > 0 && !((await this.boundToGroup()) && this.portfolio.membership_record);
+    if (seen > 0 && !(bound && this.portfolio.membership_record)) return 'withheld';
+    return null;
   }
 
   // Under the group's verified record: the members the server lists count when the record names
@@ -363,11 +372,12 @@ export class ConversationKeys extends PortfolioClient {
   async ensureAccess() {
     const shared = !this.portfolio.participant_id;
     let verified;
-    if (await this.recordLost()) {
+    const lost = await this.bindingProblem();
+    if (lost) {
       this.counting = new Map([[this.me, this.identity.person]]);
       this.past = new Map();
       this.unconfirmed = [];
-      this.groupProblem = 'withheld';
+      this.groupProblem = lost;
       verified = new Map();
       await this.trust.load().catch((error) => {
         this.trustProblem = error.problem ?? PINS_UNAVAILABLE;
