@@ -75,7 +75,6 @@ from eportfolio.domain.programmes import ProgrammeSettings
 from eportfolio.kit.audit import Action, personal_data, record_access
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
-from eportfolio.kit.db import new_id
 from eportfolio.kit.errors import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from eportfolio.kit.events import Event
 from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch, epoch_key_id
@@ -233,8 +232,9 @@ async def access_conversation(uow: UnitOfWork, caller: Caller, conversation_id: 
     return ConversationAccess(conversation, access.programme, member, members, access.role.value)
 
 
-def _group_conversation_id(programme_id: uuid.UUID, group_id: uuid.UUID) -> uuid.UUID:
-    return uuid.UUID(crypto.group_conversation_id(str(programme_id), str(group_id)))
+def _derived_id(data: ConversationOpen, programme_id: uuid.UUID) -> uuid.UUID:
+    subject = data.participant_id or data.group_id or data.coach_id
+    return uuid.UUID(crypto.conversation_id(data.kind.value, str(programme_id), str(subject)))
 
 
 def _ids(members: list[Member]) -> list[uuid.UUID]:
@@ -269,11 +269,10 @@ async def open_conversation(uow: UnitOfWork, caller: Caller, data: ConversationO
         if not await repo.has_active_role(access.scope, data.coach_id, ("coach",)):
             raise InvalidInput(N_("This person is not a coach of this programme."), field="coach_id")
     conversation = Conversation(
-        # A group's conversation has the one id derived from its programme and group, so members'
-        # browsers know which group's signed member list is about it (docs/crypto-spec.md 8).
-        id=_group_conversation_id(access.scope.programme_id, data.group_id)
-        if data.kind is ConversationKind.group and data.group_id is not None
-        else new_id(),
+        # The one id derived from its kind, programme and subject, so members' browsers know what
+        # it is (whose coaching, which group's signed member list) whatever is served with it
+        # (docs/crypto-spec.md 8).
+        id=_derived_id(data, access.scope.programme_id),
         organisation_id=access.scope.organisation_id,
         programme_id=access.scope.programme_id,
         kind=data.kind.value,

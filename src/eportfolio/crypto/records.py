@@ -350,17 +350,24 @@ class ProgrammeRecoveryKey:
         return seal_to(device_public, SealedPurpose.RECOVERY_DEVICE, user_key, context, rng=rng)
 
 
+CONVERSATION_KINDS = ("coaching", "group", "supervision")
+
+
 @refusing
-def group_conversation_id(programme_id: str, group_id: str) -> str:
-    """The one conversation id a group's chat may have (docs/crypto-spec.md 8, kind 0x05): a
-    UUID (version 8) from SHA-256 over the programme and the group, so a browser that verified a
-    group's membership record knows the record is about this conversation, whatever the server says.
+def conversation_id(kind: str, programme_id: str, subject_id: str) -> str:
+    """The one id a conversation of this kind about this subject may have (docs/crypto-spec.md 8):
+    a UUID (version 8) from SHA-256 over kind, programme and subject (her id in a coaching
+    conversation, the group's, the coach's in a supervision conversation), so a browser knows what
+    a conversation is, whatever the server says. Random ids are version 4: no derived id is one.
     """
+    if kind not in CONVERSATION_KINDS:
+        raise refuse()
     digest = bytearray(
         sha256(
-            lp(b"eportfolio/v1/group-conversation")
+            lp(b"eportfolio/v1/conversation")
+            + lp(kind.encode("ascii"))
             + lp(check_id(programme_id).encode("utf-8"))
-            + lp(check_id(group_id).encode("utf-8"))
+            + lp(check_id(subject_id).encode("utf-8"))
         )[:16]
     )
     digest[6] = (digest[6] & 0x0F) | 0x80

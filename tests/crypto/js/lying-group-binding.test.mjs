@@ -32,11 +32,15 @@ async function setting() {
 
 const route = `GET /api/v1/chat/conversations/${CONVERSATION}`;
 
-test('the id of a group conversation is the one both implementations derive from programme and group', async () => {
-  const id = await lib.groupConversationId('0b0e3a9e-1111-4a4a-8a8a-000000000001', '0b0e3a9e-2222-4a4a-8a8a-000000000002');
-  assert.equal(id, 'cee8bded-f0bf-8aa0-adc2-a9451425c6d2', 'the same value tests/unit/test_group_conversation_id.py pins');
-  assert.notEqual(await lib.groupConversationId(PROGRAMME, GROUP), await lib.groupConversationId(PROGRAMME, 'group-2'));
-  assert.notEqual(await lib.groupConversationId(PROGRAMME, GROUP), await lib.groupConversationId('programme-b', GROUP));
+test('the id of a conversation is the one both implementations derive from kind, programme and subject', async () => {
+  const [programme, subject] = ['0b0e3a9e-1111-4a4a-8a8a-000000000001', '0b0e3a9e-2222-4a4a-8a8a-000000000002'];
+  // The same values tests/unit/test_conversation_id.py pins for the Python twin.
+  assert.equal(await lib.conversationId('coaching', programme, subject), '0b58b468-bd1f-8659-876b-ebec255c0360');
+  assert.equal(await lib.conversationId('group', programme, subject), '566b3872-3d1c-8e62-83e9-662c04b60fb7');
+  assert.equal(await lib.conversationId('supervision', programme, subject), '375b958d-e165-85d4-adfd-da4dee5b630f');
+  assert.notEqual(await lib.conversationId('group', PROGRAMME, GROUP), await lib.conversationId('group', PROGRAMME, 'group-2'));
+  assert.notEqual(await lib.conversationId('group', PROGRAMME, GROUP), await lib.conversationId('group', 'programme-b', GROUP));
+  await assert.rejects(lib.conversationId('portfolio', PROGRAMME, GROUP));
 });
 
 test("another group's valid record, served for this conversation, gives its members nothing", async () => {
@@ -118,4 +122,25 @@ test('a group conversation served as her coaching conversation, in a fresh sessi
   assert.equal(server.reading().has('carl'), false, "Carl gets no key of the group's conversation");
   assert.equal(server.grants.some((g) => g.recipient_id === 'carl'), false);
   assert.equal(page.groupProblem, 'invalid');
+});
+
+test('her coaching conversation served as an unsigned group gives someone she approved in a group nothing', async () => {
+  const { server, ann, eve, visit } = await setting();
+  // Ann approved Eve's key once, in a group staff never signed.
+  const before = await visit(ann);
+  await before.trust.load();
+  await before.trust.confirmPerson(await before.person('eve'));
+  // Her coaching conversation (its id derived from her id) served as an unsigned group with Eve in it.
+  server.conversationId = await lib.conversationId('coaching', PROGRAMME, 'ann');
+  server.members = [
+    { person_id: 'ann', display_name: 'Ann', role: 'participant' },
+    { person_id: 'eve', display_name: 'Eve', role: 'participant' },
+  ];
+  server.grants = [];
+  server.epochs = [];
+  server.epoch = 0;
+  const page = await visit(ann);
+  assert.equal(page.groupProblem, 'invalid');
+  assert.equal(server.reading(1).has('eve'), false, 'Eve gets no key of her coaching conversation');
+  assert.equal(server.grants.some((g) => g.recipient_id === 'eve'), false);
 });

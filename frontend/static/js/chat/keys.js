@@ -20,15 +20,15 @@ import {
   encryptMessage,
   fingerprintQr,
   fingerprintText,
-  groupConversationId,
+  conversationId,
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api, validAt } from '../portfolio/keyring.js';
 import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, UNAPPROVED, equal } from '../shared/trust.js';
 
 export const RESOURCE = 'conversation';
-// The form of a group conversation's derived id (docs/crypto-spec.md 8): UUID version 8. Every
-// other conversation has a random (version 4) id.
+// The form of a derived conversation id (docs/crypto-spec.md 8): UUID version 8. A conversation
+// made before ids were derived has a random (version 4) id.
 const DERIVED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 // Why a member gets nothing under a group's signed record: it does not name her (yet).
 export const NOT_IN_RECORD = 'not_in_record';
@@ -223,29 +223,36 @@ export class ConversationKeys extends PortfolioClient {
     return named;
   }
 
-  // Whether this is the group's own conversation: its id is the one derived from the programme
-  // and the group the record names (docs/crypto-spec.md 8), so the server cannot serve another
-  // group's valid record for it. A group conversation made before ids were derived is not bound:
-  // only approvals count there, as in a supervision conversation.
-  async boundToGroup() {
-    if (this.portfolio.kind !== 'group' || !this.groupId) return false;
+  // The id this conversation has when the server made it by its kind and subject (her id in a
+  // coaching conversation, the group's, the coach's in a supervision conversation; docs/crypto-
+  // spec.md 8); null when the kind or subject is missing.
+  async derivedId() {
+    const { kind, participant_id: participant, group_id: group, coach_id: coach } = this.portfolio;
+    const subject = { coaching: participant, group, supervision: coach }[kind];
     try {
-      return this.id === (await groupConversationId(this.programmeId, this.groupId));
+      return subject ? await conversationId(kind, this.programmeId, subject) : null;
     } catch {
-      return false;
+      return null;
     }
   }
 
+  // Whether this is the group's own conversation: its id is the one derived from the programme
+  // and the group the record names, so the server cannot serve another group's valid record for
+  // it. A group conversation made before ids were derived is not bound: only approvals count
+  // there, as in a supervision conversation.
+  async boundToGroup() {
+    return this.portfolio.kind === 'group' && Boolean(this.groupId) && this.id === (await this.derivedId());
+  }
+
   // Why nobody gets anything from this browser whatever the server says the conversation is:
-  // 'invalid' for a group's conversation (its id is derived, a UUID of version 8, which no other
-  // conversation has) served as another kind or another group's, 'withheld' for one whose record
-  // this session took served without it. Otherwise null: nothing falls back to approvals or
-  // coaches in a group's place.
+  // 'invalid' for a conversation with a derived id (a UUID of version 8, which no random id is)
+  // served as another kind or about another subject (a group's conversation as her coaching
+  // conversation, say: her coaches would get the group's key), 'withheld' for one whose group
+  // record this session took served without it. Otherwise null.
   async bindingProblem() {
-    const bound = await this.boundToGroup();
-    if (DERIVED_ID.test(this.id) && !bound) return 'invalid';
+    if (DERIVED_ID.test(this.id) && this.id !== (await this.derivedId())) return 'invalid';
     const seen = (await this.trust.marks.load())[`serial:conversation:${this.id}`] ?? 0;
-    if (seen > 0 && !(bound && this.portfolio.membership_record)) return 'withheld';
+    if (seen > 0 && !((await this.boundToGroup()) && this.portfolio.membership_record)) return 'withheld';
     return null;
   }
 

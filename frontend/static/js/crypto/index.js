@@ -43,7 +43,7 @@ export {
   ProgrammeRecoveryKey,
   RecordKind,
   SigningKey,
-  groupConversationId,
+  conversationId,
   verifyProgrammeKey,
   verifyRecord,
 } from './records.js';

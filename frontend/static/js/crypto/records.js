@@ -257,12 +257,17 @@ for (const name of ['sealFor', 'resealToDevice']) {
   ProgrammeRecoveryKey.prototype[name] = refusing(ProgrammeRecoveryKey.prototype[name]);
 }
 
-// The one conversation id a group's chat may have (docs/crypto-spec.md 8, kind 0x05): a UUID
-// (version 8) from SHA-256 over the programme and the group, so a browser that verified a group's
-// membership record knows the record is about this conversation, whatever the server says.
-export const groupConversationId = refusing(async (programmeId, groupId) => {
+// The one id a conversation of this kind about this subject may have (docs/crypto-spec.md 8): a
+// UUID (version 8) from SHA-256 over kind, programme and subject (her id in a coaching
+// conversation, the group's, the coach's in a supervision conversation), so a browser knows what a
+// conversation is, whatever the server says. Random ids are version 4: no derived id is one.
+export const CONVERSATION_KINDS = Object.freeze(['coaching', 'group', 'supervision']);
+export const conversationId = refusing(async (kind, programmeId, subjectId) => {
+  refuseUnless(CONVERSATION_KINDS.includes(kind));
   const digest = (
-    await sha256(concat(lp(utf8('eportfolio/v1/group-conversation')), lp(utf8(checkId(programmeId))), lp(utf8(checkId(groupId)))))
+    await sha256(
+      concat(lp(utf8('eportfolio/v1/conversation')), lp(utf8(kind)), lp(utf8(checkId(programmeId))), lp(utf8(checkId(subjectId)))),
+    )
   ).slice(0, 16);
   digest[6] = (digest[6] & 0x0f) | 0x80;
   digest[8] = (digest[8] & 0x3f) | 0x80;
