@@ -133,6 +133,10 @@ async def test_a_roster_is_kept_only_when_the_programme_key_signed_exactly_it(
     await refused(keys.roster(shifts, serial=1, signed_shifts=shifts[:1]), "shifts")
     moved = [(world.coach_a, "coach", start, end + timedelta(hours=1)), shifts[1]]
     await refused(keys.roster(shifts, serial=1, signed_shifts=moved), "shifts")
+    # A shift outside the roster's own signed dates (a "next" shift a year on): browsers do not
+    # count it, so the server does not keep it.
+    later = [*shifts, (world.coach_a, "coach", start + timedelta(days=365), end + timedelta(days=365))]
+    await refused(keys.roster(later, serial=1, valid_from=start, valid_until=end), "shifts")
     # Someone named by a key that is not hers (the key the server holds for her now).
     real = keys.identities[world.supervisor_a]
     keys.identities[world.supervisor_a] = crypto.Identity.create(

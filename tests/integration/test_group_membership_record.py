@@ -154,6 +154,8 @@ async def test_the_group_conversation_has_its_participants_and_trainer_and_serve
     )
     assert opened.status_code == 200, opened.text
     detail = opened.json()
+    # Its id is the one members' browsers derive from the programme and the group (crypto-spec 8).
+    assert detail["id"] == crypto.conversation_id("group", str(world.programme_a), str(world.group_a))
     assert {m["person_id"]: m["role"] for m in detail["members"]} == {str(coach): "trainer", str(ann): "participant"}
     assert detail["membership_record"] == _record(keys, members, serial=2)
 

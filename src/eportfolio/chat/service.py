@@ -232,6 +232,11 @@ async def access_conversation(uow: UnitOfWork, caller: Caller, conversation_id: 
     return ConversationAccess(conversation, access.programme, member, members, access.role.value)
 
 
+def _derived_id(data: ConversationOpen, programme_id: uuid.UUID) -> uuid.UUID:
+    subject = data.participant_id or data.group_id or data.coach_id
+    return uuid.UUID(crypto.conversation_id(data.kind.value, str(programme_id), str(subject)))
+
+
 def _ids(members: list[Member]) -> list[uuid.UUID]:
     return [m.person_id for m in members]
 
@@ -264,6 +269,10 @@ async def open_conversation(uow: UnitOfWork, caller: Caller, data: ConversationO
         if not await repo.has_active_role(access.scope, data.coach_id, ("coach",)):
             raise InvalidInput(N_("This person is not a coach of this programme."), field="coach_id")
     conversation = Conversation(
+        # The one id derived from its kind, programme and subject, so members' browsers know what
+        # it is (whose coaching, which group's signed member list) whatever is served with it
+        # (docs/crypto-spec.md 8).
+        id=_derived_id(data, access.scope.programme_id),
         organisation_id=access.scope.organisation_id,
         programme_id=access.scope.programme_id,
         kind=data.kind.value,
@@ -1388,6 +1397,13 @@ async def _checked_roster(
         and body.valid_until > body.valid_from
     ):
         raise _roster_not_valid()
+    # Every shift within the roster's own signed dates: browsers count none outside them.
+    if any(not body.valid_from <= e.start < e.until <= body.valid_until for e in body.entries):
+        raise InvalidInput(
+            N_("A shift in this duty roster lies outside the roster's own dates, so nothing was saved. "
+               "Make the roster again."),
+            field="shifts",
+        )
     zone = ZoneInfo(access.programme.time_zone)
     sent = sorted(
         (str(s.person_id), DUTIES[s.duty], int(_to_utc(s.starts_at, zone).timestamp()),

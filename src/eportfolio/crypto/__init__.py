@@ -62,6 +62,7 @@ from .records import (
     RosterEntry,
     SignedRecord,
     SigningKey,
+    conversation_id,
     verify_programme_key,
     verify_record,
 )
@@ -128,6 +129,7 @@ __all__ = [
     "Vouch",
     "b64u_decode",
     "b64u_encode",
+    "conversation_id",
     "decrypt_attachment",
     "decrypt_message",
     "derive_login_secrets",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from enum import IntEnum
 
 from .boxes import SealedPurpose, open_sealed, seal_to
-from .encoding import Reader, Writer, check_id
+from .encoding import Reader, Writer, check_id, lp
 from .errors import refuse, refusing
 from .fingerprints import FINGERPRINT_BYTES, FingerprintKind, fingerprint
 from .identity import Identity, Person
@@ -17,6 +18,7 @@ from .primitives import (
     draw,
     ed25519_public,
     key_id,
+    sha256,
     sign,
     system_rng,
     verify,
@@ -346,3 +348,28 @@ class ProgrammeRecoveryKey:
         if key_id(user_key) != user_key_id:
             raise refuse()
         return seal_to(device_public, SealedPurpose.RECOVERY_DEVICE, user_key, context, rng=rng)
+
+
+CONVERSATION_KINDS = ("coaching", "group", "supervision")
+
+
+@refusing
+def conversation_id(kind: str, programme_id: str, subject_id: str) -> str:
+    """The one id a conversation of this kind about this subject may have (docs/crypto-spec.md 8):
+    a UUID (version 8) from SHA-256 over kind, programme and subject (her id in a coaching
+    conversation, the group's, the coach's in a supervision conversation), so a browser knows what
+    a conversation is, whatever the server says. Random ids are version 4: no derived id is one.
+    """
+    if kind not in CONVERSATION_KINDS:
+        raise refuse()
+    digest = bytearray(
+        sha256(
+            lp(b"eportfolio/v1/conversation")
+            + lp(kind.encode("ascii"))
+            + lp(check_id(programme_id).encode("utf-8"))
+            + lp(check_id(subject_id).encode("utf-8"))
+        )[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x80
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(digest)))

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ConversationKeys } from '../../../frontend/static/js/chat/keys.js';
-import { ChatServer, identity, lib } from './lying-harness.mjs';
+import { CONVERSATION, ChatServer, identity, lib } from './lying-harness.mjs';
 
 async function setting() {
   const server = await new ChatServer().setUp();
@@ -68,7 +68,7 @@ test('a member the server slips in gets nothing, and no approval card lets anyon
   assert.equal(reasons(page).eve, 'not_in_record');
   assert.equal(page.unconfirmed.find((m) => m.person_id === 'eve').fingerprint, undefined, 'nothing to approve');
   // Eve listed as holding the key (a lie): the next sender makes a new key without her.
-  server.lies[`GET /api/v1/chat/conversations/conversation-g`] = (c) => ({
+  server.lies[`GET /api/v1/chat/conversations/${CONVERSATION}`] = (c) => ({
     ...c,
     members: c.members.map((m) => (m.person_id === 'eve' ? { ...m, can_read: true } : m)),
   });

@@ -144,7 +144,8 @@ export async function grantsTo(server, who, resourceType, resourceId, granter = 
 // group's signed membership record as stored (`record`, base64url), and the member list the
 // server decides (`members`). `lies` rewrite chosen answers, as for the portfolio server.
 export const GROUP = 'group-1';
-export const CONVERSATION = 'conversation-g';
+// A group's conversation has the id derived from its programme and group (docs/crypto-spec.md 8).
+export const CONVERSATION = await lib.conversationId('group', PROGRAMME, GROUP);
 
 export class ChatServer {
   async setUp() {
@@ -198,7 +199,7 @@ export class ChatServer {
   conversation() {
     const reading = this.reading();
     return {
-      id: CONVERSATION,
+      id: this.conversationId ?? CONVERSATION,
       kind: 'group',
       group_id: GROUP,
       participant_id: null,
@@ -212,7 +213,7 @@ export class ChatServer {
   handle(method, path, body) {
     const ok = (data, status = 200) => ({ status, data });
     const me = this.caller;
-    const base = `/api/v1/chat/conversations/${CONVERSATION}`;
+    const base = `/api/v1/chat/conversations/${this.conversationId ?? CONVERSATION}`;
     if (path === '/api/v1/pinned-keys' && method === 'GET') return this.pins.has(me) ? ok(this.pins.get(me)) : ok(null, 204);
     if (path === '/api/v1/pinned-keys' && method === 'PUT') {
       if (body.revision <= (this.pins.get(me)?.revision ?? 0)) return ok({ error: { message: 'newer' } }, 409);
@@ -266,7 +267,7 @@ export class ChatServer {
     const keys = new Keys(who, PROGRAMME);
     if (!this.marks.has(who.userId)) this.marks.set(who.userId, sessionMarks());
     keys.trust.marks = this.marks.get(who.userId);
-    await keys.open(CONVERSATION);
+    await keys.open(this.conversationId ?? CONVERSATION);
     await keys.ensureAccess();
     return keys;
   }

@@ -20,12 +20,16 @@ import {
   encryptMessage,
   fingerprintQr,
   fingerprintText,
+  conversationId,
   verifyRecord,
 } from '../crypto/index.js';
 import { ApiError, PortfolioClient, api, validAt } from '../portfolio/keyring.js';
 import { KEY_CHANGED, PINS_UNAVAILABLE, TRUSTED, UNAPPROVED, equal } from '../shared/trust.js';
 
 export const RESOURCE = 'conversation';
+// The form of a derived conversation id (docs/crypto-spec.md 8): UUID version 8. A conversation
+// made before ids were derived has a random (version 4) id.
+const DERIVED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 // Why a member gets nothing under a group's signed record: it does not name her (yet).
 export const NOT_IN_RECORD = 'not_in_record';
 const encoder = new TextEncoder();
@@ -100,9 +104,15 @@ export class ConversationKeys extends PortfolioClient {
     return record;
   }
 
-  // The entries of the verified roster; [] without one.
+  // The entries of the verified roster, each within the roster's own signed dates (a shift that
+  // starts after the roster ends is nobody's next shift; one that never starts is none); [] without one.
   async rosterEntries() {
-    return (await this.roster())?.body.entries ?? [];
+    const body = (await this.roster())?.body;
+    if (!body) return [];
+    const end = body.validUntil || Infinity;
+    return body.entries
+      .filter((e) => e.start < e.until && e.start < end && e.until > body.validFrom)
+      .map((e) => ({ ...e, start: Math.max(e.start, body.validFrom), until: Math.min(e.until, end) }));
   }
 
   // The coaches and supervisors on duty now, and on the next shift of each duty, in the signed
@@ -179,7 +189,7 @@ export class ConversationKeys extends PortfolioClient {
   async groupMembers() {
     this.groupProblem = null;
     this.membership = null;
-    if (this.portfolio.kind !== 'group' || !this.groupId) return null;
+    if (!(await this.boundToGroup())) return null;
     const mark = `group:${this.groupId}`;
     const served = this.portfolio.membership_record;
     if (!served) {
@@ -200,6 +210,9 @@ export class ConversationKeys extends PortfolioClient {
       this.groupProblem = 'invalid';
       return new Map();
     }
+    // This conversation's record, from now on in this session: served as anything else it stops
+    // every grant (bindingProblem).
+    await this.trust.freshSerial(`conversation:${this.id}`, record.serial);
     this.membership = record;
     const named = new Map(record.body.members.map((entry) => [entry.personId, entry]));
     const mine = named.get(this.me);
@@ -208,6 +221,39 @@ export class ConversationKeys extends PortfolioClient {
       return new Map();
     }
     return named;
+  }
+
+  // The id this conversation has when the server made it by its kind and subject (her id in a
+  // coaching conversation, the group's, the coach's in a supervision conversation; docs/crypto-
+  // spec.md 8); null when the kind or subject is missing.
+  async derivedId() {
+    const { kind, participant_id: participant, group_id: group, coach_id: coach } = this.portfolio;
+    const subject = { coaching: participant, group, supervision: coach }[kind];
+    try {
+      return subject ? await conversationId(kind, this.programmeId, subject) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // Whether this is the group's own conversation: its id is the one derived from the programme
+  // and the group the record names, so the server cannot serve another group's valid record for
+  // it. A group conversation made before ids were derived is not bound: only approvals count
+  // there, as in a supervision conversation.
+  async boundToGroup() {
+    return this.portfolio.kind === 'group' && Boolean(this.groupId) && this.id === (await this.derivedId());
+  }
+
+  // Why nobody gets anything from this browser whatever the server says the conversation is:
+  // 'invalid' for a conversation with a derived id (a UUID of version 8, which no random id is)
+  // served as another kind or about another subject (a group's conversation as her coaching
+  // conversation, say: her coaches would get the group's key), 'withheld' for one whose group
+  // record this session took served without it. Otherwise null.
+  async bindingProblem() {
+    if (DERIVED_ID.test(this.id) && this.id !== (await this.derivedId())) return 'invalid';
+    const seen = (await this.trust.marks.load())[`serial:conversation:${this.id}`] ?? 0;
+    if (seen > 0 && !((await this.boundToGroup()) && this.portfolio.membership_record)) return 'withheld';
+    return null;
   }
 
   // Under the group's verified record: the members the server lists count when the record names
@@ -332,12 +378,25 @@ export class ConversationKeys extends PortfolioClient {
   // also grants it to the coaches and supervisors on duty now and next in the signed roster.
   async ensureAccess() {
     const shared = !this.portfolio.participant_id;
-    const verified = shared ? await this.vouchedMembers() : await this.verifiedMembers();
-    const duty = this.owner && !this.trustProblem ? await this.dutyReaders() : new Map();
+    let verified;
+    const lost = await this.bindingProblem();
+    if (lost) {
+      this.counting = new Map([[this.me, this.identity.person]]);
+      this.past = new Map();
+      this.unconfirmed = [];
+      this.groupProblem = lost;
+      verified = new Map();
+      await this.trust.load().catch((error) => {
+        this.trustProblem = error.problem ?? PINS_UNAVAILABLE;
+      });
+    } else {
+      verified = shared ? await this.vouchedMembers() : await this.verifiedMembers();
+    }
+    const duty = this.owner && !this.trustProblem && !this.groupProblem ? await this.dutyReaders() : new Map();
     for (const [id, person] of duty) this.counting.set(id, person);
     // Readers on duty sign epochs and grants too (an escalation, a weekly rotation): they count
     // while the verified roster names them.
-    if (!this.owner && !this.trustProblem) {
+    if (!this.owner && !this.trustProblem && !this.groupProblem) {
       try {
         for (const entry of await this.rosterEntries()) {
           if (this.counting.has(entry.personId)) continue;

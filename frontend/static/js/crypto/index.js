@@ -43,6 +43,7 @@ export {
   ProgrammeRecoveryKey,
   RecordKind,
   SigningKey,
+  conversationId,
   verifyProgrammeKey,
   verifyRecord,
 } from './records.js';

@@ -1,7 +1,7 @@
 // Signed records (coach assignments, duty roster, group membership, programme keys) and the keys that sign them.
 
 import { SealedPurpose, openSealed, sealTo } from './boxes.js';
-import { Reader, Writer, checkId, concat, equalBytes } from './encoding.js';
+import { Reader, Writer, checkId, concat, equalBytes, lp, utf8 } from './encoding.js';
 import { refuseUnless, refusing } from './errors.js';
 import { FINGERPRINT_BYTES, fingerprint } from './fingerprints.js';
 import {
@@ -10,6 +10,7 @@ import {
   draw,
   ed25519Public,
   keyId,
+  sha256,
   sign,
   systemRng,
   verify,
@@ -255,3 +256,21 @@ ProgrammeRecoveryKey.open = refusing(ProgrammeRecoveryKey.open);
 for (const name of ['sealFor', 'resealToDevice']) {
   ProgrammeRecoveryKey.prototype[name] = refusing(ProgrammeRecoveryKey.prototype[name]);
 }
+
+// The one id a conversation of this kind about this subject may have (docs/crypto-spec.md 8): a
+// UUID (version 8) from SHA-256 over kind, programme and subject (her id in a coaching
+// conversation, the group's, the coach's in a supervision conversation), so a browser knows what a
+// conversation is, whatever the server says. Random ids are version 4: no derived id is one.
+export const CONVERSATION_KINDS = Object.freeze(['coaching', 'group', 'supervision']);
+export const conversationId = refusing(async (kind, programmeId, subjectId) => {
+  refuseUnless(CONVERSATION_KINDS.includes(kind));
+  const digest = (
+    await sha256(
+      concat(lp(utf8('eportfolio/v1/conversation')), lp(utf8(kind)), lp(utf8(checkId(programmeId))), lp(utf8(checkId(subjectId)))),
+    )
+  ).slice(0, 16);
+  digest[6] = (digest[6] & 0x0f) | 0x80;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
+  const hex = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+});
