@@ -168,7 +168,10 @@ async def test_participant_due_list_assignment_shell_and_review(browser: Browser
     api = f"/api/v1/programmes/{world.programme_a}/assignments/{assignment_id}"
     for key in module["questions"]:
         await browser.api("PUT", f"{api}/answers/{key}", json=secret)
-    _location(await browser.post_form(f"/programmes/{world.programme_a}/assignments/{assignment_id}/submit"))
+    submit = f"/programmes/{world.programme_a}/assignments/{assignment_id}/submit"
+    handed_in = _location(await browser.post_form(submit))
+    assert "Ingeleverd. Je coach kijkt ernaar" in (await browser.get(handed_in)).text, "she is told it arrived"
+    assert "Ingeleverd. Je coach kijkt ernaar" not in (await browser.get("/my/assignments")).text
     browser.log_out()
 
     await browser.log_in_as(world.coach_a)

@@ -883,7 +883,7 @@ async def submit(
             {"status": exc.status_code, "code": exc.code, "message": translate(request, exc.message, **exc.params)},
             status_code=exc.status_code,
         )
-    return redirect("/my/assignments")
+    return redirect("/my/assignments?handed_in=1")
 
 
 @router.post("/programmes/{programme_id}/assignments/{assignment_id}/complete")
