@@ -132,6 +132,7 @@ async def test_a_coach_sees_what_waits_for_review_and_unread_chat(app: FastAPI, 
     assert badge(page, "review") == "1"
     assert badge(page, "chat") == "3"
     assert "1 antwoord om na te kijken" in page, "his today"
+    assert 'data-today-action="caseload">1 deelnemer</a>' in page, "one participant, not 'Alle 1 deelnemers'"
     await browser.log_in_as(world.supervisor_a)
     assert badge((await browser.get("/")).text, "chat") is None, "not his conversation"
 
