@@ -81,6 +81,9 @@ async def test_her_first_visit_to_the_chat_shows_how_to_start_before_the_notific
     start = page.index(f'action="/chat/programmes/{world.programme_a}/coaching"')
     assert start < page.index('id="chat-push"'), "the way to start a chat comes before the notification settings"
     assert "Nog geen gesprekken" not in page, "she is not told there is nothing when a start button is right below"
+    device = page.index('id="chat-push-device"')
+    assert device < page.index('action="/chat/push"'), "what this phone does comes before turning them off"
+    assert "Hieronder staat of deze telefoon" not in page
 
     await browser.log_in_as(world.admin)
     assert "Nog geen gesprekken" in (await browser.get("/chat")).text, "someone with no way to start one is told"
