@@ -175,6 +175,7 @@ async def _make_roster(chromium: Any, server: LiveServer, world: World, errors: 
     await _fits(staff, "editor-phone")
     await staff.click("#roster-save")
     await staff.wait_for_selector("#roster-current[data-serial='1']", timeout=60_000)
+    assert await staff.locator("#roster-saved").is_visible(), "she is told it worked, next to the roster now"
     today = staff.locator(".roster-day").nth(0)
     assert "Coach: Coach Night" in await today.inner_text()
     assert "Tweede lijn: Supervisor A" in await today.inner_text()

@@ -123,3 +123,36 @@ async def test_counts_in_scripts_use_her_plural(
     )
     assert counted == ["1 reactie", "2 reacties", "0 reacties", "0 van 1 stap gedaan"]
     await context.close()
+
+
+async def test_a_long_login_name_fits_her_account_page_at_360_px(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    from sqlalchemy import update
+
+    from eportfolio.accounts.tables import Account
+    from eportfolio.kit.db import make_engine, make_sessionmaker
+    from eportfolio.kit.uow import unit_of_work
+    from eportfolio.programmes.tables import Person
+    from tests.support.world_keys import keys_in
+
+    world, server = world_and_server
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            await keys_in(uow, world)
+            await uow.session.flush()
+            # The demo's peer coach: her login pushed the page 50 px past a phone's edge.
+            long = {"login": "ervaringscoach.emmen"}
+            await uow.session.execute(update(Account).where(Account.person_id == world.coach_a).values(**long))
+            name = {"display_name": "Yasmina Ervaringscoach"}
+            await uow.session.execute(update(Person).where(Person.id == world.coach_a).values(**name))
+    finally:
+        await engine.dispose()
+    context = await _phone(chromium, database_url, server, world.coach_a)
+    page = await context.new_page()
+    await page.goto(f"{server.url}/account")
+    await page.locator("dl.facts").wait_for()
+    assert "ervaringscoach" in await page.locator("dl.facts").inner_text()
+    _assert_fits(await page.evaluate(OVERFLOW), "account")
+    await context.close()

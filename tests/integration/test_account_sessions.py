@@ -69,3 +69,14 @@ async def test_a_programme_on_curacao_shows_curacao_time(app: FastAPI, browser: 
     browser.http.cookies.set(SESSION_COOKIE, await _two_sessions(app, world))
     page = (await browser.get("/account")).text
     assert "Ingelogd: 31 december 2024 om 22:30" in page
+
+
+async def test_the_key_code_says_who_compares_it_with_her(app: FastAPI, browser: Browser, world: World) -> None:
+    await world_keys(app, world)
+    await browser.log_in_as(world.participant_a)
+    page = (await browser.get("/account")).text
+    assert "Je coach kan deze code samen met jou vergelijken" in page
+    await browser.log_in_as(world.coach_a)
+    page = (await browser.get("/account")).text
+    assert "Je coach kan deze code" not in page, "a coach is not told that her coach compares it"
+    assert "Deelnemers en collega's kunnen deze code samen met jou vergelijken" in page

@@ -56,7 +56,7 @@ async def test_who_needs_him_first_is_on_top_with_what_waits_and_her_links(
     assert "Wacht op antwoord" in row
     assert "2 ongelezen berichten" in row
     assert "1 antwoord om na te kijken" in row
-    assert "Opdracht ondertekend" in row
+    assert "Coach bevestigd" in row
     assert f"/caseload/programmes/{world.programme_a}/participants/{seeded.first}/assignments" in row
     assert 'href="/chat/' in row
     assert 'href="/portfolio/' in row
@@ -65,7 +65,7 @@ async def test_who_needs_him_first_is_on_top_with_what_waits_and_her_links(
     zero = zero.split('<li class="card caseload-row')[0]
     assert "1 doelstap te doen" in zero
     assert "1 opdracht te laat" in zero
-    assert "Opdracht ondertekend" in zero
+    assert "Coach bevestigd" in zero
     def row_of(index: int) -> str:
         return page[page.index(f'data-participant-id="{seeded.participants[index]}"'):].split(
             '<li class="card caseload-row')[0]

@@ -43,6 +43,10 @@ async def test_the_group_chat_is_offered_to_its_trainer_and_members_only(
     listed = (await browser.get("/chat")).text
     assert f'data-conversation="{conversation}"' in listed
     assert action not in listed, "once it exists it is in her list instead"
+    title = '<span class="chat-list__title">Group A</span>'
+    assert title in listed, "the group chat is called by the group's name, not by a list of people"
+    page = (await browser.get(f"/chat/{conversation}")).text
+    assert '<h1 class="chat__title">Group A</h1>' in page
 
     await browser.log_in_as(world.participant_a)
     again = await browser.post_form(f"/chat/programmes/{world.programme_a}/groups/{world.group_a}")
@@ -56,7 +60,7 @@ async def test_a_coach_starts_the_chat_with_the_supervisors(browser: Browser, wo
     await browser.log_in_as(world.coach_a)
     page = await browser.get("/chat")
     assert f'action="/chat/programmes/{world.programme_a}/supervision"' in page.text
-    assert "Chat met de supervisors" in page.text
+    assert "Chat met de begeleiders" in page.text
     opened = await browser.post_form(f"/chat/programmes/{world.programme_a}/supervision")
     assert opened.status_code == 303
     conversation = opened.headers["location"].rsplit("/", 1)[1]
@@ -67,3 +71,19 @@ async def test_a_coach_starts_the_chat_with_the_supervisors(browser: Browser, wo
     assert "/supervision" not in (await browser.get("/chat")).text
     refused = await browser.post_form(f"/chat/programmes/{world.programme_a}/supervision")
     assert refused.status_code == 422, "only a coach of the programme has a supervision conversation"
+
+
+async def test_her_first_visit_to_the_chat_shows_how_to_start_before_the_notification_settings(
+    browser: Browser, world: World
+) -> None:
+    await browser.log_in_as(world.participant_a)
+    page = (await browser.get("/chat")).text
+    start = page.index(f'action="/chat/programmes/{world.programme_a}/coaching"')
+    assert start < page.index('id="chat-push"'), "the way to start a chat comes before the notification settings"
+    assert "Nog geen gesprekken" not in page, "she is not told there is nothing when a start button is right below"
+    device = page.index('id="chat-push-device"')
+    assert device < page.index('action="/chat/push"'), "what this phone does comes before turning them off"
+    assert "Hieronder staat of deze telefoon" not in page
+
+    await browser.log_in_as(world.admin)
+    assert "Nog geen gesprekken" in (await browser.get("/chat")).text, "someone with no way to start one is told"

@@ -160,6 +160,7 @@ async def test_participant_due_list_assignment_shell_and_review(browser: Browser
     assert "Mijn werkwensen" in listing.text
     shell = await browser.get(f"/programmes/{world.programme_a}/assignments/{assignment_id}?q=0")
     assert shell.status_code == 200
+    assert "assignment-whose" not in shell.text, "she is not told her own name"
     assert "Welk werk past bij jou?" in shell.text
     assert "Hoe zeker ben je?" not in shell.text, "one question per screen"
     second = await browser.get(f"/programmes/{world.programme_a}/assignments/{assignment_id}?q=1")
@@ -168,7 +169,10 @@ async def test_participant_due_list_assignment_shell_and_review(browser: Browser
     api = f"/api/v1/programmes/{world.programme_a}/assignments/{assignment_id}"
     for key in module["questions"]:
         await browser.api("PUT", f"{api}/answers/{key}", json=secret)
-    _location(await browser.post_form(f"/programmes/{world.programme_a}/assignments/{assignment_id}/submit"))
+    submit = f"/programmes/{world.programme_a}/assignments/{assignment_id}/submit"
+    handed_in = _location(await browser.post_form(submit))
+    assert "Ingeleverd. Je coach kijkt ernaar" in (await browser.get(handed_in)).text, "she is told it arrived"
+    assert "Ingeleverd. Je coach kijkt ernaar" not in (await browser.get("/my/assignments")).text
     browser.log_out()
 
     await browser.log_in_as(world.coach_a)
@@ -177,6 +181,7 @@ async def test_participant_due_list_assignment_shell_and_review(browser: Browser
     page = await browser.get(f"/programmes/{world.programme_a}/assignments/{assignment_id}")
     assert page.status_code == 200
     assert secret["envelope"] not in page.text, "ciphertext is fetched by the browser, not rendered"
+    assert "<strong>Van Mother A</strong>" in page.text, "her coach sees whose work it is"
     _location(await browser.post_form(f"/programmes/{world.programme_a}/assignments/{assignment_id}/complete"))
     assert "Mother A" not in (await browser.get("/review")).text
 

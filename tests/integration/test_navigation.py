@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from eportfolio.chat.tables import Conversation, Marker
 from eportfolio.kit.clock import utcnow
+from eportfolio.kit.dates import format_day
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.notifications.tables import Notification
@@ -46,7 +47,7 @@ async def test_each_role_has_its_own_bar_of_at_most_five(app: FastAPI, world: Wo
         world.coach_a: ["/", "/caseload", "/chat", "/review", "/roster"],
         world.supervisor_a: ["/", "/chat", "/review", "/roster", "/notifications"],
         world.staff_a: ["/", f"/manage/programmes/{a}", "/chat", "/roster", "/notifications"],
-        world.admin: ["/", "/manage", "/chat", "/roster", "/notifications"],
+        world.admin: ["/", "/manage", "/roster", "/notifications"],  # no chat: none is hers
     }
     for person, hrefs in expected.items():
         await browser.log_in_as(person)
@@ -132,6 +133,7 @@ async def test_a_coach_sees_what_waits_for_review_and_unread_chat(app: FastAPI, 
     assert badge(page, "review") == "1"
     assert badge(page, "chat") == "3"
     assert "1 antwoord om na te kijken" in page, "his today"
+    assert 'data-today-action="caseload">1 deelnemer</a>' in page, "one participant, not 'Alle 1 deelnemers'"
     await browser.log_in_as(world.supervisor_a)
     assert badge((await browser.get("/")).text, "chat") is None, "not his conversation"
 
@@ -177,8 +179,8 @@ async def test_her_home_is_today(app: FastAPI, world: World, browser: Browser) -
     assert "Je coach schreef terug: 2 nieuwe berichten" in page
     assert f'/assignments/{feedback.id}" data-today-item="feedback"' in page
     assert f'/assignments/{due.id}" data-today-item="due"' in page, "the soonest due"
-    assert f"Doe vóór {(today + timedelta(days=3)).isoformat()}" in page
-    assert f"Je volgende doelstap: vóór {(today + timedelta(days=2)).isoformat()} · 25% klaar" in page
+    assert f"Doe vóór {format_day(today + timedelta(days=3), 'nl')}" in page, "a day in her words, not ISO"
+    assert f"Je volgende doelstap: vóór {format_day(today + timedelta(days=2), 'nl')} · 25% klaar" in page
     assert f'href="/portfolio/programmes/{world.programme_a}" data-today-action="write"' in page
     assert f'href="/chat/{conversation.id}" data-today-action="chat"' in page
     assert "Je coaches" in page, "what was on her home page stays"

@@ -198,10 +198,16 @@ async def account_page(request: Request, uow: UowDep, caller: CallerDep) -> Resp
     account = await service.my_account(uow, caller)
     # Her sessions in the time zone of her programme (the organisation's default without one).
     zones = [p.time_zone for p in await programmes.list_programmes(uow, caller) if not p.archived]
+    # Who compares her key code with her: a participant does it with her coach; anyone else with
+    # participants and colleagues (a coach read "your coach can compare this code").
+    await programmes.load_roles(uow, caller)
+    held = {role for roles in (caller.roles_by_programme or {}).values() for role in roles}
+    only_participant = held <= {Role.participant.value} and not caller.is_org_admin
     return render(
         request,
         "accounts/account.html",
         {
+            "only_participant": only_participant,
             "time_zone": zones[0] if zones else None,
             "account": account,
             "qr": qr_svg(account.fingerprint_qr),

@@ -88,7 +88,10 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
         one = len(staff_in) == 1 and Role.org_admin.value not in held
         href = f"/manage/programmes/{staff_in[0]}" if one else "/manage"
         items.append(NavItem("manage", href, N_("Manage"), prefixes=("/manage",)))
-    items.append(NavItem("chat", "/chat", N_("Chat"), counts.chat, ("/chat/",)))
+    # An organisation admin without a role in a programme has no conversation and no inbox: a
+    # Chat item would open an empty page.
+    if participant or coach or supervisor or Role.staff.value in held:
+        items.append(NavItem("chat", "/chat", N_("Chat"), counts.chat, ("/chat/",)))
     if coach or supervisor:
         items.append(NavItem("review", "/review", N_("To review"), counts.review))
     if coach or supervisor or managing:

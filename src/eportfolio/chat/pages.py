@@ -56,8 +56,13 @@ ROLE_LABELS = {
 }
 
 
-def _title(request: Request, conversation: ConversationRead, me: uuid.UUID) -> str:
-    """Who she talks with: the participant for her coaches, 'your coaches' for her."""
+def _title(
+    request: Request, conversation: ConversationRead, me: uuid.UUID, group_names: dict[uuid.UUID, str] | None = None
+) -> str:
+    """Who she talks with: the participant for her coaches, 'your coaches' for her, the group's
+    name for a group (a list of names does not say which group chat this is)."""
+    if conversation.group_id and group_names and conversation.group_id in group_names:
+        return group_names[conversation.group_id]
     if conversation.kind is ConversationKind.coaching:
         if conversation.participant_id == me:
             return translate(request, "Your coaches")
@@ -75,12 +80,15 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     await programmes.load_roles(uow, caller)
     assert caller.roles_by_programme is not None
     conversations = []
+    group_names: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
     for listed in await service.list_conversations(uow, caller):
         detail = await service.get_conversation(uow, caller, listed.id)
+        if detail.group_id and detail.programme_id not in group_names:
+            group_names[detail.programme_id] = dict(await service.startable_groups(uow, caller, detail.programme_id))
         conversations.append(
             {
                 "id": detail.id,
-                "title": _title(request, detail, caller.person_id),
+                "title": _title(request, detail, caller.person_id, group_names.get(detail.programme_id)),
                 "kind": KIND_LABELS[detail.kind],
                 "unread": max(0, listed.last_seq - listed.read_seq),
                 "programme_id": detail.programme_id,
@@ -186,12 +194,13 @@ async def start_supervision(uow: UowDep, caller: CallerDep, programme_id: uuid.U
 async def conversation(request: Request, uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID) -> Response:
     detail = await service.get_conversation(uow, caller, conversation_id)
     await service.conversation_seen(uow, caller, conversation_id)
+    group_names = dict(await service.startable_groups(uow, caller, detail.programme_id)) if detail.group_id else None
     return render(
         request,
         "chat/conversation.html",
         {
             "conversation": detail,
-            "title": _title(request, detail, caller.person_id),
+            "title": _title(request, detail, caller.person_id, group_names),
             "me": caller.person_id,
             "roles": {role.value: translate(request, label) for role, label in ROLE_LABELS.items()},
         },

@@ -801,11 +801,19 @@ async def assignment_page(
     lesson_position = max(0, min(les, len(lessons) - 1)) if is_participant and les is not None and lessons else None
     position = max(0, min(q or 0, max(len(questions) - 1, 0)))
     answers = {a.question_key: a.envelope.revision for a in detail.answers}
+    # Her coach sees whose work this is (the title alone, "Mijn maandbudget", does not say).
+    participant_id = detail.assignment.participant_id
+    whose = (
+        ""
+        if is_participant
+        else (await programmes.display_names(uow, caller, programme_id, [participant_id])).get(participant_id, "")
+    )
     return render(
         request,
         "modules/assignment.html",
         {
             "programme_id": programme_id,
+            "whose": whose,
             "detail": detail,
             "questions": questions,
             "question": questions[position] if questions and lesson_position is None else None,
@@ -883,7 +891,7 @@ async def submit(
             {"status": exc.status_code, "code": exc.code, "message": translate(request, exc.message, **exc.params)},
             status_code=exc.status_code,
         )
-    return redirect("/my/assignments")
+    return redirect("/my/assignments?handed_in=1")
 
 
 @router.post("/programmes/{programme_id}/assignments/{assignment_id}/complete")

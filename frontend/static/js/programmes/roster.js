@@ -248,7 +248,10 @@ async function save(event) {
     show('roster-status', settings.saved);
     remember();
     form.dataset.saved = 'yes';
-    window.location.reload();
+    // A fresh page that says so at the top, next to the roster now in force (a reload kept her at
+    // the bottom of the form with no word that it worked). A new query each time: a hash alone
+    // would not load the page again.
+    window.location.assign(`${window.location.pathname}?saved=${Date.now()}#roster-now`);
   } catch (error) {
     show('roster-status', '');
     show('roster-error', error instanceof RosterProblem ? error.message : settings.cannotSign);
