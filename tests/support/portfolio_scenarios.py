@@ -28,6 +28,7 @@ from eportfolio.domain.portfolio import (
     ItemKeyCopy,
     ItemKind,
     ItemUpdate,
+    OwnGrant,
     PinnedKeysWrite,
 )
 from eportfolio.kit.auth import Caller
@@ -167,6 +168,13 @@ async def _add_grants(uow: UnitOfWork, caller: Caller, w: World) -> object:
     s = await _setting(uow, caller, w)
     grants = [_grant(s.her, s.portfolio_id, s.epoch_key, s.coach)]
     return await portfolio.add_grants(uow, caller, s.portfolio_id, 1, grants)
+
+
+@scenario(S + "keep_own_grants", lambda w: w.participant_a)
+async def _keep_own_grants(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    s = await _setting(uow, caller, w)
+    own = OwnGrant(epoch=1, grant=_grant(s.her, s.portfolio_id, s.epoch_key, s.her).grant)
+    return await portfolio.keep_own_grants(uow, caller, s.portfolio_id, [own])
 
 
 @scenario(S + "my_grants", lambda w: w.coach_a)
