@@ -42,7 +42,8 @@ OUT_OF_HOURS = "We read your message tomorrow morning."
 
 async def _shot(page: Any, name: str) -> None:
     if SHOTS:
-        await page.screenshot(path=str(Path(SHOTS) / f"duty-{name}.png"), full_page=True)
+        # What the screen shows (the menu bar stays at the bottom), as in the guides.
+        await page.screenshot(path=str(Path(SHOTS) / f"duty-{name}.png"))
 
 
 async def _fits(page: Any, name: str) -> None:
