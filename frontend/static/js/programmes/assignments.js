@@ -17,37 +17,12 @@ import {
   verifyRecord,
 } from '../crypto/index.js';
 import { knownPerson } from '../shared/trust.js';
+import { call, getJson } from '../shared/http.js';
 
 const settings = document.getElementById('assignment-signing')?.dataset;
 const status = document.getElementById('signing-status');
 const ROLES = { individual: CoachRole.INDIVIDUAL, budget: CoachRole.BUDGET, work: CoachRole.WORK };
 const DAY = 24 * 3600;
-
-// A JSON call for the trust module: { ok, status, data }, never throws for HTTP errors.
-async function call(path, body, method = body === undefined ? 'GET' : 'POST') {
-  try {
-    const response = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: {
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'x-csrf-token': document.querySelector('meta[name="csrf-token"]')?.content ?? '',
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = response.status === 204 ? null : await response.json().catch(() => null);
-    return { ok: response.ok, status: response.status, data };
-  } catch {
-    return { ok: false, status: 0, data: null };
-  }
-}
-
-async function getJson(path) {
-  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.json();
-}
 
 // Whole days, as the server counts them: from 00:00 UTC of the first day to 00:00 UTC of the
 // day after the last; 0 when open-ended.

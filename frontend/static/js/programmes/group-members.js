@@ -21,36 +21,11 @@ import {
   verifyRecord,
 } from '../crypto/index.js';
 import { KEY_CHANGED, Trust, TrustError, keysOf } from '../shared/trust.js';
+import { call, getJson } from '../shared/http.js';
 
 const settings = document.getElementById('group-signing')?.dataset;
 const status = document.getElementById('signing-status');
 const ROLES = { participant: GroupRole.PARTICIPANT, trainer: GroupRole.TRAINER };
-
-// A JSON call for the trust module: { ok, status, data }, never throws for HTTP errors.
-async function call(path, body, method = body === undefined ? 'GET' : 'POST') {
-  try {
-    const response = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: {
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'x-csrf-token': document.querySelector('meta[name="csrf-token"]')?.content ?? '',
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = response.status === 204 ? null : await response.json().catch(() => null);
-    return { ok: response.ok, status: response.status, data };
-  } catch {
-    return { ok: false, status: 0, data: null };
-  }
-}
-
-async function getJson(path) {
-  const result = await call(path);
-  if (!result.ok) throw new Error(`${path}: ${result.status}`);
-  return result.data;
-}
 
 // Her copy of the programme key, opened after checking organisation key -> certificate -> key.
 async function openProgrammeKey(identity) {

@@ -20,38 +20,12 @@ import {
 } from '../crypto/index.js';
 import { KEY_CHANGED, knownPerson } from '../shared/trust.js';
 import { RosterProblem, dayOf, expand, minutesOf, say, zoneOffsets } from './roster-shifts.js';
+import { call, getJson } from '../shared/http.js';
 
 const form = document.getElementById('roster-form');
 const settings = form?.dataset;
 const labels = document.getElementById('roster-labels')?.dataset ?? {};
 const DUTIES = { coach: Duty.COACH, supervisor: Duty.SUPERVISOR };
-
-
-// A JSON call: { ok, status, data }, never throws for HTTP errors.
-async function call(path, body, method = body === undefined ? 'GET' : 'POST') {
-  try {
-    const response = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: {
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'x-csrf-token': document.querySelector('meta[name="csrf-token"]')?.content ?? '',
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = response.status === 204 ? null : await response.json().catch(() => null);
-    return { ok: response.ok, status: response.status, data };
-  } catch {
-    return { ok: false, status: 0, data: null };
-  }
-}
-
-async function getJson(path) {
-  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.json();
-}
 
 // The form as data ---------------------------------------------------------------------------
 
