@@ -185,7 +185,7 @@ async def test_authoring_to_feedback_journey(
     await her.check("fieldset.question input[value='4']")
     await _fits_the_phone(her, "question-en")
     await her.click("#hand-in button[type=submit]")
-    await her.wait_for_url("**/my/assignments")
+    await her.wait_for_url("**/my/assignments?handed_in=1")
     assert "Handed in" in await her.inner_text("main")
 
     # Her coach reads the answer on his phone and writes feedback, sealed there.
@@ -298,7 +298,7 @@ async def test_a_photo_answer_and_a_personal_assignment_stay_encrypted(
     await her.wait_for_selector("#answer-status.alert--success")
     await _fits_the_phone(her, "photo-answer")
     await her.click("#hand-in button[type=submit]")
-    await her.wait_for_url("**/my/assignments")
+    await her.wait_for_url("**/my/assignments?handed_in=1")
 
     # Her coach writes her a personal assignment, sealed on his phone.
     coach = await _phone(chromium, server, "coach.a", errors)
@@ -319,7 +319,7 @@ async def test_a_photo_answer_and_a_personal_assignment_stay_encrypted(
     assert CANARY in await her.inner_text("[data-personal-text]")
     await her.fill("fieldset.question textarea", "Zij wilde verpleegster worden.")
     await her.click("#hand-in button[type=submit]")
-    await her.wait_for_url("**/my/assignments")
+    await her.wait_for_url("**/my/assignments?handed_in=1")
 
     # He opens both from his queue: the photo comes back whole, without its hidden location.
     await coach.goto(f"{server.url}/review")
