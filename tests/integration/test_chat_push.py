@@ -105,6 +105,7 @@ async def push_app(settings: Settings) -> AsyncIterator[FastAPI]:
     )
     application = create_app(configured)
     yield application
+    await application.state.chat.pushes_settled()
     await application.state.engine.dispose()
 
 
