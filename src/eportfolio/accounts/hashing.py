@@ -46,5 +46,5 @@ def hasher_for(state: object) -> SecretHasher:
     hasher: SecretHasher | None = getattr(state, "secret_hasher", None)
     if hasher is None:
         hasher = SecretHasher()
-        state.secret_hasher = hasher  # type: ignore[attr-defined]
+        state.secret_hasher = hasher  # type: ignore[attr-defined]  # Starlette's State takes any attribute; its stub declares none
     return hasher
