@@ -61,6 +61,15 @@ async def test_unknown_addresses_share_one_label(browser: Browser) -> None:
     assert sample("eportfolio_http_requests_total", route=UNMATCHED, method="GET", status="4xx") == before + 3
 
 
+async def test_static_files_count_under_their_mount(browser: Browser) -> None:
+    route = "/static/{path}"
+    before = sample("eportfolio_http_requests_total", route=route, method="GET", status="2xx")
+
+    assert (await browser.get("/static/icon.svg")).status_code == 200
+
+    assert sample("eportfolio_http_requests_total", route=route, method="GET", status="2xx") == before + 1
+
+
 async def test_metrics_are_read_from_this_machine_only_without_a_token(app: FastAPI) -> None:
     async with client(app) as local:
         response = await local.get("/metrics")
