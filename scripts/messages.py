@@ -436,6 +436,12 @@ def review(root: Path) -> Review:
             if len(features) > 1:
                 listed = ", ".join(f"{feature}.po" for feature in features)
                 tidy_ups.append(f"{directory}: {key[0]!r} is in {listed}")
+        if language == SOURCE_LANGUAGE:
+            # The id is the English, so the page is right; the catalogue is where a translator
+            # sees the full list and may change an English wording, so it should have them all.
+            tidy_ups.extend(
+                f"{directory}: {key[0]!r} is not in any English catalogue" for key in found if key not in homes
+            )
         if language != REQUIRED_LANGUAGE:
             continue
         for key, entry in found.items():

@@ -193,6 +193,7 @@ def test_check_finds_messages_that_were_never_extracted(project: Path) -> None:
     problems = messages.check(project)
 
     assert any("'Start the quiz' is not in any Dutch catalogue" in p for p in problems)
+    assert "frontend/locales/en: 'Start the quiz' is not in any English catalogue" in messages.review(project).tidy_ups
 
 
 def test_a_message_in_the_wrong_catalogue_asks_for_extract_but_does_not_fail(project: Path) -> None:
