@@ -37,9 +37,9 @@ SOURCE_LANGUAGE = "en"  # message ids are English: complete without a catalogue 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 # Each language's name in itself, where the locale data has none.
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "ar": "العربية", "pap": "Papiamentu", "tr": "Türkçe"}
-# Group and module language levels as people read them (CEFR letters stay as they are).
 # translate(request, ...), gettext(language, ...), ngettext(language, ...): the message comes second.
 REQUEST_FIRST = frozenset({"translate", "gettext", "ngettext"})
+# Group and module language levels as people read them (CEFR letters stay as they are).
 LEVEL_LABELS = {"A0": N_("A0 (starting)"), "mixed": N_("Mixed levels")}
 
 
@@ -66,7 +66,11 @@ def _translated(message: Message) -> bool:
 
 
 def _compiled(catalogue: Catalog) -> Translations:
-    """A catalogue compiled as ``pybabel compile`` does (without fuzzy or empty ones), in memory."""
+    """A catalogue compiled as ``pybabel compile`` does, in memory. Fuzzy, empty and partly
+    translated messages are left out, so they show the English id rather than an empty form."""
+    for message in list(catalogue):
+        if message.id and not _translated(message):
+            catalogue.delete(message.id, context=message.context)
     buffer = io.BytesIO()
     write_mo(buffer, catalogue, use_fuzzy=False)
     buffer.seek(0)
