@@ -1,4 +1,5 @@
 # make run  -> a working demo on http://127.0.0.1:8000 from a fresh clone (SQLite, nothing else needed)
+# make lint -> ruff, strict mypy, import contracts, translations (CI runs it before the tests)
 # make test -> the whole suite (SQLite and PostgreSQL, Node for the crypto vectors, Chromium for browser tests)
 
 PYTHON ?= python3
@@ -38,9 +39,12 @@ run: demo
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, strict mypy, the import contracts in pyproject.toml, and every message has its Dutch.
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff check src tests bench migrations scripts
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/messages.py check
 
 messages: $(DEV_STAMP)
 	$(BIN)/python scripts/messages.py extract

@@ -1,19 +1,25 @@
-"""Message catalogues: one gettext .po file per feature and language, kept in step with the code.
+"""Message catalogues with Babel: each feature is a domain, with a .po file per language.
 
-    python scripts/messages.py extract   update frontend/locales/<lang>/<feature>.po from the code
+    python scripts/messages.py extract   update frontend/locales/<lang>/<domain>.po from the code
     python scripts/messages.py check     list what still needs Dutch (exits 1 if anything does)
 
-A message belongs to the feature whose code uses it: the package under ``src/eportfolio/`` or
-the folder under ``frontend/templates/``. Shared plumbing (kit, domain, crypto, modules at the top
-of the package, base.html, partials/, errors/) and any message used by more than one feature
-belong to ``core``. Every language folder under ``frontend/locales/`` is kept up to date, so
-adding a language is ``mkdir frontend/locales/<code>`` followed by ``extract``.
+Babel does the work: ``babel.cfg`` says which files hold messages and how to read them (Python,
+Jinja2 templates), Babel's extraction finds the messages, ``Catalog.update`` brings each catalogue
+in step (translations kept, gone messages kept as obsolete ``#~``, a reworded message gets the old
+translation marked fuzzy) and the app compiles the catalogues at start-up (kit/i18n.py).
+
+What is ours is which domain a message belongs to: the feature whose code uses it, that is the
+package under ``src/eportfolio/`` or the folder under ``frontend/templates/``. Shared plumbing
+(kit, domain, crypto, modules at the top of the package, base.html, partials/, errors/) and any
+message used by more than one feature belong to ``core``, so a translator meets each message once.
+When a message moves between domains it takes its translation along. Every language folder under
+``frontend/locales/`` is kept up to date, so adding a language is ``mkdir
+frontend/locales/<code>`` followed by ``extract``.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import io
 import re
 import sys
@@ -25,11 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract, extract_python
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
-from jinja2.ext import babel_extract
+from babel.util import pathmatch
 
 ROOT = Path(__file__).resolve().parent.parent
+MAPPING_FILE = Path("babel.cfg")
 SOURCE_DIR = Path("src/eportfolio")
 TEMPLATES_DIR = Path("frontend/templates")
 LOCALES_DIR = Path("frontend/locales")
@@ -41,21 +49,11 @@ LANGUAGES = (REQUIRED_LANGUAGE, SOURCE_LANGUAGE)  # always kept, even before the
 CORE = "core"
 CORE_PACKAGES = frozenset({"kit", "domain", "crypto"})
 CORE_TEMPLATE_FOLDERS = frozenset({"partials", "errors"})
-TEMPLATE_SUFFIXES = frozenset({".html", ".txt", ".xml", ".j2"})
 
-# Our translate(request, message), i18n.gettext(language, message) and
-# i18n.ngettext(language, singular, plural, n) take the request or language first.
-PYTHON_KEYWORDS: dict[str, Any] = {
-    "_": None,
-    "N_": None,
-    "gettext": None,
-    "ngettext": (1, 2),
-    "translate": None,
-}
-LEADING_ARGUMENT = frozenset({"gettext", "ngettext", "translate"})
-# plural_forms(singular, plural): a count's forms for a script (kit/web.py, shared/dom.js plural()).
-TEMPLATE_KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2), "plural_forms": (1, 2)}
-TEMPLATE_OPTIONS = {"newstyle_gettext": "true", "silent": "false"}
+# As `pybabel extract -k`. translate(request, ...) and i18n's gettext/ngettext(language, ...) take
+# the request or language first; the extractor named in babel.cfg drops it, so these specs count
+# from the message. plural_forms(singular, plural) gives a script a count's forms (kit/web.py).
+KEYWORDS = parse_keywords(["_", "N_", "gettext", "ngettext:1,2", "translate", "plural_forms:1,2"])
 COMMENT_TAGS = ("Translators:",)
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
@@ -63,7 +61,6 @@ JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 WORD = re.compile(r"[^\W\d_]{2,}")  # two letters in a row: text a person reads
 ABBREVIATION = re.compile(r"[A-Z]{2,5}")  # UTC, MB, PDF read the same in every language
 READABLE_ATTRIBUTES = frozenset({"alt", "title", "placeholder", "aria-label", "aria-description"})
-FUZZY_CUTOFF = 0.8
 WIDTH = 100
 
 Key = tuple[str, str | None]  # (singular message id, context)
@@ -87,30 +84,8 @@ class Found:
         return next(iter(self.features)) if len(self.features) == 1 else CORE
 
 
-def extract_eportfolio_python(
-    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
-) -> Iterator[Any]:
-    """Babel's Python extractor, taught that our helpers take the request or language first.
-
-    ``translate(request, "Saved")`` reaches us as ``(None, "Saved")``; dropping the leading
-    non-string lets the ordinary keyword specs apply, and ``translate(request, label)`` with a
-    variable stays unextracted (the label itself is marked with ``N_`` where it is defined).
-    """
-    for lineno, funcname, messages, comments in extract_python(
-        fileobj, keywords, comment_tags, options
-    ):
-        if (
-            funcname in LEADING_ARGUMENT
-            and isinstance(messages, tuple)
-            and len(messages) > 1
-            and messages[0] is None
-        ):
-            messages = messages[1:]
-        yield lineno, funcname, messages, comments
-
-
 def feature_of(relative: Path) -> str:
-    """Which catalogue a source file's messages go to (``relative`` is from the project root)."""
+    """Which domain a source file's messages go to (``relative`` is from the project root)."""
     if relative.is_relative_to(SOURCE_DIR):
         parts = relative.relative_to(SOURCE_DIR).parts
         return CORE if len(parts) == 1 or parts[0] in CORE_PACKAGES else parts[0]
@@ -118,55 +93,57 @@ def feature_of(relative: Path) -> str:
     return CORE if len(parts) == 1 or parts[0] in CORE_TEMPLATE_FOLDERS else parts[0]
 
 
-@dataclass(frozen=True)
-class Method:
-    extractor: Any
-    keywords: dict[str, Any]
-    options: dict[str, str]
-
-
-PYTHON = Method(extract_eportfolio_python, PYTHON_KEYWORDS, {})
-TEMPLATE = Method(babel_extract, TEMPLATE_KEYWORDS, TEMPLATE_OPTIONS)
-
-
-def source_files(root: Path) -> Iterator[tuple[Path, Method]]:
-    """Every file that may hold messages, with its extraction method, in a stable order."""
-    for path in sorted((root / SOURCE_DIR).rglob("*.py")):
-        yield path, PYTHON
-    for path in sorted((root / TEMPLATES_DIR).rglob("*")):
-        if path.is_file() and path.suffix in TEMPLATE_SUFFIXES:
-            yield path, TEMPLATE
+def mapping(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]:
+    """babel.cfg: (pattern, method) pairs and each pattern's options."""
+    with (root / MAPPING_FILE).open(encoding="utf-8") as handle:
+        return parse_mapping_cfg(handle, filename=str(root / MAPPING_FILE))
 
 
 def extract_messages(root: Path) -> dict[Key, Found]:
-    """Every translatable message in the code and templates under ``root``."""
+    """Every translatable message in the files babel.cfg names, found by Babel's extractors."""
+    method_map, options_map = mapping(root)
     found: dict[Key, Found] = {}
-    for path, method in source_files(root):
-        relative = path.relative_to(root)
-        with path.open("rb") as handle:
-            results = list(
-                extract(
-                    method.extractor, handle, method.keywords, COMMENT_TAGS, method.options,
-                    strip_comment_tags=True,
-                )
-            )
-        for lineno, message, comments, context in results:
-            singular = message[0] if isinstance(message, tuple) else message
-            entry = found.setdefault((singular, context), Found(message, context))
-            if isinstance(message, tuple) and not isinstance(entry.id, tuple):
-                entry.id = message  # used once with a plural: keep the plural form
-            entry.locations.append((relative.as_posix(), lineno))
-            entry.comments.extend(c for c in comments if c not in entry.comments)
-            entry.features.add(feature_of(relative))
+    results = extract_from_dir(
+        root, method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
+    )
+    for filename, lineno, message, comments, context in results:
+        relative = Path(filename)
+        singular = message[0] if isinstance(message, tuple) else message
+        entry = found.setdefault((singular, context), Found(message, context))
+        if isinstance(message, tuple) and not isinstance(entry.id, tuple):
+            entry.id = message  # used once with a plural: keep the plural form
+        entry.locations.append((relative.as_posix(), lineno))
+        entry.comments.extend(c for c in comments if c not in entry.comments)
+        entry.features.add(feature_of(relative))
     return found
 
 
-def by_feature(found: Mapping[Key, Found]) -> dict[str, list[tuple[Key, Found]]]:
-    """Messages grouped per catalogue, each in the order it first appears in the code."""
-    groups: dict[str, list[tuple[Key, Found]]] = {}
-    for key, entry in sorted(found.items(), key=lambda item: item[1].locations[0]):
-        groups.setdefault(entry.feature, []).append((key, entry))
-    return groups
+def template_files(root: Path) -> Iterator[Path]:
+    """The templates babel.cfg reads with the Jinja2 extractor, in a stable order."""
+    method_map, _ = mapping(root)
+    patterns = [pattern for pattern, method in method_map if method == "jinja2"]
+    for path in sorted((root / TEMPLATES_DIR).rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and any(pathmatch(pattern, relative) for pattern in patterns):
+            yield path
+
+
+def _code_order(location: tuple[str, int]) -> tuple[bool, str, int]:
+    """Where a message is first used: in the Python code if it is, else in a template."""
+    path, line = location
+    return not path.startswith(SOURCE_DIR.as_posix()), path, line
+
+
+def templates_by_domain(found: Mapping[Key, Found]) -> dict[str, Catalog]:
+    """A template (what ``pybabel extract`` writes to a .pot) per domain, messages in the order of
+    the file and line where each is first used."""
+    templates: dict[str, Catalog] = {}
+    for _key, entry in sorted(found.items(), key=lambda item: min(item[1].locations, key=_code_order)):
+        template = templates.setdefault(entry.feature, Catalog(domain=entry.feature, fuzzy=False))
+        template.add(
+            entry.id, locations=list(entry.locations), auto_comments=list(entry.comments), context=entry.context
+        )
+    return templates
 
 
 # Catalogues on disk --------------------------------------------------------------------------
@@ -181,11 +158,11 @@ def languages(root: Path) -> list[str]:
 
 def read_catalogue(path: Path, language: str) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=language, abort_invalid=True)
+        return read_po(handle, locale=language, domain=path.stem, abort_invalid=True)
 
 
 def read_language(root: Path, language: str) -> dict[str, Catalog]:
-    """The catalogues of one language, by feature."""
+    """The catalogues of one language, by domain."""
     directory = root / LOCALES_DIR / language
     if not directory.is_dir():
         return {}
@@ -228,22 +205,21 @@ def _header(language: str, feature: str) -> str:
     return f"# {language} messages of eportfolio: {feature}.\n# {note}"
 
 
-def _empty_string(message_id: str | tuple[str, ...], catalogue: Catalog) -> str | tuple[str, ...]:
-    return ("",) * catalogue.num_plurals if isinstance(message_id, tuple) else ""
+def _new_catalogue(language: str, feature: str, now: datetime) -> Catalog:
+    """What ``pybabel init`` makes, with our header."""
+    return Catalog(
+        locale=language, domain=feature, project="eportfolio", version="1", msgid_bugs_address="",
+        header_comment=_header(language, feature), creation_date=now, revision_date=now,
+        last_translator="", language_team="", fuzzy=False,
+    )
 
 
-def _carry_string(
-    old: Message, message_id: str | tuple[str, ...], catalogue: Catalog
-) -> str | tuple[str, ...]:
-    """The old translation, if it still fits the shape (singular or plural) of the message."""
-    plural = isinstance(message_id, tuple)
-    if plural != isinstance(old.id, tuple | list):
-        return _empty_string(message_id, catalogue)
-    if plural:
-        given = old.string if isinstance(old.string, tuple | list) else (old.string,)
-        strings = tuple(str(string or "") for string in given)
-        return (strings + ("",) * catalogue.num_plurals)[: catalogue.num_plurals]
-    return str(old.string)
+def _shaped(string: Any, message: Message, catalogue: Catalog) -> str | tuple[str, ...]:
+    """A translation taken from elsewhere, in the shape (singular or plural) of ``message``."""
+    given = tuple(str(s or "") for s in string) if isinstance(string, tuple | list) else (str(string or ""),)
+    if not message.pluralizable:
+        return given[0]
+    return (given + ("",) * catalogue.num_plurals)[: catalogue.num_plurals]
 
 
 def update_language(
@@ -254,78 +230,56 @@ def update_language(
     drop_obsolete: bool = False,
     now: datetime | None = None,
 ) -> list[Change]:
-    """Bring one language's catalogues in step with ``found``, keeping every translation.
+    """Bring one language's catalogues in step with ``found`` with Babel's ``Catalog.update``.
 
-    A message that moves between catalogues (say it is now shared, so it moves to core) keeps its
-    translation; a message that is gone is kept as obsolete (``#~``) in the file it was in, so
-    its translation comes back if the message does; a new message that closely resembles a gone
-    one gets that translation marked fuzzy, for a person to review.
+    Babel keeps each translation, keeps a gone message as obsolete (``#~``) so that its
+    translation comes back if the message does, and gives a new message that closely resembles a
+    gone one that translation, marked fuzzy, for a person to review. Across domains we add one
+    thing: a message that moved to another domain (say it is now shared, so it is in core) takes
+    its translation along and is not left behind as obsolete.
     """
     now = now or datetime.now(UTC)
     directory = root / LOCALES_DIR / language
     existing = read_language(root, language)
+    templates = templates_by_domain(found)
 
-    current: dict[Key, Message] = {}
-    gone: dict[Key, tuple[str, Message]] = {}
-    # Obsolete entries count too: a message that comes back gets its old translation back.
+    # Every translation the language has, from any domain, obsolete ones included.
+    known: dict[Key, Message] = {}
     for catalogue in existing.values():
         for message in [m for m in catalogue if m.id] + list(catalogue.obsolete.values()):
-            current.setdefault(key_of(message), message)
-    for feature, catalogue in existing.items():
-        candidates = [m for m in catalogue if m.id] + list(catalogue.obsolete.values())
-        for message in candidates:
-            key = key_of(message)
-            if key not in found and key not in gone:
-                gone[key] = (feature, message)
-    fuzzy_sources = {key[0]: message for key, (_, message) in gone.items() if message.string}
+            if is_translated(message) or key_of(message) not in known:
+                known[key_of(message)] = message
 
-    groups = by_feature(found)
     changes = []
-    for feature in sorted(set(groups) | set(existing)):
+    for feature in sorted(set(templates) | set(existing)):
         path = directory / f"{feature}.po"
         before = existing.get(feature)
-        catalogue = Catalog(
-            locale=language,
-            project="eportfolio",
-            version="1",
-            msgid_bugs_address="",
-            header_comment=_header(language, feature),
-            creation_date=before.creation_date if before else now,
-            revision_date=before.revision_date if before else now,
-            last_translator="",
-            language_team="",
-            fuzzy=False,
+        catalogue = before if before is not None else _new_catalogue(language, feature, now)
+        template = templates.get(feature, Catalog(domain=feature))
+        had = {key_of(m) for m in catalogue if m.id}
+        catalogue.update(
+            template, no_fuzzy_matching=language == SOURCE_LANGUAGE, update_creation_date=False
         )
         change = Change(path)
-        for key, entry in groups.get(feature, []):
-            old = current.get(key)
-            string: str | tuple[str, ...] = _empty_string(entry.id, catalogue)
-            flags: set[str] = set()
-            user_comments: list[str] = []
-            if old is not None:
-                string = _carry_string(old, entry.id, catalogue)
-                flags = {"fuzzy"} if old.fuzzy else set()
-                user_comments = list(old.user_comments)
-            else:
-                change.added += 1
-                close = difflib.get_close_matches(key[0], fuzzy_sources, n=1, cutoff=FUZZY_CUTOFF)
-                if close and language != SOURCE_LANGUAGE:
-                    string = _carry_string(fuzzy_sources[close[0]], entry.id, catalogue)
-                    flags = {"fuzzy"}
-            message = Message(
-                entry.id, string, locations=list(entry.locations), flags=flags,
-                auto_comments=list(entry.comments), user_comments=user_comments,
-                context=entry.context,
-            )
-            catalogue[message.id] = message
+        for message in catalogue:
+            if not message.id:
+                continue
+            key = key_of(message)
+            old = known.get(key)
+            if key not in had:
+                change.added += old is None
+                if old is not None and not message.fuzzy and not is_translated(message):
+                    message.string = _shaped(old.string, message, catalogue)
+                    message.flags.update({"fuzzy"} & old.flags)
+                    message.user_comments = list(old.user_comments)
             if language != SOURCE_LANGUAGE and not is_translated(message):
                 change.untranslated += 1
-        if not drop_obsolete:
-            for key, (home, message) in gone.items():
-                if home == feature:
-                    message.locations = []
-                    catalogue.obsolete[key[0]] = message
-                    change.obsolete += 1
+        for message_id in list(catalogue.obsolete):
+            if drop_obsolete or key_of(catalogue.obsolete[message_id]) in found:
+                del catalogue.obsolete[message_id]  # gone for good, or it lives in another domain now
+            else:
+                catalogue.obsolete[message_id].locations = []
+        change.obsolete = len(catalogue.obsolete)
         if not len(catalogue) and not catalogue.obsolete:
             if path.exists():
                 path.unlink()
@@ -333,8 +287,7 @@ def update_language(
             changes.append(change)
             continue
         old_bytes = path.read_bytes() if path.exists() else b""
-        new_bytes = render_catalogue(catalogue)
-        if new_bytes != old_bytes:
+        if render_catalogue(catalogue) != old_bytes:
             catalogue.revision_date = now
             directory.mkdir(parents=True, exist_ok=True)
             path.write_bytes(render_catalogue(catalogue))
@@ -428,9 +381,7 @@ class _LiteralText(HTMLParser):
 def literal_template_text(root: Path) -> list[str]:
     """Words in templates that do not go through ``_()``, so they would never be translated."""
     problems: list[str] = []
-    for path, method in source_files(root):
-        if method is not TEMPLATE:
-            continue
+    for path in template_files(root):
         # Jinja tags become nothing (keeping their line breaks, so line numbers stay right).
         source = JINJA_TAG.sub(
             lambda tag: "\n" * tag.group(0).count("\n"), path.read_text(encoding="utf-8")
@@ -485,6 +436,12 @@ def review(root: Path) -> Review:
             if len(features) > 1:
                 listed = ", ".join(f"{feature}.po" for feature in features)
                 tidy_ups.append(f"{directory}: {key[0]!r} is in {listed}")
+        if language == SOURCE_LANGUAGE:
+            # The id is the English, so the page is right; the catalogue is where a translator
+            # sees the full list and may change an English wording, so it should have them all.
+            tidy_ups.extend(
+                f"{directory}: {key[0]!r} is not in any English catalogue" for key in found if key not in homes
+            )
         if language != REQUIRED_LANGUAGE:
             continue
         for key, entry in found.items():

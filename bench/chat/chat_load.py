@@ -415,7 +415,7 @@ async def connect_all(port: int, tokens: list[str], run: Run, parallel: int = 50
         async with gate:
             socket_ = await connect(
                 url,
-                origin=origin,  # type: ignore[arg-type]
+                origin=origin,  # type: ignore[arg-type]  # websockets types origin as its Origin NewType of str
                 additional_headers={"Cookie": f"{SESSION_COOKIE}={token}"},
                 compression=None,
                 open_timeout=60,

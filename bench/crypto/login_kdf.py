@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 sys.path.insert(0, str(ROOT))  # the launch flags are the test suite's, kept in one place
 
-from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 (needs the path above)
+from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 - after the path above, which the test-suite imports need
 
 
 def python_runs(runs: int) -> list[int]:

@@ -37,14 +37,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # the seeding is the test suite's, kept in one place
 
-from sqlalchemy import event  # noqa: E402
-from tests.support.caseload import seed_caseload  # noqa: E402
-from tests.support.client import Browser  # noqa: E402
-from tests.support.world import build_world  # noqa: E402
+from sqlalchemy import event  # noqa: E402 - after the path above, which the test-suite imports need
+from tests.support.caseload import seed_caseload  # noqa: E402 - after the path above, which the test-suite imports need
+from tests.support.client import Browser  # noqa: E402 - after the path above, which the test-suite imports need
+from tests.support.world import build_world  # noqa: E402 - after the path above, which the test-suite imports need
 
-from eportfolio.app import create_app  # noqa: E402
-from eportfolio.config import Settings  # noqa: E402
-from eportfolio.kit.migrations import upgrade  # noqa: E402
+from eportfolio.app import create_app  # noqa: E402 - after the path above, which the test-suite imports need
+from eportfolio.config import Settings  # noqa: E402 - after the path above, which the test-suite imports need
+from eportfolio.kit.migrations import upgrade  # noqa: E402 - after the path above, which the test-suite imports need
 
 PARTICIPANTS = 50  # the world's own participant of the coach and 49 seeded
 

@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # the launch flags are the test suite's, kept in one place
 
-from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 (needs the path above)
+from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 - after the path above, which the test-suite imports need
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 LOGIN, PASSWORD = "fatima", "welkom-fatima"

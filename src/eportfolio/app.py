@@ -22,7 +22,7 @@ from eportfolio.chat import attachments_api as chat_attachments_api
 from eportfolio.chat import pages as chat_pages
 from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
-from eportfolio.kit import health
+from eportfolio.kit import health, metrics
 from eportfolio.kit import logging as app_logging
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.errors import DomainError
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecretInAddressMiddleware)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies, hsts=settings.secure_cookies)
+    app.add_middleware(metrics.MetricsMiddleware)  # outermost: its time includes every other layer
 
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(account_pages.router)
     app.include_router(account_pages.no_script_router)
     for router in account_api.routers:

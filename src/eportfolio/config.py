@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Open chat sockets per login session (per server process); the next one is refused (4429).
     chat_sockets_per_session: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
+    # Bearer token a Prometheus scraper sends for GET /metrics. Unset: only a client on this
+    # machine may read them, and only outside production (kit/metrics.py).
+    metrics_token: str | None = None
     # Where "quick exit" sends her: a neutral, common site that draws no attention on a shared phone.
     quick_exit_url: str = "https://www.weeronline.nl/"
     vapid_private_key: str | None = None

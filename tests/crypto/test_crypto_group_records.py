@@ -60,13 +60,13 @@ class _Raw:
 def test_a_role_outside_participant_and_trainer_is_refused_even_when_signed() -> None:
     key = c.SigningKey.generate()
     good = Writer().str16("group-1").u64(1).u64(0).u16(1).str16("ann").raw(bytes(15), 15)
-    data = key.sign_record(_Raw(good.u8(2).getvalue()), serial=1, **COMMON)  # type: ignore[arg-type]
-    assert c.verify_record(data, key.public, c.RecordKind.GROUP_MEMBERSHIP).body.members[0].role is c.GroupRole.TRAINER  # type: ignore[union-attr]
+    data = key.sign_record(_Raw(good.u8(2).getvalue()), serial=1, **COMMON)  # type: ignore[arg-type]  # raw bytes on purpose, to sign a body the reader must check
+    assert c.verify_record(data, key.public, c.RecordKind.GROUP_MEMBERSHIP).body.members[0].role is c.GroupRole.TRAINER  # type: ignore[union-attr]  # a group membership record, which has members
     bad = Writer().str16("group-1").u64(1).u64(0).u16(1).str16("ann").raw(bytes(15), 15).u8(3).getvalue()
-    data = key.sign_record(_Raw(bad), serial=1, **COMMON)  # type: ignore[arg-type]
+    data = key.sign_record(_Raw(bad), serial=1, **COMMON)  # type: ignore[arg-type]  # raw bytes on purpose, to sign a body the reader must check
     with pytest.raises(c.CryptoError):
         c.verify_record(data, key.public, c.RecordKind.GROUP_MEMBERSHIP)
     short = Writer().str16("group-1").u64(1).u64(0).u16(2).str16("ann").raw(bytes(15), 15).u8(1).getvalue()
-    data = key.sign_record(_Raw(short), serial=1, **COMMON)  # type: ignore[arg-type]
+    data = key.sign_record(_Raw(short), serial=1, **COMMON)  # type: ignore[arg-type]  # raw bytes on purpose, to sign a body the reader must check
     with pytest.raises(c.CryptoError):
         c.verify_record(data, key.public, c.RecordKind.GROUP_MEMBERSHIP)

@@ -195,8 +195,8 @@ def test_messages_and_attachments() -> None:
 def test_wrong_argument_types_give_crypto_error_and_nothing_else() -> None:
     mama = sign_up("mama.noor", "p1").identity
     calls = [
-        lambda: c.Identity.unlock(None, "mama.noor", "x", user_id="p1"),  # type: ignore[arg-type]
-        lambda: c.Identity.create(42, "x", user_id="p1"),  # type: ignore[arg-type]
+        lambda: c.Identity.unlock(None, "mama.noor", "x", user_id="p1"),  # type: ignore[arg-type]  # a wrong type on purpose: it must be refused
+        lambda: c.Identity.create(42, "x", user_id="p1"),  # type: ignore[arg-type]  # a wrong type on purpose: it must be refused
         lambda: c.new_epoch(mama, resource_type="PORTFOLIO", resource_id="x", epoch=1, previous_key=None),
         lambda: c.new_epoch(mama, resource_type="portfolio", resource_id="x", epoch=2, previous_key=None),
         lambda: c.encrypt_item(
@@ -208,11 +208,11 @@ def test_wrong_argument_types_give_crypto_error_and_nothing_else() -> None:
         lambda: c.seal_envelope(
             mama, bytes(31), resource_type="diary", resource_id="r", item_id="i", revision=1, plaintext=b"x"
         ),
-        lambda: c.fingerprint(9, "x", bytes(32)),  # type: ignore[arg-type]
-        lambda: c.encrypt_attachment(bytes(32), "not pieces"),  # type: ignore[arg-type]
-        lambda: c.normalise_login(None),  # type: ignore[arg-type]
+        lambda: c.fingerprint(9, "x", bytes(32)),  # type: ignore[arg-type]  # a wrong type on purpose: it must be refused
+        lambda: c.encrypt_attachment(bytes(32), "not pieces"),  # type: ignore[arg-type]  # a wrong type on purpose: it must be refused
+        lambda: c.normalise_login(None),  # type: ignore[arg-type]  # a wrong type on purpose: it must be refused
         lambda: c.fingerprint_text(bytes(3)),
-        lambda: c.b64u_encode("text"),  # type: ignore[arg-type]
+        lambda: c.b64u_encode("text"),  # type: ignore[arg-type]  # a wrong type on purpose: it must be refused
     ]
     for call in calls:
         with pytest.raises(c.CryptoError) as raised:

@@ -188,7 +188,7 @@ def test_anything_that_is_not_bytes_is_refused(name: str) -> None:
     _data, opener = STRUCTURES[name]
     for wrong in (None, "text", 12, [1, 2]):
         with pytest.raises(c.CryptoError):
-            opener(wrong)  # type: ignore[arg-type]
+            opener(wrong)  # type: ignore[arg-type]  # a wrong type on purpose: the opener must refuse it
 
 
 # -- attacks that keep the bytes intact ---------------------------------------------------

@@ -19,14 +19,14 @@ from tests.support.world import World
 from tests.support.world_keys import world_keys
 
 
-async def send(browser: Browser, conversation: str, cid: str | None = None, epoch: int = 1) -> dict:  # type: ignore[type-arg]
+async def send(browser: Browser, conversation: str, cid: str | None = None, epoch: int = 1) -> dict:  # type: ignore[type-arg]  # the JSON body as the API returns it
     response = await browser.api(
         "POST",
         f"/api/v1/chat/conversations/{conversation}/messages",
         json={"client_id": cid or client_id(), "body": body(), "epoch": epoch},
     )
     assert response.status_code in (200, 201), response.text
-    result: dict = response.json()  # type: ignore[type-arg]
+    result: dict = response.json()  # type: ignore[type-arg]  # the JSON body as the API returns it
     return result
 
 

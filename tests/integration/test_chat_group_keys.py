@@ -88,7 +88,7 @@ async def cast(app: FastAPI, world: World) -> AsyncIterator[Cast]:
         await join(app, world.admin, "org_admin", "admin", PASSWORD)
         async with unit_of_work(app.state.sessionmaker) as uow:
             await uow.session.execute(update(Group).where(Group.id == world.group_a).values(capacity=10))
-        made = Cast(app, world, None, None, None, None, None, stack)  # type: ignore[arg-type]
+        made = Cast(app, world, None, None, None, None, None, stack)  # type: ignore[arg-type]  # the parts this cast does not use stay None
         made.trainer = await made.talker(world.staff_a, "staff", "trainer.a")
         made.ann = await made.talker(world.participant_a, "participant", "ann.a")
         made.bea = await made.talker(world.participant_a2, "participant", "bea.a")

@@ -219,7 +219,7 @@ async def test_a_socket_from_another_site_is_refused_at_the_handshake(chat: Chat
 async def test_without_a_session_the_socket_closes_with_log_in_first(chat: Chat) -> None:
     from websockets.asyncio.client import connect
 
-    async with connect(chat.url, origin="http://testserver") as socket:  # type: ignore[arg-type]
+    async with connect(chat.url, origin="http://testserver") as socket:  # type: ignore[arg-type]  # websockets types origin as its Origin NewType of str
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(socket.recv(), 5)
     assert closed.value.rcvd is not None

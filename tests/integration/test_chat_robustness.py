@@ -66,7 +66,7 @@ async def test_an_idle_socket_closes_when_her_session_is_ended_elsewhere(chat: C
         ChatClient.connect(chat.url, chat.coach, resume={}) as other,
     ):
         async with unit_of_work(chat.app.state.sessionmaker) as uow:
-            await end_session(uow, session_id, "logout")  # type: ignore[arg-type]
+            await end_session(uow, session_id, "logout")  # type: ignore[arg-type]  # the session id as the socket test holds it, a str
         assert await close_ended_sessions(chat.app) == 1
         assert await _closed_with(ended) == 4401
         # Everyone else keeps their socket.
@@ -88,10 +88,10 @@ async def test_a_frame_after_her_session_ended_closes_the_socket_and_a_live_sess
         await mother.send({"type": "ping"})
         assert (await mother.until("pong"))["type"] == "pong"
         async with unit_of_work(chat.app.state.sessionmaker) as uow:
-            seen = (await uow.session.get(Session, session_id)).last_seen_at  # type: ignore[union-attr]
+            seen = (await uow.session.get(Session, session_id)).last_seen_at  # type: ignore[union-attr]  # the session row exists while the socket is open
         assert utcnow() - seen < timedelta(minutes=1), "a frame counts as her using the session"
         async with unit_of_work(chat.app.state.sessionmaker) as uow:
-            await end_session(uow, session_id, "logout")  # type: ignore[arg-type]
+            await end_session(uow, session_id, "logout")  # type: ignore[arg-type]  # the session id as the socket test holds it, a str
         await mother.send({"type": "ping"})
         assert await _closed_with(mother) == 4401
 
@@ -150,7 +150,7 @@ def _server_errors() -> Iterator[list[logging.LogRecord]]:
     """What uvicorn logs as errors meanwhile (a failing socket shows up there with its traceback)."""
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler.emit = records.append  # type: ignore[method-assign]  # captures log records instead of writing them
     logger = logging.getLogger("uvicorn.error")
     logger.addHandler(handler)
     try:
@@ -261,7 +261,7 @@ async def test_one_session_has_at_most_so_many_sockets_open_and_the_next_is_refu
         ChatClient.connect(chat.url, token, resume={}),
         ChatClient.connect(chat.url, token, resume={}) as second,
     ):
-        async with connect(chat.url, origin=ORIGIN, additional_headers=headers, compression=None) as third:  # type: ignore[arg-type]
+        async with connect(chat.url, origin=ORIGIN, additional_headers=headers, compression=None) as third:  # type: ignore[arg-type]  # websockets types origin as its Origin NewType of str
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(third.recv(), 5)
         assert closed.value.rcvd is not None

@@ -53,7 +53,7 @@ class Server:
 
     async def start(self) -> None:
         # Popen returns at once; the wait for the port below is asynchronous.
-        self.process = subprocess.Popen(  # noqa: ASYNC220
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - Popen returns at once; the wait for the port is asynchronous
             [sys.executable, "-m", "eportfolio.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             env=self.env,
             stdout=subprocess.DEVNULL,

@@ -85,7 +85,7 @@ async def test_a_new_coach_waits_for_access_then_reads_history_through_the_chain
         crypto.b64u_decode(cast.signed_assignment(second_coach, 2)), cast.programme_key.public,
         crypto.RecordKind.COACH_ASSIGNMENT,
     )
-    assert record.body.coach_fingerprint == (await coach.person(second_coach.person_id)).fingerprint  # type: ignore[union-attr]
+    assert record.body.coach_fingerprint == (await coach.person(second_coach.person_id)).fingerprint  # type: ignore[union-attr]  # the record is a portfolio item's, which has a body
     keys = await coach.epoch_keys(portfolio, cast.people(her, coach))
     grant = await coach.grant(portfolio, 2, keys[2], second_coach.person_id)
     await coach.ok("POST", f"/api/v1/portfolio/{portfolio}/grants", {"epoch": 2, "grants": [grant]}, status=201)

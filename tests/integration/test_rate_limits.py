@@ -39,10 +39,10 @@ async def _window_passes(app: FastAPI) -> None:
 
 
 def _refused(response: object) -> None:
-    assert response.status_code == 429, response.text  # type: ignore[attr-defined]
-    assert int(response.headers["Retry-After"]) >= 1  # type: ignore[attr-defined]
-    assert response.json()["error"] == {  # type: ignore[attr-defined]
-        "code": "too_many_requests", "message": TOO_MANY, "retry_after": int(response.headers["Retry-After"]),  # type: ignore[attr-defined]
+    assert response.status_code == 429, response.text  # type: ignore[attr-defined]  # any response object: httpx's and the test client's alike
+    assert int(response.headers["Retry-After"]) >= 1  # type: ignore[attr-defined]  # any response object: httpx's and the test client's alike
+    assert response.json()["error"] == {  # type: ignore[attr-defined]  # any response object: httpx's and the test client's alike
+        "code": "too_many_requests", "message": TOO_MANY, "retry_after": int(response.headers["Retry-After"]),  # type: ignore[attr-defined]  # any response object: httpx's and the test client's alike
     }
 
 

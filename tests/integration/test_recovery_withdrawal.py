@@ -155,7 +155,7 @@ async def test_after_withdrawing_the_kept_copy_opens_nothing_and_she_reads_every
     with pytest.raises(crypto.CryptoError):
         crypto.open_pinned_keys(
             _OldKey(her.identity.person, old_key),
-            b64u_decode(plan["pinned_keys"]["record"]),  # type: ignore[arg-type]
+            b64u_decode(plan["pinned_keys"]["record"]),  # type: ignore[arg-type]  # parsed JSON is typed object; this field is a base64url str
         )
     assert plan["pinned_keys"]["revision"] == 3
     revision, pinned = crypto.open_pinned_keys(her.identity, b64u_decode(plan["pinned_keys"]["record"]))

@@ -58,7 +58,7 @@ async def test_links_qr_and_chat_follow_the_port_the_server_runs_on(
             assert chat.welcome["type"] == "welcome"
         for foreign in ("http://127.0.0.1:8000", "https://evil.example", f"http://evil.example:{server.port}"):
             with pytest.raises(InvalidStatus) as refused:
-                async with connect(ws, origin=foreign, additional_headers={"Cookie": f"{SESSION_COOKIE}={mother}"}):  # type: ignore[arg-type]
+                async with connect(ws, origin=foreign, additional_headers={"Cookie": f"{SESSION_COOKIE}={mother}"}):  # type: ignore[arg-type]  # websockets types origin as its Origin NewType of str
                     pass
             assert refused.value.response.status_code == 403, foreign
 
@@ -75,7 +75,7 @@ def test_serve_follows_host_and_port_only_when_no_address_is_set(monkeypatch: py
 
         monkeypatch.setenv("EPORTFOLIO_BASE_URL", "https://portfolio.example.nl")
         get_settings.cache_clear()
-        assert follow_served_address("0.0.0.0", 8123) is None, "a set address wins"  # noqa: S104
+        assert follow_served_address("0.0.0.0", 8123) is None, "a set address wins"  # noqa: S104 - the wildcard address is the input under test
         assert get_settings().base_url == "https://portfolio.example.nl"
 
         monkeypatch.delenv("EPORTFOLIO_BASE_URL")
@@ -88,7 +88,7 @@ def test_serve_follows_host_and_port_only_when_no_address_is_set(monkeypatch: py
 
 
 def test_served_url_and_loopback_names() -> None:
-    assert served_url("0.0.0.0", 8123) == "http://127.0.0.1:8123"  # noqa: S104
+    assert served_url("0.0.0.0", 8123) == "http://127.0.0.1:8123"  # noqa: S104 - the wildcard address is the input under test
     assert served_url("::1", 9000) == "http://[::1]:9000"
     assert served_url("portfolio.local", 80) == "http://portfolio.local:80"
     development = Settings(env="development", base_url="http://127.0.0.1:8123")

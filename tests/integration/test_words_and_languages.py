@@ -43,7 +43,7 @@ async def test_only_complete_interface_languages_are_offered(app: FastAPI, brows
     assert refused.status_code == 422
     assert "Kies een van de talen uit de lijst." in refused.text
     async with unit_of_work(app.state.sessionmaker) as uow:
-        assert (await uow.session.get(Person, world.participant_a)).language == "nl"  # type: ignore[union-attr]
+        assert (await uow.session.get(Person, world.participant_a)).language == "nl"  # type: ignore[union-attr]  # the world made this row, so get() finds it
     chosen = await browser.post_form("/account/language", {"language": "en"})
     assert chosen.status_code == 303
 
@@ -95,7 +95,7 @@ async def test_counts_have_the_right_plural(app: FastAPI, browser: Browser, worl
     groups = (await browser.get(f"/manage/programmes/{world.programme_a}/groups")).text
     assert "0 van de 1 plaats bezet" in groups
     async with unit_of_work(app.state.sessionmaker) as uow:
-        (await uow.session.get(Group, world.group_a)).capacity = 8  # type: ignore[union-attr]
+        (await uow.session.get(Group, world.group_a)).capacity = 8  # type: ignore[union-attr]  # the world made this row, so get() finds it
     assert "0 van de 8 plaatsen bezet" in (await browser.get(f"/manage/programmes/{world.programme_a}/groups")).text
 
     # Counts the portfolio's script fills in: one text per plural category, for Intl.PluralRules.

@@ -74,7 +74,7 @@ class ChatClient:
         cls, url: str, token: str | None, *, origin: str = ORIGIN, resume: dict[str, int] | None = None
     ) -> AsyncIterator[ChatClient]:
         headers = {"Cookie": f"{SESSION_COOKIE}={token}"} if token else {}
-        async with connect(url, origin=origin, additional_headers=headers, compression=None) as socket:  # type: ignore[arg-type]
+        async with connect(url, origin=origin, additional_headers=headers, compression=None) as socket:  # type: ignore[arg-type]  # websockets types origin as its Origin NewType of str
             welcome = json.loads(await asyncio.wait_for(socket.recv(), 5))
             client = cls(socket, welcome)
             if resume is not None:

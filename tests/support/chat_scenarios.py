@@ -63,4 +63,4 @@ async def _inbox(uow: UnitOfWork, caller: Caller, w: World) -> object:
 
 
 # Files in the chat register their scenarios from their own module.
-from tests.support import chat_attachment_scenarios  # noqa: E402, F401
+from tests.support import chat_attachment_scenarios  # noqa: E402, F401 - imported for its registration, after the registry exists

@@ -121,7 +121,7 @@ class Hand:
         content: dict[str, Any],
         *,
         audience: str = "my_coaches",
-        chosen: list[str] = (),  # type: ignore[assignment]
+        chosen: list[str] = (),  # type: ignore[assignment]  # an empty tuple as an immutable default; it is only read
         extra: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bytes]:
         item_id = str(uuid.uuid4())
@@ -137,7 +137,7 @@ class Hand:
         content: dict[str, Any] | bytes,
         *,
         audience: str = "my_coaches",
-        chosen: list[str] = (),  # type: ignore[assignment]
+        chosen: list[str] = (),  # type: ignore[assignment]  # an empty tuple as an immutable default; it is only read
     ) -> tuple[dict[str, Any], bytes]:
         keys: dict[str, Any] = {}
         if audience == "my_coaches":
@@ -308,7 +308,7 @@ async def make_cast(app: FastAPI, world: World, stack: AsyncExitStack) -> Cast:
             "sealed_copy": b64u_encode(programme_key.seal_for(admin.identity.person)),
         })
         assert registered.status_code == 201, registered.text
-    cast = Cast(app, world, programme_key, None, None, None, stack)  # type: ignore[arg-type]
+    cast = Cast(app, world, programme_key, None, None, None, stack)  # type: ignore[arg-type]  # the parts this cast does not use stay None
     cast.her, cast.coach, cast.staff = await cast.hand(her), await cast.hand(coach), await cast.hand(staff)
     # The world's assignment of Coach A becomes one that staff signed with the programme key.
     async with unit_of_work(app.state.sessionmaker) as uow:

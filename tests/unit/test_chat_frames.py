@@ -29,7 +29,7 @@ def _envelope() -> str:
 
 def test_an_envelope_in_base64url_is_a_body() -> None:
     body = _envelope()
-    assert frames.validate_python(_send(body)).body == body  # type: ignore[union-attr]
+    assert frames.validate_python(_send(body)).body == body  # type: ignore[union-attr]  # this frame is a send, which has a body
 
 
 @pytest.mark.parametrize("other", ["\n", "=", "+", "/", " ", "é", "\x00"])

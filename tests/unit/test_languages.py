@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from eportfolio.kit import i18n
 
 HEADER = (
@@ -74,3 +76,18 @@ def test_plural_forms_give_one_text_per_category_of_the_language() -> None:
     # Arabic has six categories; untranslated, each falls back to the English forms.
     arabic = i18n.plural_forms("ar", "%(num)s comment", "%(num)s comments")
     assert set(arabic) == {"zero", "one", "two", "few", "many", "other"}
+
+
+def test_untranslated_fuzzy_and_partly_translated_messages_show_the_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    po(tmp_path, "tr", "core", core("Ana sayfa", "%(num)s yorum", ""))
+    po(tmp_path, "tr", "accounts", "#, fuzzy\n" + LOGIN.format(login="Giriş"))
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.gettext("tr", "Home") == "Ana sayfa"
+        assert i18n.ngettext("tr", "%(num)s comment", "%(num)s comments", 5) == "5 comments"
+        assert i18n.gettext("tr", "Log in") == "Log in"
+    finally:
+        i18n.translations.cache_clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -61,6 +62,7 @@ def translate_in_file(root: Path, language: str, feature: str, translations: dic
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A tiny project: shared plumbing, two features, each with code and a template."""
+    shutil.copyfile(ROOT / "babel.cfg", tmp_path / "babel.cfg")  # where the messages are, as in the real one
     write(tmp_path, "src/eportfolio/kit/errors.py", 'GONE = N_("This is no longer valid.")\n')
     write(
         tmp_path,
@@ -191,6 +193,7 @@ def test_check_finds_messages_that_were_never_extracted(project: Path) -> None:
     problems = messages.check(project)
 
     assert any("'Start the quiz' is not in any Dutch catalogue" in p for p in problems)
+    assert "frontend/locales/en: 'Start the quiz' is not in any English catalogue" in messages.review(project).tidy_ups
 
 
 def test_a_message_in_the_wrong_catalogue_asks_for_extract_but_does_not_fail(project: Path) -> None:

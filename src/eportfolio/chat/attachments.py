@@ -37,7 +37,7 @@ RECORD_KIND = "chat_attachment"
 @functools.cache
 def _insert_part(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ChatAttachmentPart.__table__)  # type: ignore[arg-type]
+    statement = insert(ChatAttachmentPart.__table__)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
     return statement.on_conflict_do_nothing(index_elements=["attachment_id", "part"])
 
 

@@ -92,7 +92,7 @@ def _marker_upsert(dialect: str) -> Any:
     # PostgreSQL's two-argument maximum is greatest(); SQLite's is the scalar max().
     greatest = func.greatest if dialect == "postgresql" else func.max
     table = Marker.__table__
-    statement = insert(table)  # type: ignore[arg-type]
+    statement = insert(table)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
     return statement.on_conflict_do_update(
         index_elements=[table.c.conversation_id, table.c.person_id],
         set_={
@@ -438,7 +438,7 @@ class ChatRepository:
             level = case(*whens_level, else_=c.escalation_level)
         # Core on the table, not the ORM: nothing in the session needs to follow.
         result = await self.session.execute(
-            update(Conversation.__table__)  # type: ignore[arg-type]
+            update(Conversation.__table__)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
             .where(c.id.in_(ids))
             .values(last_seq=c.last_seq + 1, waiting_since=waiting_since, escalation_level=level)
             .returning(c.id, c.last_seq, c.waiting_since, c.escalation_level, c.epoch, c.rotation_due_since)
@@ -491,12 +491,12 @@ class ChatRepository:
     async def insert_messages(self, rows: list[dict[str, Any]]) -> None:
         """Several messages in one statement (Core, not ORM objects: the hot path)."""
         if rows:
-            await self.session.execute(insert(Message.__table__), rows)  # type: ignore[arg-type]
+            await self.session.execute(insert(Message.__table__), rows)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
 
     async def insert_access_log(self, rows: list[dict[str, Any]]) -> None:
         """Access log rows of several sends in one statement (the batched form of ``record_access``)."""
         if rows:
-            await self.session.execute(insert(AccessLogEntry.__table__), rows)  # type: ignore[arg-type]
+            await self.session.execute(insert(AccessLogEntry.__table__), rows)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
 
     async def find_message(self, conversation_id: uuid.UUID, author_id: uuid.UUID, client_id: str) -> Message | None:
         result = await self.session.execute(

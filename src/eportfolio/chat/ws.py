@@ -308,7 +308,7 @@ def _serve_socket_outside_middleware(app: FastAPI) -> None:
 
         return entry
 
-    app.build_middleware_stack = build_with_socket  # type: ignore[method-assign]
+    app.build_middleware_stack = build_with_socket  # type: ignore[method-assign]  # the socket route goes in front of the app's middleware stack
 
 
 @asynccontextmanager

@@ -194,7 +194,7 @@ class UserKeyRotation:
         from .pinned import open_pinned_keys, seal_pinned_keys
 
         old = _OldKeyOwner(self.identity.person, self._old_user_key)
-        revision, entries = open_pinned_keys(old, record, min_revision=min_revision)  # type: ignore[arg-type]
+        revision, entries = open_pinned_keys(old, record, min_revision=min_revision)  # type: ignore[arg-type]  # _OldKeyOwner has the person and key open_pinned_keys reads, not a whole Identity
         return revision + 1, seal_pinned_keys(self.identity, revision + 1, entries, rng=rng)
 
     @refusing

@@ -1,8 +1,11 @@
 """Translations: Dutch by default, English alongside; Arabic (right-to-left) comes later.
 
-Message ids are English. Each feature keeps its own catalogue per language in
-``frontend/locales/<lang>/<feature>.po``; they are merged at start-up, so no compile step is
-needed and features do not edit one shared file.
+Message ids are English. Each feature's messages are a Babel domain with a catalogue per language
+in ``frontend/locales/<lang>/<feature>.po`` (``make messages`` extracts and updates them, see
+``babel.cfg`` and docs/translations.md). A process compiles a language's catalogues with Babel
+(``write_mo``) in memory the first time it needs that language and merges the domains: the
+``.po`` files are the only copy, so no compiled file can be stale or missing, and ``make run``,
+CI and the tests need no compile step. It costs about 0.1 s per language, once per process.
 
 Only languages whose catalogues are complete are offered for the interface (``ui_languages``):
 a half-translated language would show most pages in Dutch. Content (modules, a person's own
@@ -13,11 +16,14 @@ language (``language_name``).
 from __future__ import annotations
 
 import io
+from collections.abc import Collection, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import IO, Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_python as babel_extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -31,6 +37,8 @@ SOURCE_LANGUAGE = "en"  # message ids are English: complete without a catalogue 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 # Each language's name in itself, where the locale data has none.
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "ar": "العربية", "pap": "Papiamentu", "tr": "Türkçe"}
+# translate(request, ...), gettext(language, ...), ngettext(language, ...): the message comes second.
+REQUEST_FIRST = frozenset({"translate", "gettext", "ngettext"})
 # Group and module language levels as people read them (CEFR letters stay as they are).
 LEVEL_LABELS = {"A0": N_("A0 (starting)"), "mixed": N_("Mixed levels")}
 
@@ -57,12 +65,21 @@ def _translated(message: Message) -> bool:
     return bool(message.string)
 
 
-def _merged_catalog(language: str, directory: Path) -> Catalog:
-    merged = Catalog(locale=language)
-    for message in _messages(language, directory):
-        if _translated(message):
-            merged[message.id] = message
-    return merged
+def _compiled(catalogue: Catalog) -> Translations:
+    """A catalogue compiled as ``pybabel compile`` does, in memory. Fuzzy, empty and partly
+    translated messages are left out, so they show the English id rather than an empty form."""
+    for message in list(catalogue):
+        if message.id and not _translated(message):
+            catalogue.delete(message.id, context=message.context)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=catalogue.domain)
+
+
+def _read(po_file: Path, language: str) -> Catalog:
+    with po_file.open("rb") as handle:
+        return read_po(handle, locale=language, domain=po_file.stem)
 
 
 def complete_languages(directory: Path) -> tuple[str, ...]:
@@ -116,11 +133,11 @@ def level_label(level: str, in_language: str) -> str:
 
 @lru_cache(maxsize=8)
 def translations(language: str) -> Translations:
-    """The merged catalogue for one language; English falls through to the message ids."""
-    buffer = io.BytesIO()
-    write_mo(buffer, _merged_catalog(language, LOCALES_DIR))
-    buffer.seek(0)
-    return Translations(buffer)
+    """Every domain of one language merged into one; English falls through to the message ids."""
+    merged = _compiled(Catalog(locale=language))  # the language's plural rule, from the locale data
+    for po_file in sorted((LOCALES_DIR / language).glob("*.po")):
+        merged.merge(_compiled(_read(po_file, language)))
+    return merged
 
 
 def gettext(language: str, message: str, **params: object) -> str:
@@ -151,3 +168,15 @@ def pick_language(*candidates: str | None) -> str:
         if candidate in ui_languages():
             return candidate
     return DEFAULT_LANGUAGE
+
+
+def extract_python(fileobj: IO[bytes], keywords: Any, comment_tags: Collection[str], options: Any) -> Iterator[Any]:
+    """Babel's Python extractor, taught that our helpers take the request or language first
+    (babel.cfg names it). ``translate(request, "Saved")`` reaches us as ``(None, "Saved")``;
+    dropping the leading non-string lets the ordinary keyword specs apply, and
+    ``translate(request, label)`` with a variable stays unextracted (the label itself is marked
+    with ``N_`` where it is defined)."""
+    for lineno, funcname, messages, comments in babel_extract_python(fileobj, keywords, comment_tags, options):
+        if funcname in REQUEST_FIRST and isinstance(messages, tuple) and len(messages) > 1 and messages[0] is None:
+            messages = messages[1:]
+        yield lineno, funcname, messages, comments

@@ -109,7 +109,7 @@ def make_environment() -> Environment:
     env.globals.update(language_name=_language_name, level_label=_level_label, plural_forms=_plural_forms)
     # Every date and time a person sees: her language, the programme's time zone, never UTC.
     env.filters.update(when=dates.when_filter, day=dates.day_filter, device=dates.device_filter)
-    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # set by jinja2.ext.i18n when installed; Environment's stubs lack it
     return env
 
 

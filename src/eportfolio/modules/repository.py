@@ -27,7 +27,7 @@ from eportfolio.programmes.repository import ProgrammeScope
 @functools.cache
 def _insert_lesson_read(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(AssignmentLessonRead.__table__)  # type: ignore[arg-type]
+    statement = insert(AssignmentLessonRead.__table__)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
     return statement.on_conflict_do_nothing(index_elements=["assignment_id", "lesson_key"])
 
 

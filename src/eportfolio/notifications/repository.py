@@ -19,7 +19,7 @@ def _collapsing_insert(dialect: str) -> Any:
     """Insert a notice, or bring back the one with the same ``dedupe_key`` as new and unread."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Notification.__table__
-    statement = insert(table)  # type: ignore[arg-type]
+    statement = insert(table)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
     return statement.on_conflict_do_update(
         index_elements=[table.c.dedupe_key],
         set_={"created_at": statement.excluded.created_at, "read_at": None, "link": statement.excluded.link},

@@ -306,7 +306,7 @@ class PortfolioRepository:
         once, a resend racing its first attempt, is counted once)."""
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         statement = (
-            insert(PortfolioAttachmentPart.__table__)  # type: ignore[arg-type]
+            insert(PortfolioAttachmentPart.__table__)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
             .values(item_id=item_id, part=part, size=size)
             .on_conflict_do_nothing(index_elements=["item_id", "part"])
         )
