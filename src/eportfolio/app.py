@@ -22,6 +22,8 @@ from eportfolio.chat import attachments_api as chat_attachments_api
 from eportfolio.chat import pages as chat_pages
 from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
+from eportfolio.duty import api as duty_api
+from eportfolio.duty import pages as duty_pages
 from eportfolio.kit import health
 from eportfolio.kit import logging as app_logging
 from eportfolio.kit.db import make_engine, make_sessionmaker
@@ -117,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_api.router)
     app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)
+    app.include_router(duty_api.router)
+    app.include_router(duty_pages.router)
     app.include_router(portfolio_pages.router)
     app.include_router(caseload_pages.router)
     for router in portfolio_api.routers:

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from eportfolio import crypto, demo
 from eportfolio.accounts.tables import ProgrammeKey
-from eportfolio.chat import service
-from eportfolio.chat.repository import ChatRepository
+from eportfolio.duty import service
+from eportfolio.duty.repository import DutyRepository
 from eportfolio.config import Settings
 from eportfolio.domain.chat import Duty
 from eportfolio.kit.clock import utcnow
@@ -173,7 +173,7 @@ async def test_the_demo_has_someone_on_duty_now_and_next_with_a_supervisor_as_se
         emmen = (
             await uow.session.execute(select(Programme).where(Programme.slug == "smart-mama-emmen"))
         ).scalar_one()
-        repo = ChatRepository(uow.session)
+        repo = DutyRepository(uow.session)
         scope = ProgrammeScope(emmen.organisation_id, emmen.id)
         for hours in (0, 11, 13, 24 * 7):
             at = utcnow() + timedelta(hours=hours)

@@ -66,6 +66,7 @@ from eportfolio.domain.chat import (
     TypingFrame,
     WelcomeFrame,
 )
+from eportfolio.duty import service as duty
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.errors import N_, Conflict, DomainError
@@ -374,7 +375,7 @@ async def _sweep_escalations(app: FastAPI, interval: float = 30.0) -> None:
         await asyncio.sleep(interval)
         try:
             async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-                await service.escalate_due(uow)
+                await duty.escalate_due(uow)
         except Exception:
             log.exception("chat_escalation_sweep_failed")
 
