@@ -44,7 +44,8 @@ def local_now() -> datetime:
 
 
 async def roster(browser: Browser, world: World, shifts: list[tuple[uuid.UUID, str, datetime, datetime]]) -> None:
-    """Staff A signs and posts these shifts (local times), valid from an hour ago."""
+    """Staff A signs and posts these shifts (local times), valid from an hour ago (or from the first
+    shift, when the caller's clock read for it was a second earlier than this one's)."""
     keys = await world_keys(browser.app, world)
     await browser.log_in_as(world.staff_a)
     response = await browser.api(
@@ -53,7 +54,7 @@ async def roster(browser: Browser, world: World, shifts: list[tuple[uuid.UUID, s
         json=keys.roster(
             shifts,
             serial=1,
-            valid_from=local_now() - timedelta(hours=1),
+            valid_from=min(local_now() - timedelta(hours=1), *(s[2] for s in shifts)),
             valid_until=max(s[3] for s in shifts),
         ),
     )
