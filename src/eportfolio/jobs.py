@@ -18,13 +18,16 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import structlog
-from fastapi import FastAPI
 
 from eportfolio.config import Settings
-from eportfolio.duty import service as duty
-from eportfolio.kit.uow import UnitOfWork, unit_of_work
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from eportfolio.kit.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -38,11 +41,22 @@ class Job:
     done: str  # what the returned count counts, for the command's output
 
 
+# The features are imported when a job runs, not when this registry is read: the `eportfolio`
+# command lists the jobs as subcommands and must start quickly (`serve` imports the app only in
+# its workers).
+
+
+async def _escalate(uow: UnitOfWork) -> int:
+    from eportfolio.duty import service as duty
+
+    return await duty.escalate_due(uow)
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         name="escalate",
         help="pass on unanswered chat messages to whoever is on duty (for a timer, every minute)",
-        run=duty.escalate_due,
+        run=_escalate,
         interval=lambda settings: settings.escalation_sweep_seconds,
         done="conversations escalated",
     ),
@@ -52,6 +66,8 @@ JOBS: tuple[Job, ...] = (
 async def run_job(app: FastAPI, job: Job) -> int:
     """Run the job once, in one transaction; its events go out through the app's event bus after
     commit (the chat's broker: through Redis to every worker's sockets)."""
+    from eportfolio.kit.uow import unit_of_work
+
     async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
         return await job.run(uow)
 
