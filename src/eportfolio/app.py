@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from eportfolio import jobs
 from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
@@ -22,6 +23,8 @@ from eportfolio.chat import attachments_api as chat_attachments_api
 from eportfolio.chat import pages as chat_pages
 from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
+from eportfolio.duty import api as duty_api
+from eportfolio.duty import pages as duty_pages
 from eportfolio.kit import health, metrics
 from eportfolio.kit import logging as app_logging
 from eportfolio.kit.db import make_engine, make_sessionmaker
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with chat_ws.running(app):
+        async with chat_ws.running(app), jobs.in_process(app):
             yield
         await engine.dispose()
 
@@ -119,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_api.router)
     app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)
+    app.include_router(duty_api.router)
+    app.include_router(duty_pages.router)
     app.include_router(portfolio_pages.router)
     app.include_router(caseload_pages.router)
     for router in portfolio_api.routers:

@@ -1,9 +1,11 @@
-"""The `eportfolio` command: serve, migrate, demo, create-admin, check, send-reminders, report-uploads."""
+"""The `eportfolio` command: serve, migrate, demo, create-admin, check, send-reminders, report-uploads,
+the periodic jobs (escalate; see `eportfolio.jobs`) and periodic (all of them at their intervals)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -257,6 +259,51 @@ def _report_uploads(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_job(args: argparse.Namespace) -> int:
+    """For a timer (a systemd timer, cron): run one periodic job once. It runs in an app of its own
+    so that its events leave the way a worker's do: through the broker (Redis) to the sockets of
+    every worker, and as a notice and a push to whoever has no socket."""
+    from eportfolio.app import create_app
+    from eportfolio.jobs import Job, run_job
+
+    job: Job = args.job
+    settings = get_settings()
+
+    async def run() -> int:
+        app = create_app(settings)
+        try:
+            count = await run_job(app, job)
+            await app.state.chat.pushes_settled()
+            return count
+        finally:
+            await app.state.chat.close()
+            await app.state.engine.dispose()
+
+    print(f"{job.done}: {asyncio.run(run())}")
+    return 0
+
+
+def _periodic(_: argparse.Namespace) -> int:
+    """Every periodic job at its interval, in this one process, until stopped: for a host without
+    timers (the compose file). Never beside the timers: both would run the jobs."""
+    from eportfolio.app import create_app
+    from eportfolio.jobs import JOBS, repeat
+
+    settings = get_settings()
+
+    async def run() -> None:
+        app = create_app(settings)
+        try:
+            await asyncio.gather(*(repeat(app, job) for job in JOBS))
+        finally:
+            await app.state.chat.close()
+            await app.state.engine.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eportfolio", description="eportfolio: e-portfolio and e-coaching")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -288,6 +335,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     uploads.add_argument("--days", type=int, default=30, help="stopped more than this many days ago (default 30)")
     uploads.set_defaults(run=_report_uploads)
+
+    from eportfolio.jobs import JOBS
+
+    for job in JOBS:
+        commands.add_parser(job.name, help=job.help).set_defaults(run=_run_job, job=job)
+    commands.add_parser(
+        "periodic", help="run every periodic job at its interval until stopped (where no timer runs them)"
+    ).set_defaults(run=_periodic)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

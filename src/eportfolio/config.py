@@ -66,8 +66,12 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:privacy@example.org"
-    # How often the background job of `eportfolio serve` passes on unanswered messages (seconds).
+    # How often unanswered messages are passed on (seconds) when the app or `eportfolio periodic`
+    # runs the periodic jobs; with a timer, its schedule (deploy/systemd/eportfolio-escalate.timer).
     escalation_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Whether the app runs the periodic jobs (`eportfolio.jobs`) itself, in every worker. Unset:
+    # outside production only; in production a timer runs them once (`eportfolio escalate`).
+    periodic_jobs_in_app: bool | None = None
     # Development only: where the key pair made at the first start is kept (never in the repository).
     vapid_key_file: Path = PROJECT_ROOT / "var" / "vapid-development.json"
 
@@ -85,6 +89,12 @@ class Settings(BaseSettings):
     @property
     def is_test(self) -> bool:
         return self.env is Environment.test
+
+    @property
+    def runs_periodic_jobs(self) -> bool:
+        if self.periodic_jobs_in_app is not None:
+            return self.periodic_jobs_in_app
+        return self.env is not Environment.production
 
     @property
     def secure_cookies(self) -> bool:

@@ -20,14 +20,14 @@ from eportfolio.accounts import service as accounts
 from eportfolio.accounts.hashing import SecretHasher
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.tables import ProgrammeKey, SigningKeyCopy
-from eportfolio.chat import service as chat
-from eportfolio.chat.repository import ChatRepository
 from eportfolio.config import Settings
 from eportfolio.domain import chat as chat_domain
 from eportfolio.domain.accounts import OrganisationKeyCreate, SignUpRequest
 from eportfolio.domain.people import Role
 from eportfolio.domain.portfolio import PinnedKeysWrite
 from eportfolio.domain.programmes import GroupCreate, LanguageLevel, ProgrammeCreate, ProgrammeSettings
+from eportfolio.duty import service as duty_service
+from eportfolio.duty.repository import DutyRepository
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
@@ -855,7 +855,7 @@ async def demo_logins(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tu
 # The duty roster: someone on duty now and next around the clock -------------------------------
 #
 # Signed with the programme key by the programme's staff member, as her browser does on
-# /manage/programmes/{id}/roster, and stored through the same check (``chat.create_roster``). A
+# /manage/programmes/{id}/roster, and stored through the same check (``duty.service.create_roster``). A
 # roster runs four weeks; every demo run makes a new one when less than a week is left.
 
 ROSTER_DAYS = 28
@@ -897,8 +897,8 @@ async def _demo_programme_key(
 async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
     for programme in programmes.values():
         scope = ProgrammeScope(programme.organisation_id, programme.id)
-        chat_repo = ChatRepository(uow.session)
-        if await chat_repo.roster_at(scope, utcnow() + ROSTER_RENEW) is not None:
+        duty_repo = DutyRepository(uow.session)
+        if await duty_repo.roster_at(scope, utcnow() + ROSTER_RENEW) is not None:
             report.skipped.append(f"duty roster {programme.name}")
             continue
         staff = next((p.login for p in PEOPLE if p.role is Role.staff and p.programme == programme.slug), None)
@@ -925,19 +925,21 @@ async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report
         # From yesterday: last night's block covers the small hours of today.
         first_day = utcnow().astimezone(zone).date() - timedelta(days=1)
         shifts = _roster_shifts(first_day, by_role[Role.coach], by_role[Role.supervisor])
-        identities = await chat_repo.public_identities(list(people.values()))
+        identities = await duty_repo.public_identities(list(people.values()))
         fingerprints = {p: crypto.Person.from_public_identity(identities[p]).fingerprint for p in people.values()}
 
         def stamp(local: datetime, zone: ZoneInfo = zone) -> int:
             return int(local.replace(tzinfo=zone).timestamp())
 
-        serial = await chat_repo.latest_roster_serial(scope) + 1
+        serial = await duty_repo.latest_roster_serial(scope) + 1
         record = programme_key.sign_record(
             crypto.DutyRoster(
                 stamp(datetime.combine(first_day, time())),
                 max(stamp(end) for _, _, _, end in shifts),
                 tuple(
-                    crypto.RosterEntry(str(person), fingerprints[person], chat.DUTIES[duty], stamp(start), stamp(end))
+                    crypto.RosterEntry(
+                        str(person), fingerprints[person], duty_service.DUTIES[duty], stamp(start), stamp(end)
+                    )
                     for person, duty, start, end in shifts
                 ),
             ),
@@ -948,7 +950,7 @@ async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report
             signed_by=signer.user_id,
         )
         caller = Caller(person_id=uuid.UUID(signer.user_id), organisation_id=programme.organisation_id, session_id=None)
-        await chat.create_roster(
+        await duty_service.create_roster(
             uow,
             caller,
             programme.id,

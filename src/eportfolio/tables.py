@@ -2,6 +2,7 @@
 
 from eportfolio.accounts import tables as accounts_tables
 from eportfolio.chat import tables as chat_tables
+from eportfolio.duty import tables as duty_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
 from eportfolio.modules import tables as modules_tables
@@ -15,6 +16,7 @@ __all__ = [
     "accounts_tables",
     "audit_tables",
     "chat_tables",
+    "duty_tables",
     "modules_tables",
     "notifications_tables",
     "portfolio_tables",

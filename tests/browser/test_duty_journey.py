@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select, update
 
 from eportfolio import crypto
-from eportfolio.chat import service
 from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
+from eportfolio.duty import service
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from eportfolio.chat import service
+from eportfolio.duty import service
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Programme

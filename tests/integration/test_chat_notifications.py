@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from eportfolio.chat import service
 from eportfolio.chat.tables import Conversation
+from eportfolio.duty import service
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification

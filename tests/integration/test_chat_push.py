@@ -226,7 +226,7 @@ async def test_an_escalation_pushes_to_the_supervisor_on_duty_that_someone_waits
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from eportfolio.chat import service
+    from eportfolio.duty import service
     from eportfolio.kit.clock import utcnow
     from eportfolio.kit.uow import unit_of_work
     from tests.integration.test_chat_api import post_roster

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,10 +20,10 @@ from sqlalchemy import select
 
 from eportfolio import crypto, demo
 from eportfolio.accounts.tables import ProgrammeKey
-from eportfolio.chat import service
-from eportfolio.chat.repository import ChatRepository
 from eportfolio.config import Settings
 from eportfolio.domain.chat import Duty
+from eportfolio.duty import service
+from eportfolio.duty.repository import DutyRepository
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
@@ -41,7 +44,8 @@ def local_now() -> datetime:
 
 
 async def roster(browser: Browser, world: World, shifts: list[tuple[uuid.UUID, str, datetime, datetime]]) -> None:
-    """Staff A signs and posts these shifts (local times), valid from an hour ago."""
+    """Staff A signs and posts these shifts (local times), valid from an hour ago (or from the first
+    shift, when the caller's clock read for it was a second earlier than this one's)."""
     keys = await world_keys(browser.app, world)
     await browser.log_in_as(world.staff_a)
     response = await browser.api(
@@ -50,7 +54,7 @@ async def roster(browser: Browser, world: World, shifts: list[tuple[uuid.UUID, s
         json=keys.roster(
             shifts,
             serial=1,
-            valid_from=local_now() - timedelta(hours=1),
+            valid_from=min(local_now() - timedelta(hours=1), *(s[2] for s in shifts)),
             valid_until=max(s[3] for s in shifts),
         ),
     )
@@ -173,7 +177,7 @@ async def test_the_demo_has_someone_on_duty_now_and_next_with_a_supervisor_as_se
         emmen = (
             await uow.session.execute(select(Programme).where(Programme.slug == "smart-mama-emmen"))
         ).scalar_one()
-        repo = ChatRepository(uow.session)
+        repo = DutyRepository(uow.session)
         scope = ProgrammeScope(emmen.organisation_id, emmen.id)
         for hours in (0, 11, 13, 24 * 7):
             at = utcnow() + timedelta(hours=hours)
@@ -244,8 +248,8 @@ def test_the_chat_line_says_who_is_available_now_and_who_next_in_plain_words() -
 async def test_the_server_itself_passes_on_an_unanswered_message_and_tells_who_is_on_duty(
     settings: Settings, database_url: str
 ) -> None:
-    """No one calls ``escalate_due`` here: the background job of the running app does (in
-    ``eportfolio serve``, so in ``make run``), at its interval."""
+    """No one calls ``escalate_due`` here: outside production the running app runs the periodic
+    jobs itself (``eportfolio.jobs.in_process``; so ``make run`` does), at their interval."""
     from eportfolio.app import create_app
     from eportfolio.chat.tables import Conversation
     from tests.support.chat import serve
@@ -273,5 +277,76 @@ async def test_the_server_itself_passes_on_an_unanswered_message_and_tells_who_i
                     break
                 await asyncio.sleep(0.1)
         assert told == [world.coach_a]
+    finally:
+        await application.state.engine.dispose()
+
+
+async def _escalate_command(database_url: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "eportfolio.cli", "escalate"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EPORTFOLIO_DATABASE_URL": database_url, "EPORTFOLIO_ENV": "test"},
+        timeout=120,
+        check=False,
+    )
+
+
+async def _waiting_for_coach_a(app: FastAPI, browser: Browser, world: World, minutes: int) -> str:
+    """Coach A on duty now; she wrote ``minutes`` ago and nobody answered."""
+    from eportfolio.chat.tables import Conversation
+
+    now = local_now()
+    await roster(browser, world, [(world.coach_a, "coach", now - timedelta(hours=1), now + timedelta(hours=4))])
+    conversation = await open_coaching(browser, world)
+    await send(browser, conversation)
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        row = await uow.session.get(Conversation, uuid.UUID(conversation))
+        assert row is not None
+        row.waiting_since = utcnow() - timedelta(minutes=minutes)
+    return conversation
+
+
+async def _told(app: FastAPI) -> list[uuid.UUID]:
+    async with app.state.sessionmaker() as session:
+        found = await session.execute(select(Notification.person_id).where(Notification.kind == "chat_waiting"))
+        return list(found.scalars())
+
+
+async def test_the_escalate_command_passes_on_an_unanswered_message_once(
+    app: FastAPI, browser: Browser, world: World, database_url: str
+) -> None:
+    """In production a timer runs ``eportfolio escalate`` (deploy/systemd/eportfolio-escalate.timer)."""
+    conversation = await _waiting_for_coach_a(app, browser, world, minutes=31)
+    first = await _escalate_command(database_url)
+    assert (first.returncode, first.stdout.strip()) == (0, "conversations escalated: 1"), first.stderr
+    again = await _escalate_command(database_url)
+    assert again.stdout.strip() == "conversations escalated: 0", "an escalation comes once"
+    assert await _told(app) == [world.coach_a]
+    assert await system_notices(browser, world, conversation) == ["escalated"]
+
+
+async def test_in_production_the_workers_leave_escalation_to_the_timer(
+    settings: Settings, database_url: str
+) -> None:
+    """Every worker ran the sweep before; now one command does, so a worker escalates nothing."""
+    from eportfolio.app import create_app
+    from tests.support.chat import serve
+    from tests.support.world import build_world
+
+    assert Settings(env="production").runs_periodic_jobs is False
+    assert Settings(env="development").runs_periodic_jobs is True
+    assert Settings(env="production", periodic_jobs_in_app=True).runs_periodic_jobs is True
+    application = create_app(
+        settings.model_copy(update={"escalation_sweep_seconds": 0.1, "periodic_jobs_in_app": False})
+    )
+    try:
+        world = await build_world(application.state.sessionmaker)
+        async with Browser(application) as browser:
+            await _waiting_for_coach_a(application, browser, world, minutes=31)
+        async with serve(application):
+            await asyncio.sleep(1.0)
+        assert await _told(application) == []
     finally:
         await application.state.engine.dispose()

@@ -1,4 +1,5 @@
-"""Access-log scenarios of the chat: each personal-data service of ``eportfolio.chat.service``."""
+"""Access-log scenarios of the chat: each personal-data service of ``eportfolio.chat.service``, and
+the duty feature's shared inbox (``eportfolio.duty.service``), which lists who waits in a chat."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 
 from eportfolio.chat import service as chat
 from eportfolio.domain.chat import ConversationKind, ConversationOpen, EpochCreate, MessageCreate
+from eportfolio.duty import service as duty
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.uow import UnitOfWork
 from tests.support.access_scenarios import scenario
@@ -14,6 +16,7 @@ from tests.support.world import World
 from tests.support.world_keys import keys_in
 
 S = "eportfolio.chat.service."
+D = "eportfolio.duty.service."
 
 
 def _her(w: World) -> Caller:
@@ -57,9 +60,9 @@ async def _list_messages(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await chat.list_messages(uow, caller, await _conversation(uow, w))
 
 
-@scenario(S + "inbox", lambda w: w.coach_a, setup=_waiting)
+@scenario(D + "inbox", lambda w: w.coach_a, setup=_waiting)
 async def _inbox(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    return await chat.inbox(uow, caller, w.programme_a)
+    return await duty.inbox(uow, caller, w.programme_a)
 
 
 # Files in the chat register their scenarios from their own module.

@@ -1,5 +1,6 @@
 """JSON routes of the chat under /api/v1/chat: the same operations as the WebSocket, for clients
-that cannot hold a socket, plus key epochs and grants, the duty roster and the shared inbox."""
+that cannot hold a socket, plus key epochs and grants and push subscriptions. The duty roster and
+the shared inbox are the duty feature's (``duty.api``), under the same prefix."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from eportfolio.domain.chat import (
     EpochRead,
     GrantCreate,
     GrantRead,
-    InboxEntry,
     MarkerRead,
     MarkerUpdate,
     MessageCreate,
@@ -26,8 +26,6 @@ from eportfolio.domain.chat import (
     PushSettingsUpdate,
     PushSubscriptionCreate,
     PushSubscriptionDelete,
-    RosterCreate,
-    RosterRead,
     SendResult,
 )
 from eportfolio.domain.common import DomainModel
@@ -121,21 +119,6 @@ async def keep_own_grants(
 @router.get("/conversations/{conversation_id}/grants/mine")
 async def my_grants(uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID) -> list[GrantRead]:
     return await service.my_grants(uow, caller, conversation_id)
-
-
-@router.post("/programmes/{programme_id}/rosters", status_code=201)
-async def create_roster(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: RosterCreate) -> RosterRead:
-    return await service.create_roster(uow, caller, programme_id, data)
-
-
-@router.get("/programmes/{programme_id}/rosters/current")
-async def current_roster(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> RosterRead | None:
-    return await service.current_roster(uow, caller, programme_id)
-
-
-@router.get("/programmes/{programme_id}/inbox")
-async def inbox(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[InboxEntry]:
-    return await service.inbox(uow, caller, programme_id)
 
 
 @router.get("/push")

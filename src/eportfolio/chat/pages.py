@@ -7,15 +7,11 @@ shared inbox carry no content (names, counts, waiting times), so they work witho
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
-from eportfolio.accounts import service as accounts
 from eportfolio.chat import service
 from eportfolio.domain.chat import (
     ConversationKind,
@@ -26,16 +22,14 @@ from eportfolio.domain.chat import (
     DutyShift,
     MemberRole,
     PushSettingsUpdate,
-    RosterRead,
 )
-from eportfolio.domain.people import MANAGING_ROLES, Role
-from eportfolio.kit import i18n
+from eportfolio.domain.people import Role
+from eportfolio.duty import service as duty
 from eportfolio.kit.auth import CallerDep
-from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_
 from eportfolio.kit.forms import read_form
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import STATIC_DIR, page_router, redirect, render, request_language, translate
+from eportfolio.kit.web import STATIC_DIR, page_router, redirect, render, translate
 from eportfolio.programmes import service as programmes
 
 router = page_router()
@@ -104,7 +98,7 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
         has_own = any(
             c["programme_id"] == programme.id and c["participant_id"] == caller.person_id for c in conversations
         )
-        inbox = await service.inbox(uow, caller, programme.id) if held & INBOX_ROLES else None
+        inbox = await duty.inbox(uow, caller, programme.id) if held & INBOX_ROLES else None
         open_groups = {c["group_id"] for c in conversations if c["group_id"]}
         groups = [
             (group_id, name)
@@ -136,7 +130,7 @@ async def _duty_line_for(
     """'Available now: X, then Y' for a participant, coach or supervisor of the programme."""
     if not held & {Role.participant.value, Role.coach.value, Role.supervisor.value}:
         return None
-    return duty_line(request, await service.duty_overview(uow, caller, programme_id))
+    return duty_line(request, await duty.duty_overview(uow, caller, programme_id))
 
 
 @router.post("/chat/push")
@@ -207,35 +201,7 @@ async def conversation(request: Request, uow: UowDep, caller: CallerDep, convers
     )
 
 
-# Duty roster: who is on duty now and next, and the staff page that makes the roster -------------
-
-DUTY_LABELS = {Duty.coach: N_("Coach on duty"), Duty.supervisor: N_("Second line (supervisor)")}
-WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-# How many days the readable roster shows, from today.
-ROSTER_DAYS = 7
-# A new roster's period unless staff choose another: four weeks from today.
-DEFAULT_ROSTER_DAYS = 28
-
-
-def _locale(request: Request) -> str:
-    language = request_language(request)
-    return language if language in i18n.ui_languages() else "nl"
-
-
-def _day(request: Request, moment: datetime | date) -> str:
-    return format_skeleton("EEEdMMM", moment, locale=_locale(request))
-
-
-def _time(request: Request, moment: datetime) -> str:
-    return format_skeleton("Hm", moment, locale=_locale(request))
-
-
-def _span(request: Request, starts_at: datetime, ends_at: datetime) -> str:
-    """'ma 7 dec 08:00 - 20:00', with the end's day when it ends on another day."""
-    end = _time(request, ends_at)
-    if ends_at.date() != starts_at.date():
-        end = f"{_day(request, ends_at)} {end}"
-    return f"{_day(request, starts_at)} {_time(request, starts_at)} – {end}"
+# Who is on duty, in a line of the chat list (the duty feature keeps the roster) ----------------
 
 
 def _names(shifts: list[DutyShift], duty: Duty | None = None) -> str:
@@ -255,98 +221,3 @@ def duty_line(request: Request, overview: DutyOverview) -> str | None:
     if later:
         return translate(request, "Nobody is available right now. Next: %(next)s", next=later)
     return None
-
-
-def _week(
-    request: Request, roster: RosterRead | None, names: dict[uuid.UUID, str], today: date
-) -> list[dict[str, Any]]:
-    """The roster in force as a readable week from today: per day its blocks, with who is on duty
-    as coach and who as second line."""
-    days: list[dict[str, Any]] = []
-    for offset in range(ROSTER_DAYS):
-        day = today + timedelta(days=offset)
-        blocks: dict[tuple[datetime, datetime], dict[str, list[str]]] = {}
-        for shift in roster.shifts if roster else []:
-            if shift.starts_at.date() != day:
-                continue
-            block = blocks.setdefault((shift.starts_at, shift.ends_at), {"coach": [], "supervisor": []})
-            block[shift.duty.value].append(names.get(shift.person_id, "?"))
-        days.append(
-            {
-                "label": _day(request, day),
-                "iso": day.isoformat(),
-                "blocks": [
-                    {
-                        "time": f"{_time(request, start)} – {_time(request, end)}",
-                        "coach": ", ".join(people["coach"]),
-                        "supervisor": ", ".join(people["supervisor"]),
-                    }
-                    for (start, end), people in sorted(blocks.items())
-                ],
-            }
-        )
-    return days
-
-
-@router.get("/roster")
-async def roster(request: Request, uow: UowDep, caller: CallerDep) -> Response:
-    """Per programme: who is on duty now and next, and her own coming shifts."""
-    await programmes.load_roles(uow, caller)
-    assert caller.roles_by_programme is not None
-    duty_roles = {r.value for r in service.DUTY_ROLES}
-    sections = []
-    for programme in await programmes.list_programmes(uow, caller):
-        if not caller.roles_by_programme.get(programme.id, frozenset()) & duty_roles:
-            continue
-        overview = await service.duty_overview(uow, caller, programme.id)
-
-        def rows(shifts: list[DutyShift]) -> list[dict[str, str]]:
-            return [
-                {
-                    "name": s.display_name,
-                    "duty": translate(request, DUTY_LABELS[s.duty]),
-                    "when": _span(request, s.starts_at, s.ends_at),
-                }
-                for s in shifts
-            ]
-
-        sections.append(
-            {
-                "programme": programme,
-                "has_roster": overview.has_roster,
-                "now": rows(overview.now),
-                "next": rows(overview.next),
-                "mine": rows(overview.mine),
-            }
-        )
-    return render(request, "chat/roster.html", {"sections": sections})
-
-
-@router.get("/manage/programmes/{programme_id}/roster")
-async def manage_roster(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    """Staff make the weekly roster with exceptions; js/programmes/roster.js expands it into shifts,
-    signs the duty roster record with the programme key and sends it (docs/crypto-spec.md 8)."""
-    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
-    editor = await service.roster_editor(uow, caller, programme_id)
-    signing = await accounts.assignment_signing(uow, caller, programme_id)
-    today = utcnow().astimezone(ZoneInfo(access.programme.time_zone)).date()
-    names = {c.person_id: c.display_name for c in editor.candidates}
-    current = editor.current
-    return render(
-        request,
-        "programmes/roster.html",
-        {
-            "programme": programmes.programme_read(access.programme),
-            "organisation_id": access.scope.organisation_id,
-            "signing": signing,
-            "next_serial": editor.next_serial,
-            "coaches": [c for c in editor.candidates if c.duty is Duty.coach],
-            "supervisors": [c for c in editor.candidates if c.duty is Duty.supervisor],
-            "week": _week(request, current, names, today),
-            "current": current,
-            "current_span": _span(request, current.valid_from, current.valid_until) if current else None,
-            "weekdays": [translate(request, d) for d in WEEKDAYS],
-            "valid_from": today.isoformat(),
-            "valid_until": (today + timedelta(days=DEFAULT_ROSTER_DAYS - 1)).isoformat(),
-        },
-    )

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio.accounts.tables import Account, Session
@@ -30,10 +29,9 @@ from eportfolio.chat.tables import (
     Message,
     PushSetting,
     PushSubscription,
-    Roster,
-    Shift,
 )
-from eportfolio.domain.chat import ConversationKind, Duty, MemberRole
+from eportfolio.domain.chat import ConversationKind, MemberRole
+from eportfolio.duty.repository import DutyRepository, on_roster_query, programmes_on_roster_query
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, counting_assignment
 from eportfolio.programmes.tables import CoachAssignment, GroupMember, Membership, Person, Programme
@@ -47,42 +45,6 @@ class Member:
 
 def scope_of(conversation: Conversation) -> ProgrammeScope:
     return ProgrammeScope(conversation.organisation_id, conversation.programme_id)
-
-
-def _current_rosters(now: datetime, programme_id: Any = None) -> Any:
-    """Ids of the rosters in force at ``now``: per programme, the newest (highest serial) whose
-    signed validity covers ``now``. A roster outside its own dates gives nobody anything."""
-    newer = aliased(Roster)
-    query = select(Roster.id).where(
-        Roster.valid_from <= now,
-        Roster.valid_until > now,
-        ~exists().where(
-            newer.programme_id == Roster.programme_id,
-            newer.valid_from <= now,
-            newer.valid_until > now,
-            newer.serial > Roster.serial,
-        ),
-    )
-    if programme_id is not None:
-        query = query.where(Roster.programme_id == programme_id)
-    return query
-
-
-def _on_roster(now: datetime, programme_id: Any = None, column: Any = Shift.person_id) -> Any:
-    """``column`` of the shifts of the rosters in force whose person still holds the role of the
-    duty (active): who is on duty in a programme now or later in the roster, any shift."""
-    query = select(column).where(
-        Shift.roster_id.in_(_current_rosters(now, programme_id)),
-        exists().where(
-            Membership.person_id == Shift.person_id,
-            Membership.programme_id == Shift.programme_id,
-            Membership.role == Shift.duty,
-            Membership.active.is_(True),
-        ),
-    )
-    if programme_id is not None:
-        query = query.where(Shift.programme_id == programme_id)
-    return query
 
 
 @functools.cache
@@ -237,7 +199,7 @@ class ChatRepository:
             counting_assignment(today),
         )
         my_groups = select(GroupMember.group_id).where(GroupMember.person_id == person_id)
-        on_duty_in = _on_roster(now, column=Shift.programme_id).where(Shift.person_id == person_id)
+        on_duty_in = programmes_on_roster_query(now, person_id)
         granted = (
             select(Grant.conversation_id)
             .join(Conversation, Conversation.id == Grant.conversation_id)
@@ -281,7 +243,7 @@ class ChatRepository:
         return query.where(
             Grant.conversation_id == conversation.id,
             Grant.epoch == conversation.epoch,
-            Grant.recipient_id.in_(_on_roster(now, conversation.programme_id)),
+            Grant.recipient_id.in_(on_roster_query(now, conversation.programme_id)),
         )
 
     async def coaching_members(self, conversation: Conversation, today: date, now: datetime) -> list[Member]:
@@ -340,8 +302,7 @@ class ChatRepository:
 
     async def on_roster(self, scope: ProgrammeScope, now: datetime) -> set[uuid.UUID]:
         """Everyone on the programme's duty roster in force now (any shift), in the role of the duty."""
-        result = await self.session.execute(_on_roster(now, scope.programme_id))
-        return set(result.scalars())
+        return await DutyRepository(self.session).on_roster(scope, now)
 
     async def _active_with_role(self, scope: ProgrammeScope, role: str) -> list[uuid.UUID]:
         result = await self.session.execute(
@@ -704,61 +665,11 @@ class ChatRepository:
             )
         )
 
-    # Roster, waiting conversations -------------------------------------------------------
-
-    async def latest_roster_serial(self, scope: ProgrammeScope) -> int:
-        result = await self.session.execute(
-            select(func.max(Roster.serial)).where(
-                Roster.programme_id == scope.programme_id, Roster.organisation_id == scope.organisation_id
-            )
-        )
-        return int(result.scalar_one() or 0)
-
-    async def roster_at(self, scope: ProgrammeScope, at: datetime) -> Roster | None:
-        """The newest roster whose validity covers ``at``."""
-        result = await self.session.execute(
-            select(Roster)
-            .where(
-                Roster.programme_id == scope.programme_id,
-                Roster.organisation_id == scope.organisation_id,
-                Roster.valid_from <= at,
-                Roster.valid_until > at,
-            )
-            .order_by(Roster.serial.desc())
-            .limit(1)
-        )
-        return result.scalar_one_or_none()
-
-    async def shifts(self, roster_id: uuid.UUID) -> list[Shift]:
-        result = await self.session.execute(
-            select(Shift).where(Shift.roster_id == roster_id).order_by(Shift.starts_at, Shift.duty)
-        )
-        return list(result.scalars())
-
-    async def on_duty(self, scope: ProgrammeScope, at: datetime, duty: Duty) -> list[uuid.UUID]:
-        roster = await self.roster_at(scope, at)
-        if roster is None:
-            return []
-        result = await self.session.execute(
-            select(Shift.person_id).where(
-                Shift.roster_id == roster.id,
-                Shift.duty == duty.value,
-                Shift.starts_at <= at,
-                Shift.ends_at > at,
-                Shift.person_id.in_(
-                    select(Membership.person_id).where(
-                        Membership.programme_id == scope.programme_id,
-                        Membership.role == duty.value,
-                        Membership.active.is_(True),
-                    )
-                ),
-            )
-        )
-        return list(dict.fromkeys(result.scalars()))
+    # Who is on duty (the duty feature's rosters), waiting conversations --------------------------
 
     async def anyone_on_duty(self, scope: ProgrammeScope, at: datetime) -> bool:
         """Whether a coach or a supervisor is on duty at ``at`` (the out-of-hours reply is for when nobody is)."""
-        return bool(await self.on_duty(scope, at, Duty.coach) or await self.on_duty(scope, at, Duty.supervisor))
+        return await DutyRepository(self.session).anyone_on_duty(scope, at)
 
     async def waiting(self, scope: ProgrammeScope) -> list[Conversation]:
         result = await self.session.execute(

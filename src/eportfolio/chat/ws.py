@@ -313,10 +313,10 @@ def _serve_socket_outside_middleware(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[None]:
-    """For the app's lifespan: the escalation and session sweeps run while the app does; the
-    broker closes after."""
+    """For the app's lifespan: this process's own sweeps (its sockets' sessions, its people's
+    presence) run while the app does; the broker closes after. Work on the whole database runs
+    as an ``eportfolio`` command instead (``eportfolio.jobs``)."""
     sweeps = [
-        asyncio.create_task(_sweep_escalations(app, app.state.settings.escalation_sweep_seconds)),
         asyncio.create_task(_sweep_sessions(app)),
         asyncio.create_task(_renew_presence(app)),
     ]
@@ -367,16 +367,6 @@ async def _sweep_sessions(app: FastAPI) -> None:
             await close_ended_sessions(app)
         except Exception:
             log.exception("chat_session_sweep_failed")
-
-
-async def _sweep_escalations(app: FastAPI, interval: float = 30.0) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-                await service.escalate_due(uow)
-        except Exception:
-            log.exception("chat_escalation_sweep_failed")
 
 
 # Group commit ------------------------------------------------------------------------------------
