@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -60,7 +61,10 @@ class Server:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        for _ in range(300):
+        # A busy machine can take well over 15 s to start two workers; wait up to a minute, and
+        # stop the server when it never comes up so it does not linger into later tests.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.port)
                 writer.close()
@@ -68,6 +72,7 @@ class Server:
                 return
             except OSError:
                 await asyncio.sleep(0.05)
+        self.stop()
         raise AssertionError("the server did not start")
 
     def kill(self) -> None:
