@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -131,7 +130,9 @@ async def one_client(http: httpx.AsyncClient, url: str, requests: int) -> dict[s
     return {"p50_ms": percentile(times, 0.50), "p99_ms": percentile(times, 0.99), "cpu_ms": cpu}
 
 
-async def concurrent(http: httpx.AsyncClient, url: str, requests: int, concurrency: int = CONCURRENCY) -> dict[str, float]:
+async def concurrent(
+    http: httpx.AsyncClient, url: str, requests: int, concurrency: int = CONCURRENCY
+) -> dict[str, float]:
     """``requests`` requests with ``concurrency`` of them in flight at all times (closed loop):
     good pages (200) per second over the whole batch, p99 of each request's time, and how many
     answers were not a 200 (counted, not hidden: a failed page is no page)."""
@@ -191,7 +192,10 @@ def median_of(results: list[dict[str, float]], key: str) -> float:
 
 def report(pages: list[Page]) -> None:
     print()
-    print("| page | SQL statements | p50 (1 client) | p99 (1 client) | CPU per request | pages/s (50 concurrent) | p99 (50 concurrent) | failed |")
+    print(
+        "| page | SQL statements | p50 (1 client) | p99 (1 client) | CPU per request "
+        "| pages/s (50 concurrent) | p99 (50 concurrent) | failed |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for page in pages:
         if not page.results:
@@ -211,7 +215,7 @@ async def run_all(backend: str, runs: int, requests: int, concurrent_requests: i
                   only: set[str] | None = None) -> list[Page]:
     """``runs`` fresh databases and apps; every page measured in each; medians printed."""
     pages_by_name: dict[str, Page] = {}
-    print(f"{backend}: {runs} runs, {requests} requests with one client, {concurrent_requests} at {CONCURRENCY} concurrent")
+    print(f"{backend}: {runs} runs, {requests} requests one at a time, {concurrent_requests} at {CONCURRENCY} concurrent")
     print(f"load average before: {loadavg()}")
     for number in range(runs):
         async with database(backend) as (url, blobs), fresh_app(url, blobs) as app:
