@@ -215,7 +215,7 @@ async def run_all(backend: str, runs: int, requests: int, concurrent_requests: i
                   only: set[str] | None = None) -> list[Page]:
     """``runs`` fresh databases and apps; every page measured in each; medians printed."""
     pages_by_name: dict[str, Page] = {}
-    print(f"{backend}: {runs} runs, {requests} requests one at a time, {concurrent_requests} at {CONCURRENCY} concurrent")
+    print(f"{backend}: {runs} runs, {requests} requests one by one, {concurrent_requests} at {CONCURRENCY} concurrent")
     print(f"load average before: {loadavg()}")
     for number in range(runs):
         async with database(backend) as (url, blobs), fresh_app(url, blobs) as app:
