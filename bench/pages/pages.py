@@ -92,7 +92,7 @@ async def seed(app: FastAPI) -> list[Page]:
         for seq in range(1, MESSAGES + 1):
             add(Message(
                 organisation_id=org, programme_id=programme, conversation_id=conversation.id, seq=seq,
-                kind="text", author_id=her if seq % 2 else world.coach_a, client_id=client_id(),
+                kind="person", author_id=her if seq % 2 else world.coach_a, client_id=client_id(),
                 body=body(300), epoch=1, created_at=now - timedelta(minutes=MESSAGES - seq),
             ))
         add(Marker(conversation_id=conversation.id, person_id=her, programme_id=programme,

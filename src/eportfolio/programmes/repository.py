@@ -218,6 +218,28 @@ class ProgrammeRepository:
         )
         return list(result.scalars())
 
+    async def names_in_programme(
+        self, scope: ProgrammeScope, person_ids: set[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, str]]:
+        """Id and name of those of ``person_ids`` who are people of the programme (any role),
+        by name: only the rows asked for, not the whole programme."""
+        if not person_ids:
+            return []
+        result = await self.session.execute(
+            select(Person.id, Person.display_name)
+            .where(
+                Person.id.in_(list(person_ids)),
+                Person.id.in_(
+                    select(Membership.person_id).where(
+                        Membership.programme_id == scope.programme_id,
+                        Membership.organisation_id == scope.organisation_id,
+                    )
+                ),
+            )
+            .order_by(Person.display_name)
+        )
+        return list(result.tuples().all())
+
     async def is_in_programme(self, scope: ProgrammeScope, person_id: uuid.UUID) -> bool:
         result = await self.session.execute(
             select(func.count())
