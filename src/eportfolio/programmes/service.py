@@ -393,8 +393,8 @@ async def list_people(
 ) -> list[tuple[PersonRead, list[MembershipRead]]]:
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     repo = ProgrammeRepository(uow.session)
-    people = await repo.people_in_programme(access.scope)
-    memberships = await repo.list_memberships(access.scope)
+    people = await repo.people_rows_in_programme(access.scope)
+    memberships = await repo.membership_rows(access.scope)
     by_person: dict[uuid.UUID, list[MembershipRead]] = {}
     for m in memberships:
         by_person.setdefault(m.person_id, []).append(MembershipRead.model_validate(m))
