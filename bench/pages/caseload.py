@@ -25,56 +25,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import statistics
-import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # the seeding is the test suite's, kept in one place
-
-from sqlalchemy import event  # noqa: E402 - after the path above, which the test-suite imports need
-from tests.support.caseload import seed_caseload  # noqa: E402 - after the path above, which the test-suite imports need
-from tests.support.client import Browser  # noqa: E402 - after the path above, which the test-suite imports need
-from tests.support.world import build_world  # noqa: E402 - after the path above, which the test-suite imports need
-
-from eportfolio.app import create_app  # noqa: E402 - after the path above, which the test-suite imports need
-from eportfolio.config import Settings  # noqa: E402 - after the path above, which the test-suite imports need
-from eportfolio.kit.migrations import upgrade  # noqa: E402 - after the path above, which the test-suite imports need
+from harness import database, fresh_app, loadavg, percentile
+from sqlalchemy import event
+from tests.support.caseload import seed_caseload
+from tests.support.client import Browser
+from tests.support.world import build_world
 
 PARTICIPANTS = 50  # the world's own participant of the coach and 49 seeded
 
 
-def loadavg() -> str:
-    return Path("/proc/loadavg").read_text().strip()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-async def _postgres(dsn: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def one_run(database_url: str, blob_dir: Path, requests: int) -> dict[str, Any]:
-    settings = Settings(
-        env="test", database_url=database_url, secret_key="bench-secret-" + "x" * 40,
-        base_url="http://testserver", blob_dir=blob_dir,
-    )
-    app = create_app(settings)
-    try:
+    async with fresh_app(database_url, blob_dir) as app:
         world = await build_world(app.state.sessionmaker)
         await seed_caseload(
             app.state.sessionmaker, organisation_id=world.organisation_id, programme_id=world.programme_a,
@@ -113,31 +79,15 @@ async def one_run(database_url: str, blob_dir: Path, requests: int) -> dict[str,
             "statements": len(statements),
             "rows": rows,
         }
-    finally:
-        await app.state.engine.dispose()
 
 
 async def run(backend: str, runs: int, requests: int) -> None:
     print(f"caseload page, {PARTICIPANTS} participants, {backend}, {runs} runs x {requests} warm requests")
     print(f"load average before: {loadavg()}")
     results = []
-    dsn = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
     for number in range(runs):
-        with tempfile.TemporaryDirectory(prefix="ep-bench-") as folder:
-            if backend == "sqlite":
-                url = f"sqlite+aiosqlite:///{folder}/bench.db"
-                await asyncio.to_thread(upgrade, url)
-                result = await one_run(url, Path(folder) / "blobs", requests)
-            else:
-                name = f"ep_bench_{uuid.uuid4().hex[:10]}"
-                await _postgres(dsn, f'CREATE DATABASE "{name}"')
-                try:
-                    base = dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-                    url = f"{base}/{name}"
-                    await asyncio.to_thread(upgrade, url)
-                    result = await one_run(url, Path(folder) / "blobs", requests)
-                finally:
-                    await _postgres(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        async with database(backend) as (url, blobs):
+            result = await one_run(url, blobs, requests)
         results.append(result)
         print(
             f"run {number + 1}: cold {result['cold_ms']:.1f} ms, warm p50 {result['p50_ms']:.1f} ms, "

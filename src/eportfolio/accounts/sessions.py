@@ -83,7 +83,12 @@ async def session_for_token(uow: UnitOfWork, settings: Settings, token: str | No
     if not token or len(token) > 100:
         return None
     result = await uow.session.execute(select(Session).where(Session.token_hash == _hash(token)))
-    row = result.scalar_one_or_none()
+    return _live(result.scalar_one_or_none(), settings)
+
+
+def _live(row: Session | None, settings: Settings) -> Session | None:
+    """The session if it is still live: a timed-out one is ended here (written with the request's
+    commit), and a live one's ``last_seen_at`` moves on at most every ``TOUCH_INTERVAL``."""
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
@@ -99,12 +104,19 @@ async def session_for_token(uow: UnitOfWork, settings: Settings, token: str | No
 
 
 async def resolve_caller(request: Request, uow: UnitOfWork) -> Caller | None:
+    """The person behind the session cookie: her session and her person row in one statement."""
     settings: Settings = request.app.state.settings
-    row = await session_for_token(uow, settings, request.cookies.get(SESSION_COOKIE))
-    if row is None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > 100:
         return None
-    person = await uow.session.get(Person, row.person_id)
-    if person is None:
+    result = await uow.session.execute(
+        select(Session, Person).join(Person, Person.id == Session.person_id).where(Session.token_hash == _hash(token))
+    )
+    found = result.one_or_none()
+    if found is None:
+        return None
+    row, person = found
+    if _live(row, settings) is None:
         return None
     return Caller(
         person_id=person.id,

@@ -8,15 +8,18 @@ covers, so a page costs the same for a coach with 2 participants or with 50.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Date, Uuid, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eportfolio.chat.repository import ChatRepository
 from eportfolio.chat.tables import Conversation, Marker, Message
+from eportfolio.kit.db import UTCDateTime
 from eportfolio.modules.tables import AssignmentAnswer, ModuleAssignment
 from eportfolio.notifications.tables import Notification
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
@@ -36,6 +39,64 @@ class Counts:
     chat: int = 0
     review: int = 0
     assignments: int = 0
+
+
+@functools.cache
+def _counts_statement(*, chat: bool, review: bool, assignments: bool) -> Any:
+    """The menu's counts as one statement with bound parameters (``organisation_id``,
+    ``person_id``, ``today``, ``now``), built once per combination of counts: every signed-in
+    page runs it, and building it (the chat's membership rules are a large expression) and
+    working out its cache key cost more than running it."""
+    # Typed ``Any``: the chat's and the programmes' query builders take values, and a bound
+    # parameter stands in for one in every comparison they make.
+    organisation_id: Any = bindparam("organisation_id", type_=Uuid())
+    person_id: Any = bindparam("person_id", type_=Uuid())
+    today: Any = bindparam("today", type_=Date())
+    now: Any = bindparam("now", type_=UTCDateTime())
+    zero = literal(0)
+    notifications = (
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.organisation_id == organisation_id,
+            Notification.person_id == person_id,
+            Notification.read_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    unread = (
+        ChatRepository.unread_total_query(organisation_id, person_id, today, now).scalar_subquery() if chat else zero
+    )
+    my_participants = select(CoachAssignment.participant_id).where(
+        CoachAssignment.coach_id == person_id,
+        CoachAssignment.programme_id == ModuleAssignment.programme_id,
+        counting_assignment(today),
+    )
+    to_review = (
+        select(func.count())
+        .select_from(ModuleAssignment)
+        .where(
+            ModuleAssignment.organisation_id == organisation_id,
+            ModuleAssignment.status == "submitted",
+            ModuleAssignment.participant_id.in_(my_participants),
+        )
+        .scalar_subquery()
+        if review
+        else zero
+    )
+    open_assignments = (
+        select(func.count())
+        .select_from(ModuleAssignment)
+        .where(
+            ModuleAssignment.organisation_id == organisation_id,
+            ModuleAssignment.participant_id == person_id,
+            ModuleAssignment.status.in_(OPEN_ASSIGNMENT),
+        )
+        .scalar_subquery()
+        if assignments
+        else zero
+    )
+    return select(notifications, unread, to_review, open_assignments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,52 +148,9 @@ class CaseloadRepository:
         assignments: bool,
     ) -> Counts:
         """The menu's counts in one statement; a count she has no use for is not asked."""
-        zero = literal(0)
-        notifications = (
-            select(func.count())
-            .select_from(Notification)
-            .where(
-                Notification.organisation_id == organisation_id,
-                Notification.person_id == person_id,
-                Notification.read_at.is_(None),
-            )
-            .scalar_subquery()
-        )
-        unread = (
-            ChatRepository.unread_total_query(organisation_id, person_id, today, now).scalar_subquery()
-            if chat
-            else zero
-        )
-        my_participants = select(CoachAssignment.participant_id).where(
-            CoachAssignment.coach_id == person_id,
-            CoachAssignment.programme_id == ModuleAssignment.programme_id,
-            counting_assignment(today),
-        )
-        to_review = (
-            select(func.count())
-            .select_from(ModuleAssignment)
-            .where(
-                ModuleAssignment.organisation_id == organisation_id,
-                ModuleAssignment.status == "submitted",
-                ModuleAssignment.participant_id.in_(my_participants),
-            )
-            .scalar_subquery()
-            if review
-            else zero
-        )
-        open_assignments = (
-            select(func.count())
-            .select_from(ModuleAssignment)
-            .where(
-                ModuleAssignment.organisation_id == organisation_id,
-                ModuleAssignment.participant_id == person_id,
-                ModuleAssignment.status.in_(OPEN_ASSIGNMENT),
-            )
-            .scalar_subquery()
-            if assignments
-            else zero
-        )
-        row = (await self.session.execute(select(notifications, unread, to_review, open_assignments))).one()
+        statement = _counts_statement(chat=chat, review=review, assignments=assignments)
+        values = {"organisation_id": organisation_id, "person_id": person_id, "today": today, "now": now}
+        row = (await self.session.execute(statement, values)).one()
         return Counts(*(int(value or 0) for value in row))
 
     async def caseload(

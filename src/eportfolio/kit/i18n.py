@@ -106,6 +106,7 @@ def ui_languages() -> tuple[str, ...]:
     return complete_languages(LOCALES_DIR)
 
 
+@lru_cache(maxsize=4096)
 def language_name(code: str, in_language: str) -> str:
     """The name of a language in the interface language: "Duits" on a Dutch page, "German" on
     an English one (from the locale data; the language's own name, or its code, where it has none)."""
@@ -116,6 +117,7 @@ def language_name(code: str, in_language: str) -> str:
     return name or own_language_name(code)
 
 
+@lru_cache(maxsize=512)
 def own_language_name(code: str) -> str:
     """A language's name in itself, as a language switch shows it ("Türkçe", "العربية")."""
     try:

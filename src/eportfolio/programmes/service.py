@@ -393,8 +393,8 @@ async def list_people(
 ) -> list[tuple[PersonRead, list[MembershipRead]]]:
     access = await authorize(uow, caller, programme_id, MANAGING_ROLES)
     repo = ProgrammeRepository(uow.session)
-    people = await repo.people_in_programme(access.scope)
-    memberships = await repo.list_memberships(access.scope)
+    people = await repo.people_rows_in_programme(access.scope)
+    memberships = await repo.membership_rows(access.scope)
     by_person: dict[uuid.UUID, list[MembershipRead]] = {}
     for m in memberships:
         by_person.setdefault(m.person_id, []).append(MembershipRead.model_validate(m))
@@ -813,9 +813,9 @@ async def display_names(
     if access.role is Role.participant:
         mine = await repo.list_assignments(access.scope, participant_id=caller.person_id)
         wanted &= {a.coach_id for a in mine if a.ended_at is None}
-    people = [p for p in await repo.people_in_programme(access.scope) if p.id in wanted]
+    people = await repo.names_in_programme(access.scope, wanted)
     record_access(
-        uow, caller, role=access.role, subjects=[p.id for p in people],
+        uow, caller, role=access.role, subjects=[person_id for person_id, _ in people],
         record_kind="person", action=Action.read, programme_id=programme_id,
     )
-    return {p.id: p.display_name for p in people}
+    return dict(people)
