@@ -473,7 +473,7 @@ class GroupCommit:
         sends = [pending for pending, _ in batch]
         try:
             async with unit_of_work(self.app.state.sessionmaker, self.app.state.event_bus) as uow:
-                results = await service.send_batch(uow, self.cache, sends)
+                results = await service.send_messages(uow, sends, cache=self.cache)
         except Exception as exc:
             if not isinstance(exc, service.StaleAccess | Conflict | OperationalError):
                 log.warning("chat_batch_failed", size=len(batch), error=type(exc).__name__)
