@@ -7,13 +7,13 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from eportfolio.chat.envelope import Envelope
 from eportfolio.chat.hub import Limits
 from eportfolio.chat.tables import Message
 from tests.support.chat import ChatClient, body, client_id, serve, session_token
@@ -130,8 +130,8 @@ async def test_an_ack_after_a_gap_sends_the_missing_messages_first(chat: Chat, m
     runtime = chat.app.state.chat
     publish = runtime.broker.publish
 
-    async def lose_seq_1(envelope: dict[str, Any]) -> None:
-        if envelope.get("seq") != 1:
+    async def lose_seq_1(envelope: Envelope) -> None:
+        if envelope.seq != 1:
             await publish(envelope)
 
     monkeypatch.setattr(runtime.broker, "publish", lose_seq_1)
@@ -194,8 +194,8 @@ async def test_a_lost_live_event_is_filled_from_the_database(chat: Chat, monkeyp
     runtime = chat.app.state.chat
     publish = runtime.broker.publish
 
-    async def lose_seq_2(envelope: dict[str, Any]) -> None:
-        if envelope.get("seq") != 2:
+    async def lose_seq_2(envelope: Envelope) -> None:
+        if envelope.seq != 2:
             await publish(envelope)
 
     monkeypatch.setattr(runtime.broker, "publish", lose_seq_2)
@@ -291,7 +291,7 @@ async def test_a_client_too_slow_to_keep_up_is_closed_and_catches_up_after_recon
         async with ChatClient.connect(chat.url, chat.coach, resume={}) as coach:
             await mother.message(chat.conversation)
             # More frames for her than her queue holds, faster than any socket drains them.
-            notice = {"recipients": [str(chat.world.coach_a)], "text": '{"type":"pong"}'}
+            notice = Envelope(recipients=(str(chat.world.coach_a),), text='{"type":"pong"}')
             for _ in range(20):
                 await runtime.hub.deliver(notice)
             with pytest.raises(ConnectionClosed) as closed:

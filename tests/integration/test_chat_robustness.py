@@ -22,7 +22,8 @@ from websockets.exceptions import ConnectionClosed
 from eportfolio.accounts.sessions import SESSION_COOKIE, end_session, start_session
 from eportfolio.accounts.tables import Session
 from eportfolio.chat.hub import CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, MAX_FRAME_BYTES
-from eportfolio.chat.ws import ChatRuntime, close_ended_sessions
+from eportfolio.chat.runtime import ChatRuntime
+from eportfolio.chat.ws import close_ended_sessions
 from eportfolio.config import Settings
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work

@@ -98,9 +98,9 @@ async def session_for_token(uow: UnitOfWork, settings: Settings, token: str | No
     return row
 
 
-async def resolve_caller(request: Request, uow: UnitOfWork) -> Caller | None:
-    settings: Settings = request.app.state.settings
-    row = await session_for_token(uow, settings, request.cookies.get(SESSION_COOKIE))
+async def caller_for_token(uow: UnitOfWork, settings: Settings, token: str | None) -> Caller | None:
+    """Who is behind a session cookie's value (a request's or a WebSocket's), or None."""
+    row = await session_for_token(uow, settings, token)
     if row is None:
         return None
     person = await uow.session.get(Person, row.person_id)
@@ -113,6 +113,10 @@ async def resolve_caller(request: Request, uow: UnitOfWork) -> Caller | None:
         display_name=person.display_name,
         language=person.language,
     )
+
+
+async def resolve_caller(request: Request, uow: UnitOfWork) -> Caller | None:
+    return await caller_for_token(uow, request.app.state.settings, request.cookies.get(SESSION_COOKIE))
 
 
 async def end_session(uow: UnitOfWork, session_id: uuid.UUID, reason: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eportfolio.chat.envelope import Envelope
 from eportfolio.kit.auth import Caller
 
 # Close codes (4000-4999 are ours; see docs/chat-protocol.md).
@@ -61,8 +62,19 @@ class Resume:
     since: dict[uuid.UUID, int]
 
 
-# Queued last when a connection must close; tells its writer to stop.
-CLOSE = "\x00close"
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A frame for this connection alone (a welcome, a pong, an error), as JSON."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Queued last when a connection must close; tells its writer to stop."""
+
+
+CLOSE = Close()
 
 # Names this process in an envelope's ``origin`` (the connection a message came from), so the
 # hub of the process that has that connection skips it; another process has no such connection.
@@ -80,7 +92,8 @@ class Acked:
     text: str
 
 
-Item = dict[str, Any] | str | Resume | Acked
+# What a connection's outbox holds: live events, its own frames, a resume, an ack, the end.
+Item = Envelope | Reply | Resume | Acked | Close
 
 
 @dataclass(eq=False, slots=True)
@@ -189,14 +202,14 @@ class Hub:
     def count(self) -> int:
         return sum(len(c) for c in self._by_person.values())
 
-    async def deliver(self, envelope: dict[str, Any]) -> None:
+    async def deliver(self, envelope: Envelope) -> None:
         """Queue the envelope for every connection of its recipients, except the one her message
         came from (``origin``): that one gets the acknowledgement instead."""
-        origin = envelope.get("origin")
+        origin = envelope.origin
         skip = 0
-        if isinstance(origin, str) and origin.startswith(PROCESS + ":"):
+        if origin is not None and origin.startswith(PROCESS + ":"):
             skip = int(origin[len(PROCESS) + 1 :])
-        for recipient in envelope.get("recipients", ()):
+        for recipient in envelope.recipients:
             for connection in tuple(self._by_person.get(recipient, ())):
                 if connection.number != skip:
                     connection.offer(envelope)

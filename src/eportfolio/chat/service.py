@@ -13,7 +13,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio import crypto
 from eportfolio.accounts import service as accounts
+from eportfolio.chat.envelope import Envelope, Invalidate
 from eportfolio.chat.repository import AccessRow, ChatRepository, Member, SendRow, scope_of
 from eportfolio.chat.tables import (
     Conversation,
@@ -133,16 +134,24 @@ def emit_frame(
         if invalidate is not None:
             members_changed(uow, invalidate)
         return
-    payload: dict[str, Any] = {
-        "recipients": [str(r) for r in dict.fromkeys(recipients)],
-        "text": frame.model_dump_json(),
-    }
-    if invalidate is not None:
-        payload["invalidate"] = {"conversation_id": str(invalidate)}
-    if conversation_id is not None and seq is not None:
-        payload["conversation_id"] = str(conversation_id)
-        payload["seq"] = seq
-    uow.emit(Event(name, payload))
+    about: uuid.UUID | None = None
+    author: uuid.UUID | None = None
+    if isinstance(frame, MessageFrame):
+        about = frame.message.conversation_id
+        author = frame.message.author_id if frame.message.kind is MessageKind.person else None
+    elif isinstance(frame, EscalationFrame):
+        about = frame.entry.conversation_id
+    placed = conversation_id is not None and seq is not None
+    envelope = Envelope(
+        recipients=tuple(str(r) for r in dict.fromkeys(recipients)),
+        text=frame.model_dump_json(),
+        conversation_id=str(conversation_id) if placed else None,
+        seq=seq if placed else None,
+        invalidate=Invalidate(conversation_id=str(invalidate)) if invalidate is not None else None,
+        about=str(about) if about is not None else None,
+        author=str(author) if author is not None else None,
+    )
+    uow.emit(Event(name, envelope.to_payload()))
 
 
 # Reading models ----------------------------------------------------------------------------------
@@ -660,7 +669,8 @@ class AccessCache:
 
 def members_changed(uow: UnitOfWork, conversation_id: uuid.UUID) -> None:
     """Tell every process, after commit, to forget what it cached of this conversation's members."""
-    uow.emit(Event("chat.members", {"recipients": [], "invalidate": {"conversation_id": str(conversation_id)}}))
+    envelope = Envelope(invalidate=Invalidate(conversation_id=str(conversation_id)))
+    uow.emit(Event("chat.members", envelope.to_payload()))
 
 
 class StaleAccess(Exception):
@@ -681,9 +691,8 @@ async def cached_access(
     uow: UnitOfWork, cache: AccessCache, caller: Caller, conversation_id: uuid.UUID
 ) -> CachedAccess:
     """Her membership from the cache, or checked now (with her roles read afresh) and cached."""
-    fresh = replace(caller, roles_by_programme=None, is_org_admin=None)
     return await cache.fill(
-        (conversation_id, caller.person_id), lambda: access_conversation(uow, fresh, conversation_id)
+        (conversation_id, caller.person_id), lambda: access_conversation(uow, caller, conversation_id)
     )
 
 
@@ -711,15 +720,17 @@ def _emit_message(uow: UnitOfWork, message: MessageRead, recipients: tuple[uuid.
     recipient and process) from values this module made, without validation. Every recipient's
     sockets get it except ``origin``, the one that sent it (it gets the ack)."""
     text = MessageFrame.model_construct(type="message", message=message).model_dump_json()
-    payload: dict[str, Any] = {
-        "recipients": [str(r) for r in dict.fromkeys(recipients)],
-        "text": text,
-        "conversation_id": str(message.conversation_id),
-        "seq": message.seq,
-    }
-    if origin is not None:
-        payload["origin"] = origin
-    uow.emit(Event("chat.message", payload))
+    conversation_id = str(message.conversation_id)
+    envelope = Envelope(
+        recipients=tuple(str(r) for r in dict.fromkeys(recipients)),
+        text=text,
+        conversation_id=conversation_id,
+        seq=message.seq,
+        origin=origin,
+        about=conversation_id,
+        author=str(message.author_id),
+    )
+    uow.emit(Event("chat.message", envelope.to_payload()))
 
 
 @personal_data("chat_message")
