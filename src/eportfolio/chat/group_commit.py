@@ -13,7 +13,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from eportfolio.chat import service
+from eportfolio.chat import metrics, service
 from eportfolio.domain.chat import SendResult
 from eportfolio.kit.errors import Conflict, DomainError
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
@@ -111,6 +111,7 @@ class GroupCommit:
 
     async def _commit(self, batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]]) -> None:
         sends = [pending for pending, _ in batch]
+        metrics.BATCH_SIZE.observe(len(sends))
         try:
             async with unit_of_work(self.app.state.sessionmaker, self.app.state.event_bus) as uow:
                 results = await service.send_messages(uow, sends, cache=self.cache)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eportfolio.chat.envelope import Envelope
+from eportfolio.config import Settings
 from eportfolio.kit.auth import Caller
 
 # Close codes (4000-4999 are ours; see docs/chat-protocol.md).
@@ -43,6 +44,8 @@ UVICORN_WEBSOCKET_OPTIONS: dict[str, Any] = {
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """One connection's limits: the defaults of the ``EPORTFOLIO_CHAT_…`` settings (``from_settings``)."""
+
     max_frame_chars: int = MAX_FRAME_CHARS
     frames_per_second: float = 20.0
     burst: int = 40
@@ -55,6 +58,20 @@ class Limits:
     # Open sockets of one login session in this process (EPORTFOLIO_CHAT_SOCKETS_PER_SESSION);
     # the next is closed at once with 4429.
     sockets_per_session: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            max_frame_chars=settings.chat_max_frame_chars,
+            frames_per_second=settings.chat_frames_per_second,
+            burst=settings.chat_burst,
+            flood_strikes=settings.chat_flood_strikes,
+            queue_size=settings.chat_queue_size,
+            send_timeout_seconds=settings.chat_send_timeout_seconds,
+            resume_wait_seconds=settings.chat_resume_wait_seconds,
+            session_check_seconds=settings.chat_session_check_seconds,
+            sockets_per_session=settings.chat_sockets_per_session,
+        )
 
 
 @dataclass(slots=True)
@@ -173,10 +190,11 @@ class Hub:
         self._by_person.setdefault(connection.person_key, set()).add(connection)
         return True
 
-    def remove(self, connection: Connection) -> None:
+    def remove(self, connection: Connection) -> bool:
+        """Remove the connection; False when it was not here."""
         connections = self._by_person.get(connection.person_key)
         if connections is None or connection not in connections:
-            return
+            return False
         connections.discard(connection)
         if not connections:
             del self._by_person[connection.person_key]
@@ -186,6 +204,7 @@ class Hub:
             self._by_session[session] = left
         else:
             self._by_session.pop(session, None)
+        return True
 
     def sockets_of_session(self, session_id: uuid.UUID | None) -> int:
         return self._by_session.get(session_id, 0)

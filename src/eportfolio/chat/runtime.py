@@ -12,7 +12,7 @@ import uuid
 import structlog
 from fastapi import FastAPI
 
-from eportfolio.chat import service
+from eportfolio.chat import metrics, service
 from eportfolio.chat.broker import Broker, make_broker
 from eportfolio.chat.envelope import Envelope, Invalidate
 from eportfolio.chat.group_commit import GroupCommit
@@ -32,10 +32,12 @@ class ChatRuntime:
     def __init__(self, app: FastAPI, settings: Settings, limits: Limits | None = None) -> None:
         self.app = app
         self.settings = settings
-        self.limits = limits or Limits(sockets_per_session=settings.chat_sockets_per_session)
+        self.limits = limits or Limits.from_settings(settings)
         self.hub = Hub()
-        self.access = service.AccessCache()
-        self.sends = GroupCommit(app, self.access)
+        self.access = service.AccessCache(settings.chat_membership_cache_seconds)
+        self.sends = GroupCommit(
+            app, self.access, max_batch=settings.chat_commit_batch, parallel=settings.chat_parallel_commits
+        )
         self.broker: Broker = make_broker(settings.redis_url)
         self._started = False
         self._lock = asyncio.Lock()
@@ -68,6 +70,8 @@ class ChatRuntime:
     async def on_event(self, event: Event) -> None:
         await self.ensure_started()
         envelope = Envelope.from_payload(event.payload)
+        if event.name == "chat.message" and envelope.author is not None:
+            metrics.MESSAGES_SENT.inc()  # after its commit, once: only this process publishes it
         if envelope.invalidate is not None:
             # At once in this process (before the request that changed it answers); the broker
             # tells the others.
@@ -133,11 +137,13 @@ class ChatRuntime:
         """Add the connection; False (and nothing added) when its session has too many open."""
         if not self.hub.add(connection):
             return False
+        metrics.OPEN_SOCKETS.inc()
         await self.broker.present({connection.person_key})
         return True
 
     async def disconnected(self, connection: Connection) -> None:
-        self.hub.remove(connection)
+        if self.hub.remove(connection):
+            metrics.OPEN_SOCKETS.dec()
         if not self.hub.has(connection.person_key):
             with contextlib.suppress(Exception):  # presence expires by itself if Redis is away
                 await self.broker.absent(connection.person_key)

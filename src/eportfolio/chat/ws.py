@@ -413,7 +413,11 @@ async def _read(websocket: Socket, connection: Connection) -> None:
                 return
             connection.offer(
                 _error(
-                    caller, "too_many_requests", N_("You are sending too fast. Please wait a moment."), retry_after=1
+                    caller,
+                    "too_many_requests",
+                    N_("You are sending too fast. Please wait a moment."),
+                    ref=_frame_ref(text),
+                    retry_after=1,
                 )
             )
             continue
@@ -426,12 +430,25 @@ async def _read(websocket: Socket, connection: Connection) -> None:
         await _handle(websocket.app, connection, text)
 
 
-def _frame_type(text: str) -> str | None:
+def _frame_fields(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
-        return None
-    kind = value.get("type") if isinstance(value, dict) else None
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _frame_type(text: str) -> str | None:
+    kind = _frame_fields(text).get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def _frame_ref(text: str) -> str | None:
+    """What an error frame names a frame by, as for a handled one: a send's client id, else its type."""
+    fields = _frame_fields(text)
+    kind, client_id = fields.get("type"), fields.get("client_id")
+    if kind == "send" and isinstance(client_id, str):
+        return client_id
     return kind if isinstance(kind, str) else None
 
 
