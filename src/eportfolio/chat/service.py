@@ -594,12 +594,15 @@ class AccessCache:
     """
 
     def __init__(
-        self, ttl: float = ACCESS_TTL_SECONDS, *, jitter: float = ACCESS_TTL_JITTER, maxsize: int = ACCESS_CACHE_SIZE
+        self,
+        ttl: float = ACCESS_TTL_SECONDS,
+        *,
+        jitter: float = ACCESS_TTL_JITTER,
+        maxsize: int = ACCESS_CACHE_SIZE,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl, self.jitter = ttl, jitter
-        self._entries: TLRUCache[AccessKey, CachedAccess] = TLRUCache(
-            maxsize=maxsize, ttu=self._expiry, timer=time.monotonic
-        )
+        self._entries: TLRUCache[AccessKey, CachedAccess] = TLRUCache(maxsize=maxsize, ttu=self._expiry, timer=timer)
         self._filling: dict[AccessKey, asyncio.Future[CachedAccess]] = {}
         # Counts invalidations: a check begun under an older one is not kept.
         self.generation = 0
