@@ -57,6 +57,25 @@ class Settings(BaseSettings):
     device_requests_per_login: int = Field(default=3, ge=1, le=10_000)
     # Open chat sockets per login session (per server process); the next one is refused (4429).
     chat_sockets_per_session: int = Field(default=5, ge=1, le=100)
+    # Per chat socket: frames per second with bursts up to chat_burst (more get too_many_requests),
+    # and refusals in a row before the socket is closed (4029).
+    chat_frames_per_second: float = Field(default=20.0, gt=0, le=10_000)
+    chat_burst: int = Field(default=40, ge=1, le=100_000)
+    chat_flood_strikes: int = Field(default=100, ge=1, le=100_000)
+    # The longest frame read (characters; the server reads no frame over 64 KiB at all).
+    chat_max_frame_chars: int = Field(default=48 * 1024, ge=1024, le=48 * 1024)
+    # Frames waiting for one socket before it counts as too slow (4008), and how long one send may take.
+    chat_queue_size: int = Field(default=500, ge=10, le=100_000)
+    chat_send_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # How long the server waits for a socket's resume frame, and how often an open socket's session is checked.
+    chat_resume_wait_seconds: float = Field(default=10.0, gt=0, le=300)
+    chat_session_check_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # How long a checked membership is used by the socket's sends without asking the database
+    # (changes that emit an event drop it at once on every process).
+    chat_membership_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # The group commit of the socket's sends: at most this many per transaction, this many under way.
+    chat_commit_batch: int = Field(default=100, ge=1, le=10_000)
+    chat_parallel_commits: int = Field(default=3, ge=1, le=64)
     log_level: str = "INFO"
     # Bearer token a Prometheus scraper sends for GET /metrics. Unset: only a client on this
     # machine may read them, and only outside production (kit/metrics.py).

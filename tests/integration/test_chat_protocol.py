@@ -7,13 +7,14 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from eportfolio.chat.envelope import Envelope
 from eportfolio.chat.hub import Limits
 from eportfolio.chat.tables import Message
 from tests.support.chat import ChatClient, body, client_id, serve, session_token
@@ -130,8 +131,8 @@ async def test_an_ack_after_a_gap_sends_the_missing_messages_first(chat: Chat, m
     runtime = chat.app.state.chat
     publish = runtime.broker.publish
 
-    async def lose_seq_1(envelope: dict[str, Any]) -> None:
-        if envelope.get("seq") != 1:
+    async def lose_seq_1(envelope: Envelope) -> None:
+        if envelope.seq != 1:
             await publish(envelope)
 
     monkeypatch.setattr(runtime.broker, "publish", lose_seq_1)
@@ -194,8 +195,8 @@ async def test_a_lost_live_event_is_filled_from_the_database(chat: Chat, monkeyp
     runtime = chat.app.state.chat
     publish = runtime.broker.publish
 
-    async def lose_seq_2(envelope: dict[str, Any]) -> None:
-        if envelope.get("seq") != 2:
+    async def lose_seq_2(envelope: Envelope) -> None:
+        if envelope.seq != 2:
             await publish(envelope)
 
     monkeypatch.setattr(runtime.broker, "publish", lose_seq_2)
@@ -282,6 +283,27 @@ async def test_a_flood_is_refused_with_retry_after(chat: Chat) -> None:
         refused = [f for f in frames if f["type"] == "error"]
         assert refused
         assert all((f["code"], f["retry_after"]) == ("too_many_requests", 1) for f in refused)
+        assert all(f["ref"] == "ping" for f in refused), "the refusal names the frame it refused"
+
+
+async def test_a_refused_send_is_named_by_its_client_id(chat: Chat) -> None:
+    chat.app.state.chat.limits = dataclasses.replace(Limits(), frames_per_second=0.01, burst=2)
+    async with ChatClient.connect(chat.url, chat.mother, resume={}) as mother:
+        sent = [client_id() for _ in range(4)]
+        for cid in sent:
+            await mother.send(
+                {"type": "send", "conversation_id": chat.conversation, "client_id": cid, "body": body(), "epoch": 1}
+            )
+        frames = []
+        async with asyncio.timeout(10):
+            while not any(f["type"] == "ack" for f in frames):  # the one that passed is committed first
+                frames.append(await mother.recv(10))
+        frames += await mother.quiet()
+        acked = [f["client_id"] for f in frames if f["type"] == "ack"]
+        refused = [f["ref"] for f in frames if f["type"] == "error" and f["code"] == "too_many_requests"]
+        # The resume frame took one of the burst of 2: one send passes, the rest are refused by name.
+        assert acked == sent[:1]
+        assert refused == sent[1:], "she can tell which sends to make again"
 
 
 async def test_a_client_too_slow_to_keep_up_is_closed_and_catches_up_after_reconnecting(chat: Chat) -> None:
@@ -291,7 +313,7 @@ async def test_a_client_too_slow_to_keep_up_is_closed_and_catches_up_after_recon
         async with ChatClient.connect(chat.url, chat.coach, resume={}) as coach:
             await mother.message(chat.conversation)
             # More frames for her than her queue holds, faster than any socket drains them.
-            notice = {"recipients": [str(chat.world.coach_a)], "text": '{"type":"pong"}'}
+            notice = Envelope(recipients=(str(chat.world.coach_a),), text='{"type":"pong"}')
             for _ in range(20):
                 await runtime.hub.deliver(notice)
             with pytest.raises(ConnectionClosed) as closed:
@@ -325,3 +347,24 @@ async def test_read_markers_and_typing_reach_the_others(chat: Chat) -> None:
         assert typing["person_id"] == str(chat.world.coach_a)
         await coach.send({"type": "read", "conversation_id": chat.conversation, "seq": 99})
         assert (await coach.until("error"))["code"] == "invalid"
+
+
+async def test_the_chat_metrics_follow_sockets_and_sends(chat: Chat) -> None:
+    def value(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    sockets, sent = value("eportfolio_chat_open_sockets"), value("eportfolio_chat_messages_sent_total")
+    batches = value("eportfolio_chat_group_commit_batch_size_count")
+    async with ChatClient.connect(chat.url, chat.mother, resume={}) as mother:
+        assert value("eportfolio_chat_open_sockets") == sockets + 1
+        ack = await mother.message(chat.conversation)
+        assert ack["type"] == "ack"
+        assert value("eportfolio_chat_messages_sent_total") == sent + 1
+        assert value("eportfolio_chat_group_commit_batch_size_count") == batches + 1
+        await mother.message(chat.conversation, cid=ack["client_id"])  # a resend is not a message
+        assert value("eportfolio_chat_messages_sent_total") == sent + 1
+    for _ in range(100):  # the server sees the close a moment later
+        if value("eportfolio_chat_open_sockets") == sockets:
+            break
+        await asyncio.sleep(0.05)
+    assert value("eportfolio_chat_open_sockets") == sockets, "a closed socket is no longer counted"

@@ -22,7 +22,8 @@ from websockets.exceptions import ConnectionClosed
 from eportfolio.accounts.sessions import SESSION_COOKIE, end_session, start_session
 from eportfolio.accounts.tables import Session
 from eportfolio.chat.hub import CLOSE_TOO_BIG, CLOSE_TOO_MANY_SOCKETS, MAX_FRAME_BYTES
-from eportfolio.chat.ws import ChatRuntime, close_ended_sessions
+from eportfolio.chat.runtime import ChatRuntime
+from eportfolio.chat.ws import close_ended_sessions
 from eportfolio.config import Settings
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
@@ -288,3 +289,26 @@ def test_the_number_of_sockets_per_session_is_a_setting(
     configured = Settings(**settings.model_dump(exclude={"chat_sockets_per_session"}))
     assert configured.chat_sockets_per_session == 3
     assert ChatRuntime(app, configured).limits.sockets_per_session == 3
+
+
+def test_the_chat_limits_are_settings(app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = app.state.chat.limits
+    assert (defaults.frames_per_second, defaults.burst) == (20.0, 40), "20 frames a second, bursts of 40"
+    for name, value in {
+        "FRAMES_PER_SECOND": "5",
+        "BURST": "8",
+        "FLOOD_STRIKES": "12",
+        "QUEUE_SIZE": "50",
+        "MAX_FRAME_CHARS": "4096",
+        "MEMBERSHIP_CACHE_SECONDS": "7",
+        "COMMIT_BATCH": "9",
+    }.items():
+        monkeypatch.setenv(f"EPORTFOLIO_CHAT_{name}", value)
+    chat_settings = {name for name in Settings.model_fields if name.startswith("chat_")}
+    configured = Settings(**settings.model_dump(exclude=chat_settings))
+    runtime = ChatRuntime(app, configured)
+    limits = runtime.limits
+    assert (limits.frames_per_second, limits.burst, limits.flood_strikes) == (5.0, 8, 12)
+    assert (limits.queue_size, limits.max_frame_chars) == (50, 4096)
+    assert runtime.access.ttl == 7.0
+    assert runtime.sends.max_batch == 9

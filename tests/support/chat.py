@@ -100,18 +100,21 @@ class ChatClient:
                     return frame
 
     async def message(self, conversation_id: str, epoch: int = 1, cid: str | None = None) -> dict[str, Any]:
-        """Send a message and wait for its acknowledgement (or an error frame)."""
+        """Send a message and wait for its acknowledgement (or an error frame). Sent again, as a
+        client does, after the wait a ``too_many_requests`` refusal of it asks for."""
         cid = cid or client_id()
-        await self.send(
-            {"type": "send", "conversation_id": conversation_id, "client_id": cid, "body": body(), "epoch": epoch}
-        )
+        send = {"type": "send", "conversation_id": conversation_id, "client_id": cid, "body": body(), "epoch": epoch}
+        await self.send(send)
         async with asyncio.timeout(5):
             while True:
                 frame = await self.recv()
                 if frame["type"] == "ack" and frame["client_id"] == cid:
                     return frame
                 if frame["type"] == "error" and frame.get("ref") == cid:
-                    return frame
+                    if frame["code"] != "too_many_requests":
+                        return frame
+                    await asyncio.sleep(frame.get("retry_after") or 1)
+                    await self.send(send)
 
     async def quiet(self, seconds: float = 0.3) -> list[dict[str, Any]]:
         """Every frame that arrives within ``seconds``."""

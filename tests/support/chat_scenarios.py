@@ -55,6 +55,13 @@ async def _send_message(uow: UnitOfWork, caller: Caller, w: World) -> object:
     )
 
 
+@scenario(S + "send_messages", lambda w: w.participant_a)
+async def _send_messages(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    conversation = await _conversation(uow, w)
+    data = MessageCreate(client_id=client_id(), body=body(), epoch=1)
+    return await chat.send_messages(uow, [chat.PendingSend(caller, conversation, data)])
+
+
 @scenario(S + "list_messages", lambda w: w.coach_a, setup=_waiting)
 async def _list_messages(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await chat.list_messages(uow, caller, await _conversation(uow, w))

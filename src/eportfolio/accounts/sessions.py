@@ -103,10 +103,9 @@ def _live(row: Session | None, settings: Settings) -> Session | None:
     return row
 
 
-async def resolve_caller(request: Request, uow: UnitOfWork) -> Caller | None:
-    """The person behind the session cookie: her session and her person row in one statement."""
-    settings: Settings = request.app.state.settings
-    token = request.cookies.get(SESSION_COOKIE)
+async def caller_for_token(uow: UnitOfWork, settings: Settings, token: str | None) -> Caller | None:
+    """Who is behind a session cookie's value (a request's or a WebSocket's), or None: her session
+    and her person row in one statement."""
     if not token or len(token) > 100:
         return None
     result = await uow.session.execute(
@@ -125,6 +124,10 @@ async def resolve_caller(request: Request, uow: UnitOfWork) -> Caller | None:
         display_name=person.display_name,
         language=person.language,
     )
+
+
+async def resolve_caller(request: Request, uow: UnitOfWork) -> Caller | None:
+    return await caller_for_token(uow, request.app.state.settings, request.cookies.get(SESSION_COOKIE))
 
 
 async def end_session(uow: UnitOfWork, session_id: uuid.UUID, reason: str) -> None:

@@ -1,8 +1,8 @@
 """Fan-out of committed chat events to every server process: in memory (one process, the default)
 or through Redis pub/sub (several processes or hosts, ``EPORTFOLIO_REDIS_URL``).
 
-A broker only moves envelopes: ``{"recipients": [...], "text": <frame JSON>, "conversation_id",
-"seq"}``. Nothing is stored in it. Pub/sub can drop an envelope while a process is reconnecting;
+A broker only moves envelopes (``chat.envelope.Envelope``; as JSON between processes). Nothing is
+stored in it. Pub/sub can drop an envelope while a process is reconnecting;
 that is safe because every message is committed before it is published, and a connection that
 sees a seq gap, or reconnects, reads the missing messages from the database.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -19,9 +18,10 @@ from typing import Any, Protocol
 
 import structlog
 
+from eportfolio.chat.envelope import Envelope
+
 log = structlog.get_logger(__name__)
 
-Envelope = dict[str, Any]
 Deliver = Callable[[Envelope], Awaitable[None]]
 # Called when the broker lost events it cannot name (Redis went away): connections must resume.
 Lost = Callable[[], Awaitable[None]]
@@ -108,7 +108,7 @@ class RedisBroker:
                     if message.get("type") != "message":
                         continue
                     try:
-                        await deliver(json.loads(message["data"]))
+                        await deliver(Envelope.from_json(message["data"]))
                     except Exception:
                         log.exception("chat_broker_deliver_failed")
             except asyncio.CancelledError:
@@ -126,7 +126,7 @@ class RedisBroker:
                 await pubsub.aclose()
 
     async def publish(self, envelope: Envelope) -> None:
-        await self._redis.publish(self.channel, json.dumps(envelope, separators=(",", ":")))
+        await self._redis.publish(self.channel, envelope.to_json())
 
     async def close(self) -> None:
         if self._listener is not None:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eportfolio.chat.envelope import Envelope
+from eportfolio.config import Settings
 from eportfolio.kit.auth import Caller
 
 # Close codes (4000-4999 are ours; see docs/chat-protocol.md).
@@ -42,6 +44,8 @@ UVICORN_WEBSOCKET_OPTIONS: dict[str, Any] = {
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """One connection's limits: the defaults of the ``EPORTFOLIO_CHAT_…`` settings (``from_settings``)."""
+
     max_frame_chars: int = MAX_FRAME_CHARS
     frames_per_second: float = 20.0
     burst: int = 40
@@ -55,14 +59,39 @@ class Limits:
     # the next is closed at once with 4429.
     sockets_per_session: int = 5
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            max_frame_chars=settings.chat_max_frame_chars,
+            frames_per_second=settings.chat_frames_per_second,
+            burst=settings.chat_burst,
+            flood_strikes=settings.chat_flood_strikes,
+            queue_size=settings.chat_queue_size,
+            send_timeout_seconds=settings.chat_send_timeout_seconds,
+            resume_wait_seconds=settings.chat_resume_wait_seconds,
+            session_check_seconds=settings.chat_session_check_seconds,
+            sockets_per_session=settings.chat_sockets_per_session,
+        )
+
 
 @dataclass(slots=True)
 class Resume:
     since: dict[uuid.UUID, int]
 
 
-# Queued last when a connection must close; tells its writer to stop.
-CLOSE = "\x00close"
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A frame for this connection alone (a welcome, a pong, an error), as JSON."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Queued last when a connection must close; tells its writer to stop."""
+
+
+CLOSE = Close()
 
 # Names this process in an envelope's ``origin`` (the connection a message came from), so the
 # hub of the process that has that connection skips it; another process has no such connection.
@@ -80,7 +109,8 @@ class Acked:
     text: str
 
 
-Item = dict[str, Any] | str | Resume | Acked
+# What a connection's outbox holds: live events, its own frames, a resume, an ack, the end.
+Item = Envelope | Reply | Resume | Acked | Close
 
 
 @dataclass(eq=False, slots=True)
@@ -160,10 +190,11 @@ class Hub:
         self._by_person.setdefault(connection.person_key, set()).add(connection)
         return True
 
-    def remove(self, connection: Connection) -> None:
+    def remove(self, connection: Connection) -> bool:
+        """Remove the connection; False when it was not here."""
         connections = self._by_person.get(connection.person_key)
         if connections is None or connection not in connections:
-            return
+            return False
         connections.discard(connection)
         if not connections:
             del self._by_person[connection.person_key]
@@ -173,6 +204,7 @@ class Hub:
             self._by_session[session] = left
         else:
             self._by_session.pop(session, None)
+        return True
 
     def sockets_of_session(self, session_id: uuid.UUID | None) -> int:
         return self._by_session.get(session_id, 0)
@@ -189,14 +221,14 @@ class Hub:
     def count(self) -> int:
         return sum(len(c) for c in self._by_person.values())
 
-    async def deliver(self, envelope: dict[str, Any]) -> None:
+    async def deliver(self, envelope: Envelope) -> None:
         """Queue the envelope for every connection of its recipients, except the one her message
         came from (``origin``): that one gets the acknowledgement instead."""
-        origin = envelope.get("origin")
+        origin = envelope.origin
         skip = 0
-        if isinstance(origin, str) and origin.startswith(PROCESS + ":"):
+        if origin is not None and origin.startswith(PROCESS + ":"):
             skip = int(origin[len(PROCESS) + 1 :])
-        for recipient in envelope.get("recipients", ()):
+        for recipient in envelope.recipients:
             for connection in tuple(self._by_person.get(recipient, ())):
                 if connection.number != skip:
                     connection.offer(envelope)

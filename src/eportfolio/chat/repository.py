@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -65,27 +65,56 @@ def _marker_upsert(dialect: str) -> Any:
     )
 
 
-# One send of a group, in the column order of ``_PG_STORE_SENDS``: conversation, wait ("start",
-# "end" or None), message id, author, client id, body, epoch, organisation, programme, access log
-# id, the sender's acting role, the log's subject, the sender's organisation and session.
-SendRow = tuple[
-    uuid.UUID,
-    str | None,
-    uuid.UUID,
-    uuid.UUID,
-    str,
-    str,
-    int,
-    uuid.UUID,
-    uuid.UUID,
-    uuid.UUID,
-    str,
-    uuid.UUID,
-    uuid.UUID,
-    uuid.UUID | None,
-]
-# seq, waiting_since, escalation level, key epoch, rotation_due_since
-SeqRow = tuple[int, datetime | None, int, int, datetime | None]
+@dataclass(frozen=True, slots=True)
+class AccessRow:
+    """One row of the access log, as ``record_access`` writes it: the form every send writes,
+    alone or in a group (as a row of one statement, or as columns of the PostgreSQL one)."""
+
+    id: uuid.UUID
+    at: datetime
+    actor_person_id: uuid.UUID
+    actor_role: str
+    subject_person_id: uuid.UUID
+    organisation_id: uuid.UUID
+    programme_id: uuid.UUID
+    record_kind: str
+    action: str
+    session_id: uuid.UUID | None
+
+
+_ACCESS_COLUMNS = tuple(f.name for f in fields(AccessRow))
+
+
+@dataclass(frozen=True, slots=True)
+class SendRow:
+    """One send of a group (one per conversation), as ``store_sends`` stores it."""
+
+    conversation_id: uuid.UUID
+    # "start" (her message starts a wait), "end" (an answer ends it) or None.
+    wait: str | None
+    message_id: uuid.UUID
+    organisation_id: uuid.UUID
+    programme_id: uuid.UUID
+    author_id: uuid.UUID
+    client_id: str
+    body: str
+    epoch: int
+    log: AccessRow
+
+
+class TakenSeq(NamedTuple):
+    """The seq a send took, with its conversation's row as it is now (after the UPDATE): its wait,
+    and its key epoch and rotation flag (so a cached membership can be checked against it)."""
+
+    seq: int
+    waiting_since: datetime | None
+    escalation_level: int
+    epoch: int
+    rotation_due_since: datetime | None
+
+
+# (conversation, author, client id): a message stored once per client id.
+SentKey = tuple[uuid.UUID, uuid.UUID, str]
 
 _PG_FIND_SENT = """
 SELECT m.id, m.conversation_id, m.seq, m.kind, m.author_id, m.client_id, m.body, m.epoch, m.notice, m.params,
@@ -99,9 +128,9 @@ JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, author_id,
 # ``record_access`` writes, as rows). The UPDATE's SET sees the row before it, as next_seqs' does.
 _PG_STORE_SENDS = """
 WITH input AS (
-  SELECT * FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[],
-                       $9::uuid[], $10::uuid[], $11::uuid[], $12::text[], $13::uuid[], $14::uuid[], $15::uuid[])
-    AS i(conversation_id, wait, message_id, author_id, client_id, body, epoch, organisation_id, programme_id,
+  SELECT * FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[],
+                       $9::text[], $10::int[], $11::uuid[], $12::text[], $13::uuid[], $14::uuid[], $15::uuid[])
+    AS i(conversation_id, wait, message_id, organisation_id, programme_id, author_id, client_id, body, epoch,
          log_id, actor_role, subject_id, actor_organisation_id, session_id)
 ), seqs AS (
   UPDATE chat_conversations AS c SET
@@ -136,6 +165,10 @@ WITH input AS (
 )
 SELECT id, last_seq, waiting_since, escalation_level, epoch, rotation_due_since FROM seqs
 """
+
+
+def _taken(row: Any) -> TakenSeq:
+    return TakenSeq(int(row[1]), row[2], int(row[3]), int(row[4]), row[5])
 
 
 class ChatRepository:
@@ -374,12 +407,9 @@ class ChatRepository:
         seq, waiting_since, level = result.one()
         return int(seq), waiting_since, int(level)
 
-    async def next_seqs(
-        self, waits: dict[uuid.UUID, str | None], now: datetime
-    ) -> dict[uuid.UUID, tuple[int, datetime | None, int, int, datetime | None]]:
-        """``next_seq`` for several conversations in one statement (the group commit of the
-        WebSocket's sends): the next seq of each, its wait as it is now, and its key epoch and
-        rotation flag (so a cached membership can be checked against the row it locked)."""
+    async def next_seqs(self, waits: dict[uuid.UUID, str | None], now: datetime) -> dict[uuid.UUID, TakenSeq]:
+        """``next_seq`` for several conversations in one statement: the next seq of each, its wait
+        as it is now, and its key epoch and rotation flag."""
         ids = list(waits)
         ending = [c for c, wait in waits.items() if wait == "end"]
         starting = [c for c, wait in waits.items() if wait == "start"]
@@ -399,42 +429,28 @@ class ChatRepository:
             level = case(*whens_level, else_=c.escalation_level)
         # Core on the table, not the ORM: nothing in the session needs to follow.
         result = await self.session.execute(
-            update(Conversation.__table__)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
+            update(Conversation.__table__)  # type: ignore[arg-type]  # Table, typed as FromClause
             .where(c.id.in_(ids))
             .values(last_seq=c.last_seq + 1, waiting_since=waiting_since, escalation_level=level)
             .returning(c.id, c.last_seq, c.waiting_since, c.escalation_level, c.epoch, c.rotation_due_since)
         )
-        return {row[0]: (int(row[1]), row[2], int(row[3]), int(row[4]), row[5]) for row in result.tuples().all()}
+        return {row[0]: _taken(row) for row in result.tuples().all()}
 
-    # PostgreSQL: a group of sends in two statements of fixed text (arrays, not a row per send),
-    # so asyncpg prepares each once per connection and nothing is compiled per group.
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
-    async def find_messages_pg(self, keys: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[tuple[Any, ...], Any]:
-        """``find_messages`` as one prepared statement (the resend check of the socket's sends)."""
+    async def find_sent(self, keys: list[SentKey]) -> dict[SentKey, Any]:
+        """Messages stored before under these (conversation, author, client id): resends. One
+        statement whatever the number of keys (on PostgreSQL of fixed text, prepared once)."""
         if not keys:
             return {}
-        connection = await self.session.connection()
-        result = await connection.exec_driver_sql(
-            _PG_FIND_SENT, ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
-        )
-        found: dict[tuple[Any, ...], Any] = {}
-        for row in result.mappings():
-            found[(row["conversation_id"], row["author_id"], row["client_id"])] = row
-        return found
-
-    async def store_sends_pg(self, sends: list[SendRow], now: datetime) -> dict[uuid.UUID, SeqRow]:
-        """The seqs with the waits, the messages, the senders' markers and the access log of a
-        group of sends (one per conversation) in one statement. Returns, per conversation, the
-        seq taken and the row as it is now (wait, key epoch, rotation flag), like ``next_seqs``."""
-        columns = list(zip(*sends, strict=True))
-        connection = await self.session.connection()
-        result = await connection.exec_driver_sql(_PG_STORE_SENDS, (now, *map(list, columns)))
-        return {row[0]: (int(row[1]), row[2], int(row[3]), int(row[4]), row[5]) for row in result.tuples()}
-
-    async def find_messages(self, keys: list[tuple[uuid.UUID, uuid.UUID, str]]) -> dict[tuple[Any, ...], Any]:
-        """Stored messages for several (conversation, author, client id) at once (resends)."""
-        if not keys:
-            return {}
+        if self._postgres:
+            connection = await self.session.connection()
+            sent = await connection.exec_driver_sql(
+                _PG_FIND_SENT, ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+            )
+            return {(row["conversation_id"], row["author_id"], row["client_id"]): row for row in sent.mappings()}
         table = Message.__table__
         result = await self.session.execute(
             select(table).where(
@@ -442,22 +458,91 @@ class ChatRepository:
             )
         )
         wanted = set(keys)
-        found: dict[tuple[Any, ...], Any] = {}
+        found: dict[SentKey, Any] = {}
         for row in result.mappings():
             key = (row["conversation_id"], row["author_id"], row["client_id"])
             if key in wanted:
                 found[key] = row
         return found
 
+    async def store_sends(self, sends: list[SendRow], now: datetime) -> dict[uuid.UUID, TakenSeq]:
+        """Store a group of sends (one per conversation): each takes its conversation's next seq
+        (starting or ending its wait), its message, the sender's marker and its access log row.
+        Returns, per conversation, the seq taken and the row as it is now.
+
+        On PostgreSQL one statement of fixed text (arrays, not a row per send: asyncpg prepares it
+        once per connection, nothing is compiled per group); elsewhere four, one for each part.
+        """
+        if not sends:
+            return {}
+        if self._postgres:
+            connection = await self.session.connection()
+            columns = (
+                [s.conversation_id for s in sends],
+                [s.wait for s in sends],
+                [s.message_id for s in sends],
+                [s.organisation_id for s in sends],
+                [s.programme_id for s in sends],
+                [s.author_id for s in sends],
+                [s.client_id for s in sends],
+                [s.body for s in sends],
+                [s.epoch for s in sends],
+                [s.log.id for s in sends],
+                [s.log.actor_role for s in sends],
+                [s.log.subject_person_id for s in sends],
+                [s.log.organisation_id for s in sends],
+                [s.log.session_id for s in sends],
+            )
+            result = await connection.exec_driver_sql(_PG_STORE_SENDS, (now, *columns))
+            return {row[0]: _taken(row) for row in result.tuples()}
+        taken = await self.next_seqs({s.conversation_id: s.wait for s in sends}, now)
+        stored = [s for s in sends if s.conversation_id in taken]
+        await self.insert_messages(
+            [
+                {
+                    "id": s.message_id,
+                    "organisation_id": s.organisation_id,
+                    "programme_id": s.programme_id,
+                    "conversation_id": s.conversation_id,
+                    "seq": taken[s.conversation_id].seq,
+                    "kind": "person",
+                    "author_id": s.author_id,
+                    "client_id": s.client_id,
+                    "body": s.body,
+                    "epoch": s.epoch,
+                    "created_at": now,
+                }
+                for s in stored
+            ]
+        )
+        await self.advance_markers(
+            [
+                {
+                    "conversation_id": s.conversation_id,
+                    "person_id": s.author_id,
+                    "programme_id": s.programme_id,
+                    "read_seq": taken[s.conversation_id].seq,
+                    "delivered_seq": taken[s.conversation_id].seq,
+                    "updated_at": now,
+                }
+                for s in stored
+            ]
+        )
+        await self.insert_access_log([s.log for s in stored])
+        return taken
+
     async def insert_messages(self, rows: list[dict[str, Any]]) -> None:
         """Several messages in one statement (Core, not ORM objects: the hot path)."""
         if rows:
-            await self.session.execute(insert(Message.__table__), rows)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
+            await self.session.execute(insert(Message.__table__), rows)  # type: ignore[arg-type]  # Table
 
-    async def insert_access_log(self, rows: list[dict[str, Any]]) -> None:
-        """Access log rows of several sends in one statement (the batched form of ``record_access``)."""
+    async def insert_access_log(self, rows: list[AccessRow]) -> None:
+        """Access log rows in one statement (the batched form of ``record_access``)."""
         if rows:
-            await self.session.execute(insert(AccessLogEntry.__table__), rows)  # type: ignore[arg-type]  # __table__ is typed as FromClause; on a mapped class it is the Table insert/update want
+            await self.session.execute(
+                insert(AccessLogEntry.__table__),  # type: ignore[arg-type]  # Table, typed as FromClause
+                [{name: getattr(row, name) for name in _ACCESS_COLUMNS} for row in rows],
+            )
 
     async def find_message(self, conversation_id: uuid.UUID, author_id: uuid.UUID, client_id: str) -> Message | None:
         result = await self.session.execute(

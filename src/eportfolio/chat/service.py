@@ -7,20 +7,25 @@ the WebSocket hub delivers them once the unit of work has committed.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 import time
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from cachetools import TLRUCache
 from pydantic import BaseModel
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio import crypto
-from eportfolio.chat.repository import ChatRepository, Member, scope_of
+from eportfolio.chat.envelope import Envelope, Invalidate
+from eportfolio.chat.repository import AccessRow, ChatRepository, Member, SendRow, scope_of
 from eportfolio.chat.tables import (
     Conversation,
     Epoch,
@@ -41,6 +46,7 @@ from eportfolio.domain.chat import (
     EpochCreate,
     EpochFrame,
     EpochRead,
+    EscalationFrame,
     GrantCreate,
     GrantRead,
     MarkerFrame,
@@ -118,16 +124,24 @@ def emit_frame(
         if invalidate is not None:
             members_changed(uow, invalidate)
         return
-    payload: dict[str, Any] = {
-        "recipients": [str(r) for r in dict.fromkeys(recipients)],
-        "text": frame.model_dump_json(),
-    }
-    if invalidate is not None:
-        payload["invalidate"] = {"conversation_id": str(invalidate)}
-    if conversation_id is not None and seq is not None:
-        payload["conversation_id"] = str(conversation_id)
-        payload["seq"] = seq
-    uow.emit(Event(name, payload))
+    about: uuid.UUID | None = None
+    author: uuid.UUID | None = None
+    if isinstance(frame, MessageFrame):
+        about = frame.message.conversation_id
+        author = frame.message.author_id if frame.message.kind is MessageKind.person else None
+    elif isinstance(frame, EscalationFrame):
+        about = frame.entry.conversation_id
+    placed = conversation_id is not None and seq is not None
+    envelope = Envelope(
+        recipients=tuple(str(r) for r in dict.fromkeys(recipients)),
+        text=frame.model_dump_json(),
+        conversation_id=str(conversation_id) if placed else None,
+        seq=seq if placed else None,
+        invalidate=Invalidate(conversation_id=str(invalidate)) if invalidate is not None else None,
+        about=str(about) if about is not None else None,
+        author=str(author) if author is not None else None,
+    )
+    uow.emit(Event(name, envelope.to_payload()))
 
 
 # Reading models ----------------------------------------------------------------------------------
@@ -457,80 +471,63 @@ async def _move_marker(
     return marker
 
 
-@personal_data("chat_message")
-async def send_message(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, data: MessageCreate) -> SendResult:
-    """Store her ciphertext once per client id; a resend gets the same seq back."""
-    access = await access_conversation(uow, caller, conversation_id)
-    conversation = access.conversation
-    repo = ChatRepository(uow.session)
-    existing = await repo.find_message(conversation.id, caller.person_id, data.client_id)
-    if existing is not None:
-        return SendResult(message=message_read(existing), duplicate=True)
-    if data.epoch != conversation.epoch:
-        raise StaleEpoch(params={"epoch": conversation.epoch})
-    now = utcnow()
-    message = Message(
-        organisation_id=conversation.organisation_id,
-        programme_id=conversation.programme_id,
-        conversation_id=conversation.id,
-        kind=MessageKind.person.value,
-        author_id=caller.person_id,
-        client_id=data.client_id,
-        body=data.body,
-        epoch=data.epoch,
-        created_at=now,
-    )
-    recipients = _ids(access.members)
-    wait = None
-    if conversation.kind == ConversationKind.coaching:
-        # A participant's message starts a wait (if none runs); a coach's answer ends it.
-        if access.member.role in ANSWERING_ROLES:
-            wait = "end"
-        elif access.member.role is MemberRole.participant:
-            wait = "start"
-    await _append(uow, repo, conversation, message, recipients, wait=wait)
-    await repo.advance_marker(conversation, caller.person_id, read=message.seq, delivered=message.seq, now=now)
-    record_access(
-        uow,
-        caller,
-        role=access.acting_role,
-        subjects=_subjects(conversation, caller),
-        record_kind="chat_message",
-        action=Action.create,
-        programme_id=conversation.programme_id,
-    )
-    if wait == "start" and conversation.waiting_since == now:
-        await _reply_out_of_hours(uow, repo, access, now, recipients)
-    return SendResult(message=message_read(message), duplicate=False)
+def _wait_rule(kind: str, role: MemberRole) -> str | None:
+    """The wait a message changes: in a coaching conversation a participant's message starts one
+    (if none runs) and an answer (coach, supervisor, a reader on duty) ends it."""
+    if kind != ConversationKind.coaching:
+        return None
+    if role in ANSWERING_ROLES:
+        return "end"
+    if role is MemberRole.participant:
+        return "start"
+    return None
 
 
-async def _reply_out_of_hours(
-    uow: UnitOfWork, repo: ChatRepository, access: ConversationAccess, now: datetime, recipients: list[uuid.UUID]
-) -> None:
+async def _reply_out_of_hours(uow: UnitOfWork, repo: ChatRepository, access: CachedAccess, now: datetime) -> None:
     """Her message started a wait: out of hours (nobody on duty, neither a coach nor a supervisor)
     she gets the programme's reply."""
-    conversation = access.conversation
-    settings = ProgrammeSettings.model_validate(access.programme.settings or {})
-    if not settings.out_of_hours_reply:
+    if not access.out_of_hours_reply:
         return
-    if await repo.anyone_on_duty(scope_of(conversation), now):
+    if await repo.anyone_on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now):
         return
+    conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
+    assert conversation is not None
     await _system_message(
         uow,
         repo,
         conversation,
         SystemNotice.out_of_hours,
-        {"text": settings.out_of_hours_reply, "crisis_numbers": settings.crisis_numbers},
-        recipients,
+        {"text": access.out_of_hours_reply, "crisis_numbers": access.crisis_numbers},
+        list(access.recipients),
     )
 
 
-# The WebSocket's send path: membership from a cache, several sends in one transaction --------------
+def _access_row(caller: Caller, access: CachedAccess, action: Action, at: datetime) -> AccessRow:
+    """The access log row of her touching a conversation's messages (``record_access``'s row): the
+    one builder of the send path, alone or in a group."""
+    return AccessRow(
+        id=uuid.uuid4(),
+        at=at,
+        actor_person_id=caller.person_id,
+        actor_role=access.acting_role,
+        subject_person_id=access.participant_id or access.coach_id or caller.person_id,
+        organisation_id=caller.organisation_id,
+        programme_id=access.programme_id,
+        record_kind="chat_message",
+        action=action.value,
+        session_id=caller.session_id,
+    )
 
 
-# How long a cached membership is used without asking the database. Changes that emit an event
+# Membership as a send needs it: checked in the transaction, or from the socket's cache ------------
+
+
+# How long a cached membership is used without asking the database (each entry a little less, at
+# random, so entries filled together do not all expire together). Changes that emit an event
 # (assignments, memberships added, key epochs and grants) drop it at once on every process.
 ACCESS_TTL_SECONDS = 30.0
+ACCESS_TTL_JITTER = 0.25
+ACCESS_CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,29 +549,12 @@ class CachedAccess:
     acting_role: str
     out_of_hours_reply: str
     crisis_numbers: Any
-    expires: float
 
-
-class AccessCache:
-    """Per process: (conversation, person) -> ``CachedAccess`` for ``ACCESS_TTL_SECONDS``."""
-
-    def __init__(self, ttl: float = ACCESS_TTL_SECONDS) -> None:
-        self.ttl = ttl
-        self._entries: dict[tuple[uuid.UUID, uuid.UUID], CachedAccess] = {}
-
-    def get(self, conversation_id: uuid.UUID, person_id: uuid.UUID) -> CachedAccess | None:
-        entry = self._entries.get((conversation_id, person_id))
-        if entry is None:
-            return None
-        if entry.expires <= time.monotonic():
-            del self._entries[(conversation_id, person_id)]
-            return None
-        return entry
-
-    def put(self, access: ConversationAccess) -> CachedAccess:
+    @classmethod
+    def of(cls, access: ConversationAccess) -> CachedAccess:
         conversation = access.conversation
         settings = ProgrammeSettings.model_validate(access.programme.settings or {})
-        entry = CachedAccess(
+        return cls(
             conversation_id=conversation.id,
             organisation_id=conversation.organisation_id,
             programme_id=conversation.programme_id,
@@ -588,12 +568,78 @@ class AccessCache:
             acting_role=access.acting_role,
             out_of_hours_reply=settings.out_of_hours_reply,
             crisis_numbers=settings.crisis_numbers,
-            expires=time.monotonic() + self.ttl,
         )
-        if len(self._entries) > 100_000:
-            self._entries.clear()
-        self._entries[(conversation.id, access.member.person_id)] = entry
+
+
+AccessKey = tuple[uuid.UUID, uuid.UUID]  # (conversation, person)
+
+
+class AccessCache:
+    """Per process: (conversation, person) -> ``CachedAccess``, for about ``ttl`` seconds each.
+
+    Each entry expires at its own moment (``ttl`` less up to ``jitter`` of it, at random), so a
+    crowd of first sends does not come back as a crowd of checks one ``ttl`` later; a check under
+    way for a key is shared by every send that needs it meanwhile (``fill``). An invalidation
+    drops the entries and makes a check that started before it count for nothing.
+    """
+
+    def __init__(
+        self,
+        ttl: float = ACCESS_TTL_SECONDS,
+        *,
+        jitter: float = ACCESS_TTL_JITTER,
+        maxsize: int = ACCESS_CACHE_SIZE,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl, self.jitter = ttl, jitter
+        self._entries: TLRUCache[AccessKey, CachedAccess] = TLRUCache(maxsize=maxsize, ttu=self._expiry, timer=timer)
+        self._filling: dict[AccessKey, asyncio.Future[CachedAccess]] = {}
+        # Counts invalidations: a check begun under an older one is not kept.
+        self.generation = 0
+
+    def _expiry(self, _key: AccessKey, _value: CachedAccess, now: float) -> float:
+        return now + self.ttl * (1.0 - self.jitter * random.random())  # noqa: S311  # spread, not secrecy
+
+    def get(self, conversation_id: uuid.UUID, person_id: uuid.UUID) -> CachedAccess | None:
+        return self._entries.get((conversation_id, person_id))
+
+    def put(self, access: ConversationAccess, *, generation: int | None = None) -> CachedAccess:
+        """Cache the check's outcome, unless an invalidation came after the check began."""
+        entry = CachedAccess.of(access)
+        if generation is None or generation == self.generation:
+            self._entries[(entry.conversation_id, entry.member.person_id)] = entry
         return entry
+
+    async def fill(self, key: AccessKey, check: Callable[[], Awaitable[ConversationAccess]]) -> CachedAccess:
+        """The entry for ``key``: cached, or from ``check`` (one at a time per key: the sends that
+        arrive while it runs wait for its outcome instead of each checking again)."""
+        while (entry := self._entries.get(key)) is None and (running := self._filling.get(key)) is not None:
+            await asyncio.wait([running])  # not cancelled with this task: it is the other send's check
+            if not running.cancelled():
+                if isinstance(running.exception(), DomainError):
+                    raise cast(DomainError, running.exception())
+                if running.exception() is None:
+                    return running.result()
+            # Its check failed for its own reasons (cancelled, the database): check here.
+        if entry is not None:
+            return entry
+        future: asyncio.Future[CachedAccess] = asyncio.get_running_loop().create_future()
+        self._filling[key] = future
+        generation = self.generation
+        try:
+            entry = self.put(await check(), generation=generation)
+        except DomainError as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: nobody need wait for it
+            raise
+        except BaseException:
+            future.cancel()
+            raise
+        else:
+            future.set_result(entry)
+            return entry
+        finally:
+            self._filling.pop(key, None)
 
     def invalidate(
         self,
@@ -602,12 +648,13 @@ class AccessCache:
         programme_id: uuid.UUID | None = None,
         everything: bool = False,
     ) -> None:
+        self.generation += 1
         if everything:
             self._entries.clear()
             return
         for key, entry in list(self._entries.items()):
             if entry.conversation_id == conversation_id or entry.programme_id == programme_id:
-                del self._entries[key]
+                self._entries.pop(key, None)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -615,7 +662,8 @@ class AccessCache:
 
 def members_changed(uow: UnitOfWork, conversation_id: uuid.UUID) -> None:
     """Tell every process, after commit, to forget what it cached of this conversation's members."""
-    uow.emit(Event("chat.members", {"recipients": [], "invalidate": {"conversation_id": str(conversation_id)}}))
+    envelope = Envelope(invalidate=Invalidate(conversation_id=str(conversation_id)))
+    uow.emit(Event("chat.members", envelope.to_payload()))
 
 
 class StaleAccess(Exception):
@@ -623,7 +671,7 @@ class StaleAccess(Exception):
     the batch is rolled back and each of its sends is made again with the full check."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class PendingSend:
     caller: Caller
     conversation_id: uuid.UUID
@@ -636,16 +684,14 @@ async def cached_access(
     uow: UnitOfWork, cache: AccessCache, caller: Caller, conversation_id: uuid.UUID
 ) -> CachedAccess:
     """Her membership from the cache, or checked now (with her roles read afresh) and cached."""
-    entry = cache.get(conversation_id, caller.person_id)
-    if entry is not None:
-        return entry
-    fresh = replace(caller, roles_by_programme=None, is_org_admin=None)
-    return cache.put(await access_conversation(uow, fresh, conversation_id))
+    return await cache.fill(
+        (conversation_id, caller.person_id), lambda: access_conversation(uow, caller, conversation_id)
+    )
 
 
 def _row_read(row: Any) -> MessageRead:
     params = row["params"]
-    if isinstance(params, str):  # the raw driver's JSON (the PostgreSQL statement of the socket's sends)
+    if isinstance(params, str):  # the raw driver's JSON (PostgreSQL's statement of fixed text)
         params = json.loads(params)
     return MessageRead(
         id=row["id"],
@@ -663,109 +709,119 @@ def _row_read(row: Any) -> MessageRead:
 
 
 def _emit_message(uow: UnitOfWork, message: MessageRead, recipients: tuple[uuid.UUID, ...], origin: str | None) -> None:
-    """``emit_frame`` for a person's message of the socket's sends: the frame's JSON is made once
-    (shared by every recipient and process) from values this module made, without validation.
-    Every recipient's sockets get it except ``origin``, the one that sent it (it gets the ack)."""
+    """``emit_frame`` for a person's message: the frame's JSON is made once (shared by every
+    recipient and process) from values this module made, without validation. Every recipient's
+    sockets get it except ``origin``, the one that sent it (it gets the ack)."""
     text = MessageFrame.model_construct(type="message", message=message).model_dump_json()
-    payload: dict[str, Any] = {
-        "recipients": [str(r) for r in dict.fromkeys(recipients)],
-        "text": text,
-        "conversation_id": str(message.conversation_id),
-        "seq": message.seq,
-    }
-    if origin is not None:
-        payload["origin"] = origin
-    uow.emit(Event("chat.message", payload))
+    conversation_id = str(message.conversation_id)
+    envelope = Envelope(
+        recipients=tuple(str(r) for r in dict.fromkeys(recipients)),
+        text=text,
+        conversation_id=conversation_id,
+        seq=message.seq,
+        origin=origin,
+        about=conversation_id,
+        author=str(message.author_id),
+    )
+    uow.emit(Event("chat.message", envelope.to_payload()))
 
 
-async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSend]) -> list[SendResult | DomainError]:
-    """``send_message`` for several sends at once, each to a different conversation, in one
-    transaction. A refusal is returned in the place of its send; it does not stop the others.
-    Raises ``StaleAccess`` when a conversation changed under a cached membership (the caller then
-    rolls back and sends one by one).
+@personal_data("chat_message")
+async def send_message(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, data: MessageCreate) -> SendResult:
+    """Store her ciphertext once per client id; a resend gets the same seq back (``send_messages``
+    with a send of one, its membership checked in this transaction)."""
+    (result,) = await send_messages(uow, [PendingSend(caller, conversation_id, data)])
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
-    Statements for the whole group, whatever its size: on PostgreSQL two (the resend check; the
-    seqs with the waits, the messages, the senders' markers and the access log in one), each of
-    fixed text so it is prepared once per connection; on SQLite five, one for each of those.
+
+@personal_data("chat_message")
+async def send_messages(
+    uow: UnitOfWork, sends: list[PendingSend], *, cache: AccessCache | None = None
+) -> list[SendResult | DomainError]:
+    """The one send path: several sends (each to a different conversation) in one transaction, a
+    request's one or the socket's group commit. A refusal is returned in the place of its send;
+    it does not stop the others.
+
+    Membership is checked in this transaction, or taken from ``cache`` (the socket's): then it is
+    checked against the conversation row the send locks, and ``StaleAccess`` is raised when that
+    row changed under it (the caller rolls back and sends one by one, checked).
+
+    Statements for the whole group, whatever its size (``ChatRepository.store_sends``): the resend
+    check, then the seqs with the waits, the messages, the senders' markers and the access log.
     """
     assert len({s.conversation_id for s in sends}) == len(sends), "one send per conversation"
     results: list[SendResult | DomainError | None] = [None] * len(sends)
     accesses: list[CachedAccess | None] = [None] * len(sends)
     for i, send in enumerate(sends):
         try:
-            accesses[i] = await cached_access(uow, cache, send.caller, send.conversation_id)
+            if cache is None:
+                accesses[i] = CachedAccess.of(await access_conversation(uow, send.caller, send.conversation_id))
+            else:
+                accesses[i] = await cached_access(uow, cache, send.caller, send.conversation_id)
         except DomainError as exc:
             results[i] = exc
     repo = ChatRepository(uow.session)
-    postgres = uow.session.get_bind().dialect.name == "postgresql"
-    keys = [
-        (s.conversation_id, s.caller.person_id, s.data.client_id) for s, a in zip(sends, accesses, strict=True) if a
-    ]
-    stored = await (repo.find_messages_pg(keys) if postgres else repo.find_messages(keys))
-    waits: dict[uuid.UUID, str | None] = {}
+    stored = await repo.find_sent(
+        [(s.conversation_id, s.caller.person_id, s.data.client_id) for s, a in zip(sends, accesses, strict=True) if a]
+    )
+    fresh: list[tuple[int, PendingSend, CachedAccess, str | None]] = []
     for i, (send, access) in enumerate(zip(sends, accesses, strict=True)):
         if access is None:
             continue
         existing = stored.get((send.conversation_id, send.caller.person_id, send.data.client_id))
         if existing is not None:
-            results[i], accesses[i] = SendResult(message=_row_read(existing), duplicate=True), None
+            results[i] = SendResult(message=_row_read(existing), duplicate=True)
         elif send.data.epoch != access.epoch:
-            results[i], accesses[i] = StaleEpoch(params={"epoch": access.epoch}), None
+            results[i] = StaleEpoch(params={"epoch": access.epoch})
         else:
-            wait = None
-            if access.kind == ConversationKind.coaching:
-                if access.member.role in ANSWERING_ROLES:
-                    wait = "end"
-                elif access.member.role is MemberRole.participant:
-                    wait = "start"
-            waits[send.conversation_id] = wait
-    if not waits:
-        return [r for r in results if r is not None]
+            fresh.append((i, send, access, _wait_rule(access.kind, access.member.role)))
+    if fresh:
+        await _store(uow, repo, fresh, results, cache)
+    return [r for r in results if r is not None]
+
+
+async def _store(
+    uow: UnitOfWork,
+    repo: ChatRepository,
+    fresh: list[tuple[int, PendingSend, CachedAccess, str | None]],
+    results: list[SendResult | DomainError | None],
+    cache: AccessCache | None,
+) -> None:
     now = utcnow()
-    fresh = [(i, send, access) for i, (send, access) in enumerate(zip(sends, accesses, strict=True)) if access]
-    message_ids = {send.conversation_id: uuid.uuid4() for _, send, _ in fresh}
-    if postgres:
-        seqs = await repo.store_sends_pg(
-            [
-                (
-                    send.conversation_id,
-                    waits[send.conversation_id],
-                    message_ids[send.conversation_id],
-                    send.caller.person_id,
-                    send.data.client_id,
-                    send.data.body,
-                    send.data.epoch,
-                    access.organisation_id,
-                    access.programme_id,
-                    uuid.uuid4(),
-                    access.acting_role,
-                    access.participant_id or access.coach_id or send.caller.person_id,
-                    send.caller.organisation_id,
-                    send.caller.session_id,
-                )
-                for _, send, access in fresh
-            ],
-            now,
-        )
-    else:
-        seqs = await repo.next_seqs(waits, now)
-    rows: list[dict[str, Any]] = []
-    markers: list[dict[str, Any]] = []
-    log_rows: list[dict[str, Any]] = []
-    started: list[CachedAccess] = []
-    for i, send, access in fresh:
-        taken = seqs.get(send.conversation_id)
-        if taken is None:
-            cache.invalidate(conversation_id=send.conversation_id)
-            raise StaleAccess(str(send.conversation_id))
-        seq, waiting_since, _level, epoch, rotation_due_since = taken
-        if epoch != access.epoch or rotation_due_since != access.rotation_due_since:
-            cache.invalidate(conversation_id=send.conversation_id)
-            raise StaleAccess(str(send.conversation_id))
-        message = MessageRead.model_construct(
-            id=message_ids[send.conversation_id],
+    rows = [
+        SendRow(
             conversation_id=send.conversation_id,
-            seq=seq,
+            wait=wait,
+            message_id=uuid.uuid4(),
+            organisation_id=access.organisation_id,
+            programme_id=access.programme_id,
+            author_id=send.caller.person_id,
+            client_id=send.data.client_id,
+            body=send.data.body,
+            epoch=send.data.epoch,
+            log=_access_row(send.caller, access, Action.create, now),
+        )
+        for _, send, access, wait in fresh
+    ]
+    taken = await repo.store_sends(rows, now)
+    started: list[CachedAccess] = []
+    for (i, send, access, wait), row in zip(fresh, rows, strict=True):
+        seq = taken.get(send.conversation_id)
+        if seq is None or seq.epoch != access.epoch or seq.rotation_due_since != access.rotation_due_since:
+            if cache is not None:
+                cache.invalidate(conversation_id=send.conversation_id)
+                raise StaleAccess(str(send.conversation_id))
+            if seq is None:
+                raise NotFound(N_("This conversation does not exist, or you are not in it."))
+            if seq.epoch != access.epoch:
+                # The key changed between her check and the lock (checked in this transaction).
+                raise StaleEpoch(params={"epoch": seq.epoch})
+        message = MessageRead.model_construct(
+            id=row.message_id,
+            conversation_id=send.conversation_id,
+            seq=seq.seq,
             kind=MessageKind.person,
             author_id=send.caller.person_id,
             client_id=send.data.client_id,
@@ -775,70 +831,12 @@ async def send_batch(uow: UnitOfWork, cache: AccessCache, sends: list[PendingSen
             params={},
             created_at=now,
         )
-        if not postgres:
-            rows.append(
-                {
-                    "id": message.id,
-                    "organisation_id": access.organisation_id,
-                    "programme_id": access.programme_id,
-                    "conversation_id": send.conversation_id,
-                    "seq": seq,
-                    "kind": MessageKind.person.value,
-                    "author_id": send.caller.person_id,
-                    "client_id": send.data.client_id,
-                    "body": send.data.body,
-                    "epoch": send.data.epoch,
-                    "created_at": now,
-                }
-            )
-            markers.append(
-                {
-                    "conversation_id": send.conversation_id,
-                    "person_id": send.caller.person_id,
-                    "programme_id": access.programme_id,
-                    "read_seq": seq,
-                    "delivered_seq": seq,
-                    "updated_at": now,
-                }
-            )
-            # The access log as ``record_access`` writes it, but as rows of one statement.
-            log_rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "at": now,
-                    "actor_person_id": send.caller.person_id,
-                    "actor_role": access.acting_role,
-                    "subject_person_id": access.participant_id or access.coach_id or send.caller.person_id,
-                    "organisation_id": send.caller.organisation_id,
-                    "programme_id": access.programme_id,
-                    "record_kind": "chat_message",
-                    "action": Action.create.value,
-                    "session_id": send.caller.session_id,
-                }
-            )
         _emit_message(uow, message, access.recipients, send.origin)
         results[i] = SendResult.model_construct(message=message, duplicate=False)
-        if waits[send.conversation_id] == "start" and waiting_since == now and access.out_of_hours_reply:
+        if wait == "start" and seq.waiting_since == now:
             started.append(access)
-    if not postgres:
-        await repo.insert_messages(rows)
-        await repo.advance_markers(markers)
-        await repo.insert_access_log(log_rows)
     for access in started:
-        # Her message started a wait: out of hours (nobody on duty) she gets the programme's reply.
-        if await repo.anyone_on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now):
-            continue
-        conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
-        assert conversation is not None
-        await _system_message(
-            uow,
-            repo,
-            conversation,
-            SystemNotice.out_of_hours,
-            {"text": access.out_of_hours_reply, "crisis_numbers": access.crisis_numbers},
-            list(access.recipients),
-        )
-    return [r for r in results if r is not None]
+        await _reply_out_of_hours(uow, repo, access, now)
 
 
 @personal_data("chat_message")

@@ -17,37 +17,35 @@ import contextlib
 import json
 import time
 import uuid
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.requests import cookie_parser
 from starlette.routing import WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
-from eportfolio.accounts.sessions import SESSION_COOKIE, session_for_token
+from eportfolio.accounts.sessions import SESSION_COOKIE, caller_for_token, session_for_token
 from eportfolio.chat import service
-from eportfolio.chat.broker import PRESENCE_RENEW, Broker, make_broker
+from eportfolio.chat.broker import PRESENCE_RENEW
+from eportfolio.chat.envelope import Envelope
+from eportfolio.chat.group_commit import in_transaction
 from eportfolio.chat.hub import (
-    CLOSE,
     CLOSE_FLOODING,
     CLOSE_TOO_MANY_SOCKETS,
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHENTICATED,
     Acked,
+    Close,
     Connection,
-    Hub,
-    Limits,
+    Reply,
     Resume,
 )
-from eportfolio.config import Settings
+from eportfolio.chat.runtime import ChatRuntime, install_runtime
 from eportfolio.domain.chat import (
     AckFrame,
     CaughtUpFrame,
@@ -62,228 +60,24 @@ from eportfolio.domain.chat import (
     ReadFrame,
     ResumeFrame,
     SendFrame,
-    SendResult,
     TypingFrame,
     WelcomeFrame,
 )
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import Caller
-from eportfolio.kit.errors import N_, Conflict, DomainError
-from eportfolio.kit.events import Event
-from eportfolio.kit.uow import UnitOfWork, unit_of_work
-from eportfolio.programmes.tables import Person
+from eportfolio.kit.errors import N_, DomainError
+from eportfolio.kit.uow import unit_of_work
 
 log = structlog.get_logger(__name__)
 router = APIRouter()
 client_frames: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
-T = TypeVar("T")
 
 CLOSE_POLICY = 1008
 
 
-class ChatRuntime:
-    """This process's hub and broker; started on first use, closed with the app."""
-
-    def __init__(self, app: FastAPI, settings: Settings, limits: Limits | None = None) -> None:
-        self.app = app
-        self.settings = settings
-        self.limits = limits or Limits(sockets_per_session=settings.chat_sockets_per_session)
-        self.hub = Hub()
-        self.access = service.AccessCache()
-        self.sends = GroupCommit(app, self.access)
-        self.broker: Broker = make_broker(settings.redis_url)
-        self._started = False
-        self._lock = asyncio.Lock()
-        self._pushes: set[asyncio.Task[int]] = set()
-
-    async def ensure_started(self) -> None:
-        if self._started:
-            return
-        async with self._lock:
-            if not self._started:
-                await self.broker.start(self.deliver, self.hub.close_all)
-                self._started = True
-
-    async def deliver(self, envelope: dict[str, Any]) -> None:
-        """An envelope from the broker (this process's or another's): forget what it invalidates,
-        then hand it to the hub."""
-        invalidate = envelope.get("invalidate")
-        if invalidate:
-            self.invalidate(invalidate)
-        if envelope.get("recipients"):
-            await self.hub.deliver(envelope)
-
-    def invalidate(self, what: dict[str, str]) -> None:
-        conversation_id, programme_id = what.get("conversation_id"), what.get("programme_id")
-        self.access.invalidate(
-            conversation_id=uuid.UUID(conversation_id) if conversation_id else None,
-            programme_id=uuid.UUID(programme_id) if programme_id else None,
-            everything=not (conversation_id or programme_id),
-        )
-
-    async def on_event(self, event: Event) -> None:
-        await self.ensure_started()
-        invalidate = event.payload.get("invalidate")
-        if invalidate:
-            # At once in this process (before the request that changed it answers); the broker
-            # tells the others.
-            self.invalidate(invalidate)
-        await self.broker.publish(event.payload)
-        if event.name in PUSHED_EVENTS and not all(map(self.hub.has, event.payload.get("recipients", ()))):
-            # Never holds up delivery: the push runs beside it (one process publishes each event).
-            # Not started when every recipient has a socket here: it would find nobody offline.
-            task = asyncio.create_task(self.push(event))
-            self._pushes.add(task)
-            task.add_done_callback(self._pushes.discard)
-
-    async def push(self, event: Event) -> int:
-        """For the recipients who have no socket on any process: a notice in their in-app list
-        (always: push may be off, impossible or lost) and a Web Push to the browsers of those who
-        have push on; returns how many pushes were sent.
-
-        Both say only that there is a new message, in her language: no content, no names; the push
-        not even the conversation (the in-app notice links to it).
-        """
-        recipients = set(event.payload.get("recipients", ()))
-        if event.name == "chat.message":
-            message = json.loads(event.payload["text"])["message"]
-            if message.get("kind") != "person":
-                return 0
-            recipients.discard(str(message.get("author_id")))
-            conversation_id = message["conversation_id"]
-        else:
-            conversation_id = json.loads(event.payload["text"])["entry"]["conversation_id"]
-        offline = {r for r in recipients if not self.hub.has(r)}
-        if offline:
-            offline -= await self.broker.online_elsewhere(offline)
-        if not offline:
-            return 0
-        if event.name == "chat.message":
-            # (An escalation made its in-app notice in its own transaction, online or not.)
-            async with unit_of_work(self.app.state.sessionmaker) as uow:
-                await service.notify_offline(uow, uuid.UUID(conversation_id), [uuid.UUID(p) for p in sorted(offline)])
-        if not self.settings.vapid_private_key:
-            return 0
-        async with unit_of_work(self.app.state.sessionmaker) as uow:
-            targets = await service.push_targets(uow, [uuid.UUID(p) for p in offline])
-        # An escalation says someone waits; a tap opens her notifications, whose entry links on.
-        waiting = event.name == "chat.escalation"
-        sent, gone = 0, []
-        for target in targets:
-            message, url = (WAITING, "/notifications") if waiting else (NEW_MESSAGE, "/chat")
-            outcome = await asyncio.to_thread(send_push, self.settings, target, message, url)
-            if outcome == "gone":
-                gone.append(target.endpoint)
-            sent += outcome == "sent"
-        if gone:
-            async with unit_of_work(self.app.state.sessionmaker) as uow:
-                for endpoint in gone:
-                    await service.drop_push_subscription(uow, endpoint)
-        return sent
-
-    async def pushes_settled(self) -> None:
-        """Wait for the pushes under way (tests; a graceful stop)."""
-        while self._pushes:
-            await asyncio.gather(*list(self._pushes), return_exceptions=True)
-
-    async def connected(self, connection: Connection) -> bool:
-        """Add the connection; False (and nothing added) when its session has too many open."""
-        if not self.hub.add(connection):
-            return False
-        await self.broker.present({connection.person_key})
-        return True
-
-    async def disconnected(self, connection: Connection) -> None:
-        self.hub.remove(connection)
-        if not self.hub.has(connection.person_key):
-            with contextlib.suppress(Exception):  # presence expires by itself if Redis is away
-                await self.broker.absent(connection.person_key)
-
-    async def close(self) -> None:
-        await self.hub.close_all()
-        for task in list(self._pushes):
-            task.cancel()
-        await self.broker.close()
-        self._started = False
-
-
-PUSHED_EVENTS = ("chat.message", "chat.escalation")
-NEW_MESSAGE = N_("You have a new message")
-WAITING = N_("Someone is waiting for an answer. You are on duty.")
-
-
-def send_push(settings: Settings, target: service.PushTarget, message: str = NEW_MESSAGE, url: str = "/chat") -> str:
-    """One Web Push (blocking; run in a thread): "sent", "gone" (the subscription ended) or "failed"."""
-    import requests
-    from pywebpush import WebPushException, webpush
-
-    try:
-        webpush(
-            subscription_info={"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}},
-            data=json.dumps({"body": i18n.gettext(target.language, message), "url": url}),
-            vapid_private_key=settings.vapid_private_key,
-            vapid_claims={"sub": settings.vapid_subject},
-            ttl=3600,
-            timeout=10,
-        )
-    except WebPushException as exc:
-        status = exc.response.status_code if exc.response is not None else None
-        if status in (404, 410):
-            return "gone"
-        log.warning("chat_push_failed", status=status)
-        return "failed"
-    except requests.RequestException as exc:
-        log.warning("chat_push_failed", error=type(exc).__name__)
-        return "failed"
-    return "sent"
-
-
 def install(app: FastAPI) -> ChatRuntime:
-    runtime = ChatRuntime(app, app.state.settings)
-    app.state.chat = runtime
-    app.state.event_bus.subscribe("chat.", runtime.on_event)
-
-    async def assignment_ended(event: Event) -> None:
-        programme_id, participant_id = event.payload["programme_id"], event.payload["participant_id"]
-        async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-            await service.reader_left(uow, uuid.UUID(programme_id), uuid.UUID(participant_id))
-
-    app.state.event_bus.subscribe("programmes.assignment_ended", assignment_ended)
-
-    async def readers_changed(event: Event) -> None:
-        # A group member added or removed, a role switched off: a reader who left means a new
-        # key epoch; a member who joined gets the key from the next member browser.
-        payload = event.payload
-        group_id = payload.get("group_id")
-        async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-            await service.readers_changed(
-                uow,
-                uuid.UUID(payload["programme_id"]),
-                uuid.UUID(payload["person_id"]),
-                group_id=uuid.UUID(group_id) if group_id else None,
-                joined=event.name == "programmes.group_member_added",
-            )
-
-    for name in ("group_member_added", "group_member_removed", "membership_updated"):
-        app.state.event_bus.subscribe(f"programmes.{name}", readers_changed)
-
-    async def group_record_signed(event: Event) -> None:
-        # Staff signed a group's member list: open member pages look again at who counts.
-        payload = event.payload
-        async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-            await service.group_record_signed(uow, uuid.UUID(payload["programme_id"]), uuid.UUID(payload["group_id"]))
-
-    app.state.event_bus.subscribe("programmes.group_membership_signed", group_record_signed)
-
-    async def programme_changed(event: Event) -> None:
-        # Assignments, memberships: who belongs to the programme's conversations may have changed.
-        programme_id = event.payload.get("programme_id")
-        what = {"programme_id": str(programme_id)} if programme_id else {}
-        runtime.invalidate(what)
-        await runtime.ensure_started()
-        await runtime.broker.publish({"recipients": [], "invalidate": what})
-
-    app.state.event_bus.subscribe("programmes.", programme_changed)
+    """The chat runtime on ``app.state.chat``, and ``/ws`` served before the HTTP middleware."""
+    runtime = install_runtime(app)
     _serve_socket_outside_middleware(app)
     return runtime
 
@@ -369,153 +163,6 @@ async def _sweep_sessions(app: FastAPI) -> None:
             log.exception("chat_session_sweep_failed")
 
 
-# Group commit ------------------------------------------------------------------------------------
-
-
-class GroupCommit:
-    """The sends of every socket of this process, committed together.
-
-    Sends that arrive while earlier ones commit wait and go together into one transaction (at
-    most ``max_batch`` sends, one per conversation). Up to ``parallel`` transactions are under way
-    at once, on conversations none of the others has: a conversation's sends are committed, and
-    their events published, one transaction after the other, in the order they arrived, so its
-    seqs and frames keep their order. When nothing else is under way a send commits at once, so
-    a quiet server adds no delay; under load the waits of the commits (round trips, the flush to
-    disk) overlap instead of adding up. Each send is acknowledged only after its commit. If a
-    transaction fails (a changed conversation, a conflict, the database), nothing of it is kept
-    and each of its sends is made again on its own with the full membership check.
-    """
-
-    def __init__(self, app: FastAPI, cache: service.AccessCache, max_batch: int = 100, parallel: int = 3) -> None:
-        self.app, self.cache, self.max_batch = app, cache, max_batch
-        settings = app.state.settings
-        pool = settings.db_pool_size
-        # Checks and batches together never take the whole pool. SQLite has one writer at a time:
-        # a second transaction would only wait for it (or fail to upgrade its read to a write).
-        self.parallel = 1 if settings.is_sqlite else max(1, min(parallel, pool // 3))
-        self._waiting: deque[tuple[service.PendingSend, asyncio.Future[SendResult]]] = deque()
-        self._busy: set[uuid.UUID] = set()  # conversations in a transaction under way
-        self._running: set[asyncio.Task[None]] = set()
-        self._checks = asyncio.Semaphore(max(1, pool // 2))
-        self.batches = 0
-
-    async def send(self, pending: service.PendingSend) -> SendResult:
-        if self.cache.get(pending.conversation_id, pending.caller.person_id) is None:
-            # Checked before it joins a batch, in a read-only transaction of its own: checks run
-            # side by side on the pool instead of one after another inside the batch, but never
-            # on every connection of the pool, so the batches always find one.
-            async with self._checks:
-                await in_transaction(
-                    self.app,
-                    lambda uow: service.cached_access(uow, self.cache, pending.caller, pending.conversation_id),
-                )
-        future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
-        self._waiting.append((pending, future))
-        self._start()
-        return await future
-
-    def _start(self) -> None:
-        """Start transactions for what waits, while fewer than ``parallel`` are under way."""
-        while self._waiting and len(self._running) < self.parallel:
-            batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]] = []
-            later: deque[tuple[service.PendingSend, asyncio.Future[SendResult]]] = deque()
-            taken: set[uuid.UUID] = set()
-            while self._waiting and len(batch) < self.max_batch:
-                item = self._waiting.popleft()
-                if item[1].done():
-                    continue  # her socket closed meanwhile: nothing to send
-                conversation_id = item[0].conversation_id
-                if conversation_id in taken or conversation_id in self._busy:
-                    # Keeps its place: a later send to the same conversation never overtakes it.
-                    taken.add(conversation_id)
-                    later.append(item)
-                else:
-                    taken.add(conversation_id)
-                    batch.append(item)
-            later.extend(self._waiting)
-            self._waiting = later
-            if not batch:
-                return
-            conversations = {pending.conversation_id for pending, _ in batch}
-            self._busy |= conversations
-            self.batches += 1
-            task = asyncio.create_task(self._run(batch, conversations))
-            self._running.add(task)
-
-    async def _run(
-        self, batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]], conversations: set[uuid.UUID]
-    ) -> None:
-        cancelled = False
-        try:
-            await self._commit(batch)
-        except asyncio.CancelledError:
-            cancelled = True
-            for _, future in batch:
-                future.cancel()
-            raise
-        finally:
-            self._busy -= conversations
-            self._running.discard(asyncio.current_task())
-            if not cancelled:
-                self._start()
-
-    async def _commit(self, batch: list[tuple[service.PendingSend, asyncio.Future[SendResult]]]) -> None:
-        sends = [pending for pending, _ in batch]
-        try:
-            async with unit_of_work(self.app.state.sessionmaker, self.app.state.event_bus) as uow:
-                results = await service.send_batch(uow, self.cache, sends)
-        except Exception as exc:
-            if not isinstance(exc, service.StaleAccess | Conflict | OperationalError):
-                log.warning("chat_batch_failed", size=len(batch), error=type(exc).__name__)
-            for pending, future in batch:
-                await self._one(pending, future)
-            return
-        for (_, future), result in zip(batch, results, strict=True):
-            if future.done():
-                continue
-            if isinstance(result, DomainError):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
-
-    async def _one(self, pending: service.PendingSend, future: asyncio.Future[SendResult]) -> None:
-        """One send in its own transaction, its membership checked against the database."""
-        caller = replace(pending.caller, roles_by_programme=None, is_org_admin=None)
-        try:
-            result = await in_transaction(
-                self.app, lambda uow: service.send_message(uow, caller, pending.conversation_id, pending.data)
-            )
-        except Exception as exc:
-            if not future.done():
-                future.set_exception(exc)
-            return
-        if not future.done():
-            future.set_result(result)
-
-
-# Running a frame in its own unit of work ------------------------------------------------------------
-
-
-async def in_transaction(app: FastAPI, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run one use case and commit it; events leave after the commit, before this returns.
-
-    Retried (at most three times) when SQLite is busy or when a concurrent resend of the same
-    client id won the race for the unique key: the retry finds the stored message.
-    """
-    for attempt in range(3):
-        try:
-            async with unit_of_work(app.state.sessionmaker, app.state.event_bus) as uow:
-                return await work(uow)
-        except Conflict as exc:
-            if attempt == 2 or not isinstance(exc.__cause__, IntegrityError):
-                raise
-        except OperationalError:
-            if attempt == 2 or not app.state.settings.is_sqlite:
-                raise
-            await asyncio.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 class Socket:
     """The little the endpoint needs of an ASGI WebSocket: no request objects, no headers kept
     after the handshake (memory per idle connection), only the session cookie for the checks."""
@@ -559,19 +206,7 @@ class Socket:
 async def _caller_for(websocket: Socket) -> Caller | None:
     app = websocket.app
     async with unit_of_work(app.state.sessionmaker) as uow:
-        row = await session_for_token(uow, app.state.settings, websocket.token)
-        if row is None:
-            return None
-        person = await uow.session.get(Person, row.person_id)
-        if person is None:
-            return None
-        return Caller(
-            person_id=person.id,
-            organisation_id=person.organisation_id,
-            session_id=row.id,
-            display_name=person.display_name,
-            language=person.language,
-        )
+        return await caller_for_token(uow, app.state.settings, websocket.token)
 
 
 async def _session_alive(websocket: Socket) -> bool:
@@ -647,24 +282,38 @@ async def chat_socket(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def _forget_handshake(scope: Scope, send: Send) -> None:
-    """Once the socket is accepted, drop what the server keeps of its handshake for the socket's
-    whole life and never uses again (memory per idle connection): the scope's headers and its copy
-    of the app state (the dict is shared with the frames that called this endpoint), and uvicorn's
-    parsed request and response with all their headers (the request's are emptied in place:
-    websockets' parser keeps the request itself)."""
+    """Once the socket is accepted, drop what is kept of its handshake for the socket's whole life
+    and never used again (memory per idle connection): the scope's headers and its copy of the app
+    state (the dict is shared with the frames that called this endpoint), and the server's."""
     kept = {key: scope[key] for key in ("type", "path") if key in scope}
     scope.clear()
     scope.update(kept)
+    forget_uvicorn_handshake(send)
+
+
+def forget_uvicorn_handshake(send: Send) -> bool:
+    """The one piece of this endpoint that knows uvicorn's insides (its ``websockets-sansio``
+    protocol, ``UVICORN_WEBSOCKET_OPTIONS``): drop its parsed request and response with all their
+    headers (the request's are emptied in place: websockets' parser keeps the request itself).
+
+    Relies on the ASGI ``send`` being a method of the protocol, which has ``handshake_complete``,
+    ``request`` and ``response`` (tests/unit/test_chat_uvicorn.py fails when that changes).
+    Returns whether it found them; under another server it does nothing.
+    """
     protocol = getattr(send, "__self__", None)
-    if protocol is not None and getattr(protocol, "handshake_complete", False):
-        attributes = vars(protocol)
-        for name in ("request", "response"):
-            handshake = attributes.get(name)
-            headers = getattr(handshake, "headers", None)
-            if headers is not None and callable(getattr(headers, "clear", None)):
-                headers.clear()
-            if name in attributes:
-                attributes[name] = None
+    if protocol is None or not getattr(protocol, "handshake_complete", False):
+        return False
+    attributes = vars(protocol)
+    found = False
+    for name in ("request", "response"):
+        handshake = attributes.get(name)
+        headers = getattr(handshake, "headers", None)
+        if headers is not None and callable(getattr(headers, "clear", None)):
+            headers.clear()
+        if name in attributes:
+            attributes[name] = None
+            found = True
+    return found
 
 
 class _AsgiEndpoint:
@@ -718,10 +367,10 @@ class _Bucket:
         return True
 
 
-def _error(caller: Caller, code: str, message: str, ref: str | None = None, **params: Any) -> str:
+def _error(caller: Caller, code: str, message: str, ref: str | None = None, **params: Any) -> Reply:
     retry_after = params.pop("retry_after", None)
     text = i18n.gettext(caller.language, message, **params)
-    return ErrorFrame(code=code, message=text, ref=ref, retry_after=retry_after).model_dump_json()
+    return Reply(ErrorFrame(code=code, message=text, ref=ref, retry_after=retry_after).model_dump_json())
 
 
 async def _read(websocket: Socket, connection: Connection) -> None:
@@ -754,7 +403,11 @@ async def _read(websocket: Socket, connection: Connection) -> None:
                 return
             connection.offer(
                 _error(
-                    caller, "too_many_requests", N_("You are sending too fast. Please wait a moment."), retry_after=1
+                    caller,
+                    "too_many_requests",
+                    N_("You are sending too fast. Please wait a moment."),
+                    ref=_frame_ref(text),
+                    retry_after=1,
                 )
             )
             continue
@@ -767,12 +420,25 @@ async def _read(websocket: Socket, connection: Connection) -> None:
         await _handle(websocket.app, connection, text)
 
 
-def _frame_type(text: str) -> str | None:
+def _frame_fields(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
-        return None
-    kind = value.get("type") if isinstance(value, dict) else None
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _frame_type(text: str) -> str | None:
+    kind = _frame_fields(text).get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def _frame_ref(text: str) -> str | None:
+    """What an error frame names a frame by, as for a handled one: a send's client id, else its type."""
+    fields = _frame_fields(text)
+    kind, client_id = fields.get("type"), fields.get("client_id")
+    if kind == "send" and isinstance(client_id, str):
+        return client_id
     return kind if isinstance(kind, str) else None
 
 
@@ -793,13 +459,12 @@ async def _handle(app: FastAPI, connection: Connection, text: str) -> None:
                 ": ".join(part for part in (".".join(str(p) for p in e["loc"][1:]), e["msg"]) if part)
                 for e in errors[:5]
             )
-            connection.offer(
-                ErrorFrame(
-                    code="invalid",
-                    ref=kind,
-                    message=i18n.gettext(caller.language, "This frame is not right: %(problems)s", problems=problems),
-                ).model_dump_json()
+            invalid = ErrorFrame(
+                code="invalid",
+                ref=kind,
+                message=i18n.gettext(caller.language, "This frame is not right: %(problems)s", problems=problems),
             )
+            connection.offer(Reply(invalid.model_dump_json()))
         return
     if not isinstance(frame, ResumeFrame) and not connection.resumed:
         connection.resume(Resume({}))
@@ -807,14 +472,13 @@ async def _handle(app: FastAPI, connection: Connection, text: str) -> None:
     try:
         await _dispatch(app, connection, frame)
     except DomainError as exc:
-        connection.offer(
-            ErrorFrame(
-                code=exc.code,
-                ref=ref,
-                retry_after=exc.retry_after,
-                message=i18n.gettext(caller.language, exc.message, **exc.params),
-            ).model_dump_json()
+        refused = ErrorFrame(
+            code=exc.code,
+            ref=ref,
+            retry_after=exc.retry_after,
+            message=i18n.gettext(caller.language, exc.message, **exc.params),
         )
+        connection.offer(Reply(refused.model_dump_json()))
     except Exception:
         log.exception("chat_frame_failed", frame=frame.type)
         connection.offer(
@@ -854,7 +518,7 @@ async def _dispatch(app: FastAPI, connection: Connection, frame: ClientFrame) ->
     elif isinstance(frame, TypingFrame):
         await in_transaction(app, lambda uow: service.typing(uow, caller, frame.conversation_id))
     elif isinstance(frame, PingFrame):
-        connection.offer(PongFrame().model_dump_json())
+        connection.offer(Reply(PongFrame().model_dump_json()))
 
 
 # Writing -----------------------------------------------------------------------------------------
@@ -900,22 +564,20 @@ async def _replay(websocket: Socket, connection: Connection, resume: Resume) -> 
         try:
             last = await _catch_up(websocket, connection, key, since, None)
         except DomainError as exc:
-            connection.offer(
-                ErrorFrame(
-                    code=exc.code, ref=key, message=i18n.gettext(caller.language, exc.message, **exc.params)
-                ).model_dump_json()
+            refused = ErrorFrame(
+                code=exc.code, ref=key, message=i18n.gettext(caller.language, exc.message, **exc.params)
             )
+            connection.offer(Reply(refused.model_dump_json()))
             continue
         connection.last_seq[key] = max(last, connection.last_seq.get(key, 0))
     caught_up = CaughtUpFrame(last_seq={uuid.UUID(k): v for k, v in connection.last_seq.items()})
     await _send(websocket, connection, caught_up.model_dump_json())
 
 
-async def _deliver_event(websocket: Socket, connection: Connection, envelope: dict[str, Any]) -> None:
-    conversation_id = envelope.get("conversation_id")
-    seq = envelope.get("seq")
-    if conversation_id is None or not isinstance(seq, int):
-        await _send(websocket, connection, envelope["text"])
+async def _deliver_event(websocket: Socket, connection: Connection, envelope: Envelope) -> None:
+    conversation_id, seq = envelope.conversation_id, envelope.seq
+    if conversation_id is None or seq is None:
+        await _send(websocket, connection, envelope.text)
         return
     last = connection.last_seq.get(conversation_id, 0)
     if seq <= last:
@@ -925,7 +587,7 @@ async def _deliver_event(websocket: Socket, connection: Connection, envelope: di
             last = await _catch_up(websocket, connection, conversation_id, last, seq - 1)
         except DomainError:
             return  # no longer a member: nothing more of this conversation
-    await _send(websocket, connection, envelope["text"])
+    await _send(websocket, connection, envelope.text)
     connection.last_seq[conversation_id] = seq
 
 
@@ -974,16 +636,16 @@ class _Writer:
                     await _replay(websocket, connection, connection.first_resume or Resume({}))
             while connection.outbox:
                 item = connection.outbox.popleft()
-                if item == CLOSE:
+                if isinstance(item, Close):
                     break
-                if isinstance(item, Resume):
-                    await _replay(websocket, connection, item)
+                if isinstance(item, Envelope):
+                    await _deliver_event(websocket, connection, item)
+                elif isinstance(item, Reply):
+                    await _send(websocket, connection, item.text)
                 elif isinstance(item, Acked):
                     await _deliver_ack(websocket, connection, item)
-                elif isinstance(item, str):
-                    await _send(websocket, connection, item)
                 else:
-                    await _deliver_event(websocket, connection, item)
+                    await _replay(websocket, connection, item)
         except (TimeoutError, WebSocketDisconnect, RuntimeError):
             pass
         finally:

@@ -66,10 +66,11 @@ class Access:
 
 
 async def load_roles(uow: UnitOfWork, caller: Caller) -> None:
-    if caller.roles_by_programme is None:
+    """Her roles, read once per unit of work (held beside the caller, see ``HeldRoles``)."""
+    if not caller.roles.read_in(uow):
         repo = ProgrammeRepository(uow.session)
-        caller.roles_by_programme = await repo.roles_by_programme(caller.person_id)
-        caller.is_org_admin = await repo.is_org_admin(caller.organisation_id, caller.person_id)
+        by_programme = await repo.roles_by_programme(caller.person_id)
+        caller.roles.keep(uow, by_programme, await repo.is_org_admin(caller.organisation_id, caller.person_id))
 
 
 async def roles_in(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> set[Role]:
