@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import session_cookie_for
 from tests.support.browser import PHONE
 from tests.support.client import Browser
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, session_cookie_for
 from tests.support.modules import published_module
 from tests.support.world import World
 

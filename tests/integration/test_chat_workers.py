@@ -148,8 +148,8 @@ async def prepared(database: str) -> AsyncIterator[tuple[World, str, str, str]]:
 
     from eportfolio.app import create_app
     from eportfolio.config import Settings
-    from tests.integration.test_chat_protocol import open_coaching
     from tests.support.client import Browser
+    from tests.support.conversations import open_coaching
 
     app: FastAPI = create_app(
         Settings(env="test", database_url=database, secret_key="t" * 40, base_url="http://testserver")

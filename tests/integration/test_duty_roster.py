@@ -27,9 +27,9 @@ from eportfolio.notifications.tables import Notification
 from eportfolio.notifications.vapid import with_development_keys
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.tables import Programme
-from tests.integration.test_chat_api import send, set_settings
-from tests.integration.test_chat_protocol import open_coaching
+from tests.support.chat_http import send, set_settings
 from tests.support.client import Browser
+from tests.support.conversations import open_coaching
 from tests.support.world import World
 from tests.support.world_keys import world_keys
 

@@ -18,8 +18,8 @@ from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.notifications.tables import Notification
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.tables import CoachAssignment, Membership
-from tests.integration.test_chat_queries import counted
 from tests.support.client import Browser
+from tests.support.queries import counted
 from tests.support.world import World
 
 
