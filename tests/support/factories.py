@@ -164,12 +164,12 @@ class ConversationFactory(ProgrammeRowFactory[Conversation]):
 
 
 class MessageFactory(ProgrammeRowFactory[Message]):
-    """A text message (``conversation_id=``, ``seq=``, ``author_id=``) with a ciphertext-shaped body."""
+    """A message of hers or his (``conversation_id=``, ``seq=``, ``author_id=``) with a ciphertext-shaped body."""
 
     class Meta:
         model = Message
 
-    kind = "text"
+    kind = "person"
     client_id = factory.LazyFunction(client_id)
     body = factory.LazyFunction(lambda: body(120))
     epoch = 1
