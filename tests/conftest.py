@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from eportfolio.app import create_app
 from eportfolio.config import Settings
 from eportfolio.kit.migrations import upgrade
-from tests.support.client import Browser
+from tests.support.client import Browser, settle_and_dispose
 from tests.support.services import POSTGRES_URL, absent, pg_execute, with_database
 from tests.support.world import World, build_world
 
@@ -78,7 +78,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     yield application
-    await application.state.engine.dispose()
+    await settle_and_dispose(application)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from py_vapid import Vapid01, b64urlencode
 from eportfolio.app import create_app
 from eportfolio.config import Settings
 from tests.support.chat import ChatClient, serve, session_token
-from tests.support.client import Browser
+from tests.support.client import Browser, settle_and_dispose
 from tests.support.conversations import open_coaching
 from tests.support.world import World, build_world
 
@@ -105,7 +105,7 @@ async def push_app(settings: Settings) -> AsyncIterator[FastAPI]:
     )
     application = create_app(configured)
     yield application
-    await application.state.engine.dispose()
+    await settle_and_dispose(application)
 
 
 @dataclass

@@ -148,7 +148,7 @@ async def prepared(database: str) -> AsyncIterator[tuple[World, str, str, str]]:
 
     from eportfolio.app import create_app
     from eportfolio.config import Settings
-    from tests.support.client import Browser
+    from tests.support.client import Browser, settle_and_dispose
     from tests.support.conversations import open_coaching
 
     app: FastAPI = create_app(
@@ -165,7 +165,7 @@ async def prepared(database: str) -> AsyncIterator[tuple[World, str, str, str]]:
             await session_token(app, world.coach_a),
         )
     finally:
-        await app.state.engine.dispose()
+        await settle_and_dispose(app)
 
 
 @pytest.fixture
@@ -275,7 +275,7 @@ async def test_a_coach_whose_assignment_ended_in_another_process_is_refused_at_o
     another process that shares no broker with it, still refuses his very next message."""
     from eportfolio.app import create_app
     from eportfolio.config import Settings
-    from tests.support.client import Browser
+    from tests.support.client import Browser, settle_and_dispose
 
     env = {k: v for k, v in env.items() if k != "EPORTFOLIO_REDIS_URL"}
     server = Server(env, _free_port(), workers=1)
@@ -297,7 +297,7 @@ async def test_a_coach_whose_assignment_ended_in_another_process_is_refused_at_o
                         )
                         assert ended.status_code == 200, ended.text
                 finally:
-                    await other.state.engine.dispose()
+                    await settle_and_dispose(other)
 
                 refused = await coach.message(conversation)
                 assert refused["type"] == "error", refused

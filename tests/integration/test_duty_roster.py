@@ -28,7 +28,7 @@ from eportfolio.notifications.vapid import with_development_keys
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.tables import Programme
 from tests.support.chat_http import send, set_settings
-from tests.support.client import Browser
+from tests.support.client import Browser, settle_and_dispose
 from tests.support.conversations import open_coaching
 from tests.support.world import World
 from tests.support.world_keys import world_keys
@@ -274,4 +274,4 @@ async def test_the_server_itself_passes_on_an_unanswered_message_and_tells_who_i
                 await asyncio.sleep(0.1)
         assert told == [world.coach_a]
     finally:
-        await application.state.engine.dispose()
+        await settle_and_dispose(application)
