@@ -57,3 +57,13 @@ def test_the_guard_sees_the_imports_it_forbids(tmp_path: Path) -> None:
     assert "tests.browser.test_chat_journey" in forbidden
     assert "tests.browser.conftest" in forbidden
     assert not any(name.startswith("tests.support") for name in forbidden)
+
+
+def test_every_browser_test_module_is_marked_browser() -> None:
+    """`-m "not browser"` is how the fast jobs leave out Chromium; an unmarked module slips in."""
+    unmarked = [
+        path.name
+        for path in sorted((TESTS / "browser").glob("test_*.py"))
+        if "pytest.mark.browser" not in path.read_text(encoding="utf-8")
+    ]
+    assert unmarked == []
