@@ -60,7 +60,9 @@ class Server:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        for _ in range(300):
+        # A busy machine (CI on two cores) can take well over 15 s to start two workers.
+        deadline = asyncio.get_running_loop().time() + 60
+        while asyncio.get_running_loop().time() < deadline:
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.port)
                 writer.close()
@@ -68,6 +70,7 @@ class Server:
                 return
             except OSError:
                 await asyncio.sleep(0.05)
+        self.stop()  # not left running (and reported as a leaked subprocess by a later test)
         raise AssertionError("the server did not start")
 
     def kill(self) -> None:
