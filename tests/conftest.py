@@ -15,30 +15,11 @@ from fastapi import FastAPI
 from eportfolio.app import create_app
 from eportfolio.config import Settings
 from eportfolio.kit.migrations import upgrade
-from tests.support.client import Browser
-from tests.support.services import POSTGRES_URL, absent
+from tests.support.client import Browser, settle_and_dispose
+from tests.support.services import POSTGRES_URL, absent, pg_execute, with_database
 from tests.support.world import World, build_world
 
 BACKENDS = ("sqlite", "postgres")
-
-
-def _pg_admin_dsn() -> str:
-    return POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
-
-
-def _with_database(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-async def _pg_execute(*statements: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_pg_admin_dsn(), timeout=5)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +32,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     try:
-        asyncio.run(_pg_execute("SELECT 1"))
+        asyncio.run(pg_execute("SELECT 1"))
     except Exception as exc:
         absent("PostgreSQL", f"{type(exc).__name__} connecting to {POSTGRES_URL}")
     name = f"ep_template_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
-    upgrade(_with_database(POSTGRES_URL, name))
+    asyncio.run(pg_execute(f'CREATE DATABASE "{name}"'))
+    upgrade(with_database(POSTGRES_URL, name))
     yield name
-    asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -77,9 +58,9 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         return
     template_name: str = request.getfixturevalue("postgres_template")
     name = f"ep_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
-    yield _with_database(POSTGRES_URL, name)
-    asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    yield with_database(POSTGRES_URL, name)
+    asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -97,10 +78,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     yield application
-    # Offline pushes run as tasks after a send; one still holding a connection when the engine is
-    # disposed and the loop closes leaks that connection, which then warns in a later test.
-    await application.state.chat.pushes_settled()
-    await application.state.engine.dispose()
+    await settle_and_dispose(application)
 
 
 @pytest.fixture

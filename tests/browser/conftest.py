@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from eportfolio.accounts.sessions import SESSION_COOKIE, start_session
-from eportfolio.config import Settings
 from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
 from tests.support.browser import launch_chromium
 from tests.support.live import LiveServer, live_server
 from tests.support.world import World, build_world
@@ -31,17 +27,6 @@ def world_and_server(database_url: str, tmp_path: Path) -> Iterator[tuple[World,
     world = asyncio.run(prepare())
     with live_server(database_url, tmp_path) as server:
         yield world, server
-
-
-async def session_cookie_for(database_url: str, server: LiveServer, person_id: uuid.UUID) -> dict[str, Any]:
-    """A session cookie as a login would set it (the login flow itself is tested elsewhere)."""
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            _, token = await start_session(uow, Settings(env="test", database_url=database_url), person_id)
-    finally:
-        await engine.dispose()
-    return {"name": SESSION_COOKIE, "value": token, "url": server.url}
 
 
 @pytest.fixture

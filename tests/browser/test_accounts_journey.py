@@ -14,16 +14,14 @@ from eportfolio.accounts.service import _new_invitation
 from eportfolio.domain.people import Role
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from tests.browser.conftest import session_cookie_for
 from tests.support.browser import PHONE
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, session_cookie_for
+from tests.support.signup_pages import FINGERPRINT_SHOWN, KEY_WORK_MS, new_page, sign_up
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
 
-KEY_WORK_MS = 60_000  # Argon2id at 64 MiB on a slow machine, with room to spare
 # The page computed and showed the organisation key's fingerprint (no string predicates: strict CSP).
-FINGERPRINT_SHOWN = "#computed-fingerprint:text-matches('^[0-9A-Z]{4}( [0-9A-Z]{4}){5}$')"
 
 
 async def _admin_invitation(database_url: str, world: World) -> str:
@@ -35,35 +33,6 @@ async def _admin_invitation(database_url: str, world: World) -> str:
     finally:
         await engine.dispose()
     return code
-
-
-async def _new_page(context: Any, errors: list[str]) -> Any:
-    page = await context.new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page
-
-
-async def _sign_up(page: Any, server: LiveServer, code: str, login: str, password: str) -> str:
-    await page.goto(f"{server.url}/join?code={code}")
-    if await page.locator("#f-fingerprint_ok").count():
-        await page.wait_for_selector(FINGERPRINT_SHOWN)
-        await page.check("#f-fingerprint_ok")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", password)
-    await page.fill("#f-password2", password)
-    await page.click("#signup-form button[type=submit]")
-    await page.wait_for_selector("#recovery-step:not([hidden])", timeout=KEY_WORK_MS)
-    recovery = (await page.inner_text("#recovery-code")).strip()
-    # Type a last group that differs from the real one, so the check must refuse it.
-    wrong_group = "0000" if recovery[-4:] != "0000" else "1111"
-    await page.fill("#f-last-group", wrong_group)
-    await page.click("#recovery-check button[type=submit]")
-    assert await page.is_visible("#e-last-group"), "a wrong check is caught"
-    await page.fill("#f-last-group", recovery[-4:])
-    await page.click("#recovery-check button[type=submit]")
-    await page.wait_for_url(f"{server.url}/")
-    return recovery
 
 
 async def _log_in(page: Any, server: LiveServer, login: str, password: str) -> None:
@@ -116,8 +85,8 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
     errors: list[str] = []
 
     admin_context = await chromium.new_context(**PHONE)
-    admin_page = await _new_page(admin_context, errors)
-    await _sign_up(admin_page, server, await _admin_invitation(database_url, world), "admin", "the admin's passphrase")
+    admin_page = await new_page(admin_context, errors)
+    await sign_up(admin_page, server, await _admin_invitation(database_url, world), "admin", "the admin's passphrase")
 
     staff_context = await chromium.new_context(**PHONE, java_script_enabled=False)
     await staff_context.add_cookies([await session_cookie_for(database_url, server, world.staff_a)])
@@ -129,7 +98,7 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
     printed_fingerprint = (await staff_page.inner_text("#organisation-fingerprint")).strip()
 
     phone = await chromium.new_context(**PHONE)
-    page = await _new_page(phone, errors)
+    page = await new_page(phone, errors)
     await page.goto(f"{server.url}/join?code={code}")
     await page.wait_for_selector(FINGERPRINT_SHOWN)
     assert (await page.inner_text("#computed-fingerprint")).strip() == printed_fingerprint
@@ -138,7 +107,7 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
     await page.fill("#f-password2", "password")
     await page.click("#signup-form button[type=submit]")
     assert await page.is_visible("#e-password"), "too short and common passwords are refused in the browser"
-    recovery = await _sign_up(page, server, code, "mother.a2", "first password of hers")
+    recovery = await sign_up(page, server, code, "mother.a2", "first password of hers")
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){6}", recovery)
     fingerprint = await _kept_fingerprint(page)
     assert fingerprint is not None, "her keys are in this session's key store"
@@ -179,7 +148,7 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
 
     assert not errors, errors
     second = await chromium.new_context(**PHONE)
-    other_page = await _new_page(second, errors)
+    other_page = await new_page(second, errors)
     await other_page.goto(f"{server.url}/recover")
     await other_page.fill("#f-login", "mother.a2")
     await other_page.fill("#f-code", recovery)

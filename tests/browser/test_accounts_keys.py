@@ -12,9 +12,9 @@ from eportfolio.accounts.service import _new_invitation
 from eportfolio.domain.people import Role
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from tests.browser.test_accounts_journey import KEY_WORK_MS, _new_page, _sign_up
 from tests.support.browser import PHONE
 from tests.support.live import LiveServer
+from tests.support.signup_pages import KEY_WORK_MS, new_page, sign_up
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -40,9 +40,9 @@ async def test_the_admin_makes_the_programme_key_and_gives_it_to_staff(
     errors: list[str] = []
     admin_code, staff_code = await _invitations(database_url, world)
     admin_context, staff_context = await chromium.new_context(**PHONE), await chromium.new_context(**PHONE)
-    admin_page, staff_page = await _new_page(admin_context, errors), await _new_page(staff_context, errors)
-    await _sign_up(admin_page, server, admin_code, "admin", "the admin's passphrase")
-    await _sign_up(staff_page, server, staff_code, "staff.a", "the staff passphrase")
+    admin_page, staff_page = await new_page(admin_context, errors), await new_page(staff_context, errors)
+    await sign_up(admin_page, server, admin_code, "admin", "the admin's passphrase")
+    await sign_up(staff_page, server, staff_code, "staff.a", "the staff passphrase")
 
     keys = f"{server.url}/manage/programmes/{world.programme_a}/keys"
     await admin_page.goto(keys)
@@ -88,8 +88,8 @@ async def test_an_admin_gives_the_organisation_key_to_a_second_admin(
     finally:
         await engine.dispose()
     first_context, second_context = await chromium.new_context(**PHONE), await chromium.new_context(**PHONE)
-    first_page, second_page = await _new_page(first_context, errors), await _new_page(second_context, errors)
-    await _sign_up(first_page, server, first_code, "admin", "the admin's passphrase")
+    first_page, second_page = await new_page(first_context, errors), await new_page(second_context, errors)
+    await sign_up(first_page, server, first_code, "admin", "the admin's passphrase")
 
     # She invites the second administrator on the administrators page and hands over the paper.
     await first_page.click("a[href='/manage/organisation/admins']")
@@ -97,7 +97,7 @@ async def test_an_admin_gives_the_organisation_key_to_a_second_admin(
     second_code = (await first_page.inner_text("#invitation-code")).strip()
     printed_fingerprint = (await first_page.inner_text("#organisation-fingerprint")).strip()
     assert await first_page.evaluate("document.documentElement.scrollWidth") <= 360
-    await _sign_up(second_page, server, second_code, "admin.two", "the second admin's passphrase")
+    await sign_up(second_page, server, second_code, "admin.two", "the second admin's passphrase")
     await second_page.goto(f"{server.url}/manage/organisation/key")
     assert (await second_page.inner_text("#organisation-fingerprint")).strip() == printed_fingerprint, (
         "she joined under the organisation key on her paper, no new one"

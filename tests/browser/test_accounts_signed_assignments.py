@@ -15,9 +15,9 @@ from eportfolio.accounts.service import _new_invitation
 from eportfolio.domain.people import Role
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from tests.browser.test_accounts_journey import KEY_WORK_MS, _new_page, _sign_up
 from tests.support.browser import PHONE
 from tests.support.live import LiveServer
+from tests.support.signup_pages import KEY_WORK_MS, new_page, sign_up
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -52,8 +52,8 @@ async def test_staff_sign_the_assignment_and_her_browser_confirms_her_coach(
     for name, login in (("admin", "admin"), ("staff", "staff.a"), ("coach", "coach.a"), ("mother", "mother.a2")):
         context = await chromium.new_context(**PHONE, locale="en-GB")
         await context.add_cookies([{"name": "ep_lang", "value": "en", "url": server.url}])
-        pages[name] = await _new_page(context, errors)
-        await _sign_up(pages[name], server, codes[name], login, f"the passphrase of {login}")
+        pages[name] = await new_page(context, errors)
+        await sign_up(pages[name], server, codes[name], login, f"the passphrase of {login}")
     admin, staff, mother = pages["admin"], pages["staff"], pages["mother"]
 
     await admin.goto(f"{server.url}/manage/programmes/{world.programme_a}/keys")

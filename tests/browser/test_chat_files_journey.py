@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_chat_journey import _cast, _connected, _fits, _logged_in
-from tests.browser.test_portfolio_journey import _png
 from tests.support.browser import DESKTOP, PHONE, launch_chromium
+from tests.support.chat_journey import cast, connected, fits, logged_in
 from tests.support.live import LiveServer
+from tests.support.portfolio_journey import png
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -83,22 +83,22 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
     media_chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
 
-    her = await _logged_in(media_chromium, server, "mother.a", PHONE, errors)
+    her = await logged_in(media_chromium, server, "mother.a", PHONE, errors)
     await her.goto(f"{server.url}/chat")
     await her.click("form[action$='/coaching'] button[type=submit]")
     await her.wait_for_url(f"{server.url}/chat/*")
     conversation_url = her.url
-    await _connected(her)
+    await connected(her)
     await her.wait_for_selector("#chat-attach:not([disabled])", timeout=30_000)
 
     # A photo from her gallery: re-encoded (a JPEG without its hidden data), encrypted, sent.
     await her.click("#chat-attach")
     assert await her.is_visible("#chat-attach-menu")
-    await _fits(her, "files-menu")
-    await her.set_input_files("#chat-photo", files=[{"name": "kids.png", "mimeType": "image/png", "buffer": _png()}])
+    await fits(her, "files-menu")
+    await her.set_input_files("#chat-photo", files=[{"name": "kids.png", "mimeType": "image/png", "buffer": png()}])
     mine = her.locator("li.chat-msg--mine .chat-file--photo img.chat-file__photo")
     await mine.wait_for(timeout=30_000)
     assert "kids.jpg" in (await her.locator("li.chat-msg--mine .chat-file--photo").inner_text())
@@ -140,7 +140,7 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
     resent: list[str] = []
     her.on("request", lambda r: resent.append(r.url.rsplit("/", 1)[1]) if "/parts/" in r.url else None)
     await her.reload()
-    await _connected(her)
+    await connected(her)
     await her.wait_for_selector("li.chat-msg--mine .chat-file--document >> text=payslip.pdf", timeout=60_000)
     assert resent, "the upload went on after the reload"
     assert {"0", "1"}.isdisjoint(resent), f"only the missing parts are sent again: {resent}"
@@ -151,15 +151,15 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
     await her.click("#chat-attach")
     await her.click("#chat-voice")
     await _record(her, "#chat-recorder")
-    await _fits(her, "voice-note-recorded")
+    await fits(her, "voice-note-recorded")
     await her.click("#chat-recorder [data-recorder=send]")
     await her.wait_for_selector("li.chat-msg--mine .chat-file--voice_note audio", timeout=30_000)
-    await _fits(her, "files-sent")
+    await fits(her, "files-sent")
 
     # Her coach, at a desktop, opens the conversation: everything decrypted in his browser.
-    coach = await _logged_in(media_chromium, server, "coach.a", DESKTOP, errors)
+    coach = await logged_in(media_chromium, server, "coach.a", DESKTOP, errors)
     await coach.goto(conversation_url)
-    await _connected(coach)
+    await connected(coach)
     photo = coach.locator("li.chat-msg--theirs .chat-file--photo img.chat-file__photo")
     await photo.wait_for(timeout=30_000)
     await coach.wait_for_function(
@@ -199,7 +199,7 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
     await her.click("#new-form button[type=submit]")
     await her.wait_for_selector("#portfolio-recorder:not([hidden])")
     await _record(her, "#portfolio-recorder")
-    await _fits(her, "portfolio-voice-note")
+    await fits(her, "portfolio-voice-note")
     await her.click("#editor button[type=submit]")
     item = her.locator("#list-view:not([hidden]) li[data-item]", has_text="voice-note-")
     await item.wait_for(timeout=30_000)
@@ -217,16 +217,16 @@ async def test_she_is_told_clearly_when_the_microphone_is_blocked_or_the_browser
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
 
     # No fake devices and no permission: Chromium refuses the microphone.
-    her = await _logged_in(chromium, server, "mother.a", PHONE, errors)
+    her = await logged_in(chromium, server, "mother.a", PHONE, errors)
     await her.goto(f"{server.url}/chat")
     await her.click("form[action$='/coaching'] button[type=submit]")
     await her.wait_for_url(f"{server.url}/chat/*")
     conversation_url = her.url
-    await _connected(her)
+    await connected(her)
     await her.wait_for_selector("#chat-attach:not([disabled])", timeout=30_000)
     await her.click("#chat-attach")
     await her.click("#chat-voice")
@@ -239,13 +239,13 @@ async def test_she_is_told_clearly_when_the_microphone_is_blocked_or_the_browser
         "Er is geen microfoon gevonden op deze telefoon of computer.",
     ), told
     assert await her.is_enabled("#chat-recorder [data-recorder=record]"), "she can try again after allowing it"
-    await _fits(her, "voice-note-refused")
+    await fits(her, "voice-note-refused")
 
     # A browser without MediaRecorder says so before she tries.
-    old = await _logged_in(chromium, server, "mother.a", PHONE, errors)
+    old = await logged_in(chromium, server, "mother.a", PHONE, errors)
     await old.add_init_script("delete window.MediaRecorder;")
     await old.goto(conversation_url)
-    await _connected(old)
+    await connected(old)
     await old.wait_for_selector("#chat-attach:not([disabled])", timeout=30_000)
     await old.click("#chat-attach")
     await old.click("#chat-voice")

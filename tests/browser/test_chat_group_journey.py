@@ -29,8 +29,8 @@ from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
 from eportfolio.programmes.tables import GroupMember
-from tests.browser.test_chat_journey import _connected, _fits, _in_database, _logged_in, _mine, _sees, _send, _state
 from tests.support.browser import PHONE
+from tests.support.chat_journey import connected, fits, in_database, logged_in, mine, sees, send_text, shows_state
 from tests.support.live import LiveServer
 from tests.support.signup import Keyring, invitation
 from tests.support.world import World
@@ -58,7 +58,7 @@ async def _group_cast(server: LiveServer, database_url: str, world: World) -> di
     finally:
         for keyring in keyrings:
             await keyring.http.aclose()
-    await _in_database(
+    await in_database(
         database_url,
         insert(GroupMember).values(
             [
@@ -123,24 +123,24 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     failed: list[str] = []
 
     # The trainer starts the group chat; her browser makes the first key for herself only.
-    trainer = await _logged_in(chromium, server, "trainer.a", PHONE, errors)
+    trainer = await logged_in(chromium, server, "trainer.a", PHONE, errors)
     trainer.on(
         "response", lambda r: failed.append(f"{r.request.method} {r.url} {r.status}") if r.status >= 400 else None
     )
     await trainer.goto(f"{server.url}/chat")
-    await _fits(trainer, "group-list-trainer")
+    await fits(trainer, "group-list-trainer")
     await trainer.click(f"form[action$='/groups/{world.group_a}'] button[type=submit]")
     await trainer.wait_for_url(f"{server.url}/chat/*")
     conversation_url = trainer.url
     conversation = conversation_url.rsplit("/", 1)[1]
-    await _connected(trainer)
+    await connected(trainer)
     epochs = await _epochs(trainer, conversation)
     assert [(e["epoch"], e["created_by"]) for e in epochs] == [(1, trainer_id)]
     assert await _readers(trainer, conversation) == {trainer_id}, "no mother on the server's word alone"
     # Both mothers wait for her approval, each with name, code and QR.
     await trainer.wait_for_selector(f"{_card(ann_id)}[data-reason=unapproved]", timeout=15_000)
     await trainer.wait_for_selector(f"{_card(bea_id)}[data-reason=unapproved]", timeout=15_000)
-    await _fits(trainer, "group-approvals-trainer")
+    await fits(trainer, "group-approvals-trainer")
     # She checks Ann's code (Ann shows it on her phone) and gives her access.
     await _gives_access(trainer, ann_id, "Mother A", codes["ann.a"])
     await trainer.wait_for_selector("#chat-readers-summary:has-text('Mother A')", timeout=15_000)
@@ -150,19 +150,19 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     # Both mothers find it in their list and open it: Ann reads, Bea waits for access.
     mothers = []
     for login in ("ann.a", "bea.a"):
-        page = await _logged_in(chromium, server, login, PHONE, errors)
+        page = await logged_in(chromium, server, login, PHONE, errors)
         page.on(
             "response", lambda r: failed.append(f"{r.request.method} {r.url} {r.status}") if r.status >= 400 else None
         )
         await page.goto(f"{server.url}/chat")
         await page.click(f"a.chat-list__item[data-conversation='{conversation}']")
         await page.wait_for_url(conversation_url)
-        await _connected(page)
+        await connected(page)
         mothers.append(page)
     ann, bea = mothers
     assert await bea.is_disabled("#chat-text"), "no key: she cannot write yet"
     assert "je toegang geeft" in await bea.inner_text("#chat-status")  # she reads Dutch
-    await _fits(bea, "group-waiting-bea")
+    await fits(bea, "group-waiting-bea")
 
     # Ann's browser takes the trainer's key only once Ann compared the trainer's code: no signed
     # record names the trainer for her, and the server's member list is no ground.
@@ -170,8 +170,8 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     await _gives_access(ann, trainer_id, "Staff A", codes["trainer.a"])
     await ann.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
 
-    await _send(trainer, "Welcome to the group")
-    await _sees(ann, "Welcome to the group")
+    await send_text(trainer, "Welcome to the group")
+    await sees(ann, "Welcome to the group")
     await bea.wait_for_selector("li.chat-msg--theirs .chat-msg__locked", timeout=15_000)
     assert await bea.locator("li.chat-msg .chat-msg__text:text-is('Welcome to the group')").count() == 0
 
@@ -179,23 +179,23 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     # checked the codes of those who made and gave it (the trainer and Ann); then she reads and
     # writes from now on.
     await _gives_access(ann, bea_id, "Mother A2", codes["bea.a"])
-    await _fits(ann, "group-approved-ann")
+    await fits(ann, "group-approved-ann")
     await _gives_access(bea, ann_id, "Mother A", codes["ann.a"])
     await _gives_access(bea, trainer_id, "Staff A", codes["trainer.a"])
     await bea.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
-    await _send(ann, "Hello, I am Ann")
-    await _sees(trainer, "Hello, I am Ann")
-    await _sees(bea, "Hello, I am Ann")
-    await _send(bea, "And I am Bea")
-    await _sees(trainer, "And I am Bea")
-    await _sees(ann, "And I am Bea")
+    await send_text(ann, "Hello, I am Ann")
+    await sees(trainer, "Hello, I am Ann")
+    await sees(bea, "Hello, I am Ann")
+    await send_text(bea, "And I am Bea")
+    await sees(trainer, "And I am Bea")
+    await sees(ann, "And I am Bea")
     for name, page in (("trainer", trainer), ("ann", ann), ("bea", bea)):
-        await _fits(page, f"group-{name}")
+        await fits(page, f"group-{name}")
 
     # The server swaps Bea's key for one it holds, and the key is a week old: Ann's browser makes
     # the next key for the trainer and herself, not for the swapped key, and flags it.
     swapped = crypto.Identity.create("bea.a", "a password of the server", user_id=bea_id)
-    await _in_database(
+    await in_database(
         database_url,
         update(Account)
         .where(Account.person_id == world.participant_a2)
@@ -205,7 +205,7 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
         .values(epoch_started_at=utcnow() - timedelta(days=8)),
     )
     await ann.reload()
-    await _connected(ann)
+    await connected(ann)
     for _ in range(100):
         if len(await _epochs(ann, conversation)) == 2:
             break
@@ -217,8 +217,8 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     assert await ann.inner_text(f"{_card(bea_id)} .chat-approval__code") == swapped.identity.person.fingerprint_text
     await trainer.wait_for_timeout(1000)  # the trainer's open page saw the new key too: it gives nothing
     assert await _readers(trainer, conversation) == {trainer_id, ann_id}
-    await _send(trainer, "Not for a swapped key")
-    await _sees(ann, "Not for a swapped key")
+    await send_text(trainer, "Not for a swapped key")
+    await sees(ann, "Not for a swapped key")
     await bea.wait_for_timeout(1500)
     assert await bea.locator("li.chat-msg .chat-msg__text:text-is('Not for a swapped key')").count() == 0
 
@@ -248,12 +248,12 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     assert await _readers(trainer, conversation) == {trainer_id, ann_id}, "they approved each other"
 
     after = "Only the two of us read this"
-    await _send(ann, after)
-    await _sees(trainer, after)
-    await _state(ann, after, "read")
+    await send_text(ann, after)
+    await sees(trainer, after)
+    await shows_state(ann, after, "read")
     await bea.wait_for_timeout(1500)
     assert await bea.locator(f"li.chat-msg .chat-msg__text:text-is({after!r})").count() == 0
-    assert await bea.locator(_mine(after)).count() == 0
+    assert await bea.locator(mine(after)).count() == 0
     refused = await bea.evaluate(
         "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/messages?after=0`)).status", conversation
     )
@@ -338,7 +338,7 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
         )
 
     # Staff make the group by clicking, on a phone, and add the trainer and two mothers.
-    staff = await _logged_in(chromium, server, "staff.a", PHONE, errors)
+    staff = await logged_in(chromium, server, "staff.a", PHONE, errors)
     watch(staff)
     await staff.goto(f"{server.url}/manage")
     await staff.click(f"h2 a[href='/manage/programmes/{world.programme_a}']")
@@ -357,18 +357,18 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
         await _signed(staff, serial)
     assert await staff.locator("li.group-member[data-signed=yes]").count() == 3
     assert "Ondertekend" in await staff.inner_text("#group-record")
-    await _fits(staff, "group-signed-staff")
+    await fits(staff, "group-signed-staff")
     assert errors == [], errors
 
     # The trainer (a coach) starts the group chat: her browser makes one key for all three.
-    trainer = await _logged_in(chromium, server, "coach.a", PHONE, errors)
+    trainer = await logged_in(chromium, server, "coach.a", PHONE, errors)
     watch(trainer)
     await trainer.goto(f"{server.url}/chat")
     await trainer.click(f"form[action$='/groups/{group_id}'] button[type=submit]")
     await trainer.wait_for_url(f"{server.url}/chat/*")
     conversation_url = trainer.url
     conversation = conversation_url.rsplit("/", 1)[1]
-    await _connected(trainer)
+    await connected(trainer)
     await trainer.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
     ann_id, bea_id, coach_id = str(world.participant_a), str(world.participant_a2), str(world.coach_a)
     for _ in range(50):
@@ -379,39 +379,39 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     assert await trainer.locator("#chat-approvals").is_hidden()
 
     # Written before anyone else opened the chat: sent, not read.
-    await _send(trainer, "Welkom in de groep")
-    await trainer.wait_for_selector(f"{_mine('Welkom in de groep')} .chat-msg__state[data-state]", timeout=15_000)
+    await send_text(trainer, "Welkom in de groep")
+    await trainer.wait_for_selector(f"{mine('Welkom in de groep')} .chat-msg__state[data-state]", timeout=15_000)
     await trainer.wait_for_timeout(1000)
-    state = await trainer.get_attribute(f"{_mine('Welkom in de groep')} .chat-msg__state", "data-state")
+    state = await trainer.get_attribute(f"{mine('Welkom in de groep')} .chat-msg__state", "data-state")
     assert state in ("sent", "delivered"), state
 
     # Each mother finds it in her list and reads and writes at once: nobody compares codes.
     mothers = []
     for login in ("ann.a", "bea.a"):
-        page = await _logged_in(chromium, server, login, PHONE, errors)
+        page = await logged_in(chromium, server, login, PHONE, errors)
         watch(page)
         await page.goto(f"{server.url}/chat")
         await page.click(f"a.chat-list__item[data-conversation='{conversation}']")
         await page.wait_for_url(conversation_url)
-        await _connected(page)
+        await connected(page)
         await page.wait_for_selector("#chat-text:not([disabled])", timeout=15_000)
         assert await page.locator("#chat-approvals").is_hidden()
-        await _sees(page, "Welkom in de groep")
+        await sees(page, "Welkom in de groep")
         mothers.append(page)
         if login == "ann.a":
             # Ann opened it: now it is read, and the trainer sees "Gelezen".
-            await _state(trainer, "Welkom in de groep", "read")
-            assert await trainer.inner_text(f"{_mine('Welkom in de groep')} .chat-msg__state") == "Gelezen"
+            await shows_state(trainer, "Welkom in de groep", "read")
+            assert await trainer.inner_text(f"{mine('Welkom in de groep')} .chat-msg__state") == "Gelezen"
     ann, bea = mothers
-    await _send(ann, "Hallo, ik ben Ann")
-    await _sees(trainer, "Hallo, ik ben Ann")
-    await _sees(bea, "Hallo, ik ben Ann")
-    await _state(ann, "Hallo, ik ben Ann", "read")
-    await _send(bea, "En ik ben Bea")
-    await _sees(trainer, "En ik ben Bea")
-    await _sees(ann, "En ik ben Bea")
+    await send_text(ann, "Hallo, ik ben Ann")
+    await sees(trainer, "Hallo, ik ben Ann")
+    await sees(bea, "Hallo, ik ben Ann")
+    await shows_state(ann, "Hallo, ik ben Ann", "read")
+    await send_text(bea, "En ik ben Bea")
+    await sees(trainer, "En ik ben Bea")
+    await sees(ann, "En ik ben Bea")
     for name, page in (("trainer", trainer), ("ann", ann), ("bea", bea)):
-        await _fits(page, f"group-signed-{name}")
+        await fits(page, f"group-signed-{name}")
     epochs = await _epochs(trainer, conversation)
     assert [e["epoch"] for e in epochs] == [1], "one key for everyone the list names"
     assert errors == [], (errors, failed, server.log()[-4000:])
@@ -430,9 +430,9 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     assert await _readers(trainer, conversation) == {ann_id, coach_id}
     after = "Alleen voor Ann en de trainer"
     await ann.wait_for_timeout(500)
-    await _send(ann, after)
-    await _sees(trainer, after)
-    await _state(ann, after, "read")
+    await send_text(ann, after)
+    await sees(trainer, after)
+    await shows_state(ann, after, "read")
     refused = await bea.evaluate(
         "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/messages?after=0`)).status", conversation
     )

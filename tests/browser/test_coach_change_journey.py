@@ -19,21 +19,21 @@ from eportfolio.domain.people import Role
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Membership, Person
-from tests.browser.test_recovery_journeys import (
-    KEY_WORK_MS,
-    NEW_PASSWORD,
-    _cast,
-    _context,
-    _fits,
-    _person,
-    _portfolio,
-    _she_writes,
-    _titles,
-    _write,
-)
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.live import LiveServer
 from tests.support.lying import Liar
+from tests.support.recovery_journey import (
+    KEY_WORK_MS,
+    NEW_PASSWORD,
+    cast,
+    fits,
+    item_titles,
+    new_context,
+    open_portfolio,
+    person_page,
+    she_writes,
+    write,
+)
 from tests.support.signup import Keyring, invitation
 from tests.support.world import World
 
@@ -104,15 +104,15 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
 ) -> None:
     world, server = world_and_server
     a = world.programme_a
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     await _second_coach(server, database_url, world)
     errors: list[str] = []
 
     # Before: she writes in her portfolio and chats with her coach.
-    her = await _she_writes(chromium, server, world, errors)
+    her = await she_writes(chromium, server, world, errors)
     await _chat(her, server, start=True)
     await _send(her, "Before the reset: can we meet on Monday?")
-    coach = await _person(chromium, server, "coach.a", errors, DESKTOP)
+    coach = await person_page(chromium, server, "coach.a", errors, DESKTOP)
     await _chat(coach, server)
     await coach.wait_for_selector(
         "li.chat-msg--theirs .chat-msg__text:text-is('Before the reset: can we meet on Monday?')", timeout=15_000
@@ -121,11 +121,11 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
 
     # The coach-assisted reset: staff give her a code, her phone makes new keys, her coach checks
     # her new fingerprint in person and gives her the keys again (portfolio, then chat).
-    admin = await _person(chromium, server, "admin", errors, DESKTOP)
+    admin = await person_page(chromium, server, "admin", errors, DESKTOP)
     await admin.goto(f"{server.url}/recovery/programmes/{a}/people/{world.participant_a}/reset")
     await admin.click("#make-reset")
     code = (await admin.inner_text("#reset-code")).strip()
-    phone = await _context(chromium, server, errors, PHONE)
+    phone = await new_context(chromium, server, errors, PHONE)
     await phone.goto(f"{server.url}/recovery/reset")
     await phone.fill("#f-code", code)
     await phone.fill("#f-password", NEW_PASSWORD)
@@ -150,7 +150,7 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     async with phone.expect_navigation(timeout=30_000):
         await phone.click("#key-change-confirm")
     await phone.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
-    await _write(phone, "After the reset", "I found a training course", "my_coaches")
+    await write(phone, "After the reset", "I found a training course", "my_coaches")
     await _chat(phone, server)
     await _send(phone, "After the reset: thank you for helping me")
 
@@ -162,15 +162,15 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
         has=admin.locator("p", has_text="Ended")).wait_for(timeout=KEY_WORK_MS)
 
     # She keeps everything: the portfolio opens with all she shared, before and after the reset.
-    await _portfolio(phone, server, world)
+    await open_portfolio(phone, server, world)
     assert await phone.locator("#status.alert--warning:has-text('Something went wrong')").count() == 0
-    titles = await _titles(phone)
+    titles = await item_titles(phone)
     assert {"Shared reflection", "After the reset"} <= set(titles), titles
     await _reads(phone, "Shared reflection", "What I learned at the workshop")
     await _reads(phone, "After the reset", "I found a training course")
-    await _write(phone, "With my coach gone", "Still writing", "my_coaches")
+    await write(phone, "With my coach gone", "Still writing", "my_coaches")
     await _reads(phone, "With my coach gone", "Still writing")
-    await _fits(phone, "portfolio-after-coach-left")
+    await fits(phone, "portfolio-after-coach-left")
     await _shot(phone, "portfolio")
 
     # And the conversation: connected, every message readable, and she can still write.
@@ -182,7 +182,7 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     assert await phone.locator("li.chat-msg--broken").count() == 0
     # Taken by the server, and marked as read by nobody: nobody but her holds the key now.
     await _send(phone, "My coach has left, I am still here", states=("noReader",))
-    await _fits(phone, "chat-after-coach-left")
+    await fits(phone, "chat-after-coach-left")
     await _shot(phone, "chat")
     conversation_url = phone.url
 
@@ -193,13 +193,13 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     await admin.select_option("#f-coach_id", label="Coach B")
     await admin.click("#assign-form button[type=submit]")
     await admin.locator("li.card[data-status=signed]", has_text="Coach B").wait_for(timeout=KEY_WORK_MS)
-    await _portfolio(phone, server, world)
+    await open_portfolio(phone, server, world)
     await _chat(phone, server)
-    new_coach = await _person(chromium, server, "coach.b", errors, DESKTOP)
+    new_coach = await person_page(chromium, server, "coach.b", errors, DESKTOP)
     await new_coach.goto(f"{server.url}/portfolio")
     await new_coach.click("a[href^='/portfolio/']:not([href*=programmes])")
     await new_coach.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
-    assert {"Shared reflection", "After the reset", "With my coach gone"} <= set(await _titles(new_coach))
+    assert {"Shared reflection", "After the reset", "With my coach gone"} <= set(await item_titles(new_coach))
     await _reads(new_coach, "Shared reflection", "What I learned at the workshop")
     await _chat(new_coach, server)
     assert "My coach has left, I am still here" in await _texts(new_coach)
@@ -216,7 +216,7 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     assert "could not open the keys" in await phone.inner_text("#chat-connection")
     assert await phone.get_attribute("#chat-app", "data-failed") == "keys"
     assert await phone.is_disabled("#chat-send")
-    await _fits(phone, "chat-failed")
+    await fits(phone, "chat-failed")
     await _shot(phone, "chat-failed")
     await phone.goto(f"{server.url}/portfolio/programmes/{a}")
     await phone.wait_for_selector("#portfolio-app[data-failed=keys]", timeout=30_000)

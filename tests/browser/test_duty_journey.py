@@ -27,8 +27,8 @@ from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person, Programme
-from tests.browser.test_chat_journey import _connected, _in_database, _logged_in, _sees, _send, _state
 from tests.support.browser import DESKTOP, PHONE
+from tests.support.chat_journey import connected, in_database, logged_in, sees, send_text, shows_state
 from tests.support.live import LiveServer
 from tests.support.signup import Keyring, invitation
 from tests.support.world import World
@@ -120,7 +120,7 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> uuid.UUI
             issued_at=1_780_000_000,
             **signed,
         )
-        await _in_database(
+        await in_database(
             database_url,
             update(CoachAssignment)
             .where(CoachAssignment.id == world.assignment_a)
@@ -145,7 +145,7 @@ async def _make_roster(chromium: Any, server: LiveServer, world: World, errors: 
     """The admin makes the roster by clicking: her programme's page, the "Duty roster" tab, one
     block every day around the clock with the night coach and the supervisor as second line, and a
     holiday on which the supervisor covers alone. Mistakes first: a block that ends before it starts."""
-    staff = await _logged_in(chromium, server, "admin", DESKTOP, errors)
+    staff = await logged_in(chromium, server, "admin", DESKTOP, errors)
     await staff.goto(f"{server.url}/manage/programmes/{world.programme_a}")
     await staff.click(f"nav.sub-nav a[href='/manage/programmes/{world.programme_a}/roster']")
     await staff.wait_for_selector("#roster-form[data-ready=yes]")
@@ -224,7 +224,7 @@ async def test_she_writes_at_night_nobody_answers_and_the_coach_on_duty_is_told_
     await _make_roster(chromium, server, world, errors, holiday)
 
     # She sees who can answer now, and writes.
-    her = await _logged_in(chromium, server, "mother.a", PHONE, errors)
+    her = await logged_in(chromium, server, "mother.a", PHONE, errors)
     await her.goto(f"{server.url}/chat")
     duty_line = her.locator(f"[data-duty-line='{world.programme_a}']")
     assert "Nu bereikbaar: Coach Night" in await duty_line.inner_text()
@@ -232,13 +232,13 @@ async def test_she_writes_at_night_nobody_answers_and_the_coach_on_duty_is_told_
     await her.click("form[action$='/coaching'] button[type=submit]")
     await her.wait_for_url(f"{server.url}/chat/*")
     conversation = her.url.rsplit("/", 1)[1]
-    await _connected(her)
+    await connected(her)
     readers = await her.inner_text("#chat-readers-summary")
     assert "Coach Night" in readers, "her phone granted the key to the coach on duty in the signed roster"
     assert "Supervisor A" in readers
     text = "I cannot sleep, the rent is due tomorrow"
-    await _send(her, text)
-    await _state(her, text, "sent")
+    await send_text(her, text)
+    await shows_state(her, text, "sent")
     await asyncio.sleep(1)
     assert await her.locator("li.chat-msg--out_of_hours").count() == 0, "someone is on duty: no out-of-hours reply"
 
@@ -249,19 +249,19 @@ async def test_she_writes_at_night_nobody_answers_and_the_coach_on_duty_is_told_
     assert await _waiting_notices(database_url) == [(night, f"/chat/{conversation}")]
 
     # He opens it from his notifications, reads her and replies.
-    coach = await _logged_in(chromium, server, "coach.night", PHONE, errors)
+    coach = await logged_in(chromium, server, "coach.night", PHONE, errors)
     await coach.click("a[href='/notifications']")
     notice = coach.locator("button.notification-link", has_text="Iemand wacht op antwoord")
     await _fits(coach, "notifications")
     await notice.click()
     await coach.wait_for_url(f"{server.url}/chat/{conversation}")
-    await _connected(coach)
-    await _sees(coach, text)
+    await connected(coach)
+    await sees(coach, text)
     await _fits(coach, "conversation")
     reply = "I am here. Let us look at the rent together."
-    await _send(coach, reply)
-    await _sees(her, reply)
-    await _state(coach, reply, "read")
+    await send_text(coach, reply)
+    await sees(her, reply)
+    await shows_state(coach, reply, "read")
     await _fits(her, "reply")
 
     # His own shifts and who is on duty, one tap from the chat line.

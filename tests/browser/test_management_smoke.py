@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import session_cookie_for
 from tests.support.browser import PHONE
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, session_cookie_for
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser

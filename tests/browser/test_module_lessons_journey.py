@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import session_cookie_for
-from tests.browser.test_modules_journey import Api
 from tests.support.browser import PHONE
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, session_cookie_for
+from tests.support.modules_journey import Api
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser

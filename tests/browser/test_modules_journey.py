@@ -11,15 +11,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import inspect, literal_column, select, table
 
 from eportfolio.kit.db import make_engine
-from tests.browser.conftest import session_cookie_for
-from tests.browser.test_portfolio_journey import _cast, _phone, _png, _stored_blobs
 from tests.support.browser import DESKTOP, PHONE
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, session_cookie_for
+from tests.support.modules_journey import Api
+from tests.support.portfolio_journey import cast, phone_page, png, stored_blobs
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -119,7 +118,7 @@ async def test_authoring_to_feedback_journey(
 ) -> None:
     world, server = world_and_server
     a = world.programme_a
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
     bodies: list[str] = []
 
@@ -133,7 +132,7 @@ async def test_authoring_to_feedback_journey(
     await _give(chromium, server, database_url, world)
 
     # She logs in on her phone (her keys are unlocked there) and answers in Dutch.
-    her = await _phone(chromium, server, "mother.a", errors)
+    her = await phone_page(chromium, server, "mother.a", errors)
     her.on("request", lambda r: bodies.append(r.post_data or ""))
     await her.click("a[href='/my/assignments']")
     assert "Mijn werkwensen" in await her.inner_text("main")
@@ -189,7 +188,7 @@ async def test_authoring_to_feedback_journey(
     assert "Handed in" in await her.inner_text("main")
 
     # Her coach reads the answer on his phone and writes feedback, sealed there.
-    coach = await _phone(chromium, server, "coach.a", errors)
+    coach = await phone_page(chromium, server, "coach.a", errors)
     coach.on("request", lambda r: bodies.append(r.post_data or ""))
     await coach.goto(f"{server.url}/review")
     assert "Mother A" in await coach.inner_text("main")
@@ -236,20 +235,6 @@ async def test_authoring_to_feedback_journey(
     assert CANARY not in server.log()
 
 
-class Api:
-    """Someone's session over HTTP, for the steps this test is not about (authoring, assigning)."""
-
-    def __init__(self, server: LiveServer, cookie: dict[str, Any]) -> None:
-        self.http = httpx.AsyncClient(base_url=server.url, cookies={cookie["name"]: cookie["value"]}, timeout=30)
-
-    async def call(self, method: str, url: str, body: Any = None) -> Any:
-        if "ep_csrf" not in self.http.cookies:
-            await self.http.get("/healthz")
-        answer = await self.http.request(method, url, json=body, headers={"x-csrf-token": self.http.cookies["ep_csrf"]})
-        assert answer.status_code < 300, answer.text
-        return answer.json()
-
-
 async def _photo_assignment(server: LiveServer, database_url: str, world: World) -> None:
     """Staff publish a module whose one question asks for a photo; her coach gives it to her."""
     a = world.programme_a
@@ -280,19 +265,19 @@ async def test_a_photo_answer_and_a_personal_assignment_stay_encrypted(
 ) -> None:
     world, server = world_and_server
     a = world.programme_a
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     await _photo_assignment(server, database_url, world)
     errors: list[str] = []
     bodies: list[str] = []
 
     # She answers with a photo: re-encoded and encrypted on her phone, sent in parts.
-    her = await _phone(chromium, server, "mother.a", errors)
+    her = await phone_page(chromium, server, "mother.a", errors)
     her.on("request", lambda r: bodies.append(r.post_data or ""))
     await her.goto(f"{server.url}/my/assignments")
     await her.click("a.assignment-link")
     await her.wait_for_selector(READY, timeout=30_000)
     await her.set_input_files(
-        "fieldset.question input[type=file]", files=[{"name": "me.png", "mimeType": "image/png", "buffer": _png()}]
+        "fieldset.question input[type=file]", files=[{"name": "me.png", "mimeType": "image/png", "buffer": png()}]
     )
     await her.wait_for_selector("fieldset.question [data-files] li >> text=me.jpg", timeout=30_000)
     await her.wait_for_selector("#answer-status.alert--success")
@@ -301,7 +286,7 @@ async def test_a_photo_answer_and_a_personal_assignment_stay_encrypted(
     await her.wait_for_url("**/my/assignments?handed_in=1")
 
     # Her coach writes her a personal assignment, sealed on his phone.
-    coach = await _phone(chromium, server, "coach.a", errors)
+    coach = await phone_page(chromium, server, "coach.a", errors)
     coach.on("request", lambda r: bodies.append(r.post_data or ""))
     await coach.goto(f"{server.url}/programmes/{a}/assign")
     await coach.wait_for_selector("#personal[data-ready=true]", timeout=30_000)
@@ -341,7 +326,7 @@ async def test_a_photo_answer_and_a_personal_assignment_stay_encrypted(
     stored = await _everything_stored(database_url)
     assert CANARY not in stored
     assert "verpleegster" not in stored
-    blobs = await asyncio.to_thread(_stored_blobs, server.log_path.parent / "blobs")
+    blobs = await asyncio.to_thread(stored_blobs, server.log_path.parent / "blobs")
     assert blobs, "the photo's stream is stored"
     assert b"Kerkstraat" not in blobs
 
@@ -350,7 +335,7 @@ async def test_an_answer_saved_on_two_phones_is_never_overwritten_silently(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
     staff = await _page(chromium, server, database_url, world.staff_a, DESKTOP)
     await _publish(staff, server, world.programme_a)
@@ -364,13 +349,13 @@ async def test_an_answer_saved_on_two_phones_is_never_overwritten_silently(
         await page.wait_for_selector(READY, timeout=30_000)
 
     # She starts on one phone; what she types is kept there, not yet saved.
-    phone_a = await _phone(chromium, server, "mother.a", errors)
+    phone_a = await phone_page(chromium, server, "mother.a", errors)
     await open_question(phone_a)
     await phone_a.fill("fieldset.question textarea", "Geschreven op telefoon A")
     await phone_a.wait_for_function("() => document.getElementById('draft-status').textContent.length > 0")
 
     # On her other phone she writes and saves another answer.
-    phone_b = await _phone(chromium, server, "mother.a", errors)
+    phone_b = await phone_page(chromium, server, "mother.a", errors)
     await open_question(phone_b)
     await phone_b.fill("fieldset.question textarea", "Geschreven op telefoon B")
     await phone_b.click("#save-answer")

@@ -21,10 +21,10 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.modules.tables import ModuleAssignment
-from tests.browser.test_portfolio_journey import _cast
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.caseload import seed_caseload
 from tests.support.live import LiveServer
+from tests.support.portfolio_journey import cast
 from tests.support.signup import PASSWORD, Keyring, invitation
 from tests.support.world import World
 
@@ -176,7 +176,7 @@ async def test_she_and_her_coach_reach_every_screen_by_clicking_on_a_phone(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     engine = make_engine(database_url)
     try:
         await seed_caseload(

@@ -8,47 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from eportfolio import crypto
-from eportfolio.accounts.hashing import SecretHasher
-from eportfolio.accounts.tables import Account
-from eportfolio.crypto.kdf import AUTH_LOGIN, AUTH_RECOVERY
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from tests.browser.test_portfolio_journey import _cast, _fits, _phone, _ready, _write
+from tests.support.coach_keys import coach_gets_new_keys
 from tests.support.live import LiveServer
-from tests.support.signup import PASSWORD
+from tests.support.portfolio_journey import cast, fits, phone_page, ready, write
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
-
-
-async def _coach_gets_new_keys(database_url: str, world: World) -> str:
-    """Coach A's account gets new keys (same login and password); returns the new fingerprint."""
-    made = crypto.Identity.create("coach.a", PASSWORD, user_id=str(world.coach_a))
-    bundle = crypto.KeyBundle.from_bytes(made.bundle)
-    hasher = SecretHasher()
-    kind, login_secret = crypto.parse_auth_proof(made.auth_proof)
-    assert kind == AUTH_LOGIN
-    kind, recovery_secret = crypto.parse_auth_proof(made.recovery_auth_proof)
-    assert kind == AUTH_RECOVERY
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            account = (await uow.session.execute(
-                select(Account).where(Account.person_id == world.coach_a))).scalar_one()
-            account.key_bundle = made.bundle
-            account.public_identity = made.public_identity
-            account.auth_hash = await hasher.hash(login_secret)
-            account.recovery_hash = await hasher.hash(recovery_secret)
-            account.salt_seed = bundle.params.seed
-            account.kdf_params = {"algorithm": "argon2id", "memory_kib": bundle.params.memory_kib,
-                                  "iterations": bundle.params.iterations, "parallelism": bundle.params.parallelism}
-    finally:
-        await engine.dispose()
-    fingerprint: str = made.identity.person.fingerprint_text
-    return fingerprint
 
 
 async def _coach_holds_key(page: Any, programme_id: Any) -> bool:
@@ -72,30 +38,30 @@ async def test_she_confirms_her_coachs_changed_key_in_person_before_sharing_agai
 ) -> None:
     world, server = world_and_server
     mine = f"{server.url}/portfolio/programmes/{world.programme_a}"
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
 
     # She opens her portfolio: her phone pins her coach's key and shares with the coach.
-    her = await _phone(chromium, server, "mother.a", errors)
-    await _ready(her, mine)
-    await _write(her, "diary", "Before the change", "Shared before the key changed", "my_coaches")
+    her = await phone_page(chromium, server, "mother.a", errors)
+    await ready(her, mine)
+    await write(her, "diary", "Before the change", "Shared before the key changed", "my_coaches")
     assert await _coach_holds_key(her, world.programme_a)
     assert await her.is_hidden("#coach-checks")
     revision = await _pin_revision(her)
 
     # The coach's key changes. Her phone notices, warns and shares nothing with the new key.
-    new_fingerprint = await _coach_gets_new_keys(database_url, world)
-    await _ready(her, mine)
+    new_fingerprint = await coach_gets_new_keys(database_url, world)
+    await ready(her, mine)
     assert "Coach A" in await her.inner_text("#status")
     assert not await _coach_holds_key(her, world.programme_a), "no automatic grant to a changed key"
     assert await her.is_hidden("#coach-check")
     await her.click("#coach-checks button")
     await her.wait_for_selector("#coach-check:not([hidden])")
     assert "Coach A" in await her.inner_text("#coach-check-heading")
-    await _fits(her, "coach-check")
+    await fits(her, "coach-check")
 
     # What she sees is what her coach's own account page shows, as text and as a QR code.
-    coach = await _phone(chromium, server, "coach.a", errors)
+    coach = await phone_page(chromium, server, "coach.a", errors)
     await coach.goto(f"{server.url}/account")
     assert (await coach.inner_text("#my-fingerprint")).strip() == new_fingerprint
     assert (await her.inner_text("#coach-check-fingerprint")).strip() == new_fingerprint
@@ -134,7 +100,7 @@ async def test_she_confirms_her_coachs_changed_key_in_person_before_sharing_agai
     assert await coach.is_hidden("#key-change")
     await coach.click("#items .item-open >> text=Before the change")
     assert "Shared before the key changed" in await coach.inner_text("#view-body")
-    await _ready(her, mine)
+    await ready(her, mine)
     assert await her.is_hidden("#coach-checks")
     assert "Coach A" not in await her.inner_text("#status")
     assert errors == [], errors

@@ -5,11 +5,7 @@ is shared, comments and suggests a step; she accepts it; search runs on the phon
 
 from __future__ import annotations
 
-import os
-import struct
-import zlib
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,34 +18,12 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
-from tests.support.browser import PHONE
 from tests.support.live import LiveServer
-from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.portfolio_journey import cast, fits, phone_page, png, ready, stored_blobs, write
+from tests.support.signup import Keyring, invitation
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
-
-KEY_WORK_MS = 60_000
-SHOTS = os.environ.get("EPORTFOLIO_SCREENSHOTS")
-def _png(width: int = 40, height: int = 30) -> bytes:
-    """A small real PNG with a text chunk standing in for hidden metadata."""
-    raw = b"".join(b"\x00" + bytes([200, 80, 40]) * width for _ in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"tEXt", b"Location\x00Emmen, Kerkstraat 1")
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-async def _cast(server: LiveServer, database_url: str, world: World) -> crypto.SigningKey:
-    keyrings = [Keyring(server) for _ in range(3)]
-    try:
-        return await _sign_everyone_up(keyrings, server, database_url, world)
-    finally:
-        for keyring in keyrings:
-            await keyring.http.aclose()
 
 
 async def _second_coach(server: LiveServer, database_url: str, world: World, programme_key: crypto.SigningKey) -> None:
@@ -85,76 +59,6 @@ async def _second_coach(server: LiveServer, database_url: str, world: World, pro
         await engine.dispose()
 
 
-async def _sign_everyone_up(
-    keyrings: list[Keyring], server: LiveServer, database_url: str, world: World
-) -> crypto.SigningKey:
-    a = world.programme_a
-    admin = keyrings[0]
-    admin_identity, org_key = await admin.sign_up(
-        await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-    )
-    assert org_key is not None
-    programme_key = crypto.SigningKey.generate()
-    certificate = org_key.sign_record(
-        crypto.ProgrammeKeyCertificate(programme_key.public), organisation_id=str(world.organisation_id),
-        programme_id=str(a), serial=1, issued_at=1_780_000_000, signed_by=str(world.admin),
-    )
-    made = await admin.call("POST", f"/api/v1/trust/programmes/{a}", {
-        "ed25519_public": b64u_encode(programme_key.public), "certificate": b64u_encode(certificate),
-        "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-    })
-    assert made.status_code == 201, made.text
-    her_code = await invitation(database_url, world, world.participant_a, Role.participant, a)
-    await keyrings[1].sign_up(her_code, "mother.a")
-    coach_code = await invitation(database_url, world, world.coach_a, Role.coach, a)
-    coach, _ = await keyrings[2].sign_up(coach_code, "coach.a")
-    record = programme_key.sign_record(
-        crypto.CoachAssignment(str(world.participant_a), str(world.coach_a), coach.fingerprint,
-                               crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
-        organisation_id=str(world.organisation_id), programme_id=str(a), serial=1, issued_at=1_780_000_000,
-        signed_by=str(world.admin),
-    )
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            await uow.session.execute(
-                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
-                .values(signed_record=b64u_encode(record), signed_by=world.admin)
-            )
-    finally:
-        await engine.dispose()
-    return programme_key
-
-
-def _stored_blobs(folder: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
-
-
-async def _phone(chromium: Any, server: LiveServer, login: str, errors: list[str]) -> Any:
-    context = await chromium.new_context(**PHONE)
-    page = await context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
-    return page
-
-
-async def _ready(page: Any, url: str) -> None:
-    await page.goto(url)
-    await page.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
-
-
-async def _fits(page: Any, name: str) -> None:
-    if SHOTS:
-        await page.screenshot(path=str(Path(SHOTS) / f"portfolio-{name}.png"), full_page=True)
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{name}: {width}px wide on a 360px phone"
-
-
 async def _write_without_saving(page: Any, kind: str, title: str, body: str) -> None:
     await page.select_option("#f-new-kind", kind)
     await page.click("#new-form button[type=submit]")
@@ -163,32 +67,21 @@ async def _write_without_saving(page: Any, kind: str, title: str, body: str) -> 
     await page.check("input[name=audience][value=my_coaches]")
 
 
-async def _write(page: Any, kind: str, title: str, body: str, audience: str) -> None:
-    await page.select_option("#f-new-kind", kind)
-    await page.click("#new-form button[type=submit]")
-    await page.fill("#f-title", title)
-    await page.fill("#f-body", body)
-    await page.check(f"input[name=audience][value={audience}]")
-    await page.click("#editor button[type=submit]")
-    await page.wait_for_selector("#item-view:not([hidden])")
-    assert (await page.inner_text("#view-heading")).strip() == title
-
-
 async def test_her_portfolio_on_a_phone_with_her_coach(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    programme_key = await _cast(server, database_url, world)
+    programme_key = await cast(server, database_url, world)
     errors: list[str] = []
     mine_url = f"{server.url}/portfolio/programmes/{world.programme_a}"
 
-    her = await _phone(chromium, server, "mother.a", errors)
-    await _ready(her, mine_url)
+    her = await phone_page(chromium, server, "mother.a", errors)
+    await ready(her, mine_url)
     assert "Coach A" in await her.inner_text("#readers"), "her browser granted the key to her verified coach"
-    await _write(her, "diary", "Only for me", "A hard day <b>not bold</b>", "only_me")
+    await write(her, "diary", "Only for me", "A hard day <b>not bold</b>", "only_me")
     assert "<b>not bold</b>" in await her.inner_text("#view-body"), "text is inserted as text, never as HTML"
     await her.click("#view-back")
-    await _write(her, "diary", "Shared reflection", "What I learned at the workshop", "my_coaches")
+    await write(her, "diary", "Shared reflection", "What I learned at the workshop", "my_coaches")
 
     # A draft survives a reload, encrypted on the phone.
     await her.click("#view-back")
@@ -208,7 +101,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     )
     assert "grandmother" not in drafts
     assert "Emmen" not in drafts
-    await _ready(her, mine_url)
+    await ready(her, mine_url)
     await her.select_option("#f-new-kind", "life_story")
     await her.click("#new-form button[type=submit]")
     await her.wait_for_function("() => document.getElementById('f-body').value.includes('grandmother')")
@@ -224,7 +117,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await her.click("#add-goal")
     await her.select_option("#goal-list li.goal select", "work")
     await her.fill("#goal-list li.goal input[type=text]", "A job in care")
-    await _fits(her, "goal-editor")
+    await fits(her, "goal-editor")
     await her.click("#editor button[type=submit]")
     await her.wait_for_selector("#item-view:not([hidden]) .plan-view")
     await her.click("#view-back")
@@ -234,7 +127,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await her.click("#add-person")
     await her.fill("#people-list input", "Grandmother Ans")
     assert await her.locator("#sociogram-diagram svg text", has_text="Grandmother Ans").count() == 1
-    await _fits(her, "sociogram")
+    await fits(her, "sociogram")
     await her.click("#editor button[type=submit]")
     await her.wait_for_selector("#item-view:not([hidden]) svg")
 
@@ -242,18 +135,18 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await her.click("#view-back")
     await her.select_option("#f-new-kind", "photo")
     await her.click("#new-form button[type=submit]")
-    await her.set_input_files("#f-file", files=[{"name": "me.png", "mimeType": "image/png", "buffer": _png()}])
+    await her.set_input_files("#f-file", files=[{"name": "me.png", "mimeType": "image/png", "buffer": png()}])
     await her.click("#editor button[type=submit]")
     await her.wait_for_selector("#list-view:not([hidden]) li[data-item] >> text=me.jpg", timeout=30_000)
     assert await her.get_attribute("#upload-progress", "value") == "100"
-    await _fits(her, "list")
+    await fits(her, "list")
 
     # Search runs on the phone.
     await her.fill("#f-search", "workshop")
     assert await her.locator("#items li[data-item]").count() == 1
     await her.fill("#f-search", "")
 
-    coach = await _phone(chromium, server, "coach.a", errors)
+    coach = await phone_page(chromium, server, "coach.a", errors)
     await coach.goto(f"{server.url}/portfolio")
     await coach.click("a[href^='/portfolio/']:not([href*=programmes])")
     await coach.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
@@ -274,7 +167,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await coach.click("#editor button[type=submit]")
     await coach.wait_for_selector("#item-view:not([hidden]) .plan-view >> text=Ask about the care course")
 
-    await _ready(her, mine_url)
+    await ready(her, mine_url)
     await her.click("#items .item-open >> text=Shared reflection")
     await her.wait_for_selector("#comments li >> text=Well done, see you Thursday")
     await her.click("#view-back")
@@ -298,18 +191,18 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await her.fill("#goal-list li.step:last-child input[type=text]", "Call the school on Monday")
     await her.click("#editor button[type=submit]")
     await her.wait_for_selector("#merge:not([hidden])")
-    await _fits(her, "merge")
+    await fits(her, "merge")
     await her.click("#merge-keep")
     await her.wait_for_selector("#item-view:not([hidden]) .plan-view >> text=Call the school on Monday")
     assert await her.locator(".plan-view >> text=Bring your diploma").count() == 1
     assert await her.locator(".plan-view >> text=Ask about the care course").count() == 1
-    await _fits(her, "plan")
+    await fits(her, "plan")
     # The one refusal she is meant to meet: the 409 that opens the merge screen.
     assert [e for e in errors if "status of 409" not in e] == [], errors
 
     # On a fresh browser profile she logs in and reads everything, her own items too.
-    fresh = await _phone(chromium, server, "mother.a", errors)
-    await _ready(fresh, mine_url)
+    fresh = await phone_page(chromium, server, "mother.a", errors)
+    await ready(fresh, mine_url)
     titles = await fresh.locator("#items li[data-item] .item-open").all_inner_texts()
     everything = {"Only for me", "Shared reflection", "Where I grew up", "My plan", "People around me", "me.jpg"}
     assert everything <= set(titles)
@@ -330,7 +223,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     refused = await coach.reload()
     assert refused.status == 403
     assert await coach.locator("#items li[data-item]").count() == 0
-    await _ready(fresh, mine_url)
+    await ready(fresh, mine_url)
     portfolios_url = f"/api/v1/portfolio/programmes/{world.programme_a}/portfolios"
     state = await fresh.evaluate("async (url) => (await (await fetch(url)).json())[0]", portfolios_url)
     assert (state["epoch"], state["rotation_due"]) == (2, False)
@@ -345,10 +238,10 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     # A second coach is assigned now: her browser checks the signed assignment and grants her the
     # current key; the new coach reads the history through the chain of epochs, in her browser.
     await _second_coach(server, database_url, world, programme_key)
-    await _ready(fresh, mine_url)
+    await ready(fresh, mine_url)
     state = await fresh.evaluate("async (url) => (await (await fetch(url)).json())[0]", portfolios_url)
     assert {m["display_name"]: m["has_current_grant"] for m in state["members"]} == {"Mother A": True, "Coach B": True}
-    second = await _phone(chromium, server, "coach.b", errors)
+    second = await phone_page(chromium, server, "coach.b", errors)
     await second.goto(f"{server.url}/portfolio")
     await second.click("a[href^='/portfolio/']:not([href*=programmes])")
     await second.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
@@ -359,7 +252,7 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     assert [e for e in errors if "status of 409" not in e and "status of 403" not in e] == [], errors
 
     # What the server holds for the photo is ciphertext: the hidden location never leaves the phone.
-    blobs = _stored_blobs(server.log_path.parent / "blobs")
+    blobs = stored_blobs(server.log_path.parent / "blobs")
     assert blobs, "the photo's stream is stored"
     assert b"Kerkstraat" not in blobs
     assert b"me.jpg" not in blobs

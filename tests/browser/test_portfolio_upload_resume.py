@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_portfolio_journey import _cast, _phone, _ready
 from tests.support.live import LiveServer
+from tests.support.portfolio_journey import cast, phone_page, ready
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -112,12 +112,12 @@ async def test_a_photo_cut_off_halfway_goes_on_when_she_opens_her_portfolio_agai
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
     mine_url = f"{server.url}/portfolio/programmes/{world.programme_a}"
-    her = await _phone(chromium, server, "mother.a", errors)
+    her = await phone_page(chromium, server, "mother.a", errors)
     context = her.context
-    await _ready(her, mine_url)
+    await ready(her, mine_url)
     await her.locator("#readers", has_text="Coach A").wait_for()
 
     # She adds a photo with a title; after two parts the connection drops, and she closes the app.
@@ -143,7 +143,7 @@ async def test_a_photo_cut_off_halfway_goes_on_when_she_opens_her_portfolio_agai
     # She opens her portfolio again: it goes on from part 2 and the photo opens with her title.
     again = await context.new_page()
     again.on("pageerror", lambda e: errors.append(str(e)))
-    await _ready(again, mine_url)
+    await ready(again, mine_url)
     await _photo_opens(again, TITLE)
     await _shot(again, "resumed")
     status = await _status(again, server, item_id)
@@ -164,7 +164,7 @@ async def test_a_photo_cut_off_halfway_goes_on_when_she_opens_her_portfolio_agai
         "() => new Promise((resolve) => { const r = indexedDB.deleteDatabase('eportfolio-uploads');"
         " r.onsuccess = r.onerror = r.onblocked = () => resolve(); })"
     )
-    await _ready(cleared, mine_url)
+    await ready(cleared, mine_url)
     row = cleared.locator("#items li[data-item][data-file-status=incomplete]")
     await row.wait_for()
     assert SECOND_TITLE in await row.inner_text()

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from eportfolio.kit.db import make_engine, make_sessionmaker
-from tests.browser.conftest import session_cookie_for
 from tests.support.browser import PHONE
-from tests.support.live import live_server
+from tests.support.live import live_server, session_cookie_for
 from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.browser

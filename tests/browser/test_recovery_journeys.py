@@ -6,141 +6,29 @@ compared her new fingerprint, and her "only me" items are lost, as the warning s
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 
-from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
-from eportfolio.domain.people import Role
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.live import LiveServer
-from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.recovery_journey import (
+    KEY_WORK_MS,
+    NEW_PASSWORD,
+    cast,
+    fits,
+    item_titles,
+    new_context,
+    open_portfolio,
+    person_page,
+    she_writes,
+)
+from tests.support.signup import PASSWORD
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
 
-KEY_WORK_MS = 60_000
-NEW_PASSWORD = "my new phone and a new sentence"
 FINGERPRINT = re.compile(r"^[0-9A-Z]{4}( [0-9A-Z]{4}){5}$")
-
-
-async def _cast(server: LiveServer, database_url: str, world: World, codes: dict[str, str] | None = None) -> str:
-    """Admin (organisation and programme key), her, her coach (signed assignment), an officer.
-
-    ``codes`` gets her recovery code (what she keeps on paper), when given."""
-    a = world.programme_a
-    keyrings = [Keyring(server) for _ in range(4)]
-    engine = make_engine(database_url)
-    try:
-        admin_identity, org_key = await keyrings[0].sign_up(
-            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-        )
-        assert org_key is not None
-        programme_key = crypto.SigningKey.generate()
-        certificate = org_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public), organisation_id=str(world.organisation_id),
-            programme_id=str(a), serial=1, issued_at=1_780_000_000, signed_by=str(world.admin),
-        )
-        made = await keyrings[0].call("POST", f"/api/v1/trust/programmes/{a}", {
-            "ed25519_public": b64u_encode(programme_key.public), "certificate": b64u_encode(certificate),
-            "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-        })
-        assert made.status_code == 201, made.text
-        await keyrings[1].sign_up(await invitation(database_url, world, world.participant_a, Role.participant, a),
-                                  "mother.a")
-        if codes is not None:
-            codes["mother.a"] = keyrings[1].recovery_code
-        coach, _ = await keyrings[2].sign_up(await invitation(database_url, world, world.coach_a, Role.coach, a),
-                                             "coach.a")
-        record = programme_key.sign_record(
-            crypto.CoachAssignment(str(world.participant_a), str(world.coach_a), coach.fingerprint,
-                                   crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
-            organisation_id=str(world.organisation_id), programme_id=str(a), serial=1, issued_at=1_780_000_000,
-            signed_by=str(world.admin),
-        )
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            await uow.session.execute(
-                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
-                .values(signed_record=b64u_encode(record), signed_by=world.admin, starts_on=date(2026, 1, 1))
-            )
-            officer = Person(organisation_id=world.organisation_id, display_name="Officer One", language="en")
-            uow.session.add(officer)
-            await uow.flush()
-            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=a,
-                                       person_id=officer.id, role="recovery_officer"))
-            officer_id = officer.id
-        await keyrings[3].sign_up(await invitation(database_url, world, officer_id, Role.recovery_officer, a),
-                                  "officer.one")
-    finally:
-        await engine.dispose()
-        for keyring in keyrings:
-            await keyring.http.aclose()
-    return str(officer_id)
-
-
-
-
-async def _context(chromium: Any, server: LiveServer, errors: list[str], device: dict[str, Any]) -> Any:
-    context = await chromium.new_context(**device)
-    await context.add_cookies([{"name": "ep_lang", "value": "en", "url": server.url}])
-    page = await context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return page
-
-
-async def _login(page: Any, server: LiveServer, login: str, password: str = PASSWORD) -> Any:
-    await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", password)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
-    return page
-
-
-async def _person(chromium: Any, server: LiveServer, login: str, errors: list[str], device: dict[str, Any],
-                  password: str = PASSWORD) -> Any:
-    return await _login(await _context(chromium, server, errors, device), server, login, password)
-
-
-async def _portfolio(page: Any, server: LiveServer, world: World) -> None:
-    await page.goto(f"{server.url}/portfolio/programmes/{world.programme_a}")
-    await page.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
-
-
-async def _write(page: Any, title: str, body: str, audience: str) -> None:
-    await page.select_option("#f-new-kind", "diary")
-    await page.click("#new-form button[type=submit]")
-    await page.fill("#f-title", title)
-    await page.fill("#f-body", body)
-    await page.check(f"input[name=audience][value={audience}]")
-    await page.click("#editor button[type=submit]")
-    await page.wait_for_selector("#item-view:not([hidden])")
-    await page.click("#view-back")
-
-
-async def _titles(page: Any) -> list[str]:
-    titles: list[str] = await page.locator("#items li[data-item] .item-open").all_inner_texts()
-    return titles
-
-
-async def _she_writes(chromium: Any, server: LiveServer, world: World, errors: list[str]) -> Any:
-    her = await _person(chromium, server, "mother.a", errors, PHONE)
-    await _portfolio(her, server, world)
-    await _write(her, "Only for me", "Nobody else reads this", "only_me")
-    await _write(her, "Shared reflection", "What I learned at the workshop", "my_coaches")
-    return her
-
-
-async def _fits(page: Any, name: str) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{name}: {width}px wide on a 360px phone"
 
 
 async def test_programme_recovery_on_a_new_phone_gives_her_everything_back(
@@ -148,12 +36,12 @@ async def test_programme_recovery_on_a_new_phone_gives_her_everything_back(
 ) -> None:
     world, server = world_and_server
     a = world.programme_a
-    officer_id = await _cast(server, database_url, world)
+    officer_id = await cast(server, database_url, world)
     errors: list[str] = []
-    her = await _she_writes(chromium, server, world, errors)
+    her = await she_writes(chromium, server, world, errors)
 
     # Staff make the recovery key; their browser gives it to the officer.
-    admin = await _person(chromium, server, "admin", errors, DESKTOP)
+    admin = await person_page(chromium, server, "admin", errors, DESKTOP)
     await admin.goto(f"{server.url}/recovery/programmes/{a}/key")
     await admin.click("#make-recovery-key")
     await admin.wait_for_selector("#recovery-fingerprint", timeout=30_000)
@@ -165,10 +53,10 @@ async def test_programme_recovery_on_a_new_phone_gives_her_everything_back(
     await her.fill("#f-password", PASSWORD)
     await her.click("#consent-form button[type=submit]")
     await her.wait_for_selector("#consent-state.alert--success", timeout=KEY_WORK_MS)
-    await _fits(her, "consent")
+    await fits(her, "consent")
 
     # She lost her password and her recovery code: a new phone asks for help.
-    phone = await _context(chromium, server, errors, PHONE)
+    phone = await new_context(chromium, server, errors, PHONE)
     await phone.goto(f"{server.url}/recovery/device")
     await phone.fill("#f-login", "mother.a")
     await phone.click("#device-form button[type=submit]")
@@ -179,10 +67,10 @@ async def test_programme_recovery_on_a_new_phone_gives_her_everything_back(
     drawn = await phone.request.get(f"{server.url}{qr}")
     assert drawn.status == 200, f"the QR code is drawn: {qr}"
     await phone.wait_for_function("() => document.getElementById('device-qr').naturalWidth > 0")
-    await _fits(phone, "device")
+    await fits(phone, "device")
 
     # The officer checked her ID in person and compares the code, then re-seals.
-    officer = await _person(chromium, server, "officer.one", errors, DESKTOP)
+    officer = await person_page(chromium, server, "officer.one", errors, DESKTOP)
     await officer.goto(f"{server.url}/recovery/programmes/{a}/requests")
     entry = officer.locator("#waiting li[data-request]")
     await officer.wait_for_function(
@@ -203,18 +91,18 @@ async def test_programme_recovery_on_a_new_phone_gives_her_everything_back(
     await phone.fill("#f-password2", NEW_PASSWORD)
     await phone.click("#password-form button[type=submit]")
     await phone.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
-    await _portfolio(phone, server, world)
-    assert {"Only for me", "Shared reflection"} <= set(await _titles(phone))
+    await open_portfolio(phone, server, world)
+    assert {"Only for me", "Shared reflection"} <= set(await item_titles(phone))
     await phone.click("#items .item-open >> text=Only for me")
     assert "Nobody else reads this" in await phone.inner_text("#view-body")
 
     # Her other sessions ended; her next login says the programme recovered her account.
     ended = await her.goto(f"{server.url}/portfolio/programmes/{a}")
     assert "/login" in her.url or (ended is not None and ended.status == 401)
-    again = await _person(chromium, server, "mother.a", errors, PHONE, NEW_PASSWORD)
+    again = await person_page(chromium, server, "mother.a", errors, PHONE, NEW_PASSWORD)
     await again.wait_for_selector("#recovery-notice:not([hidden])")
     assert "recovery officer" in await again.inner_text("#recovery-notice")
-    await _fits(again, "home")
+    await fits(again, "home")
     await again.click("#recovery-notice button")
     await again.wait_for_selector("#recovery-notice", state="hidden")
     await again.reload()
@@ -234,24 +122,24 @@ async def test_a_coach_assisted_reset_gives_back_what_she_shared_and_only_me_is_
 ) -> None:
     world, server = world_and_server
     a = world.programme_a
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
-    her = await _she_writes(chromium, server, world, errors)
+    her = await she_writes(chromium, server, world, errors)
 
     # Staff make a one-time reset code to hand her in person.
-    admin = await _person(chromium, server, "admin", errors, DESKTOP)
+    admin = await person_page(chromium, server, "admin", errors, DESKTOP)
     await admin.goto(f"{server.url}/recovery/programmes/{a}/people/{world.participant_a}/reset")
     await admin.click("#make-reset")
     code = (await admin.inner_text("#reset-code")).strip()
     assert code
 
     # Her new phone: the plain warning first; without confirming it nothing changes.
-    phone = await _context(chromium, server, errors, PHONE)
+    phone = await new_context(chromium, server, errors, PHONE)
     await phone.goto(f"{server.url}/recovery/reset")
     warning = await phone.inner_text("#reset-warning")
     assert '"only me"' in warning
     assert "lost" in warning
-    await _fits(phone, "reset")
+    await fits(phone, "reset")
     await phone.fill("#f-code", code)
     await phone.fill("#f-password", NEW_PASSWORD)
     await phone.fill("#f-password2", NEW_PASSWORD)
@@ -268,9 +156,9 @@ async def test_a_coach_assisted_reset_gives_back_what_she_shared_and_only_me_is_
 
     # Her coach still reads with the keys she had (signed by her former key), compares the new
     # fingerprint with her phone in person, and gives her access again.
-    coach = await _person(chromium, server, "coach.a", errors, PHONE)
+    coach = await person_page(chromium, server, "coach.a", errors, PHONE)
     await _coach_opens_her_portfolio(coach, server)
-    assert "Shared reflection" in await _titles(coach)
+    assert "Shared reflection" in await item_titles(coach)
     await coach.click("#items .item-open >> text=Shared reflection")
     assert "What I learned at the workshop" in await coach.inner_text("#view-body")
     await coach.wait_for_selector("#recovery-panel:not([hidden])")
@@ -287,20 +175,20 @@ async def test_a_coach_assisted_reset_gives_back_what_she_shared_and_only_me_is_
     await phone.click("#reset-done a")
     await phone.wait_for_url(f"{server.url}/")
     await phone.wait_for_selector("#recovery-notice:not([hidden])")
-    await _portfolio(phone, server, world)
+    await open_portfolio(phone, server, world)
     # Her new keys cannot open the list of keys she trusted before: she compares her
     # organisation's code with staff in person (they are with her for the reset) and goes on.
     await phone.wait_for_selector("#key-change[data-kind=missing]:not([hidden])")
     async with phone.expect_navigation(timeout=30_000):
         await phone.click("#key-change-confirm")
     await phone.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
-    titles = await _titles(phone)
+    titles = await item_titles(phone)
     assert "Shared reflection" in titles
     assert "Only for me" not in titles
     assert len(titles) == 2, "the lost item is listed as one that cannot be opened, not hidden"
     await phone.click("#items .item-open >> text=Shared reflection")
     assert "What I learned at the workshop" in await phone.inner_text("#view-body")
-    await _fits(phone, "after-reset")
+    await fits(phone, "after-reset")
     assert [e for e in errors if "status of 422" not in e and "status of 401" not in e] == [], errors
 
 
@@ -316,10 +204,10 @@ async def test_withdrawing_consent_gives_her_a_new_key_and_she_still_reads_her_o
     world, server = world_and_server
     a = world.programme_a
     codes: dict[str, str] = {}
-    await _cast(server, database_url, world, codes)
+    await cast(server, database_url, world, codes)
     errors: list[str] = []
-    her = await _she_writes(chromium, server, world, errors)
-    admin = await _person(chromium, server, "admin", errors, DESKTOP)
+    her = await she_writes(chromium, server, world, errors)
+    admin = await person_page(chromium, server, "admin", errors, DESKTOP)
     await admin.goto(f"{server.url}/recovery/programmes/{a}/key")
     await admin.click("#make-recovery-key")
     await admin.wait_for_selector("#recovery-fingerprint", timeout=30_000)
@@ -335,7 +223,7 @@ async def test_withdrawing_consent_gives_her_a_new_key_and_she_still_reads_her_o
     explained = await her.inner_text("#withdraw-part")
     assert "new key" in explained
     assert "password and your recovery code stay the same" in explained
-    await _fits(her, "withdraw")
+    await fits(her, "withdraw")
     await her.fill("#f-withdraw-password", PASSWORD)
     await her.click("#withdraw")
     await her.wait_for_selector("#e-withdraw:not([hidden])")
@@ -351,24 +239,24 @@ async def test_withdrawing_consent_gives_her_a_new_key_and_she_still_reads_her_o
     await her.click("#withdraw")
     await her.wait_for_selector("#withdraw-done:not([hidden])", timeout=KEY_WORK_MS)
     assert await her.is_hidden("#new-code-part"), "she kept her code, so no new one is shown"
-    await _fits(her, "withdrawn")
+    await fits(her, "withdrawn")
     after = await her.evaluate("async () => (await (await fetch('/api/v1/recovery/rotation')).json()).user_key_id")
     assert after != before, "a new user key"
     consent = await her.evaluate(f"async () => (await (await fetch('/api/v1/recovery/programmes/{a}/consent')).json())")
     assert consent["consented"] is False
 
     # This phone keeps working with the new key: her only-me item opens here at once.
-    await _portfolio(her, server, world)
+    await open_portfolio(her, server, world)
     await her.click("#items .item-open >> text=Only for me")
     assert "Nobody else reads this" in await her.inner_text("#view-body")
 
     # She logs out, and logs in on a fresh browser profile: everything opens, "only me" too.
     await _log_out(her, server)
-    fresh = await _person(chromium, server, "mother.a", errors, PHONE)
-    await _portfolio(fresh, server, world)
-    assert {"Only for me", "Shared reflection"} <= set(await _titles(fresh))
+    fresh = await person_page(chromium, server, "mother.a", errors, PHONE)
+    await open_portfolio(fresh, server, world)
+    assert {"Only for me", "Shared reflection"} <= set(await item_titles(fresh))
     await fresh.click("#items .item-open >> text=Only for me")
     assert "Nobody else reads this" in await fresh.inner_text("#view-body")
-    await _fits(fresh, "portfolio after withdrawal")
+    await fits(fresh, "portfolio after withdrawal")
     # The refusals she meets on purpose: the wrong recovery code (422).
     assert [e for e in errors if "status of 422" not in e] == [], errors

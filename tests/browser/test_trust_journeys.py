@@ -26,10 +26,10 @@ from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from eportfolio.recovery.tables import ProgrammeRecoveryKey
-from tests.browser.test_portfolio_coach_key import _coach_gets_new_keys
-from tests.browser.test_portfolio_journey import _cast, _fits, _phone, _ready, _write
 from tests.support.browser import PHONE
+from tests.support.coach_keys import coach_gets_new_keys
 from tests.support.live import LiveServer
+from tests.support.portfolio_journey import cast, fits, phone_page, ready, write
 from tests.support.signup import PASSWORD, Keyring, invitation
 from tests.support.world import World
 
@@ -159,7 +159,7 @@ async def _pin_of(page: Any, kind: int, subject: str) -> dict[str, Any] | None:
 
 async def _reset_her(chromium: Any, server: LiveServer, world: World, errors: list[str]) -> tuple[Any, str]:
     """Staff hand her a reset code; her new phone makes new keys. Returns the phone and its fingerprint."""
-    admin = await _phone(chromium, server, "admin", errors)
+    admin = await phone_page(chromium, server, "admin", errors)
     await admin.goto(f"{server.url}/recovery/programmes/{world.programme_a}/people/{world.participant_a}/reset")
     await admin.click("#make-reset")
     code = (await admin.inner_text("#reset-code")).strip()
@@ -181,18 +181,18 @@ async def test_after_a_coach_assisted_reset_her_second_coach_grants_and_reads_on
 ) -> None:
     world, server = world_and_server
     a = world.programme_a
-    programme_key = await _cast(server, database_url, world)
+    programme_key = await cast(server, database_url, world)
     await _coach(server, database_url, world, programme_key, "Coach B", "coach.b", 2)
     leaving = await _coach(server, database_url, world, programme_key, "Coach C", "coach.c", 3)
     errors: list[str] = []
 
     # She shares with her three coaches; Coach B's browser meets (and pins) her key.
-    her = await _phone(chromium, server, "mother.a", errors)
-    await _ready(her, f"{server.url}/portfolio/programmes/{a}")
-    await _write(her, "diary", "Shared reflection", "What I learned at the workshop", "my_coaches")
+    her = await phone_page(chromium, server, "mother.a", errors)
+    await ready(her, f"{server.url}/portfolio/programmes/{a}")
+    await write(her, "diary", "Shared reflection", "What I learned at the workshop", "my_coaches")
     shared = await _portfolio_state(her, a)
     assert all(_holds(shared, n) for n in ("Coach A", "Coach B", "Coach C"))
-    coach_b = await _phone(chromium, server, "coach.b", errors)
+    coach_b = await phone_page(chromium, server, "coach.b", errors)
     await _her_portfolio_as_coach(coach_b, server)
     assert "Mother A" not in await coach_b.inner_text("#status")
     old_pin = await _pin_of(coach_b, 1, str(world.participant_a))
@@ -214,7 +214,7 @@ async def test_after_a_coach_assisted_reset_her_second_coach_grants_and_reads_on
 
     # Coach A compares her new fingerprint with her phone in person and confirms: his browser grants,
     # signs a vouch and pins her new key as confirmed.
-    coach_a = await _phone(chromium, server, "coach.a", errors)
+    coach_a = await phone_page(chromium, server, "coach.a", errors)
     await _her_portfolio_as_coach(coach_a, server)
     await coach_a.wait_for_selector("#recovery-panel:not([hidden])")
     assert (await coach_a.inner_text("#recovery-fingerprint")).strip() == new_fingerprint
@@ -243,13 +243,13 @@ async def test_after_a_coach_assisted_reset_her_second_coach_grants_and_reads_on
     assert new_pin["keys"] != old_pin["keys"]
     await coach_b.click("#items .item-open >> text=Shared reflection")
     assert "What I learned at the workshop" in await coach_b.inner_text("#view-body")
-    await _fits(coach_b, "second-coach-after-reset")
+    await fits(coach_b, "second-coach-after-reset")
 
     # Her new phone reads with the key Coach B's browser made for her, once she compared her
     # organisation's code in person: her new keys cannot open the list of keys she trusted before.
     await phone.click("#reset-done a")
     await phone.wait_for_url(f"{server.url}/")
-    await _ready(phone, f"{server.url}/portfolio/programmes/{a}")
+    await ready(phone, f"{server.url}/portfolio/programmes/{a}")
     await phone.wait_for_selector("#key-change[data-kind=missing]:not([hidden])")
     async with phone.expect_navigation(timeout=30_000):
         await phone.click("#key-change-confirm")
@@ -269,11 +269,11 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
     mine = f"{server.url}/portfolio/programmes/{a}"
 
     # Her phone and Coach A's pin the programme key as it is now.
-    her = await _phone(chromium, server, "mother.a", errors)
-    await _ready(her, mine)
-    await _write(her, "diary", "Before the change", "Written under the old key", "my_coaches")
+    her = await phone_page(chromium, server, "mother.a", errors)
+    await ready(her, mine)
+    await write(her, "diary", "Before the change", "Written under the old key", "my_coaches")
     assert await her.is_hidden("#key-change")
-    coach_a = await _phone(chromium, server, "coach.a", errors)
+    coach_a = await phone_page(chromium, server, "coach.a", errors)
     await _her_portfolio_as_coach(coach_a, server)
 
     # The server now serves another programme key (certified by the organisation key), and a new
@@ -299,7 +299,7 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
         return crypto.fingerprint_text(crypto.fingerprint(crypto.FingerprintKind.PROGRAMME_KEY, str(a), key.public))
 
     # Her phone stops: the confirm screen, both codes as text and QR, and no grant to Coach B.
-    await _ready(her, mine)
+    await ready(her, mine)
     await her.wait_for_selector("#key-change:not([hidden])")
     assert await her.get_attribute("#key-change", "data-kind") == "programme"
     assert (await her.inner_text("#key-change-before")).strip() == shown(old_key)
@@ -308,7 +308,7 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
         assert shown(new_key if "now" in image else old_key).replace(" ", "") in (await her.get_attribute(image, "src"))
         await her.wait_for_function(f"() => document.querySelector('{image}').naturalWidth > 0")
     assert "programma" in await her.inner_text("#key-change-heading"), "in her language, Dutch"
-    await _fits(her, "programme-key-changed")
+    await fits(her, "programme-key-changed")
     assert not _holds(await _portfolio_state(her, a), "Coach B"), "no automatic grant to a coach it cannot check"
 
     # Her coach's browser shows the same screen.
@@ -345,12 +345,12 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
     assert (await her.inner_text("#key-change-now")).strip() == shown(new_key)
     consent = await her.evaluate("async (url) => (await fetch(url)).json()", f"/api/v1/recovery/programmes/{a}/consent")
     assert consent["consented"] is False, consent
-    await _ready(her, mine)
+    await ready(her, mine)
 
     # "Not the same": still nothing shared, and she is told what to do.
     await her.click("#key-change-differ")
     assert "niet hetzelfde" in await her.inner_text("#key-change-status")
-    await _ready(her, mine)
+    await ready(her, mine)
     assert not _holds(await _portfolio_state(her, a), "Coach B")
 
     # Confirmed in person with staff: the new key is pinned and Coach B gets the key.
@@ -362,7 +362,7 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
     assert pin is not None
     assert pin["confirmed"] is True
     assert _holds(await _portfolio_state(her, a), "Coach B")
-    await _ready(her, mine)
+    await ready(her, mine)
     assert await her.is_hidden("#key-change")
     assert [e for e in errors if "status of 4" not in e] == [], errors
 
@@ -433,13 +433,13 @@ async def test_a_coach_confirmed_in_person_on_her_portfolio_is_not_flagged_in_ch
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
     world, server = world_and_server
-    await _cast(server, database_url, world)
+    await cast(server, database_url, world)
     errors: list[str] = []
     mine = f"{server.url}/portfolio/programmes/{world.programme_a}"
 
     # Her phone pins Coach A's key (portfolio) and opens a conversation with her coaches.
-    her = await _phone(chromium, server, "mother.a", errors)
-    await _ready(her, mine)
+    her = await phone_page(chromium, server, "mother.a", errors)
+    await ready(her, mine)
     await her.goto(f"{server.url}/chat")
     await her.click("form[action$='/coaching'] button[type=submit]")
     await her.wait_for_url(f"{server.url}/chat/*")
@@ -449,13 +449,13 @@ async def test_a_coach_confirmed_in_person_on_her_portfolio_is_not_flagged_in_ch
     assert "Coach A" not in await her.inner_text("#chat-status")
 
     # Coach A's key changes: the chat flags it, as the portfolio does.
-    await _coach_gets_new_keys(database_url, world)
+    await coach_gets_new_keys(database_url, world)
     await her.goto(conversation)
     await her.wait_for_selector("#chat-app[data-ready=true]", timeout=30_000)
     assert "Coach A" in await her.inner_text("#chat-status"), "a changed key is flagged in chat"
 
     # She compares the code with Coach A in person on her portfolio page: the same.
-    await _ready(her, mine)
+    await ready(her, mine)
     await her.click("#coach-checks button")
     await her.wait_for_selector("#coach-check:not([hidden])")
     await her.click("#coach-check-same")
@@ -466,5 +466,5 @@ async def test_a_coach_confirmed_in_person_on_her_portfolio_is_not_flagged_in_ch
     await her.wait_for_selector("#chat-app[data-ready=true]", timeout=30_000)
     assert "Coach A" not in await her.inner_text("#chat-status")
     assert await her.locator("#chat-readers [data-reason=key_changed]").count() == 0
-    await _fits(her, "chat-after-confirm")
+    await fits(her, "chat-after-confirm")
     assert [e for e in errors if "status of 4" not in e] == [], errors

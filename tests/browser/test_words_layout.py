@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import session_cookie_for
 from tests.support.browser import PHONE
 from tests.support.client import Browser
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, session_cookie_for
 from tests.support.modules import published_module
 from tests.support.world import World
 
-pytestmark = [pytest.mark.parametrize("backend", ["sqlite"])]
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
 
 # What sticks out at the right: the page's own scroll width, and every element's right edge.
 OVERFLOW = """() => {

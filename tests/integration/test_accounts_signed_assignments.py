@@ -19,9 +19,9 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.tables import CoachAssignment
-from tests.integration.test_accounts_trust import _programme_key
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient, Member, join
+from tests.support.trust import sign_programme_key
 from tests.support.world import World
 
 PASSWORD = "correct horse battery"
@@ -60,7 +60,7 @@ async def _staff_with_key(app: FastAPI, world: World, browser: Browser) -> Signe
     staff = await join(app, world.staff_a, "staff", "staff.a", PASSWORD, world.programme_a)
     async with Browser(app) as admin_browser:
         await KeyringClient(admin_browser).login("admin", PASSWORD)
-        key = await _programme_key(admin, admin_browser, world)
+        key = await sign_programme_key(admin, admin_browser, world)
         added = await admin_browser.api("POST", f"/api/v1/trust/programmes/{world.programme_a}/copies", {
             "holder_id": str(world.staff_a), "sealed_copy": b64u_encode(key.seal_for(staff.identity.person)),
         })

@@ -14,7 +14,8 @@ from eportfolio.crypto import b64u_decode, b64u_encode
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment
 from tests.support.client import Browser
-from tests.support.keyring_client import KeyringClient, Member, join
+from tests.support.keyring_client import KeyringClient, join
+from tests.support.trust import sign_programme_key
 from tests.support.world import World
 
 PASSWORD = "correct horse battery"
@@ -26,29 +27,12 @@ async def _identity_of(browser: Browser, programme_id: object, person_id: object
     return crypto.Person.from_public_identity(b64u_decode(answer.json()["public_identity"]))
 
 
-async def _programme_key(admin: Member, browser: Browser, world: World) -> crypto.SigningKey:
-    assert admin.organisation_key is not None
-    key = crypto.SigningKey.generate()
-    certificate = admin.organisation_key.sign_record(
-        crypto.ProgrammeKeyCertificate(key.public),
-        organisation_id=str(world.organisation_id), programme_id=str(world.programme_a),
-        serial=1, issued_at=1_780_000_000, signed_by=admin.person_id,
-    )
-    answer = await browser.api("POST", f"/api/v1/trust/programmes/{world.programme_a}", {
-        "ed25519_public": b64u_encode(key.public),
-        "certificate": b64u_encode(certificate),
-        "sealed_copy": b64u_encode(key.seal_for(admin.identity.person)),
-    })
-    assert answer.status_code == 201, answer.text
-    return key
-
-
 async def test_keys_pass_from_holder_to_holder_and_each_opens_her_own_copy(app: FastAPI, world: World) -> None:
     admin = await join(app, world.admin, "org_admin", "admin", PASSWORD)
     staff = await join(app, world.staff_a, "staff", "staff.a", PASSWORD, world.programme_a)
     async with Browser(app) as admin_browser, Browser(app) as staff_browser:
         await KeyringClient(admin_browser).login("admin", PASSWORD)
-        programme_key = await _programme_key(admin, admin_browser, world)
+        programme_key = await sign_programme_key(admin, admin_browser, world)
         staff_person = await _identity_of(admin_browser, world.programme_a, world.staff_a)
         assert staff_person == staff.identity.person
         added = await admin_browser.api("POST", f"/api/v1/trust/programmes/{world.programme_a}/copies", {
@@ -94,7 +78,7 @@ async def test_coach_assignments_show_whether_their_signature_holds(app: FastAPI
     coach = await join(app, world.coach_a, "coach", "coach.a", PASSWORD, world.programme_a)
     async with Browser(app) as browser:
         await KeyringClient(browser).login("admin", PASSWORD)
-        programme_key = await _programme_key(admin, browser, world)
+        programme_key = await sign_programme_key(admin, browser, world)
 
         def signed(participant: object, fingerprint: bytes, role: crypto.CoachRole = crypto.CoachRole.INDIVIDUAL,
                    valid_from: int = 1_780_000_000) -> str:

@@ -7,9 +7,9 @@ import re
 
 from fastapi import FastAPI
 
-from tests.integration.test_chat_queries import counted
 from tests.support.caseload import seed_caseload
 from tests.support.client import Browser
+from tests.support.queries import counted
 from tests.support.world import World
 
 BOUND = 16  # session, roles, menu counts, programme, caseload, access log: far below one per person

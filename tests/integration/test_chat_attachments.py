@@ -18,8 +18,8 @@ from eportfolio.crypto import b64u_encode
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Programme
-from tests.integration.test_chat_protocol import open_coaching
 from tests.support.client import Browser
+from tests.support.conversations import open_coaching
 from tests.support.world import World
 
 CHUNK = 65536

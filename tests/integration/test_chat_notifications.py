@@ -18,10 +18,10 @@ from eportfolio.duty import service
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
-from tests.integration.test_chat_api import post_roster, send
-from tests.integration.test_chat_protocol import open_coaching
 from tests.support.chat import ChatClient, serve, session_token
+from tests.support.chat_http import post_roster, send
 from tests.support.client import Browser
+from tests.support.conversations import open_coaching
 from tests.support.world import World
 from tests.support.world_keys import world_keys
 

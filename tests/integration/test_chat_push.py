@@ -22,9 +22,9 @@ from py_vapid import Vapid01, b64urlencode
 
 from eportfolio.app import create_app
 from eportfolio.config import Settings
-from tests.integration.test_chat_protocol import open_coaching
 from tests.support.chat import ChatClient, serve, session_token
-from tests.support.client import Browser
+from tests.support.client import Browser, settle_and_dispose
+from tests.support.conversations import open_coaching
 from tests.support.world import World, build_world
 
 
@@ -105,8 +105,7 @@ async def push_app(settings: Settings) -> AsyncIterator[FastAPI]:
     )
     application = create_app(configured)
     yield application
-    await application.state.chat.pushes_settled()
-    await application.state.engine.dispose()
+    await settle_and_dispose(application)
 
 
 @dataclass
@@ -229,7 +228,7 @@ async def test_an_escalation_pushes_to_the_supervisor_on_duty_that_someone_waits
     from eportfolio.duty import service
     from eportfolio.kit.clock import utcnow
     from eportfolio.kit.uow import unit_of_work
-    from tests.integration.test_chat_api import post_roster
+    from tests.support.chat_http import post_roster
 
     world = push_chat.world
     local_now = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)

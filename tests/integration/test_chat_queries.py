@@ -4,37 +4,21 @@ that adds a query per message shows up as a failing test rather than as a slower
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from eportfolio.chat import service
 from eportfolio.domain.chat import MessageCreate, SendResult
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.uow import unit_of_work
-from tests.integration.test_chat_protocol import open_coaching
 from tests.support.chat import body, client_id
 from tests.support.client import Browser
+from tests.support.conversations import open_coaching
+from tests.support.queries import counted
 from tests.support.world import World
 from tests.support.world_keys import world_keys
-
-
-@contextmanager
-def counted(app: FastAPI) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement.split()[0].upper())
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def _send(app: FastAPI, caller: Caller, conversation: uuid.UUID) -> None:

@@ -27,9 +27,9 @@ from eportfolio.chat.ws import close_ended_sessions
 from eportfolio.config import Settings
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
-from tests.integration.test_chat_protocol import Chat, open_coaching
 from tests.support.chat import ORIGIN, ChatClient, serve, session_token
 from tests.support.client import Browser
+from tests.support.conversations import Chat, open_coaching
 from tests.support.world import World
 from tests.support.world_keys import world_keys
 

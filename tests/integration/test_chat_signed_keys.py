@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from eportfolio import crypto
 from eportfolio.crypto import b64u_encode
 from eportfolio.kit.clock import utcnow
-from tests.integration.test_chat_protocol import open_coaching
 from tests.support.client import Browser
+from tests.support.conversations import open_coaching
 from tests.support.world import World
 from tests.support.world_keys import world_keys
 

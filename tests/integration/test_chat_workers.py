@@ -153,8 +153,8 @@ async def prepared(database: str) -> AsyncIterator[tuple[World, str, str, str]]:
 
     from eportfolio.app import create_app
     from eportfolio.config import Settings
-    from tests.integration.test_chat_protocol import open_coaching
-    from tests.support.client import Browser
+    from tests.support.client import Browser, settle_and_dispose
+    from tests.support.conversations import open_coaching
 
     app: FastAPI = create_app(
         Settings(env="test", database_url=database, secret_key="t" * 40, base_url="http://testserver")
@@ -170,7 +170,7 @@ async def prepared(database: str) -> AsyncIterator[tuple[World, str, str, str]]:
             await session_token(app, world.coach_a),
         )
     finally:
-        await app.state.engine.dispose()
+        await settle_and_dispose(app)
 
 
 @pytest.fixture
@@ -280,7 +280,7 @@ async def test_a_coach_whose_assignment_ended_in_another_process_is_refused_at_o
     another process that shares no broker with it, still refuses his very next message."""
     from eportfolio.app import create_app
     from eportfolio.config import Settings
-    from tests.support.client import Browser
+    from tests.support.client import Browser, settle_and_dispose
 
     env = {k: v for k, v in env.items() if k != "EPORTFOLIO_REDIS_URL"}
     server = Server(env, _free_port(), workers=1)
@@ -302,7 +302,7 @@ async def test_a_coach_whose_assignment_ended_in_another_process_is_refused_at_o
                         )
                         assert ended.status_code == 200, ended.text
                 finally:
-                    await other.state.engine.dispose()
+                    await settle_and_dispose(other)
 
                 refused = await coach.message(conversation)
                 assert refused["type"] == "error", refused

@@ -19,9 +19,9 @@ from eportfolio import crypto
 from eportfolio.crypto import b64u_encode
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
-from tests.integration.test_chat_protocol import open_coaching
 from tests.support.chat import body, client_id
 from tests.support.client import Browser
+from tests.support.conversations import open_coaching
 from tests.support.modules import envelope, portfolios_at_epoch, published_module
 from tests.support.world import World
 from tests.support.world_keys import WorldKeys, world_keys

@@ -30,9 +30,9 @@ from eportfolio.notifications.tables import Notification
 from eportfolio.notifications.vapid import with_development_keys
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.tables import Programme
-from tests.integration.test_chat_api import send, set_settings
-from tests.integration.test_chat_protocol import open_coaching
-from tests.support.client import Browser
+from tests.support.chat_http import send, set_settings
+from tests.support.client import Browser, settle_and_dispose
+from tests.support.conversations import open_coaching
 from tests.support.world import World
 from tests.support.world_keys import world_keys
 
@@ -278,7 +278,7 @@ async def test_the_server_itself_passes_on_an_unanswered_message_and_tells_who_i
                 await asyncio.sleep(0.1)
         assert told == [world.coach_a]
     finally:
-        await application.state.engine.dispose()
+        await settle_and_dispose(application)
 
 
 async def _escalate_command(database_url: str) -> subprocess.CompletedProcess[str]:
@@ -349,4 +349,4 @@ async def test_in_production_the_workers_leave_escalation_to_the_timer(
             await asyncio.sleep(1.0)
         assert await _told(application) == []
     finally:
-        await application.state.engine.dispose()
+        await settle_and_dispose(application)

@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import eportfolio.tables  # noqa: F401  - registers every table on Base.metadata
 from eportfolio.kit.db import Base
 from eportfolio.kit.migrations import alembic_config, downgrade, heads, upgrade
-from tests.conftest import _pg_execute, _with_database
-from tests.support.services import POSTGRES_URL, absent
+from tests.support.services import POSTGRES_URL, absent, pg_execute, with_database
 
 
 def test_exactly_one_head() -> None:
@@ -34,13 +33,13 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
         return
     try:
-        asyncio.run(_pg_execute("SELECT 1"))
+        asyncio.run(pg_execute("SELECT 1"))
     except Exception as exc:
         absent("PostgreSQL", type(exc).__name__)
     name = f"ep_migr_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
-    yield _with_database(POSTGRES_URL, name)
-    asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_execute(f'CREATE DATABASE "{name}"'))
+    yield with_database(POSTGRES_URL, name)
+    asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _tables(url: str) -> set[str]:

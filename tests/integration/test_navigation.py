@@ -7,19 +7,27 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 from fastapi import FastAPI
 
-from eportfolio.chat.tables import Conversation, Marker
+from eportfolio.chat.tables import Conversation
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.dates import format_day
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.notifications.tables import Notification
-from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.tables import CoachAssignment, Membership
-from tests.integration.test_chat_queries import counted
 from tests.support.client import Browser
+from tests.support.factories import (
+    ConversationFactory,
+    MarkerFactory,
+    ModuleAssignmentFactory,
+    PortfolioFactory,
+    PortfolioItemFactory,
+    flush_in_order,
+)
+from tests.support.queries import counted
 from tests.support.world import World
 
 
@@ -140,39 +148,24 @@ async def test_a_coach_sees_what_waits_for_review_and_unread_chat(app: FastAPI, 
 
 async def test_her_home_is_today(app: FastAPI, world: World, browser: Browser) -> None:
     today = utcnow().date()
+    programme = SimpleNamespace(id=world.programme_a, organisation_id=world.organisation_id)
+    her = {"programme": programme, "participant_id": world.participant_a}
     async with unit_of_work(app.state.sessionmaker) as uow:
-        add = uow.session.add
-        conversation = Conversation(
-            organisation_id=world.organisation_id, programme_id=world.programme_a, kind="coaching",
-            subject_key=f"coaching:{world.participant_a}", participant_id=world.participant_a, last_seq=4, epoch=1,
-        )
-        add(conversation)
-        await uow.session.flush()
-        add(Marker(conversation_id=conversation.id, person_id=world.participant_a, programme_id=world.programme_a,
-                   delivered_seq=4, read_seq=2))
-        feedback = ModuleAssignment(
-            organisation_id=world.organisation_id, programme_id=world.programme_a, participant_id=world.participant_a,
-            kind="personal", status="feedback_given", feedback_at=utcnow(),
-        )
-        due = ModuleAssignment(
-            organisation_id=world.organisation_id, programme_id=world.programme_a, participant_id=world.participant_a,
-            kind="personal", status="assigned", due_on=today + timedelta(days=3),
-        )
-        later = ModuleAssignment(
-            organisation_id=world.organisation_id, programme_id=world.programme_a, participant_id=world.participant_a,
-            kind="personal", status="assigned", due_on=today + timedelta(days=9),
-        )
-        add(feedback), add(due), add(later)
-        portfolio = Portfolio(organisation_id=world.organisation_id, programme_id=world.programme_a,
-                              participant_id=world.participant_a)
-        add(portfolio)
-        await uow.session.flush()
+        session = uow.session
+        conversation = ConversationFactory.add(session, **her, last_seq=4)
+        MarkerFactory.add(session, programme=programme, conversation_id=conversation.id,
+                          person_id=world.participant_a, delivered_seq=4, read_seq=2)
+        feedback = ModuleAssignmentFactory.add(session, **her, status="feedback_given", feedback_at=utcnow())
+        due = ModuleAssignmentFactory.add(session, **her, due_on=today + timedelta(days=3))
+        ModuleAssignmentFactory.add(session, **her, due_on=today + timedelta(days=9))
+        # Her portfolio before her browser made its first key (epoch 0).
+        portfolio = PortfolioFactory.add(session, **her, epoch=0, epoch_key_id=None)
         for when, status in ((today + timedelta(days=2), "in_progress"), (today - timedelta(days=5), "done")):
-            add(PortfolioItem(
-                organisation_id=world.organisation_id, programme_id=world.programme_a, portfolio_id=portfolio.id,
-                kind="goal_plan", audience="only_me", created_by=world.participant_a, author_id=world.participant_a,
-                key_id="k" * 16, envelope="ZW52", occurred_on=when, status=status, progress=25,
-            ))
+            PortfolioItemFactory.add(
+                session, programme=programme, portfolio_id=portfolio.id, kind="goal_plan", audience="only_me",
+                author_id=world.participant_a, envelope="ZW52", occurred_on=when, status=status, progress=25,
+            )
+        await flush_in_order(session)
     await browser.log_in_as(world.participant_a)
     page = (await browser.get("/")).text
     assert f'href="/chat/{conversation.id}" data-today-item="reply"' in page

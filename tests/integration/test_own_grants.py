@@ -16,8 +16,8 @@ from fastapi import FastAPI
 
 from eportfolio import crypto
 from eportfolio.crypto import b64u_decode, b64u_encode
-from tests.integration.test_chat_protocol import open_coaching
 from tests.support.client import Browser
+from tests.support.conversations import open_coaching
 from tests.support.portfolio import RESOURCE, Cast, Hand, make_cast
 from tests.support.world import World
 from tests.support.world_keys import world_keys

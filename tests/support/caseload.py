@@ -1,22 +1,31 @@
 """A coach with many participants, each with a little of everything the caseload counts: a coaching
 conversation with her messages (some unread, some waiting), answers handed in, a late assignment,
-goal plans due (one kept "only me"). Rows are written directly: it is set-up, not what is tested."""
+goal plans due (one kept "only me"). Rows are written directly (tests/support/factories.py): it is
+set-up, not what is tested."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eportfolio.chat.tables import Conversation, Marker, Message
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.modules.tables import ModuleAssignment
-from eportfolio.portfolio.tables import Portfolio, PortfolioItem
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
-from tests.support.chat import body, client_id
+from tests.support.factories import (
+    CoachAssignmentFactory,
+    ConversationFactory,
+    MarkerFactory,
+    MembershipFactory,
+    MessageFactory,
+    ModuleAssignmentFactory,
+    PersonFactory,
+    PortfolioFactory,
+    PortfolioItemFactory,
+    flush_in_order,
+)
 
 
 @dataclass(frozen=True)
@@ -48,61 +57,46 @@ async def seed_caseload(
     """
     now = utcnow()
     today = now.date()
+    programme = SimpleNamespace(id=programme_id, organisation_id=organisation_id)
     participants: list[uuid.UUID] = []
     async with unit_of_work(sessionmaker) as uow:
-        add = uow.session.add
+        session = uow.session
         for i in range(count):
             display = names[i] if names and i < len(names) else f"{name} {i:02d}"
-            her = Person(organisation_id=organisation_id, display_name=display, language="nl")
-            add(her)
-            await uow.session.flush()
+            her = PersonFactory.add(session, organisation_id=organisation_id, display_name=display)
             participants.append(her.id)
-            add(Membership(organisation_id=organisation_id, programme_id=programme_id, person_id=her.id,
-                           role="participant"))
+            MembershipFactory.add(session, programme=programme, person_id=her.id, role="participant")
             signed = i % 5 != 4
-            add(CoachAssignment(
-                organisation_id=organisation_id, programme_id=programme_id, participant_id=her.id,
-                coach_id=coach_id, kind="individual", starts_on=today - timedelta(days=30),
-                signed_record="c2lnbmVk" if signed else None,
-                signed_by=(coach_id if i % 6 == 5 else signer_id) if signed else None,
-            ))
+            CoachAssignmentFactory.add(
+                session, programme=programme, participant_id=her.id, coach_id=coach_id,
+                signed=signed, signed_by=(coach_id if i % 6 == 5 else signer_id) if signed else None,
+            )
             messages = i % 4
-            conversation = Conversation(
-                organisation_id=organisation_id, programme_id=programme_id, kind="coaching",
-                subject_key=f"coaching:{her.id}", participant_id=her.id, last_seq=messages, epoch=1,
+            conversation = ConversationFactory.add(
+                session, programme=programme, participant_id=her.id, last_seq=messages,
                 waiting_since=(now - timedelta(hours=count - i)) if i % 2 == 0 and messages else None,
             )
-            add(conversation)
-            await uow.session.flush()
             for seq in range(1, messages + 1):
-                add(Message(
-                    organisation_id=organisation_id, programme_id=programme_id, conversation_id=conversation.id,
-                    seq=seq, kind="text", author_id=her.id, client_id=client_id(), body=body(120), epoch=1,
+                MessageFactory.add(
+                    session, programme=programme, conversation_id=conversation.id, seq=seq, author_id=her.id,
                     created_at=now - timedelta(days=i, minutes=seq),
-                ))
-            add(Marker(conversation_id=conversation.id, person_id=her.id, programme_id=programme_id,
-                       delivered_seq=messages, read_seq=messages))
+                )
+            MarkerFactory.add(session, programme=programme, conversation_id=conversation.id, person_id=her.id,
+                              delivered_seq=messages, read_seq=messages)
             if i % 2 == 0:
-                add(ModuleAssignment(
-                    organisation_id=organisation_id, programme_id=programme_id, participant_id=her.id,
-                    assigned_by=coach_id, kind="personal", status="submitted", submitted_at=now,
-                ))
+                ModuleAssignmentFactory.add(session, programme=programme, participant_id=her.id,
+                                            assigned_by=coach_id, status="submitted", submitted_at=now)
             if i % 3 == 0:
-                add(ModuleAssignment(
-                    organisation_id=organisation_id, programme_id=programme_id, participant_id=her.id,
-                    assigned_by=coach_id, kind="personal", status="assigned", due_on=today - timedelta(days=1),
-                ))
-            portfolio = Portfolio(organisation_id=organisation_id, programme_id=programme_id, participant_id=her.id,
-                                  epoch=1, epoch_key_id="k" * 16)
-            add(portfolio)
-            await uow.session.flush()
+                ModuleAssignmentFactory.add(session, programme=programme, participant_id=her.id,
+                                            assigned_by=coach_id, due_on=today - timedelta(days=1))
+            portfolio = PortfolioFactory.add(session, programme=programme, participant_id=her.id)
             plans = [("only_me", today - timedelta(days=1))]
             if i % 3 == 0:
                 plans.append(("my_coaches", today - timedelta(days=1)))
             for audience, due in plans:
-                add(PortfolioItem(
-                    organisation_id=organisation_id, programme_id=programme_id, portfolio_id=portfolio.id,
-                    kind="goal_plan", audience=audience, created_by=her.id, author_id=her.id, key_id="k" * 16,
-                    envelope=body(200), occurred_on=due, status="in_progress", progress=40,
-                ))
+                PortfolioItemFactory.add(
+                    session, programme=programme, portfolio_id=portfolio.id, kind="goal_plan", audience=audience,
+                    author_id=her.id, occurred_on=due, status="in_progress", progress=40,
+                )
+        await flush_in_order(session)
     return Seeded(participants=participants, first=participants[2] if count > 2 else None)

@@ -54,3 +54,12 @@ class Browser:
     async def api(self, method: str, url: str, json: Any = None, **kwargs: Any) -> httpx.Response:
         headers = {"x-csrf-token": await self.csrf(), **kwargs.pop("headers", {})}
         return await self.http.request(method, url, json=json, headers=headers, **kwargs)
+
+
+async def settle_and_dispose(app: FastAPI) -> None:
+    """End a test's app: wait for the pushes its last sends started (a notice for whoever had no
+    socket, written in a task beside the request), then close the engine. A push still holding a
+    connection when the engine closes and the test's event loop ends leaves that connection to the
+    garbage collector, which reports it as unclosed during some later test."""
+    await app.state.chat.pushes_settled()
+    await app.state.engine.dispose()

@@ -7,12 +7,19 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from eportfolio.accounts.sessions import SESSION_COOKIE, start_session
+from eportfolio.config import Settings
+from eportfolio.kit.db import make_engine, make_sessionmaker
+from eportfolio.kit.uow import unit_of_work
 
 
 def free_port() -> int:
@@ -95,3 +102,14 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+async def session_cookie_for(database_url: str, server: LiveServer, person_id: uuid.UUID) -> dict[str, Any]:
+    """A session cookie as a login would set it (the login flow itself is tested elsewhere)."""
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            _, token = await start_session(uow, Settings(env="test", database_url=database_url), person_id)
+    finally:
+        await engine.dispose()
+    return {"name": SESSION_COOKIE, "value": token, "url": server.url}

@@ -25,3 +25,22 @@ def chromium_path() -> str:
     if not os.path.exists(CHROMIUM) and shutil.which("chromium") is None:
         absent("Chromium", "install Debian's chromium package (apt-get install -y chromium)")
     return CHROMIUM if os.path.exists(CHROMIUM) else str(shutil.which("chromium"))
+
+
+def pg_admin_dsn() -> str:
+    return POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+async def pg_execute(*statements: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(pg_admin_dsn(), timeout=5)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()

@@ -9,14 +9,16 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import (
-    CoachAssignment,
-    Group,
-    Membership,
-    Organisation,
-    OrganisationAdmin,
-    Person,
-    Programme,
+from eportfolio.programmes.tables import Organisation, Person, Programme
+from tests.support.factories import (
+    CoachAssignmentFactory,
+    GroupFactory,
+    MembershipFactory,
+    OrganisationAdminFactory,
+    OrganisationFactory,
+    PersonFactory,
+    ProgrammeFactory,
+    flush_in_order,
 )
 
 
@@ -40,51 +42,29 @@ class World:
 
 async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
     async with unit_of_work(sessionmaker) as uow:
-        add = uow.session.add
-        org = Organisation(name="Test organisation")
-        other_org = Organisation(name="Another organisation")
-        add(org)
-        add(other_org)
-        await uow.flush()
-        a = Programme(
-            organisation_id=org.id,
-            name="Programme A",
-            slug="programme-a",
-            municipality="Emmen",
-            time_zone="Europe/Amsterdam",
-            languages=["nl", "en"],
-            settings={},
+        session = uow.session
+        org = OrganisationFactory.add(session, name="Test organisation")
+        other_org = OrganisationFactory.add(session, name="Another organisation")
+        a = ProgrammeFactory.add(
+            session, organisation_id=org.id, name="Programme A", slug="programme-a", languages=["nl", "en"]
         )
-        b = Programme(
-            organisation_id=org.id,
-            name="Programme B",
-            slug="programme-b",
-            municipality="Maastricht",
-            time_zone="Europe/Amsterdam",
-            languages=["nl"],
-            settings={},
+        b = ProgrammeFactory.add(
+            session, organisation_id=org.id, name="Programme B", slug="programme-b", municipality="Maastricht"
         )
-        add(a)
-        add(b)
-        await uow.flush()
-        group = Group(organisation_id=org.id, programme_id=a.id, name="Group A", capacity=2)
-        add(group)
+        group = GroupFactory.add(session, programme=a, name="Group A", capacity=2)
 
         def person(name: str, organisation: Organisation = org) -> Person:
-            p = Person(organisation_id=organisation.id, display_name=name, language="nl")
-            add(p)
-            return p
+            return PersonFactory.add(session, organisation_id=organisation.id, display_name=name)
 
         admin, staff_a, staff_b = person("Admin"), person("Staff A"), person("Staff B")
         coach_a, supervisor_a = person("Coach A"), person("Supervisor A")
         participant_a, participant_a2, participant_b = person("Mother A"), person("Mother A2"), person("Mother B")
         outsider = person("Outsider", other_org)
-        await uow.flush()
-        add(OrganisationAdmin(organisation_id=org.id, person_id=admin.id))
-        add(OrganisationAdmin(organisation_id=other_org.id, person_id=outsider.id))
+        OrganisationAdminFactory.add(session, organisation_id=org.id, person_id=admin.id)
+        OrganisationAdminFactory.add(session, organisation_id=other_org.id, person_id=outsider.id)
 
         def member(p: Person, programme: Programme, role: str, **extra: object) -> None:
-            add(Membership(organisation_id=org.id, programme_id=programme.id, person_id=p.id, role=role, **extra))
+            MembershipFactory.add(session, programme=programme, person_id=p.id, role=role, **extra)
 
         member(staff_a, a, "staff")
         member(staff_b, b, "staff")
@@ -93,16 +73,10 @@ async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
         member(participant_a, a, "participant")
         member(participant_a2, a, "participant")
         member(participant_b, b, "participant")
-        assignment = CoachAssignment(
-            organisation_id=org.id,
-            programme_id=a.id,
-            participant_id=participant_a.id,
-            coach_id=coach_a.id,
-            kind="individual",
-            starts_on=date(2026, 1, 1),
+        assignment = CoachAssignmentFactory.add(
+            session, programme=a, participant_id=participant_a.id, coach_id=coach_a.id, starts_on=date(2026, 1, 1)
         )
-        add(assignment)
-        await uow.flush()
+        await flush_in_order(session)
         return World(
             organisation_id=org.id,
             programme_a=a.id,
