@@ -15,6 +15,8 @@ from starlette.types import Scope
 from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
+from eportfolio.assignments import api as assignment_api
+from eportfolio.assignments import pages as assignment_pages
 from eportfolio.caseload import pages as caseload_pages
 from eportfolio.caseload.service import navigation
 from eportfolio.chat import api as chat_api
@@ -114,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(programme_api.router)
     app.include_router(module_pages.router)
     app.include_router(module_api.router)
+    app.include_router(assignment_pages.router)
+    app.include_router(assignment_api.router)
     app.include_router(chat_api.router)
     app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)

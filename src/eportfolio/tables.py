@@ -1,6 +1,7 @@
 """Imports every feature's tables so that Alembic and the tests see the whole schema."""
 
 from eportfolio.accounts import tables as accounts_tables
+from eportfolio.assignments import tables as assignments_tables
 from eportfolio.chat import tables as chat_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
@@ -13,6 +14,7 @@ from eportfolio.recovery import tables as recovery_tables
 __all__ = [
     "Base",
     "accounts_tables",
+    "assignments_tables",
     "audit_tables",
     "chat_tables",
     "modules_tables",

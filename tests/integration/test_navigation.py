@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from eportfolio.assignments.tables import ModuleAssignment
 from eportfolio.chat.tables import Conversation, Marker
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.dates import format_day
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.notifications.tables import Notification
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.tables import CoachAssignment, Membership

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from eportfolio.assignments.tables import ModuleAssignment
 from eportfolio.chat.tables import Conversation, Marker, Message
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.chat import body, client_id

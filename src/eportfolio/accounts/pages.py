@@ -21,6 +21,7 @@ from eportfolio.accounts.invitations import join_link
 from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
+from eportfolio.assignments import service as assignments_service
 from eportfolio.caseload import service as caseload
 from eportfolio.caseload.pages import days_ago
 from eportfolio.domain.accounts import AdminInvitationCreate, InvitationCreate
@@ -32,7 +33,6 @@ from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
 from eportfolio.kit.forms import parse, read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, request_language, translate
-from eportfolio.modules import service as modules
 from eportfolio.notifications import service as notifications
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.pages import ROLE_LABELS
@@ -81,7 +81,7 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
 async def _her_today(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> dict[str, object]:
     """Her day: a new reply, new feedback, the assignment due soonest, her next goal step."""
     found = await caseload.participant_today(uow, caller, programme_id)
-    given = await modules.list_my_assignments(uow, caller, programme_id, request_language(request))
+    given = await assignments_service.list_my_assignments(uow, caller, programme_id, request_language(request))
     open_ones = [a for a in given if a.status in (AssignmentStatus.assigned, AssignmentStatus.in_progress)]
     # Soonest due first; one without a due date after those with one.
     open_ones.sort(key=lambda a: (a.due_on is None, a.due_on or found.due_today, a.assigned_at))
