@@ -24,6 +24,8 @@ from eportfolio.chat import attachments_api as chat_attachments_api
 from eportfolio.chat import pages as chat_pages
 from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
+from eportfolio.invitations import api as invitation_api
+from eportfolio.invitations import pages as invitation_pages
 from eportfolio.kit import health
 from eportfolio.kit import logging as app_logging
 from eportfolio.kit.db import make_engine, make_sessionmaker
@@ -47,6 +49,8 @@ from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 from eportfolio.recovery import api as recovery_api
 from eportfolio.recovery import pages as recovery_pages
+from eportfolio.trust import api as trust_api
+from eportfolio.trust import pages as trust_pages
 
 
 class ConfigurationError(RuntimeError):
@@ -110,7 +114,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(account_pages.router)
     app.include_router(account_pages.no_script_router)
+    app.include_router(invitation_pages.router)
+    app.include_router(trust_pages.router)
     for router in account_api.routers:
+        app.include_router(router)
+    app.include_router(trust_api.router)
+    for router in invitation_api.routers:
         app.include_router(router)
     app.include_router(programme_pages.router)
     app.include_router(programme_api.router)

@@ -108,8 +108,8 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _create_admin(args: argparse.Namespace) -> int:
-    from eportfolio.accounts.invitations import join_link
-    from eportfolio.accounts.service import create_first_admin_invitation
+    from eportfolio.invitations.codes import join_link
+    from eportfolio.invitations.service import create_first_admin_invitation
     from eportfolio.kit.db import make_engine, make_sessionmaker
 
     settings = get_settings()

@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from eportfolio import crypto, demo
-from eportfolio.accounts.tables import ProgrammeKey
 from eportfolio.chat import service
 from eportfolio.chat.repository import ChatRepository
 from eportfolio.config import Settings
@@ -27,6 +26,7 @@ from eportfolio.notifications.tables import Notification
 from eportfolio.notifications.vapid import with_development_keys
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.tables import Programme
+from eportfolio.trust.tables import ProgrammeKey
 from tests.integration.test_chat_api import send, set_settings
 from tests.integration.test_chat_protocol import open_coaching
 from tests.support.client import Browser

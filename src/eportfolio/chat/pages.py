@@ -15,7 +15,6 @@ from babel.dates import format_skeleton
 from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
-from eportfolio.accounts import service as accounts
 from eportfolio.chat import service
 from eportfolio.domain.chat import (
     ConversationKind,
@@ -37,6 +36,7 @@ from eportfolio.kit.forms import read_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import STATIC_DIR, page_router, redirect, render, request_language, translate
 from eportfolio.programmes import service as programmes
+from eportfolio.trust import service as trust
 
 router = page_router()
 
@@ -328,7 +328,7 @@ async def manage_roster(request: Request, uow: UowDep, caller: CallerDep, progra
     signs the duty roster record with the programme key and sends it (docs/crypto-spec.md 8)."""
     access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
     editor = await service.roster_editor(uow, caller, programme_id)
-    signing = await accounts.assignment_signing(uow, caller, programme_id)
+    signing = await trust.assignment_signing(uow, caller, programme_id)
     today = utcnow().astimezone(ZoneInfo(access.programme.time_zone)).date()
     names = {c.person_id: c.display_name for c in editor.candidates}
     current = editor.current

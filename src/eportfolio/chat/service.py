@@ -20,7 +20,6 @@ from pydantic import BaseModel
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eportfolio import crypto
-from eportfolio.accounts import service as accounts
 from eportfolio.chat.repository import ChatRepository, Member, scope_of
 from eportfolio.chat.tables import (
     Conversation,
@@ -84,6 +83,7 @@ from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import Access, authorize
 from eportfolio.programmes.service import list_people as programme_people
 from eportfolio.programmes.tables import Programme
+from eportfolio.trust import service as trust
 
 ROTATION_INTERVAL = timedelta(days=7)
 PAGE_LIMIT = 200
@@ -1374,7 +1374,7 @@ async def _checked_roster(
     Browsers grant the coaches and supervisors a verified roster names; the server lets them in
     on the same record only, so an unsigned or wrongly signed roster makes nobody a reader.
     """
-    programme_public = await accounts.programme_public_key(
+    programme_public = await trust.programme_public_key(
         uow, access.scope.organisation_id, access.scope.programme_id
     )
     if programme_public is None:

@@ -80,6 +80,7 @@ from eportfolio.portfolio.tables import (
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import authorize
 from eportfolio.programmes.tables import Programme
+from eportfolio.trust import service as trust
 
 OWNER = "owner"
 COACH = "coach"
@@ -204,7 +205,7 @@ def _require_owner(access: PortfolioAccess, message: str) -> None:
 
 async def _person(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID) -> crypto.Person:
     try:
-        read = await accounts.public_identity(uow, caller, programme_id, person_id)
+        read = await trust.public_identity(uow, caller, programme_id, person_id)
         return crypto.Person.from_public_identity(crypto.b64u_decode(read.public_identity))
     except (NotFound, crypto.CryptoError) as exc:
         raise InvalidInput(
