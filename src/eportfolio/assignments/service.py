@@ -45,8 +45,7 @@ from eportfolio.kit.uow import UnitOfWork
 from eportfolio.modules import service as modules
 from eportfolio.notifications import service as notifications
 from eportfolio.notifications.tables import Notification
-from eportfolio.portfolio.repository import PortfolioRepository
-from eportfolio.portfolio.service import StaleEpoch
+from eportfolio.portfolio import service as portfolio
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import Access, authorize
@@ -99,11 +98,7 @@ async def check_current_epoch(
     old one gets 409 ``stale_epoch``, fetches the new key and seals again, so nothing written
     after he left is readable with what he kept.
     """
-    portfolio = await PortfolioRepository(uow.session).find_portfolio(scope, participant_id)
-    current = crypto.b64u_decode(portfolio.epoch_key_id) if portfolio and portfolio.epoch_key_id else None
-    wrap = crypto.b64u_decode(data.item_key_wrap or "")
-    if portfolio is None or current is None or wrap[3:19] != current:
-        raise StaleEpoch(portfolio.epoch if portfolio else 0)
+    await portfolio.check_current_epoch(uow, scope, participant_id, data.item_key_wrap)
 
 
 async def _new_row_id(repo: AssignmentRepository, data: EnvelopeWrite) -> uuid.UUID:

@@ -1245,3 +1245,14 @@ async def put_pinned_keys(uow: UnitOfWork, caller: Caller, data: PinnedKeysWrite
     )
     return PinnedKeysRead(revision=data.revision, record=data.record, updated_at=now)
 
+
+async def check_current_epoch(
+    uow: UnitOfWork, scope: ProgrammeScope, participant_id: uuid.UUID, item_key_wrap: str | None
+) -> None:
+    """For text about her kept by another feature (assignment answers, feedback): its item key
+    must be wrapped under her portfolio's current key, as for a portfolio item; else ``StaleEpoch``."""
+    row = await PortfolioRepository(uow.session).find_portfolio(scope, participant_id)
+    current = crypto.b64u_decode(row.epoch_key_id) if row and row.epoch_key_id else None
+    wrap = crypto.b64u_decode(item_key_wrap or "")
+    if row is None or current is None or wrap[3:19] != current:
+        raise StaleEpoch(row.epoch if row else 0)
