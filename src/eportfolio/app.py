@@ -16,6 +16,8 @@ from eportfolio import jobs
 from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
+from eportfolio.assignments import api as assignment_api
+from eportfolio.assignments import pages as assignment_pages
 from eportfolio.caseload import pages as caseload_pages
 from eportfolio.caseload.service import navigation
 from eportfolio.chat import api as chat_api
@@ -25,6 +27,8 @@ from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
 from eportfolio.duty import api as duty_api
 from eportfolio.duty import pages as duty_pages
+from eportfolio.invitations import api as invitation_api
+from eportfolio.invitations import pages as invitation_pages
 from eportfolio.kit import health, metrics
 from eportfolio.kit import logging as app_logging
 from eportfolio.kit.db import make_engine, make_sessionmaker
@@ -48,6 +52,8 @@ from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 from eportfolio.recovery import api as recovery_api
 from eportfolio.recovery import pages as recovery_pages
+from eportfolio.trust import api as trust_api
+from eportfolio.trust import pages as trust_pages
 
 
 class ConfigurationError(RuntimeError):
@@ -113,12 +119,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(account_pages.router)
     app.include_router(account_pages.no_script_router)
+    app.include_router(invitation_pages.router)
+    app.include_router(trust_pages.router)
     for router in account_api.routers:
+        app.include_router(router)
+    app.include_router(trust_api.router)
+    for router in invitation_api.routers:
         app.include_router(router)
     app.include_router(programme_pages.router)
     app.include_router(programme_api.router)
     app.include_router(module_pages.router)
     app.include_router(module_api.router)
+    app.include_router(assignment_pages.router)
+    app.include_router(assignment_api.router)
     app.include_router(chat_api.router)
     app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)

@@ -110,8 +110,8 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _create_admin(args: argparse.Namespace) -> int:
-    from eportfolio.accounts.invitations import join_link
-    from eportfolio.accounts.service import create_first_admin_invitation
+    from eportfolio.invitations.codes import join_link
+    from eportfolio.invitations.service import create_first_admin_invitation
     from eportfolio.kit.db import make_engine, make_sessionmaker
 
     settings = get_settings()
@@ -211,10 +211,10 @@ def _send_reminders(args: argparse.Namespace) -> int:
     """For a timer (cron, a systemd timer): remind each participant once of what is due soon."""
     from datetime import date
 
+    from eportfolio.assignments.service import send_due_reminders
     from eportfolio.kit.clock import utcnow
     from eportfolio.kit.db import make_engine, make_sessionmaker
     from eportfolio.kit.uow import unit_of_work
-    from eportfolio.modules.service import send_due_reminders
 
     settings = get_settings()
     today = date.fromisoformat(args.today) if args.today else utcnow().date()

@@ -19,7 +19,6 @@ from eportfolio import crypto
 from eportfolio.accounts import service as accounts
 from eportfolio.accounts.hashing import SecretHasher
 from eportfolio.accounts.repository import AccountRepository
-from eportfolio.accounts.tables import ProgrammeKey, SigningKeyCopy
 from eportfolio.config import Settings
 from eportfolio.domain import chat as chat_domain
 from eportfolio.domain.accounts import OrganisationKeyCreate, SignUpRequest
@@ -28,6 +27,7 @@ from eportfolio.domain.portfolio import PinnedKeysWrite
 from eportfolio.domain.programmes import GroupCreate, LanguageLevel, ProgrammeCreate, ProgrammeSettings
 from eportfolio.duty import service as duty_service
 from eportfolio.duty.repository import DutyRepository
+from eportfolio.invitations import service as invitations
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
@@ -36,6 +36,9 @@ from eportfolio.programmes import groups as group_members
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.service import ensure_organisation
 from eportfolio.programmes.tables import CoachAssignment, Group, Membership, Person, Programme
+from eportfolio.trust import service as trust
+from eportfolio.trust.repository import TrustRepository
+from eportfolio.trust.tables import ProgrammeKey, SigningKeyCopy
 
 ORGANISATION_NAME = "Stichting Sterke Moeders (demo)"
 
@@ -551,7 +554,7 @@ async def _sign_up(
                 coach_kind=spec.coach_kind,
             )
         )
-    code, invitation = accounts._new_invitation(
+    code, invitation = invitations._new_invitation(
         organisation_id, programme.id if programme else None, person.id, spec.role, None
     )
     uow.session.add(invitation)
@@ -559,13 +562,13 @@ async def _sign_up(
     made = crypto.Identity.create(spec.login, demo_password(spec.login), user_id=str(person.id))
     organisation_key = None
     key_create = None
-    if spec.role is Role.org_admin and await AccountRepository(uow.session).organisation_key(organisation_id) is None:
+    if spec.role is Role.org_admin and await TrustRepository(uow.session).organisation_key(organisation_id) is None:
         organisation_key = crypto.SigningKey.generate()
         key_create = OrganisationKeyCreate(
             ed25519_public=crypto.b64u_encode(organisation_key.public),
             sealed_copy=crypto.b64u_encode(organisation_key.seal_for(made.identity.person)),
         )
-    await accounts.sign_up(
+    await invitations.accept_invitation(
         uow,
         client,
         SignUpRequest(
@@ -587,7 +590,7 @@ async def _pin_organisation_key(
 ) -> None:
     """What her browser does at sign-up: the organisation key she compared with her invitation,
     pinned as confirmed in revision 1 of her record (without it her browser shares nothing)."""
-    key = await AccountRepository(uow.session).organisation_key(organisation_id)
+    key = await TrustRepository(uow.session).organisation_key(organisation_id)
     if key is None:
         return
     entry = crypto.PinnedKey(crypto.FingerprintKind.ORGANISATION_KEY, str(organisation_id), key.ed25519_public, True)
@@ -604,7 +607,7 @@ async def _programme_key(
     admin_login: str,
 ) -> crypto.SigningKey | None:
     """The programme key, made by the admin's keyring and passed to the programme's staff."""
-    repo = AccountRepository(uow.session)
+    repo = TrustRepository(uow.session)
     existing = await repo.programme_key(organisation_id, programme.id)
     admin = keys.identities.get(admin_login)
     if admin is None or keys.organisation_key is None:
@@ -681,8 +684,8 @@ async def load_people(
         unlocked = await _unlock(uow, admin_login)
         if unlocked is not None:
             keys.identities[admin_login] = unlocked
-            copy = next(iter(await repo.key_copies(organisation_id, organisation_id)), None)
-            org_key = await repo.organisation_key(organisation_id)
+            copy = next(iter(await TrustRepository(uow.session).key_copies(organisation_id, organisation_id)), None)
+            org_key = await TrustRepository(uow.session).organisation_key(organisation_id)
             if copy is not None and org_key is not None and copy.holder_id == uuid.UUID(unlocked.user_id):
                 keys.organisation_key = crypto.SigningKey.open(copy.sealed_box, unlocked, org_key.ed25519_public)
     for programme in programmes.values():
@@ -716,7 +719,7 @@ async def _signed_assignments(
             continue
         today = utcnow().date()
         signed_by = signer.user_id
-        valid_from, valid_until = accounts.assignment_validity(today, None)
+        valid_from, valid_until = trust.assignment_validity(today, None)
         record = programme_key.sign_record(
             crypto.CoachAssignment(
                 her.user_id,
@@ -790,7 +793,7 @@ async def _sign_peer_assignment(
     uow: UnitOfWork, programme: Programme, coach: crypto.Identity, participant: str
 ) -> bool:
     """The record a staff member's browser signs: her copy of the programme key opens it."""
-    repo = AccountRepository(uow.session)
+    repo = TrustRepository(uow.session)
     organisation_id = programme.organisation_id
     staff = next((p.login for p in PEOPLE if p.role is Role.staff and p.programme == programme.slug), None)
     signer = await _unlock(uow, staff) if staff else None
@@ -806,7 +809,7 @@ async def _sign_peer_assignment(
         return False
     programme_key = crypto.SigningKey.open(copy.sealed_box, signer, programme_key_row.ed25519_public)
     today = utcnow().date()
-    valid_from, valid_until = accounts.assignment_validity(today, None)
+    valid_from, valid_until = trust.assignment_validity(today, None)
     record = programme_key.sign_record(
         crypto.CoachAssignment(
             her.user_id, coach.user_id, coach.fingerprint, crypto.CoachRole.INDIVIDUAL, valid_from, valid_until
@@ -884,7 +887,7 @@ def _roster_shifts(
 async def _demo_programme_key(
     uow: UnitOfWork, organisation_id: uuid.UUID, programme: Programme, holder: crypto.Identity
 ) -> crypto.SigningKey | None:
-    repo = AccountRepository(uow.session)
+    repo = TrustRepository(uow.session)
     key = await repo.programme_key(organisation_id, programme.id)
     if key is None:
         return None

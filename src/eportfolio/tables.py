@@ -1,8 +1,10 @@
 """Imports every feature's tables so that Alembic and the tests see the whole schema."""
 
 from eportfolio.accounts import tables as accounts_tables
+from eportfolio.assignments import tables as assignments_tables
 from eportfolio.chat import tables as chat_tables
 from eportfolio.duty import tables as duty_tables
+from eportfolio.invitations import tables as invitations_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
 from eportfolio.modules import tables as modules_tables
@@ -10,16 +12,20 @@ from eportfolio.notifications import tables as notifications_tables
 from eportfolio.portfolio import tables as portfolio_tables
 from eportfolio.programmes import tables as programmes_tables
 from eportfolio.recovery import tables as recovery_tables
+from eportfolio.trust import tables as trust_tables
 
 __all__ = [
     "Base",
     "accounts_tables",
+    "assignments_tables",
     "audit_tables",
     "chat_tables",
     "duty_tables",
+    "invitations_tables",
     "modules_tables",
     "notifications_tables",
     "portfolio_tables",
     "programmes_tables",
     "recovery_tables",
+    "trust_tables",
 ]

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from eportfolio.accounts.service import _new_invitation
 from eportfolio.domain.people import Role
+from eportfolio.invitations.service import _new_invitation
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from tests.support.browser import PHONE

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
+from eportfolio.assignments.tables import ModuleAssignment
 from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.modules.tables import ModuleAssignment
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.caseload import seed_caseload
 from tests.support.live import LiveServer

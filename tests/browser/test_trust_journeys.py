@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import insert, update
 
 from eportfolio import crypto
-from eportfolio.accounts.tables import ProgrammeKey
 from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
@@ -26,6 +25,7 @@ from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from eportfolio.recovery.tables import ProgrammeRecoveryKey
+from eportfolio.trust.tables import ProgrammeKey
 from tests.support.browser import PHONE
 from tests.support.coach_keys import coach_gets_new_keys
 from tests.support.live import LiveServer

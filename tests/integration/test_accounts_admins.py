@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from eportfolio import crypto
-from eportfolio.accounts.tables import Invitation, OrganisationKey
+from eportfolio.invitations.tables import Invitation
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import OrganisationAdmin, Person
+from eportfolio.trust.tables import OrganisationKey
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient, Member, join
 from tests.support.world import World

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from eportfolio import crypto, demo
-from eportfolio.accounts.tables import Account, ProgrammeKey
+from eportfolio.accounts.tables import Account
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Group, Membership, Programme
+from eportfolio.trust.tables import ProgrammeKey
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient
 

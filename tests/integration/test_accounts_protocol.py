@@ -15,8 +15,9 @@ from sqlalchemy import func, select, update
 from eportfolio import crypto
 from eportfolio.accounts.service import FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS
 from eportfolio.accounts.sessions import SESSION_COOKIE
-from eportfolio.accounts.tables import Account, Invitation, LoginThrottle
+from eportfolio.accounts.tables import Account, LoginThrottle
 from eportfolio.crypto import b64u_decode, b64u_encode
+from eportfolio.invitations.tables import Invitation
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from tests.support.client import Browser

@@ -12,13 +12,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from eportfolio import crypto
-from eportfolio.accounts.service import assignment_validity
 from eportfolio.crypto import b64u_encode
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.tables import CoachAssignment
+from eportfolio.trust.service import assignment_validity
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient, Member, join
 from tests.support.trust import sign_programme_key

@@ -9,10 +9,10 @@ from datetime import date
 from fastapi import FastAPI
 
 from eportfolio import crypto
-from eportfolio.accounts.service import assignment_validity
 from eportfolio.crypto import b64u_decode, b64u_encode
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment
+from eportfolio.trust.service import assignment_validity
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient, join
 from tests.support.trust import sign_programme_key

@@ -19,7 +19,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from eportfolio import crypto, demo
-from eportfolio.accounts.tables import ProgrammeKey
 from eportfolio.config import Settings
 from eportfolio.domain.chat import Duty
 from eportfolio.duty import service
@@ -30,6 +29,7 @@ from eportfolio.notifications.tables import Notification
 from eportfolio.notifications.vapid import with_development_keys
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.tables import Programme
+from eportfolio.trust.tables import ProgrammeKey
 from tests.support.chat_http import send, set_settings
 from tests.support.client import Browser, settle_and_dispose
 from tests.support.conversations import open_coaching

@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from eportfolio.assignments.tables import AssignmentLessonRead, ModuleAssignment
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.modules.tables import AssignmentLessonRead, ModuleAssignment
 from tests.support.client import Browser
 from tests.support.modules import envelope, module_url, portfolios_at_epoch
 from tests.support.world import World

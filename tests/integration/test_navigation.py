@@ -11,11 +11,11 @@ from types import SimpleNamespace
 
 from fastapi import FastAPI
 
+from eportfolio.assignments.tables import ModuleAssignment
 from eportfolio.chat.tables import Conversation
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.dates import format_day
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.notifications.tables import Notification
 from eportfolio.programmes.tables import CoachAssignment, Membership
 from tests.support.client import Browser

@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from eportfolio.accounts.invitations import new_code
 from eportfolio.accounts.tables import LoginThrottle
 from eportfolio.config import Settings
+from eportfolio.invitations.codes import new_code
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from tests.support.client import Browser

@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from eportfolio.accounts.pages import qr_svg
 from eportfolio.accounts.sessions import SESSION_COOKIE
 from eportfolio.cli import follow_served_address
 from eportfolio.config import Settings, get_settings, served_url
+from eportfolio.kit.qr import qr_svg
 from tests.support.chat import ChatClient, session_token
 from tests.support.live import live_server
 from tests.support.world import World

@@ -136,7 +136,7 @@ async def _end_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
 
 @scenario(P + "sign_assignment", lambda w: w.staff_a)
 async def _sign_assignment(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    # The page checks the record first (accounts.service.check_assignment_record); this only keeps it.
+    # The page checks the record first (trust.service.check_assignment_record); this only keeps it.
     return await programmes.sign_assignment(uow, caller, w.programme_a, w.assignment_a, "signed-by-staff")
 
 
@@ -145,35 +145,36 @@ async def _display_names(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await programmes.display_names(uow, caller, w.programme_a, [w.participant_a])
 
 
-A = "eportfolio.accounts.service."
+INV = "eportfolio.invitations.service."
+TRUST = "eportfolio.trust.service."
 
 
-@scenario(A + "create_invitation", lambda w: w.staff_a)
+@scenario(INV + "create_invitation", lambda w: w.staff_a)
 async def _create_invitation(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
     from eportfolio.domain.accounts import InvitationCreate
+    from eportfolio.invitations import service as invitations
 
-    return await accounts.create_invitation(
+    return await invitations.create_invitation(
         uow, caller, w.programme_a, InvitationCreate(person_id=w.participant_a2, role=Role.participant)
     )
 
 
-@scenario(A + "withdraw_invitation", lambda w: w.staff_a)
+@scenario(INV + "withdraw_invitation", lambda w: w.staff_a)
 async def _withdraw_invitation(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
     from eportfolio.domain.accounts import InvitationCreate
+    from eportfolio.invitations import service as invitations
 
-    created = await accounts.create_invitation(
+    created = await invitations.create_invitation(
         uow, caller, w.programme_a, InvitationCreate(person_id=w.participant_a2, role=Role.participant)
     )
-    return await accounts.withdraw_invitation(uow, caller, w.programme_a, created.invitation.id)
+    return await invitations.withdraw_invitation(uow, caller, w.programme_a, created.invitation.id)
 
 
-@scenario(A + "list_invitations", lambda w: w.staff_a, setup=_create_invitation)
+@scenario(INV + "list_invitations", lambda w: w.staff_a, setup=_create_invitation)
 async def _list_invitations(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
+    from eportfolio.invitations import service as invitations
 
-    return await accounts.list_invitations(uow, caller, w.programme_a)
+    return await invitations.list_invitations(uow, caller, w.programme_a)
 
 
 def _add_account(uow: UnitOfWork, person_id: uuid.UUID, login: str) -> None:
@@ -202,18 +203,18 @@ async def _staff_account(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return None
 
 
-@scenario(A + "promote_org_admin", lambda w: w.admin, setup=_staff_account)
+@scenario(INV + "promote_org_admin", lambda w: w.admin, setup=_staff_account)
 async def _promote_org_admin(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
+    from eportfolio.invitations import service as invitations
 
-    return await accounts.promote_org_admin(uow, caller, w.staff_b)
+    return await invitations.promote_org_admin(uow, caller, w.staff_b)
 
 
-@scenario(A + "public_identity", lambda w: w.staff_a, setup=_coach_account)
+@scenario(TRUST + "public_identity", lambda w: w.staff_a, setup=_coach_account)
 async def _public_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
+    from eportfolio.trust import service as trust
 
-    return await accounts.public_identity(uow, caller, w.programme_a, w.coach_a)
+    return await trust.public_identity(uow, caller, w.programme_a, w.coach_a)
 
 
 async def _second_admin_account(uow: UnitOfWork, caller: Caller, w: World) -> object:
@@ -224,43 +225,43 @@ async def _second_admin_account(uow: UnitOfWork, caller: Caller, w: World) -> ob
     return None
 
 
-@scenario(A + "admin_public_identity", lambda w: w.admin, setup=_second_admin_account)
+@scenario(TRUST + "admin_public_identity", lambda w: w.admin, setup=_second_admin_account)
 async def _admin_public_identity(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
+    from eportfolio.trust import service as trust
 
-    return await accounts.admin_public_identity(uow, caller, w.coach_a)
+    return await trust.admin_public_identity(uow, caller, w.coach_a)
 
 
 
 async def _organisation_key(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts.tables import OrganisationKey
+    from eportfolio.trust.tables import OrganisationKey
 
     uow.session.add(OrganisationKey(organisation_id=w.organisation_id, ed25519_public=b"\x01" * 32, created_by=w.admin))
     return None
 
 
-@scenario(A + "invite_org_admin", lambda w: w.admin, setup=_organisation_key)
+@scenario(INV + "invite_org_admin", lambda w: w.admin, setup=_organisation_key)
 async def _invite_org_admin(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
     from eportfolio.domain.accounts import AdminInvitationCreate
+    from eportfolio.invitations import service as invitations
 
-    return await accounts.invite_org_admin(uow, caller, AdminInvitationCreate(person_id=w.staff_b))
+    return await invitations.invite_org_admin(uow, caller, AdminInvitationCreate(person_id=w.staff_b))
 
 
-@scenario(A + "admin_invitation_choices", lambda w: w.admin)
+@scenario(INV + "admin_invitation_choices", lambda w: w.admin)
 async def _admin_invitation_choices(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
+    from eportfolio.invitations import service as invitations
 
-    return await accounts.admin_invitation_choices(uow, caller)
+    return await invitations.admin_invitation_choices(uow, caller)
 
 
-@scenario(A + "withdraw_admin_invitation", lambda w: w.admin, setup=_organisation_key)
+@scenario(INV + "withdraw_admin_invitation", lambda w: w.admin, setup=_organisation_key)
 async def _withdraw_admin_invitation(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    from eportfolio.accounts import service as accounts
     from eportfolio.domain.accounts import AdminInvitationCreate
+    from eportfolio.invitations import service as invitations
 
-    created = await accounts.invite_org_admin(uow, caller, AdminInvitationCreate(display_name="Noor"))
-    return await accounts.withdraw_admin_invitation(uow, caller, created.invitation.id)
+    created = await invitations.invite_org_admin(uow, caller, AdminInvitationCreate(display_name="Noor"))
+    return await invitations.withdraw_admin_invitation(uow, caller, created.invitation.id)
 
 
 # Scenarios of other features live next to their helpers and register themselves here.

@@ -20,10 +20,10 @@ import factory
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eportfolio.assignments.tables import ModuleAssignment
 from eportfolio.chat.tables import Conversation, Marker, Message
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import Base, new_id
-from eportfolio.modules.tables import ModuleAssignment
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.tables import (
     CoachAssignment,

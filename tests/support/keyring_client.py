@@ -183,8 +183,8 @@ async def invitation_for(
     app: Any, person_id: Any, role: str, programme_id: Any = None, *, organisation_id: Any = None
 ) -> str:
     """An invitation made straight in the database (as `create-admin` does), returning its code."""
-    from eportfolio.accounts.service import _new_invitation
     from eportfolio.domain.people import Role
+    from eportfolio.invitations.service import _new_invitation
     from eportfolio.kit.uow import unit_of_work
     from eportfolio.programmes.tables import Person
 

@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from eportfolio import crypto
-from eportfolio.accounts.tables import SigningKeyCopy
 from eportfolio.crypto import b64u_decode, b64u_encode
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Membership, Person
+from eportfolio.trust.tables import SigningKeyCopy
 from tests.support.keyring_client import join
 from tests.support.portfolio import PASSWORD, Cast, Hand
 

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from eportfolio import crypto
-from eportfolio.accounts.service import _new_invitation
 from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
+from eportfolio.invitations.service import _new_invitation
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from tests.support.keyring_client import organisation_pin_record

@@ -27,11 +27,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from eportfolio import crypto
-from eportfolio.accounts.service import assignment_validity
-from eportfolio.accounts.tables import Account, OrganisationKey, ProgrammeKey, SigningKeyCopy
+from eportfolio.accounts.tables import Account
 from eportfolio.crypto import b64u_encode
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
 from eportfolio.programmes.tables import CoachAssignment
+from eportfolio.trust.service import assignment_validity
+from eportfolio.trust.tables import OrganisationKey, ProgrammeKey, SigningKeyCopy
 from tests.support.client import Browser
 from tests.support.world import World
 

@@ -1,6 +1,5 @@
-"""JSON routes of the accounts feature: /api/v1/auth (no session needed), /api/v1/account (hers),
-/api/v1/trust (organisation and programme keys), invitations under /api/v1/programmes and
-administrator invitations under /api/v1/organisation."""
+"""JSON routes of the accounts feature: /api/v1/auth (no session needed; sign-up accepts an
+invitation through the invitations feature) and /api/v1/account (hers)."""
 
 from __future__ import annotations
 
@@ -20,30 +19,21 @@ from eportfolio.accounts.sessions import (
 )
 from eportfolio.domain.accounts import (
     AccountRead,
-    AdminInvitationChoices,
-    AdminInvitationCreate,
-    AssignmentTrustRead,
-    InvitationCreate,
-    InvitationCreated,
     InvitationPreview,
-    InvitationRead,
-    KeyCopyCreate,
     LanguageUpdate,
     LoginRequest,
     PasswordChangeRequest,
     PreloginRead,
     PreloginRequest,
-    ProgrammeKeyCreate,
-    PublicIdentityRead,
     RecoveryBundleRead,
     RecoveryCodeChange,
     RecoveryCompleteRequest,
     RecoveryStartRequest,
     SessionRead,
     SessionStarted,
-    SigningKeyRead,
     SignUpRequest,
 )
+from eportfolio.invitations import service as invitations
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
 from eportfolio.kit.errors import N_
 from eportfolio.kit.uow import UowDep
@@ -51,9 +41,6 @@ from eportfolio.kit.web import api_router, error_response, translate
 
 auth_router = api_router("/auth", "auth")
 account_router = api_router("/account", "account")
-trust_router = api_router("/trust", "trust")
-invitation_router = api_router("/programmes", "invitations")
-organisation_router = api_router("/organisation", "organisation")
 
 WRONG_LOGIN = N_("The login name or password is not right. Please try again.")
 WRONG_RECOVERY = N_("The login name or recovery code is not right. Please check them and try again.")
@@ -111,13 +98,13 @@ async def logout(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Re
 @auth_router.get("/invitations/{code}", responses={429: {}})
 async def preview_invitation(request: Request, uow: UowDep, code: str) -> InvitationPreview:
     async with code_tries(request, code, field="invitation_code"):
-        return await service.preview_invitation(uow, code)
+        return await invitations.preview_invitation(uow, code)
 
 
 @auth_router.post("/signup", status_code=201, response_model=SessionStarted, responses={429: {}})
 async def sign_up(request: Request, uow: UowDep, data: SignUpRequest) -> Response:
     async with code_tries(request, data.invitation_code, field="invitation_code"):
-        started = await service.sign_up(uow, client_of(request), data)
+        started = await invitations.accept_invitation(uow, client_of(request), data)
     return _started(request, started, status_code=201)
 
 
@@ -180,99 +167,4 @@ async def set_my_language(uow: UowDep, caller: CallerDep, data: LanguageUpdate) 
     await service.set_my_language(uow, caller, data.language)
 
 
-# Keys --------------------------------------------------------------------------------------
-
-
-@trust_router.get("/organisation")
-async def organisation_key(uow: UowDep, caller: CallerDep) -> SigningKeyRead:
-    return await service.organisation_key(uow, caller)
-
-
-@trust_router.post("/organisation/copies", status_code=204)
-async def add_organisation_key_copy(uow: UowDep, caller: CallerDep, data: KeyCopyCreate) -> None:
-    await service.add_organisation_key_copy(uow, caller, data)
-
-
-@trust_router.get("/organisation/people/{person_id}")
-async def admin_public_identity(uow: UowDep, caller: CallerDep, person_id: uuid.UUID) -> PublicIdentityRead:
-    return await service.admin_public_identity(uow, caller, person_id)
-
-
-@trust_router.get("/programmes/{programme_id}")
-async def programme_key(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> SigningKeyRead:
-    return await service.programme_key(uow, caller, programme_id)
-
-
-@trust_router.post("/programmes/{programme_id}", status_code=201)
-async def create_programme_key(
-    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: ProgrammeKeyCreate
-) -> SigningKeyRead:
-    return await service.create_programme_key(uow, caller, programme_id, data)
-
-
-@trust_router.post("/programmes/{programme_id}/copies", status_code=204)
-async def add_programme_key_copy(
-    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: KeyCopyCreate
-) -> None:
-    await service.add_programme_key_copy(uow, caller, programme_id, data)
-
-
-@trust_router.get("/programmes/{programme_id}/people/{person_id}")
-async def public_identity(
-    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, person_id: uuid.UUID
-) -> PublicIdentityRead:
-    return await service.public_identity(uow, caller, programme_id, person_id)
-
-
-@trust_router.get("/programmes/{programme_id}/coach-assignments")
-async def assignment_trust(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[AssignmentTrustRead]:
-    return await service.assignment_trust(uow, caller, programme_id)
-
-
-# Invitations -------------------------------------------------------------------------------
-
-
-@invitation_router.post("/{programme_id}/invitations", status_code=201)
-async def create_invitation(
-    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: InvitationCreate
-) -> InvitationCreated:
-    return await service.create_invitation(uow, caller, programme_id, data)
-
-
-@invitation_router.get("/{programme_id}/invitations")
-async def list_invitations(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[InvitationRead]:
-    return await service.list_invitations(uow, caller, programme_id)
-
-
-@invitation_router.delete("/{programme_id}/invitations/{invitation_id}", status_code=204)
-async def withdraw_invitation(
-    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, invitation_id: uuid.UUID
-) -> None:
-    await service.withdraw_invitation(uow, caller, programme_id, invitation_id)
-
-
-# Organisation administrators (admins invite admins) ----------------------------------------
-
-
-@organisation_router.get("/admins")
-async def admin_invitation_choices(uow: UowDep, caller: CallerDep) -> AdminInvitationChoices:
-    return await service.admin_invitation_choices(uow, caller)
-
-
-@organisation_router.post("/admin-invitations", status_code=201)
-async def invite_org_admin(uow: UowDep, caller: CallerDep, data: AdminInvitationCreate) -> InvitationCreated:
-    return await service.invite_org_admin(uow, caller, data)
-
-
-@organisation_router.delete("/admin-invitations/{invitation_id}", status_code=204)
-async def withdraw_admin_invitation(uow: UowDep, caller: CallerDep, invitation_id: uuid.UUID) -> None:
-    await service.withdraw_admin_invitation(uow, caller, invitation_id)
-
-
-@organisation_router.put("/admins/{person_id}", status_code=204)
-async def promote_org_admin(uow: UowDep, caller: CallerDep, person_id: uuid.UUID) -> None:
-    """Make a staff member who has an account an administrator (no invitation needed)."""
-    await service.promote_org_admin(uow, caller, person_id)
-
-
-routers = (auth_router, account_router, trust_router, invitation_router, organisation_router)
+routers = (auth_router, account_router)

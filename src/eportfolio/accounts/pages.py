@@ -11,41 +11,34 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from markupsafe import Markup
 
 from eportfolio.accounts import service
-from eportfolio.accounts.invitations import join_link
 from eportfolio.accounts.limits import code_tries
-from eportfolio.accounts.repository import AccountRepository
 from eportfolio.accounts.sessions import clear_session_cookie
+from eportfolio.assignments import service as assignments_service
 from eportfolio.caseload import service as caseload
 from eportfolio.caseload.pages import days_ago
-from eportfolio.domain.accounts import AdminInvitationCreate, InvitationCreate
 from eportfolio.domain.modules import AssignmentStatus
-from eportfolio.domain.people import MANAGING_ROLES, Role
+from eportfolio.domain.people import Role
+from eportfolio.invitations import service as invitations
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
-from eportfolio.kit.errors import N_, DomainError, InvalidInput, NotFound
-from eportfolio.kit.forms import parse, read_form
+from eportfolio.kit.errors import N_, DomainError, InvalidInput
+from eportfolio.kit.forms import read_form
+from eportfolio.kit.qr import qr_svg
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, request_language, translate
-from eportfolio.modules import service as modules
 from eportfolio.notifications import service as notifications
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.pages import ROLE_LABELS
+from eportfolio.trust import service as trust
 
 router = page_router()
 # Without the CSRF check: the one page here changes nothing and reads nothing of the request.
 no_script_router = APIRouter(include_in_schema=False)
 
-
-
-def qr_svg(payload: str) -> Markup:
-    """A QR code as inline SVG (no style attributes, so the strict CSP allows it)."""
-    return Markup(segno.make(payload, error="m").svg_inline(scale=5, dark="#000", light="#fff"))  # noqa: S704 - segno's own SVG, payload is escaped by segno
 
 
 @router.get("/")
@@ -81,7 +74,7 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
 async def _her_today(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> dict[str, object]:
     """Her day: a new reply, new feedback, the assignment due soonest, her next goal step."""
     found = await caseload.participant_today(uow, caller, programme_id)
-    given = await modules.list_my_assignments(uow, caller, programme_id, request_language(request))
+    given = await assignments_service.list_my_assignments(uow, caller, programme_id, request_language(request))
     open_ones = [a for a in given if a.status in (AssignmentStatus.assigned, AssignmentStatus.in_progress)]
     # Soonest due first; one without a due date after those with one.
     open_ones.sort(key=lambda a: (a.due_on is None, a.due_on or found.due_today, a.assigned_at))
@@ -91,7 +84,7 @@ async def _her_today(request: Request, uow: UowDep, caller: CallerDep, programme
 
 async def _caseload(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[dict[str, object]]:
     """Her current coach assignments (as coach or as participant), with signature status."""
-    trust = {t.assignment_id: t.status.value for t in await service.assignment_trust(uow, caller, programme_id)}
+    statuses = {t.assignment_id: t.status.value for t in await trust.assignment_trust(uow, caller, programme_id)}
     assignments = [a for a in await programmes.list_assignments(uow, caller, programme_id) if a.ended_at is None]
     ids = list({a.participant_id for a in assignments} | {a.coach_id for a in assignments})
     names = await programmes.display_names(uow, caller, programme_id, ids) if ids else {}
@@ -102,7 +95,7 @@ async def _caseload(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> 
             "participant": names.get(a.participant_id, ""),
             "coach": names.get(a.coach_id, ""),
             "kind": a.kind.value,
-            "status": trust.get(a.id, "unsigned"),
+            "status": statuses.get(a.id, "unsigned"),
             # Who signed it (for her: who in the programme vouched that he coaches her).
             "signer": a.signer_name or "",
             "mine_as_coach": a.coach_id == caller.person_id,
@@ -132,7 +125,7 @@ async def join(request: Request, uow: UowDep, code: str = "") -> Response:
         return render(request, "accounts/join_code.html", {"code": "", "error": None})
     try:
         async with code_tries(request, code, field="invitation_code"):
-            invitation = await service.preview_invitation(uow, code)
+            invitation = await invitations.preview_invitation(uow, code)
     except DomainError as exc:
         error = translate(request, exc.message, **exc.params)
         return render(request, "accounts/join_code.html", {"code": code, "error": error}, status_code=exc.status_code)
@@ -241,234 +234,3 @@ async def account_language(request: Request, uow: UowDep, caller: CallerDep) -> 
 @router.get("/account/password")
 async def password_page(request: Request, caller: CallerDep) -> Response:
     return render(request, "accounts/password.html")
-
-
-# Invitations (staff; no JavaScript needed) ---------------------------------------------------
-
-
-async def _invitations_context(
-    uow: UowDep, caller: CallerDep, access: programmes.Access, error: str | None
-) -> dict[str, object]:
-    programme_id = access.scope.programme_id
-    people = await programmes.list_people(uow, caller, programme_id)
-    accounts = await AccountRepository(uow.session).accounts_in_organisation(
-        caller.organisation_id, [p.id for p, _ in people]
-    )
-    return {
-        "programme": programmes.programme_read(access.programme),
-        "invitable": [
-            {"person": person, "roles": [m.role for m in memberships if m.active]}
-            for person, memberships in people
-            if person.id not in accounts
-        ],
-        "names": {person.id: person.display_name for person, _ in people},
-        "invitations": await service.list_invitations(uow, caller, programme_id),
-        "role_labels": ROLE_LABELS,
-        "error": error,
-    }
-
-
-@router.get("/manage/programmes/{programme_id}/invitations")
-async def invitations_page(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
-    return render(request, "accounts/invitations.html", await _invitations_context(uow, caller, access, None))
-
-
-@router.post("/manage/programmes/{programme_id}/invitations")
-async def create_invitation(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    """Deliberately not redirect-after-POST: the code exists only in this answer (we keep a hash)."""
-    data, errors = parse(request, InvitationCreate, await read_form(request))
-    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
-    error = next(iter(errors.values()), None)
-    if data is not None:
-        try:
-            created = await service.create_invitation(uow, caller, programme_id, data)
-        except DomainError as exc:
-            if exc.status_code not in (409, 422):
-                raise
-            error = translate(request, exc.message, **exc.params)
-        else:
-            link = join_link(request.app.state.settings.base_url, created.code)
-            person, _ = await programmes.get_person(uow, caller, programme_id, data.person_id)
-            return render(
-                request,
-                "accounts/invitation_print.html",
-                {
-                    "programme": programmes.programme_read(access.programme),
-                    "created": created,
-                    "person": person,
-                    "role_label": translate(request, ROLE_LABELS[data.role]),
-                    "link": link,
-                    "qr": qr_svg(link),
-                },
-                headers={"Cache-Control": "no-store"},
-            )
-    return render(
-        request, "accounts/invitations.html", await _invitations_context(uow, caller, access, error), status_code=422
-    )
-
-
-@router.post("/manage/programmes/{programme_id}/invitations/{invitation_id}/withdraw")
-async def withdraw_invitation(
-    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, invitation_id: uuid.UUID
-) -> Response:
-    await service.withdraw_invitation(uow, caller, programme_id, invitation_id)
-    return redirect(f"/manage/programmes/{programme_id}/invitations")
-
-
-# Programme key (made and passed on in the browser) ------------------------------------------
-
-
-@router.get("/manage/programmes/{programme_id}/keys")
-async def keys_page(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    """Who holds the programme key, and buttons for a holder's browser to make it or pass it on."""
-    access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
-    repo = AccountRepository(uow.session)
-    organisation_id = access.scope.organisation_id
-    org_key = await repo.organisation_key(organisation_id)
-    org_holders = {c.holder_id for c in await repo.key_copies(organisation_id, organisation_id)}
-    key = await repo.programme_key(organisation_id, programme_id)
-    holders = {c.holder_id for c in await repo.key_copies(organisation_id, programme_id)} if key else set()
-    people = await programmes.list_people(uow, caller, programme_id)
-    staff = {
-        p.id: p.display_name
-        for p, memberships in people
-        if any(m.role is Role.staff and m.active for m in memberships)
-    }
-    admins = await repo.org_admin_ids(organisation_id)
-    for admin_id in admins:
-        person = await repo.person(admin_id)
-        if person is not None:
-            staff.setdefault(admin_id, person.display_name)
-    accounts = await repo.accounts_in_organisation(organisation_id, list(staff))
-    return render(
-        request,
-        "accounts/keys.html",
-        {
-            "programme": programmes.programme_read(access.programme),
-            "organisation_id": organisation_id,
-            "has_organisation_key": org_key is not None,
-            "holds_organisation_key": caller.person_id in org_holders,
-            "key": await service.programme_key(uow, caller, programme_id) if key else None,
-            "holds_key": caller.person_id in holders,
-            "holders": [(pid, name) for pid, name in staff.items() if pid in holders],
-            "candidates": [(pid, name) for pid, name in staff.items() if pid not in holders and pid in accounts],
-        },
-    )
-
-
-# Organisation key (passed on from admin to admin in the browser) -------------------------------
-
-
-@router.get("/manage/organisation/key")
-async def organisation_key_page(request: Request, uow: UowDep, caller: CallerDep) -> Response:
-    """Who holds the organisation key; a holder's browser gives it to another administrator."""
-    admins = await service.organisation_key_holders(uow, caller)
-    try:
-        key = await service.organisation_key(uow, caller)
-    except NotFound:
-        key = None
-    return render(
-        request,
-        "accounts/organisation_key.html",
-        {
-            "key": key,
-            "holds_key": any(a.holds_key and a.person_id == caller.person_id for a in admins),
-            "holders": [a for a in admins if a.holds_key],
-            "candidates": [a for a in admins if a.has_account and not a.holds_key],
-            "waiting": [a for a in admins if not a.has_account],
-        },
-    )
-
-
-# Organisation administrators (an admin invites the next; no JavaScript needed) -------------------
-
-
-async def _admins_page(
-    request: Request, uow: UowDep, caller: CallerDep, *, display_name: str = "", errors: dict[str, str] | None = None,
-    error: str | None = None, status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "accounts/admins.html",
-        {
-            "choices": await service.admin_invitation_choices(uow, caller),
-            "display_name": display_name,
-            "errors": errors or {},
-            "error": error,
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/manage/organisation/admins")
-async def admins_page(request: Request, uow: UowDep, caller: CallerDep) -> Response:
-    await programmes.require_org_admin(uow, caller)
-    return await _admins_page(request, uow, caller)
-
-
-@router.post("/manage/organisation/admins")
-async def invite_admin(request: Request, uow: UowDep, caller: CallerDep) -> Response:
-    """Deliberately not redirect-after-POST: the code exists only in this answer (we keep a hash)."""
-    await programmes.require_org_admin(uow, caller)
-    values = {k: v for k, v in (await read_form(request)).items() if v != ""}
-    data, errors = parse(request, AdminInvitationCreate, values)
-    display_name = str(values.get("display_name", ""))
-    if data is not None:
-        try:
-            created = await service.invite_org_admin(uow, caller, data)
-        except DomainError as exc:
-            if exc.status_code not in (404, 409, 422):
-                raise
-            message = translate(request, exc.message, **exc.params)
-            if exc.field == "display_name":
-                errors = {"display_name": message}
-            else:
-                return await _admins_page(request, uow, caller, display_name=display_name, error=message,
-                                          status_code=exc.status_code)
-        else:
-            link = join_link(request.app.state.settings.base_url, created.code)
-            person = await AccountRepository(uow.session).person(created.invitation.person_id)
-            organisation = await programmes.get_organisation(uow, caller)
-            return render(
-                request,
-                "accounts/invitation_print.html",
-                {
-                    "programme": None,
-                    "organisation_name": organisation.name,
-                    "created": created,
-                    "person": person,
-                    "link": link,
-                    "qr": qr_svg(link),
-                },
-                headers={"Cache-Control": "no-store"},
-            )
-    return await _admins_page(request, uow, caller, display_name=display_name, errors=errors, status_code=422)
-
-
-@router.post("/manage/organisation/admins/promote")
-async def promote_admin(request: Request, uow: UowDep, caller: CallerDep) -> Response:
-    """Make a staff member with an account administrator; then a key holder passes on the key."""
-    await programmes.require_org_admin(uow, caller)
-    values = await read_form(request)
-    try:
-        person_id = uuid.UUID(str(values.get("person_id", "")))
-    except ValueError:
-        person_id = None
-    try:
-        if person_id is None:
-            raise InvalidInput(N_("Choose a person."), field="person_id")
-        await service.promote_org_admin(uow, caller, person_id)
-    except DomainError as exc:
-        if exc.status_code not in (404, 409, 422):
-            raise
-        return await _admins_page(
-            request, uow, caller, error=translate(request, exc.message, **exc.params), status_code=exc.status_code
-        )
-    return redirect("/manage/organisation/key")
-
-
-@router.post("/manage/organisation/admins/invitations/{invitation_id}/withdraw")
-async def withdraw_admin_invitation(uow: UowDep, caller: CallerDep, invitation_id: uuid.UUID) -> Response:
-    await service.withdraw_admin_invitation(uow, caller, invitation_id)
-    return redirect("/manage/organisation/admins")

@@ -1,7 +1,7 @@
 """Every query of the accounts feature.
 
-Accounts, sessions and throttles belong to one person; invitations, keys and key copies are
-filtered by organisation (and programme where they belong to one).
+Accounts, sessions and throttles belong to one person; the people, organisation and
+programme reads serve sign-up and the features built on accounts (invitations, trust).
 """
 
 from __future__ import annotations
@@ -12,15 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eportfolio.accounts.tables import (
-    Account,
-    Invitation,
-    LoginThrottle,
-    OrganisationKey,
-    ProgrammeKey,
-    Session,
-    SigningKeyCopy,
-)
+from eportfolio.accounts.tables import Account, LoginThrottle, Session
 from eportfolio.programmes.tables import Membership, Organisation, OrganisationAdmin, Person, Programme
 
 
@@ -140,75 +132,3 @@ class AccountRepository:
         row = await self.session.get(LoginThrottle, key)
         if row is not None:
             await self.session.delete(row)
-
-    # Invitations -------------------------------------------------------------------------
-
-    async def invitation_by_hash(self, code_hash: bytes) -> Invitation | None:
-        result = await self.session.execute(select(Invitation).where(Invitation.code_hash == code_hash))
-        return result.scalar_one_or_none()
-
-    async def use_invitation(self, invitation_id: uuid.UUID, now: datetime) -> bool:
-        """Mark it used unless someone else did in the meantime (single use even under races)."""
-        result = await self.session.execute(
-            update(Invitation)
-            .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(getattr(result, "rowcount", 0))
-
-    async def invitation_in_programme(
-        self, organisation_id: uuid.UUID, programme_id: uuid.UUID, invitation_id: uuid.UUID
-    ) -> Invitation | None:
-        result = await self.session.execute(
-            select(Invitation).where(
-                Invitation.id == invitation_id,
-                Invitation.organisation_id == organisation_id,
-                Invitation.programme_id == programme_id,
-            )
-        )
-        return result.scalar_one_or_none()
-
-    async def list_invitations(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> list[Invitation]:
-        result = await self.session.execute(
-            select(Invitation)
-            .where(Invitation.organisation_id == organisation_id, Invitation.programme_id == programme_id)
-            .order_by(Invitation.created_at.desc())
-        )
-        return list(result.scalars())
-
-    async def open_admin_invitations(self, organisation_id: uuid.UUID, now: datetime) -> list[Invitation]:
-        """Invitations of organisation administrators that are not used and not expired."""
-        result = await self.session.execute(
-            select(Invitation)
-            .where(
-                Invitation.organisation_id == organisation_id,
-                Invitation.programme_id.is_(None),
-                Invitation.role == "org_admin",
-                Invitation.used_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .order_by(Invitation.created_at.desc())
-        )
-        return list(result.scalars())
-
-    # Keys --------------------------------------------------------------------------------
-
-    async def organisation_key(self, organisation_id: uuid.UUID) -> OrganisationKey | None:
-        return await self.session.get(OrganisationKey, organisation_id)
-
-    async def programme_key(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> ProgrammeKey | None:
-        result = await self.session.execute(
-            select(ProgrammeKey).where(
-                ProgrammeKey.programme_id == programme_id, ProgrammeKey.organisation_id == organisation_id
-            )
-        )
-        return result.scalar_one_or_none()
-
-    async def key_copies(self, organisation_id: uuid.UUID, subject_id: uuid.UUID) -> list[SigningKeyCopy]:
-        result = await self.session.execute(
-            select(SigningKeyCopy)
-            .where(SigningKeyCopy.organisation_id == organisation_id, SigningKeyCopy.subject_id == subject_id)
-            .order_by(SigningKeyCopy.created_at)
-        )
-        return list(result.scalars())

@@ -1,4 +1,4 @@
-"""Tables of the accounts feature: login credentials, sessions and invitations."""
+"""Tables of the accounts feature: login credentials, sessions and login back-off."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eportfolio.kit.clock import utcnow
@@ -50,25 +50,6 @@ class Session(Base):
     __table_args__ = (Index("ix_sessions_person", "person_id", "ended_at"),)
 
 
-class Invitation(Base):
-    __tablename__ = "invitations"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
-    # Empty for the first organisation admin (she is invited to the organisation itself).
-    programme_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("programmes.id"))
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
-    role: Mapped[str] = mapped_column(String(32))
-    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("persons.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    note: Mapped[str] = mapped_column(Text, default="")
-
-    __table_args__ = (Index("ix_invitations_programme", "programme_id", "created_at"),)
-
-
 class LoginThrottle(Base):
     """Failed logins per account, device and address, for back-off (never a lock-out); and the
     tries of the rate limits (``accounts.service.take_try``).
@@ -84,48 +65,3 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class OrganisationKey(Base):
-    """The organisation's Ed25519 public key: the root of trust, made in the first admin's browser."""
-
-    __tablename__ = "organisation_keys"
-
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
-    ed25519_public: Mapped[bytes] = mapped_column(LargeBinary(32))
-    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ProgrammeKey(Base):
-    """A programme's Ed25519 public key and its certificate signed with the organisation key."""
-
-    __tablename__ = "programme_keys"
-
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
-    ed25519_public: Mapped[bytes] = mapped_column(LargeBinary(32))
-    certificate: Mapped[bytes] = mapped_column(LargeBinary)
-    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class SigningKeyCopy(Base):
-    """The private half of an organisation or programme key, sealed to one holder's X25519 key.
-
-    ``subject_id`` is the organisation id (kind "organisation") or the programme id (kind
-    "programme"). The server cannot open these; a holder's browser adds the next holder.
-    """
-
-    __tablename__ = "signing_key_copies"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
-    kind: Mapped[str] = mapped_column(String(16))
-    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    holder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
-    sealed_box: Mapped[bytes] = mapped_column(LargeBinary)
-    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (UniqueConstraint("subject_id", "holder_id"),)

@@ -8,13 +8,13 @@ import uuid
 from fastapi import Request
 from fastapi.responses import Response
 
+from eportfolio.assignments import service as assignments_service
+from eportfolio.assignments.pages import STATUS_LABELS
 from eportfolio.caseload import service
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import page_router, render
-from eportfolio.modules import service as modules
-from eportfolio.modules.pages import STATUS_LABELS
 from eportfolio.programmes import service as programmes
 
 router = page_router()
@@ -41,7 +41,7 @@ async def participant_assignments(
     request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, participant_id: uuid.UUID
 ) -> Response:
     """What was given to one participant of his caseload, each opening her answers."""
-    assignments = await modules.list_participant_assignments(uow, caller, programme_id, participant_id)
+    assignments = await assignments_service.list_participant_assignments(uow, caller, programme_id, participant_id)
     names = await programmes.display_names(uow, caller, programme_id, [participant_id])
     return render(
         request,

@@ -1,6 +1,6 @@
 """The queries of the coach's caseload, her "today" and the menu's counts.
 
-They only read the tables of other features (chat, modules, notifications, portfolio, programmes)
+They only read the tables of other features (assignments, chat, notifications, portfolio, programmes)
 and never what anyone wrote: seqs and read markers, statuses, due dates and timestamps, which
 ``CRYPTO.md`` ("What the server can read") allows. Each is one statement however many people it
 covers, so a page costs the same for a coach with 2 participants or with 50.
@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Date, Uuid, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eportfolio.assignments.tables import AssignmentAnswer, ModuleAssignment
 from eportfolio.chat.repository import ChatRepository
 from eportfolio.chat.tables import Conversation, Marker, Message
 from eportfolio.kit.db import UTCDateTime
-from eportfolio.modules.tables import AssignmentAnswer, ModuleAssignment
 from eportfolio.notifications.tables import Notification
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.repository import counting_assignment

@@ -12,7 +12,6 @@ from babel.dates import format_skeleton
 from fastapi import Request
 from fastapi.responses import Response
 
-from eportfolio.accounts import service as accounts
 from eportfolio.domain.chat import Duty, DutyShift, RosterRead
 from eportfolio.domain.people import MANAGING_ROLES
 from eportfolio.duty import service
@@ -23,6 +22,7 @@ from eportfolio.kit.errors import N_
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import page_router, render, request_language, translate
 from eportfolio.programmes import service as programmes
+from eportfolio.trust import service as trust
 
 router = page_router()
 
@@ -126,7 +126,7 @@ async def manage_roster(request: Request, uow: UowDep, caller: CallerDep, progra
     signs the duty roster record with the programme key and sends it (docs/crypto-spec.md 8)."""
     access = await programmes.authorize(uow, caller, programme_id, MANAGING_ROLES)
     editor = await service.roster_editor(uow, caller, programme_id)
-    signing = await accounts.assignment_signing(uow, caller, programme_id)
+    signing = await trust.assignment_signing(uow, caller, programme_id)
     today = utcnow().astimezone(ZoneInfo(access.programme.time_zone)).date()
     names = {c.person_id: c.display_name for c in editor.candidates}
     current = editor.current

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from eportfolio import crypto
-from eportfolio.accounts import service as accounts
 from eportfolio.chat import service as chat
 from eportfolio.chat.tables import Conversation
 from eportfolio.domain.chat import (
@@ -42,6 +41,7 @@ from eportfolio.notifications import service as notifications
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import Access, authorize
 from eportfolio.programmes.service import list_people as programme_people
+from eportfolio.trust import service as trust
 
 # Duty roster ------------------------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ async def _checked_roster(
     Browsers grant the coaches and supervisors a verified roster names; the server lets them in
     on the same record only, so an unsigned or wrongly signed roster makes nobody a reader.
     """
-    programme_public = await accounts.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id)
+    programme_public = await trust.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id)
     if programme_public is None:
         raise InvalidInput(
             N_("This programme has no key yet, so a duty roster cannot be signed."), field="signed_record"

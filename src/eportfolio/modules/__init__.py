@@ -1,1 +1,1 @@
-"""Workshop modules, lessons, assignment templates, and the assignments coaches give."""
+"""Workshop modules, lessons and assignment templates: authoring, translations, versions, publishing."""

@@ -80,6 +80,7 @@ from eportfolio.portfolio.tables import (
 from eportfolio.programmes.repository import ProgrammeScope
 from eportfolio.programmes.service import authorize
 from eportfolio.programmes.tables import Programme
+from eportfolio.trust import service as trust
 
 OWNER = "owner"
 COACH = "coach"
@@ -204,7 +205,7 @@ def _require_owner(access: PortfolioAccess, message: str) -> None:
 
 async def _person(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID) -> crypto.Person:
     try:
-        read = await accounts.public_identity(uow, caller, programme_id, person_id)
+        read = await trust.public_identity(uow, caller, programme_id, person_id)
         return crypto.Person.from_public_identity(crypto.b64u_decode(read.public_identity))
     except (NotFound, crypto.CryptoError) as exc:
         raise InvalidInput(
@@ -1244,3 +1245,14 @@ async def put_pinned_keys(uow: UnitOfWork, caller: Caller, data: PinnedKeysWrite
     )
     return PinnedKeysRead(revision=data.revision, record=data.record, updated_at=now)
 
+
+async def check_current_epoch(
+    uow: UnitOfWork, scope: ProgrammeScope, participant_id: uuid.UUID, item_key_wrap: str | None
+) -> None:
+    """For text about her kept by another feature (assignment answers, feedback): its item key
+    must be wrapped under her portfolio's current key, as for a portfolio item; else ``StaleEpoch``."""
+    row = await PortfolioRepository(uow.session).find_portfolio(scope, participant_id)
+    current = crypto.b64u_decode(row.epoch_key_id) if row and row.epoch_key_id else None
+    wrap = crypto.b64u_decode(item_key_wrap or "")
+    if row is None or current is None or wrap[3:19] != current:
+        raise StaleEpoch(row.epoch if row else 0)

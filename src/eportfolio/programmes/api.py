@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from eportfolio.accounts import service as accounts
 from eportfolio.domain.accounts import AssignmentFacts
 from eportfolio.domain.people import (
     CoachAssignmentCreate,
@@ -33,6 +32,7 @@ from eportfolio.kit.errors import N_, InvalidInput
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import api_router
 from eportfolio.programmes import groups, service
+from eportfolio.trust import service as trust
 
 router = api_router("/programmes", "programmes")
 
@@ -187,7 +187,7 @@ async def create_assignment(
             ),
             field="signed_record",
         )
-    await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record)
+    await trust.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record)
     return await service.create_assignment(uow, caller, programme_id, data)
 
 

@@ -17,7 +17,6 @@ from datetime import datetime
 
 from eportfolio import crypto
 from eportfolio.accounts import service as accounts
-from eportfolio.accounts.repository import AccountRepository
 from eportfolio.domain.people import MANAGING_ROLES
 from eportfolio.domain.programmes import GroupPersonRead, GroupRecordRead, GroupRole
 from eportfolio.kit.audit import Action, personal_data, record_access
@@ -30,6 +29,7 @@ from eportfolio.programmes import service
 from eportfolio.programmes.repository import ProgrammeRepository
 from eportfolio.programmes.service import Access, authorize
 from eportfolio.programmes.tables import Group
+from eportfolio.trust import service as trust
 
 PARTICIPANT = "participant"
 TRAINER = "trainer"
@@ -80,7 +80,7 @@ async def _group(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, group
 
 async def _fingerprints(uow: UnitOfWork, access: Access, people: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
     """The key fingerprint of each of these people who has an account with keys."""
-    accounts_by_id = await AccountRepository(uow.session).accounts_in_organisation(access.scope.organisation_id, people)
+    accounts_by_id = await accounts.accounts_in_organisation(uow, access.scope.organisation_id, people)
     prints: dict[uuid.UUID, bytes] = {}
     for person_id, account in accounts_by_id.items():
         if not account.public_identity:
@@ -105,7 +105,7 @@ def _named(record: crypto.SignedRecord) -> set[tuple[str, int, bytes]]:
 
 
 async def _verified(uow: UnitOfWork, access: Access, signed_record: str) -> crypto.SignedRecord | None:
-    programme_public = await accounts.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id)
+    programme_public = await trust.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id)
     if programme_public is None:
         return None
     try:
@@ -119,7 +119,7 @@ async def _verified(uow: UnitOfWork, access: Access, signed_record: str) -> cryp
 async def store_record(uow: UnitOfWork, caller: Caller, access: Access, group: Group, signed_record: str) -> None:
     """Keep this record as the group's newest, once it checks out (see the module's docstring).
     Called after the change it signs, in the same transaction: a refusal rolls the change back."""
-    if await accounts.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id) is None:
+    if await trust.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id) is None:
         raise InvalidInput(N_("This programme has no key yet, so nothing can be signed."), field="signed_record")
     record = await _verified(uow, access, signed_record)
     if record is None:
@@ -223,13 +223,10 @@ async def members(
     )
     signing = GroupSigning(next_serial=group.membership_serial + 1, serial=group.membership_serial)
     signing.has_key = (
-        await accounts.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id) is not None
+        await trust.programme_public_key(uow, access.scope.organisation_id, access.scope.programme_id) is not None
     )
     if signing.has_key:
-        holders = {
-            c.holder_id
-            for c in await AccountRepository(uow.session).key_copies(access.scope.organisation_id, programme_id)
-        }
+        holders = await trust.key_holders(uow, access.scope.organisation_id, programme_id)
         signing.holds_key = caller.person_id in holders
     if group.membership_record:
         record = await _verified(uow, access, group.membership_record)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import Response
 
-from eportfolio.accounts import service as accounts
 from eportfolio.domain.accounts import AssignmentFacts
 from eportfolio.domain.common import LANGUAGE_CODES
 from eportfolio.domain.people import (
@@ -39,6 +38,7 @@ from eportfolio.kit.forms import form_error, read_form, submit_form
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import page_router, redirect, render, translate
 from eportfolio.programmes import groups, service
+from eportfolio.trust import service as trust_service
 
 router = page_router()
 
@@ -559,7 +559,7 @@ async def _assignments_page(
 ) -> Response:
     access = await service.authorize(uow, caller, programme_id, MANAGING_ROLES)
     assignments = await service.list_assignments(uow, caller, programme_id)
-    trust = {t.assignment_id: t.status.value for t in await accounts.assignment_trust(uow, caller, programme_id)}
+    trust = {t.assignment_id: t.status.value for t in await trust_service.assignment_trust(uow, caller, programme_id)}
     people = await service.list_people(uow, caller, programme_id)
     names = {p.id: p.display_name for p, _ in people}
     participants = [
@@ -581,7 +581,7 @@ async def _assignments_page(
             "assignments": assignments,
             "trust": trust,
             "end_dates": {a.id: _end_date(a) for a in assignments if a.ended_at is None},
-            "signing": await accounts.assignment_signing(uow, caller, programme_id),
+            "signing": await trust_service.assignment_signing(uow, caller, programme_id),
             "names": names,
             "participants": participants,
             "coaches": coaches,
@@ -610,7 +610,7 @@ async def create_assignment(request: Request, uow: UowDep, caller: CallerDep, pr
 
     async def act(data: CoachAssignmentCreate) -> str:
         if data.signed_record is not None:
-            await accounts.check_assignment_record(
+            await trust_service.check_assignment_record(
                 uow, caller, programme_id, AssignmentFacts.of(data), data.signed_record
             )
         await service.create_assignment(uow, caller, programme_id, data)
@@ -637,7 +637,7 @@ async def end_assignment(
     signed_record = _signed_record(await read_form(request))
     ended = await service.end_assignment(uow, caller, programme_id, assignment_id)
     if signed_record is not None:
-        await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(ended), signed_record)
+        await trust_service.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(ended), signed_record)
         await service.sign_assignment(uow, caller, programme_id, assignment_id, signed_record)
     return redirect(f"/manage/programmes/{programme_id}/assignments")
 
@@ -657,6 +657,7 @@ async def sign_assignment(
         raise InvalidInput(
             N_("Signing happens in your browser and needs JavaScript. Please turn it on."), field="signed_record"
         )
-    await accounts.check_assignment_record(uow, caller, programme_id, AssignmentFacts.of(assignment), signed_record)
+    facts = AssignmentFacts.of(assignment)
+    await trust_service.check_assignment_record(uow, caller, programme_id, facts, signed_record)
     await service.sign_assignment(uow, caller, programme_id, assignment_id, signed_record)
     return redirect(f"/manage/programmes/{programme_id}/assignments")

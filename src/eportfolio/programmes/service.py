@@ -734,8 +734,8 @@ async def sign_assignment(
     """Keep a record a staff browser signed for an existing assignment (made unsigned, ended, or
     waiting for a second signature because its coach signed it himself).
 
-    The caller checks the record first (accounts.service.check_assignment_record: it names her as
-    its signer, so she becomes ``signed_by``): this feature knows the assignment, accounts knows
+    The caller checks the record first (trust.service.check_assignment_record: it names her as
+    its signer, so she becomes ``signed_by``): this feature knows the assignment, trust knows
     the keys. A coach never replaces someone else's signature on his own current assignment; his
     own record would make it wait for a second signature again.
     """

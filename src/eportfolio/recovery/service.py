@@ -64,6 +64,7 @@ from eportfolio.recovery.tables import (
     RecoveryNotice,
     RecoveryOfficerCopy,
 )
+from eportfolio.trust import service as trust
 
 DEVICE_REQUEST_HOURS = 24
 RESET_CODE_DAYS = 3
@@ -114,8 +115,8 @@ def _fingerprint(kind: crypto.FingerprintKind, subject: uuid.UUID, public: bytes
 async def _programme_public(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> bytes:
     """The programme key, checked against its certificate and the organisation key."""
     try:
-        organisation = await accounts.organisation_key(uow, caller)
-        programme = await accounts.programme_key(uow, caller, programme_id)
+        organisation = await trust.organisation_key(uow, caller)
+        programme = await trust.programme_key(uow, caller, programme_id)
     except NotFound:
         raise Conflict(N_("This programme has no key yet; make the programme key first.")) from None
     assert programme.certificate is not None
@@ -662,7 +663,7 @@ async def former_identities(
     uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, person_id: uuid.UUID
 ) -> list[FormerIdentityRead]:
     """Public identities she held before, newest first: what she signed with them still verifies."""
-    await accounts.public_identity(uow, caller, programme_id, person_id)  # same scope; logs the read
+    await trust.public_identity(uow, caller, programme_id, person_id)  # same scope; logs the read
     rows = await RecoveryRepository(uow.session).former_identities(caller.organisation_id, person_id)
     return [_former_read(r) for r in rows]
 
@@ -699,7 +700,7 @@ async def vouch(
     rows = await RecoveryRepository(uow.session).former_identities(access.scope.organisation_id, person_id)
     if not rows:
         raise NotFound(N_("Her keys were not reset, so there is nothing to confirm."))
-    her = await accounts.public_identity(uow, caller, programme_id, person_id)
+    her = await trust.public_identity(uow, caller, programme_id, person_id)
     mine = await accounts.account_of_person(uow, caller.person_id)
     if mine is None or not mine.public_identity:
         raise Conflict(N_("You have no keys yet; finish signing up first."))

@@ -1,0 +1,1 @@
+"""Assignments: modules given to participants, answers, feedback, review, completion, reminders."""

@@ -1,0 +1,1 @@
+"""Trust: organisation and programme signing keys, public identities, and signed coach assignments."""
