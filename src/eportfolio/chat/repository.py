@@ -33,7 +33,7 @@ from eportfolio.chat.tables import (
 from eportfolio.domain.chat import ConversationKind, MemberRole
 from eportfolio.duty.repository import DutyRepository, on_roster_query, programmes_on_roster_query
 from eportfolio.kit.audit import AccessLogEntry
-from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, counting_assignment
+from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, counting_assignment, loaded_scope
 from eportfolio.programmes.tables import CoachAssignment, GroupMember, Membership, Person, Programme
 
 
@@ -44,7 +44,7 @@ class Member:
 
 
 def scope_of(conversation: Conversation) -> ProgrammeScope:
-    return ProgrammeScope(conversation.organisation_id, conversation.programme_id)
+    return loaded_scope(conversation)
 
 
 @functools.cache

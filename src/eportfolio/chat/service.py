@@ -76,7 +76,7 @@ from eportfolio.kit.events import Event
 from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch, epoch_key_id
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.notifications import service as notifications
-from eportfolio.programmes.repository import ProgrammeScope
+from eportfolio.programmes.repository import ProgrammeScope, loaded_scope, system_scope
 from eportfolio.programmes.service import authorize
 from eportfolio.programmes.tables import Programme
 
@@ -488,7 +488,7 @@ async def _reply_out_of_hours(uow: UnitOfWork, repo: ChatRepository, access: Cac
     she gets the programme's reply."""
     if not access.out_of_hours_reply:
         return
-    if await repo.anyone_on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now):
+    if await repo.anyone_on_duty(loaded_scope(access), now):
         return
     conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
     assert conversation is not None
@@ -1218,7 +1218,7 @@ async def reader_left(uow: UnitOfWork, programme_id: uuid.UUID, participant_id: 
     if programme is None:
         return False
     conversation = await repo.flag_rotation(
-        ProgrammeScope(programme.organisation_id, programme.id), participant_id, utcnow()
+        system_scope(programme.organisation_id, programme.id), participant_id, utcnow()
     )
     if conversation is None:
         return False
@@ -1253,7 +1253,7 @@ async def readers_changed(
     programme = await repo.programme_by_id(programme_id)
     if programme is None:
         return 0
-    scope = ProgrammeScope(programme.organisation_id, programme.id)
+    scope = system_scope(programme.organisation_id, programme.id)
     if group_id is not None:
         conversations = await repo.keyed_conversations_of(scope, group_id=group_id)
     else:
@@ -1292,7 +1292,7 @@ async def group_record_signed(uow: UnitOfWork, programme_id: uuid.UUID, group_id
     programme = await repo.programme_by_id(programme_id)
     if programme is None:
         return 0
-    scope = ProgrammeScope(programme.organisation_id, programme.id)
+    scope = system_scope(programme.organisation_id, programme.id)
     conversations = await repo.keyed_conversations_of(scope, group_id=group_id)
     for conversation in conversations:
         members = await members_now(repo, conversation, programme)
