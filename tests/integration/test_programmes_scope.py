@@ -10,9 +10,12 @@ import pytest
 from fastapi import FastAPI
 
 from eportfolio.domain.people import Role
+from eportfolio.domain.portfolio import Audience, ItemKind
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.errors import Forbidden, NotFound
 from eportfolio.kit.uow import unit_of_work
+from eportfolio.portfolio.repository import PortfolioRepository, readable_items
+from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, loaded_scope, system_scope
 from eportfolio.programmes.service import authorize
 from tests.support.world import World
@@ -48,3 +51,50 @@ async def test_authorize_returns_a_scope_that_reads_her_programme(app: FastAPI, 
             await authorize(uow, caller, world.programme_a, [Role.staff])
         with pytest.raises(NotFound):
             await authorize(uow, caller, world.programme_b, [Role.participant])
+
+
+async def test_readable_items_filters_tenancy_and_audience_in_the_statement(app: FastAPI, world: World) -> None:
+    """Her items are all hers to read; a coach reads only those whose audience includes him; a
+    scope of another programme reads none of them, even by id."""
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        portfolio = Portfolio(
+            organisation_id=world.organisation_id, programme_id=world.programme_a, participant_id=world.participant_a
+        )
+        uow.session.add(portfolio)
+        await uow.flush()
+        items = {}
+        for audience in (Audience.only_me, Audience.my_coaches, Audience.chosen):
+            item = PortfolioItem(
+                organisation_id=world.organisation_id,
+                programme_id=world.programme_a,
+                portfolio_id=portfolio.id,
+                kind=ItemKind.diary.value,
+                audience=audience.value,
+                created_by=world.participant_a,
+                author_id=world.participant_a,
+                key_id="k",
+                envelope="e",
+            )
+            uow.session.add(item)
+            items[audience] = item
+        await uow.flush()
+        portfolio_id = portfolio.id
+        ids = {audience: item.id for audience, item in items.items()}
+
+    async def readable(scope: ProgrammeScope, coach_id: uuid.UUID | None) -> set[uuid.UUID]:
+        async with unit_of_work(app.state.sessionmaker) as uow:
+            rows = await uow.session.execute(readable_items(scope, portfolio_id, coach_id))
+            return {item.id for item in rows.scalars()}
+
+    scope_a = system_scope(world.organisation_id, world.programme_a)
+    assert await readable(scope_a, None) == set(ids.values())
+    assert await readable(scope_a, world.coach_a) == {ids[Audience.my_coaches]}
+    assert await readable(system_scope(world.organisation_id, world.programme_b), None) == set()
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        repo = PortfolioRepository(uow.session)
+        other = system_scope(world.organisation_id, world.programme_b)
+        assert await repo.get_item(other, portfolio_id, ids[Audience.only_me], None) is None
+        assert await repo.get_item(scope_a, portfolio_id, ids[Audience.only_me], world.coach_a) is None
+        mine = await repo.get_item(scope_a, portfolio_id, ids[Audience.only_me], None)
+        assert mine is not None
+        assert mine.id == ids[Audience.only_me]
