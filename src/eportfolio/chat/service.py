@@ -332,7 +332,7 @@ async def current_readers(repo: ChatRepository, conversation: Conversation) -> t
     """Who holds the current key for the key they have now, and who holds a grant for a key they replaced."""
     if not conversation.epoch:
         return set(), set()
-    grants = await repo.grants_of_epoch(conversation.id, conversation.epoch)
+    grants = await repo.grants_of_epoch(scope_of(conversation), conversation.id, conversation.epoch)
     identities = await repo.public_identities(list(grants))
     replaced = {person for person, grant in grants.items() if _for_replaced_key(grant, identities.get(person))}
     return set(grants) - replaced, replaced
@@ -845,7 +845,8 @@ async def list_messages(
 ) -> MessagePage:
     access = await access_conversation(uow, caller, conversation_id)
     limit = max(1, min(limit, PAGE_LIMIT))
-    messages = await ChatRepository(uow.session).messages_after(conversation_id, after, limit=limit)
+    repo = ChatRepository(uow.session)
+    messages = await repo.messages_after(scope_of(access.conversation), conversation_id, after, limit=limit)
     record_access(
         uow,
         caller,
@@ -867,9 +868,11 @@ async def messages_between(
     uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, after: int, until: int
 ) -> list[MessageRead]:
     """For the WebSocket: messages (after, until] of a conversation she is still a member of."""
-    await access_conversation(uow, caller, conversation_id)
+    access = await access_conversation(uow, caller, conversation_id)
     messages = await ChatRepository(uow.session).messages_after(
-        conversation_id, after, limit=max(1, min(until - after, PAGE_LIMIT)), until=until
+        scope_of(access.conversation),
+        conversation_id,
+        after, limit=max(1, min(until - after, PAGE_LIMIT)), until=until
     )
     return [message_read(m) for m in messages]
 
@@ -914,7 +917,7 @@ async def _epochs_held(
 
 
 async def markers(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[MarkerRead]:
-    await access_conversation(uow, caller, conversation_id)
+    access = await access_conversation(uow, caller, conversation_id)
     repo = ChatRepository(uow.session)
     held = await _epochs_held(repo, conversation_id)
     return [
@@ -925,7 +928,7 @@ async def markers(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -
             delivered_seq=m.delivered_seq,
             epochs=held.get(m.person_id, []),
         )
-        for m in await repo.markers(conversation_id)
+        for m in await repo.markers(scope_of(access.conversation), conversation_id)
     ]
 
 
@@ -984,7 +987,7 @@ async def _epoch_key_id(repo: ChatRepository, conversation: Conversation, epoch:
     before the first); None when the server cannot tell (a record from before it checked them)."""
     if epoch < 1:
         return bytes(16)
-    row = await repo.get_epoch(conversation.id, epoch)
+    row = await repo.get_epoch(scope_of(conversation), conversation.id, epoch)
     if row is None:
         return None
     identities = await repo.public_identities([row.created_by])
@@ -1034,7 +1037,7 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
             recipient_id=grant.recipient_id, recipient=people[grant.recipient_id],
         )
     now = utcnow()
-    if not await repo.advance_epoch(conversation.id, conversation.epoch, now):
+    if not await repo.advance_epoch(scope_of(conversation), conversation.id, conversation.epoch, now):
         raise Conflict(N_("Someone else changed the key of this conversation just now. Please try again."))
     set_committed_value(conversation, "epoch", data.epoch)
     set_committed_value(conversation, "epoch_started_at", now)
@@ -1106,11 +1109,10 @@ async def add_grants(
             continue
         if grant.recipient_id in stale:
             # Made for a key she replaced (a reset): the grant for her key now takes its place.
-            await repo.delete_grant(conversation.id, epoch, grant.recipient_id)
+            await repo.delete_grant(scope_of(conversation), conversation.id, epoch, grant.recipient_id)
             stale.discard(grant.recipient_id)
-        if not await repo.ever_granted(conversation.id, grant.recipient_id) and grant.recipient_id != (
-            conversation.participant_id
-        ):
+        granted_before = await repo.ever_granted(scope_of(conversation), conversation.id, grant.recipient_id)
+        if not granted_before and grant.recipient_id != conversation.participant_id:
             joined.append(grant.recipient_id)
         row = Grant(
             programme_id=conversation.programme_id,
@@ -1161,7 +1163,7 @@ async def keep_own_grants(
         raise StaleEpoch(params={"epoch": conversation.epoch})
     me = (await _people(repo, [caller.person_id]))[caller.person_id]
     for grant in grants:
-        if await repo.get_epoch(conversation.id, grant.epoch) is None:
+        if await repo.get_epoch(scope_of(conversation), conversation.id, grant.epoch) is None:
             raise StaleEpoch(params={"epoch": conversation.epoch})
         check_grant(
             grant.grant, resource, epoch=grant.epoch, key_id=await _epoch_key_id(repo, conversation, grant.epoch),
@@ -1170,11 +1172,11 @@ async def keep_own_grants(
     stored: list[Grant] = []
     now = utcnow()
     for grant in grants:
-        old = (await repo.grants_of_epoch(conversation.id, grant.epoch)).get(caller.person_id)
+        old = (await repo.grants_of_epoch(scope_of(conversation), conversation.id, grant.epoch)).get(caller.person_id)
         if old is not None and _own_grant(old, me):
             continue
         if old is not None:
-            await repo.delete_grant(conversation.id, grant.epoch, caller.person_id)
+            await repo.delete_grant(scope_of(conversation), conversation.id, grant.epoch, caller.person_id)
             await uow.flush()
         row = Grant(
             programme_id=conversation.programme_id, conversation_id=conversation.id, epoch=grant.epoch,
@@ -1196,14 +1198,16 @@ def _own_grant(grant: str, me: crypto.Person) -> bool:
 
 
 async def my_grants(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[GrantRead]:
-    await access_conversation(uow, caller, conversation_id)
-    grants = await ChatRepository(uow.session).grants_for(conversation_id, caller.person_id)
+    access = await access_conversation(uow, caller, conversation_id)
+    repo = ChatRepository(uow.session)
+    grants = await repo.grants_for(scope_of(access.conversation), conversation_id, caller.person_id)
     return [GrantRead.model_validate(g) for g in grants]
 
 
 async def list_epochs(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[EpochRead]:
-    await access_conversation(uow, caller, conversation_id)
-    return [EpochRead.model_validate(e) for e in await ChatRepository(uow.session).epochs(conversation_id)]
+    access = await access_conversation(uow, caller, conversation_id)
+    epochs = await ChatRepository(uow.session).epochs(scope_of(access.conversation), conversation_id)
+    return [EpochRead.model_validate(e) for e in epochs]
 
 
 async def reader_left(uow: UnitOfWork, programme_id: uuid.UUID, participant_id: uuid.UUID) -> bool:
@@ -1268,7 +1272,8 @@ async def readers_changed(
         else:
             if person_id in _ids(members):
                 continue
-            if person_id not in await repo.grant_recipients(conversation.id, conversation.epoch):
+            recipients = await repo.grant_recipients(scope_of(conversation), conversation.id, conversation.epoch)
+            if person_id not in recipients:
                 continue
             await repo.flag_conversation(conversation, now)
             members = await members_now(repo, conversation, programme)
