@@ -870,9 +870,7 @@ async def messages_between(
     """For the WebSocket: messages (after, until] of a conversation she is still a member of."""
     access = await access_conversation(uow, caller, conversation_id)
     messages = await ChatRepository(uow.session).messages_after(
-        scope_of(access.conversation),
-        conversation_id,
-        after, limit=max(1, min(until - after, PAGE_LIMIT)), until=until
+        scope_of(access.conversation), conversation_id, after, limit=max(1, min(until - after, PAGE_LIMIT)), until=until
     )
     return [message_read(m) for m in messages]
 
