@@ -752,10 +752,12 @@ class ChatRepository:
         return dict(result.tuples().all())
 
     async def grants_held(
-        self, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
+        self, scope: ProgrammeScope, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
     ) -> list[tuple[uuid.UUID, int, str]]:
         """(recipient, epoch, signed grant) of the conversation, for these recipients (all when None)."""
-        query = select(Grant.recipient_id, Grant.epoch, Grant.grant).where(Grant.conversation_id == conversation_id)
+        query = select(Grant.recipient_id, Grant.epoch, Grant.grant).where(
+            Grant.conversation_id == conversation_id, Grant.programme_id == scope.programme_id
+        )
         if person_ids is not None:
             query = query.where(Grant.recipient_id.in_(person_ids))
         result = await self.session.execute(query.order_by(Grant.epoch))

@@ -888,7 +888,7 @@ async def move_marker(
     repo = ChatRepository(uow.session)
     marker = await _move_marker(repo, uow, conversation, caller.person_id, read=seq if read else 0, delivered=seq)
     await uow.flush()
-    held = await _epochs_held(repo, conversation.id, [caller.person_id])
+    held = await _epochs_held(repo, scope_of(conversation), conversation.id, [caller.person_id])
     result = MarkerRead(
         conversation_id=conversation.id,
         person_id=caller.person_id,
@@ -901,11 +901,11 @@ async def move_marker(
 
 
 async def _epochs_held(
-    repo: ChatRepository, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
+    repo: ChatRepository, scope: ProgrammeScope, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, list[int]]:
     """Per person, the epochs she holds a grant for, made out to the key she has now: only then
     could she open a message of that epoch, so only then is her "read" a read."""
-    rows = await repo.grants_held(conversation_id, person_ids)
+    rows = await repo.grants_held(scope, conversation_id, person_ids)
     identities = await repo.public_identities(list({person for person, _, _ in rows}))
     held: dict[uuid.UUID, list[int]] = {}
     for person, epoch, grant in rows:
@@ -917,7 +917,7 @@ async def _epochs_held(
 async def markers(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[MarkerRead]:
     access = await access_conversation(uow, caller, conversation_id)
     repo = ChatRepository(uow.session)
-    held = await _epochs_held(repo, conversation_id)
+    held = await _epochs_held(repo, scope_of(access.conversation), conversation_id)
     return [
         MarkerRead(
             conversation_id=m.conversation_id,
