@@ -33,7 +33,7 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import UnitOfWork, unit_of_work
 from eportfolio.portfolio import service as portfolio
 from eportfolio.programmes import groups as group_members
-from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
+from eportfolio.programmes.repository import ProgrammeRepository, system_scope
 from eportfolio.programmes.service import ensure_organisation
 from eportfolio.programmes.tables import CoachAssignment, Group, Membership, Person, Programme
 from eportfolio.trust import service as trust
@@ -121,7 +121,7 @@ async def load_organisation(uow: UnitOfWork, report: DemoReport) -> dict[str, Pr
         else:
             report.skipped.append(f"programme {spec.name}")
         programmes[spec.slug] = programme
-        scope = ProgrammeScope(organisation.id, programme.id)
+        scope = system_scope(organisation.id, programme.id)
         for group_spec in GROUPS[spec.slug]:
             if await repo.find_group_by_name(scope, group_spec.name) is not None:
                 report.skipped.append(f"group {group_spec.name}")
@@ -554,7 +554,7 @@ async def _sign_up(
                 coach_kind=spec.coach_kind,
             )
         )
-    code, invitation = invitations._new_invitation(
+    code, invitation = invitations._new_invitation(  # noqa: SLF001 - demo seeding makes invitations without a caller
         organisation_id, programme.id if programme else None, person.id, spec.role, None
     )
     uow.session.add(invitation)
@@ -777,7 +777,7 @@ async def load_peer_coaches(
         programme = programmes[spec.programme]
         identity, _ = await _sign_up(uow, client, programme.organisation_id, spec, programme)
         membership = await ProgrammeRepository(uow.session).find_membership(
-            ProgrammeScope(programme.organisation_id, programme.id), uuid.UUID(identity.user_id), spec.role.value
+            system_scope(programme.organisation_id, programme.id), uuid.UUID(identity.user_id), spec.role.value
         )
         assert membership is not None
         membership.peer_coach = True
@@ -899,7 +899,7 @@ async def _demo_programme_key(
 
 async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
     for programme in programmes.values():
-        scope = ProgrammeScope(programme.organisation_id, programme.id)
+        scope = system_scope(programme.organisation_id, programme.id)
         duty_repo = DutyRepository(uow.session)
         if await duty_repo.roster_at(scope, utcnow() + ROSTER_RENEW) is not None:
             report.skipped.append(f"duty roster {programme.name}")
@@ -982,7 +982,7 @@ GROUP_MEMBERS = {
 async def load_group_members(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
     accounts_repo = AccountRepository(uow.session)
     for programme in programmes.values():
-        scope = ProgrammeScope(programme.organisation_id, programme.id)
+        scope = system_scope(programme.organisation_id, programme.id)
         programme_repo = ProgrammeRepository(uow.session)
         for group_spec in GROUPS[programme.slug]:
             wanted = GROUP_MEMBERS.get(group_spec.name)

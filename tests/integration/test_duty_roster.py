@@ -27,7 +27,7 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
 from eportfolio.notifications.vapid import with_development_keys
-from eportfolio.programmes.repository import ProgrammeScope
+from eportfolio.programmes.repository import system_scope
 from eportfolio.programmes.tables import Programme
 from eportfolio.trust.tables import ProgrammeKey
 from tests.support.chat_http import send, set_settings
@@ -178,7 +178,7 @@ async def test_the_demo_has_someone_on_duty_now_and_next_with_a_supervisor_as_se
             await uow.session.execute(select(Programme).where(Programme.slug == "smart-mama-emmen"))
         ).scalar_one()
         repo = DutyRepository(uow.session)
-        scope = ProgrammeScope(emmen.organisation_id, emmen.id)
+        scope = system_scope(emmen.organisation_id, emmen.id)
         for hours in (0, 11, 13, 24 * 7):
             at = utcnow() + timedelta(hours=hours)
             assert await repo.on_duty(scope, at, Duty.coach), f"a coach on duty in {hours} hours"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -33,7 +33,7 @@ from eportfolio.chat.tables import (
 from eportfolio.domain.chat import ConversationKind, MemberRole
 from eportfolio.duty.repository import DutyRepository, on_roster_query, programmes_on_roster_query
 from eportfolio.kit.audit import AccessLogEntry
-from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, counting_assignment
+from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, counting_assignment, loaded_scope
 from eportfolio.programmes.tables import CoachAssignment, GroupMember, Membership, Person, Programme
 
 
@@ -44,7 +44,13 @@ class Member:
 
 
 def scope_of(conversation: Conversation) -> ProgrammeScope:
-    return ProgrammeScope(conversation.organisation_id, conversation.programme_id)
+    """The scope of a conversation read through ``get_conversation`` (the caller's organisation) and
+    an access check, or by the escalation job."""
+    return loaded_scope(conversation)
+
+
+def _in_conversation_scope(scope: ProgrammeScope) -> ColumnElement[bool]:
+    return and_(Conversation.organisation_id == scope.organisation_id, Conversation.programme_id == scope.programme_id)
 
 
 @functools.cache
@@ -555,9 +561,14 @@ class ChatRepository:
         return result.scalar_one_or_none()
 
     async def messages_after(
-        self, conversation_id: uuid.UUID, after: int, *, limit: int, until: int | None = None
+        self, scope: ProgrammeScope, conversation_id: uuid.UUID, after: int, *, limit: int, until: int | None = None
     ) -> list[Message]:
-        query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > after)
+        query = select(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.organisation_id == scope.organisation_id,
+            Message.programme_id == scope.programme_id,
+            Message.seq > after,
+        )
         if until is not None:
             query = query.where(Message.seq <= until)
         result = await self.session.execute(query.order_by(Message.seq).limit(limit))
@@ -593,8 +604,10 @@ class ChatRepository:
         # Executed for many rows: one statement, built and compiled once per dialect.
         await self.session.execute(_marker_upsert(dialect), rows)
 
-    async def markers(self, conversation_id: uuid.UUID) -> list[Marker]:
-        result = await self.session.execute(select(Marker).where(Marker.conversation_id == conversation_id))
+    async def markers(self, scope: ProgrammeScope, conversation_id: uuid.UUID) -> list[Marker]:
+        result = await self.session.execute(
+            select(Marker).where(Marker.conversation_id == conversation_id, Marker.programme_id == scope.programme_id)
+        )
         return list(result.scalars())
 
     async def read_seqs(self, person_id: uuid.UUID, conversation_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -609,11 +622,13 @@ class ChatRepository:
 
     # Epochs and grants -------------------------------------------------------------------
 
-    async def advance_epoch(self, conversation_id: uuid.UUID, expected: int, started_at: datetime) -> bool:
+    async def advance_epoch(
+        self, scope: ProgrammeScope, conversation_id: uuid.UUID, expected: int, started_at: datetime
+    ) -> bool:
         """Compare-and-set: move the epoch from ``expected`` to ``expected + 1``; False if moved already."""
         result = await self.session.execute(
             update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.epoch == expected)
+            .where(Conversation.id == conversation_id, _in_conversation_scope(scope), Conversation.epoch == expected)
             .values(epoch=expected + 1, epoch_started_at=started_at, rotation_due_since=None)
             .returning(Conversation.epoch)
         )
@@ -685,43 +700,64 @@ class ChatRepository:
             live.update(result.scalars())
         return live
 
-    async def epochs(self, conversation_id: uuid.UUID) -> list[Epoch]:
+    async def epochs(self, scope: ProgrammeScope, conversation_id: uuid.UUID) -> list[Epoch]:
         result = await self.session.execute(
-            select(Epoch).where(Epoch.conversation_id == conversation_id).order_by(Epoch.epoch)
+            select(Epoch)
+            .where(Epoch.conversation_id == conversation_id, Epoch.programme_id == scope.programme_id)
+            .order_by(Epoch.epoch)
         )
         return list(result.scalars())
 
-    async def get_epoch(self, conversation_id: uuid.UUID, epoch: int) -> Epoch | None:
-        return await self.session.get(Epoch, (conversation_id, epoch))
+    async def get_epoch(self, scope: ProgrammeScope, conversation_id: uuid.UUID, epoch: int) -> Epoch | None:
+        result = await self.session.execute(
+            select(Epoch).where(
+                Epoch.conversation_id == conversation_id,
+                Epoch.epoch == epoch,
+                Epoch.programme_id == scope.programme_id,
+            )
+        )
+        return result.scalar_one_or_none()
 
-    async def grants_for(self, conversation_id: uuid.UUID, recipient_id: uuid.UUID) -> list[Grant]:
+    async def grants_for(
+        self, scope: ProgrammeScope, conversation_id: uuid.UUID, recipient_id: uuid.UUID
+    ) -> list[Grant]:
         result = await self.session.execute(
             select(Grant)
-            .where(Grant.conversation_id == conversation_id, Grant.recipient_id == recipient_id)
+            .where(
+                Grant.conversation_id == conversation_id,
+                Grant.programme_id == scope.programme_id,
+                Grant.recipient_id == recipient_id,
+            )
             .order_by(Grant.epoch)
         )
         return list(result.scalars())
 
-    async def grant_recipients(self, conversation_id: uuid.UUID, epoch: int) -> set[uuid.UUID]:
+    async def grant_recipients(self, scope: ProgrammeScope, conversation_id: uuid.UUID, epoch: int) -> set[uuid.UUID]:
         result = await self.session.execute(
-            select(Grant.recipient_id).where(Grant.conversation_id == conversation_id, Grant.epoch == epoch)
+            select(Grant.recipient_id).where(
+                Grant.conversation_id == conversation_id, Grant.programme_id == scope.programme_id, Grant.epoch == epoch
+            )
         )
         return set(result.scalars())
 
-    async def grants_of_epoch(self, conversation_id: uuid.UUID, epoch: int) -> dict[uuid.UUID, str]:
+    async def grants_of_epoch(
+        self, scope: ProgrammeScope, conversation_id: uuid.UUID, epoch: int
+    ) -> dict[uuid.UUID, str]:
         """Recipient -> the signed grant of this epoch's key made for her."""
         result = await self.session.execute(
             select(Grant.recipient_id, Grant.grant).where(
-                Grant.conversation_id == conversation_id, Grant.epoch == epoch
+                Grant.conversation_id == conversation_id, Grant.programme_id == scope.programme_id, Grant.epoch == epoch
             )
         )
         return dict(result.tuples().all())
 
     async def grants_held(
-        self, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
+        self, scope: ProgrammeScope, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
     ) -> list[tuple[uuid.UUID, int, str]]:
         """(recipient, epoch, signed grant) of the conversation, for these recipients (all when None)."""
-        query = select(Grant.recipient_id, Grant.epoch, Grant.grant).where(Grant.conversation_id == conversation_id)
+        query = select(Grant.recipient_id, Grant.epoch, Grant.grant).where(
+            Grant.conversation_id == conversation_id, Grant.programme_id == scope.programme_id
+        )
         if person_ids is not None:
             query = query.where(Grant.recipient_id.in_(person_ids))
         result = await self.session.execute(query.order_by(Grant.epoch))
@@ -735,18 +771,27 @@ class ChatRepository:
         )
         return {person_id: identity for person_id, identity in result.all() if identity}
 
-    async def ever_granted(self, conversation_id: uuid.UUID, recipient_id: uuid.UUID) -> bool:
+    async def ever_granted(self, scope: ProgrammeScope, conversation_id: uuid.UUID, recipient_id: uuid.UUID) -> bool:
         result = await self.session.execute(
             select(func.count())
             .select_from(Grant)
-            .where(Grant.conversation_id == conversation_id, Grant.recipient_id == recipient_id)
+            .where(
+                Grant.conversation_id == conversation_id,
+                Grant.programme_id == scope.programme_id,
+                Grant.recipient_id == recipient_id,
+            )
         )
         return bool(result.scalar_one())
 
-    async def delete_grant(self, conversation_id: uuid.UUID, epoch: int, recipient_id: uuid.UUID) -> None:
+    async def delete_grant(
+        self, scope: ProgrammeScope, conversation_id: uuid.UUID, epoch: int, recipient_id: uuid.UUID
+    ) -> None:
         await self.session.execute(
             delete(Grant).where(
-                Grant.conversation_id == conversation_id, Grant.epoch == epoch, Grant.recipient_id == recipient_id
+                Grant.conversation_id == conversation_id,
+                Grant.programme_id == scope.programme_id,
+                Grant.epoch == epoch,
+                Grant.recipient_id == recipient_id,
             )
         )
 

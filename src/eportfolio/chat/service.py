@@ -76,7 +76,7 @@ from eportfolio.kit.events import Event
 from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch, epoch_key_id
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.notifications import service as notifications
-from eportfolio.programmes.repository import ProgrammeScope
+from eportfolio.programmes.repository import ProgrammeScope, loaded_scope, system_scope
 from eportfolio.programmes.service import authorize
 from eportfolio.programmes.tables import Programme
 
@@ -332,7 +332,7 @@ async def current_readers(repo: ChatRepository, conversation: Conversation) -> t
     """Who holds the current key for the key they have now, and who holds a grant for a key they replaced."""
     if not conversation.epoch:
         return set(), set()
-    grants = await repo.grants_of_epoch(conversation.id, conversation.epoch)
+    grants = await repo.grants_of_epoch(scope_of(conversation), conversation.id, conversation.epoch)
     identities = await repo.public_identities(list(grants))
     replaced = {person for person, grant in grants.items() if _for_replaced_key(grant, identities.get(person))}
     return set(grants) - replaced, replaced
@@ -488,7 +488,7 @@ async def _reply_out_of_hours(uow: UnitOfWork, repo: ChatRepository, access: Cac
     she gets the programme's reply."""
     if not access.out_of_hours_reply:
         return
-    if await repo.anyone_on_duty(ProgrammeScope(access.organisation_id, access.programme_id), now):
+    if await repo.anyone_on_duty(loaded_scope(access), now):
         return
     conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
     assert conversation is not None
@@ -845,7 +845,8 @@ async def list_messages(
 ) -> MessagePage:
     access = await access_conversation(uow, caller, conversation_id)
     limit = max(1, min(limit, PAGE_LIMIT))
-    messages = await ChatRepository(uow.session).messages_after(conversation_id, after, limit=limit)
+    repo = ChatRepository(uow.session)
+    messages = await repo.messages_after(scope_of(access.conversation), conversation_id, after, limit=limit)
     record_access(
         uow,
         caller,
@@ -867,9 +868,9 @@ async def messages_between(
     uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID, after: int, until: int
 ) -> list[MessageRead]:
     """For the WebSocket: messages (after, until] of a conversation she is still a member of."""
-    await access_conversation(uow, caller, conversation_id)
+    access = await access_conversation(uow, caller, conversation_id)
     messages = await ChatRepository(uow.session).messages_after(
-        conversation_id, after, limit=max(1, min(until - after, PAGE_LIMIT)), until=until
+        scope_of(access.conversation), conversation_id, after, limit=max(1, min(until - after, PAGE_LIMIT)), until=until
     )
     return [message_read(m) for m in messages]
 
@@ -887,7 +888,7 @@ async def move_marker(
     repo = ChatRepository(uow.session)
     marker = await _move_marker(repo, uow, conversation, caller.person_id, read=seq if read else 0, delivered=seq)
     await uow.flush()
-    held = await _epochs_held(repo, conversation.id, [caller.person_id])
+    held = await _epochs_held(repo, scope_of(conversation), conversation.id, [caller.person_id])
     result = MarkerRead(
         conversation_id=conversation.id,
         person_id=caller.person_id,
@@ -900,11 +901,11 @@ async def move_marker(
 
 
 async def _epochs_held(
-    repo: ChatRepository, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
+    repo: ChatRepository, scope: ProgrammeScope, conversation_id: uuid.UUID, person_ids: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, list[int]]:
     """Per person, the epochs she holds a grant for, made out to the key she has now: only then
     could she open a message of that epoch, so only then is her "read" a read."""
-    rows = await repo.grants_held(conversation_id, person_ids)
+    rows = await repo.grants_held(scope, conversation_id, person_ids)
     identities = await repo.public_identities(list({person for person, _, _ in rows}))
     held: dict[uuid.UUID, list[int]] = {}
     for person, epoch, grant in rows:
@@ -914,9 +915,9 @@ async def _epochs_held(
 
 
 async def markers(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[MarkerRead]:
-    await access_conversation(uow, caller, conversation_id)
+    access = await access_conversation(uow, caller, conversation_id)
     repo = ChatRepository(uow.session)
-    held = await _epochs_held(repo, conversation_id)
+    held = await _epochs_held(repo, scope_of(access.conversation), conversation_id)
     return [
         MarkerRead(
             conversation_id=m.conversation_id,
@@ -925,7 +926,7 @@ async def markers(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -
             delivered_seq=m.delivered_seq,
             epochs=held.get(m.person_id, []),
         )
-        for m in await repo.markers(conversation_id)
+        for m in await repo.markers(scope_of(access.conversation), conversation_id)
     ]
 
 
@@ -984,7 +985,7 @@ async def _epoch_key_id(repo: ChatRepository, conversation: Conversation, epoch:
     before the first); None when the server cannot tell (a record from before it checked them)."""
     if epoch < 1:
         return bytes(16)
-    row = await repo.get_epoch(conversation.id, epoch)
+    row = await repo.get_epoch(scope_of(conversation), conversation.id, epoch)
     if row is None:
         return None
     identities = await repo.public_identities([row.created_by])
@@ -1034,7 +1035,7 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
             recipient_id=grant.recipient_id, recipient=people[grant.recipient_id],
         )
     now = utcnow()
-    if not await repo.advance_epoch(conversation.id, conversation.epoch, now):
+    if not await repo.advance_epoch(scope_of(conversation), conversation.id, conversation.epoch, now):
         raise Conflict(N_("Someone else changed the key of this conversation just now. Please try again."))
     set_committed_value(conversation, "epoch", data.epoch)
     set_committed_value(conversation, "epoch_started_at", now)
@@ -1106,11 +1107,10 @@ async def add_grants(
             continue
         if grant.recipient_id in stale:
             # Made for a key she replaced (a reset): the grant for her key now takes its place.
-            await repo.delete_grant(conversation.id, epoch, grant.recipient_id)
+            await repo.delete_grant(scope_of(conversation), conversation.id, epoch, grant.recipient_id)
             stale.discard(grant.recipient_id)
-        if not await repo.ever_granted(conversation.id, grant.recipient_id) and grant.recipient_id != (
-            conversation.participant_id
-        ):
+        granted_before = await repo.ever_granted(scope_of(conversation), conversation.id, grant.recipient_id)
+        if not granted_before and grant.recipient_id != conversation.participant_id:
             joined.append(grant.recipient_id)
         row = Grant(
             programme_id=conversation.programme_id,
@@ -1161,7 +1161,7 @@ async def keep_own_grants(
         raise StaleEpoch(params={"epoch": conversation.epoch})
     me = (await _people(repo, [caller.person_id]))[caller.person_id]
     for grant in grants:
-        if await repo.get_epoch(conversation.id, grant.epoch) is None:
+        if await repo.get_epoch(scope_of(conversation), conversation.id, grant.epoch) is None:
             raise StaleEpoch(params={"epoch": conversation.epoch})
         check_grant(
             grant.grant, resource, epoch=grant.epoch, key_id=await _epoch_key_id(repo, conversation, grant.epoch),
@@ -1170,11 +1170,11 @@ async def keep_own_grants(
     stored: list[Grant] = []
     now = utcnow()
     for grant in grants:
-        old = (await repo.grants_of_epoch(conversation.id, grant.epoch)).get(caller.person_id)
+        old = (await repo.grants_of_epoch(scope_of(conversation), conversation.id, grant.epoch)).get(caller.person_id)
         if old is not None and _own_grant(old, me):
             continue
         if old is not None:
-            await repo.delete_grant(conversation.id, grant.epoch, caller.person_id)
+            await repo.delete_grant(scope_of(conversation), conversation.id, grant.epoch, caller.person_id)
             await uow.flush()
         row = Grant(
             programme_id=conversation.programme_id, conversation_id=conversation.id, epoch=grant.epoch,
@@ -1196,14 +1196,16 @@ def _own_grant(grant: str, me: crypto.Person) -> bool:
 
 
 async def my_grants(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[GrantRead]:
-    await access_conversation(uow, caller, conversation_id)
-    grants = await ChatRepository(uow.session).grants_for(conversation_id, caller.person_id)
+    access = await access_conversation(uow, caller, conversation_id)
+    repo = ChatRepository(uow.session)
+    grants = await repo.grants_for(scope_of(access.conversation), conversation_id, caller.person_id)
     return [GrantRead.model_validate(g) for g in grants]
 
 
 async def list_epochs(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID) -> list[EpochRead]:
-    await access_conversation(uow, caller, conversation_id)
-    return [EpochRead.model_validate(e) for e in await ChatRepository(uow.session).epochs(conversation_id)]
+    access = await access_conversation(uow, caller, conversation_id)
+    epochs = await ChatRepository(uow.session).epochs(scope_of(access.conversation), conversation_id)
+    return [EpochRead.model_validate(e) for e in epochs]
 
 
 async def reader_left(uow: UnitOfWork, programme_id: uuid.UUID, participant_id: uuid.UUID) -> bool:
@@ -1218,7 +1220,7 @@ async def reader_left(uow: UnitOfWork, programme_id: uuid.UUID, participant_id: 
     if programme is None:
         return False
     conversation = await repo.flag_rotation(
-        ProgrammeScope(programme.organisation_id, programme.id), participant_id, utcnow()
+        system_scope(programme.organisation_id, programme.id), participant_id, utcnow()
     )
     if conversation is None:
         return False
@@ -1253,7 +1255,7 @@ async def readers_changed(
     programme = await repo.programme_by_id(programme_id)
     if programme is None:
         return 0
-    scope = ProgrammeScope(programme.organisation_id, programme.id)
+    scope = system_scope(programme.organisation_id, programme.id)
     if group_id is not None:
         conversations = await repo.keyed_conversations_of(scope, group_id=group_id)
     else:
@@ -1268,7 +1270,8 @@ async def readers_changed(
         else:
             if person_id in _ids(members):
                 continue
-            if person_id not in await repo.grant_recipients(conversation.id, conversation.epoch):
+            recipients = await repo.grant_recipients(scope_of(conversation), conversation.id, conversation.epoch)
+            if person_id not in recipients:
                 continue
             await repo.flag_conversation(conversation, now)
             members = await members_now(repo, conversation, programme)
@@ -1292,7 +1295,7 @@ async def group_record_signed(uow: UnitOfWork, programme_id: uuid.UUID, group_id
     programme = await repo.programme_by_id(programme_id)
     if programme is None:
         return 0
-    scope = ProgrammeScope(programme.organisation_id, programme.id)
+    scope = system_scope(programme.organisation_id, programme.id)
     conversations = await repo.keyed_conversations_of(scope, group_id=group_id)
     for conversation in conversations:
         members = await members_now(repo, conversation, programme)

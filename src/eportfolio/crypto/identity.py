@@ -499,7 +499,7 @@ class Identity:
 
     @refusing
     def public_identity(self) -> bytes:
-        signed = self.person._unsigned()
+        signed = self.person._unsigned()  # noqa: SLF001 - the identity signs its own person's unsigned form
         return signed + self.sign("eportfolio/v1/sig/identity", signed)
 
     # -- primitives bound to her keys (used by the other modules) ----------------------------

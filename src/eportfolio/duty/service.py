@@ -38,7 +38,7 @@ from eportfolio.kit.errors import N_, Conflict, InvalidInput
 from eportfolio.kit.events import Event
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.notifications import service as notifications
-from eportfolio.programmes.repository import ProgrammeScope
+from eportfolio.programmes.repository import loaded_scope
 from eportfolio.programmes.service import Access, authorize
 from eportfolio.programmes.service import list_people as programme_people
 from eportfolio.trust import service as trust
@@ -379,7 +379,7 @@ async def escalate_due(uow: UnitOfWork, now: datetime | None = None) -> int:
         raised += 1
         # The coach on duty first, the supervisor as second line; with nobody in that duty now,
         # whoever holds the other duty, so that a person is told whenever anyone is on duty.
-        scope = ProgrammeScope(conversation.organisation_id, conversation.programme_id)
+        scope = loaded_scope(conversation)
         on_duty = await repo.on_duty(scope, now, duty) or await repo.on_duty(scope, now, second)
         names = await repo.display_names(
             conversation.organisation_id, [conversation.participant_id] if conversation.participant_id else []

@@ -48,7 +48,7 @@ from eportfolio.modules.markdown import render_markdown
 from eportfolio.modules.repository import ModuleRepository
 from eportfolio.modules.tables import Module as Module
 from eportfolio.modules.tables import ModuleVersion as ModuleVersion
-from eportfolio.programmes.repository import ProgrammeScope
+from eportfolio.programmes.repository import ProgrammeScope, loaded_scope
 from eportfolio.programmes.service import Access, authorize
 
 AUTHORS = MANAGING_ROLES
@@ -306,7 +306,7 @@ async def _editable(uow: UnitOfWork, access: Access, module_id: uuid.UUID) -> tu
 async def _finish_edit(uow: UnitOfWork, module: Module) -> ModuleRead:
     await uow.flush()
     versions = await ModuleRepository(uow.session).versions(
-        ProgrammeScope(module.organisation_id, module.programme_id), [module.id]
+        loaded_scope(module), [module.id]
     )
     return module_read(module, versions)
 

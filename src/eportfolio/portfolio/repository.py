@@ -9,6 +9,15 @@ Who reads what is decided here, in the queries, not in templates:
   "chosen" with a grant addressed to him; and only the grants addressed to him;
 - an ended assignment stops every query below from serving her anything at once;
 - staff and admins have no query here that returns content.
+
+Every method that reads or writes a portfolio's data takes the ``ProgrammeScope`` that
+``authorize`` granted and puts it in the statement, so a forgotten check is a type error and an id
+of another programme matches nothing. ``readable_items`` is the statement of the items a reader may
+read. Left without a scope, each for its reason: ``get_portfolio`` and ``find_item_portfolio`` find
+the programme to authorise for (within the caller's organisation); ``item_exists`` and
+``comment_exists`` ask whether a client-chosen id is taken anywhere; ``add_part`` follows
+``attachment(scope, ...)`` in the same unit of work; ``stalled_uploads`` is the operator's report
+over every programme; pinned keys are the person's own, not a programme's.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,6 +64,28 @@ def _visible_to_coach(coach_id: uuid.UUID) -> Any:
         PortfolioItem.audience == Audience.my_coaches.value,
         and_(PortfolioItem.audience == Audience.chosen.value, granted),
     )
+
+
+def _in_portfolio_scope(scope: ProgrammeScope) -> ColumnElement[bool]:
+    return and_(Portfolio.organisation_id == scope.organisation_id, Portfolio.programme_id == scope.programme_id)
+
+
+def _in_item_scope(scope: ProgrammeScope) -> ColumnElement[bool]:
+    return and_(
+        PortfolioItem.organisation_id == scope.organisation_id, PortfolioItem.programme_id == scope.programme_id
+    )
+
+
+def readable_items(
+    scope: ProgrammeScope, portfolio_id: uuid.UUID, coach_id: uuid.UUID | None
+) -> Select[tuple[PortfolioItem]]:
+    """The items of one portfolio a reader may read, as a statement to refine (an id, an order):
+    every item for her (``coach_id`` None), for a coach only those whose audience includes him.
+    The tenancy and the audience are in the statement, so an item he may not read is never loaded."""
+    query = select(PortfolioItem).where(PortfolioItem.portfolio_id == portfolio_id, _in_item_scope(scope))
+    if coach_id is not None:
+        query = query.where(_visible_to_coach(coach_id))
+    return query
 
 
 class PortfolioRepository:
@@ -116,86 +147,109 @@ class PortfolioRepository:
         )
         return list(result.scalars())
 
-    async def display_names(self, organisation_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def display_names(self, scope: ProgrammeScope, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not ids:
             return {}
         result = await self.session.execute(
-            select(Person.id, Person.display_name).where(Person.organisation_id == organisation_id, Person.id.in_(ids))
+            select(Person.id, Person.display_name).where(
+                Person.organisation_id == scope.organisation_id, Person.id.in_(ids)
+            )
         )
         return dict(result.tuples().all())
 
     # Epochs and grants -------------------------------------------------------------------
 
-    async def advance_epoch(self, portfolio_id: uuid.UUID, expected: int, key_id: str) -> bool:
+    async def advance_epoch(self, scope: ProgrammeScope, portfolio_id: uuid.UUID, expected: int, key_id: str) -> bool:
         """Compare-and-set: move the epoch from ``expected`` to ``expected + 1``; False if moved already."""
         result = await self.session.execute(
             update(Portfolio)
-            .where(Portfolio.id == portfolio_id, Portfolio.epoch == expected)
+            .where(Portfolio.id == portfolio_id, _in_portfolio_scope(scope), Portfolio.epoch == expected)
             .values(epoch=expected + 1, epoch_key_id=key_id)
             .returning(Portfolio.epoch)
         )
         return result.scalar_one_or_none() is not None
 
-    async def current_epoch(self, portfolio_id: uuid.UUID) -> int:
-        result = await self.session.execute(select(Portfolio.epoch).where(Portfolio.id == portfolio_id))
+    async def current_epoch(self, scope: ProgrammeScope, portfolio_id: uuid.UUID) -> int:
+        result = await self.session.execute(
+            select(Portfolio.epoch).where(Portfolio.id == portfolio_id, _in_portfolio_scope(scope))
+        )
         return int(result.scalar_one())
 
-    async def epochs(self, portfolio_id: uuid.UUID) -> list[PortfolioEpoch]:
+    async def epochs(self, scope: ProgrammeScope, portfolio_id: uuid.UUID) -> list[PortfolioEpoch]:
         result = await self.session.execute(
-            select(PortfolioEpoch).where(PortfolioEpoch.portfolio_id == portfolio_id).order_by(PortfolioEpoch.epoch)
+            select(PortfolioEpoch)
+            .where(PortfolioEpoch.portfolio_id == portfolio_id, PortfolioEpoch.programme_id == scope.programme_id)
+            .order_by(PortfolioEpoch.epoch)
         )
         return list(result.scalars())
 
-    async def get_epoch(self, portfolio_id: uuid.UUID, epoch: int) -> PortfolioEpoch | None:
-        return await self.session.get(PortfolioEpoch, (portfolio_id, epoch))
+    async def get_epoch(self, scope: ProgrammeScope, portfolio_id: uuid.UUID, epoch: int) -> PortfolioEpoch | None:
+        result = await self.session.execute(
+            select(PortfolioEpoch).where(
+                PortfolioEpoch.portfolio_id == portfolio_id,
+                PortfolioEpoch.epoch == epoch,
+                PortfolioEpoch.programme_id == scope.programme_id,
+            )
+        )
+        return result.scalar_one_or_none()
 
-    async def grants_for(self, portfolio_id: uuid.UUID, recipient_id: uuid.UUID) -> list[PortfolioGrant]:
+    async def grants_for(
+        self, scope: ProgrammeScope, portfolio_id: uuid.UUID, recipient_id: uuid.UUID
+    ) -> list[PortfolioGrant]:
         result = await self.session.execute(
             select(PortfolioGrant)
-            .where(PortfolioGrant.portfolio_id == portfolio_id, PortfolioGrant.recipient_id == recipient_id)
+            .where(
+                PortfolioGrant.portfolio_id == portfolio_id,
+                PortfolioGrant.programme_id == scope.programme_id,
+                PortfolioGrant.recipient_id == recipient_id,
+            )
             .order_by(PortfolioGrant.epoch)
         )
         return list(result.scalars())
 
-    async def grants_of_epoch(self, portfolio_id: uuid.UUID, epoch: int) -> dict[uuid.UUID, PortfolioGrant]:
+    async def grants_of_epoch(
+        self, scope: ProgrammeScope, portfolio_id: uuid.UUID, epoch: int
+    ) -> dict[uuid.UUID, PortfolioGrant]:
         result = await self.session.execute(
-            select(PortfolioGrant).where(PortfolioGrant.portfolio_id == portfolio_id, PortfolioGrant.epoch == epoch)
+            select(PortfolioGrant).where(
+                PortfolioGrant.portfolio_id == portfolio_id,
+                PortfolioGrant.programme_id == scope.programme_id,
+                PortfolioGrant.epoch == epoch,
+            )
         )
         return {g.recipient_id: g for g in result.scalars()}
 
-    async def delete_grant(self, grant_id: uuid.UUID) -> None:
-        await self.session.execute(delete(PortfolioGrant).where(PortfolioGrant.id == grant_id))
+    async def delete_grant(self, scope: ProgrammeScope, grant_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(PortfolioGrant).where(
+                PortfolioGrant.id == grant_id, PortfolioGrant.programme_id == scope.programme_id
+            )
+        )
 
-    async def grant_recipients(self, portfolio_id: uuid.UUID, epoch: int) -> set[uuid.UUID]:
+    async def grant_recipients(self, scope: ProgrammeScope, portfolio_id: uuid.UUID, epoch: int) -> set[uuid.UUID]:
         result = await self.session.execute(
             select(PortfolioGrant.recipient_id).where(
-                PortfolioGrant.portfolio_id == portfolio_id, PortfolioGrant.epoch == epoch
+                PortfolioGrant.portfolio_id == portfolio_id,
+                PortfolioGrant.programme_id == scope.programme_id,
+                PortfolioGrant.epoch == epoch,
             )
         )
         return set(result.scalars())
 
     # Items -------------------------------------------------------------------------------
 
-    async def list_items(self, portfolio: Portfolio, coach_id: uuid.UUID | None) -> list[PortfolioItem]:
+    async def list_items(
+        self, scope: ProgrammeScope, portfolio_id: uuid.UUID, coach_id: uuid.UUID | None
+    ) -> list[PortfolioItem]:
         """Her items (``coach_id`` None) or those whose audience includes this coach."""
-        query = select(PortfolioItem).where(
-            PortfolioItem.portfolio_id == portfolio.id, PortfolioItem.programme_id == portfolio.programme_id
-        )
-        if coach_id is not None:
-            query = query.where(_visible_to_coach(coach_id))
+        query = readable_items(scope, portfolio_id, coach_id)
         result = await self.session.execute(query.order_by(PortfolioItem.updated_at.desc(), PortfolioItem.id))
         return list(result.scalars())
 
     async def get_item(
-        self, portfolio: Portfolio, item_id: uuid.UUID, coach_id: uuid.UUID | None
+        self, scope: ProgrammeScope, portfolio_id: uuid.UUID, item_id: uuid.UUID, coach_id: uuid.UUID | None
     ) -> PortfolioItem | None:
-        query = select(PortfolioItem).where(
-            PortfolioItem.id == item_id,
-            PortfolioItem.portfolio_id == portfolio.id,
-            PortfolioItem.programme_id == portfolio.programme_id,
-        )
-        if coach_id is not None:
-            query = query.where(_visible_to_coach(coach_id))
+        query = readable_items(scope, portfolio_id, coach_id).where(PortfolioItem.id == item_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def item_exists(self, item_id: uuid.UUID) -> bool:
@@ -209,28 +263,34 @@ class PortfolioRepository:
         )
         return result.scalar_one_or_none()
 
-    async def advance_revision(self, item_id: uuid.UUID, base: int, values: dict[str, Any]) -> bool:
+    async def advance_revision(
+        self, scope: ProgrammeScope, item_id: uuid.UUID, base: int, values: dict[str, Any]
+    ) -> bool:
         """Compare-and-set on the revision: False when the item moved on since ``base``."""
         result = await self.session.execute(
             update(PortfolioItem)
-            .where(PortfolioItem.id == item_id, PortfolioItem.revision == base)
+            .where(PortfolioItem.id == item_id, _in_item_scope(scope), PortfolioItem.revision == base)
             .values(revision=base + 1, **values)
             .returning(PortfolioItem.revision)
         )
         return result.scalar_one_or_none() is not None
 
-    async def current_revision(self, item_id: uuid.UUID) -> int:
-        result = await self.session.execute(select(PortfolioItem.revision).where(PortfolioItem.id == item_id))
+    async def current_revision(self, scope: ProgrammeScope, item_id: uuid.UUID) -> int:
+        result = await self.session.execute(
+            select(PortfolioItem.revision).where(PortfolioItem.id == item_id, _in_item_scope(scope))
+        )
         return int(result.scalar_one())
 
     async def item_keys(
-        self, item_ids: list[uuid.UUID], reader_id: uuid.UUID, *, owner: bool
+        self, scope: ProgrammeScope, item_ids: list[uuid.UUID], reader_id: uuid.UUID, *, owner: bool
     ) -> dict[uuid.UUID, list[PortfolioItemKey]]:
         """The key copies this reader can use: hers are every copy; a coach's the epoch copies and
         the grant addressed to her."""
         if not item_ids:
             return {}
-        query = select(PortfolioItemKey).where(PortfolioItemKey.item_id.in_(item_ids))
+        query = select(PortfolioItemKey).where(
+            PortfolioItemKey.item_id.in_(item_ids), PortfolioItemKey.programme_id == scope.programme_id
+        )
         if not owner:
             query = query.where(
                 or_(
@@ -244,29 +304,33 @@ class PortfolioRepository:
             keys.setdefault(row.item_id, []).append(row)
         return keys
 
-    async def replace_item_keys(self, item_id: uuid.UUID, rows: list[PortfolioItemKey]) -> None:
-        await self.session.execute(delete(PortfolioItemKey).where(PortfolioItemKey.item_id == item_id))
+    async def replace_item_keys(self, scope: ProgrammeScope, item_id: uuid.UUID, rows: list[PortfolioItemKey]) -> None:
+        await self.session.execute(
+            delete(PortfolioItemKey).where(
+                PortfolioItemKey.item_id == item_id, PortfolioItemKey.programme_id == scope.programme_id
+            )
+        )
         self.session.add_all(rows)
 
-    async def delete_item(self, item_id: uuid.UUID) -> None:
-        await self.session.execute(delete(PortfolioItem).where(PortfolioItem.id == item_id))
+    async def delete_item(self, scope: ProgrammeScope, item_id: uuid.UUID) -> None:
+        await self.session.execute(delete(PortfolioItem).where(PortfolioItem.id == item_id, _in_item_scope(scope)))
 
     # Comments ----------------------------------------------------------------------------
 
-    async def comments(self, item_id: uuid.UUID) -> list[PortfolioComment]:
+    async def comments(self, scope: ProgrammeScope, item_id: uuid.UUID) -> list[PortfolioComment]:
         result = await self.session.execute(
             select(PortfolioComment)
-            .where(PortfolioComment.item_id == item_id)
+            .where(PortfolioComment.item_id == item_id, PortfolioComment.programme_id == scope.programme_id)
             .order_by(PortfolioComment.created_at, PortfolioComment.id)
         )
         return list(result.scalars())
 
-    async def comment_counts(self, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    async def comment_counts(self, scope: ProgrammeScope, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
         if not item_ids:
             return {}
         result = await self.session.execute(
             select(PortfolioComment.item_id, func.count())
-            .where(PortfolioComment.item_id.in_(item_ids))
+            .where(PortfolioComment.item_id.in_(item_ids), PortfolioComment.programme_id == scope.programme_id)
             .group_by(PortfolioComment.item_id)
         )
         return {item_id: int(n) for item_id, n in result.tuples()}
@@ -276,28 +340,39 @@ class PortfolioRepository:
 
     # Attachments -------------------------------------------------------------------------
 
-    async def attachment(self, item_id: uuid.UUID) -> PortfolioAttachment | None:
-        return await self.session.get(PortfolioAttachment, item_id)
+    async def attachment(self, scope: ProgrammeScope, item_id: uuid.UUID) -> PortfolioAttachment | None:
+        result = await self.session.execute(
+            select(PortfolioAttachment).where(
+                PortfolioAttachment.item_id == item_id, PortfolioAttachment.programme_id == scope.programme_id
+            )
+        )
+        return result.scalar_one_or_none()
 
-    async def attachments(self, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, PortfolioAttachment]:
+    async def attachments(
+        self, scope: ProgrammeScope, item_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, PortfolioAttachment]:
         if not item_ids:
             return {}
         result = await self.session.execute(
-            select(PortfolioAttachment).where(PortfolioAttachment.item_id.in_(item_ids))
+            select(PortfolioAttachment).where(
+                PortfolioAttachment.item_id.in_(item_ids), PortfolioAttachment.programme_id == scope.programme_id
+            )
         )
         return {row.item_id: row for row in result.scalars()}
 
-    async def used_bytes(self, portfolio_id: uuid.UUID) -> int:
+    async def used_bytes(self, scope: ProgrammeScope, portfolio_id: uuid.UUID) -> int:
         result = await self.session.execute(
             select(func.coalesce(func.sum(PortfolioAttachment.size), 0)).where(
-                PortfolioAttachment.portfolio_id == portfolio_id
+                PortfolioAttachment.portfolio_id == portfolio_id, PortfolioAttachment.programme_id == scope.programme_id
             )
         )
         return int(result.scalar_one())
 
-    async def received_parts(self, item_id: uuid.UUID) -> set[int]:
+    async def received_parts(self, scope: ProgrammeScope, item_id: uuid.UUID) -> set[int]:
         result = await self.session.execute(
-            select(PortfolioAttachmentPart.part).where(PortfolioAttachmentPart.item_id == item_id)
+            select(PortfolioAttachmentPart.part)
+            .join(PortfolioAttachment, PortfolioAttachment.item_id == PortfolioAttachmentPart.item_id)
+            .where(PortfolioAttachmentPart.item_id == item_id, PortfolioAttachment.programme_id == scope.programme_id)
         )
         return set(result.scalars())
 
@@ -313,12 +388,12 @@ class PortfolioRepository:
         result = await self.session.execute(statement)
         return getattr(result, "rowcount", 0) == 1
 
-    async def count_part(self, item_id: uuid.UUID, parts: int, now: datetime) -> bool:
+    async def count_part(self, scope: ProgrammeScope, item_id: uuid.UUID, parts: int, now: datetime) -> bool:
         """One more part received; complete when all are (in the same statement, so no race).
         Returns whether this part completed the stream."""
         result = await self.session.execute(
             update(PortfolioAttachment)
-            .where(PortfolioAttachment.item_id == item_id)
+            .where(PortfolioAttachment.item_id == item_id, PortfolioAttachment.programme_id == scope.programme_id)
             .values(
                 received=PortfolioAttachment.received + 1,
                 complete=PortfolioAttachment.received + 1 >= parts,
@@ -328,9 +403,16 @@ class PortfolioRepository:
         )
         return bool(result.scalar_one())
 
-    async def forget_parts(self, item_id: uuid.UUID) -> None:
+    async def forget_parts(self, scope: ProgrammeScope, item_id: uuid.UUID) -> None:
         """A stream that never completed is replaced by another one: none of its parts count."""
-        await self.session.execute(delete(PortfolioAttachmentPart).where(PortfolioAttachmentPart.item_id == item_id))
+        in_scope = select(PortfolioAttachment.item_id).where(
+            PortfolioAttachment.item_id == item_id, PortfolioAttachment.programme_id == scope.programme_id
+        )
+        await self.session.execute(
+            delete(PortfolioAttachmentPart).where(
+                PortfolioAttachmentPart.item_id == item_id, PortfolioAttachmentPart.item_id.in_(in_scope)
+            )
+        )
 
     async def stalled_uploads(self, before: datetime) -> list[tuple[PortfolioAttachment, str]]:
         """Every stream that is still incomplete and got no part since ``before``, oldest first,

@@ -189,7 +189,7 @@ async def _item_access(
     if portfolio is None:
         raise NotFound(N_("This item does not exist, or it is not shared with you."))
     access = await _access(uow, caller, portfolio)
-    item = await repo.get_item(portfolio, item_id, access.coach_id)
+    item = await repo.get_item(access.scope, portfolio.id, item_id, access.coach_id)
     if item is None:
         raise NotFound(N_("This item does not exist, or it is not shared with you."))
     return access, item
@@ -270,7 +270,7 @@ async def _current_holders(uow: UnitOfWork, caller: Caller, access: PortfolioAcc
     portfolio = access.portfolio
     if portfolio.epoch < 1:
         return set(), False
-    grants = await PortfolioRepository(uow.session).grants_of_epoch(portfolio.id, portfolio.epoch)
+    grants = await PortfolioRepository(uow.session).grants_of_epoch(access.scope, portfolio.id, portfolio.epoch)
     members = _member_ids(access)
     holders = set()
     for person_id in members & set(grants):
@@ -285,7 +285,7 @@ async def _portfolio_read(uow: UnitOfWork, caller: Caller, access: PortfolioAcce
     portfolio = access.portfolio
     holders, others = await _current_holders(uow, caller, access)
     ids = [portfolio.participant_id, *(c.person_id for c in access.coaches)]
-    names = await repo.display_names(portfolio.organisation_id, ids)
+    names = await repo.display_names(access.scope, ids)
     members = [
         MemberRead(
             person_id=portfolio.participant_id,
@@ -395,7 +395,7 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID,
     if data.epoch != portfolio.epoch + 1:
         raise StaleEpoch(portfolio.epoch)
     creator = await _person(uow, caller, portfolio.programme_id, caller.person_id)
-    previous = await repo.get_epoch(portfolio.id, portfolio.epoch) if portfolio.epoch else None
+    previous = await repo.get_epoch(access.scope, portfolio.id, portfolio.epoch) if portfolio.epoch else None
     record = checked_epoch(
         data.record, _resource(PORTFOLIO_RESOURCE, portfolio.id), epoch=data.epoch,
         creator_id=caller.person_id, creator=creator,
@@ -414,8 +414,8 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID,
             epoch=data.epoch, key_id=record.key_id, granter=creator,
         )
     key_id = crypto.b64u_encode(record.key_id)
-    if not await repo.advance_epoch(portfolio.id, portfolio.epoch, key_id):
-        raise StaleEpoch(await repo.current_epoch(portfolio.id))
+    if not await repo.advance_epoch(access.scope, portfolio.id, portfolio.epoch, key_id):
+        raise StaleEpoch(await repo.current_epoch(access.scope, portfolio.id))
     set_committed_value(portfolio, "epoch", data.epoch)
     set_committed_value(portfolio, "epoch_key_id", key_id)
     now = utcnow()
@@ -464,10 +464,10 @@ async def add_grants(
     if not {g.recipient_id for g in grants} <= _member_ids(access):
         raise InvalidInput(N_("A key can only be given to her and her coaches."), field="grants")
     granter = await _person(uow, caller, portfolio.programme_id, caller.person_id)
-    record = await repo.get_epoch(portfolio.id, epoch)
+    record = await repo.get_epoch(access.scope, portfolio.id, epoch)
     assert record is not None
     key_id = crypto.b64u_decode(record.key_id)
-    existing = await repo.grants_of_epoch(portfolio.id, epoch)
+    existing = await repo.grants_of_epoch(access.scope, portfolio.id, epoch)
     stored: list[PortfolioGrant] = []
     now = utcnow()
     for grant in grants:
@@ -490,7 +490,7 @@ async def add_grants(
             created_at=now,
         )
         if old is not None:
-            await repo.delete_grant(old.id)
+            await repo.delete_grant(access.scope, old.id)
             await uow.flush()
         uow.session.add(row)
         stored.append(row)
@@ -520,7 +520,7 @@ async def keep_own_grants(
     me = await _person(uow, caller, portfolio.programme_id, caller.person_id)
     resource = _resource(PORTFOLIO_RESOURCE, portfolio.id)
     for grant in grants:
-        record = await repo.get_epoch(portfolio.id, grant.epoch)
+        record = await repo.get_epoch(access.scope, portfolio.id, grant.epoch)
         if record is None:
             raise StaleEpoch(portfolio.epoch)
         check_grant(
@@ -530,11 +530,11 @@ async def keep_own_grants(
     stored: list[PortfolioGrant] = []
     now = utcnow()
     for grant in grants:
-        old = (await repo.grants_of_epoch(portfolio.id, grant.epoch)).get(caller.person_id)
+        old = (await repo.grants_of_epoch(access.scope, portfolio.id, grant.epoch)).get(caller.person_id)
         if old is not None and old.granter_id == caller.person_id and _granted_fingerprint(old) == me.fingerprint:
             continue
         if old is not None:
-            await repo.delete_grant(old.id)
+            await repo.delete_grant(access.scope, old.id)
             await uow.flush()
         row = PortfolioGrant(
             programme_id=portfolio.programme_id, portfolio_id=portfolio.id, epoch=grant.epoch,
@@ -551,7 +551,7 @@ async def keep_own_grants(
 async def my_grants(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> list[GrantRead]:
     """The grants addressed to her (every epoch); nobody is served another person's grants."""
     access = await access_portfolio(uow, caller, portfolio_id)
-    grants = await PortfolioRepository(uow.session).grants_for(portfolio_id, caller.person_id)
+    grants = await PortfolioRepository(uow.session).grants_for(access.scope, portfolio_id, caller.person_id)
     _log(uow, caller, access, "portfolio_key", Action.read)
     return [GrantRead.model_validate(g) for g in grants]
 
@@ -560,7 +560,7 @@ async def my_grants(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) ->
 async def list_epochs(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> list[EpochRead]:
     access = await access_portfolio(uow, caller, portfolio_id)
     _log(uow, caller, access, "portfolio_key", Action.read)
-    return [_epoch_read(e) for e in await PortfolioRepository(uow.session).epochs(portfolio_id)]
+    return [_epoch_read(e) for e in await PortfolioRepository(uow.session).epochs(access.scope, portfolio_id)]
 
 
 # Items -------------------------------------------------------------------------------------
@@ -668,9 +668,9 @@ def _file_status(kind: ItemKind, attachment: PortfolioAttachment | None) -> File
 async def _item_reads(uow: UnitOfWork, access: PortfolioAccess, items: list[PortfolioItem]) -> list[ItemRead]:
     repo = PortfolioRepository(uow.session)
     ids = [i.id for i in items]
-    keys = await repo.item_keys(ids, access.reader_id, owner=access.relation == OWNER)
-    counts = await repo.comment_counts(ids)
-    attachments = await repo.attachments(ids)
+    keys = await repo.item_keys(access.scope, ids, access.reader_id, owner=access.relation == OWNER)
+    counts = await repo.comment_counts(access.scope, ids)
+    attachments = await repo.attachments(access.scope, ids)
     reads = []
     for item in items:
         attachment = attachments.get(item.id)
@@ -781,10 +781,10 @@ async def update_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, data:
         "status": data.status.value if data.status else item.status,
         "progress": data.progress if data.progress is not None else item.progress,
     }
-    if not await repo.advance_revision(item.id, data.base_revision, values):
-        raise StaleRevision(await repo.current_revision(item.id))
+    if not await repo.advance_revision(access.scope, item.id, data.base_revision, values):
+        raise StaleRevision(await repo.current_revision(access.scope, item.id))
     if rows is not None:
-        await repo.replace_item_keys(item.id, rows)
+        await repo.replace_item_keys(access.scope, item.id, rows)
     await uow.flush()
     set_committed_value(item, "revision", data.base_revision + 1)
     for name, value in values.items():
@@ -797,7 +797,7 @@ async def update_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, data:
 @personal_data("portfolio_item")
 async def list_items(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> list[ItemRead]:
     access = await access_portfolio(uow, caller, portfolio_id)
-    items = await PortfolioRepository(uow.session).list_items(access.portfolio, access.coach_id)
+    items = await PortfolioRepository(uow.session).list_items(access.scope, access.portfolio.id, access.coach_id)
     _log(uow, caller, access, "portfolio_item", Action.read)
     return await _item_reads(uow, access, items)
 
@@ -816,8 +816,8 @@ async def delete_item(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, blob_
     access, item = await _item_access(uow, caller, item_id)
     _require_owner(access, N_("Only she can remove items from her portfolio."))
     repo = PortfolioRepository(uow.session)
-    attachment = await repo.attachment(item.id)
-    await repo.delete_item(item.id)
+    attachment = await repo.attachment(access.scope, item.id)
+    await repo.delete_item(access.scope, item.id)
     _log(uow, caller, access, "portfolio_item", Action.delete)
     return blob_dir / attachment.blob_name if attachment is not None else None
 
@@ -864,7 +864,7 @@ async def create_comment(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, da
 @personal_data("portfolio_comment")
 async def list_comments(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> list[CommentRead]:
     access, item = await _item_access(uow, caller, item_id)
-    rows = await PortfolioRepository(uow.session).comments(item.id)
+    rows = await PortfolioRepository(uow.session).comments(access.scope, item.id)
     _log(uow, caller, access, "portfolio_comment", Action.read)
     return [_comment_read(r) for r in rows]
 
@@ -996,16 +996,16 @@ async def create_attachment(
     if parts is None:
         raise InvalidInput(N_("This size does not fit an encrypted file."), field="size")
     repo = PortfolioRepository(uow.session)
-    row = await repo.attachment(item.id)
+    row = await repo.attachment(access.scope, item.id)
     if row is not None and (row.size, row.sha256) == (data.size, data.sha256):
         _log(uow, caller, access, "portfolio_attachment", Action.read)
-        return Announced(_attachment_read(row, await repo.received_parts(item.id)), started=False)
+        return Announced(_attachment_read(row, await repo.received_parts(access.scope, item.id)), started=False)
     if row is not None and row.complete:
         raise Conflict(N_("This item has its file already. To send another file, add a new item."))
     if row is not None and not data.restart:
         raise UploadWaiting()
     quota = quota_bytes(access.programme)
-    used = await repo.used_bytes(access.portfolio.id) - (row.size if row is not None else 0)
+    used = await repo.used_bytes(access.scope, access.portfolio.id) - (row.size if row is not None else 0)
     if used + data.size > quota:
         free_mb = max(0, quota - used) // (1024 * 1024)
         raise PayloadTooLarge(
@@ -1035,7 +1035,7 @@ async def create_attachment(
         action = Action.create
     else:
         replaced = blob_dir / row.blob_name if blob_dir is not None else None
-        await repo.forget_parts(item.id)
+        await repo.forget_parts(access.scope, item.id)
         for name, value in {
             "size": data.size, "parts": parts, "received": 0, "complete": False, "sha256": data.sha256,
             "blob_name": _blob_name(item, restart=True), "updated_at": now,
@@ -1110,12 +1110,12 @@ async def put_part(
     access, item = await _item_access(uow, caller, item_id)
     _require_owner(access, N_("Only she can add files to her portfolio."))
     repo = PortfolioRepository(uow.session)
-    row = await repo.attachment(item.id)
+    row = await repo.attachment(access.scope, item.id)
     if row is None:
         raise NotFound(N_("Announce the file first, then send its parts."))
     offset = check_part(row.size, row.parts, part, data, _bytes(item.key_id, "key_id"))
     path = blob_dir / row.blob_name
-    received = await repo.received_parts(item.id)
+    received = await repo.received_parts(access.scope, item.id)
     if part in received:
         if await asyncio.to_thread(_read_span, path, offset, len(data)) != data:
             raise PartDiffers()
@@ -1127,7 +1127,7 @@ async def put_part(
         if await repo.add_part(item.id, part, len(data)):
             # One more part; complete when all are (in the same statement, so no race), and
             # only when what is stored is the stream she announced (else nothing of it counts).
-            done = await repo.count_part(item.id, row.parts, utcnow())
+            done = await repo.count_part(access.scope, item.id, row.parts, utcnow())
             stored = row.sha256
             if done and stored is not None and await asyncio.to_thread(_file_sha256, path, row.size) != stored:
                 raise FileMismatch(field="part")
@@ -1141,18 +1141,18 @@ async def put_part(
 async def attachment_status(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> AttachmentRead:
     access, item = await _item_access(uow, caller, item_id)
     repo = PortfolioRepository(uow.session)
-    row = await repo.attachment(item.id)
+    row = await repo.attachment(access.scope, item.id)
     if row is None:
         raise NotFound(N_("This item has no file yet."))
     _log(uow, caller, access, "portfolio_attachment", Action.read)
-    return _attachment_read(row, await repo.received_parts(item.id))
+    return _attachment_read(row, await repo.received_parts(access.scope, item.id))
 
 
 @personal_data("portfolio_attachment")
 async def attachment_file(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, blob_dir: Path) -> tuple[Path, int]:
     """The stored ciphertext stream of a complete attachment, for a download."""
     access, item = await _item_access(uow, caller, item_id)
-    row = await PortfolioRepository(uow.session).attachment(item.id)
+    row = await PortfolioRepository(uow.session).attachment(access.scope, item.id)
     if row is None or not row.complete:
         raise NotFound(N_("This file is not complete yet."))
     _log(uow, caller, access, "portfolio_attachment", Action.read)
@@ -1162,7 +1162,7 @@ async def attachment_file(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, b
 @personal_data("portfolio_attachment")
 async def quota(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> QuotaRead:
     access = await access_portfolio(uow, caller, portfolio_id)
-    used = await PortfolioRepository(uow.session).used_bytes(portfolio_id)
+    used = await PortfolioRepository(uow.session).used_bytes(access.scope, portfolio_id)
     _log(uow, caller, access, "portfolio_attachment", Action.read)
     return QuotaRead(used_bytes=used, quota_bytes=quota_bytes(access.programme))
 

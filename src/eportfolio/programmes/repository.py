@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +29,55 @@ from eportfolio.programmes.tables import (
     Programme,
 )
 
+_MINT = object()
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class ProgrammeScope:
+    r"""The tenant a query may touch: one programme of one organisation.
+
+    Only a check can make one: ``programmes.service.authorize`` (the caller holds a role there),
+    ``system_scope`` (work done without a caller) and ``loaded_scope`` (a row already read through
+    a scoped query). Built directly it raises ``TypeError``, so a repository method that requires a
+    scope cannot be reached without one of those three, and ``grep -n "system_scope\|loaded_scope"``
+    lists every path that does not start from a caller's check. The token ``_MINT`` is private to
+    ``authorize``; ruff (``TID251``, ``SLF001``) refuses it anywhere else.
+    """
+
     organisation_id: uuid.UUID
     programme_id: uuid.UUID
+
+    def __init__(self, organisation_id: uuid.UUID, programme_id: uuid.UUID, mint: object = None) -> None:
+        if mint is not _MINT:
+            raise TypeError("A ProgrammeScope comes from authorize(), system_scope() or loaded_scope()")
+        object.__setattr__(self, "organisation_id", organisation_id)
+        object.__setattr__(self, "programme_id", programme_id)
+
+
+class ProgrammeRow(Protocol):
+    @property
+    def organisation_id(self) -> uuid.UUID: ...
+
+    @property
+    def programme_id(self) -> uuid.UUID: ...
+
+
+def system_scope(organisation_id: uuid.UUID, programme_id: uuid.UUID) -> ProgrammeScope:
+    """The scope of work that acts for the system, not for a caller; no role is checked.
+
+    Its users, each without a caller to authorise: the escalation job (``duty.service``), the
+    coach-assignment hooks run after a signed record is stored (``chat.service`` readers and group
+    records), demo seeding (``demo``) and tests that set up a world.
+    """
+    return ProgrammeScope(organisation_id, programme_id, _MINT)
+
+
+def loaded_scope(row: ProgrammeRow) -> ProgrammeScope:
+    """The scope of a row that was already read through a scoped query (or an access check that
+    was), so its organisation and programme are the ones the caller was authorised for: a
+    conversation (``chat.repository.scope_of``), a cached conversation access, a module being
+    edited."""
+    return ProgrammeScope(row.organisation_id, row.programme_id, _MINT)
 
 
 def counting_assignment(today: date) -> ColumnElement[bool]:

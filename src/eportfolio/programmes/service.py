@@ -40,7 +40,7 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from eportfolio.kit.events import Event
 from eportfolio.kit.uow import UnitOfWork
-from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
+from eportfolio.programmes.repository import _MINT, ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.tables import (
     CoachAssignment,
     Group,
@@ -116,7 +116,7 @@ async def authorize(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, al
     role = _acting_role(held, allowed)
     if role is None:
         raise Forbidden()
-    return Access(ProgrammeScope(programme.organisation_id, programme.id), role, programme)
+    return Access(ProgrammeScope(programme.organisation_id, programme.id, _MINT), role, programme)
 
 
 async def require_org_admin(uow: UnitOfWork, caller: Caller) -> None:
