@@ -6,11 +6,14 @@ the owner of the unit of work commits and only then publishes the events.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,12 +42,51 @@ class UnitOfWork:
             raise Conflict() from exc
 
 
+class _OneWriter:
+    """SQLite's units of work, one at a time per process and event loop.
+
+    SQLite has one writer. A transaction that reads first and writes at its end (every page writes
+    its access-log rows) cannot upgrade its read once another writer committed meanwhile: SQLite
+    answers "database is locked" at once, whatever the busy timeout, and the request fails. Taken
+    in turn, no unit of work finds its snapshot overtaken. A unit of work opened inside another one
+    of the same task (a counter committed on its own during a request) goes ahead: waiting for the
+    outer one would wait for itself.
+    """
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.owner: asyncio.Task[object] | None = None
+
+
+_writers: WeakKeyDictionary[Engine, WeakKeyDictionary[asyncio.AbstractEventLoop, _OneWriter]] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _in_turn(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+    bind = sessionmaker.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        yield
+        return
+    per_loop = _writers.setdefault(bind.sync_engine, WeakKeyDictionary())
+    writer = per_loop.setdefault(asyncio.get_running_loop(), _OneWriter())
+    task = asyncio.current_task()
+    if task is not None and writer.owner is task:
+        yield
+        return
+    async with writer.lock:
+        writer.owner = task
+        try:
+            yield
+        finally:
+            writer.owner = None
+
+
 @asynccontextmanager
 async def unit_of_work(
     sessionmaker: async_sessionmaker[AsyncSession], bus: EventBus | None = None
 ) -> AsyncIterator[UnitOfWork]:
     """Open a transaction; commit if the block succeeds, roll back otherwise; then publish events."""
-    async with sessionmaker() as session:
+    async with _in_turn(sessionmaker), sessionmaker() as session:
         uow = UnitOfWork(session)
         try:
             yield uow
