@@ -76,19 +76,25 @@ def record_access(
     action: Action,
     programme_id: uuid.UUID | None = None,
 ) -> None:
-    """Add one row per person whose data was touched; committed with the use case's transaction."""
+    """Add one row per person whose data was touched; committed with the use case's transaction.
+
+    Plain rows written in one INSERT with the next flush or the commit, not ORM objects: a page
+    listing a thousand people logs a thousand rows."""
     at = utcnow()
+    table = AccessLogEntry.__table__
     for subject in dict.fromkeys(subjects):
-        uow.session.add(
-            AccessLogEntry(
-                at=at,
-                actor_person_id=caller.person_id if caller else None,
-                actor_role=role,
-                subject_person_id=subject,
-                organisation_id=caller.organisation_id if caller else None,
-                programme_id=programme_id,
-                record_kind=record_kind,
-                action=action.value,
-                session_id=caller.session_id if caller else None,
-            )
+        uow.add_row(
+            table,  # type: ignore[arg-type]  # a Table, typed as FromClause
+            {
+                "id": new_id(),
+                "at": at,
+                "actor_person_id": caller.person_id if caller else None,
+                "actor_role": role,
+                "subject_person_id": subject,
+                "organisation_id": caller.organisation_id if caller else None,
+                "programme_id": programme_id,
+                "record_kind": record_kind,
+                "action": action.value,
+                "session_id": caller.session_id if caller else None,
+            },
         )

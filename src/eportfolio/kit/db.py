@@ -48,12 +48,18 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+# How long a statement waits for SQLite's write lock before "database is locked". The units of
+# work of one process take their turn before they start (``kit.uow``), so this is only reached
+# when another process writes (a command-line task beside the server).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
