@@ -42,7 +42,7 @@ class UnitOfWork:
         """Queue a row to be written with the next flush or the commit, in one statement per table."""
         self.session.info.setdefault(_ROWS, {}).setdefault(table, []).append(row)
 
-    async def _write_rows(self) -> None:
+    async def write_rows(self) -> None:
         waiting: dict[Table, list[dict[str, Any]]] | None = self.session.info.pop(_ROWS, None)
         for table, rows in (waiting or {}).items():
             await self.session.execute(insert(table), rows)
@@ -58,7 +58,7 @@ class UnitOfWork:
         """Flush now so that a constraint violation becomes a clear 409 inside the use case."""
         try:
             await self.session.flush()
-            await self._write_rows()
+            await self.write_rows()
         except IntegrityError as exc:
             await self.session.rollback()
             raise Conflict() from exc
@@ -112,7 +112,7 @@ async def unit_of_work(
         uow = UnitOfWork(session)
         try:
             yield uow
-            await uow._write_rows()
+            await uow.write_rows()
             await session.commit()
         except IntegrityError as exc:
             await session.rollback()
