@@ -141,6 +141,8 @@ async def test_she_chats_from_her_phone_with_her_coach_through_a_lost_connection
     await shows_state(her, kept, "read")
     await shows_state(her, first, "read")
     assert await her.locator("li[data-unsent]").count() == 0, "nothing left waiting on her phone"
+    # The history is decrypted and drawn a moment after the socket caught up.
+    await her.wait_for_selector("li.chat-msg .chat-msg__text:text-is('Are you still there?')", timeout=15_000)
     texts = await her.locator("li.chat-msg .chat-msg__text").all_inner_texts()
     assert texts.count(kept) == 1, "sent once, shown once"
     assert [t for t in texts if t == "Are you still there?"] == ["Are you still there?"]

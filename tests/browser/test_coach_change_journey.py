@@ -88,7 +88,11 @@ async def _send(page: Any, text: str, states: tuple[str, ...] = ("sent", "delive
     await page.wait_for_selector(",".join(f"{mine}[data-state={state}]" for state in states), timeout=15_000)
 
 
-async def _texts(page: Any) -> list[str]:
+async def _texts(page: Any, *expected: str) -> list[str]:
+    """The texts the conversation shows, once each of ``expected`` is on screen: the history is
+    decrypted and drawn a moment after the socket says it caught up."""
+    for text in expected:
+        await page.wait_for_selector(f"li.chat-msg .chat-msg__text:text-is({text!r})", timeout=15_000)
     texts: list[str] = await page.locator("li.chat-msg .chat-msg__text").all_inner_texts()
     return texts
 
@@ -175,10 +179,11 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
 
     # And the conversation: connected, every message readable, and she can still write.
     await _chat(phone, server)
-    texts = await _texts(phone)
-    for said in ("Before the reset: can we meet on Monday?", "Yes, Monday at ten.",
-                 "After the reset: thank you for helping me"):
-        assert said in texts, texts
+    said = ("Before the reset: can we meet on Monday?", "Yes, Monday at ten.",
+            "After the reset: thank you for helping me")
+    texts = await _texts(phone, *said)
+    for text in said:
+        assert text in texts, texts
     assert await phone.locator("li.chat-msg--broken").count() == 0
     # Taken by the server, and marked as read by nobody: nobody but her holds the key now.
     await _send(phone, "My coach has left, I am still here", states=("noReader",))
@@ -202,8 +207,9 @@ async def test_after_a_reset_the_coach_who_helped_leaves_and_she_keeps_everythin
     assert {"Shared reflection", "After the reset", "With my coach gone"} <= set(await item_titles(new_coach))
     await _reads(new_coach, "Shared reflection", "What I learned at the workshop")
     await _chat(new_coach, server)
-    assert "My coach has left, I am still here" in await _texts(new_coach)
-    assert "Before the reset: can we meet on Monday?" in await _texts(new_coach)
+    texts = await _texts(new_coach, "My coach has left, I am still here", "Before the reset: can we meet on Monday?")
+    assert "My coach has left, I am still here" in texts
+    assert "Before the reset: can we meet on Monday?" in texts
 
     # Keys her phone cannot open (here: the server answers nonsense for her grants) are said in
     # plain words on both pages: never "Something went wrong" alone, never an endless "Connecting…".
