@@ -427,12 +427,15 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     # more keys than needed, never a key for Bea. What must hold: a new key, and only Ann and the
     # trainer hold the newest.
     for _ in range(150):
-        if len(await _epochs(trainer, conversation)) >= 2 and await _readers(trainer, conversation) == {ann_id, coach_id}:
+        rotated = len(await _epochs(trainer, conversation)) >= 2
+        if rotated and await _readers(trainer, conversation) == {ann_id, coach_id}:
             break
         await trainer.wait_for_timeout(200)
     made = await _epochs(trainer, conversation)
     who = {ann_id: "ann", bea_id: "bea", coach_id: "trainer"}
-    assert [e["epoch"] for e in made][:2] == [1, 2] and len(made) <= 3, [(e["epoch"], who.get(e["created_by"])) for e in made]
+    made_by = [(e["epoch"], who.get(e["created_by"])) for e in made]
+    assert [e["epoch"] for e in made][:2] == [1, 2], made_by
+    assert len(made) <= 3, made_by
     assert all(who.get(e["created_by"]) in ("ann", "trainer") for e in made[1:]), made
     assert await _readers(trainer, conversation) == {ann_id, coach_id}
     after = "Alleen voor Ann en de trainer"
