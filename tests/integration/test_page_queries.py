@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 
-import pytest
 from fastapi import FastAPI
 
 from eportfolio.chat.tables import Conversation
@@ -125,26 +124,18 @@ async def test_her_portfolio_items(app: FastAPI, world: World, browser: Browser)
     assert few == PORTFOLIO_ITEMS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grows with her coach's participants: 21 statements for 4 participants, 37 for 10 (a query per "
-    "portfolio); pin the count here once it no longer grows",
-)
 async def test_the_coaches_portfolio_list(app: FastAPI, world: World, browser: Browser) -> None:
     await browser.log_in_as(world.coach_a)
     few, many = await _same_for_more(app, browser, "/portfolio", _coach_growth(app, world), 3)
     assert few == many
+    assert few == COACH_PORTFOLIOS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grows with his conversations: 38 statements for 4 participants, 63 for 10 (queries per "
-    "conversation); pin the count here once it no longer grows",
-)
 async def test_the_coaches_chat_list(app: FastAPI, world: World, browser: Browser) -> None:
     await browser.log_in_as(world.coach_a)
     few, many = await _same_for_more(app, browser, "/chat", _coach_growth(app, world), 3)
     assert few == many
+    assert few == COACH_CHAT_LIST
 
 
 async def test_her_conversation_history(app: FastAPI, world: World, browser: Browser) -> None:
@@ -195,3 +186,5 @@ HISTORY = 8
 CASELOAD = 7
 REVIEW_QUEUE = 13
 PEOPLE_LIST = 9
+COACH_PORTFOLIOS = 11
+COACH_CHAT_LIST = 20

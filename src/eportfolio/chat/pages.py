@@ -51,20 +51,27 @@ ROLE_LABELS = {
 
 
 def _title(
-    request: Request, conversation: ConversationRead, me: uuid.UUID, group_names: dict[uuid.UUID, str] | None = None
+    request: Request,
+    conversation: ConversationRead,
+    me: uuid.UUID,
+    names: list[str],
+    group_names: dict[uuid.UUID, str] | None = None,
 ) -> str:
     """Who she talks with: the participant for her coaches, 'your coaches' for her, the group's
-    name for a group (a list of names does not say which group chat this is)."""
+    name for a group (a list of names does not say which group chat this is); ``names`` are the
+    others' names (``service.list_names``)."""
     if conversation.group_id and group_names and conversation.group_id in group_names:
         return group_names[conversation.group_id]
+    if conversation.kind is ConversationKind.coaching and conversation.participant_id == me:
+        return translate(request, "Your coaches")
+    return ", ".join(n for n in names if n) or translate(request, KIND_LABELS[conversation.kind])
+
+
+def _others(conversation: ConversationRead, me: uuid.UUID) -> list[str]:
+    """The names the title gives for an open conversation, as ``service.list_names`` does for the list."""
     if conversation.kind is ConversationKind.coaching:
-        if conversation.participant_id == me:
-            return translate(request, "Your coaches")
-        for member in conversation.members:
-            if member.person_id == conversation.participant_id:
-                return member.display_name
-    others = [m.display_name for m in conversation.members if m.person_id != me]
-    return ", ".join(others) or translate(request, KIND_LABELS[conversation.kind])
+        return [m.display_name for m in conversation.members if m.person_id == conversation.participant_id != me]
+    return [m.display_name for m in conversation.members if m.person_id != me]
 
 
 @router.get("/chat")
@@ -75,20 +82,29 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     assert caller.roles_by_programme is not None
     conversations = []
     group_names: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
-    for listed in await service.list_conversations(uow, caller):
-        detail = await service.get_conversation(uow, caller, listed.id)
-        if detail.group_id and detail.programme_id not in group_names:
-            group_names[detail.programme_id] = dict(await service.startable_groups(uow, caller, detail.programme_id))
+    listed = await service.list_conversations(uow, caller)
+    names = await service.list_names(uow, caller, listed)
+    for conversation in listed:
+        if conversation.group_id and conversation.programme_id not in group_names:
+            group_names[conversation.programme_id] = dict(
+                await service.startable_groups(uow, caller, conversation.programme_id)
+            )
         conversations.append(
             {
-                "id": detail.id,
-                "title": _title(request, detail, caller.person_id, group_names.get(detail.programme_id)),
-                "kind": KIND_LABELS[detail.kind],
-                "unread": max(0, listed.last_seq - listed.read_seq),
-                "programme_id": detail.programme_id,
-                "participant_id": detail.participant_id,
-                "group_id": detail.group_id,
-                "coach_id": detail.coach_id,
+                "id": conversation.id,
+                "title": _title(
+                    request,
+                    conversation,
+                    caller.person_id,
+                    names.get(conversation.id, []),
+                    group_names.get(conversation.programme_id),
+                ),
+                "kind": KIND_LABELS[conversation.kind],
+                "unread": max(0, conversation.last_seq - conversation.read_seq),
+                "programme_id": conversation.programme_id,
+                "participant_id": conversation.participant_id,
+                "group_id": conversation.group_id,
+                "coach_id": conversation.coach_id,
             }
         )
     entries: list[dict[str, Any]] = []
@@ -194,7 +210,7 @@ async def conversation(request: Request, uow: UowDep, caller: CallerDep, convers
         "chat/conversation.html",
         {
             "conversation": detail,
-            "title": _title(request, detail, caller.person_id, group_names),
+            "title": _title(request, detail, caller.person_id, _others(detail, caller.person_id), group_names),
             "me": caller.person_id,
             "roles": {role.value: translate(request, label) for role, label in ROLE_LABELS.items()},
         },

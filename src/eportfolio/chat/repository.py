@@ -15,7 +15,20 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -177,6 +190,29 @@ def _taken(row: Any) -> TakenSeq:
     return TakenSeq(int(row[1]), row[2], int(row[3]), int(row[4]), row[5])
 
 
+@functools.cache
+def _coaching_members_statement(keyed: bool, rotating: bool) -> Any:
+    """The statement of ``ChatRepository.coaching_members`` for a conversation with a key or not,
+    and with a rotation due or not: the coaches whose assignment counts (``granted`` 0) and, with a
+    key, the holders of a grant of the current epoch on the duty roster in force (``granted`` 1)."""
+    coaches = select(CoachAssignment.coach_id.label("person_id"), literal(0).label("granted")).where(
+        CoachAssignment.programme_id == bindparam("programme_id"),
+        CoachAssignment.participant_id == bindparam("participant_id"),
+        counting_assignment(bindparam("today")),
+    )
+    if not keyed:
+        return coaches
+    readers = select(Grant.recipient_id.label("person_id"), literal(1).label("granted")).where(
+        Grant.conversation_id == bindparam("conversation_id"),
+        Grant.epoch == bindparam("epoch"),
+        Grant.recipient_id.in_(on_roster_query(bindparam("now"), bindparam("programme_id"))),
+    )
+    if rotating:
+        # As in ``ChatRepository._duty_readers``: until the new epoch, only grants made since.
+        readers = readers.where(Grant.created_at > bindparam("rotation_due_since"))
+    return union_all(coaches, readers)
+
+
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -287,12 +323,21 @@ class ChatRepository:
 
     async def coaching_members(self, conversation: Conversation, today: date, now: datetime) -> list[Member]:
         """Her, her coaches whose assignment counts and the on-duty readers of the current epoch, in
-        one query: this runs for every message, so it is one round trip instead of two."""
+        one query: this runs for every first message of a socket (and whenever its cached check
+        expires), so it is one round trip, and one statement built once per shape with bound
+        parameters (building it and its cache key cost more than running it)."""
         assert conversation.participant_id is not None
-        query = self._assigned_coaches(conversation, today)
-        if conversation.epoch >= 1:
-            query = union_all(query, self._duty_readers(conversation, now))
-        rows = (await self.session.execute(query)).tuples().all()
+        query = _coaching_members_statement(conversation.epoch >= 1, conversation.rotation_due_since is not None)
+        params = {
+            "programme_id": conversation.programme_id,
+            "participant_id": conversation.participant_id,
+            "conversation_id": conversation.id,
+            "epoch": conversation.epoch,
+            "rotation_due_since": conversation.rotation_due_since,
+            "today": today,
+            "now": now,
+        }
+        rows = (await self.session.execute(query, params)).tuples().all()
         members = [Member(conversation.participant_id, MemberRole.participant)]
         known = {conversation.participant_id}
         for granted in (0, 1):
@@ -314,7 +359,7 @@ class ChatRepository:
             members += await self.group_members(conversation)
         elif conversation.kind == ConversationKind.supervision and conversation.coach_id:
             members.append(Member(conversation.coach_id, MemberRole.coach))
-            members += [Member(p, MemberRole.supervisor) for p in await self._active_with_role(scope, "supervisor")]
+            members += [Member(p, MemberRole.supervisor) for p in await self.active_with_role(scope, "supervisor")]
         return members
 
     async def group_members(self, conversation: Conversation) -> list[Member]:
@@ -343,7 +388,7 @@ class ChatRepository:
         """Everyone on the programme's duty roster in force now (any shift), in the role of the duty."""
         return await DutyRepository(self.session).on_roster(scope, now)
 
-    async def _active_with_role(self, scope: ProgrammeScope, role: str) -> list[uuid.UUID]:
+    async def active_with_role(self, scope: ProgrammeScope, role: str) -> list[uuid.UUID]:
         result = await self.session.execute(
             select(Membership.person_id).where(
                 Membership.programme_id == scope.programme_id,
@@ -353,19 +398,6 @@ class ChatRepository:
             )
         )
         return list(dict.fromkeys(result.scalars()))
-
-    async def has_active_role(self, scope: ProgrammeScope, person_id: uuid.UUID, roles: tuple[str, ...]) -> bool:
-        result = await self.session.execute(
-            select(func.count())
-            .select_from(Membership)
-            .where(
-                Membership.programme_id == scope.programme_id,
-                Membership.person_id == person_id,
-                Membership.role.in_(roles),
-                Membership.active.is_(True),
-            )
-        )
-        return bool(result.scalar_one())
 
     async def display_names(self, organisation_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not ids:
@@ -747,6 +779,25 @@ class ChatRepository:
         result = await self.session.execute(
             select(Grant.recipient_id, Grant.grant).where(
                 Grant.conversation_id == conversation_id, Grant.programme_id == scope.programme_id, Grant.epoch == epoch
+            )
+        )
+        return dict(result.tuples().all())
+
+    async def current_grants_to(
+        self, scope: ProgrammeScope, conversation_ids: list[uuid.UUID], recipient_id: uuid.UUID
+    ) -> dict[uuid.UUID, str]:
+        """Conversation id -> the signed grant of its current epoch's key made for her, for many
+        conversations of the programme in one statement."""
+        if not conversation_ids:
+            return {}
+        result = await self.session.execute(
+            select(Grant.conversation_id, Grant.grant)
+            .join(Conversation, and_(Conversation.id == Grant.conversation_id, Conversation.epoch == Grant.epoch))
+            .where(
+                Grant.conversation_id.in_(conversation_ids),
+                Grant.recipient_id == recipient_id,
+                Grant.programme_id == scope.programme_id,
+                Conversation.organisation_id == scope.organisation_id,
             )
         )
         return dict(result.tuples().all())

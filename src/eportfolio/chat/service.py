@@ -261,7 +261,7 @@ async def open_conversation(uow: UnitOfWork, caller: Caller, data: ConversationO
         return await get_conversation(uow, caller, existing.id)
     if data.kind is ConversationKind.coaching:
         assert data.participant_id is not None
-        if not await repo.has_active_role(access.scope, data.participant_id, ("participant",)):
+        if not await repo.programmes.has_active_role(access.scope, data.participant_id, ("participant",)):
             raise InvalidInput(N_("She is not a participant of this programme."), field="participant_id")
     elif data.kind is ConversationKind.group:
         assert data.group_id is not None
@@ -269,7 +269,7 @@ async def open_conversation(uow: UnitOfWork, caller: Caller, data: ConversationO
             raise NotFound(N_("This group does not exist in this programme."))
     else:
         assert data.coach_id is not None
-        if not await repo.has_active_role(access.scope, data.coach_id, ("coach",)):
+        if not await repo.programmes.has_active_role(access.scope, data.coach_id, ("coach",)):
             raise InvalidInput(N_("This person is not a coach of this programme."), field="coach_id")
     conversation = Conversation(
         # The one id derived from its kind, programme and subject, so members' browsers know what
@@ -358,6 +358,31 @@ async def list_conversations(uow: UnitOfWork, caller: Caller) -> list[Conversati
     conversations = await repo.conversations_for(caller.organisation_id, caller.person_id, now.date(), now)
     read = await repo.read_seqs(caller.person_id, [c.id for c in conversations])
     return [conversation_read(c, read_seq=read.get(c.id, 0)) for c in conversations]
+
+
+async def list_names(
+    uow: UnitOfWork, caller: Caller, conversations: list[ConversationRead]
+) -> dict[uuid.UUID, list[str]]:
+    """For the chat list: conversation id -> the names that say who she talks with there, in a
+    fixed number of statements however many conversations she has. A coaching conversation: the
+    participant (none for her own); a supervision conversation: the coach and the programme's
+    supervisors, without her. Groups are named by the group (``startable_groups``)."""
+    repo = ChatRepository(uow.session)
+    wanted: dict[uuid.UUID, list[uuid.UUID]] = {}
+    supervisors: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for conversation in conversations:
+        if conversation.kind is ConversationKind.coaching and conversation.participant_id:
+            wanted[conversation.id] = [conversation.participant_id]
+        elif conversation.kind is ConversationKind.supervision and conversation.coach_id:
+            if conversation.programme_id not in supervisors:
+                scope = system_scope(caller.organisation_id, conversation.programme_id)
+                supervisors[conversation.programme_id] = await repo.active_with_role(scope, "supervisor")
+            wanted[conversation.id] = [conversation.coach_id, *supervisors[conversation.programme_id]]
+        else:
+            continue
+        wanted[conversation.id] = [i for i in dict.fromkeys(wanted[conversation.id]) if i != caller.person_id]
+    names = await repo.display_names(caller.organisation_id, list({i for ids in wanted.values() for i in ids}))
+    return {cid: [names.get(i, "") for i in ids] for cid, ids in wanted.items()}
 
 
 async def summaries(uow: UnitOfWork, caller: Caller) -> list[ConversationSummary]:
@@ -1025,14 +1050,23 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, conversation_id: uuid.UU
     people = await _people(repo, [caller.person_id, *recipients])
     resource = _resource(conversation)
     record = checked_epoch(
-        data.record, resource, epoch=data.epoch, creator_id=caller.person_id, creator=people[caller.person_id],
+        data.record,
+        resource,
+        epoch=data.epoch,
+        creator_id=caller.person_id,
+        creator=people[caller.person_id],
         previous_key_id=await _epoch_key_id(repo, conversation, conversation.epoch),
     )
     for grant in data.grants:
         check_grant(
-            grant.grant, resource, epoch=data.epoch, key_id=record.key_id,
-            granter_id=caller.person_id, granter=people[caller.person_id],
-            recipient_id=grant.recipient_id, recipient=people[grant.recipient_id],
+            grant.grant,
+            resource,
+            epoch=data.epoch,
+            key_id=record.key_id,
+            granter_id=caller.person_id,
+            granter=people[caller.person_id],
+            recipient_id=grant.recipient_id,
+            recipient=people[grant.recipient_id],
         )
     now = utcnow()
     if not await repo.advance_epoch(scope_of(conversation), conversation.id, conversation.epoch, now):
@@ -1095,9 +1129,14 @@ async def add_grants(
         key_id = await _epoch_key_id(repo, conversation, epoch)
         for grant in new:
             check_grant(
-                grant.grant, resource, epoch=epoch, key_id=key_id,
-                granter_id=caller.person_id, granter=people[caller.person_id],
-                recipient_id=grant.recipient_id, recipient=people[grant.recipient_id],
+                grant.grant,
+                resource,
+                epoch=epoch,
+                key_id=key_id,
+                granter_id=caller.person_id,
+                granter=people[caller.person_id],
+                recipient_id=grant.recipient_id,
+                recipient=people[grant.recipient_id],
             )
     stored: list[Grant] = []
     now = utcnow()
@@ -1164,8 +1203,14 @@ async def keep_own_grants(
         if await repo.get_epoch(scope_of(conversation), conversation.id, grant.epoch) is None:
             raise StaleEpoch(params={"epoch": conversation.epoch})
         check_grant(
-            grant.grant, resource, epoch=grant.epoch, key_id=await _epoch_key_id(repo, conversation, grant.epoch),
-            granter_id=caller.person_id, granter=me, recipient_id=caller.person_id, recipient=me,
+            grant.grant,
+            resource,
+            epoch=grant.epoch,
+            key_id=await _epoch_key_id(repo, conversation, grant.epoch),
+            granter_id=caller.person_id,
+            granter=me,
+            recipient_id=caller.person_id,
+            recipient=me,
         )
     stored: list[Grant] = []
     now = utcnow()
@@ -1177,8 +1222,13 @@ async def keep_own_grants(
             await repo.delete_grant(scope_of(conversation), conversation.id, grant.epoch, caller.person_id)
             await uow.flush()
         row = Grant(
-            programme_id=conversation.programme_id, conversation_id=conversation.id, epoch=grant.epoch,
-            recipient_id=caller.person_id, granter_id=caller.person_id, grant=grant.grant, created_at=now,
+            programme_id=conversation.programme_id,
+            conversation_id=conversation.id,
+            epoch=grant.epoch,
+            recipient_id=caller.person_id,
+            granter_id=caller.person_id,
+            grant=grant.grant,
+            created_at=now,
         )
         uow.session.add(row)
         stored.append(row)
@@ -1467,10 +1517,18 @@ async def waiting_since_before(uow: UnitOfWork, before: datetime) -> list[tuple[
     return found
 
 
-async def can_read(uow: UnitOfWork, conversation: Conversation, person_id: uuid.UUID) -> bool:
-    """Whether her browser holds the key of the conversation's current epoch (a reader now)."""
-    readers, _ = await current_readers(ChatRepository(uow.session), conversation)
-    return person_id in readers
+async def readable_of(
+    uow: UnitOfWork, scope: ProgrammeScope, conversations: list[Conversation], person_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """Which of these conversations of the programme she can read now (``can_read`` for each),
+    in two statements however many there are: her grants of their current epochs, and her key
+    (a grant to a key she has since replaced does not count, as in ``current_readers``)."""
+    repo = ChatRepository(uow.session)
+    grants = await repo.current_grants_to(scope, [c.id for c in conversations if c.epoch], person_id)
+    if not grants:
+        return set()
+    identity = (await repo.public_identities([person_id])).get(person_id)
+    return {cid for cid, grant in grants.items() if not _for_replaced_key(grant, identity)}
 
 
 async def raise_escalation(

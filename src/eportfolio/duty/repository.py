@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,7 +24,7 @@ from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope
 from eportfolio.programmes.tables import Membership
 
 
-def current_rosters(now: datetime, programme_id: Any = None) -> Any:
+def current_rosters(now: datetime | ColumnElement[Any], programme_id: Any = None) -> Any:
     """Ids of the rosters in force at ``now``: per programme, the newest (highest serial) whose
     signed validity covers ``now``. A roster outside its own dates gives nobody anything."""
     newer = aliased(Roster)
@@ -43,7 +43,9 @@ def current_rosters(now: datetime, programme_id: Any = None) -> Any:
     return query
 
 
-def on_roster_query(now: datetime, programme_id: Any = None, column: Any = Shift.person_id) -> Any:
+def on_roster_query(
+    now: datetime | ColumnElement[Any], programme_id: Any = None, column: Any = Shift.person_id
+) -> Any:
     """``column`` of the shifts of the rosters in force whose person still holds the role of the
     duty (active): who is on duty in a programme now or later in the roster, any shift."""
     query = select(column).where(
@@ -128,19 +130,6 @@ class DutyRepository:
         """Everyone on the programme's duty roster in force now (any shift), in the role of the duty."""
         result = await self.session.execute(on_roster_query(now, scope.programme_id))
         return set(result.scalars())
-
-    async def has_active_role(self, scope: ProgrammeScope, person_id: uuid.UUID, roles: tuple[str, ...]) -> bool:
-        result = await self.session.execute(
-            select(func.count())
-            .select_from(Membership)
-            .where(
-                Membership.programme_id == scope.programme_id,
-                Membership.person_id == person_id,
-                Membership.role.in_(roles),
-                Membership.active.is_(True),
-            )
-        )
-        return bool(result.scalar_one())
 
     async def public_identities(self, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
         """The public identity of each of these people who has one (a signed roster names her by it)."""

@@ -168,7 +168,7 @@ async def create_roster(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID
     if data.serial <= await repo.latest_roster_serial(access.scope):
         raise Conflict(N_("A newer duty roster exists already. Reload and make the roster again."), field="serial")
     for shift in data.shifts:
-        if not await repo.has_active_role(access.scope, shift.person_id, (shift.duty.value,)):
+        if not await repo.programmes.has_active_role(access.scope, shift.person_id, (shift.duty.value,)):
             raise InvalidInput(
                 N_(
                     "Everyone on the roster must be an active coach or supervisor of this programme, "
@@ -315,8 +315,8 @@ def _aware(moment: datetime) -> datetime:
 # Waiting, inbox and escalation -----------------------------------------------------------------
 
 
-async def _inbox_entry(
-    uow: UnitOfWork, conversation: Conversation, person_id: uuid.UUID, now: datetime, names: dict[uuid.UUID, str]
+def _inbox_entry(
+    conversation: Conversation, now: datetime, names: dict[uuid.UUID, str], readable: set[uuid.UUID]
 ) -> InboxEntry:
     assert conversation.participant_id is not None
     assert conversation.waiting_since is not None
@@ -327,7 +327,7 @@ async def _inbox_entry(
         waiting_since=conversation.waiting_since,
         waiting_minutes=int((now - conversation.waiting_since).total_seconds() // 60),
         escalation_level=conversation.escalation_level,
-        can_read=await chat.can_read(uow, conversation, person_id),
+        can_read=conversation.id in readable,
     )
 
 
@@ -341,7 +341,8 @@ async def inbox(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> lis
         access.scope.organisation_id, [c.participant_id for c in waiting if c.participant_id]
     )
     now = utcnow()
-    entries = [await _inbox_entry(uow, c, caller.person_id, now, names) for c in waiting if c.participant_id]
+    readable = await chat.readable_of(uow, access.scope, waiting, caller.person_id)
+    entries = [_inbox_entry(c, now, names, readable) for c in waiting if c.participant_id]
     record_access(
         uow,
         caller,
@@ -385,7 +386,8 @@ async def escalate_due(uow: UnitOfWork, now: datetime | None = None) -> int:
             conversation.organisation_id, [conversation.participant_id] if conversation.participant_id else []
         )
         for person_id in on_duty:
-            entry = await _inbox_entry(uow, conversation, person_id, now, names)
+            readable = await chat.readable_of(uow, scope, [conversation], person_id)
+            entry = _inbox_entry(conversation, now, names, readable)
             await _notify_waiting(uow, conversation, person_id, entry.can_read)
             chat.emit_frame(uow, "chat.escalation", EscalationFrame(entry=entry), [person_id])
     return raised

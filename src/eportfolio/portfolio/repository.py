@@ -112,20 +112,28 @@ class PortfolioRepository:
 
     async def current_coaches(self, scope: ProgrammeScope, participant_id: uuid.UUID, today: date) -> list[Coach]:
         """Her coaches now: those whose assignment counts."""
+        return (await self.current_coaches_of(scope, [participant_id], today)).get(participant_id, [])
+
+    async def current_coaches_of(
+        self, scope: ProgrammeScope, participant_ids: list[uuid.UUID], today: date
+    ) -> dict[uuid.UUID, list[Coach]]:
+        """Participant id -> her coaches now (those whose assignment counts), for many in one statement."""
+        if not participant_ids:
+            return {}
         result = await self.session.execute(
-            select(CoachAssignment.coach_id, CoachAssignment.kind)
+            select(CoachAssignment.participant_id, CoachAssignment.coach_id, CoachAssignment.kind)
             .where(
                 CoachAssignment.programme_id == scope.programme_id,
                 CoachAssignment.organisation_id == scope.organisation_id,
-                CoachAssignment.participant_id == participant_id,
+                CoachAssignment.participant_id.in_(participant_ids),
                 counting_assignment(today),
             )
             .order_by(CoachAssignment.starts_on, CoachAssignment.created_at)
         )
-        coaches: dict[uuid.UUID, Coach] = {}
-        for coach_id, kind in result.tuples():
-            coaches.setdefault(coach_id, Coach(coach_id, kind))
-        return list(coaches.values())
+        coaches: dict[uuid.UUID, dict[uuid.UUID, Coach]] = {}
+        for participant_id, coach_id, kind in result.tuples():
+            coaches.setdefault(participant_id, {}).setdefault(coach_id, Coach(coach_id, kind))
+        return {participant_id: list(found.values()) for participant_id, found in coaches.items()}
 
     async def coached_portfolios(self, scope: ProgrammeScope, coach_id: uuid.UUID, today: date) -> list[Portfolio]:
         result = await self.session.execute(
@@ -218,6 +226,29 @@ class PortfolioRepository:
             )
         )
         return {g.recipient_id: g for g in result.scalars()}
+
+    async def current_grants(
+        self, scope: ProgrammeScope, portfolio_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[uuid.UUID, PortfolioGrant]]:
+        """Portfolio id -> recipient -> grant of the portfolio's current epoch, for many in one statement."""
+        if not portfolio_ids:
+            return {}
+        result = await self.session.execute(
+            select(PortfolioGrant)
+            .join(
+                Portfolio,
+                and_(Portfolio.id == PortfolioGrant.portfolio_id, Portfolio.epoch == PortfolioGrant.epoch),
+            )
+            .where(
+                PortfolioGrant.portfolio_id.in_(portfolio_ids),
+                PortfolioGrant.programme_id == scope.programme_id,
+                _in_portfolio_scope(scope),
+            )
+        )
+        grants: dict[uuid.UUID, dict[uuid.UUID, PortfolioGrant]] = {}
+        for grant in result.scalars():
+            grants.setdefault(grant.portfolio_id, {})[grant.recipient_id] = grant
+        return grants
 
     async def delete_grant(self, scope: ProgrammeScope, grant_id: uuid.UUID) -> None:
         await self.session.execute(

@@ -181,9 +181,7 @@ async def access_portfolio(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.U
     return await _access(uow, caller, portfolio)
 
 
-async def _item_access(
-    uow: UnitOfWork, caller: Caller, item_id: uuid.UUID
-) -> tuple[PortfolioAccess, PortfolioItem]:
+async def _item_access(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> tuple[PortfolioAccess, PortfolioItem]:
     repo = PortfolioRepository(uow.session)
     portfolio = await repo.find_item_portfolio(caller.organisation_id, item_id)
     if portfolio is None:
@@ -238,8 +236,14 @@ async def _check_grant(
     addressed (id and fingerprint) to the recipient named next to it (``kit.sharing``)."""
     recipient = await _person(uow, caller, access.portfolio.programme_id, grant.recipient_id)
     check_grant(
-        grant.grant, resource, epoch=epoch, key_id=key_id,
-        granter_id=caller.person_id, granter=granter, recipient_id=grant.recipient_id, recipient=recipient,
+        grant.grant,
+        resource,
+        epoch=epoch,
+        key_id=key_id,
+        granter_id=caller.person_id,
+        granter=granter,
+        recipient_id=grant.recipient_id,
+        recipient=recipient,
     )
 
 
@@ -264,28 +268,44 @@ def _granted_fingerprint(grant: PortfolioGrant) -> bytes | None:
         return None
 
 
-async def _current_holders(uow: UnitOfWork, caller: Caller, access: PortfolioAccess) -> tuple[set[uuid.UUID], bool]:
+async def _fingerprints(uow: UnitOfWork, scope: ProgrammeScope, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+    """Person id -> the fingerprint of the key she holds now, for those with keys (one statement)."""
+    found = await accounts.accounts_in_organisation(uow, scope.organisation_id, person_ids)
+    fingerprints = {}
+    for person_id, account in found.items():
+        if not account.public_identity:
+            continue
+        try:
+            fingerprints[person_id] = accounts.person_fingerprint(account).fingerprint
+        except crypto.CryptoError:
+            continue
+    return fingerprints
+
+
+def _current_holders(
+    access: PortfolioAccess, grants: dict[uuid.UUID, PortfolioGrant], fingerprints: dict[uuid.UUID, bytes]
+) -> tuple[set[uuid.UUID], bool]:
     """Who holds the current key for the key she has now (a grant to a key she replaced, as after
     coach-assisted recovery, does not count), and whether anyone else still holds it."""
-    portfolio = access.portfolio
-    if portfolio.epoch < 1:
+    if access.portfolio.epoch < 1:
         return set(), False
-    grants = await PortfolioRepository(uow.session).grants_of_epoch(access.scope, portfolio.id, portfolio.epoch)
     members = _member_ids(access)
-    holders = set()
-    for person_id in members & set(grants):
-        current = await _fingerprint(uow, caller, portfolio.programme_id, person_id)
-        if current is not None and _granted_fingerprint(grants[person_id]) == current:
-            holders.add(person_id)
+    holders = {
+        person_id
+        for person_id in members & set(grants)
+        if person_id in fingerprints and _granted_fingerprint(grants[person_id]) == fingerprints[person_id]
+    }
     return holders, bool(set(grants) - members)
 
 
-async def _portfolio_read(uow: UnitOfWork, caller: Caller, access: PortfolioAccess) -> PortfolioRead:
-    repo = PortfolioRepository(uow.session)
+def _read(
+    access: PortfolioAccess,
+    grants: dict[uuid.UUID, PortfolioGrant],
+    fingerprints: dict[uuid.UUID, bytes],
+    names: dict[uuid.UUID, str],
+) -> PortfolioRead:
     portfolio = access.portfolio
-    holders, others = await _current_holders(uow, caller, access)
-    ids = [portfolio.participant_id, *(c.person_id for c in access.coaches)]
-    names = await repo.display_names(access.scope, ids)
+    holders, others = _current_holders(access, grants, fingerprints)
     members = [
         MemberRead(
             person_id=portfolio.participant_id,
@@ -316,6 +336,22 @@ async def _portfolio_read(uow: UnitOfWork, caller: Caller, access: PortfolioAcce
     )
 
 
+async def _portfolio_reads(
+    uow: UnitOfWork, scope: ProgrammeScope, accesses: list[PortfolioAccess]
+) -> list[PortfolioRead]:
+    """What each of these portfolios shows, in a fixed number of statements however many there are."""
+    repo = PortfolioRepository(uow.session)
+    grants = await repo.current_grants(scope, [a.portfolio.id for a in accesses if a.portfolio.epoch >= 1])
+    ids = list(dict.fromkeys(i for a in accesses for i in _member_ids(a)))
+    fingerprints = await _fingerprints(uow, scope, ids) if grants else {}
+    names = await repo.display_names(scope, ids)
+    return [_read(a, grants.get(a.portfolio.id, {}), fingerprints, names) for a in accesses]
+
+
+async def _portfolio_read(uow: UnitOfWork, access: PortfolioAccess) -> PortfolioRead:
+    return (await _portfolio_reads(uow, access.scope, [access]))[0]
+
+
 @personal_data("portfolio")
 async def open_my_portfolio(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> PortfolioRead:
     """Her portfolio in this programme, made the first time she opens it."""
@@ -336,7 +372,7 @@ async def open_my_portfolio(uow: UnitOfWork, caller: Caller, programme_id: uuid.
         action = Action.create
     mine = await _access(uow, caller, portfolio)
     _log(uow, caller, mine, "portfolio", action)
-    return await _portfolio_read(uow, caller, mine)
+    return await _portfolio_read(uow, mine)
 
 
 @personal_data("portfolio")
@@ -349,10 +385,24 @@ async def list_portfolios(uow: UnitOfWork, caller: Caller, programme_id: uuid.UU
         portfolios = [own] if own else []
     else:
         portfolios = await repo.coached_portfolios(access.scope, caller.person_id, programme_today(access.programme))
-    reads = []
+    coaches = await repo.current_coaches_of(
+        access.scope, [p.participant_id for p in portfolios], programme_today(access.programme)
+    )
+    accesses = []
     for portfolio in portfolios:
-        one = await _access(uow, caller, portfolio)
-        reads.append(await _portfolio_read(uow, caller, one))
+        hers = coaches.get(portfolio.participant_id, [])
+        if access.role is Role.participant:
+            relation = OWNER
+        elif any(c.person_id == caller.person_id for c in hers):
+            relation = COACH
+        else:  # his assignment ended between the two statements
+            continue
+        accesses.append(
+            PortfolioAccess(
+                portfolio, access.programme, access.scope, relation, access.role.value, hers, caller.person_id
+            )
+        )
+    reads = await _portfolio_reads(uow, access.scope, accesses)
     record_access(
         uow,
         caller,
@@ -369,7 +419,7 @@ async def list_portfolios(uow: UnitOfWork, caller: Caller, programme_id: uuid.UU
 async def get_portfolio(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID) -> PortfolioRead:
     access = await access_portfolio(uow, caller, portfolio_id)
     _log(uow, caller, access, "portfolio", Action.read)
-    return await _portfolio_read(uow, caller, access)
+    return await _portfolio_read(uow, access)
 
 
 # Key epochs and grants ---------------------------------------------------------------------
@@ -397,8 +447,11 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID,
     creator = await _person(uow, caller, portfolio.programme_id, caller.person_id)
     previous = await repo.get_epoch(access.scope, portfolio.id, portfolio.epoch) if portfolio.epoch else None
     record = checked_epoch(
-        data.record, _resource(PORTFOLIO_RESOURCE, portfolio.id), epoch=data.epoch,
-        creator_id=caller.person_id, creator=creator,
+        data.record,
+        _resource(PORTFOLIO_RESOURCE, portfolio.id),
+        epoch=data.epoch,
+        creator_id=caller.person_id,
+        creator=creator,
         previous_key_id=crypto.b64u_decode(previous.key_id) if previous else bytes(16),
     )
     recipients = [g.recipient_id for g in data.grants]
@@ -410,8 +463,14 @@ async def create_epoch(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID,
         raise InvalidInput(N_("A key can only be given to her and her coaches."), field="grants")
     for grant in data.grants:
         await _check_grant(
-            uow, caller, access, grant, resource=_resource(PORTFOLIO_RESOURCE, portfolio.id),
-            epoch=data.epoch, key_id=record.key_id, granter=creator,
+            uow,
+            caller,
+            access,
+            grant,
+            resource=_resource(PORTFOLIO_RESOURCE, portfolio.id),
+            epoch=data.epoch,
+            key_id=record.key_id,
+            granter=creator,
         )
     key_id = crypto.b64u_encode(record.key_id)
     if not await repo.advance_epoch(access.scope, portfolio.id, portfolio.epoch, key_id):
@@ -477,8 +536,14 @@ async def add_grants(
             if _granted_fingerprint(old) == current:
                 continue
         await _check_grant(
-            uow, caller, access, grant, resource=_resource(PORTFOLIO_RESOURCE, portfolio.id),
-            epoch=epoch, key_id=key_id, granter=granter,
+            uow,
+            caller,
+            access,
+            grant,
+            resource=_resource(PORTFOLIO_RESOURCE, portfolio.id),
+            epoch=epoch,
+            key_id=key_id,
+            granter=granter,
         )
         row = PortfolioGrant(
             programme_id=portfolio.programme_id,
@@ -524,8 +589,14 @@ async def keep_own_grants(
         if record is None:
             raise StaleEpoch(portfolio.epoch)
         check_grant(
-            grant.grant, resource, epoch=grant.epoch, key_id=crypto.b64u_decode(record.key_id),
-            granter_id=caller.person_id, granter=me, recipient_id=caller.person_id, recipient=me,
+            grant.grant,
+            resource,
+            epoch=grant.epoch,
+            key_id=crypto.b64u_decode(record.key_id),
+            granter_id=caller.person_id,
+            granter=me,
+            recipient_id=caller.person_id,
+            recipient=me,
         )
     stored: list[PortfolioGrant] = []
     now = utcnow()
@@ -537,8 +608,13 @@ async def keep_own_grants(
             await repo.delete_grant(access.scope, old.id)
             await uow.flush()
         row = PortfolioGrant(
-            programme_id=portfolio.programme_id, portfolio_id=portfolio.id, epoch=grant.epoch,
-            recipient_id=caller.person_id, granter_id=caller.person_id, grant=grant.grant, created_at=now,
+            programme_id=portfolio.programme_id,
+            portfolio_id=portfolio.id,
+            epoch=grant.epoch,
+            recipient_id=caller.person_id,
+            granter_id=caller.person_id,
+            grant=grant.grant,
+            created_at=now,
         )
         uow.session.add(row)
         stored.append(row)
@@ -637,8 +713,14 @@ async def _key_rows(
     granter = await _person(uow, caller, programme_id, caller.person_id)
     for grant in keys.grants:
         await _check_grant(
-            uow, caller, access, grant, resource=_resource(ITEM_GRANT_RESOURCE, item_id),
-            epoch=0, key_id=key_id, granter=granter,
+            uow,
+            caller,
+            access,
+            grant,
+            resource=_resource(ITEM_GRANT_RESOURCE, item_id),
+            epoch=0,
+            key_id=key_id,
+            granter=granter,
         )
         rows.append(
             PortfolioItemKey(
@@ -713,9 +795,7 @@ async def create_item(uow: UnitOfWork, caller: Caller, portfolio_id: uuid.UUID, 
     if _envelope_key_id(data.envelope) != key_id:
         raise _invalid("envelope", N_("The item is not encrypted under the key it names."))
     _check_summary(data.kind, data.status, data.progress)
-    rows = await _key_rows(
-        uow, caller, access, item_id=data.id, audience=data.audience, key_id=key_id, keys=data.keys
-    )
+    rows = await _key_rows(uow, caller, access, item_id=data.id, audience=data.audience, key_id=key_id, keys=data.keys)
     now = utcnow()
     portfolio = access.portfolio
     item = PortfolioItem(
@@ -831,8 +911,12 @@ def remove_blob(path: Path) -> None:
 
 def _comment_read(row: PortfolioComment) -> CommentRead:
     return CommentRead(
-        id=row.id, item_id=row.item_id, author_id=row.author_id, key_id=row.key_id,
-        envelope=row.envelope, created_at=row.created_at,
+        id=row.id,
+        item_id=row.item_id,
+        author_id=row.author_id,
+        key_id=row.key_id,
+        envelope=row.envelope,
+        created_at=row.created_at,
     )
 
 
@@ -887,8 +971,7 @@ class PartOutOfOrder(Conflict):
 class PartDiffers(Conflict):
     code = "part_differs"
     default_message = N_(
-        "This part arrived before with other content. What was stored is kept. "
-        "Choose the file again to send it."
+        "This part arrived before with other content. What was stored is kept. Choose the file again to send it."
     )
 
 
@@ -952,8 +1035,14 @@ def _attachment_read(row: PortfolioAttachment, received: set[int] | None) -> Att
         # The bytes from the start of the stream up to the first part that is missing.
         received_bytes = part_span(row.size, row.parts, upcoming)[0] if upcoming is not None else row.size
     return AttachmentRead(
-        item_id=row.item_id, size=row.size, parts=row.parts, received=row.received,
-        received_bytes=received_bytes, complete=row.complete, next_part=upcoming, missing=missing,
+        item_id=row.item_id,
+        size=row.size,
+        parts=row.parts,
+        received=row.received,
+        received_bytes=received_bytes,
+        complete=row.complete,
+        next_part=upcoming,
+        missing=missing,
         sha256=row.sha256,
     )
 
@@ -1037,8 +1126,13 @@ async def create_attachment(
         replaced = blob_dir / row.blob_name if blob_dir is not None else None
         await repo.forget_parts(access.scope, item.id)
         for name, value in {
-            "size": data.size, "parts": parts, "received": 0, "complete": False, "sha256": data.sha256,
-            "blob_name": _blob_name(item, restart=True), "updated_at": now,
+            "size": data.size,
+            "parts": parts,
+            "received": 0,
+            "complete": False,
+            "sha256": data.sha256,
+            "blob_name": _blob_name(item, restart=True),
+            "updated_at": now,
         }.items():
             setattr(row, name, value)
         action = Action.update
@@ -1186,8 +1280,13 @@ async def stalled_uploads(uow: UnitOfWork, older_than: timedelta) -> list[Stalle
     rows = await PortfolioRepository(uow.session).stalled_uploads(utcnow() - older_than)
     return [
         StalledUpload(
-            programme=name, portfolio_id=row.portfolio_id, item_id=row.item_id, received=row.received,
-            parts=row.parts, size=row.size, since=row.updated_at or row.created_at,
+            programme=name,
+            portfolio_id=row.portfolio_id,
+            item_id=row.item_id,
+            received=row.received,
+            parts=row.parts,
+            size=row.size,
+            since=row.updated_at or row.created_at,
         )
         for row, name in rows
     ]
@@ -1211,9 +1310,7 @@ def _check_pinned(record: bytes, revision: int) -> None:
 @personal_data("pinned_keys")
 async def get_pinned_keys(uow: UnitOfWork, caller: Caller) -> PinnedKeysRead | None:
     row = await PortfolioRepository(uow.session).pinned_keys(caller.person_id)
-    record_access(
-        uow, caller, role="self", subjects=[caller.person_id], record_kind="pinned_keys", action=Action.read
-    )
+    record_access(uow, caller, role="self", subjects=[caller.person_id], record_kind="pinned_keys", action=Action.read)
     if row is None:
         return None
     return PinnedKeysRead(revision=row.revision, record=row.record, updated_at=row.updated_at)
@@ -1228,8 +1325,11 @@ async def put_pinned_keys(uow: UnitOfWork, caller: Caller, data: PinnedKeysWrite
     row = await repo.pinned_keys(caller.person_id)
     if row is None:
         row = PinnedKeysRecord(
-            person_id=caller.person_id, organisation_id=caller.organisation_id,
-            revision=data.revision, record=data.record, updated_at=now,
+            person_id=caller.person_id,
+            organisation_id=caller.organisation_id,
+            revision=data.revision,
+            record=data.record,
+            updated_at=now,
         )
         uow.session.add(row)
         await uow.flush()

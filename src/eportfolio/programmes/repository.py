@@ -80,7 +80,7 @@ def loaded_scope(row: ProgrammeRow) -> ProgrammeScope:
     return ProgrammeScope(row.organisation_id, row.programme_id, _MINT)
 
 
-def counting_assignment(today: date) -> ColumnElement[bool]:
+def counting_assignment(today: date | ColumnElement[Any]) -> ColumnElement[bool]:
     """The coach assignments that make their coach a reader of her data today (``CRYPTO.md``,
     "Trust: who may read": the server gives an unsigned record no effect either).
 
@@ -342,6 +342,20 @@ class ProgrammeRepository:
             )
         )
         return result.scalar_one_or_none()
+
+    async def has_active_role(self, scope: ProgrammeScope, person_id: uuid.UUID, roles: tuple[str, ...]) -> bool:
+        """Whether she holds one of these roles in the programme now (switched on)."""
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(Membership)
+            .where(
+                Membership.programme_id == scope.programme_id,
+                Membership.person_id == person_id,
+                Membership.role.in_(roles),
+                Membership.active.is_(True),
+            )
+        )
+        return bool(result.scalar_one())
 
     async def find_membership(self, scope: ProgrammeScope, person_id: uuid.UUID, role: str) -> Membership | None:
         result = await self.session.execute(
