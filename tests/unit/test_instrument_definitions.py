@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from eportfolio.domain import measurements as m
 from eportfolio.domain.common import LANGUAGE_CODES
+from eportfolio.measurements import service
 from eportfolio.measurements.shipped import ShippedInstrumentError, load_shipped, shipped
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -240,6 +241,10 @@ def test_a_domain_describing_one_level_twice_is_refused(raw: Raw, data: st.DataO
     others = [level for level in domain["levels"] if level["value"] != value]
     domain["levels"] = [*others, *[{"value": value, "description": {"nl": "Een", "en": "One"}}] * 2]
     refused_only_at(raw, ("domains", j, "levels"), m.DUPLICATE_DOMAIN_LEVEL)
+
+
+def test_every_validator_message_can_be_translated() -> None:
+    assert sorted(service.VALIDATOR_MESSAGES) == sorted(m.VALIDATOR_MESSAGES)
 
 
 # The shipped instruments -------------------------------------------------------------------
