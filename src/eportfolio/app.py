@@ -43,6 +43,8 @@ from eportfolio.kit.web import (
     handle_unexpected,
     handle_validation_error,
 )
+from eportfolio.measurements import api as measurement_api
+from eportfolio.measurements.shipped import shipped as shipped_instruments
 from eportfolio.modules import api as module_api
 from eportfolio.modules import pages as module_pages
 from eportfolio.notifications.vapid import with_development_keys
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if problems:
         raise ConfigurationError("; ".join(problems))
     app_logging.configure(settings.log_level)
+    shipped_instruments()  # a malformed instrument file in a release stops the start, not a later request
 
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
 
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(module_api.router)
     app.include_router(assignment_pages.router)
     app.include_router(assignment_api.router)
+    app.include_router(measurement_api.router)
     app.include_router(chat_api.router)
     app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)

@@ -7,6 +7,7 @@ from eportfolio.duty import tables as duty_tables
 from eportfolio.invitations import tables as invitations_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
+from eportfolio.measurements import tables as measurements_tables
 from eportfolio.modules import tables as modules_tables
 from eportfolio.notifications import tables as notifications_tables
 from eportfolio.portfolio import tables as portfolio_tables
@@ -22,6 +23,7 @@ __all__ = [
     "chat_tables",
     "duty_tables",
     "invitations_tables",
+    "measurements_tables",
     "modules_tables",
     "notifications_tables",
     "portfolio_tables",
