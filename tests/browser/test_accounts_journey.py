@@ -11,36 +11,15 @@ from typing import Any
 import pytest
 
 from eportfolio.domain.people import Role
-from eportfolio.invitations.service import _new_invitation
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from tests.support.browser import PHONE
+from tests.support.browser import PHONE, log_in
 from tests.support.live import LiveServer, session_cookie_for
+from tests.support.signup import invitation
 from tests.support.signup_pages import FINGERPRINT_SHOWN, KEY_WORK_MS, new_page, sign_up
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
 
 # The page computed and showed the organisation key's fingerprint (no string predicates: strict CSP).
-
-
-async def _admin_invitation(database_url: str, world: World) -> str:
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            code, row = _new_invitation(world.organisation_id, None, world.admin, Role.org_admin, None)
-            uow.session.add(row)
-    finally:
-        await engine.dispose()
-    return code
-
-
-async def _log_in(page: Any, server: LiveServer, login: str, password: str) -> None:
-    await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", password)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
 
 
 async def _log_out(page: Any, server: LiveServer) -> None:
@@ -86,7 +65,8 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
 
     admin_context = await chromium.new_context(**PHONE)
     admin_page = await new_page(admin_context, errors)
-    await sign_up(admin_page, server, await _admin_invitation(database_url, world), "admin", "the admin's passphrase")
+    admin_code = await invitation(database_url, world, world.admin, Role.org_admin, None)
+    await sign_up(admin_page, server, admin_code, "admin", "the admin's passphrase")
 
     staff_context = await chromium.new_context(**PHONE, java_script_enabled=False)
     await staff_context.add_cookies([await session_cookie_for(database_url, server, world.staff_a)])
@@ -117,7 +97,7 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
 
     await _log_out(page, server)
     assert await _kept_fingerprint(page) is None, "logout wipes the key store"
-    await _log_in(page, server, "mother.a2", "first password of hers")
+    await log_in(page, server, "mother.a2", "first password of hers")
     assert "Mother A2" in await page.inner_text("h1")
     assert await _kept_fingerprint(page) == fingerprint
 
@@ -158,7 +138,7 @@ async def test_she_joins_logs_in_changes_and_resets_her_password_on_a_phone(
     await other_page.wait_for_selector("#e-form:not([hidden])", timeout=KEY_WORK_MS)
     assert all("401" in error for error in errors), errors  # the browser logs the refused request
     errors.clear()
-    await _log_in(other_page, server, "mother.a2", "third password after reset")
+    await log_in(other_page, server, "mother.a2", "third password after reset")
     assert await _kept_fingerprint(other_page) == fingerprint, "a second profile unlocks the same keys"
     await other_page.goto(f"{server.url}/account")
     assert fingerprint in await other_page.inner_text("#my-fingerprint")

@@ -14,6 +14,7 @@ from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from tests.support.browser import PHONE
 from tests.support.live import LiveServer
+from tests.support.signup import invitation
 from tests.support.signup_pages import KEY_WORK_MS, new_page, sign_up
 from tests.support.world import World
 
@@ -79,14 +80,8 @@ async def test_an_admin_gives_the_organisation_key_to_a_second_admin(
 ) -> None:
     world, server = world_and_server
     errors: list[str] = []
-    engine = make_engine(database_url)
-    try:
-        # The first administrator's invitation, as `create-admin` prints it.
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            first_code, first = _new_invitation(world.organisation_id, None, world.admin, Role.org_admin, None)
-            uow.session.add(first)
-    finally:
-        await engine.dispose()
+    # The first administrator's invitation, as `create-admin` prints it.
+    first_code = await invitation(database_url, world, world.admin, Role.org_admin, None)
     first_context, second_context = await chromium.new_context(**PHONE), await chromium.new_context(**PHONE)
     first_page, second_page = await new_page(first_context, errors), await new_page(second_context, errors)
     await sign_up(first_page, server, first_code, "admin", "the admin's passphrase")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.browser import DESKTOP, PHONE, launch_chromium
-from tests.support.chat_journey import cast, connected, fits, logged_in
+from tests.support.chat_journey import cast, connected, fits, logged_in, opens_coaching
 from tests.support.live import LiveServer
 from tests.support.portfolio_journey import png
 from tests.support.world import World
@@ -87,11 +87,7 @@ async def test_she_sends_a_photo_a_document_and_a_voice_note_and_her_coach_opens
     errors: list[str] = []
 
     her = await logged_in(media_chromium, server, "mother.a", PHONE, errors)
-    await her.goto(f"{server.url}/chat")
-    await her.click("form[action$='/coaching'] button[type=submit]")
-    await her.wait_for_url(f"{server.url}/chat/*")
-    conversation_url = her.url
-    await connected(her)
+    conversation_url = await opens_coaching(her, server)
     await her.wait_for_selector("#chat-attach:not([disabled])", timeout=30_000)
 
     # A photo from her gallery: re-encoded (a JPEG without its hidden data), encrypted, sent.
@@ -222,11 +218,7 @@ async def test_she_is_told_clearly_when_the_microphone_is_blocked_or_the_browser
 
     # No fake devices and no permission: Chromium refuses the microphone.
     her = await logged_in(chromium, server, "mother.a", PHONE, errors)
-    await her.goto(f"{server.url}/chat")
-    await her.click("form[action$='/coaching'] button[type=submit]")
-    await her.wait_for_url(f"{server.url}/chat/*")
-    conversation_url = her.url
-    await connected(her)
+    conversation_url = await opens_coaching(her, server)
     await her.wait_for_selector("#chat-attach:not([disabled])", timeout=30_000)
     await her.click("#chat-attach")
     await her.click("#chat-voice")

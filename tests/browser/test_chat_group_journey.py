@@ -25,14 +25,23 @@ from sqlalchemy import insert, update
 from eportfolio import crypto
 from eportfolio.accounts.tables import Account
 from eportfolio.chat.tables import Conversation
-from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
 from eportfolio.programmes.tables import GroupMember
 from tests.support.browser import PHONE
-from tests.support.chat_journey import connected, fits, in_database, logged_in, mine, sees, send_text, shows_state
-from tests.support.live import LiveServer
+from tests.support.chat_journey import (
+    connected,
+    fits,
+    key_epochs,
+    logged_in,
+    mine,
+    sees,
+    send_text,
+    shows_state,
+)
+from tests.support.live import LiveServer, in_database
 from tests.support.signup import Keyring, invitation
+from tests.support.trust import register_programme_key
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -106,13 +115,6 @@ async def _readers(page: Any, conversation: str) -> set[str]:
     return {m["person_id"] for m in detail["members"] if m["can_read"]}
 
 
-async def _epochs(page: Any, conversation: str) -> list[dict[str, Any]]:
-    epochs: list[dict[str, Any]] = await page.evaluate(
-        "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/epochs`)).json()", conversation
-    )
-    return epochs
-
-
 async def test_group_members_get_the_key_only_once_a_member_checked_their_code_and_one_who_leaves_reads_nothing_after(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
@@ -134,7 +136,7 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     conversation_url = trainer.url
     conversation = conversation_url.rsplit("/", 1)[1]
     await connected(trainer)
-    epochs = await _epochs(trainer, conversation)
+    epochs = await key_epochs(trainer, conversation)
     assert [(e["epoch"], e["created_by"]) for e in epochs] == [(1, trainer_id)]
     assert await _readers(trainer, conversation) == {trainer_id}, "no mother on the server's word alone"
     # Both mothers wait for her approval, each with name, code and QR.
@@ -207,10 +209,10 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     await ann.reload()
     await connected(ann)
     for _ in range(100):
-        if len(await _epochs(ann, conversation)) == 2:
+        if len(await key_epochs(ann, conversation)) == 2:
             break
         await ann.wait_for_timeout(200)
-    epochs = await _epochs(ann, conversation)
+    epochs = await key_epochs(ann, conversation)
     assert [(e["epoch"], e["created_by"]) for e in epochs][-1] == (2, ann_id)
     assert await _readers(ann, conversation) == {trainer_id, ann_id}
     await ann.wait_for_selector(f"{_card(bea_id)}[data-reason=key_changed]", timeout=15_000)
@@ -236,10 +238,10 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     assert removed == 204
     before_removal = len(errors)
     for _ in range(150):  # an open member page makes epoch 3 when the server says a reader left
-        if len(await _epochs(trainer, conversation)) == 3:
+        if len(await key_epochs(trainer, conversation)) == 3:
             break
         await trainer.wait_for_timeout(200)
-    epochs = await _epochs(trainer, conversation)
+    epochs = await key_epochs(trainer, conversation)
     assert epochs[-1]["created_by"] in (trainer_id, ann_id), "an open member page rotated"
     detail = await trainer.evaluate(
         "async (id) => (await fetch(`/api/v1/chat/conversations/${id}`)).json()", conversation
@@ -287,34 +289,9 @@ async def _signed_group_cast(server: LiveServer, database_url: str, world: World
             (keyrings[4], world.participant_a2, Role.participant, "bea.a"),
         ):
             people[login], _ = await keyring.sign_up(await invitation(database_url, world, person, role, a), login)
-        programme_key = crypto.SigningKey.generate()
-        certificate = org_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public),
-            organisation_id=str(world.organisation_id),
-            programme_id=str(a),
-            signed_by=str(world.admin),
-            serial=1,
-            issued_at=1_780_000_000,
+        await register_programme_key(
+            keyrings[0].call, world, org_key, admin_identity.person, holders={world.staff_a: people["staff.a"].person}
         )
-        made = await keyrings[0].call(
-            "POST",
-            f"/api/v1/trust/programmes/{a}",
-            {
-                "ed25519_public": b64u_encode(programme_key.public),
-                "certificate": b64u_encode(certificate),
-                "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-            },
-        )
-        assert made.status_code == 201, made.text
-        copied = await keyrings[0].call(
-            "POST",
-            f"/api/v1/trust/programmes/{a}/copies",
-            {
-                "holder_id": str(world.staff_a),
-                "sealed_copy": b64u_encode(programme_key.seal_for(people["staff.a"].person)),
-            },
-        )
-        assert copied.status_code == 204, copied.text
     finally:
         for keyring in keyrings:
             await keyring.http.aclose()
@@ -412,7 +389,7 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     await sees(ann, "En ik ben Bea")
     for name, page in (("trainer", trainer), ("ann", ann), ("bea", bea)):
         await fits(page, f"group-signed-{name}")
-    epochs = await _epochs(trainer, conversation)
+    epochs = await key_epochs(trainer, conversation)
     assert [e["epoch"] for e in epochs] == [1], "one key for everyone the list names"
     assert errors == [], (errors, failed, server.log()[-4000:])
 
@@ -427,11 +404,11 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     # more keys than needed, never a key for Bea. What must hold: a new key, and only Ann and the
     # trainer hold the newest.
     for _ in range(150):
-        rotated = len(await _epochs(trainer, conversation)) >= 2
+        rotated = len(await key_epochs(trainer, conversation)) >= 2
         if rotated and await _readers(trainer, conversation) == {ann_id, coach_id}:
             break
         await trainer.wait_for_timeout(200)
-    made = await _epochs(trainer, conversation)
+    made = await key_epochs(trainer, conversation)
     who = {ann_id: "ann", bea_id: "bea", coach_id: "trainer"}
     made_by = [(e["epoch"], who.get(e["created_by"])) for e in made]
     assert [e["epoch"] for e in made][:2] == [1, 2], made_by

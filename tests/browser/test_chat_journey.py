@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,12 +15,7 @@ from sqlalchemy import update
 
 from eportfolio import crypto
 from eportfolio.chat.tables import Conversation
-from eportfolio.crypto import b64u_encode
-from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.chat_journey import (
     CRISIS,
@@ -28,15 +23,16 @@ from tests.support.chat_journey import (
     cast,
     connected,
     fits,
-    in_database,
+    key_epochs,
     logged_in,
     mine,
+    opens_coaching,
     sees,
     send_text,
     shows_state,
 )
-from tests.support.live import LiveServer
-from tests.support.signup import Keyring, invitation
+from tests.support.live import LiveServer, in_database
+from tests.support.trust import another_coach_of_hers
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -179,59 +175,9 @@ async def _unverifiable_coach(server: LiveServer, database_url: str, world: Worl
     signed with the programme key. (The server checks a record when it is stored; this one is put
     in the database behind its back, as a server that lies would serve it. An assignment without
     any record the server itself counts for nothing, so her browser would not even see him.)"""
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            person = Person(organisation_id=world.organisation_id, display_name="Coach B", language="nl")
-            uow.session.add(person)
-            await uow.flush()
-            uow.session.add(
-                Membership(
-                    organisation_id=world.organisation_id,
-                    programme_id=world.programme_a,
-                    person_id=person.id,
-                    role="coach",
-                    coach_kind="individual",
-                )
-            )
-            coach_id = person.id
-        keyring = Keyring(server)
-        try:
-            code = await invitation(database_url, world, coach_id, Role.coach, world.programme_a)
-            coach_b, _ = await keyring.sign_up(code, "coach.b")
-        finally:
-            await keyring.http.aclose()
-        forged = crypto.SigningKey.generate().sign_record(
-            crypto.CoachAssignment(
-                str(world.participant_a), str(coach_id), coach_b.fingerprint, crypto.CoachRole.INDIVIDUAL,
-                1_767_225_600, 0,
-            ),
-            organisation_id=str(world.organisation_id), programme_id=str(world.programme_a), serial=2,
-            issued_at=1_780_000_000, signed_by=str(world.admin),
-        )
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            uow.session.add(
-                CoachAssignment(
-                    organisation_id=world.organisation_id,
-                    programme_id=world.programme_a,
-                    participant_id=world.participant_a,
-                    coach_id=coach_id,
-                    kind="individual",
-                    starts_on=date(2026, 1, 1),
-                    signed_record=b64u_encode(forged),
-                    signed_by=world.admin,
-                )
-            )
-        return coach_id
-    finally:
-        await engine.dispose()
-
-
-async def _epochs(page: Any, conversation: str) -> list[dict[str, Any]]:
-    epochs: list[dict[str, Any]] = await page.evaluate(
-        "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/epochs`)).json()", conversation
+    return await another_coach_of_hers(
+        server, database_url, world, crypto.SigningKey.generate(), "Coach B", "coach.b", serial=2, language="nl"
     )
-    return epochs
 
 
 async def test_an_unverified_coach_does_not_stop_her_and_her_coach_rotates_a_week_old_key(
@@ -245,12 +191,8 @@ async def test_an_unverified_coach_does_not_stop_her_and_her_coach_rotates_a_wee
     # Coach B's assignment does not verify in her browser: it gives him nothing, she writes all the
     # same, and the conversation tells her who cannot read it yet and why.
     her = await logged_in(chromium, server, "mother.a", PHONE, errors)
-    await her.goto(f"{server.url}/chat")
-    await her.click("form[action$='/coaching'] button[type=submit]")
-    await her.wait_for_url(f"{server.url}/chat/*")
-    conversation_url = her.url
+    conversation_url = await opens_coaching(her, server)
     conversation = conversation_url.rsplit("/", 1)[1]
-    await connected(her)
     not_yet = her.locator(f"#chat-readers li[data-person='{coach_b}']")
     assert await not_yet.get_attribute("data-reason") == "unverified"
     assert "Coach B" in (await not_yet.text_content() or "")
@@ -275,7 +217,7 @@ async def test_an_unverified_coach_does_not_stop_her_and_her_coach_rotates_a_wee
     await sees(coach, "Only my checked coach reads this")
     # (wait_for_function cannot wait on a promise: it would count it as true at once.)
     for _ in range(60):
-        epochs = await _epochs(coach, conversation)
+        epochs = await key_epochs(coach, conversation)
         if len(epochs) == 2:
             break
         await asyncio.sleep(0.5)

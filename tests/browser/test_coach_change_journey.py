@@ -16,9 +16,6 @@ from typing import Any
 import pytest
 
 from eportfolio.domain.people import Role
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import Membership, Person
 from tests.support.browser import DESKTOP, PHONE
 from tests.support.live import LiveServer
 from tests.support.lying import Liar
@@ -34,7 +31,7 @@ from tests.support.recovery_journey import (
     she_writes,
     write,
 )
-from tests.support.signup import Keyring, invitation
+from tests.support.signup import signed_up_member
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -49,23 +46,9 @@ async def _shot(page: Any, name: str) -> None:
 
 async def _second_coach(server: LiveServer, database_url: str, world: World) -> None:
     """Coach B: a coach of programme A with real keys, not assigned to anyone yet."""
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            coach = Person(organisation_id=world.organisation_id, display_name="Coach B", language="en")
-            uow.session.add(coach)
-            await uow.flush()
-            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=world.programme_a,
-                                       person_id=coach.id, role="coach", coach_kind="individual"))
-            coach_id = coach.id
-    finally:
-        await engine.dispose()
-    keyring = Keyring(server)
-    try:
-        await keyring.sign_up(await invitation(database_url, world, coach_id, Role.coach, world.programme_a),
-                              "coach.b")
-    finally:
-        await keyring.http.aclose()
+    await signed_up_member(
+        server, database_url, world, "Coach B", Role.coach, "coach.b", language="en", coach_kind="individual"
+    )
 
 
 async def _chat(page: Any, server: LiveServer, *, start: bool = False) -> None:

@@ -18,19 +18,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.duty import service
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person, Programme
+from eportfolio.programmes.tables import Programme
 from tests.support.browser import DESKTOP, PHONE
-from tests.support.chat_journey import connected, in_database, logged_in, sees, send_text, shows_state
-from tests.support.live import LiveServer
-from tests.support.signup import Keyring, invitation
+from tests.support.chat_journey import connected, logged_in, sees, send_text, shows_state
+from tests.support.live import LiveServer, in_database
+from tests.support.signup import Keyring, invitation, new_member
+from tests.support.trust import admin_with_programme_key, coach_a_signed
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -54,24 +53,7 @@ async def _fits(page: Any, name: str) -> None:
 
 async def _night_coach(database_url: str, world: World) -> uuid.UUID:
     """A second coach of the programme, not hers: he answers at night when the roster says so."""
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            person = Person(organisation_id=world.organisation_id, display_name="Coach Night", language="nl")
-            uow.session.add(person)
-            await uow.flush()
-            uow.session.add(
-                Membership(
-                    organisation_id=world.organisation_id,
-                    programme_id=world.programme_a,
-                    person_id=person.id,
-                    role="coach",
-                    coach_kind="individual",
-                )
-            )
-            return person.id
-    finally:
-        await engine.dispose()
+    return await new_member(database_url, world, "Coach Night", Role.coach, language="nl", coach_kind="individual")
 
 
 async def _cast(server: LiveServer, database_url: str, world: World) -> uuid.UUID:
@@ -81,26 +63,7 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> uuid.UUI
     keyrings = [Keyring(server) for _ in range(5)]
     try:
         a = world.programme_a
-        admin = keyrings[0]
-        admin_identity, org_key = await admin.sign_up(
-            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-        )
-        assert org_key is not None
-        programme_key = crypto.SigningKey.generate()
-        signed = {"organisation_id": str(world.organisation_id), "programme_id": str(a), "signed_by": str(world.admin)}
-        certificate = org_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public), serial=1, issued_at=1_780_000_000, **signed
-        )
-        made = await admin.call(
-            "POST",
-            f"/api/v1/trust/programmes/{a}",
-            {
-                "ed25519_public": b64u_encode(programme_key.public),
-                "certificate": b64u_encode(certificate),
-                "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-            },
-        )
-        assert made.status_code == 201, made.text
+        _, programme_key = await admin_with_programme_key(keyrings[0], database_url, world)
         await keyrings[1].sign_up(
             await invitation(database_url, world, world.participant_a, Role.participant, a), "mother.a"
         )
@@ -111,20 +74,9 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> uuid.UUI
             await invitation(database_url, world, world.supervisor_a, Role.supervisor, a), "supervisor.a"
         )
         await keyrings[4].sign_up(await invitation(database_url, world, night, Role.coach, a), "coach.night")
-        assignment = programme_key.sign_record(
-            crypto.CoachAssignment(
-                str(world.participant_a), str(world.coach_a), coach.fingerprint, crypto.CoachRole.INDIVIDUAL,
-                1_767_225_600, 0,
-            ),
-            serial=1,
-            issued_at=1_780_000_000,
-            **signed,
-        )
         await in_database(
             database_url,
-            update(CoachAssignment)
-            .where(CoachAssignment.id == world.assignment_a)
-            .values(signed_record=b64u_encode(assignment), signed_by=world.admin),
+            coach_a_signed(world, programme_key, coach.fingerprint),
             update(Programme)
             .where(Programme.id == a)
             .values(

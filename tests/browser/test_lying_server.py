@@ -23,11 +23,12 @@ from eportfolio.crypto import b64u_decode, b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
-from tests.support.browser import KEY_WORK_MS, PHONE
-from tests.support.live import LiveServer
+from eportfolio.programmes.tables import CoachAssignment
+from tests.support.browser import PHONE, log_in
+from tests.support.live import LiveServer, in_database
 from tests.support.lying import Attacker, Liar
-from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.signup import PASSWORD, Keyring, invitation, signed_up_member
+from tests.support.trust import admin_with_programme_key
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -75,20 +76,7 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> Cast:
     keyrings = [Keyring(server) for _ in range(3)]
     try:
         a = world.programme_a
-        admin_identity, org_key = await keyrings[0].sign_up(
-            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-        )
-        assert org_key is not None
-        programme_key = crypto.SigningKey.generate()
-        certificate = org_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public), organisation_id=str(world.organisation_id),
-            programme_id=str(a), serial=1, issued_at=NOW, signed_by=str(world.admin),
-        )
-        made = await keyrings[0].call("POST", f"/api/v1/trust/programmes/{a}", {
-            "ed25519_public": b64u_encode(programme_key.public), "certificate": b64u_encode(certificate),
-            "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-        })
-        assert made.status_code == 201, made.text
+        _, programme_key = await admin_with_programme_key(keyrings[0], database_url, world, issued_at=NOW)
         her, _ = await keyrings[1].sign_up(
             await invitation(database_url, world, world.participant_a, Role.participant, a), "mother.a")
         coach, _ = await keyrings[2].sign_up(
@@ -98,35 +86,16 @@ async def _cast(server: LiveServer, database_url: str, world: World) -> Cast:
             await keyring.http.aclose()
     cast = Cast(world, programme_key, her, coach)
     record = cast.assignment(str(world.coach_a), coach.fingerprint, serial=1)["signed_record"]
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            await uow.session.execute(update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
-                                      .values(signed_record=record, signed_by=world.admin))
-    finally:
-        await engine.dispose()
+    await in_database(database_url, update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
+                      .values(signed_record=record, signed_by=world.admin))
     return cast
 
 
 async def _with_officer(server: LiveServer, database_url: str, world: World) -> None:
     """A recovery officer for programme A, signed up with real keys."""
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            officer = Person(organisation_id=world.organisation_id, display_name="Officer One", language="en")
-            uow.session.add(officer)
-            await uow.flush()
-            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=world.programme_a,
-                                       person_id=officer.id, role="recovery_officer"))
-            officer_id = officer.id
-    finally:
-        await engine.dispose()
-    keyring = Keyring(server)
-    try:
-        await keyring.sign_up(await invitation(database_url, world, officer_id, Role.recovery_officer,
-                                               world.programme_a), "officer.one")
-    finally:
-        await keyring.http.aclose()
+    await signed_up_member(
+        server, database_url, world, "Officer One", Role.recovery_officer, "officer.one", language="en"
+    )
 
 
 async def _her_phone(chromium: Any, server: LiveServer, liar: Liar, errors: list[str], login: str = "mother.a",
@@ -135,11 +104,7 @@ async def _her_phone(chromium: Any, server: LiveServer, liar: Liar, errors: list
     await liar.install(context)
     page = await context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
-    await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    await log_in(page, server, login, PASSWORD)
     return page
 
 
@@ -181,6 +146,35 @@ def _append(rows: list[dict[str, Any]]) -> Any:
     return lambda status, data: (status, [*(data or []), *rows])
 
 
+async def _fake_epoch(page: Any, world: World, cast: Cast, attacker: Attacker) -> tuple[str, dict[str, Any]]:
+    """Her portfolio as the server has it now (asked through her page), and an epoch record and a
+    grant to her that `attacker` signed, one epoch ahead of it. Returns the portfolio id and the fake."""
+    mine = await page.evaluate(
+        """async (p) => (await (await fetch(`/api/v1/portfolio/programmes/${p}/mine`, {method: 'POST',
+        headers: {'content-type': 'application/json', 'x-csrf-token':
+        document.querySelector('meta[name=csrf-token]').content}, body: '{}'})).json())""",
+        str(world.programme_a),
+    )
+    fake = attacker.epoch_and_grant("portfolio", mine["id"], mine["epoch"] + 1,
+                                    crypto.Person.from_public_identity(cast.her.public_identity()))
+    return mine["id"], fake
+
+
+def _epoch_is_current(liar: Liar, portfolio_id: str, fake: dict[str, Any]) -> None:
+    """The server says `fake`'s epoch is her portfolio's current one."""
+    liar.lie(r"/api/v1/portfolio/programmes/[^/]+/mine", lambda s, d: (s, {**d, "epoch": fake["epoch"]}), "POST")
+    liar.lie(rf"/api/v1/portfolio/{portfolio_id}", lambda s, d: (s, {**d, "epoch": fake["epoch"]}))
+
+
+def _serves_epoch(liar: Liar, portfolio_id: str, fake: dict[str, Any], granter_id: str,
+                  record: dict[str, Any] | None = None) -> None:
+    """The server lists `record` (by default `fake` itself) among her portfolio's epochs, and `fake`'s
+    grant among her grants, from `granter_id`."""
+    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/epochs", _append([fake if record is None else record]))
+    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/grants/mine",
+             _append([{"epoch": fake["epoch"], "grant": fake["grant"], "granter_id": granter_id}]))
+
+
 async def test_an_extra_member_with_its_own_epoch_and_grant_gets_nothing(
     chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
 ) -> None:
@@ -193,22 +187,11 @@ async def test_an_extra_member_with_its_own_epoch_and_grant_gets_nothing(
     errors: list[str] = []
     her = await _her_phone(chromium, server, liar, errors)
     await _open_portfolio(her, server, world)  # honest first visit: epoch 1 for her and her coach
-    mine = await her.evaluate(
-        """async (p) => (await (await fetch(`/api/v1/portfolio/programmes/${p}/mine`, {method: 'POST',
-        headers: {'content-type': 'application/json', 'x-csrf-token':
-        document.querySelector('meta[name=csrf-token]').content}, body: '{}'})).json())""",
-        str(world.programme_a),
-    )
-    portfolio_id = mine["id"]
-    fake = attacker.epoch_and_grant("portfolio", portfolio_id, mine["epoch"] + 1,
-                                    crypto.Person.from_public_identity(cast.her.public_identity()))
+    portfolio_id, fake = await _fake_epoch(her, world, cast, attacker)
 
-    liar.lie(r"/api/v1/portfolio/programmes/[^/]+/mine", lambda s, d: (s, {**d, "epoch": fake["epoch"]}), "POST")
-    liar.lie(rf"/api/v1/portfolio/{portfolio_id}", lambda s, d: (s, {**d, "epoch": fake["epoch"]}))
+    _epoch_is_current(liar, portfolio_id, fake)
     liar.lie(r"/api/v1/portfolio/programmes/[^/]+/mine", _members_plus(attacker.user_id, holds=True), "POST")
-    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/epochs", _append([fake]))
-    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/grants/mine",
-             _append([{"epoch": fake["epoch"], "grant": fake["grant"], "granter_id": attacker.user_id}]))
+    _serves_epoch(liar, portfolio_id, fake, attacker.user_id)
     route, answer = _person(attacker, attacker.user_id)
     liar.lie(route, answer)
 
@@ -275,23 +258,13 @@ async def test_a_swapped_or_former_key_for_her_coach_gets_nothing(
     her = await _her_phone(chromium, server, liar, errors)
     if variant == "former":
         await _open_portfolio(her, server, world)
-        mine = await her.evaluate(
-            """async (p) => (await (await fetch(`/api/v1/portfolio/programmes/${p}/mine`, {method: 'POST',
-            headers: {'content-type': 'application/json', 'x-csrf-token':
-            document.querySelector('meta[name=csrf-token]').content}, body: '{}'})).json())""",
-            str(world.programme_a),
-        )
-        fake = attacker.epoch_and_grant("portfolio", mine["id"], mine["epoch"] + 1,
-                                        crypto.Person.from_public_identity(cast.her.public_identity()))
+        portfolio_id, fake = await _fake_epoch(her, world, cast, attacker)
         liar.lie(r"/api/v1/recovery/programmes/[^/]+/people/[^/]+/former-identities",
                  lambda s, d: (200, [{"public_identity": attacker.public_identity(), "vouch": None,
                                       "fingerprint": "", "superseded_at": "2026-01-01T00:00:00Z",
                                       "reason": "reset", "replaced_by": None, "vouched_by": None}]))
-        liar.lie(r"/api/v1/portfolio/programmes/[^/]+/mine", lambda s, d: (s, {**d, "epoch": fake["epoch"]}), "POST")
-        liar.lie(rf"/api/v1/portfolio/{mine['id']}", lambda s, d: (s, {**d, "epoch": fake["epoch"]}))
-        liar.lie(rf"/api/v1/portfolio/{mine['id']}/epochs", _append([{**fake, "created_by": str(world.coach_a)}]))
-        liar.lie(rf"/api/v1/portfolio/{mine['id']}/grants/mine",
-                 _append([{"epoch": fake["epoch"], "grant": fake["grant"], "granter_id": str(world.coach_a)}]))
+        _epoch_is_current(liar, portfolio_id, fake)
+        _serves_epoch(liar, portfolio_id, fake, str(world.coach_a), {**fake, "created_by": str(world.coach_a)})
     await _open_portfolio(her, server, world)
     said = await _write_marker(her)
     assert attacker.opened(liar, MARKER) == []
@@ -473,20 +446,9 @@ async def test_a_grant_to_herself_that_she_did_not_sign_gets_nothing_and_is_not_
     errors: list[str] = []
     her = await _her_phone(chromium, server, liar, errors)
     await _open_portfolio(her, server, world)  # honest first visit: epoch 1 for her and her coach
-    mine = await her.evaluate(
-        """async (p) => (await (await fetch(`/api/v1/portfolio/programmes/${p}/mine`, {method: 'POST',
-        headers: {'content-type': 'application/json', 'x-csrf-token':
-        document.querySelector('meta[name=csrf-token]').content}, body: '{}'})).json())""",
-        str(world.programme_a),
-    )
-    portfolio_id = mine["id"]
-    fake = attacker.epoch_and_grant("portfolio", portfolio_id, mine["epoch"] + 1,
-                                    crypto.Person.from_public_identity(cast.her.public_identity()))
-    liar.lie(r"/api/v1/portfolio/programmes/[^/]+/mine", lambda s, d: (s, {**d, "epoch": fake["epoch"]}), "POST")
-    liar.lie(rf"/api/v1/portfolio/{portfolio_id}", lambda s, d: (s, {**d, "epoch": fake["epoch"]}))
-    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/epochs", _append([fake]))
-    liar.lie(rf"/api/v1/portfolio/{portfolio_id}/grants/mine",
-             _append([{"epoch": fake["epoch"], "grant": fake["grant"], "granter_id": str(world.participant_a)}]))
+    portfolio_id, fake = await _fake_epoch(her, world, cast, attacker)
+    _epoch_is_current(liar, portfolio_id, fake)
+    _serves_epoch(liar, portfolio_id, fake, str(world.participant_a))
 
     await _open_portfolio(her, server, world)
     said = await _write_marker(her)

@@ -5,22 +5,17 @@ is shared, comments and suggests a step; she accepts it; search runs on the phon
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
-from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
-from tests.support.live import LiveServer
+from eportfolio.programmes.tables import CoachAssignment
+from tests.support.live import LiveServer, in_database
 from tests.support.portfolio_journey import cast, fits, phone_page, png, ready, stored_blobs, write
-from tests.support.signup import Keyring, invitation
+from tests.support.trust import another_coach_of_hers
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
@@ -28,35 +23,10 @@ pytestmark = pytest.mark.browser
 
 async def _second_coach(server: LiveServer, database_url: str, world: World, programme_key: crypto.SigningKey) -> None:
     """Coach B joins the programme and staff assign her with a record signed by the programme key."""
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            person = Person(organisation_id=world.organisation_id, display_name="Coach B", language="nl")
-            uow.session.add(person)
-            await uow.flush()
-            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=world.programme_a,
-                                       person_id=person.id, role="coach", coach_kind="individual"))
-            coach_id = person.id
-        keyring = Keyring(server)
-        try:
-            code = await invitation(database_url, world, coach_id, Role.coach, world.programme_a)
-            identity, _ = await keyring.sign_up(code, "coach.b")
-        finally:
-            await keyring.http.aclose()
-        record = programme_key.sign_record(
-            crypto.CoachAssignment(str(world.participant_a), str(coach_id), identity.fingerprint,
-                                   crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
-            organisation_id=str(world.organisation_id), programme_id=str(world.programme_a), serial=2,
-            issued_at=1_780_000_100, signed_by=str(world.admin),
-        )
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            uow.session.add(CoachAssignment(
-                organisation_id=world.organisation_id, programme_id=world.programme_a,
-                participant_id=world.participant_a, coach_id=coach_id, kind="individual",
-                starts_on=date(2026, 1, 1), signed_record=b64u_encode(record), signed_by=world.admin,
-            ))
-    finally:
-        await engine.dispose()
+    await another_coach_of_hers(
+        server, database_url, world, programme_key, "Coach B", "coach.b",
+        serial=2, issued_at=1_780_000_100, language="nl",
+    )
 
 
 async def _write_without_saving(page: Any, kind: str, title: str, body: str) -> None:
@@ -212,14 +182,10 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     # phone she is writing meanwhile; that save meets the new epoch, takes its key and succeeds.
     await her.click("#item-view #view-back")
     await _write_without_saving(her, "diary", "Written during the change", "Still here")
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            await uow.session.execute(
-                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a).values(ended_at=utcnow())
-            )
-    finally:
-        await engine.dispose()
+    await in_database(
+        database_url,
+        update(CoachAssignment).where(CoachAssignment.id == world.assignment_a).values(ended_at=utcnow()),
+    )
     refused = await coach.reload()
     assert refused.status == 403
     assert await coach.locator("#items li[data-item]").count() == 0

@@ -11,42 +11,28 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, update
 
 from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
-from eportfolio.domain.people import Role
 from eportfolio.kit.clock import utcnow
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
+from eportfolio.programmes.tables import CoachAssignment
 from eportfolio.recovery.tables import ProgrammeRecoveryKey
 from eportfolio.trust.tables import ProgrammeKey
 from tests.support.browser import PHONE
 from tests.support.coach_keys import coach_gets_new_keys
-from tests.support.live import LiveServer
-from tests.support.portfolio_journey import cast, fits, phone_page, ready, write
-from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.live import LiveServer, in_database
+from tests.support.portfolio_journey import cast, cast_keeping_keys, fits, phone_page, ready, write
+from tests.support.signup import PASSWORD
+from tests.support.trust import ISSUED_AT, another_coach_of_hers
 from tests.support.world import World
 
 pytestmark = pytest.mark.browser
 
 KEY_WORK_MS = 60_000
 NEW_PASSWORD = "my new phone and a new sentence"
-
-
-async def _in_database(database_url: str, *statements: Any) -> None:
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            for statement in statements:
-                await uow.session.execute(statement)
-    finally:
-        await engine.dispose()
 
 
 async def _coach(
@@ -59,60 +45,10 @@ async def _coach(
     serial: int,
 ) -> uuid.UUID:
     """Another coach of hers: signed up, with an assignment signed by `programme_key`; returns his id."""
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            person = Person(organisation_id=world.organisation_id, display_name=name, language="en")
-            uow.session.add(person)
-            await uow.flush()
-            uow.session.add(
-                Membership(
-                    organisation_id=world.organisation_id,
-                    programme_id=world.programme_a,
-                    person_id=person.id,
-                    role="coach",
-                    coach_kind="individual",
-                )
-            )
-            coach_id = person.id
-        keyring = Keyring(server)
-        try:
-            identity, _ = await keyring.sign_up(
-                await invitation(database_url, world, coach_id, Role.coach, world.programme_a), login
-            )
-        finally:
-            await keyring.http.aclose()
-        record = programme_key.sign_record(
-            crypto.CoachAssignment(
-                str(world.participant_a),
-                str(coach_id),
-                identity.fingerprint,
-                crypto.CoachRole.INDIVIDUAL,
-                1_767_225_600,
-                0,
-            ),
-            organisation_id=str(world.organisation_id),
-            programme_id=str(world.programme_a),
-            serial=serial,
-            issued_at=1_780_000_000 + serial,
-            signed_by=str(world.admin),
-        )
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            uow.session.add(
-                CoachAssignment(
-                    organisation_id=world.organisation_id,
-                    programme_id=world.programme_a,
-                    participant_id=world.participant_a,
-                    coach_id=coach_id,
-                    kind="individual",
-                    starts_on=date(2026, 1, 1),
-                    signed_record=b64u_encode(record),
-                    signed_by=world.admin,
-                )
-            )
-    finally:
-        await engine.dispose()
-    return coach_id
+    return await another_coach_of_hers(
+        server, database_url, world, programme_key, name, login,
+        serial=serial, issued_at=ISSUED_AT + serial, language="en",
+    )
 
 
 async def _her_portfolio_as_coach(page: Any, server: LiveServer) -> None:
@@ -201,7 +137,7 @@ async def test_after_a_coach_assisted_reset_her_second_coach_grants_and_reads_on
 
     # Coach-assisted reset: new keys on her new phone. Coach C leaves, so a new key epoch is due.
     phone, new_fingerprint = await _reset_her(chromium, server, world, errors)
-    await _in_database(
+    await in_database(
         database_url, update(CoachAssignment).where(CoachAssignment.coach_id == leaving).values(ended_at=utcnow())
     )
     before = await _portfolio_state(coach_b, a)
@@ -264,7 +200,7 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
 ) -> None:
     world, server = world_and_server
     a = world.programme_a
-    org_key, old_key = await _cast_keeping_keys(server, database_url, world)
+    org_key, old_key = await cast_keeping_keys(server, database_url, world)
     errors: list[str] = []
     mine = f"{server.url}/portfolio/programmes/{a}"
 
@@ -287,7 +223,7 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
         issued_at=1_780_000_500,
         signed_by=str(world.admin),
     )
-    await _in_database(
+    await in_database(
         database_url,
         update(ProgrammeKey)
         .where(ProgrammeKey.programme_id == a)
@@ -327,7 +263,7 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
         issued_at=1_780_000_600,
         signed_by=str(world.admin),
     )
-    await _in_database(
+    await in_database(
         database_url,
         insert(ProgrammeRecoveryKey).values(
             programme_id=a,
@@ -365,68 +301,6 @@ async def test_a_changed_programme_key_waits_for_her_in_person_check_before_anyt
     await ready(her, mine)
     assert await her.is_hidden("#key-change")
     assert [e for e in errors if "status of 4" not in e] == [], errors
-
-
-async def _cast_keeping_keys(server: LiveServer, database_url: str, world: World) -> tuple[Any, crypto.SigningKey]:
-    """As test_portfolio_journey._cast (admin with the organisation key, her, Coach A signed), and
-    the organisation key too, to certify a new programme key."""
-    keyrings = [Keyring(server) for _ in range(3)]
-    a = world.programme_a
-    try:
-        admin_identity, org_key = await keyrings[0].sign_up(
-            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-        )
-        assert org_key is not None
-        programme_key = crypto.SigningKey.generate()
-        certificate = org_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public),
-            organisation_id=str(world.organisation_id),
-            programme_id=str(a),
-            serial=1,
-            issued_at=1_780_000_000,
-            signed_by=str(world.admin),
-        )
-        made = await keyrings[0].call(
-            "POST",
-            f"/api/v1/trust/programmes/{a}",
-            {
-                "ed25519_public": b64u_encode(programme_key.public),
-                "certificate": b64u_encode(certificate),
-                "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-            },
-        )
-        assert made.status_code == 201, made.text
-        await keyrings[1].sign_up(
-            await invitation(database_url, world, world.participant_a, Role.participant, a), "mother.a"
-        )
-        coach, _ = await keyrings[2].sign_up(
-            await invitation(database_url, world, world.coach_a, Role.coach, a), "coach.a"
-        )
-    finally:
-        for keyring in keyrings:
-            await keyring.http.aclose()
-    record = programme_key.sign_record(
-        crypto.CoachAssignment(
-            str(world.participant_a),
-            str(world.coach_a),
-            coach.fingerprint,
-            crypto.CoachRole.INDIVIDUAL,
-            1_767_225_600,
-            0,
-        ),
-        organisation_id=str(world.organisation_id),
-        programme_id=str(a),
-        serial=1,
-        issued_at=1_780_000_000,
-        signed_by=str(world.admin),
-    )
-    await _in_database(
-        database_url,
-        update(CoachAssignment)
-        .where(CoachAssignment.id == world.assignment_a)
-        .values(signed_record=b64u_encode(record), signed_by=world.admin),
-    )
-    return org_key, programme_key
 
 
 async def test_a_coach_confirmed_in_person_on_her_portfolio_is_not_flagged_in_chat(

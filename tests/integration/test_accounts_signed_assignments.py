@@ -60,11 +60,7 @@ async def _staff_with_key(app: FastAPI, world: World, browser: Browser) -> Signe
     staff = await join(app, world.staff_a, "staff", "staff.a", PASSWORD, world.programme_a)
     async with Browser(app) as admin_browser:
         await KeyringClient(admin_browser).login("admin", PASSWORD)
-        key = await sign_programme_key(admin, admin_browser, world)
-        added = await admin_browser.api("POST", f"/api/v1/trust/programmes/{world.programme_a}/copies", {
-            "holder_id": str(world.staff_a), "sealed_copy": b64u_encode(key.seal_for(staff.identity.person)),
-        })
-        assert added.status_code == 204, added.text
+        key = await sign_programme_key(admin, admin_browser, world, holders={world.staff_a: staff.identity.person})
     await KeyringClient(english(browser)).login("staff.a", PASSWORD)
     return Signer(world, key, coach, staff.person_id)
 

@@ -15,7 +15,7 @@ from eportfolio.programmes.tables import CoachAssignment
 from eportfolio.trust.service import assignment_validity
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient, join
-from tests.support.trust import sign_programme_key
+from tests.support.trust import pass_programme_key, sign_programme_key
 from tests.support.world import World
 
 PASSWORD = "correct horse battery"
@@ -35,10 +35,7 @@ async def test_keys_pass_from_holder_to_holder_and_each_opens_her_own_copy(app: 
         programme_key = await sign_programme_key(admin, admin_browser, world)
         staff_person = await _identity_of(admin_browser, world.programme_a, world.staff_a)
         assert staff_person == staff.identity.person
-        added = await admin_browser.api("POST", f"/api/v1/trust/programmes/{world.programme_a}/copies", {
-            "holder_id": str(world.staff_a), "sealed_copy": b64u_encode(programme_key.seal_for(staff_person)),
-        })
-        assert added.status_code == 204, added.text
+        await pass_programme_key(admin_browser.api, world, programme_key, world.staff_a, staff_person)
 
         await KeyringClient(staff_browser).login("staff.a", PASSWORD)
         served = (await staff_browser.api("GET", f"/api/v1/trust/programmes/{world.programme_a}")).json()

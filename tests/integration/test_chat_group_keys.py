@@ -292,6 +292,21 @@ async def test_a_supervision_conversation_is_keyed_by_either_side_and_rotates_wh
     assert (await cast.coach.read_all(conversation))[-1] == "Only for the next supervisor"
 
 
+async def _bea_served_with_new_keys(cast: Cast, password: str) -> crypto.SignUp:
+    """The server serves new public keys for Bea from now on, made with `password`: a key the
+    server holds, or her own after a reset. Returns what was made."""
+    made = crypto.Identity.create(
+        "bea.a", password, user_id=cast.bea.person_id, params=crypto.KdfParams.new(8, 1, 1), allow_test_params=True
+    )
+    async with unit_of_work(cast.app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Account)
+            .where(Account.person_id == uuid.UUID(cast.bea.person_id))
+            .values(public_identity=made.public_identity)
+        )
+    return made
+
+
 async def test_a_member_the_server_slips_in_or_whose_key_it_swaps_gets_no_key(cast: Cast) -> None:
     conversation = await cast.open_group(cast.trainer)
     assert await cast.trainer.ensure_access(conversation)
@@ -318,19 +333,7 @@ async def test_a_member_the_server_slips_in_or_whose_key_it_swaps_gets_no_key(ca
     assert not await eve.ensure_access(conversation)
 
     # The server swaps Bea's key for one it holds; a week later the trainer's browser rotates.
-    swapped = crypto.Identity.create(
-        "bea.a",
-        "a password of the server",
-        user_id=cast.bea.person_id,
-        params=crypto.KdfParams.new(8, 1, 1),
-        allow_test_params=True,
-    )
-    async with unit_of_work(cast.app.state.sessionmaker) as uow:
-        await uow.session.execute(
-            update(Account)
-            .where(Account.person_id == uuid.UUID(cast.bea.person_id))
-            .values(public_identity=swapped.public_identity)
-        )
+    await _bea_served_with_new_keys(cast, "a password of the server")
     await cast.age(conversation, 8)
     assert await cast.trainer.ensure_access(conversation)
     assert {p for e, p in await cast.grants(conversation) if e == 2} == ids(cast.trainer, cast.ann)
@@ -358,19 +361,7 @@ async def test_a_grant_for_a_key_she_replaced_no_longer_counts_and_a_grant_for_h
     assert can_read(await cast.trainer.conversation(conversation), cast.bea.person_id)
 
     # Bea gets new keys (a reset with her coach); the grant of epoch 1 names the key she had.
-    renewed = crypto.Identity.create(
-        "bea.a",
-        "her new password",
-        user_id=cast.bea.person_id,
-        params=crypto.KdfParams.new(8, 1, 1),
-        allow_test_params=True,
-    )
-    async with unit_of_work(cast.app.state.sessionmaker) as uow:
-        await uow.session.execute(
-            update(Account)
-            .where(Account.person_id == uuid.UUID(cast.bea.person_id))
-            .values(public_identity=renewed.public_identity)
-        )
+    renewed = await _bea_served_with_new_keys(cast, "her new password")
     assert not can_read(await cast.trainer.conversation(conversation), cast.bea.person_id), (
         "a grant for the key she replaced is not reading"
     )

@@ -6,11 +6,9 @@ test_portfolio_upload_resume.py.)"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -27,10 +25,10 @@ from eportfolio.kit.db import Base
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import Programme
 from tests.support.portfolio import Cast, Hand, make_cast
+from tests.support.portfolio_files import CHUNK, announcement, photo_item, put_part
 from tests.support.world import World
 
 MARKER = "CANARY-portfolio-Zq81"
-CHUNK = 65536
 
 
 @pytest.fixture
@@ -41,40 +39,11 @@ async def cast(app: FastAPI, world: World) -> AsyncIterator[Cast]:
         yield made
 
 
-def _pieces(data: bytes) -> list[bytes]:
-    return [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)] or [b""]
-
-
 async def _photo(her: Hand, portfolio: str, data: bytes, file_name: str) -> tuple[dict[str, Any], bytes, list[bytes]]:
-    """Her browser: a photo item whose envelope holds the metadata, and its encrypted stream."""
+    """Her browser: a photo item with a new item key, and its encrypted stream."""
     item_key = os.urandom(32)
-    salt, parts = crypto.encrypt_attachment(item_key, _pieces(data))
-    meta = crypto.AttachmentMeta(file_name, "image/jpeg", len(data), salt).to_bytes()
-    item_id = str(uuid.uuid4())
-    portfolio_row = await her.ok("GET", f"/api/v1/portfolio/{portfolio}")
-    epoch_key = (await her.epoch_keys(portfolio))[portfolio_row["epoch"]]
-    sealed = crypto.encrypt_item(
-        her.identity, crypto.Audience.coaches(epoch_key), resource_type="portfolio", resource_id=portfolio,
-        item_id=item_id, revision=1, plaintext=meta, item_key=item_key,
-    )
-    item = await her.ok("POST", f"/api/v1/portfolio/{portfolio}/items", {
-        "id": item_id, "kind": "photo", "key_id": b64u_encode(sealed.item_key_id),
-        "envelope": b64u_encode(sealed.envelope),
-        "keys": {"epoch": portfolio_row["epoch"], "epoch_wrap": b64u_encode(sealed.wraps[0])},
-    }, status=201)
+    item, parts = await photo_item(her, portfolio, item_key, data, file_name)
     return item, item_key, parts
-
-
-def _announcement(parts: list[bytes]) -> dict[str, Any]:
-    stream = b"".join(parts)
-    return {"size": len(stream), "sha256": hashlib.sha256(stream).hexdigest()}
-
-
-async def _put(hand: Hand, item_id: str, index: int, data: bytes) -> httpx.Response:
-    return await hand.api(
-        "PUT", f"/api/v1/portfolio/items/{item_id}/attachment/parts/{index}",
-        content=data, headers={"content-type": "application/octet-stream"},
-    )
 
 
 async def test_an_upload_resumes_after_a_dropped_connection_and_downloads_as_it_was(cast: Cast) -> None:
@@ -82,11 +51,11 @@ async def test_an_upload_resumes_after_a_dropped_connection_and_downloads_as_it_
     photo = os.urandom(2 * CHUNK + 1000)
     item, item_key, parts = await _photo(her, portfolio, photo, "me.jpg")
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
-    announced = await her.ok("POST", url, _announcement(parts), status=201)
+    announced = await her.ok("POST", url, announcement(parts), status=201)
     assert (announced["parts"], announced["missing"]) == (4, [0, 1, 2, 3])
 
     for index in (0, 1):  # then the connection drops
-        assert (await _put(her, item["id"], index, parts[index])).status_code == 200
+        assert (await put_part(her, item["id"], index, parts[index])).status_code == 200
     status = await her.ok("GET", url)
     assert (status["complete"], status["missing"], status["next_part"]) == (False, [2, 3], 2)
     assert status["received_bytes"] == len(parts[0]) + len(parts[1])
@@ -94,7 +63,7 @@ async def test_an_upload_resumes_after_a_dropped_connection_and_downloads_as_it_
 
     # Resuming: the missing parts, one sent twice (idempotent).
     for index in (*status["missing"], 3):
-        answer = await _put(her, item["id"], index, parts[index])
+        answer = await put_part(her, item["id"], index, parts[index])
         assert answer.status_code == 200, answer.text
     assert (await her.ok("GET", url))["complete"] is True
 
@@ -118,19 +87,19 @@ async def test_cut_off_oversized_and_foreign_parts_are_refused(cast: Cast) -> No
     her, portfolio = cast.her, cast.portfolio_id
     item, _, parts = await _photo(her, portfolio, os.urandom(CHUNK + 10), "a.jpg")
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
-    assert (await her.api("POST", url, {**_announcement(parts), "size": 38 + 5})).status_code == 422, "no such size"
-    assert (await _put(her, item["id"], 1, parts[1])).status_code == 404, "announce first"
-    assert (await her.api("POST", url, {"size": _announcement(parts)["size"]})).status_code == 422, "hash needed"
-    await her.ok("POST", url, _announcement(parts), status=201)
-    assert (await her.api("POST", url, _announcement([*parts[:1], b"x" * len(parts[1])]))).status_code == 409
+    assert (await her.api("POST", url, {**announcement(parts), "size": 38 + 5})).status_code == 422, "no such size"
+    assert (await put_part(her, item["id"], 1, parts[1])).status_code == 404, "announce first"
+    assert (await her.api("POST", url, {"size": announcement(parts)["size"]})).status_code == 422, "hash needed"
+    await her.ok("POST", url, announcement(parts), status=201)
+    assert (await her.api("POST", url, announcement([*parts[:1], b"x" * len(parts[1])]))).status_code == 409
 
-    assert (await _put(her, item["id"], 1, parts[1][:-1])).status_code == 422  # cut off
-    assert (await _put(her, item["id"], 2, parts[2] + b"\x00")).status_code == 422  # last part too long
-    assert (await _put(her, item["id"], 1, os.urandom(CHUNK + 17))).status_code == 413  # over a chunk
-    assert (await _put(her, item["id"], 5, parts[1])).status_code == 422  # no such part
+    assert (await put_part(her, item["id"], 1, parts[1][:-1])).status_code == 422  # cut off
+    assert (await put_part(her, item["id"], 2, parts[2] + b"\x00")).status_code == 422  # last part too long
+    assert (await put_part(her, item["id"], 1, os.urandom(CHUNK + 17))).status_code == 413  # over a chunk
+    assert (await put_part(her, item["id"], 5, parts[1])).status_code == 422  # no such part
     _, _, other_parts = await _photo(her, portfolio, b"x", "b.jpg")
-    assert (await _put(her, item["id"], 0, other_parts[0])).status_code == 422  # another item's header
-    assert (await _put(cast.coach, item["id"], 0, parts[0])).status_code == 403  # only she uploads
+    assert (await put_part(her, item["id"], 0, other_parts[0])).status_code == 422  # another item's header
+    assert (await put_part(cast.coach, item["id"], 0, parts[0])).status_code == 403  # only she uploads
     assert (await her.ok("GET", url))["received"] == 0
 
 
@@ -142,10 +111,10 @@ async def test_the_quota_counts_ciphertext_per_participant(cast: Cast, app: Fast
     her, portfolio = cast.her, cast.portfolio_id
     first, _, first_parts = await _photo(her, portfolio, os.urandom(600 * 1024), "big.jpg")
     size = sum(len(p) for p in first_parts)
-    await her.ok("POST", f"/api/v1/portfolio/items/{first['id']}/attachment", _announcement(first_parts), status=201)
-    assert (await _put(her, first["id"], 0, first_parts[0])).status_code == 200
+    await her.ok("POST", f"/api/v1/portfolio/items/{first['id']}/attachment", announcement(first_parts), status=201)
+    assert (await put_part(her, first["id"], 0, first_parts[0])).status_code == 200
     second, _, parts = await _photo(her, portfolio, os.urandom(600 * 1024), "bigger.jpg")
-    refused = await her.api("POST", f"/api/v1/portfolio/items/{second['id']}/attachment", _announcement(parts))
+    refused = await her.api("POST", f"/api/v1/portfolio/items/{second['id']}/attachment", announcement(parts))
     assert refused.status_code == 413
     assert "0 MB" in refused.json()["error"]["message"]
     assert await her.ok("GET", f"/api/v1/portfolio/{portfolio}/quota") == {
@@ -156,7 +125,7 @@ async def test_the_quota_counts_ciphertext_per_participant(cast: Cast, app: Fast
     assert (await her.api("DELETE", f"/api/v1/portfolio/items/{first['id']}")).status_code == 204
     assert stored, "the stream was stored"
     assert all(not path.exists() for path in stored)
-    await her.ok("POST", f"/api/v1/portfolio/items/{second['id']}/attachment", _announcement(parts), status=201)
+    await her.ok("POST", f"/api/v1/portfolio/items/{second['id']}/attachment", announcement(parts), status=201)
 
 
 async def test_the_canary_never_reaches_the_database_or_the_logs(
@@ -176,9 +145,9 @@ async def test_the_canary_never_reaches_the_database_or_the_logs(
     item, _ = await her.write(portfolio, "diary", {"title": MARKER, "body": f"{MARKER} in the body"})
     await her.write(portfolio, "goal_plan", {"goals": [{"area": "work", "step": MARKER}]}, extra={"status": "open"})
     photo, _, parts = await _photo(her, portfolio, MARKER.encode() * 100, f"{MARKER}.jpg")
-    await her.ok("POST", f"/api/v1/portfolio/items/{photo['id']}/attachment", _announcement(parts), status=201)
+    await her.ok("POST", f"/api/v1/portfolio/items/{photo['id']}/attachment", announcement(parts), status=201)
     for index, part in enumerate(parts):
-        assert (await _put(her, photo["id"], index, part)).status_code == 200
+        assert (await put_part(her, photo["id"], index, part)).status_code == 200
     served = await coach.ok("GET", f"/api/v1/portfolio/items/{item['id']}")
     _, key = await coach.read(served, people)
     await coach.ok("POST", f"/api/v1/portfolio/items/{item['id']}/comments",

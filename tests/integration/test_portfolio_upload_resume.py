@@ -15,23 +15,19 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
-from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.portfolio import service
 from eportfolio.portfolio.tables import PortfolioAttachment, PortfolioAttachmentPart
 from tests.support.portfolio import Cast, Hand, make_cast
+from tests.support.portfolio_files import CHUNK, announcement, photo_item, pieces, put_part
 from tests.support.world import World
-
-CHUNK = 65536
 
 
 @pytest.fixture
@@ -42,42 +38,9 @@ async def cast(app: FastAPI, world: World) -> AsyncIterator[Cast]:
         yield made
 
 
-async def _photo_item(her: Hand, portfolio: str, item_key: bytes, data: bytes) -> tuple[dict[str, Any], list[bytes]]:
-    """Her browser: a photo item (its envelope names the stream's salt) and its encrypted stream."""
-    pieces = [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)] or [b""]
-    salt, parts = crypto.encrypt_attachment(item_key, pieces)
-    meta = crypto.AttachmentMeta("photo.jpg", "image/jpeg", len(data), salt).to_bytes()
-    item_id = str(uuid.uuid4())
-    row = await her.ok("GET", f"/api/v1/portfolio/{portfolio}")
-    epoch_key = (await her.epoch_keys(portfolio))[row["epoch"]]
-    sealed = crypto.encrypt_item(
-        her.identity, crypto.Audience.coaches(epoch_key), resource_type="portfolio", resource_id=portfolio,
-        item_id=item_id, revision=1, plaintext=meta, item_key=item_key,
-    )
-    item = await her.ok("POST", f"/api/v1/portfolio/{portfolio}/items", {
-        "id": item_id, "kind": "photo", "key_id": b64u_encode(sealed.item_key_id),
-        "envelope": b64u_encode(sealed.envelope),
-        "keys": {"epoch": row["epoch"], "epoch_wrap": b64u_encode(sealed.wraps[0])},
-    }, status=201)
-    return item, parts
-
-
 def _stream(item_key: bytes, data: bytes) -> list[bytes]:
     """The same file encrypted again (another salt): another stream under the same item key."""
-    pieces = [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)] or [b""]
-    return crypto.encrypt_attachment(item_key, pieces)[1]
-
-
-def _announcement(parts: list[bytes], **extra: Any) -> dict[str, Any]:
-    stream = b"".join(parts)
-    return {"size": len(stream), "sha256": hashlib.sha256(stream).hexdigest(), **extra}
-
-
-async def _put(hand: Hand, item_id: str, index: int, data: bytes) -> httpx.Response:
-    return await hand.api(
-        "PUT", f"/api/v1/portfolio/items/{item_id}/attachment/parts/{index}",
-        content=data, headers={"content-type": "application/octet-stream"},
-    )
+    return crypto.encrypt_attachment(item_key, pieces(data))[1]
 
 
 async def _file_status(hand: Hand, item_id: str) -> str | None:
@@ -89,16 +52,16 @@ async def test_a_closed_app_resumes_from_the_part_the_server_names(cast: Cast) -
     her, coach, portfolio = cast.her, cast.coach, cast.portfolio_id
     key = os.urandom(32)
     photo = os.urandom(3 * CHUNK + 500)
-    item, parts = await _photo_item(her, portfolio, key, photo)
+    item, parts = await photo_item(her, portfolio, key, photo)
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
     assert await _file_status(coach, item["id"]) == "missing", "every reader sees the file is not there"
 
-    await her.ok("POST", url, _announcement(parts), status=201)
+    await her.ok("POST", url, announcement(parts), status=201)
     for index in (0, 1, 2):
-        assert (await _put(her, item["id"], index, parts[index])).status_code == 200
+        assert (await put_part(her, item["id"], index, parts[index])).status_code == 200
     # The app is closed here. On her next visit her browser announces the same stream again and
     # learns where to go on: the server never restarts what it has.
-    again = await her.ok("POST", url, _announcement(parts), status=200)
+    again = await her.ok("POST", url, announcement(parts), status=200)
     assert (again["next_part"], again["missing"], again["received"]) == (3, [3, 4], 3)
     assert again["received_bytes"] == sum(len(p) for p in parts[:3])
     assert again["sha256"] == hashlib.sha256(b"".join(parts)).hexdigest()
@@ -109,42 +72,42 @@ async def test_a_closed_app_resumes_from_the_part_the_server_names(cast: Cast) -
     assert (await coach.api("GET", f"{url}/download")).status_code == 404
 
     for index in (3, 4):
-        assert (await _put(her, item["id"], index, parts[index])).status_code == 200
+        assert (await put_part(her, item["id"], index, parts[index])).status_code == 200
     done = await her.ok("GET", url)
     assert (done["complete"], done["next_part"], done["received_bytes"]) == (True, None, done["size"])
     assert await _file_status(coach, item["id"]) == "complete"
     download = await coach.api("GET", f"{url}/download")
     assert download.content == b"".join(parts), "exactly the stream she encrypted"
     # Announcing a complete file again is answered with what is there, nothing is replaced.
-    assert (await her.ok("POST", url, _announcement(parts), status=200))["complete"] is True
+    assert (await her.ok("POST", url, announcement(parts), status=200))["complete"] is True
 
 
 async def test_parts_out_of_order_or_changed_are_refused_and_nothing_stored_is_lost(cast: Cast) -> None:
     her, portfolio = cast.her, cast.portfolio_id
     key = os.urandom(32)
-    item, parts = await _photo_item(her, portfolio, key, os.urandom(2 * CHUNK + 40))
+    item, parts = await photo_item(her, portfolio, key, os.urandom(2 * CHUNK + 40))
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
-    await her.ok("POST", url, _announcement(parts), status=201)
-    assert (await _put(her, item["id"], 0, parts[0])).status_code == 200
+    await her.ok("POST", url, announcement(parts), status=201)
+    assert (await put_part(her, item["id"], 0, parts[0])).status_code == 200
 
-    early = await _put(her, item["id"], 2, parts[2])
+    early = await put_part(her, item["id"], 2, parts[2])
     assert early.status_code == 409
     assert early.json()["error"]["code"] == "part_out_of_order"
     assert "1" in early.json()["error"]["message"], "names the part to send first"
     assert (await her.ok("GET", url))["missing"] == [1, 2, 3], "the early part was not kept"
 
-    assert (await _put(her, item["id"], 1, parts[1])).status_code == 200
-    assert (await _put(her, item["id"], 1, parts[1])).status_code == 200, "the same part again: acknowledged"
-    changed = await _put(her, item["id"], 1, os.urandom(len(parts[1])))
+    assert (await put_part(her, item["id"], 1, parts[1])).status_code == 200
+    assert (await put_part(her, item["id"], 1, parts[1])).status_code == 200, "the same part again: acknowledged"
+    changed = await put_part(her, item["id"], 1, os.urandom(len(parts[1])))
     assert changed.status_code == 409
     assert changed.json()["error"]["code"] == "part_differs"
-    beyond = await _put(her, item["id"], 4, parts[1])
+    beyond = await put_part(her, item["id"], 4, parts[1])
     assert beyond.status_code == 422, "beyond the declared size"
-    assert (await _put(her, item["id"], 3, parts[3] + b"\x00")).status_code == 422, "longer than declared"
-    assert (await _put(her, item["id"], 2, os.urandom(CHUNK + 17))).status_code == 413, "over a chunk"
+    assert (await put_part(her, item["id"], 3, parts[3] + b"\x00")).status_code == 422, "longer than declared"
+    assert (await put_part(her, item["id"], 2, os.urandom(CHUNK + 17))).status_code == 413, "over a chunk"
 
     for index in (2, 3):
-        assert (await _put(her, item["id"], index, parts[index])).status_code == 200
+        assert (await put_part(her, item["id"], index, parts[index])).status_code == 200
     download = await her.api("GET", f"{url}/download")
     assert download.content == b"".join(parts), "the refused bytes never replaced what was stored"
 
@@ -153,14 +116,14 @@ async def test_a_stream_with_another_hash_never_completes_and_can_be_sent_again(
     her, coach, portfolio = cast.her, cast.coach, cast.portfolio_id
     key = os.urandom(32)
     photo = os.urandom(CHUNK + 100)
-    item, parts = await _photo_item(her, portfolio, key, photo)
+    item, parts = await photo_item(her, portfolio, key, photo)
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
     other = _stream(key, photo)
     # Announced with the hash of another stream of the same size: the parts fit, the whole does not.
-    await her.ok("POST", url, _announcement(other, size=sum(len(p) for p in parts)), status=201)
+    await her.ok("POST", url, announcement(other, size=sum(len(p) for p in parts)), status=201)
     for index in (0, 1):
-        assert (await _put(her, item["id"], index, parts[index])).status_code == 200
-    last = await _put(her, item["id"], 2, parts[2])
+        assert (await put_part(her, item["id"], index, parts[index])).status_code == 200
+    last = await put_part(her, item["id"], 2, parts[2])
     assert last.status_code == 422
     assert last.json()["error"]["code"] == "file_mismatch"
     status = await her.ok("GET", url)
@@ -171,21 +134,21 @@ async def test_a_stream_with_another_hash_never_completes_and_can_be_sent_again(
     # She chooses the file again on another phone: a new stream under the same item key. Only
     # with "restart" does it replace the one that never arrived; the old stream file goes.
     chosen_again = _stream(key, photo)
-    refused = await her.api("POST", url, _announcement(chosen_again))
+    refused = await her.api("POST", url, announcement(chosen_again))
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "upload_waiting"
     assert (await her.ok("GET", url))["missing"] == [2], "a refused announcement changes nothing"
     old_files = list(app.state.settings.blob_dir.rglob("*.bin"))
-    restarted = await her.ok("POST", url, _announcement(chosen_again, restart=True), status=201)
+    restarted = await her.ok("POST", url, announcement(chosen_again, restart=True), status=201)
     assert (restarted["received"], restarted["missing"]) == (0, [0, 1, 2])
     for index, part in enumerate(chosen_again):
-        assert (await _put(her, item["id"], index, part)).status_code == 200
+        assert (await put_part(her, item["id"], index, part)).status_code == 200
     assert (await coach.api("GET", f"{url}/download")).content == b"".join(chosen_again)
     assert old_files
     assert all(not path.exists() for path in old_files)
     assert await _file_status(coach, item["id"]) == "complete"
     # A complete file is never replaced.
-    again = await her.api("POST", url, _announcement(parts, restart=True))
+    again = await her.api("POST", url, announcement(parts, restart=True))
     assert again.status_code == 409
     async with unit_of_work(app.state.sessionmaker) as uow:
         stored = (await uow.session.execute(select(PortfolioAttachmentPart.part))).scalars().all()
@@ -195,24 +158,24 @@ async def test_a_stream_with_another_hash_never_completes_and_can_be_sent_again(
 async def test_only_she_announces_and_restarts(cast: Cast) -> None:
     her, coach, portfolio = cast.her, cast.coach, cast.portfolio_id
     key = os.urandom(32)
-    item, parts = await _photo_item(her, portfolio, key, b"a small photo")
+    item, parts = await photo_item(her, portfolio, key, b"a small photo")
     url = f"/api/v1/portfolio/items/{item['id']}/attachment"
-    assert (await coach.api("POST", url, _announcement(parts))).status_code == 403
-    await her.ok("POST", url, _announcement(parts), status=201)
-    assert (await coach.api("POST", url, _announcement(parts, restart=True))).status_code == 403
-    assert (await her.api("POST", url, {**_announcement(parts), "sha256": "not-a-hash"})).status_code == 422
+    assert (await coach.api("POST", url, announcement(parts))).status_code == 403
+    await her.ok("POST", url, announcement(parts), status=201)
+    assert (await coach.api("POST", url, announcement(parts, restart=True))).status_code == 403
+    assert (await her.api("POST", url, {**announcement(parts), "sha256": "not-a-hash"})).status_code == 422
 
 
 async def test_a_file_that_stopped_long_ago_is_reported_not_removed(cast: Cast, app: FastAPI) -> None:
     her, portfolio = cast.her, cast.portfolio_id
-    stalled, stalled_parts = await _photo_item(her, portfolio, os.urandom(32), os.urandom(CHUNK + 1))
-    fresh, fresh_parts = await _photo_item(her, portfolio, os.urandom(32), b"fresh")
-    done, done_parts = await _photo_item(her, portfolio, os.urandom(32), b"done")
+    stalled, stalled_parts = await photo_item(her, portfolio, os.urandom(32), os.urandom(CHUNK + 1))
+    fresh, fresh_parts = await photo_item(her, portfolio, os.urandom(32), b"fresh")
+    done, done_parts = await photo_item(her, portfolio, os.urandom(32), b"done")
     for item, parts in ((stalled, stalled_parts), (fresh, fresh_parts), (done, done_parts)):
-        await her.ok("POST", f"/api/v1/portfolio/items/{item['id']}/attachment", _announcement(parts), status=201)
-        assert (await _put(her, item["id"], 0, parts[0])).status_code == 200
+        await her.ok("POST", f"/api/v1/portfolio/items/{item['id']}/attachment", announcement(parts), status=201)
+        assert (await put_part(her, item["id"], 0, parts[0])).status_code == 200
     for index, part in enumerate(done_parts[1:], start=1):
-        assert (await _put(her, done["id"], index, part)).status_code == 200
+        assert (await put_part(her, done["id"], index, part)).status_code == 200
     long_ago = utcnow() - timedelta(days=31)
     async with unit_of_work(app.state.sessionmaker) as uow:
         await uow.session.execute(

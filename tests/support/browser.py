@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.live import LiveServer
 from tests.support.services import chromium_path
 
 CHROMIUM_ARGS = [
@@ -33,3 +34,12 @@ async def launch_chromium(playwright: Any, *, fake_media: bool = False) -> Any:
     return await playwright.chromium.launch(executable_path=chromium_path(), args=args)
 
 KEY_WORK_MS = 60_000  # Argon2id at 64 MiB on a slow machine, with room to spare
+
+
+async def log_in(page: Any, server: LiveServer, login: str, password: str) -> None:
+    """She logs in on the login page and waits on the start page: her browser has derived her keys."""
+    await page.goto(f"{server.url}/login")
+    await page.fill("#f-login", login)
+    await page.fill("#f-password", password)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)

@@ -13,15 +13,12 @@ from sqlalchemy import update
 from eportfolio import crypto
 from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Programme
-from tests.support.live import LiveServer
+from eportfolio.programmes.tables import Programme
+from tests.support.browser import log_in
+from tests.support.live import LiveServer, in_database
 from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.trust import admin_with_programme_key, coach_a_signed
 from tests.support.world import World
-
-KEY_WORK_MS = 60_000
-
 
 SHOTS = os.environ.get("EPORTFOLIO_SCREENSHOTS")
 
@@ -32,16 +29,6 @@ OUT_OF_HOURS = "We read your message tomorrow morning."
 CRISIS = "113 (day and night)"
 
 
-async def in_database(database_url: str, *statements: Any) -> None:
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            for statement in statements:
-                await uow.session.execute(statement)
-    finally:
-        await engine.dispose()
-
-
 async def cast(server: LiveServer, database_url: str, world: World) -> None:
     """Everyone signs up with real keys; staff sign her coach's assignment and a duty roster in
     which the supervisor takes the next shift of the second line and her coach a later one."""
@@ -49,25 +36,8 @@ async def cast(server: LiveServer, database_url: str, world: World) -> None:
     try:
         a = world.programme_a
         admin = keyrings[0]
-        admin_identity, org_key = await admin.sign_up(
-            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-        )
-        assert org_key is not None
-        programme_key = crypto.SigningKey.generate()
+        _, programme_key = await admin_with_programme_key(admin, database_url, world)
         signed = {"organisation_id": str(world.organisation_id), "programme_id": str(a), "signed_by": str(world.admin)}
-        certificate = org_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public), serial=1, issued_at=1_780_000_000, **signed
-        )
-        made = await admin.call(
-            "POST",
-            f"/api/v1/trust/programmes/{a}",
-            {
-                "ed25519_public": b64u_encode(programme_key.public),
-                "certificate": b64u_encode(certificate),
-                "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-            },
-        )
-        assert made.status_code == 201, made.text
         await keyrings[1].sign_up(
             await invitation(database_url, world, world.participant_a, Role.participant, a), "mother.a"
         )
@@ -77,24 +47,9 @@ async def cast(server: LiveServer, database_url: str, world: World) -> None:
         supervisor, _ = await keyrings[3].sign_up(
             await invitation(database_url, world, world.supervisor_a, Role.supervisor, a), "supervisor.a"
         )
-        assignment = programme_key.sign_record(
-            crypto.CoachAssignment(
-                str(world.participant_a),
-                str(world.coach_a),
-                coach.fingerprint,
-                crypto.CoachRole.INDIVIDUAL,
-                1_767_225_600,
-                0,
-            ),
-            serial=1,
-            issued_at=1_780_000_000,
-            **signed,
-        )
         await in_database(
             database_url,
-            update(CoachAssignment)
-            .where(CoachAssignment.id == world.assignment_a)
-            .values(signed_record=b64u_encode(assignment), signed_by=world.admin),
+            coach_a_signed(world, programme_key, coach.fingerprint),
             update(Programme)
             .where(Programme.id == a)
             .values(settings={"out_of_hours_reply": OUT_OF_HOURS, "crisis_numbers": CRISIS}),
@@ -153,17 +108,32 @@ async def logged_in(chromium: Any, server: LiveServer, login: str, device: dict[
     page = await context.new_page()
     page.on("console", lambda m: errors.append(f"{login}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"{login}: {e}"))
-    await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    await log_in(page, server, login, PASSWORD)
     return page
 
 
 async def connected(page: Any) -> None:
     await page.wait_for_selector("#chat-app[data-ready=true]", timeout=30_000)
     await page.wait_for_selector("#chat-connection[data-state=ready]", timeout=30_000)
+
+
+async def opens_coaching(page: Any, server: LiveServer) -> str:
+    """From the chat list she starts the conversation with her coaches (or opens it, when it is
+    there) and waits until it is ready and connected. Returns its address."""
+    await page.goto(f"{server.url}/chat")
+    await page.click("form[action$='/coaching'] button[type=submit]")
+    await page.wait_for_url(f"{server.url}/chat/*")
+    conversation_url: str = page.url
+    await connected(page)
+    return conversation_url
+
+
+async def key_epochs(page: Any, conversation: str) -> list[dict[str, Any]]:
+    """The conversation's key epochs as the server lists them to this page's person."""
+    listed: list[dict[str, Any]] = await page.evaluate(
+        "async (id) => (await fetch(`/api/v1/chat/conversations/${id}/epochs`)).json()", conversation
+    )
+    return listed
 
 
 async def fits(page: Any, name: str) -> None:

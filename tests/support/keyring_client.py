@@ -43,6 +43,30 @@ def organisation_pin_record(identity: crypto.Identity, organisation_id: str, pub
     return {"revision": 1, "record": b64u_encode(crypto.seal_pinned_keys(identity, 1, [entry]))}
 
 
+def sign_up_body(
+    code: str, login: str, made: crypto.SignUp, *, make_organisation_key: bool = False
+) -> tuple[dict[str, Any], crypto.SigningKey | None]:
+    """What her browser posts to sign up with the keys it `made` (at whatever KDF cost): her key
+    bundle, public identity and proofs; for a first admin, a new organisation key sealed for her.
+    Returns the body and that organisation key (None when not asked for)."""
+    body: dict[str, Any] = {
+        "invitation_code": code,
+        "login": login,
+        "key_bundle": b64u_encode(made.bundle),
+        "public_identity": b64u_encode(made.public_identity),
+        "auth_proof": b64u_encode(made.auth_proof),
+        "recovery_proof": b64u_encode(made.recovery_auth_proof),
+    }
+    org_key = None
+    if make_organisation_key:
+        org_key = crypto.SigningKey.generate()
+        body["organisation_key"] = {
+            "ed25519_public": b64u_encode(org_key.public),
+            "sealed_copy": b64u_encode(org_key.seal_for(made.identity.person)),
+        }
+    return body, org_key
+
+
 async def pin_organisation_key(
     browser: Browser, identity: crypto.Identity, organisation_id: str, public: bytes | str
 ) -> None:
@@ -72,21 +96,7 @@ class KeyringClient:
         made = crypto.Identity.create(
             login, password, user_id=person_id, params=test_params(), allow_test_params=True
         )
-        body: dict[str, Any] = {
-            "invitation_code": code,
-            "login": login,
-            "key_bundle": b64u_encode(made.bundle),
-            "public_identity": b64u_encode(made.public_identity),
-            "auth_proof": b64u_encode(made.auth_proof),
-            "recovery_proof": b64u_encode(made.recovery_auth_proof),
-        }
-        org_key = None
-        if make_organisation_key:
-            org_key = crypto.SigningKey.generate()
-            body["organisation_key"] = {
-                "ed25519_public": b64u_encode(org_key.public),
-                "sealed_copy": b64u_encode(org_key.seal_for(made.identity.person)),
-            }
+        body, org_key = sign_up_body(code, login, made, make_organisation_key=make_organisation_key)
         return body, made, org_key
 
     async def sign_up(self, code: str, login: str, password: str, *, make_organisation_key: bool = False) -> Member:

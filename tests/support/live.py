@@ -113,3 +113,15 @@ async def session_cookie_for(database_url: str, server: LiveServer, person_id: u
     finally:
         await engine.dispose()
     return {"name": SESSION_COOKIE, "value": token, "url": server.url}
+
+
+async def in_database(database_url: str, *statements: Any) -> None:
+    """Run statements on the live server's database in one committed transaction, behind its back
+    (as set-up, or as a server that lies would have written them)."""
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            for statement in statements:
+                await uow.session.execute(statement)
+    finally:
+        await engine.dispose()

@@ -23,6 +23,7 @@ from eportfolio.kit.uow import unit_of_work
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person
 from tests.support.client import Browser
 from tests.support.keyring_client import KeyringClient, Member, join
+from tests.support.trust import sign_programme_key
 from tests.support.world import World
 
 PASSWORD = "a long and private passphrase"
@@ -291,23 +292,11 @@ async def make_cast(app: FastAPI, world: World, stack: AsyncExitStack) -> Cast:
     staff = await join(app, world.staff_a, "staff", "staff.a", PASSWORD, world.programme_a)
     her = await join(app, world.participant_a, "participant", "mother.a", PASSWORD, world.programme_a)
     coach = await join(app, world.coach_a, "coach", "coach.a", PASSWORD, world.programme_a)
-    assert admin.organisation_key is not None
-    programme_key = crypto.SigningKey.generate()
     # The programme key, certified by the organisation key, as an admin's browser registers it:
     # the server checks coach assignment records against it before it stores them.
     async with Browser(app) as admin_browser:
         await KeyringClient(admin_browser).login("admin", PASSWORD)
-        certificate = admin.organisation_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public),
-            organisation_id=str(world.organisation_id), programme_id=str(world.programme_a),
-            serial=1, issued_at=1_780_000_000, signed_by=admin.person_id,
-        )
-        registered = await admin_browser.api("POST", f"/api/v1/trust/programmes/{world.programme_a}", {
-            "ed25519_public": b64u_encode(programme_key.public),
-            "certificate": b64u_encode(certificate),
-            "sealed_copy": b64u_encode(programme_key.seal_for(admin.identity.person)),
-        })
-        assert registered.status_code == 201, registered.text
+        programme_key = await sign_programme_key(admin, admin_browser, world)
     cast = Cast(app, world, programme_key, None, None, None, stack)  # type: ignore[arg-type]  # the parts this cast does not use stay None
     cast.her, cast.coach, cast.staff = await cast.hand(her), await cast.hand(coach), await cast.hand(staff)
     # The world's assignment of Coach A becomes one that staff signed with the programme key.

@@ -8,21 +8,13 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
-
 from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment
-from tests.support.browser import PHONE
-from tests.support.live import LiveServer
+from tests.support.browser import PHONE, log_in
+from tests.support.live import LiveServer, in_database
 from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.trust import admin_with_programme_key, coach_a_signed
 from tests.support.world import World
-
-KEY_WORK_MS = 60_000
-
 
 SHOTS = os.environ.get("EPORTFOLIO_SCREENSHOTS")
 
@@ -40,53 +32,30 @@ def png(width: int = 40, height: int = 30) -> bytes:
 
 
 async def cast(server: LiveServer, database_url: str, world: World) -> crypto.SigningKey:
+    """Admin (organisation and programme key), her, and her coach with an assignment the admin
+    signed, all signed up with real keys. Returns the programme key."""
+    _, programme_key = await cast_keeping_keys(server, database_url, world)
+    return programme_key
+
+
+async def cast_keeping_keys(
+    server: LiveServer, database_url: str, world: World
+) -> tuple[crypto.SigningKey, crypto.SigningKey]:
+    """As `cast`, and the organisation key too (to certify a new programme key): returns the
+    organisation key and the programme key."""
     keyrings = [Keyring(server) for _ in range(3)]
+    a = world.programme_a
     try:
-        return await sign_everyone_up(keyrings, server, database_url, world)
+        org_key, programme_key = await admin_with_programme_key(keyrings[0], database_url, world)
+        her_code = await invitation(database_url, world, world.participant_a, Role.participant, a)
+        await keyrings[1].sign_up(her_code, "mother.a")
+        coach_code = await invitation(database_url, world, world.coach_a, Role.coach, a)
+        coach, _ = await keyrings[2].sign_up(coach_code, "coach.a")
     finally:
         for keyring in keyrings:
             await keyring.http.aclose()
-
-
-async def sign_everyone_up(
-    keyrings: list[Keyring], server: LiveServer, database_url: str, world: World
-) -> crypto.SigningKey:
-    a = world.programme_a
-    admin = keyrings[0]
-    admin_identity, org_key = await admin.sign_up(
-        await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-    )
-    assert org_key is not None
-    programme_key = crypto.SigningKey.generate()
-    certificate = org_key.sign_record(
-        crypto.ProgrammeKeyCertificate(programme_key.public), organisation_id=str(world.organisation_id),
-        programme_id=str(a), serial=1, issued_at=1_780_000_000, signed_by=str(world.admin),
-    )
-    made = await admin.call("POST", f"/api/v1/trust/programmes/{a}", {
-        "ed25519_public": b64u_encode(programme_key.public), "certificate": b64u_encode(certificate),
-        "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-    })
-    assert made.status_code == 201, made.text
-    her_code = await invitation(database_url, world, world.participant_a, Role.participant, a)
-    await keyrings[1].sign_up(her_code, "mother.a")
-    coach_code = await invitation(database_url, world, world.coach_a, Role.coach, a)
-    coach, _ = await keyrings[2].sign_up(coach_code, "coach.a")
-    record = programme_key.sign_record(
-        crypto.CoachAssignment(str(world.participant_a), str(world.coach_a), coach.fingerprint,
-                               crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
-        organisation_id=str(world.organisation_id), programme_id=str(a), serial=1, issued_at=1_780_000_000,
-        signed_by=str(world.admin),
-    )
-    engine = make_engine(database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            await uow.session.execute(
-                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
-                .values(signed_record=b64u_encode(record), signed_by=world.admin)
-            )
-    finally:
-        await engine.dispose()
-    return programme_key
+    await in_database(database_url, coach_a_signed(world, programme_key, coach.fingerprint))
+    return org_key, programme_key
 
 
 def stored_blobs(folder: Path) -> bytes:
@@ -98,11 +67,7 @@ async def phone_page(chromium: Any, server: LiveServer, login: str, errors: list
     page = await context.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    await log_in(page, server, login, PASSWORD)
     return page
 
 

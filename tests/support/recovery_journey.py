@@ -5,17 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
-
-from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
-from eportfolio.kit.db import make_engine, make_sessionmaker
-from eportfolio.kit.uow import unit_of_work
-from eportfolio.programmes.tables import CoachAssignment, Membership, Person
+from tests.support import browser
 from tests.support.browser import PHONE
-from tests.support.live import LiveServer
-from tests.support.signup import PASSWORD, Keyring, invitation
+from tests.support.live import LiveServer, in_database
+from tests.support.signup import PASSWORD, Keyring, invitation, signed_up_member
+from tests.support.trust import admin_with_programme_key, coach_a_signed
 from tests.support.world import World
 
 KEY_WORK_MS = 60_000
@@ -29,52 +24,25 @@ async def cast(server: LiveServer, database_url: str, world: World, codes: dict[
 
     ``codes`` gets her recovery code (what she keeps on paper), when given."""
     a = world.programme_a
-    keyrings = [Keyring(server) for _ in range(4)]
-    engine = make_engine(database_url)
+    keyrings = [Keyring(server) for _ in range(3)]
     try:
-        admin_identity, org_key = await keyrings[0].sign_up(
-            await invitation(database_url, world, world.admin, Role.org_admin, None), "admin", org_key=True
-        )
-        assert org_key is not None
-        programme_key = crypto.SigningKey.generate()
-        certificate = org_key.sign_record(
-            crypto.ProgrammeKeyCertificate(programme_key.public), organisation_id=str(world.organisation_id),
-            programme_id=str(a), serial=1, issued_at=1_780_000_000, signed_by=str(world.admin),
-        )
-        made = await keyrings[0].call("POST", f"/api/v1/trust/programmes/{a}", {
-            "ed25519_public": b64u_encode(programme_key.public), "certificate": b64u_encode(certificate),
-            "sealed_copy": b64u_encode(programme_key.seal_for(admin_identity.person)),
-        })
-        assert made.status_code == 201, made.text
+        _, programme_key = await admin_with_programme_key(keyrings[0], database_url, world)
         await keyrings[1].sign_up(await invitation(database_url, world, world.participant_a, Role.participant, a),
                                   "mother.a")
         if codes is not None:
             codes["mother.a"] = keyrings[1].recovery_code
         coach, _ = await keyrings[2].sign_up(await invitation(database_url, world, world.coach_a, Role.coach, a),
                                              "coach.a")
-        record = programme_key.sign_record(
-            crypto.CoachAssignment(str(world.participant_a), str(world.coach_a), coach.fingerprint,
-                                   crypto.CoachRole.INDIVIDUAL, 1_767_225_600, 0),
-            organisation_id=str(world.organisation_id), programme_id=str(a), serial=1, issued_at=1_780_000_000,
-            signed_by=str(world.admin),
-        )
-        async with unit_of_work(make_sessionmaker(engine)) as uow:
-            await uow.session.execute(
-                update(CoachAssignment).where(CoachAssignment.id == world.assignment_a)
-                .values(signed_record=b64u_encode(record), signed_by=world.admin, starts_on=date(2026, 1, 1))
-            )
-            officer = Person(organisation_id=world.organisation_id, display_name="Officer One", language="en")
-            uow.session.add(officer)
-            await uow.flush()
-            uow.session.add(Membership(organisation_id=world.organisation_id, programme_id=a,
-                                       person_id=officer.id, role="recovery_officer"))
-            officer_id = officer.id
-        await keyrings[3].sign_up(await invitation(database_url, world, officer_id, Role.recovery_officer, a),
-                                  "officer.one")
     finally:
-        await engine.dispose()
         for keyring in keyrings:
             await keyring.http.aclose()
+    await in_database(
+        database_url,
+        coach_a_signed(world, programme_key, coach.fingerprint).values(starts_on=date(2026, 1, 1)),
+    )
+    officer_id, _ = await signed_up_member(
+        server, database_url, world, "Officer One", Role.recovery_officer, "officer.one", language="en"
+    )
     return str(officer_id)
 
 
@@ -88,11 +56,7 @@ async def new_context(chromium: Any, server: LiveServer, errors: list[str], devi
 
 
 async def log_in(page: Any, server: LiveServer, login: str, password: str = PASSWORD) -> Any:
-    await page.goto(f"{server.url}/login")
-    await page.fill("#f-login", login)
-    await page.fill("#f-password", password)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+    await browser.log_in(page, server, login, password)
     return page
 
 

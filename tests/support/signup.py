@@ -1,19 +1,21 @@
 """Signing up with real, full-strength keys over HTTP, as her browser does, for the browser
-journeys: an invitation code made straight in the database, then the sign-up through the API."""
+journeys: an invitation code made straight in the database, then the sign-up through the API; and
+new members of programme A, made in the database and signed up the same way."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 
 from eportfolio import crypto
-from eportfolio.crypto import b64u_encode
 from eportfolio.domain.people import Role
 from eportfolio.invitations.service import _new_invitation
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
-from tests.support.keyring_client import organisation_pin_record
+from eportfolio.programmes.tables import Membership, Person
+from tests.support.keyring_client import organisation_pin_record, sign_up_body
 from tests.support.live import LiveServer
 from tests.support.world import World
 
@@ -47,21 +49,7 @@ class Keyring:
     async def sign_up(self, code: str, login: str, *, org_key: bool = False) -> tuple[crypto.Identity, Any]:
         invited = (await self.call("GET", f"/api/v1/auth/invitations/{code}")).json()
         made = crypto.Identity.create(login, PASSWORD, user_id=invited["person_id"])
-        body: dict[str, Any] = {
-            "invitation_code": code,
-            "login": login,
-            "key_bundle": b64u_encode(made.bundle),
-            "public_identity": b64u_encode(made.public_identity),
-            "auth_proof": b64u_encode(made.auth_proof),
-            "recovery_proof": b64u_encode(made.recovery_auth_proof),
-        }
-        signing = None
-        if org_key:
-            signing = crypto.SigningKey.generate()
-            body["organisation_key"] = {
-                "ed25519_public": b64u_encode(signing.public),
-                "sealed_copy": b64u_encode(signing.seal_for(made.identity.person)),
-            }
+        body, signing = sign_up_body(code, login, made, make_organisation_key=org_key)
         answer = await self.call("POST", "/api/v1/auth/signup", body)
         assert answer.status_code == 201, answer.text
         organisation_public = signing.public if signing else invited["organisation_key"]
@@ -71,3 +59,47 @@ class Keyring:
             assert saved.status_code == 200, saved.text
         self.recovery_code = made.recovery_code.text  # what she keeps on paper
         return made.identity, signing
+
+
+async def new_member(
+    database_url: str, world: World, name: str, role: Role, *, language: str, coach_kind: str | None = None
+) -> uuid.UUID:
+    """A new person of the world's organisation with a membership of programme A in `role`, written
+    straight to the database (no account yet). Returns her id."""
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            person = Person(organisation_id=world.organisation_id, display_name=name, language=language)
+            uow.session.add(person)
+            await uow.flush()
+            uow.session.add(Membership(
+                organisation_id=world.organisation_id, programme_id=world.programme_a, person_id=person.id,
+                role=role.value, coach_kind=coach_kind,
+            ))
+            return person.id
+    finally:
+        await engine.dispose()
+
+
+async def signed_up_member(
+    server: LiveServer,
+    database_url: str,
+    world: World,
+    name: str,
+    role: Role,
+    login: str,
+    *,
+    language: str,
+    coach_kind: str | None = None,
+) -> tuple[uuid.UUID, crypto.Identity]:
+    """`new_member`, then signed up on the live server as `login` with real keys, in a client of
+    her own. Returns her id and her identity."""
+    person_id = await new_member(database_url, world, name, role, language=language, coach_kind=coach_kind)
+    keyring = Keyring(server)
+    try:
+        identity, _ = await keyring.sign_up(
+            await invitation(database_url, world, person_id, role, world.programme_a), login
+        )
+    finally:
+        await keyring.http.aclose()
+    return person_id, identity
