@@ -50,8 +50,10 @@ class Liar:
         path = "/" + path.split("?", 1)[0]
         if request.method != "GET" and request.post_data:
             self.sent.append((request.method, path, request.post_data))
-        rule = next((r for r in self.rules if r.method == request.method and r.pattern.fullmatch(path)), None)
-        if rule is None:
+        # Every rule for this request applies, in the order the test added them: a test that says
+        # "the epoch is current" and then "and she has an extra member" gets both lies.
+        rules = [r for r in self.rules if r.method == request.method and r.pattern.fullmatch(path)]
+        if not rules:
             await route.continue_()
             return
         response = await route.fetch()
@@ -59,7 +61,9 @@ class Liar:
             data = await response.json()
         except Exception:  # a 204 or a non-JSON answer is rewritten from nothing
             data = None
-        status, answer = rule.rewrite(response.status, data)
+        status, answer = response.status, data
+        for rule in rules:
+            status, answer = rule.rewrite(status, answer)
         if status == 204:
             await route.fulfill(status=204, body="")
         else:
