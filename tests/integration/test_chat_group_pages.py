@@ -73,6 +73,32 @@ async def test_a_coach_starts_the_chat_with_the_supervisors(browser: Browser, wo
     assert refused.status_code == 422, "only a coach of the programme has a supervision conversation"
 
 
+async def test_a_coach_whose_role_was_switched_off_no_longer_finds_his_supervision_chat_in_the_list(
+    browser: Browser, world: World
+) -> None:
+    """The list names only conversations she may open: the same rule as opening one (a chat role
+    in the programme now), not a row that answers 403 when clicked."""
+    await browser.log_in_as(world.coach_a)
+    opened = await browser.post_form(f"/chat/programmes/{world.programme_a}/supervision")
+    conversation = opened.headers["location"].rsplit("/", 1)[1]
+    assert f'data-conversation="{conversation}"' in (await browser.get("/chat")).text
+
+    await browser.log_in_as(world.staff_a)
+    person = (await browser.api("GET", f"/api/v1/programmes/{world.programme_a}/people/{world.coach_a}")).json()
+    for membership in person["memberships"]:
+        switched = await browser.api(
+            "PATCH", f"/api/v1/programmes/{world.programme_a}/memberships/{membership['id']}", json={"active": False}
+        )
+        assert switched.status_code == 200
+
+    await browser.log_in_as(world.coach_a)
+    page = await browser.get("/chat")
+    assert page.status_code == 200
+    assert f'data-conversation="{conversation}"' not in page.text
+    # Opening it is refused as for anyone without a role in the programme (its existence not said).
+    assert (await browser.get(f"/chat/{conversation}")).status_code == 404
+
+
 async def test_her_first_visit_to_the_chat_shows_how_to_start_before_the_notification_settings(
     browser: Browser, world: World
 ) -> None:

@@ -190,6 +190,11 @@ def _taken(row: Any) -> TakenSeq:
     return TakenSeq(int(row[1]), row[2], int(row[3]), int(row[4]), row[5])
 
 
+# The roles held per programme that let someone into the chat (``chat.service.CHAT_ROLES`` without
+# the organisation admin, who holds no membership row and is a member of no conversation by rule).
+_CHAT_MEMBERSHIP_ROLES = ("participant", "coach", "supervisor", "staff")
+
+
 @functools.cache
 def _coaching_members_statement(keyed: bool, rotating: bool) -> Any:
     """The statement of ``ChatRepository.coaching_members`` for a conversation with a key or not,
@@ -282,11 +287,15 @@ class ChatRepository:
                 Grant.recipient_id == person_id,
                 Grant.epoch == Conversation.epoch,
                 Conversation.programme_id.in_(on_duty_in),
+                # As in ``_duty_readers``: after a reader left, only grants made since count.
+                or_(Conversation.rotation_due_since.is_(None), Grant.created_at > Conversation.rotation_due_since),
             )
         )
         kind = Conversation.kind
         query = select(Conversation).where(
             Conversation.organisation_id == organisation_id,
+            # As ``access_conversation``'s authorize(): only in programmes where she holds a chat role now.
+            Conversation.programme_id.in_(active_role.where(Membership.role.in_(_CHAT_MEMBERSHIP_ROLES))),
             or_(
                 and_(kind == ConversationKind.coaching, Conversation.participant_id == person_id),
                 and_(kind == ConversationKind.coaching, Conversation.participant_id.in_(my_participants)),
