@@ -46,7 +46,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["updated_by"], ["persons.id"], name=op.f("fk_trajectory_phases_updated_by_persons")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trajectory_phases")),
         sa.UniqueConstraint(
-            "programme_id", "participant_id", "phase", name=op.f("uq_trajectory_phases_programme_id_participant_id_phase")
+            "programme_id",
+            "participant_id",
+            "phase",
+            name=op.f("uq_trajectory_phases_programme_id_participant_id_phase"),
         ),
     )
     op.create_index("ix_trajectory_phases_planned", "trajectory_phases", ["planned_on"])
@@ -75,9 +78,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trajectory_outcomes")),
     )
-    op.create_index(
-        "ix_trajectory_outcomes_participant", "trajectory_outcomes", ["programme_id", "participant_id"]
-    )
+    op.create_index("ix_trajectory_outcomes_participant", "trajectory_outcomes", ["programme_id", "participant_id"])
 
 
 def downgrade() -> None:

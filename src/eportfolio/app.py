@@ -54,9 +54,9 @@ from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 from eportfolio.recovery import api as recovery_api
 from eportfolio.recovery import pages as recovery_pages
-from eportfolio.trust import api as trust_api
 from eportfolio.trajectory import api as trajectory_api
 from eportfolio.trajectory import pages as trajectory_pages
+from eportfolio.trust import api as trust_api
 from eportfolio.trust import pages as trust_pages
 
 

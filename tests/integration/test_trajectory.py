@@ -90,7 +90,9 @@ async def test_her_coach_sets_a_date_and_records_an_outcome_and_she_reads_both(
     # She reads, she does not change; and only her own.
     refused = await browser.api("PATCH", _api(world) + "/phases/coaching", {"started_on": today.isoformat()})
     assert refused.status_code == 403
-    assert (await browser.api("POST", _api(world) + "/outcomes", {"kind": "diploma", "occurred_on": today.isoformat()})).status_code == 403
+    assert (
+        await browser.api("POST", _api(world) + "/outcomes", {"kind": "diploma", "occurred_on": today.isoformat()})
+    ).status_code == 403
     assert (await browser.api("GET", _api(world, world.participant_a2))).status_code == 403
     assert (await _phases(app, world))["coaching"].started_on is None
     assert await _count(app, TrajectoryOutcome) == 1
@@ -133,26 +135,47 @@ async def test_refusals_store_nothing(app: FastAPI, world: World, browser: Brows
         return answer.text
 
     # A phase planned before the phase before it (and after the one after it).
-    text = await refused("PATCH", _api(world) + "/phases/coaching", {"planned_on": (intake_planned - timedelta(days=1)).isoformat()})
+    text = await refused(
+        "PATCH", _api(world) + "/phases/coaching", {"planned_on": (intake_planned - timedelta(days=1)).isoformat()}
+    )
     assert "before the date of the phase before it" in text or "voor de datum" in text
     await refused("PATCH", _api(world) + "/phases/intake", {"planned_on": "2040-01-01"})
     # Started before the phase before it started, or on a day still to come.
-    await refused("PATCH", _api(world) + "/phases/intake", {"started_on": (before["application"][1] - timedelta(days=1)).isoformat()})
+    await refused(
+        "PATCH",
+        _api(world) + "/phases/intake",
+        {"started_on": (before["application"][1] - timedelta(days=1)).isoformat()},
+    )
     await refused("PATCH", _api(world) + "/phases/intake", {"started_on": (today + timedelta(days=1)).isoformat()})
     await refused("PATCH", _api(world) + "/phases/intake", {})
     await refused("PATCH", _api(world) + "/phases/nonsense", {"started_on": today.isoformat()})
     assert {k: (v.planned_on, v.started_on) for k, v in (await _phases(app, world)).items()} == before
     # Outcomes: someone outside the programme, a date far ahead, leaving without a reason.
-    await refused("POST", _api(world, world.participant_b) + "/outcomes", {"kind": "paid_work", "occurred_on": today.isoformat()}, 404)
+    await refused(
+        "POST",
+        _api(world, world.participant_b) + "/outcomes",
+        {"kind": "paid_work", "occurred_on": today.isoformat()},
+        404,
+    )
     await refused("GET", _api(world, world.participant_b), {}, 404)
-    await refused("POST", _api(world) + "/outcomes", {"kind": "paid_work", "occurred_on": (today + timedelta(days=400)).isoformat()})
+    await refused(
+        "POST",
+        _api(world) + "/outcomes",
+        {"kind": "paid_work", "occurred_on": (today + timedelta(days=400)).isoformat()},
+    )
     await refused("POST", _api(world) + "/outcomes", {"kind": "left_programme", "occurred_on": today.isoformat()})
-    await refused("POST", _api(world) + "/outcomes", {"kind": "left_programme", "occurred_on": today.isoformat(), "reason": "  "})
-    await refused("POST", _api(world) + "/outcomes", {"kind": "diploma", "occurred_on": today.isoformat(), "reason": "x"})
+    await refused(
+        "POST", _api(world) + "/outcomes", {"kind": "left_programme", "occurred_on": today.isoformat(), "reason": "  "}
+    )
+    await refused(
+        "POST", _api(world) + "/outcomes", {"kind": "diploma", "occurred_on": today.isoformat(), "reason": "x"}
+    )
     await refused("POST", _api(world) + "/outcomes", {"kind": "lottery", "occurred_on": today.isoformat()})
     assert await _count(app, TrajectoryOutcome) == 0
     left = await browser.api(
-        "POST", _api(world) + "/outcomes", {"kind": "left_programme", "occurred_on": today.isoformat(), "reason": "Verhuisd"}
+        "POST",
+        _api(world) + "/outcomes",
+        {"kind": "left_programme", "occurred_on": today.isoformat(), "reason": "Verhuisd"},
     )
     assert left.status_code == 201, left.text
     assert left.json()["reason"] == "Verhuisd"
@@ -177,15 +200,17 @@ async def test_staff_see_counts_per_phase_and_who_is_overdue(app: FastAPI, world
     assert staff_sets.status_code == 200, "staff change dates as well"
     second = (await browser.api("GET", url)).json()
     counts = {c["phase"]: c["count"] for c in second["counts"]}
-    assert counts["application"] == 1 and counts["intake"] == 1
+    assert counts["application"] == 1
+    assert counts["intake"] == 1
     assert [(o["participant_name"], o["phases"]) for o in second["overdue"]] == [("Mother A2", ["intake"])]
     page = await browser.get(f"/manage/programmes/{world.programme_a}/trajectory")
     assert page.status_code == 200
     assert 'data-count="intake">1<' in page.text
     assert "Mother A2" in page.text
-    assert f'href="/manage/programmes/{world.programme_a}/trajectory"' in (
-        await browser.get(f"/manage/programmes/{world.programme_a}")
-    ).text, "reached from the programme page"
+    assert (
+        f'href="/manage/programmes/{world.programme_a}/trajectory"'
+        in (await browser.get(f"/manage/programmes/{world.programme_a}")).text
+    ), "reached from the programme page"
 
 
 async def test_the_pages_link_up_keep_what_was_typed_and_log_access(
@@ -206,8 +231,8 @@ async def test_the_pages_link_up_keep_what_was_typed_and_log_access(
     assert "Deze datum ligt voor de datum van de fase ervoor" in refused.text
     assert (await _phases(app, world))["coaching"].planned_on == phases["coaching"].planned_on
     saved = await browser.post_form(
-        _page(world) + "/phases/intake", {"planned_on": phases["intake"].planned_on.isoformat(),
-                                          "started_on": utcnow().date().isoformat()}
+        _page(world) + "/phases/intake",
+        {"planned_on": phases["intake"].planned_on.isoformat(), "started_on": utcnow().date().isoformat()},
     )
     assert saved.status_code == 303
     no_reason = await browser.post_form(
@@ -215,9 +240,11 @@ async def test_the_pages_link_up_keep_what_was_typed_and_log_access(
     )
     assert no_reason.status_code == 422
     assert "Schrijf op waarom ze stopt met het programma." in no_reason.text
-    assert (await browser.post_form(
-        _page(world) + "/outcomes", {"kind": "education", "occurred_on": utcnow().date().isoformat()}
-    )).status_code == 303
+    assert (
+        await browser.post_form(
+            _page(world) + "/outcomes", {"kind": "education", "occurred_on": utcnow().date().isoformat()}
+        )
+    ).status_code == 303
 
     await browser.log_in_as(world.participant_a)
     home = (await browser.get("/")).text
@@ -238,7 +265,8 @@ async def test_the_pages_link_up_keep_what_was_typed_and_log_access(
             )
         ).all()
     assert (world.participant_a, "read") in kinds
-    assert (world.coach_a, "update") in kinds and (world.coach_a, "create") in kinds
+    assert (world.coach_a, "update") in kinds
+    assert (world.coach_a, "create") in kinds
 
 
 async def test_reminders_come_once_per_phase_to_her_and_her_coach(app: FastAPI, world: World, browser: Browser) -> None:
@@ -260,7 +288,8 @@ async def test_reminders_come_once_per_phase_to_her_and_her_coach(app: FastAPI, 
     async with unit_of_work(app.state.sessionmaker) as uow:
         rows = (await uow.session.execute(select(Notification).order_by(Notification.kind))).scalars().all()
     assert [(r.person_id, r.kind) for r in rows] == [
-        (world.participant_a, "trajectory_due"), (world.coach_a, "trajectory_due_coach")
+        (world.participant_a, "trajectory_due"),
+        (world.coach_a, "trajectory_due_coach"),
     ]
     assert rows[0].link == "/my/trajectory"
     assert rows[1].link == _page(world)

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import uuid
 
-from eportfolio.domain.trajectory import OutcomeCreate, OutcomeRead, Phase, PhaseUpdate, TrajectoryOverview, TrajectoryRead
+from eportfolio.domain.trajectory import (
+    OutcomeCreate,
+    OutcomeRead,
+    Phase,
+    PhaseUpdate,
+    TrajectoryOverview,
+    TrajectoryRead,
+)
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import api_router

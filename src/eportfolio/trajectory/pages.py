@@ -116,8 +116,15 @@ async def set_phase(
 
     async def show(errors: dict[str, str]) -> Response:
         return await _coach_page(
-            request, uow, caller, programme_id, participant_id,
-            errors=errors, form=f"phase-{phase.value}", values=fields, status_code=422,
+            request,
+            uow,
+            caller,
+            programme_id,
+            participant_id,
+            errors=errors,
+            form=f"phase-{phase.value}",
+            values=fields,
+            status_code=422,
         )
 
     return await submit_form(request, uow, PhaseUpdate, fields, act, show)
@@ -136,8 +143,15 @@ async def add_outcome(
 
     async def show(errors: dict[str, str]) -> Response:
         return await _coach_page(
-            request, uow, caller, programme_id, participant_id,
-            errors=errors, form="outcome", values=fields, status_code=422,
+            request,
+            uow,
+            caller,
+            programme_id,
+            participant_id,
+            errors=errors,
+            form="outcome",
+            values=fields,
+            status_code=422,
         )
 
     return await submit_form(request, uow, OutcomeCreate, fields, act, show)

@@ -65,7 +65,9 @@ class TrajectoryRepository:
         result = await self.session.execute(query)
         return [Enrolment(*row) for row in result.tuples().all()]
 
-    async def coaches_her(self, scope: ProgrammeScope, coach_id: uuid.UUID, participant_id: uuid.UUID, today: date) -> bool:
+    async def coaches_her(
+        self, scope: ProgrammeScope, coach_id: uuid.UUID, participant_id: uuid.UUID, today: date
+    ) -> bool:
         result = await self.session.execute(
             select(
                 exists().where(

@@ -196,9 +196,7 @@ def _outcome_read(row: TrajectoryOutcome) -> OutcomeRead:
     )
 
 
-async def _read(
-    uow: UnitOfWork, access: Access, enrolment: Enrolment, rows: list[TrajectoryPhase]
-) -> TrajectoryRead:
+async def _read(uow: UnitOfWork, access: Access, enrolment: Enrolment, rows: list[TrajectoryPhase]) -> TrajectoryRead:
     outcomes = await TrajectoryRepository(uow.session).outcomes(access.scope, enrolment.person_id)
     return TrajectoryRead(
         programme_id=access.scope.programme_id,
@@ -223,8 +221,13 @@ async def get_trajectory(
     access, enrolment = await _access(uow, caller, programme_id, participant_id, edit=False)
     rows = await _ensure_phases(uow, access, enrolment)
     record_access(
-        uow, caller, role=access.role, subjects=[participant_id], record_kind="trajectory",
-        action=Action.read, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[participant_id],
+        record_kind="trajectory",
+        action=Action.read,
+        programme_id=programme_id,
     )
     return await _read(uow, access, enrolment, rows)
 
@@ -319,8 +322,13 @@ async def set_phase(
     row.updated_at = utcnow()
     await uow.flush()
     record_access(
-        uow, caller, role=access.role, subjects=[participant_id], record_kind="trajectory",
-        action=Action.update, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[participant_id],
+        record_kind="trajectory",
+        action=Action.update,
+        programme_id=programme_id,
     )
     return await _read(uow, access, enrolment, rows)
 
@@ -352,8 +360,13 @@ async def add_outcome(
     uow.session.add(row)
     await uow.flush()
     record_access(
-        uow, caller, role=access.role, subjects=[participant_id], record_kind="trajectory",
-        action=Action.create, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[participant_id],
+        record_kind="trajectory",
+        action=Action.create,
+        programme_id=programme_id,
     )
     return _outcome_read(row)
 
@@ -373,7 +386,7 @@ async def overview(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> 
         by_person.setdefault(row.participant_id, []).append(row)
     left = await repo.left(access.scope)
     today = _today(access.programme)
-    counts: dict[Phase | None, int] = {None: 0, **{phase: 0 for phase in PHASES}}
+    counts: dict[Phase | None, int] = {None: 0, **dict.fromkeys(PHASES, 0)}
     overdue: list[OverduePerson] = []
     for enrolment in enrolments:
         rows = await _ensure_phases(uow, access, enrolment, by_person.get(enrolment.person_id, []))
@@ -391,8 +404,13 @@ async def overview(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> 
                 )
             )
     record_access(
-        uow, caller, role=access.role, subjects=[e.person_id for e in enrolments], record_kind="trajectory",
-        action=Action.read, programme_id=programme_id,
+        uow,
+        caller,
+        role=access.role,
+        subjects=[e.person_id for e in enrolments],
+        record_kind="trajectory",
+        action=Action.read,
+        programme_id=programme_id,
     )
     return TrajectoryOverview(
         programme_id=programme_id,
