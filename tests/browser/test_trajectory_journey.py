@@ -61,6 +61,7 @@ async def test_coach_sets_a_date_and_an_outcome_she_sees_both_and_staff_see_the_
 
     coach = await _phone(chromium, server, database_url, world.coach_a, "coach", tmp_path)
     await coach.click("nav.nav a[data-nav=caseload]", "/caseload")
+    await coach.fits("caseload")
     await coach.click(
         f"li[data-participant-id='{world.participant_a}'] a[data-open=trajectory]",
         f"/caseload/programmes/{a}/participants/{world.participant_a}/trajectory",
@@ -79,6 +80,7 @@ async def test_coach_sets_a_date_and_an_outcome_she_sees_both_and_staff_see_the_
     await coach.fits("trajectory-saved")
 
     her = await _phone(chromium, server, database_url, world.participant_a, "participant", tmp_path)
+    await her.fits("home")
     await her.click("a[data-today-action=trajectory]", "/my/trajectory")
     assert "Intake en analyse" in await her.page.inner_text("[data-where]")
     assert await her.page.locator("li[data-phase=intake] [data-now]").count() == 1
