@@ -37,11 +37,11 @@ async def _count(app: FastAPI, table: type) -> int:
         return int((await uow.session.execute(select(func.count()).select_from(table))).scalar_one())
 
 
-async def _phases(app: FastAPI, world: World) -> dict[str, TrajectoryPhase]:
+async def _phases(app: FastAPI, world: World, participant: object = None) -> dict[str, TrajectoryPhase]:
     async with unit_of_work(app.state.sessionmaker) as uow:
         rows = (
             await uow.session.execute(
-                select(TrajectoryPhase).where(TrajectoryPhase.participant_id == world.participant_a)
+                select(TrajectoryPhase).where(TrajectoryPhase.participant_id == (participant or world.participant_a))
             )
         ).scalars()
         return {row.phase: row for row in rows}
@@ -296,6 +296,8 @@ async def test_reminders_come_once_per_phase_to_her_and_her_coach(app: FastAPI, 
     await browser.log_in_as(world.participant_a)
     notices = (await browser.get("/notifications")).text
     assert "Er komt een datum aan in je traject." in notices
+    # Mother A2's trajectory was never opened: the job made it from the defaults (nothing due yet).
+    assert {p.phase for p in (await _phases(app, world, world.participant_a2)).values()} == set(PHASES)
     # Once started, a phase is not reminded of; a phase that was already reminded is not again.
     async with unit_of_work(app.state.sessionmaker) as uow:
         await uow.session.execute(

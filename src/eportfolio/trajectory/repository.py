@@ -175,6 +175,30 @@ class TrajectoryRepository:
         )
         return [DuePhase(phase, zone, loaded_scope(phase)) for phase, zone in result.tuples().all()]
 
+    async def without_trajectory(self) -> list[tuple[Programme, Enrolment]]:
+        """Participants who take part in a programme (not archived) and have no phases there yet."""
+        has_phases = exists().where(
+            TrajectoryPhase.programme_id == Membership.programme_id,
+            TrajectoryPhase.participant_id == Membership.person_id,
+        )
+        result = await self.session.execute(
+            select(Programme, Membership.person_id, Person.display_name, Membership.created_at, Membership.active)
+            .join(Membership, Membership.programme_id == Programme.id)
+            .join(Person, Person.id == Membership.person_id)
+            .where(
+                Membership.organisation_id == Programme.organisation_id,
+                Membership.role == "participant",
+                Membership.active.is_(True),
+                Programme.archived.is_(False),
+                ~has_phases,
+            )
+            .order_by(Programme.id, Membership.person_id)
+        )
+        return [
+            (programme, Enrolment(person_id, name, enrolled_at, active))
+            for programme, person_id, name, enrolled_at, active in result.tuples().all()
+        ]
+
     async def existing_dedupe_keys(self, keys: Collection[str]) -> set[str]:
         if not keys:
             return set()

@@ -137,20 +137,13 @@ async def _access(
     return access, found[0]
 
 
-async def _ensure_phases(
-    uow: UnitOfWork, access: Access, enrolment: Enrolment, phases: list[TrajectoryPhase] | None = None
-) -> list[TrajectoryPhase]:
-    """Her phases, made from the defaults when she has none yet."""
-    repo = TrajectoryRepository(uow.session)
-    rows = phases if phases is not None else await repo.phases(access.scope, enrolment.person_id)
-    if rows:
-        return rows
-    plan = default_plan(_enrolled_on(enrolment, access.programme), access.programme.trajectory_months)
+def _default_rows(programme: Programme, enrolment: Enrolment) -> list[TrajectoryPhase]:
+    plan = default_plan(_enrolled_on(enrolment, programme), programme.trajectory_months)
     now = utcnow()
-    rows = [
+    return [
         TrajectoryPhase(
-            organisation_id=access.scope.organisation_id,
-            programme_id=access.scope.programme_id,
+            organisation_id=programme.organisation_id,
+            programme_id=programme.id,
             participant_id=enrolment.person_id,
             phase=phase.value,
             position=position,
@@ -161,6 +154,17 @@ async def _ensure_phases(
         )
         for position, phase in enumerate(PHASES)
     ]
+
+
+async def _ensure_phases(
+    uow: UnitOfWork, access: Access, enrolment: Enrolment, phases: list[TrajectoryPhase] | None = None
+) -> list[TrajectoryPhase]:
+    """Her phases, made from the defaults when she has none yet."""
+    repo = TrajectoryRepository(uow.session)
+    rows = phases if phases is not None else await repo.phases(access.scope, enrolment.person_id)
+    if rows:
+        return rows
+    rows = _default_rows(access.programme, enrolment)
     uow.session.add_all(rows)
     await uow.flush()
     return rows
@@ -436,12 +440,19 @@ async def send_reminders(uow: UnitOfWork) -> int:
     """Remind her and her coach once per phase of an end measurement or follow-up planned within
     ``REMINDER_DAYS`` (or passed) that has not started; returns how many notices were made.
 
+    Participants who take part but have no trajectory yet get one from the defaults first.
+
     Runs without a caller (``eportfolio trajectory-reminders``, a timer; or the development
     server's own loop). The notice says only that a date is coming up; the dedupe key
     ``trajectory_due:<phase>:<person>`` makes a second run, or a run in another process, add
     nothing (the notification's unique key refuses a double).
     """
     repo = TrajectoryRepository(uow.session)
+    # Whoever takes part and whose trajectory nobody opened yet gets hers from the defaults, so
+    # that her end measurement and follow-ups are reminded of too.
+    for programme, enrolment in await repo.without_trajectory():
+        uow.session.add_all(_default_rows(programme, enrolment))
+    await uow.flush()
     # Wide enough for every time zone; each row is checked against its programme's own today.
     until = utcnow().date() + timedelta(days=REMINDER_DAYS + 1)
     made = 0
