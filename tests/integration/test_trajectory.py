@@ -102,9 +102,16 @@ async def test_another_coach_a_supervisor_and_another_programmes_staff_are_refus
     app: FastAPI, world: World, browser: Browser
 ) -> None:
     other = await other_coach(app.state.sessionmaker, world)
+    funder = await other_coach(app.state.sessionmaker, world, role="funder_viewer")
     today = utcnow().date().isoformat()
     # Coach A's assignment is not signed yet: it does not count, so he is refused as well.
-    for person, status in ((other, 403), (world.coach_a, 403), (world.supervisor_a, 403), (world.staff_b, 404)):
+    for person, status in (
+        (other, 403),
+        (world.coach_a, 403),
+        (world.supervisor_a, 403),
+        (funder, 403),
+        (world.staff_b, 404),
+    ):
         await browser.log_in_as(person)
         assert (await browser.api("GET", _api(world))).status_code == status, person
         assert (await browser.api("PATCH", _api(world) + "/phases/intake", {"started_on": today})).status_code == status
@@ -235,6 +242,21 @@ async def test_the_pages_link_up_keep_what_was_typed_and_log_access(
         {"planned_on": phases["intake"].planned_on.isoformat(), "started_on": utcnow().date().isoformat()},
     )
     assert saved.status_code == 303
+    # Entered by mistake: the start date is emptied again.
+    emptied = await browser.post_form(
+        _page(world) + "/phases/intake",
+        {
+            "planned_on": phases["intake"].planned_on.isoformat(),
+            "started_on": utcnow().date().isoformat(),
+            "clear_started": "true",
+        },
+    )
+    assert emptied.status_code == 303
+    assert (await _phases(app, world))["intake"].started_on is None
+    await browser.post_form(
+        _page(world) + "/phases/intake",
+        {"planned_on": phases["intake"].planned_on.isoformat(), "started_on": utcnow().date().isoformat()},
+    )
     no_reason = await browser.post_form(
         _page(world) + "/outcomes", {"kind": "left_programme", "occurred_on": utcnow().date().isoformat(), "reason": ""}
     )

@@ -25,15 +25,19 @@ async def sign_coach_a(sessionmaker: async_sessionmaker[AsyncSession], world: Wo
         )
 
 
-async def other_coach(sessionmaker: async_sessionmaker[AsyncSession], world: World) -> uuid.UUID:
-    """A coach of programme A without an assignment for Mother A."""
+async def other_coach(sessionmaker: async_sessionmaker[AsyncSession], world: World, role: str = "coach") -> uuid.UUID:
+    """A coach of programme A without an assignment for Mother A (or someone else in ``role``)."""
     from types import SimpleNamespace
 
     programme = SimpleNamespace(id=world.programme_a, organisation_id=world.organisation_id)
     async with unit_of_work(sessionmaker) as uow:
-        coach = PersonFactory.add(uow.session, organisation_id=world.organisation_id, display_name="Coach Other")
+        coach = PersonFactory.add(uow.session, organisation_id=world.organisation_id, display_name=f"Other {role}")
         MembershipFactory.add(
-            uow.session, programme=programme, person_id=coach.id, role="coach", coach_kind="individual"
+            uow.session,
+            programme=programme,
+            person_id=coach.id,
+            role=role,
+            coach_kind="individual" if role == "coach" else None,
         )
         await flush_in_order(uow.session)
         return coach.id
