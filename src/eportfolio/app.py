@@ -55,6 +55,8 @@ from eportfolio.programmes import api as programme_api
 from eportfolio.programmes import pages as programme_pages
 from eportfolio.recovery import api as recovery_api
 from eportfolio.recovery import pages as recovery_pages
+from eportfolio.trajectory import api as trajectory_api
+from eportfolio.trajectory import pages as trajectory_pages
 from eportfolio.trust import api as trust_api
 from eportfolio.trust import pages as trust_pages
 
@@ -145,6 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(duty_pages.router)
     app.include_router(portfolio_pages.router)
     app.include_router(caseload_pages.router)
+    app.include_router(trajectory_api.router)
+    app.include_router(trajectory_pages.router)
     for router in portfolio_api.routers:
         app.include_router(router)
     app.include_router(recovery_api.router)

@@ -52,6 +52,12 @@ async def _escalate(uow: UnitOfWork) -> int:
     return await duty.escalate_due(uow)
 
 
+async def _trajectory_reminders(uow: UnitOfWork) -> int:
+    from eportfolio.trajectory import service as trajectory
+
+    return await trajectory.send_reminders(uow)
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         name="escalate",
@@ -59,6 +65,13 @@ JOBS: tuple[Job, ...] = (
         run=_escalate,
         interval=lambda settings: settings.escalation_sweep_seconds,
         done="conversations escalated",
+    ),
+    Job(
+        name="trajectory-reminders",
+        help="remind participants and coaches of an end measurement or follow-up due (for a timer, hourly)",
+        run=_trajectory_reminders,
+        interval=lambda settings: 3600.0,
+        done="trajectory reminders made",
     ),
 )
 

@@ -13,6 +13,7 @@ from eportfolio.notifications import tables as notifications_tables
 from eportfolio.portfolio import tables as portfolio_tables
 from eportfolio.programmes import tables as programmes_tables
 from eportfolio.recovery import tables as recovery_tables
+from eportfolio.trajectory import tables as trajectory_tables
 from eportfolio.trust import tables as trust_tables
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "portfolio_tables",
     "programmes_tables",
     "recovery_tables",
+    "trajectory_tables",
     "trust_tables",
 ]

@@ -57,6 +57,9 @@ NOTIFICATION_TEXTS = {
     # Added by the chat: neutral, never who wrote or what.
     "chat_message": N_("You have a new message in the chat."),
     "chat_waiting": N_("Someone is waiting for an answer in the chat. You are on duty."),
+    # Added by the trajectory's reminders: neutral, never which phase or why.
+    "trajectory_due": N_("A date in your trajectory is coming up."),
+    "trajectory_due_coach": N_("A date in a participant's trajectory is coming up."),
 }
 
 

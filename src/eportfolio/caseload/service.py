@@ -103,6 +103,9 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
             NavItem("recovery", f"/recovery/programmes/{recovery_in[0]}/requests", N_("Recovery"),
                     prefixes=("/recovery/programmes/",))
         )
+    if participant:
+        # Her trajectory: less often needed than the bar's items, so under "More".
+        items.append(NavItem("trajectory", "/my/trajectory", N_("Trajectory")))
     return items
 
 
