@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_words_layout import OVERFLOW
-from tests.integration.test_measurement_instruments import own_instrument
-from tests.support.browser import PHONE
+from tests.support.browser import OVERFLOW, PHONE
 from tests.support.live import LiveServer, session_cookie_for
+from tests.support.measurements import own_instrument
 from tests.support.world import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]

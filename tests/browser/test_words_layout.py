@@ -8,26 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import PHONE
+from tests.support.browser import OVERFLOW, PHONE
 from tests.support.client import Browser
 from tests.support.live import LiveServer, session_cookie_for
 from tests.support.modules import published_module
 from tests.support.world import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"])]
-
-# What sticks out at the right: the page's own scroll width, and every element's right edge.
-OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const out = [];
-  for (const element of document.querySelectorAll('body *')) {
-    const box = element.getBoundingClientRect();
-    const name = `${element.tagName}.${element.className}`;
-    if (box.width > 0 && box.right > width + 0.5) out.push(`${name} ${Math.round(box.right)}`);
-  }
-  return { scrollWidth: document.scrollingElement.scrollWidth, width, out };
-}"""
-
 
 async def _phone(chromium: Any, database_url: str, server: LiveServer, person: Any) -> Any:
     context = await chromium.new_context(**PHONE)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.integration.test_measurement_instruments import own_instrument
 from tests.support.client import Browser
+from tests.support.measurements import own_instrument
 from tests.support.world import World
 
 

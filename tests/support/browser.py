@@ -43,3 +43,16 @@ async def log_in(page: Any, server: LiveServer, login: str, password: str) -> No
     await page.fill("#f-password", password)
     await page.click("#login-form button[type=submit]")
     await page.wait_for_url(f"{server.url}/", timeout=KEY_WORK_MS)
+
+
+# What sticks out at the right: the page's own scroll width, and every element's right edge.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const element of document.querySelectorAll('body *')) {
+    const box = element.getBoundingClientRect();
+    const name = `${element.tagName}.${element.className}`;
+    if (box.width > 0 && box.right > width + 0.5) out.push(`${name} ${Math.round(box.right)}`);
+  }
+  return { scrollWidth: document.scrollingElement.scrollWidth, width, out };
+}"""
