@@ -52,6 +52,12 @@ async def _escalate(uow: UnitOfWork) -> int:
     return await duty.escalate_due(uow)
 
 
+async def _remind_appointments(uow: UnitOfWork) -> int:
+    from eportfolio.appointments import service as appointments
+
+    return await appointments.send_reminders(uow)
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         name="escalate",
@@ -59,6 +65,13 @@ JOBS: tuple[Job, ...] = (
         run=_escalate,
         interval=lambda settings: settings.escalation_sweep_seconds,
         done="conversations escalated",
+    ),
+    Job(
+        name="remind-appointments",
+        help="remind of appointments the day before and an hour before, once each (for a timer, every 5 minutes)",
+        run=_remind_appointments,
+        interval=lambda settings: 300.0,
+        done="appointment reminders made",
     ),
 )
 

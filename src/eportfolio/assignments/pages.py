@@ -57,6 +57,9 @@ NOTIFICATION_TEXTS = {
     # Added by the chat: neutral, never who wrote or what.
     "chat_message": N_("You have a new message in the chat."),
     "chat_waiting": N_("Someone is waiting for an answer in the chat. You are on duty."),
+    # Added by the appointments: neutral, the time only (in the programme's time zone).
+    "appointment_day": N_("Reminder: you have an appointment tomorrow at %(time)s."),
+    "appointment_hour": N_("Reminder: your appointment starts at %(time)s."),
 }
 
 
