@@ -41,8 +41,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["organisation_id"], ["organisations.id"], name=op.f("fk_appointments_organisation_id_organisations")
         ),
-        sa.ForeignKeyConstraint(["programme_id"], ["programmes.id"], name=op.f("fk_appointments_programme_id_programmes")),
-        sa.ForeignKeyConstraint(["participant_id"], ["persons.id"], name=op.f("fk_appointments_participant_id_persons")),
+        sa.ForeignKeyConstraint(
+            ["programme_id"], ["programmes.id"], name=op.f("fk_appointments_programme_id_programmes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"], ["persons.id"], name=op.f("fk_appointments_participant_id_persons")
+        ),
         sa.ForeignKeyConstraint(["coach_id"], ["persons.id"], name=op.f("fk_appointments_coach_id_persons")),
         sa.ForeignKeyConstraint(["created_by"], ["persons.id"], name=op.f("fk_appointments_created_by_persons")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appointments")),

@@ -20,12 +20,20 @@ from tests.support.world import World
 
 
 def series_url(world: World, participant: object = None) -> str:
-    return f"/api/v1/appointments/programmes/{world.programme_a}/participants/{participant or world.participant_a}/series"
+    return (
+        f"/api/v1/appointments/programmes/{world.programme_a}/participants/{participant or world.participant_a}/series"
+    )
 
 
 def series(weeks: int = 3, days: int = 2, **extra: object) -> dict[str, object]:
-    return {"first_date": local_day(days).isoformat(), "start": "10:00", "end": "11:00", "weeks": weeks,
-            "place": "Buurthuis De Ster", **extra}
+    return {
+        "first_date": local_day(days).isoformat(),
+        "start": "10:00",
+        "end": "11:00",
+        "weeks": weeks,
+        "place": "Buurthuis De Ster",
+        **extra,
+    }
 
 
 async def count(app: FastAPI) -> int:
@@ -47,8 +55,11 @@ async def test_a_weekly_series_is_stored_in_utc_and_she_and_her_coach_see_it(
         from datetime import datetime
 
         starts = datetime.fromisoformat(row["starts_at"])
-        assert starts.astimezone(first.tzinfo).replace(tzinfo=None) == (first + timedelta(weeks=week)).replace(tzinfo=None)
-        assert row["kind"] == "coach" and row["series_id"] == rows[0]["series_id"]
+        assert starts.astimezone(first.tzinfo).replace(tzinfo=None) == (first + timedelta(weeks=week)).replace(
+            tzinfo=None
+        )
+        assert row["kind"] == "coach"
+        assert row["series_id"] == rows[0]["series_id"]
     await browser.log_in_as(world.participant_a)
     page = await browser.get("/appointments")
     assert page.status_code == 200
@@ -69,8 +80,11 @@ async def test_who_may_see_and_change(app: FastAPI, world: World, browser: Brows
     await browser.log_in_as(world.coach_a)
     coach_meeting = (await browser.api("POST", series_url(world), json=series(weeks=1))).json()[0]["id"]
     await browser.log_in_as(world.participant_a)
-    own = await browser.api("POST", f"/api/v1/appointments/programmes/{world.programme_a}/own",
-                            json={"title": "Huisarts", "date": local_day(3).isoformat(), "start": "09:00", "end": "09:20"})
+    own = await browser.api(
+        "POST",
+        f"/api/v1/appointments/programmes/{world.programme_a}/own",
+        json={"title": "Huisarts", "date": local_day(3).isoformat(), "start": "09:00", "end": "09:20"},
+    )
     assert own.status_code == 201, own.text
     own_id = own.json()["id"]
     listing = f"/api/v1/appointments/programmes/{world.programme_a}/participants/{world.participant_a}"
@@ -81,15 +95,23 @@ async def test_who_may_see_and_change(app: FastAPI, world: World, browser: Brows
         assert (await browser.api("GET", f"/api/v1/appointments/{own_id}")).status_code == 200
         assert (await browser.get(f"/appointments/{own_id}.ics")).status_code == 200
     # Another coach, staff, another programme's staff: nothing.
-    for person, status in ((aw.other_coach, 403), (world.staff_a, 403), (world.staff_b, 404), (world.participant_a2, 403)):
+    for person, status in (
+        (aw.other_coach, 403),
+        (world.staff_a, 403),
+        (world.staff_b, 404),
+        (world.participant_a2, 403),
+    ):
         await browser.log_in_as(person)
         assert (await browser.api("GET", listing)).status_code == status, person
         for appointment in (coach_meeting, own_id):
             assert (await browser.api("GET", f"/api/v1/appointments/{appointment}")).status_code == 404
             assert (await browser.get(f"/appointments/{appointment}.ics")).status_code == 404
             assert (await browser.api("POST", f"/api/v1/appointments/{appointment}/cancel")).status_code == 404
-        assert (await browser.get(f"/api/v1/appointments/programmes/{world.programme_a}/participants/"
-                                  f"{world.participant_a}/calendar.ics")).status_code == status
+        assert (
+            await browser.get(
+                f"/api/v1/appointments/programmes/{world.programme_a}/participants/{world.participant_a}/calendar.ics"
+            )
+        ).status_code == status
     # Only the coach changes a coach meeting; only she her own.
     await browser.log_in_as(world.participant_a)
     assert (await browser.api("POST", f"/api/v1/appointments/{coach_meeting}/cancel")).status_code == 403
@@ -98,7 +120,8 @@ async def test_who_may_see_and_change(app: FastAPI, world: World, browser: Brows
     await browser.log_in_as(world.coach_a)
     assert (await browser.api("PATCH", f"/api/v1/appointments/{own_id}", json=moved)).status_code == 403
     cancelled = await browser.api("POST", f"/api/v1/appointments/{coach_meeting}/cancel")
-    assert cancelled.status_code == 200 and cancelled.json()["cancelled"] is True
+    assert cancelled.status_code == 200
+    assert cancelled.json()["cancelled"] is True
     # A coach without a counting assignment for her cannot plan; nor for someone outside the programme.
     await browser.log_in_as(aw.other_coach)
     refused = await browser.api("POST", series_url(world), json=series())
@@ -128,29 +151,52 @@ async def test_bad_input_is_refused_and_nothing_is_stored(app: FastAPI, world: W
     assert await count(app) == 0, "a refused series stores no week at all"
     # The form: a 422 with the message beside the field and what she typed kept.
     form = f"/appointments/programmes/{world.programme_a}/participants/{world.participant_a}/series"
-    page = await browser.post_form(form, {"first_date": local_day(3).isoformat(), "start": "14:00", "end": "13:00",
-                                          "weeks": "10", "place": "Bibliotheek Noord"})
+    page = await browser.post_form(
+        form,
+        {
+            "first_date": local_day(3).isoformat(),
+            "start": "14:00",
+            "end": "13:00",
+            "weeks": "10",
+            "place": "Bibliotheek Noord",
+        },
+    )
     assert page.status_code == 422
     assert "De eindtijd moet na de begintijd liggen." in page.text
-    assert 'value="Bibliotheek Noord"' in page.text and 'value="14:00"' in page.text
-    page = await browser.post_form(form, {"first_date": local_day(3).isoformat(), "start": "14:00", "end": "15:00",
-                                          "weeks": "200", "place": "Bibliotheek Noord"})
-    assert page.status_code == 422 and 'value="200"' in page.text
+    assert 'value="Bibliotheek Noord"' in page.text
+    assert 'value="14:00"' in page.text
+    page = await browser.post_form(
+        form,
+        {
+            "first_date": local_day(3).isoformat(),
+            "start": "14:00",
+            "end": "15:00",
+            "weeks": "200",
+            "place": "Bibliotheek Noord",
+        },
+    )
+    assert page.status_code == 422
+    assert 'value="200"' in page.text
     assert await count(app) == 0
     # Her own form.
     await browser.log_in_as(world.participant_a)
     own = f"/appointments/programmes/{world.programme_a}/new"
     page = await browser.get(own)
     assert "Je coach kan deze afspraak ook zien. Schrijf hier geen geheimen." in page.text
-    page = await browser.post_form(own, {"title": "Tandarts", "date": local_day(-2).isoformat(), "start": "10:00",
-                                         "end": "10:30"})
-    assert page.status_code == 422 and 'value="Tandarts"' in page.text
-    page = await browser.post_form(own, {"title": "Tandarts", "date": local_day(2).isoformat(), "start": "10:60",
-                                         "end": "10:30"})
-    assert page.status_code == 422 and "14:30" in page.text
+    page = await browser.post_form(
+        own, {"title": "Tandarts", "date": local_day(-2).isoformat(), "start": "10:00", "end": "10:30"}
+    )
+    assert page.status_code == 422
+    assert 'value="Tandarts"' in page.text
+    page = await browser.post_form(
+        own, {"title": "Tandarts", "date": local_day(2).isoformat(), "start": "10:60", "end": "10:30"}
+    )
+    assert page.status_code == 422
+    assert "14:30" in page.text
     assert await count(app) == 0
-    done = await browser.post_form(own, {"title": "Tandarts", "date": local_day(2).isoformat(), "start": "10:00",
-                                         "end": "10:30"})
+    done = await browser.post_form(
+        own, {"title": "Tandarts", "date": local_day(2).isoformat(), "start": "10:00", "end": "10:30"}
+    )
     assert done.status_code == 303
     assert await count(app) == 1
 
@@ -195,14 +241,21 @@ async def test_reminders_are_made_once_each_for_her_and_her_coach(app: FastAPI, 
     starts = datetime.fromisoformat(rows[0]["starts_at"])
     day_before = starts - timedelta(hours=23)
     hour_before = starts - timedelta(minutes=50)
-    for moment, expected in ((day_before, 2), (day_before + timedelta(minutes=5), 0), (hour_before, 2),
-                             (hour_before, 0)):
+    for moment, expected in (
+        (day_before, 2),
+        (day_before + timedelta(minutes=5), 0),
+        (hour_before, 2),
+        (hour_before, 0),
+    ):
         async with unit_of_work(app.state.sessionmaker) as uow:
             assert await service.send_reminders(uow, moment) == expected, moment
     async with unit_of_work(app.state.sessionmaker) as uow:
         notes = (await uow.session.execute(select(Notification))).scalars().all()
     assert sorted((n.kind, n.person_id == world.coach_a) for n in notes) == [
-        ("appointment_day", False), ("appointment_day", True), ("appointment_hour", False), ("appointment_hour", True)
+        ("appointment_day", False),
+        ("appointment_day", True),
+        ("appointment_hour", False),
+        ("appointment_hour", True),
     ]
     await browser.log_in_as(world.participant_a)
     page = (await browser.get("/notifications")).text

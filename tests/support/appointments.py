@@ -38,8 +38,12 @@ async def appointment_world(app: FastAPI, world: World) -> AppointmentWorld:
         other = PersonFactory.add(uow.session, organisation_id=world.organisation_id, display_name="Coach Other")
         MembershipFactory.add(uow.session, programme=programme, person_id=other.id, role="coach")
         CoachAssignmentFactory.add(
-            uow.session, programme=programme, participant_id=world.participant_a2, coach_id=other.id,
-            signed=True, signed_by=world.staff_a,
+            uow.session,
+            programme=programme,
+            participant_id=world.participant_a2,
+            coach_id=other.id,
+            signed=True,
+            signed_by=world.staff_a,
         )
         await flush_in_order(uow.session)
     return AppointmentWorld(world, other.id)

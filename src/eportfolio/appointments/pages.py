@@ -74,8 +74,16 @@ def calendar_days(request: Request, appointments: list[AppointmentRead], today: 
             )
             weeks[number] = {"label": label, "days": {}}
         days = weeks[number]["days"]
-        days.setdefault(day, {"iso": day.isoformat(), "label": _day_label(request, day), "today": day == today,
-                              "past": day < today, "rows": []})["rows"].append(row)
+        days.setdefault(
+            day,
+            {
+                "iso": day.isoformat(),
+                "label": _day_label(request, day),
+                "today": day == today,
+                "past": day < today,
+                "rows": [],
+            },
+        )["rows"].append(row)
     return [{"label": w["label"], "days": list(w["days"].values())} for _, w in sorted(weeks.items())]
 
 
@@ -117,15 +125,24 @@ async def calendar(request: Request, uow: UowDep, caller: CallerDep) -> Response
 
 
 async def _own_page(
-    request: Request, uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200,
+    request: Request,
+    uow: UnitOfWork,
+    caller: Caller,
+    programme_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     access = await programmes.authorize(uow, caller, programme_id, {Role.participant})
     return render(
         request,
         "appointments/own_form.html",
-        {"programme": programmes.programme_read(access.programme), "values": values or {}, "errors": errors or {},
-         "today": programmes.programme_today(access.programme).isoformat()},
+        {
+            "programme": programmes.programme_read(access.programme),
+            "values": values or {},
+            "errors": errors or {},
+            "today": programmes.programme_today(access.programme).isoformat(),
+        },
         status_code=status,
     )
 
@@ -186,8 +203,14 @@ async def participant_ics(
 
 
 async def _series_page(
-    request: Request, uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, participant_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200,
+    request: Request,
+    uow: UnitOfWork,
+    caller: Caller,
+    programme_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     access = await programmes.authorize(uow, caller, programme_id, {Role.coach})
     names = await programmes.display_names(uow, caller, programme_id, [participant_id])
@@ -248,27 +271,45 @@ async def appointment_ics(request: Request, uow: UowDep, caller: CallerDep, appo
 @router.get("/appointments/{appointment_id}")
 async def appointment_page(request: Request, uow: UowDep, caller: CallerDep, appointment_id: uuid.UUID) -> Response:
     a = await service.get(uow, caller, appointment_id)
-    back = "/appointments" if a.participant_id == caller.person_id else _participant_url(a.programme_id, a.participant_id)
+    back = (
+        "/appointments" if a.participant_id == caller.person_id else _participant_url(a.programme_id, a.participant_id)
+    )
     return render(
         request,
         "appointments/appointment.html",
-        {"row": _row(request, a), "back": back, "time_zone": a.time_zone,
-         "day": _day_label(request, _row(request, a)["local_day"])},
+        {
+            "row": _row(request, a),
+            "back": back,
+            "time_zone": a.time_zone,
+            "day": _day_label(request, _row(request, a)["local_day"]),
+        },
     )
 
 
 async def _move_page(
-    request: Request, uow: UnitOfWork, caller: Caller, appointment_id: uuid.UUID,
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200,
+    request: Request,
+    uow: UnitOfWork,
+    caller: Caller,
+    appointment_id: uuid.UUID,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     a = await service.get(uow, caller, appointment_id)
     row = _row(request, a)
     if values is None:
-        values = {"date": row["local_day"].isoformat(), "start": row["start"], "end": row["end"], "place": a.place,
-                  "remote": "true" if a.remote else ""}
+        values = {
+            "date": row["local_day"].isoformat(),
+            "start": row["start"],
+            "end": row["end"],
+            "place": a.place,
+            "remote": "true" if a.remote else "",
+        }
     return render(
-        request, "appointments/move_form.html",
-        {"row": row, "values": values, "errors": errors or {}, "time_zone": a.time_zone}, status_code=status,
+        request,
+        "appointments/move_form.html",
+        {"row": row, "values": values, "errors": errors or {}, "time_zone": a.time_zone},
+        status_code=status,
     )
 
 

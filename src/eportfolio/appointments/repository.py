@@ -41,7 +41,9 @@ class AppointmentRepository:
         )
         return result.first() is not None
 
-    async def counting_coach(self, scope: ProgrammeScope, coach_id: uuid.UUID, participant_id: uuid.UUID, today: date) -> bool:
+    async def counting_coach(
+        self, scope: ProgrammeScope, coach_id: uuid.UUID, participant_id: uuid.UUID, today: date
+    ) -> bool:
         """Whether an assignment of this coach for her counts today (signed by another, current)."""
         result = await self.session.execute(
             select(CoachAssignment.id).where(
@@ -83,7 +85,9 @@ class AppointmentRepository:
         result = await self.session.execute(query.order_by(Appointment.starts_at, Appointment.id))
         return list(result.scalars())
 
-    async def next_of_participant(self, scope: ProgrammeScope, participant_id: uuid.UUID, now: datetime) -> Appointment | None:
+    async def next_of_participant(
+        self, scope: ProgrammeScope, participant_id: uuid.UUID, now: datetime
+    ) -> Appointment | None:
         result = await self.session.execute(
             select(Appointment)
             .where(
@@ -136,9 +140,7 @@ class AppointmentRepository:
         ids = [a.id for a in appointments if a.coach_id is not None]
         if not ids:
             return set()
-        result = await self.session.execute(
-            select(Appointment.id).where(Appointment.id.in_(ids), _coach_counts(today))
-        )
+        result = await self.session.execute(select(Appointment.id).where(Appointment.id.in_(ids), _coach_counts(today)))
         return set(result.scalars())
 
     async def existing_dedupe_keys(self, keys: Sequence[str]) -> set[str]:
@@ -146,4 +148,3 @@ class AppointmentRepository:
             return set()
         result = await self.session.execute(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys)))
         return {key for key in result.scalars() if key}
-

@@ -59,7 +59,9 @@ NOT_HER_COACH = N_(
     "You can plan meetings only with a participant you coach. Ask the programme to sign your coach assignment."
 )
 ONLY_HERS = N_("You can see appointments only of yourself, or of a participant you coach.")
-NOT_YOURS_TO_CHANGE = N_("Only her coach can change a meeting with her coach, and only she can change her own appointments.")
+NOT_YOURS_TO_CHANGE = N_(
+    "Only her coach can change a meeting with her coach, and only she can change her own appointments."
+)
 CANCELLED = N_("This appointment was cancelled.")
 
 
@@ -413,7 +415,7 @@ def _calendar(rows: list[Appointment], language: str) -> bytes:
     stamp = utcnow().replace(microsecond=0)
     for row in rows:
         calendar.add_component(_event(row, language, stamp))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 @personal_data("appointment")
@@ -429,7 +431,7 @@ async def ics_upcoming(
     uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, participant_id: uuid.UUID, language: str
 ) -> bytes:
     """All her appointments that are not over and not cancelled, as one iCalendar file."""
-    access, _relation_ = await _relation(uow, caller, programme_id, participant_id)
+    access, _ = await _relation(uow, caller, programme_id, participant_id)
     rows = await AppointmentRepository(uow.session).of_participant(
         access.scope, participant_id, utcnow(), cancelled=False
     )
