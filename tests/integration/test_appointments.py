@@ -44,7 +44,7 @@ async def count(app: FastAPI) -> int:
 async def test_a_weekly_series_is_stored_in_utc_and_she_and_her_coach_see_it(
     app: FastAPI, world: World, browser: Browser
 ) -> None:
-    await appointment_world(app, world)
+    await appointment_world(app.state.sessionmaker, world)
     await browser.log_in_as(world.coach_a)
     made = await browser.api("POST", series_url(world), json=series(weeks=3))
     assert made.status_code == 201, made.text
@@ -76,7 +76,7 @@ async def test_a_weekly_series_is_stored_in_utc_and_she_and_her_coach_see_it(
 
 
 async def test_who_may_see_and_change(app: FastAPI, world: World, browser: Browser) -> None:
-    aw = await appointment_world(app, world)
+    aw = await appointment_world(app.state.sessionmaker, world)
     await browser.log_in_as(world.coach_a)
     coach_meeting = (await browser.api("POST", series_url(world), json=series(weeks=1))).json()[0]["id"]
     await browser.log_in_as(world.participant_a)
@@ -134,7 +134,7 @@ async def test_who_may_see_and_change(app: FastAPI, world: World, browser: Brows
 
 
 async def test_bad_input_is_refused_and_nothing_is_stored(app: FastAPI, world: World, browser: Browser) -> None:
-    await appointment_world(app, world)
+    await appointment_world(app.state.sessionmaker, world)
     await browser.log_in_as(world.coach_a)
     cases = [
         (series(end="09:00"), "end"),
@@ -202,7 +202,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(app: FastAPI, world: W
 
 
 async def test_icalendar_files_parse_back_with_the_right_times(app: FastAPI, world: World, browser: Browser) -> None:
-    await appointment_world(app, world)
+    await appointment_world(app.state.sessionmaker, world)
     await browser.log_in_as(world.coach_a)
     rows = (await browser.api("POST", series_url(world), json=series(weeks=2, remote=True, place=""))).json()
     await browser.log_in_as(world.participant_a)
@@ -233,7 +233,7 @@ async def test_icalendar_files_parse_back_with_the_right_times(app: FastAPI, wor
 
 
 async def test_reminders_are_made_once_each_for_her_and_her_coach(app: FastAPI, world: World, browser: Browser) -> None:
-    await appointment_world(app, world)
+    await appointment_world(app.state.sessionmaker, world)
     await browser.log_in_as(world.coach_a)
     rows = (await browser.api("POST", series_url(world), json=series(weeks=1))).json()
     from datetime import datetime

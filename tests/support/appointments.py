@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
@@ -27,8 +27,8 @@ class AppointmentWorld:
     other_coach: uuid.UUID
 
 
-async def appointment_world(app: FastAPI, world: World) -> AppointmentWorld:
-    async with unit_of_work(app.state.sessionmaker) as uow:
+async def appointment_world(sessionmaker: async_sessionmaker[AsyncSession], world: World) -> AppointmentWorld:
+    async with unit_of_work(sessionmaker) as uow:
         await uow.session.execute(
             update(CoachAssignment)
             .where(CoachAssignment.id == world.assignment_a)

@@ -56,11 +56,12 @@ def _row(request: Request, a: AppointmentRead) -> dict[str, Any]:
 
 
 def calendar_days(request: Request, appointments: list[AppointmentRead], today: date) -> list[dict[str, Any]]:
-    """Weeks (from this one) of days that have appointments, each day with its rows in order."""
+    """Weeks (from this one) of the days that have appointments, each day with its rows in order;
+    today is always there (marked), also when nothing is planned."""
     monday = today - timedelta(days=today.weekday())
     weeks: dict[int, dict[str, Any]] = {}
-    for a in appointments:
-        row = _row(request, a)
+    rows = [_row(request, a) for a in appointments]
+    for row in [{"local_day": today, "a": None}, *rows]:
         day: date = row["local_day"]
         number = (day - monday).days // 7
         if number not in weeks:
@@ -74,7 +75,7 @@ def calendar_days(request: Request, appointments: list[AppointmentRead], today: 
             )
             weeks[number] = {"label": label, "days": {}}
         days = weeks[number]["days"]
-        days.setdefault(
+        entry = days.setdefault(
             day,
             {
                 "iso": day.isoformat(),
@@ -83,8 +84,12 @@ def calendar_days(request: Request, appointments: list[AppointmentRead], today: 
                 "past": day < today,
                 "rows": [],
             },
-        )["rows"].append(row)
-    return [{"label": w["label"], "days": list(w["days"].values())} for _, w in sorted(weeks.items())]
+        )
+        if row["a"] is not None:
+            entry["rows"].append(row)
+    return [
+        {"label": w["label"], "days": [w["days"][d] for d in sorted(w["days"])]} for _, w in sorted(weeks.items())
+    ]
 
 
 # Forms -------------------------------------------------------------------------------------
@@ -189,6 +194,7 @@ async def participant_calendar(
             "participant_id": participant_id,
             "name": names.get(participant_id, ""),
             "weeks": calendar_days(request, found, today),
+            "has_any": bool(found),
             "mine": participant_id == caller.person_id,
         },
     )
