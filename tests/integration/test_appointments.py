@@ -3,7 +3,7 @@ store nothing and keep what she typed, the iCalendar files parsed back, and remi
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 from fastapi import FastAPI
@@ -52,8 +52,6 @@ async def test_a_weekly_series_is_stored_in_utc_and_she_and_her_coach_see_it(
     assert len(rows) == 3
     first = local(local_day(2), "10:00")
     for week, row in enumerate(rows):
-        from datetime import datetime
-
         starts = datetime.fromisoformat(row["starts_at"])
         assert starts.astimezone(first.tzinfo).replace(tzinfo=None) == (first + timedelta(weeks=week)).replace(
             tzinfo=None
@@ -236,8 +234,6 @@ async def test_reminders_are_made_once_each_for_her_and_her_coach(app: FastAPI, 
     await appointment_world(app.state.sessionmaker, world)
     await browser.log_in_as(world.coach_a)
     rows = (await browser.api("POST", series_url(world), json=series(weeks=1))).json()
-    from datetime import datetime
-
     starts = datetime.fromisoformat(rows[0]["starts_at"])
     day_before = starts - timedelta(hours=23)
     hour_before = starts - timedelta(minutes=50)
@@ -261,3 +257,49 @@ async def test_reminders_are_made_once_each_for_her_and_her_coach(app: FastAPI, 
     page = (await browser.get("/notifications")).text
     assert "Herinnering: je hebt morgen om 10:00 een afspraak." in page
     assert "Buurthuis" not in page, "neutral: no place, no title"
+
+
+async def test_one_week_moves_or_is_cancelled_on_its_own(app: FastAPI, world: World, browser: Browser) -> None:
+    await appointment_world(app.state.sessionmaker, world)
+    await browser.log_in_as(world.coach_a)
+    rows = (await browser.api("POST", series_url(world), json=series(weeks=3))).json()
+    second = rows[1]["id"]
+    form = await browser.get(f"/appointments/{second}/move")
+    assert form.status_code == 200
+    assert 'value="10:00"' in form.text, "the form starts from the appointment as it is"
+    refused = await browser.post_form(
+        f"/appointments/{second}/move", {"date": local_day(9).isoformat(), "start": "15:00", "end": "14:00"}
+    )
+    assert refused.status_code == 422
+    assert 'value="15:00"' in refused.text
+    moved = await browser.post_form(
+        f"/appointments/{second}/move",
+        {"date": local_day(10).isoformat(), "start": "15:00", "end": "16:00", "remote": "true"},
+    )
+    assert moved.status_code == 303
+    cancelled = await browser.post_form(f"/appointments/{rows[2]['id']}/cancel")
+    assert cancelled.status_code == 303
+    await browser.log_in_as(world.participant_a)
+    calendar = (await browser.api("GET", "/api/v1/appointments")).json()
+    (mine,) = calendar
+    by_id = {a["id"]: a for a in mine["appointments"]}
+    assert by_id[rows[0]["id"]]["starts_at"] == rows[0]["starts_at"], "the other weeks stay"
+    assert by_id[second]["remote"] is True
+    assert by_id[second]["starts_at"] != rows[1]["starts_at"]
+    assert by_id[rows[2]["id"]]["cancelled"] is True
+    page = (await browser.get(f"/appointments/{rows[2]['id']}")).text
+    assert "Deze afspraak is afgezegd." in page
+    ics = icalendar.Calendar.from_ical(
+        (
+            await browser.get(
+                f"/appointments/programmes/{world.programme_a}/participants/{world.participant_a}/calendar.ics"
+            )
+        ).content
+    )
+    assert len(ics.walk("VEVENT")) == 2, "a cancelled one is not in the download of her coming appointments"
+    one = icalendar.Calendar.from_ical((await browser.get(f"/appointments/{second}.ics")).content)
+    assert int(one.walk("VEVENT")[0]["sequence"]) == 1, "her phone takes the moved version"
+    # No reminder for a cancelled week.
+    starts = datetime.fromisoformat(rows[2]["starts_at"])
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        assert await service.send_reminders(uow, starts - timedelta(minutes=30)) == 0

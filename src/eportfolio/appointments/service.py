@@ -357,7 +357,7 @@ async def my_calendar(uow: UnitOfWork, caller: Caller) -> list[ProgrammeCalendar
                 rows = await repo.of_participant(access.scope, caller.person_id, since, until)
             else:
                 rows = await repo.of_coach(access.scope, caller.person_id, since, until, today)
-            subjects = {r.participant_id for r in rows} or {caller.person_id}
+            subjects = {r.participant_id for r in rows} | ({caller.person_id} if relation == "self" else set())
             _log(uow, caller, access, subjects, Action.read)
             names = await _names(uow, caller, access, rows)
             answer.append(
