@@ -303,3 +303,14 @@ async def test_one_week_moves_or_is_cancelled_on_its_own(app: FastAPI, world: Wo
     starts = datetime.fromisoformat(rows[2]["starts_at"])
     async with unit_of_work(app.state.sessionmaker) as uow:
         assert await service.send_reminders(uow, starts - timedelta(minutes=30)) == 0
+
+
+async def test_a_series_keeps_its_clock_time_across_summer_time(app: FastAPI, world: World, browser: Browser) -> None:
+    await appointment_world(app.state.sessionmaker, world)
+    await browser.log_in_as(world.coach_a)
+    year = local_day(0).year + 1
+    body = series(weeks=3) | {"first_date": f"{year}-03-19"}  # summer time starts on the last Sunday of March
+    rows = (await browser.api("POST", series_url(world), json=body)).json()
+    starts = [datetime.fromisoformat(r["starts_at"]) for r in rows]
+    assert [s.astimezone(UTC).hour for s in starts] == [9, 9, 8], "UTC shifts by an hour"
+    assert {s.astimezone(local(local_day(0), "10:00").tzinfo).hour for s in starts} == {10}, "she meets at 10:00"
