@@ -66,6 +66,7 @@ async def test_coach_plans_weekly_meetings_and_she_sees_adds_and_downloads_them(
     await coach.page.goto(f"{server.url}/")
     await coach.screen("home")
     await coach.click("nav.nav a[data-nav=caseload]", "/caseload")
+    await coach.screen("caseload")
     await coach.click(
         f"li.caseload-row[data-participant-id='{mother}'] a[data-open=appointments]",
         f"/appointments/programmes/{a}/participants/{mother}",

@@ -87,9 +87,7 @@ def calendar_days(request: Request, appointments: list[AppointmentRead], today: 
         )
         if row["a"] is not None:
             entry["rows"].append(row)
-    return [
-        {"label": w["label"], "days": [w["days"][d] for d in sorted(w["days"])]} for _, w in sorted(weeks.items())
-    ]
+    return [{"label": w["label"], "days": [w["days"][d] for d in sorted(w["days"])]} for _, w in sorted(weeks.items())]
 
 
 # Forms -------------------------------------------------------------------------------------

@@ -448,10 +448,6 @@ async def participant_programmes(uow: UnitOfWork, caller: Caller) -> list[uuid.U
 
 # Reminders ---------------------------------------------------------------------------------
 
-# (kind, how long before the start it is sent). A reminder whose moment passed while the sweep did
-# not run is still sent while it makes sense: the day-before one until an hour before the start.
-REMINDERS = ((REMINDER_DAY, timedelta(days=1)), (REMINDER_HOUR, timedelta(hours=1)))
-
 
 def _dedupe_key(kind: str, row: Appointment, person_id: uuid.UUID) -> str:
     """Once per person, appointment and start: a moved appointment is reminded of again."""
