@@ -16,6 +16,8 @@ from eportfolio import jobs
 from eportfolio.accounts import api as account_api
 from eportfolio.accounts import pages as account_pages
 from eportfolio.accounts.sessions import resolve_caller
+from eportfolio.appointments import api as appointment_api
+from eportfolio.appointments import pages as appointment_pages
 from eportfolio.assignments import api as assignment_api
 from eportfolio.assignments import pages as assignment_pages
 from eportfolio.caseload import pages as caseload_pages
@@ -149,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(caseload_pages.router)
     app.include_router(trajectory_api.router)
     app.include_router(trajectory_pages.router)
+    app.include_router(appointment_api.router)
+    app.include_router(appointment_pages.router)
     for router in portfolio_api.routers:
         app.include_router(router)
     app.include_router(recovery_api.router)

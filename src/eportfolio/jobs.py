@@ -58,6 +58,12 @@ async def _trajectory_reminders(uow: UnitOfWork) -> int:
     return await trajectory.send_reminders(uow)
 
 
+async def _remind_appointments(uow: UnitOfWork) -> int:
+    from eportfolio.appointments import service as appointments
+
+    return await appointments.send_reminders(uow)
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         name="escalate",
@@ -72,6 +78,13 @@ JOBS: tuple[Job, ...] = (
         run=_trajectory_reminders,
         interval=lambda settings: 3600.0,
         done="trajectory reminders made",
+    ),
+    Job(
+        name="remind-appointments",
+        help="remind of appointments the day before and an hour before, once each (for a timer, every 5 minutes)",
+        run=_remind_appointments,
+        interval=lambda settings: 300.0,
+        done="appointment reminders made",
     ),
 )
 

@@ -1,6 +1,7 @@
 """Imports every feature's tables so that Alembic and the tests see the whole schema."""
 
 from eportfolio.accounts import tables as accounts_tables
+from eportfolio.appointments import tables as appointments_tables
 from eportfolio.assignments import tables as assignments_tables
 from eportfolio.chat import tables as chat_tables
 from eportfolio.duty import tables as duty_tables
@@ -19,6 +20,7 @@ from eportfolio.trust import tables as trust_tables
 __all__ = [
     "Base",
     "accounts_tables",
+    "appointments_tables",
     "assignments_tables",
     "audit_tables",
     "chat_tables",

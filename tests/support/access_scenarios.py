@@ -266,6 +266,7 @@ async def _withdraw_admin_invitation(uow: UnitOfWork, caller: Caller, w: World) 
 
 # Scenarios of other features live next to their helpers and register themselves here.
 from tests.support import (  # noqa: E402, F401 - imported for their registration, after the registry exists
+    appointment_scenarios,
     caseload_scenarios,
     chat_scenarios,
     module_scenarios,

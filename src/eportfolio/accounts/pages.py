@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from eportfolio.accounts import service
 from eportfolio.accounts.limits import code_tries
 from eportfolio.accounts.sessions import clear_session_cookie
+from eportfolio.appointments import service as appointments
 from eportfolio.assignments import service as assignments_service
 from eportfolio.caseload import service as caseload
 from eportfolio.caseload.pages import days_ago
@@ -79,7 +80,7 @@ async def _her_today(request: Request, uow: UowDep, caller: CallerDep, programme
     # Soonest due first; one without a due date after those with one.
     open_ones.sort(key=lambda a: (a.due_on is None, a.due_on or found.due_today, a.assigned_at))
     return {"found": found.today, "due": open_ones[0] if open_ones else None, "open_count": len(open_ones),
-            "date": found.due_today}
+            "date": found.due_today, "appointment": await appointments.next_appointment(uow, caller, programme_id)}
 
 
 async def _caseload(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> list[dict[str, object]]:

@@ -97,6 +97,8 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
     if coach or supervisor or managing:
         items.append(NavItem("roster", "/roster", N_("Roster"), prefixes=("/roster/",)))
     items.append(NavItem("notifications", "/notifications", N_("Notifications"), counts.notifications))
+    if participant or coach:
+        items.append(NavItem("appointments", "/appointments", N_("Calendar"), prefixes=("/appointments/",)))
     recovery_in = where.get(Role.recovery_officer.value, [])
     if recovery_in:
         items.append(
