@@ -15,6 +15,7 @@ cannot read what follows."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -271,9 +272,10 @@ async def test_group_members_get_the_key_only_once_a_member_checked_their_code_a
     assert errors == [], (failed, server.log()[-4000:])
 
 
-async def _signed_group_cast(server: LiveServer, database_url: str, world: World) -> None:
+async def _signed_group_cast(server: LiveServer, database_url: str, world: World) -> dict[str, str]:
     """The admin (with the organisation key) makes programme A's key and gives Staff A a copy;
-    Staff A, Coach A (the trainer to be) and Mothers A and A2 sign up with real keys."""
+    Staff A, Coach A (the trainer to be) and Mothers A and A2 sign up with real keys. Returns each
+    one's fingerprint as her own phone shows it, by login."""
     keyrings = [Keyring(server) for _ in range(5)]
     try:
         a = world.programme_a
@@ -295,10 +297,22 @@ async def _signed_group_cast(server: LiveServer, database_url: str, world: World
     finally:
         for keyring in keyrings:
             await keyring.http.aclose()
+    return {login: identity.person.fingerprint_text for login, identity in people.items()}
 
 
-async def _signed(page: Any, serial: int) -> None:
-    await page.wait_for_selector(f"#group-record[data-status=signed][data-serial='{serial}']", timeout=30_000)
+async def _signed(page: Any, above: int) -> int:
+    """Wait until the list is signed anew, with a serial above `above`, and return that serial. The
+    staff browser chooses it, never the page: above the last it verified and at least the seconds
+    since 1970 (js/shared/serials.js)."""
+    await page.wait_for_function(
+        """(above) => {
+            const record = document.querySelector('#group-record');
+            return record?.dataset.status === 'signed' && Number(record.dataset.serial) > above;
+        }""",
+        arg=above,
+        timeout=30_000,
+    )
+    return int(await page.get_attribute("#group-record", "data-serial"))
 
 
 async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_without_comparing_codes(
@@ -326,12 +340,14 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     group_id = staff.url.rsplit("/", 1)[1]
     assert await staff.get_attribute("#group-record", "data-status") == "unsigned"
     await staff.select_option("#f-trainer_id", str(world.coach_a))
+    started = int(time.time())
     await staff.click("#group-add-trainer button[type=submit]")
-    await _signed(staff, 1)
-    for serial, mother in ((2, world.participant_a), (3, world.participant_a2)):
+    serial = await _signed(staff, 0)
+    assert serial >= started - 5, "a serial the server cannot make low"
+    for mother in (world.participant_a, world.participant_a2):
         await staff.select_option("#f-person_id", str(mother))
         await staff.click("#group-add-participant button[type=submit]")
-        await _signed(staff, serial)
+        serial = await _signed(staff, serial)
     assert await staff.locator("li.group-member[data-signed=yes]").count() == 3
     assert "Ondertekend" in await staff.inner_text("#group-record")
     await fits(staff, "group-signed-staff")
@@ -397,7 +413,7 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     # page makes the next key for those it names.
     await staff.reload()
     await staff.click(f"li.group-member[data-person-id='{bea_id}'] form.group-remove-form button")
-    await _signed(staff, 4)
+    await _signed(staff, serial)
     assert await staff.locator(f"li.group-member[data-person-id='{bea_id}']").count() == 0
     # Both open member pages may start it at once: one gets a 409 and takes the other's. On a busy
     # machine a page that could not yet check the other's key went one further (a third epoch):
@@ -427,3 +443,84 @@ async def test_staff_sign_the_group_and_its_trainer_and_mothers_read_each_other_
     # Only her refused requests, and a 409 where two open member pages made epoch 2 at once.
     left = [e for e in errors if not e.startswith("bea.a:")]
     assert all("409" in e for e in left), (left, failed)
+
+
+async def _in_group(database_url: str, world: World, *members: tuple[uuid.UUID, str]) -> None:
+    """People put in Group A on the server, as a change made without the programme key (or a
+    server that slips someone in) does."""
+    await in_database(
+        database_url,
+        insert(GroupMember).values(
+            [
+                {
+                    "group_id": world.group_a,
+                    "person_id": person,
+                    "organisation_id": world.organisation_id,
+                    "programme_id": world.programme_a,
+                    "role": role,
+                }
+                for person, role in members
+            ]
+        ),
+    )
+
+
+async def _asked(page: Any) -> dict[str, str]:
+    """The people the page asks staff to tick: person id -> the text shown (name and code)."""
+    await page.wait_for_selector("#group-extra:not([hidden])", timeout=30_000)
+    rows = page.locator("#group-extra li.group-extra")
+    return {
+        str(await rows.nth(i).get_attribute("data-person-id")): await rows.nth(i).inner_text()
+        for i in range(await rows.count())
+    }
+
+
+async def test_staff_see_by_name_and_code_and_tick_everyone_the_server_lists_beyond_their_own_change(
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+) -> None:
+    world, server = world_and_server
+    codes = await _signed_group_cast(server, database_url, world)
+    # The trainer and Ann were put in the group without the programme key: nothing is signed yet.
+    await _in_group(database_url, world, (world.coach_a, "trainer"), (world.participant_a, "participant"))
+    errors: list[str] = []
+    staff = await logged_in(chromium, server, "staff.a", PHONE, errors)
+    page_url = f"{server.url}/manage/programmes/{world.programme_a}/groups/{world.group_a}"
+    await staff.goto(page_url)
+    assert await staff.get_attribute("#group-record", "data-status") == "unsigned"
+
+    # Signing now: her browser verified no list before, so it names nobody she has not seen.
+    await staff.click("form.group-sign-form button[type=submit]")
+    asked = await _asked(staff)
+    assert set(asked) == {str(world.coach_a), str(world.participant_a)}
+    assert "Coach A" in asked[str(world.coach_a)]
+    assert codes["coach.a"] in asked[str(world.coach_a)]
+    assert "Mother A" in asked[str(world.participant_a)]
+    assert codes["ann.a"] in asked[str(world.participant_a)]
+    await fits(staff, "group-extra-staff")
+    await staff.check(f"#extra-{world.coach_a}")
+    await staff.check(f"#extra-{world.participant_a}")
+    await staff.click("#group-extra-sign")
+    serial = await _signed(staff, 0)
+
+    # The server slips Bea in. Staff take Ann out: the trainer comes from the signed list, Bea is
+    # shown and, when staff cancel, nothing is sent.
+    await _in_group(database_url, world, (world.participant_a2, "participant"))
+    await staff.goto(page_url)
+    await staff.click(f"li.group-member[data-person-id='{world.participant_a}'] form.group-remove-form button")
+    asked = await _asked(staff)
+    assert set(asked) == {str(world.participant_a2)}, asked
+    assert codes["bea.a"] in asked[str(world.participant_a2)]
+    await staff.click("#group-extra-cancel")
+    await staff.wait_for_selector("#group-extra", state="hidden")
+    await staff.reload()
+    assert await staff.locator(f"li.group-member[data-person-id='{world.participant_a}']").count() == 1
+
+    # Ticked after seeing her name and code, Bea is on the list staff sign without Ann.
+    await staff.click(f"li.group-member[data-person-id='{world.participant_a}'] form.group-remove-form button")
+    await _asked(staff)
+    await staff.check(f"#extra-{world.participant_a2}")
+    await staff.click("#group-extra-sign")
+    await _signed(staff, serial)
+    assert await staff.locator(f"li.group-member[data-person-id='{world.participant_a}']").count() == 0
+    assert await staff.locator("li.group-member[data-signed=yes]").count() == 2
+    assert errors == [], errors

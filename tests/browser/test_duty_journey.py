@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -127,7 +128,13 @@ async def _make_roster(chromium: Any, server: LiveServer, world: World, errors: 
     await staff.set_viewport_size({"width": 360, "height": 740})
     await _fits(staff, "editor-phone")
     await staff.click("#roster-save")
-    await staff.wait_for_selector("#roster-current[data-serial='1']", timeout=60_000)
+    # The serial is the staff browser's, never the page's: at least the seconds since 1970
+    # (js/shared/serials.js), so no older roster the server keeps outranks this one.
+    await staff.wait_for_function(
+        "(floor) => Number(document.querySelector('#roster-current')?.dataset.serial) >= floor",
+        arg=int(time.time()) - 60,
+        timeout=60_000,
+    )
     assert await staff.locator("#roster-saved").is_visible(), "she is told it worked, next to the roster now"
     today = staff.locator(".roster-day").nth(0)
     assert "Coach: Coach Night" in await today.inner_text()

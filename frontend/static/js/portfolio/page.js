@@ -21,7 +21,7 @@ import { KEY_CHANGED } from '../shared/trust.js';
 import { reencode } from '../shared/images.js';
 import { VoiceRecorder } from '../shared/recorder.js';
 import { formatDay, formatMoment } from '../shared/dates.js';
-import { keptUploads, readFileContent, resendInto, resumeUploads, uploadNew } from './uploads.js';
+import { keptUploads, openFile, readFileContent, resendInto, resumeUploads, uploadNew } from './uploads.js';
 
 const app = document.getElementById('portfolio-app');
 const $ = (id) => document.getElementById(id);
@@ -37,6 +37,8 @@ let draftTimer = null;
 let voiceRecorder = null; // a voice note recorded here (MediaRecorder), saved like a chosen file
 const shownUrls = new Set();
 const sending = new Map(); // item id -> percent sent, for files on their way up from this phone
+// Items whose file the server calls complete but did not give back as sent: kept on this phone.
+const unconfirmed = new Set();
 
 function say(text, kind = 'warning') {
   const status = $('status');
@@ -66,15 +68,11 @@ function titleOf(entry) {
 async function showInline(entry, body) {
   const status = h('p', { class: 'muted', role: 'status', text: words.openingFile });
   body.append(status);
-  let blob = null;
-  try {
-    blob = await client.downloadFile(entry.item, entry.key, entry.meta);
-  } catch {
-    blob = null;
-  }
+  const { blob, damaged } = await openFile(client, entry);
   if (app.dataset.item !== entry.item.id) return; // she went on to another item meanwhile
+  if (damaged) showDamaged(entry);
   if (!blob) {
-    status.textContent = words.fileBroken;
+    status.textContent = damaged ? words.fileDamaged : words.fileBroken;
     return;
   }
   const url = URL.createObjectURL(blob);
@@ -163,7 +161,9 @@ function renderList() {
 
 // The short note on a list row: being sent from this phone, or did not arrive.
 function fileNoteOf(item) {
-  if (!FILE_KINDS.has(item.kind) || item.file_status === 'complete') return null;
+  if (!FILE_KINDS.has(item.kind)) return null;
+  if (unconfirmed.has(item.id)) return words.fileNotArrived;
+  if (item.file_status === 'complete') return null;
   if (sending.has(item.id)) return fill(words.uploading, { percent: sending.get(item.id) });
   return words.fileNotArrived;
 }
@@ -173,12 +173,15 @@ function fileNoteOf(item) {
 function showFileState(entry) {
   const { item } = entry;
   const panel = $('file-missing');
-  const incomplete = FILE_KINDS.has(item.kind) && item.file_status !== 'complete' && !entry.broken;
+  const kept = unconfirmed.has(item.id);
+  const incomplete = FILE_KINDS.has(item.kind) && (item.file_status !== 'complete' || kept) && !entry.broken;
   panel.hidden = !incomplete;
   if (!incomplete) return;
   const here = sending.has(item.id);
-  $('file-missing-text').textContent = here ? words.fileSending : client.owner ? words.fileMissing : words.fileMissingReader;
-  $('resend').hidden = here || !client.owner;
+  $('file-missing-text').textContent = kept
+    ? words.fileUnconfirmed
+    : here ? words.fileSending : client.owner ? words.fileMissing : words.fileMissingReader;
+  $('resend').hidden = here || kept || !client.owner;
   $('f-resend').accept = ACCEPT[item.kind] ?? '';
   $('f-resend').value = '';
   $('resend-progress').hidden = !here;
@@ -200,11 +203,15 @@ function showSending(itemId, percent) {
 
 async function afterSending(itemId, result) {
   sending.delete(itemId);
-  if (!result.ok && result.status === 0) return; // offline: kept on this phone for next time
+  // The server says the file is complete but did not give back what was sent: it stays here.
+  if (result.stage === 'verify') unconfirmed.add(itemId);
+  else if (result.ok) unconfirmed.delete(itemId);
+  if (!result.ok && result.status === 0 && result.stage !== 'verify') return; // offline: kept on this phone for next time
   const viewing = app.dataset.item === itemId && !views.item.hidden;
   await loadItems();
   if (viewing) await showItem(itemId);
-  if (result.ok) say(words.uploaded, 'success');
+  if (result.stage === 'verify') say(words.fileUnconfirmed);
+  else if (result.ok) say(words.uploaded, 'success');
   else if (viewing) problem('e-resend', result.data?.error?.message ?? words.failed);
 }
 
@@ -258,8 +265,8 @@ async function showItem(itemId) {
     fill(words.revision, { revision: item.revision }),
     item.author_id === client.me ? words.byMe : fill(words.by, { name: memberName(item.author_id) }),
   ].join(' · ');
-  $('view-warning').textContent = entry.broken ? words.cannotOpen : '';
-  $('view-warning').hidden = !entry.broken;
+  $('view-warning').textContent = entry.broken ? words.cannotOpen : entry.damaged ? words.fileDamaged : '';
+  $('view-warning').hidden = !(entry.broken || entry.damaged);
   showFileState(entry);
   const body = $('view-body');
   body.replaceChildren();
@@ -268,10 +275,11 @@ async function showItem(itemId) {
   const content = entry.content ?? {};
   if (!entry.broken) {
     if (entry.meta) {
-      download.hidden = !item.attachment?.complete;
+      download.hidden = !item.attachment?.complete || Boolean(entry.damaged);
       download.onclick = async (event) => {
         event.preventDefault();
-        const blob = await client.downloadFile(item, entry.key, entry.meta);
+        const { blob, damaged } = await openFile(client, entry);
+        if (damaged) return showDamaged(entry);
         if (!blob) return say(words.failed);
         const url = URL.createObjectURL(blob);
         const link = h('a', { href: url, download: entry.meta.fileName });
@@ -304,6 +312,17 @@ async function showItem(itemId) {
   app.dataset.item = item.id;
   show('item');
   await renderComments(entry);
+}
+
+// A file that is not the one the item's signed metadata names (changed or cut on the server):
+// shown as damaged, in plain words, never opened.
+function showDamaged(entry) {
+  entry.damaged = true;
+  $('view-warning').textContent = words.fileDamaged;
+  $('view-warning').hidden = false;
+  $('view-download').hidden = true;
+  document.querySelector(`#items li[data-item="${entry.item.id}"]`)?.classList.add('item-card--broken');
+  say(words.fileDamaged);
 }
 
 function memberName(personId) {

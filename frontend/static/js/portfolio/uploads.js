@@ -127,9 +127,11 @@ async function names(client, item, parts) {
 
 // Bring one kept upload as far as it goes: the item write (when the server does not have it
 // yet), the announcement (the server says which part comes next), then the missing parts.
-// Resolves with the last answer, plus `stage` ('write', 'announce', 'parts') when it failed.
-// What is kept is forgotten when the file is complete, or when the server refused it (4xx):
-// then the item shows that its file did not arrive.
+// Resolves with the last answer, plus `stage` ('write', 'announce', 'parts', 'verify') when it
+// failed. What is kept is forgotten when the server holds the whole stream, checked by fetching
+// it back (storedIntact), or when the server refused it (4xx): then the item shows that its file
+// did not arrive. A server that says "complete" for a stream it does not hold ('verify') loses
+// nothing: the stream stays on this phone.
 // `fresh`: the item is being made now (the server cannot have it yet, so it is not asked).
 export async function runUpload(client, record, { onProgress, fresh = false } = {}) {
   const fetched = fresh ? { ok: false, status: 404 } : await api(`/api/v1/portfolio/items/${record.itemId}`);
@@ -166,8 +168,51 @@ export async function runUpload(client, record, { onProgress, fresh = false } = 
       onProgress,
     });
   }
-  if (sent.ok || given(sent)) await forget(record.itemId);
-  return sent.ok ? { ...sent, item } : { ...sent, stage: 'parts' };
+  if (!sent.ok) {
+    if (given(sent)) await forget(record.itemId);
+    return { ...sent, stage: 'parts' };
+  }
+  // What is kept here may be her only copy: it goes only once the server is seen to hold exactly
+  // this stream, never on its word "complete".
+  const check = await storedIntact(record, url);
+  if (!check.intact) return { ok: false, status: check.status, data: null, stage: 'verify' };
+  await forget(record.itemId);
+  return { ...sent, item };
+}
+
+// Whether the server holds exactly the stream kept here: its status names it complete, with this
+// size and hash, and the stream downloaded back has this size and SHA-256 (the server could echo
+// the hash she announced; only the bytes show it kept them). { intact, status }: status 0 when
+// the check could not be made (no connection) or the server's answer did not hold.
+export async function storedIntact(record, url = `/api/v1/portfolio/items/${record.itemId}/attachment`, { fetcher = globalThis.fetch } = {}) {
+  const stated = await api(url);
+  const data = stated.ok ? stated.data : null;
+  if (!data?.complete || data.size !== record.size || (data.sha256 != null && data.sha256 !== record.sha256)) {
+    return { intact: false, status: stated.status };
+  }
+  let bytes;
+  try {
+    const response = await fetcher(`${url}/download`, { credentials: 'same-origin' });
+    if (!response.ok) return { intact: false, status: response.status };
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch {
+    return { intact: false, status: 0 };
+  }
+  const intact = bytes.length === record.size && (await sha256Hex([bytes])) === record.sha256;
+  return { intact, status: intact ? 200 : 0 };
+}
+
+// The file of an item, opened here for her to keep or see: { blob } when every chunk proved
+// authentic, { damaged: true } when the stream is not the file the item's signed metadata names
+// (changed or cut on the server: a CryptoError, or any other refusal to open it), { failed: true }
+// when it could not be fetched (no connection, not there).
+export async function openFile(client, entry) {
+  try {
+    const blob = await client.downloadFile(entry.item, entry.key, entry.meta);
+    return blob ? { blob } : { failed: true };
+  } catch {
+    return { damaged: true };
+  }
 }
 
 // A new file item: encrypt, keep on this phone, make the item (its envelope holds her title and

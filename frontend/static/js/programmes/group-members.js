@@ -2,108 +2,22 @@
 //
 // The forms work without this module and then change the group unsigned (the page says the list
 // is not signed). When her browser holds the programme key, each change (add a participant or a
-// trainer, remove someone) gets a record of the group as it is after the change: every member
-// with an account by id, key fingerprint and role, valid from today, the serial above the last,
-// signed with the programme key, in the form's hidden `signed_record` field. Members' browsers
-// admit the group chat's readers by this record alone; the server checks it again before it
-// keeps anything, and undoes the change when it does not hold.
+// trainer, remove someone) gets a record of the group as it is after the change, signed with the
+// programme key, in the form's hidden `signed_record` field. What it names is decided in
+// group-list.js: the last record this browser verified plus exactly this change; anyone else the
+// server lists is shown here by name and code and named only when she ticks her. Members'
+// browsers admit the group chat's readers by this record alone; the server checks it again
+// before it keeps anything, and undoes the change when it does not hold.
 
-import {
-  FingerprintKind,
-  GroupRole,
-  Person,
-  RecordKind,
-  SigningKey,
-  b64uDecode,
-  b64uEncode,
-  loadSession,
-  verifyProgrammeKey,
-  verifyRecord,
-} from '../crypto/index.js';
-import { KEY_CHANGED, Trust, TrustError, keysOf } from '../shared/trust.js';
-import { call, getJson } from '../shared/http.js';
+import { loadSession } from '../crypto/index.js';
+import { fill, h } from '../shared/dom.js';
+import { call } from '../shared/http.js';
+import { KEY_CHANGED } from '../shared/trust.js';
+import { GroupListProblem, signGroupList } from './group-list.js';
 
 const settings = document.getElementById('group-signing')?.dataset;
 const status = document.getElementById('signing-status');
-const ROLES = { participant: GroupRole.PARTICIPANT, trainer: GroupRole.TRAINER };
-
-// Her copy of the programme key, opened after checking organisation key -> certificate -> key.
-async function openProgrammeKey(identity) {
-  const served = await getJson(`/api/v1/trust/programmes/${settings.programmeId}`);
-  if (!served.sealed_copy) return null;
-  const organisation = await getJson('/api/v1/trust/organisation');
-  const certified = await verifyProgrammeKey(
-    b64uDecode(served.certificate),
-    b64uDecode(organisation.ed25519_public),
-    settings.programmeId,
-  );
-  return SigningKey.open(b64uDecode(served.sealed_copy), identity, certified);
-}
-
-// Each member's key as this staff member's browser knows it: pinned in her own signed record, or
-// pinned now the first time she signs for him (docs/security.md). A key that changed since is
-// refused: it is checked with him in person first. Null for someone without an account yet (no
-// key to name: the list names him once he has one and staff sign again).
-async function memberFingerprint(trust, personId) {
-  const served = await call(`/api/v1/trust/programmes/${settings.programmeId}/people/${personId}`);
-  if (served.status === 404) return null;
-  if (!served.ok) throw new Error('no answer');
-  const person = await Person.fromPublicIdentity(b64uDecode(served.data.public_identity));
-  if (person.userId !== personId) throw new Error('the server answered for someone else');
-  if (!trust.checkVerified(FingerprintKind.PERSON, person.userId, keysOf(person))) {
-    throw new TrustError({ status: 409, data: null }, KEY_CHANGED);
-  }
-  return person.fingerprint();
-}
-
-// The group after `change` ({ add: { personId, role } } or { remove: personId }), signed.
-async function sign(change) {
-  const identity = await loadSession();
-  if (identity === null) return '';
-  const key = await openProgrammeKey(identity);
-  if (key === null) return '';
-  const served = await getJson(`/api/v1/programmes/${settings.programmeId}/groups/${settings.groupId}/membership-record`);
-  let serial = Math.max(Number(settings.nextSerial ?? 1), served.serial + 1);
-  if (served.signed_record) {
-    try {
-      const last = await verifyRecord(b64uDecode(served.signed_record), key.public, RecordKind.GROUP_MEMBERSHIP);
-      serial = Math.max(serial, last.serial + 1);
-    } catch {
-      // a stored record that does not verify carries nothing over
-    }
-  }
-  let members = served.members.map((m) => ({ personId: m.person_id, role: m.role }));
-  if (change.remove) members = members.filter((m) => m.personId !== change.remove);
-  if (change.add && !members.some((m) => m.personId === change.add.personId)) members.push(change.add);
-  const trust = await new Trust(identity, { api: call }).load();
-  const named = [];
-  for (const member of members) {
-    const fingerprint = await memberFingerprint(trust, member.personId);
-    if (fingerprint) named.push({ personId: member.personId, fingerprint, role: ROLES[member.role] });
-  }
-  const saved = await trust.save();
-  if (!saved.ok) throw new Error('pins not saved');
-  const now = new Date();
-  const record = await key.signRecord(
-    RecordKind.GROUP_MEMBERSHIP,
-    {
-      groupId: settings.groupId,
-      // From the start of today (UTC; members' browsers allow for the day starting earlier where
-      // they are), until the next list: a newer serial replaces it.
-      validFrom: Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) / 1000,
-      validUntil: 0,
-      members: named,
-    },
-    {
-      organisationId: settings.organisationId,
-      programmeId: settings.programmeId,
-      serial,
-      issuedAt: Math.floor(Date.now() / 1000),
-      signedBy: settings.personId,
-    },
-  );
-  return b64uEncode(record);
-}
+const panel = document.getElementById('group-extra');
 
 function show(text) {
   if (!status) return;
@@ -111,29 +25,101 @@ function show(text) {
   status.hidden = !text;
 }
 
-// Sign, put the record in the hidden field and send the form. A change that cannot be signed is
-// sent unsigned, as without JavaScript (the page then says the list is not signed); "sign now"
-// needs the signature.
+// The people the server lists beyond the last record and this change, each with a box to tick;
+// resolves with the ids she ticked when she signs, or null when she cancels.
+function askWhoBelongs(extra) {
+  const list = document.getElementById('group-extra-list');
+  list.replaceChildren(
+    ...extra.map((person) => {
+      const id = `extra-${person.personId}`;
+      return h(
+        'li',
+        { class: 'card group-extra', 'data-person-id': person.personId },
+        h(
+          'div',
+          { class: 'field field--check' },
+          h('input', { type: 'checkbox', id, value: person.personId }),
+          h('label', { for: id, text: person.name || person.personId }),
+        ),
+        h('p', { class: 'fingerprint', text: fill(settings.code, { code: person.fingerprintText }) }),
+      );
+    }),
+  );
+  panel.hidden = false;
+  panel.scrollIntoView({ block: 'start' });
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      panel.hidden = true;
+      document.getElementById('group-extra-sign').onclick = null;
+      document.getElementById('group-extra-cancel').onclick = null;
+      resolve(answer);
+    };
+    document.getElementById('group-extra-sign').onclick = () =>
+      done(new Set([...list.querySelectorAll('input:checked')].map((box) => box.value)));
+    document.getElementById('group-extra-cancel').onclick = () => done(null);
+  });
+}
+
+class Cancelled extends Error {}
+
+// The group after `change` ({ add: { personId, role } }, { remove: personId } or {}), signed.
+async function sign(change) {
+  const identity = await loadSession();
+  if (identity === null) return '';
+  const signed = await signGroupList({
+    identity,
+    api: call,
+    organisationId: settings.organisationId,
+    programmeId: settings.programmeId,
+    groupId: settings.groupId,
+    signedBy: settings.personId,
+    change,
+    hint: Number(settings.nextSerial),
+    approve: async (extra) => {
+      show('');
+      const ticked = await askWhoBelongs(extra);
+      if (ticked === null) throw new Cancelled();
+      show(settings.signing);
+      return ticked;
+    },
+  });
+  return signed.record;
+}
+
+function whyNot(error) {
+  if (error instanceof GroupListProblem) return settings.withheld;
+  if (error?.problem === KEY_CHANGED) return settings.keyChanged;
+  return settings.cannotSign;
+}
+
+// Sign, put the record in the hidden field and send the form. A change that cannot be signed
+// (no key here, no answer) is sent unsigned, as without JavaScript (the page then says the list is
+// not signed); one refused for a reason she must see first (a record withheld, a changed key, or
+// she cancelled) is not sent. "Sign now" needs the signature.
 function signOnSubmit(form, changeOf, { required = false } = {}) {
   form.addEventListener('submit', async (event) => {
     if (form.dataset.signed === 'yes') return;
     event.preventDefault();
-    for (const button of form.querySelectorAll('button')) button.disabled = true;
+    const buttons = [...document.querySelectorAll('form.group-add-form button, form.group-remove-form button, form.group-sign-form button')];
+    for (const button of buttons) button.disabled = true;
+    const again = (text) => {
+      show(text);
+      for (const button of buttons) button.disabled = false;
+    };
     show(settings.signing);
     let record = '';
     try {
       record = await sign(changeOf(form));
-    } catch {
+    } catch (error) {
+      if (error instanceof Cancelled) return again('');
+      if (error instanceof GroupListProblem || error?.problem === KEY_CHANGED) return again(whyNot(error));
       record = '';
     }
-    if (required && !record) {
-      show(settings.cannotSign);
-      for (const button of form.querySelectorAll('button')) button.disabled = false;
-      return;
-    }
+    if (required && !record) return again(settings.cannotSign);
     form.elements.signed_record.value = record;
     form.dataset.signed = 'yes';
     form.submit();
+    return null;
   });
 }
 

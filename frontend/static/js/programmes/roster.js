@@ -4,9 +4,9 @@
 // and exceptions (a date with other people or nobody). This module expands that into shifts in
 // the programme's local time for the chosen period, names each person by the fingerprint of her
 // identity key (pinned in this browser as for a coach assignment), signs the DutyRoster record with
-// the programme key and posts it with the next serial. The server checks the chain and that the
-// shifts sent are the ones signed; a participant's browser grants her conversation key to those
-// the verified roster names on duty now and next.
+// the programme key and posts it with a serial the server cannot choose (shared/serials.js). The
+// server checks the chain and that the shifts sent are the ones signed; a participant's browser
+// grants her conversation key to those the verified roster names on duty now and next.
 
 import {
   Duty,
@@ -18,7 +18,8 @@ import {
   loadSession,
   verifyProgrammeKey,
 } from '../crypto/index.js';
-import { KEY_CHANGED, knownPerson } from '../shared/trust.js';
+import { rosterSerial } from '../shared/serials.js';
+import { KEY_CHANGED, knownPerson, sessionMarks } from '../shared/trust.js';
 import { RosterProblem, dayOf, expand, minutesOf, say, zoneOffsets } from './roster-shifts.js';
 import { call, getJson } from '../shared/http.js';
 
@@ -191,7 +192,15 @@ async function save(event) {
     for (const personId of new Set(shifts.map((s) => s.personId))) {
       fingerprints.set(personId, await fingerprintOf(identity, personId));
     }
-    const serial = Number(settings.nextSerial);
+    // Never the serial the page names: an older roster the server keeps (someone on duty staff
+    // took off) must not outrank this one in her browser (shared/serials.js).
+    const serial = await rosterSerial({
+      api: call,
+      programmePublic: key.public,
+      programmeId: settings.programmeId,
+      marks: sessionMarks(),
+      hint: Number(settings.nextSerial),
+    });
     const record = await key.signRecord(
       RecordKind.DUTY_ROSTER,
       {
