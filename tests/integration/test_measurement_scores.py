@@ -247,3 +247,53 @@ async def test_staff_see_reported_totals_only_for_groups_large_enough(browser: B
     browser.log_out()
     await browser.log_in_as(world.coach_a)
     assert (await browser.api("GET", f"{base(world)}/reported-scores")).status_code == 403
+
+
+# Pages -----------------------------------------------------------------------------------------
+
+
+async def test_her_growth_page_is_under_more_and_opens_a_measurement(app: FastAPI, browser: Browser, world: World) -> None:
+    await browser.log_in_as(world.participant_a)
+    menu = (await browser.get("/menu")).text
+    assert 'href="/my/growth"' in menu and "Mijn groei" in menu
+    response = await browser.get("/my/growth")
+    assert response.status_code in (302, 303)
+    page_url = response.headers["location"]
+    assert page_url == f"/growth/programmes/{world.programme_a}/participants/{world.participant_a}"
+    page = (await browser.get(page_url)).text
+    assert "Nog geen metingen" in page
+    assert "Brug naar zelfredzaamheid" in page
+    assert consent_text("nl") in page
+    # An unknown instrument version from the form: the page again with the reason, nothing stored.
+    form = f"{page_url}/measurements"
+    refused = await browser.post_form(form, {"instrument": "bridge-to-self-sufficiency:9"})
+    assert refused.status_code == 422
+    assert "bestaat niet" in refused.text
+    assert await count(app, Measurement) == 0
+    opened = await browser.post_form(form, {"instrument": "bridge-to-self-sufficiency:1"})
+    assert opened.status_code in (302, 303)
+    measurement = (await browser.get(opened.headers["location"])).text
+    assert 'id="score-form"' in measurement
+    assert "Gezin en wonen" in measurement
+    # Consent through the plain form: recorded with the text; withdrawn again.
+    agreed = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent", {"text": consent_text("nl")})
+    assert agreed.status_code in (302, 303)
+    page = (await browser.get(page_url)).text
+    assert "Stop met het melden van mijn scores" in page
+    withdrawn = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent/withdraw")
+    assert withdrawn.status_code in (302, 303)
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        row = (await uow.session.execute(select(ScoreConsent))).scalar_one()
+    assert row.withdrawn_at is not None
+
+
+async def test_her_coach_reaches_her_growth_from_his_caseload(browser: Browser, world: World) -> None:
+    await browser.log_in_as(world.coach_a)
+    caseload = (await browser.get("/caseload")).text
+    url = f"/growth/programmes/{world.programme_a}/participants/{world.participant_a}"
+    assert f'href="{url}"' in caseload
+    page = await browser.get(url)
+    assert page.status_code == 200
+    assert "Mother A" in page.text
+    await browser.log_in_as(world.staff_a)
+    assert (await browser.get(url)).status_code == 403

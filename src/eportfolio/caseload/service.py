@@ -97,6 +97,9 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
     if coach or supervisor or managing:
         items.append(NavItem("roster", "/roster", N_("Roster"), prefixes=("/roster/",)))
     items.append(NavItem("notifications", "/notifications", N_("Notifications"), counts.notifications))
+    if participant:
+        # Her measurements, the chart and the bridge; under "More" on a phone.
+        items.append(NavItem("growth", "/my/growth", N_("My growth"), prefixes=("/growth/",)))
     recovery_in = where.get(Role.recovery_officer.value, [])
     if recovery_in:
         items.append(
