@@ -252,10 +252,13 @@ async def test_staff_see_reported_totals_only_for_groups_large_enough(browser: B
 # Pages -----------------------------------------------------------------------------------------
 
 
-async def test_her_growth_page_is_under_more_and_opens_a_measurement(app: FastAPI, browser: Browser, world: World) -> None:
+async def test_her_growth_page_is_under_more_and_opens_a_measurement(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
     await browser.log_in_as(world.participant_a)
     menu = (await browser.get("/menu")).text
-    assert 'href="/my/growth"' in menu and "Mijn groei" in menu
+    assert 'href="/my/growth"' in menu
+    assert "Mijn groei" in menu
     response = await browser.get("/my/growth")
     assert response.status_code in (302, 303)
     page_url = response.headers["location"]

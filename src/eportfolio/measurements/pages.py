@@ -104,8 +104,10 @@ async def _growth_page(
     is_her = participant_id == caller.person_id
     instruments = await service.list_instruments(uow, caller, programme_id)
     language = request_language(request)
-    name = "" if is_her else (await programmes.display_names(uow, caller, programme_id, [participant_id])).get(
-        participant_id, ""
+    name = (
+        ""
+        if is_her
+        else (await programmes.display_names(uow, caller, programme_id, [participant_id])).get(participant_id, "")
     )
     return render(
         request,
@@ -117,8 +119,10 @@ async def _growth_page(
             "name": name,
             "measurements": list(reversed(measurements)),
             "states": {m.id: _state(m) for m in measurements},
-            "names": {m.id: local(m.instrument_name, language) if m.instrument_name else m.instrument_key
-                      for m in measurements},
+            "names": {
+                m.id: local(m.instrument_name, language) if m.instrument_name else m.instrument_key
+                for m in measurements
+            },
             "instruments": [(f"{i.key}:{i.version}", local(i.name, language), i.version) for i in instruments],
             "consent": await service.get_consent(uow, caller, programme_id) if is_her else None,
             "consent_text": service.consent_text(language),

@@ -46,15 +46,18 @@ export function lineChart({ title, description, points, lowest, highest, label, 
   points.forEach((p, i) => {
     root.append(svg('text', { x: x(i), y: height - 12, 'text-anchor': 'middle', class: 'chart__axis' }, label(p.at)));
   });
+  // Where both scored the same, the coach's mark sits beside hers rather than under it.
+  const shift = (side) => (side === 'coach' ? 5 : -5);
   for (const [side, cls] of [['coach', 'chart__line--coach'], ['self', 'chart__line--self']]) {
     const drawn = points.map((p, i) => [p[side], i]).filter(([v]) => v !== null);
     if (drawn.length > 1) {
-      root.append(svg('polyline', { points: drawn.map(([v, i]) => `${x(i)},${y(v)}`).join(' '), class: `chart__line ${cls}` }));
+      const line = drawn.map(([v, i]) => `${x(i) + shift(side)},${y(v)}`).join(' ');
+      root.append(svg('polyline', { points: line, class: `chart__line ${cls}` }));
     }
     for (const [v, i] of drawn) {
       const dot = side === 'self'
-        ? svg('circle', { cx: x(i), cy: y(v), r: 5, class: `chart__dot ${cls}` })
-        : svg('rect', { x: x(i) - 4.5, y: y(v) - 4.5, width: 9, height: 9, class: `chart__dot ${cls}` });
+        ? svg('circle', { cx: x(i) + shift(side), cy: y(v), r: 5, class: `chart__dot ${cls}` })
+        : svg('rect', { x: x(i) + shift(side) - 4.5, y: y(v) - 4.5, width: 9, height: 9, class: `chart__dot ${cls}` });
       dot.append(svg('title', {}, `${words[side]}: ${v}`));
       root.append(dot);
     }

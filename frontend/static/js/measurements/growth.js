@@ -103,10 +103,8 @@ function drawCharts(opened) {
       h(
         'p',
         { class: 'legend' },
-        h('span', { class: 'key key--self' }),
-        ` ${words.self} `,
-        h('span', { class: 'key key--coach' }),
-        ` ${words.coach}`,
+        h('span', {}, h('span', { class: 'key key--self' }), ` ${words.self}`),
+        h('span', {}, h('span', { class: 'key key--coach' }), ` ${words.coach}`),
       ),
     );
   }
