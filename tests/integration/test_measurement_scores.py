@@ -300,3 +300,69 @@ async def test_her_coach_reaches_her_growth_from_his_caseload(browser: Browser, 
     assert "Mother A" in page.text
     await browser.log_in_as(world.staff_a)
     assert (await browser.get(url)).status_code == 403
+
+
+async def test_an_old_measurement_keeps_its_instrument_version(browser: Browser, world: World) -> None:
+    old = await opened(browser, world, world.participant_a)
+    await browser.log_in_as(world.staff_a)
+    url = f"{base(world)}/instruments/bridge-to-self-sufficiency/versions/1"
+    definition = (await browser.api("GET", url)).json()["definition"]
+    definition["version"] = 2
+    definition["domains"] = definition["domains"][:5]  # version 2 without the children pillar
+    definition["name"] = {"nl": "Brug 2027", "en": "Bridge 2027"}
+    assert (await browser.api("POST", f"{base(world)}/instruments", json=definition)).status_code == 201
+    browser.log_out()
+    newer = await opened(browser, world, world.coach_a, {**BRIDGE, "instrument_version": 2})
+    await browser.log_in_as(world.participant_a)
+    listed = (await browser.api("GET", hers(world))).json()
+    assert [(m["id"], m["instrument_version"], m["instrument_name"]["nl"]) for m in listed] == [
+        (old["id"], 1, "Brug naar zelfredzaamheid"),
+        (newer["id"], 2, "Brug 2027"),
+    ]
+    page = (await browser.get(f"/growth/programmes/{world.programme_a}/measurements/{old['id']}")).text
+    assert 'data-domain="children"' in page, "the old measurement is scored on its own version"
+    page = (await browser.get(f"/growth/programmes/{world.programme_a}/measurements/{newer['id']}")).text
+    assert 'data-domain="children"' not in page
+    assert "versie 2" in page
+
+
+async def test_staff_totals_leave_out_groups_under_five(app: FastAPI, browser: Browser, world: World) -> None:
+    """Rows as her browser would have reported them, for four and then five mothers."""
+    people = [world.participant_a, world.participant_a2, world.participant_b, world.supervisor_a, world.staff_b]
+
+    async def reported_by(person: uuid.UUID, score: int) -> None:
+        async with unit_of_work(app.state.sessionmaker) as uow:
+            common = {"organisation_id": world.organisation_id, "programme_id": world.programme_a}
+            consent = ScoreConsent(**common, participant_id=person, language="nl", text=consent_text("nl"))
+            measurement = Measurement(
+                **common,
+                participant_id=person,
+                instrument_key="bridge-to-self-sufficiency",
+                instrument_version=1,
+                opened_by=person,
+            )
+            uow.session.add_all([consent, measurement])
+            await uow.flush()
+            uow.session.add(
+                ReportedScores(
+                    **common,
+                    participant_id=person,
+                    measurement_id=measurement.id,
+                    side="self",
+                    instrument_key="bridge-to-self-sufficiency",
+                    instrument_version=1,
+                    scores={"children": score, "well-being": 2},
+                    consent_id=consent.id,
+                )
+            )
+
+    for person, score in zip(people[:4], [1, 2, 3, 4], strict=True):
+        await reported_by(person, score)
+    await browser.log_in_as(world.staff_a)
+    url = f"{base(world)}/reported-scores"
+    assert (await browser.api("GET", url)).json() == []
+    await reported_by(people[4], 5)
+    totals = {row["domain"]: row for row in (await browser.api("GET", url)).json()}
+    assert set(totals) == {"children", "well-being"}
+    assert (totals["children"]["people"], totals["children"]["average"]) == (5, 3.0)
+    assert totals["children"]["side"] == "self"
