@@ -208,6 +208,22 @@ async def test_a_six_month_measurement_side_by_side(
     assert "Ik ga akkoord" in await her.inner_text("#consent")
     assert await _reported(her) == [[]]
 
+    # Six months on she scores herself again: each pillar's chart now has a line over time.
+    await her.select_option("#f-instrument", "bridge-to-self-sufficiency:1")
+    async with her.expect_navigation():
+        await her.click("#new-measurement button[type=submit]")
+    await her.wait_for_selector(READY_MEASUREMENT, timeout=30_000)
+    await _score(her, {key: min(value + 1, 5) for key, value in HERS.items()}, ("well-being", "Beter geslapen."))
+    async with her.expect_navigation():
+        await her.click("main a:has-text('Terug')")
+    await her.wait_for_selector(READY_GROWTH, timeout=30_000)
+    assert await her.locator("#charts polyline.chart__line--self").count() == 6
+    assert await her.locator("#charts polyline.chart__line--coach").count() == 0, "his second score is not in"
+    assert await her.locator("#bridge svg rect.bridge__step--filled").count() == sum(
+        min(v + 1, 5) for v in HERS.values()
+    )
+    await _fits(her, "growth-over-time")
+
     assert errors == [], errors
     assert any("/sides" in body and "envelope" in body for body in bodies), "the scores went out, sealed"
     assert not [body for body in bodies if CANARY in body], "the marker left the phone as plaintext"

@@ -36,7 +36,9 @@ export function lineChart({ title, description, points, lowest, highest, label, 
   const bottom = 34;
   const root = frame(width, height, title, description);
   const y = (value) => top + ((highest - value) / Math.max(highest - lowest, 1)) * (height - top - bottom);
-  const x = (i) => (points.length === 1 ? (left + width - right) / 2 : left + (i * (width - left - right)) / (points.length - 1));
+  const pad = 26; // room for the first and last date, and the dots off the axis numbers
+  const x = (i) =>
+    points.length === 1 ? (left + width - right) / 2 : left + pad + (i * (width - left - right - 2 * pad)) / (points.length - 1);
   for (let value = lowest; value <= highest; value += 1) {
     root.append(
       svg('line', { x1: left, x2: width - right, y1: y(value), y2: y(value), class: 'chart__grid' }),
