@@ -47,6 +47,7 @@ from eportfolio.kit.web import (
 )
 from eportfolio.measurements import api as measurement_api
 from eportfolio.measurements import instrument_pages
+from eportfolio.measurements import pages as measurement_pages
 from eportfolio.measurements.shipped import shipped as shipped_instruments
 from eportfolio.modules import api as module_api
 from eportfolio.modules import pages as module_pages
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assignment_api.router)
     app.include_router(measurement_api.router)
     app.include_router(instrument_pages.router)
+    app.include_router(measurement_pages.router)
     app.include_router(chat_api.router)
     app.include_router(chat_attachments_api.router)
     app.include_router(chat_pages.router)

@@ -124,6 +124,10 @@ async def _her_journey(chromium: Any, server: LiveServer, world: World) -> Journ
     await her.screen("portfolio list")
     await her.more()
     await her.screen("more", shot="more")
+    await her.click("a.menu-list__item[data-nav=growth]", f"/growth/programmes/{a}/participants/*")
+    await her.page.wait_for_selector("#growth[data-ready=true]", timeout=30_000)
+    await her.screen("growth")
+    await her.more()
     await her.click("a[href='/account']", "/account")
     await her.screen("account")
     await her.menu("home", "/")
@@ -150,6 +154,10 @@ async def _his_journey(chromium: Any, server: LiveServer, world: World) -> Journ
     await him.screen("her assignments")
     await him.click(f"a[href='/programmes/{a}/assign']", f"/programmes/{a}/assign")
     await him.screen("give an assignment")
+    await him.menu("caseload", "/caseload")
+    await him.click(f"{row} a[data-open=growth]", f"/growth/programmes/{a}/participants/{mother}")
+    await him.page.wait_for_selector("#growth[data-ready=true]", timeout=30_000)
+    await him.screen("her growth")
     await him.menu("caseload", "/caseload")
     await him.click(f"{row} a[data-open=chat]", "/chat/*")
     await him.page.wait_for_selector("#chat-app[data-ready=true]", timeout=30_000)
@@ -197,11 +205,12 @@ async def test_she_and_her_coach_reach_every_screen_by_clicking_on_a_phone(
     her = await _her_journey(chromium, server, world)
     assert her.seen == [
         "login", "home", "portfolio", "assignments", "chat list", "conversation", "notifications",
-        "portfolio list", "more", "account", "help if you lose everything",
+        "portfolio list", "more", "growth", "account", "help if you lose everything",
     ]
     him = await _his_journey(chromium, server, world)
     assert him.seen == [
-        "login", "today", "caseload", "her portfolio", "her assignments", "give an assignment", "her chat",
+        "login", "today", "caseload", "her portfolio", "her assignments", "give an assignment", "her growth",
+        "her chat",
         "chat list", "review", "roster", "more", "notifications", "account",
     ]
 

@@ -99,6 +99,9 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
     items.append(NavItem("notifications", "/notifications", N_("Notifications"), counts.notifications))
     if participant or coach:
         items.append(NavItem("appointments", "/appointments", N_("Calendar"), prefixes=("/appointments/",)))
+    if participant:
+        # Her measurements, the chart and the bridge; under "More" on a phone.
+        items.append(NavItem("growth", "/my/growth", N_("My growth"), prefixes=("/growth/",)))
     recovery_in = where.get(Role.recovery_officer.value, [])
     if recovery_in:
         items.append(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from eportfolio.domain.common import DomainModel, LanguageCode, ReadModel, Slug
+from eportfolio.domain.modules import EnvelopeRead
 
 REQUIRED_LANGUAGES = ("nl", "en")
 MAX_LEVELS = 11  # a 0-10 scale at most
@@ -161,3 +163,81 @@ class InstrumentVersionRead(ReadModel):
     added_at: datetime | None = None
     added_by: uuid.UUID | None = None
     definition: InstrumentDefinition
+
+
+# Measurements: her self-score beside her coach's ---------------------------------------------
+
+InstrumentKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+
+class MeasurementSideName(StrEnum):
+    self = "self"  # her own score
+    coach = "coach"  # her coach's score
+
+
+class MeasurementCreate(DomainModel):
+    """Open a measurement of her with one instrument version."""
+
+    instrument_key: InstrumentKey
+    instrument_version: int = Field(ge=1, le=MAX_VERSION)
+
+
+class SideRead(ReadModel):
+    """One side of a measurement. ``envelope`` is withheld (None) from the other side until both
+    sides are submitted: a courtesy the server keeps, not a cryptographic guarantee."""
+
+    id: uuid.UUID
+    side: MeasurementSideName
+    author_id: uuid.UUID
+    submitted_at: datetime
+    envelope: EnvelopeRead | None = None
+
+
+class MeasurementRead(ReadModel):
+    id: uuid.UUID
+    programme_id: uuid.UUID
+    participant_id: uuid.UUID
+    instrument_key: str
+    instrument_version: int
+    instrument_name: dict[str, str]
+    opened_by: uuid.UUID
+    opened_at: datetime
+    sides: list[SideRead]
+    both_submitted: bool
+    # The sides whose numeric scores her browser sent for reporting (under her consent).
+    reported_sides: list[MeasurementSideName] = []
+
+
+class ScoreConsentWrite(DomainModel):
+    """She agrees to report her scores: the language and the exact text her page showed her."""
+
+    language: LanguageCode
+    text: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class ScoreConsentRead(ReadModel):
+    consenting: bool
+    id: uuid.UUID | None = None
+    language: str | None = None
+    text: str | None = None
+    agreed_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+
+
+class ReportedScoresWrite(DomainModel):
+    """The numeric scores of one side, domain key -> level, without notes."""
+
+    side: MeasurementSideName
+    scores: dict[Annotated[str, StringConstraints(max_length=63)], int] = Field(max_length=MAX_DOMAINS)
+
+
+class ReportedTotal(ReadModel):
+    """For programme reports: reported scores of one domain, totalled over enough mothers."""
+
+    instrument_key: str
+    instrument_version: int
+    side: MeasurementSideName
+    domain: str
+    scores: int
+    people: int
+    average: float

@@ -1,12 +1,16 @@
 """Every query of the measurements feature. Instrument versions belong to an organisation: each
-query is filtered by the organisation of the caller's programme scope."""
+query is filtered by the organisation of the caller's programme scope. Measurements, consents and
+reported scores belong to a programme: each query is filtered by the programme scope."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eportfolio.measurements.tables import InstrumentVersion
+from eportfolio.measurements.tables import InstrumentVersion, Measurement, MeasurementSide, ReportedScores, ScoreConsent
 from eportfolio.programmes.repository import ProgrammeScope
 
 
@@ -40,3 +44,88 @@ class MeasurementRepository:
             .limit(1)
         )
         return result.scalar_one_or_none()
+
+    # Measurements ----------------------------------------------------------------------------
+
+    async def measurements_of(self, scope: ProgrammeScope, participant_id: uuid.UUID) -> list[Measurement]:
+        result = await self.session.execute(
+            select(Measurement)
+            .where(Measurement.programme_id == scope.programme_id, Measurement.participant_id == participant_id)
+            .order_by(Measurement.opened_at, Measurement.id)
+        )
+        return list(result.scalars())
+
+    async def get_measurement(self, scope: ProgrammeScope, measurement_id: uuid.UUID) -> Measurement | None:
+        result = await self.session.execute(
+            select(Measurement).where(Measurement.programme_id == scope.programme_id, Measurement.id == measurement_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def sides_of(
+        self, scope: ProgrammeScope, measurement_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[MeasurementSide]]:
+        if not measurement_ids:
+            return {}
+        result = await self.session.execute(
+            select(MeasurementSide).where(
+                MeasurementSide.programme_id == scope.programme_id,
+                MeasurementSide.measurement_id.in_(measurement_ids),
+            )
+        )
+        found: dict[uuid.UUID, list[MeasurementSide]] = {}
+        for row in result.scalars():
+            found.setdefault(row.measurement_id, []).append(row)
+        return found
+
+    async def id_in_use(self, row_id: uuid.UUID) -> bool:
+        result = await self.session.execute(select(MeasurementSide.id).where(MeasurementSide.id == row_id))
+        return result.scalar_one_or_none() is not None
+
+    # Consent and reported scores ---------------------------------------------------------------
+
+    async def newest_consent(self, scope: ProgrammeScope, participant_id: uuid.UUID) -> ScoreConsent | None:
+        result = await self.session.execute(
+            select(ScoreConsent)
+            .where(ScoreConsent.programme_id == scope.programme_id, ScoreConsent.participant_id == participant_id)
+            .order_by(ScoreConsent.agreed_at.desc(), ScoreConsent.id.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def reported_sides(
+        self, scope: ProgrammeScope, measurement_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, set[str]]:
+        if not measurement_ids:
+            return {}
+        result = await self.session.execute(
+            select(ReportedScores.measurement_id, ReportedScores.side).where(
+                ReportedScores.programme_id == scope.programme_id,
+                ReportedScores.measurement_id.in_(measurement_ids),
+            )
+        )
+        found: dict[uuid.UUID, set[str]] = {}
+        for measurement_id, side in result:
+            found.setdefault(measurement_id, set()).add(side)
+        return found
+
+    async def reported(self, scope: ProgrammeScope) -> list[ReportedScores]:
+        result = await self.session.execute(
+            select(ReportedScores).where(ReportedScores.programme_id == scope.programme_id)
+        )
+        return list(result.scalars())
+
+    async def delete_reported(self, scope: ProgrammeScope, participant_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(ReportedScores).where(
+                ReportedScores.programme_id == scope.programme_id, ReportedScores.participant_id == participant_id
+            )
+        )
+
+    async def delete_reported_side(self, scope: ProgrammeScope, measurement_id: uuid.UUID, side: str) -> None:
+        await self.session.execute(
+            delete(ReportedScores).where(
+                ReportedScores.programme_id == scope.programme_id,
+                ReportedScores.measurement_id == measurement_id,
+                ReportedScores.side == side,
+            )
+        )

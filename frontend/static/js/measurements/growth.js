@@ -1,0 +1,151 @@
+// Her growth page: every measurement of hers is opened on this phone (hers, or her coach's who
+// holds her portfolio key), and the distance she travelled is drawn from the opened scores: the
+// bridge as she stands now and one chart per part over time. Nothing drawn here left the phone
+// in plaintext; with her consent the numbers (not the notes) go out for reporting.
+
+import { loadSession, requireSupport } from '../crypto/index.js';
+import { fill, h } from '../shared/dom.js';
+import { api, openPortfolio } from '../modules/sealed.js';
+import { bridgePicture, lineChart } from './charts.js';
+import { localised, openSides, reportMissing } from './opened.js';
+import { series } from './scores.js';
+
+const $ = (id) => document.getElementById(id);
+const root = $('growth');
+const words = $('measurement-words').dataset;
+const base = root.dataset.api;
+const her = root.dataset.her === 'true';
+const BRIDGE = 'bridge-to-self-sufficiency';
+
+function say(text, kind = 'warning') {
+  const node = $('growth-status');
+  node.textContent = text ?? '';
+  node.hidden = !text;
+  node.className = `alert alert--${kind}`;
+}
+
+function shortDay(iso) {
+  const locale = document.documentElement.lang === 'en' ? 'en-GB' : 'nl-NL';
+  const timeZone = root.dataset.timeZone || undefined;
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: '2-digit', timeZone }).format(new Date(iso));
+}
+
+async function definitionOf(cache, key, version) {
+  const index = `${key}:${version}`;
+  if (!cache.has(index)) {
+    const loaded = await api(`${base}/instruments/${encodeURIComponent(key)}/versions/${version}`);
+    cache.set(index, loaded.ok ? localised(loaded.data.definition, root.dataset.lang) : null);
+  }
+  return cache.get(index);
+}
+
+function drawBridge(newest) {
+  const instrument = newest.instrument;
+  const pillars = instrument.domains.map((d, i) => ({
+    key: d.key,
+    number: i + 1,
+    name: d.name,
+    self: newest.self?.scores?.[d.key] ?? null,
+    coach: newest.coach?.scores?.[d.key] ?? null,
+  }));
+  const title = her ? words.bridge : words.bridgeHer;
+  const picture = bridgePicture({
+    title,
+    description: words.bridgeDesc,
+    pillars,
+    lowest: instrument.lowest,
+    highest: instrument.highest,
+    stepWord: words.step,
+  });
+  const legend = h(
+    'ol',
+    { class: 'bridge-legend' },
+    ...pillars.map((p) =>
+      h('li', { 'data-pillar': p.key }, h('strong', { text: p.name }), ` ${words.self}: ${p.self ?? '–'} · ${words.coach}: ${p.coach ?? '–'}`),
+    ),
+  );
+  $('bridge').replaceChildren(h('h3', { text: title }), h('p', { class: 'hint', text: words.bridgeDesc }), picture, legend);
+}
+
+function drawCharts(opened) {
+  const charts = [];
+  const byKey = new Map();
+  for (const m of opened) byKey.set(m.instrument.key, [...(byKey.get(m.instrument.key) ?? []), m]);
+  for (const list of byKey.values()) {
+    const newest = list[list.length - 1].instrument;
+    const lines = series(list);
+    if (byKey.size > 1) charts.push(h('h3', { class: 'chart-grid__title', text: newest.name }));
+    for (const d of newest.domains) {
+      const points = lines[d.key];
+      if (!points?.length) continue;
+      const title = fill(words.overTime, { domain: d.name });
+      charts.push(
+        h(
+          'figure',
+          { class: 'chart-card', 'data-chart': d.key },
+          h('figcaption', { text: title }),
+          lineChart({
+            title,
+            description: fill(words.chartDesc, { domain: d.name }),
+            points,
+            lowest: newest.lowest,
+            highest: newest.highest,
+            label: shortDay,
+            words,
+          }),
+        ),
+      );
+    }
+  }
+  $('charts').replaceChildren(...charts);
+  if (charts.length) {
+    $('charts').prepend(
+      h(
+        'p',
+        { class: 'legend' },
+        h('span', {}, h('span', { class: 'key key--self' }), ` ${words.self}`),
+        h('span', {}, h('span', { class: 'key key--coach' }), ` ${words.coach}`),
+      ),
+    );
+  }
+}
+
+async function start() {
+  if (!(await requireSupport())) return null;
+  say(words.opening, 'info');
+  const identity = await loadSession().catch(() => null);
+  if (!identity) return say(words.noSession);
+  try {
+    const listed = await api(`${base}/participants/${root.dataset.participantId}/measurements`);
+    if (!listed.ok) return say(listed.data?.error?.message ?? words.network);
+    const opened = await openPortfolio(identity, root.dataset.programme, root.dataset.participantId);
+    const client = opened.client;
+    if (!client || !opened.ready) return say(words.waiting);
+    const cache = new Map();
+    const drawn = [];
+    let broken = false;
+    for (const m of listed.data) {
+      const instrument = await definitionOf(cache, m.instrument_key, m.instrument_version);
+      if (!instrument) continue;
+      const sides = await openSides(client, m, instrument);
+      broken ||= sides.broken;
+      if (her && root.dataset.consenting === 'true') await reportMissing(base, m, sides);
+      if (sides.self || sides.coach) drawn.push({ at: m.opened_at, instrument, self: sides.self, coach: sides.coach });
+    }
+    say(broken ? words.cannotOpen : drawn.length ? '' : words.nothing, broken ? 'warning' : 'info');
+    const bridges = drawn.filter((m) => m.instrument.key === BRIDGE);
+    if (bridges.length) drawBridge(bridges[bridges.length - 1]);
+    drawCharts(drawn);
+    const print = $('print');
+    if (drawn.length) {
+      print.hidden = false;
+      print.addEventListener('click', () => window.print());
+    }
+    root.dataset.ready = 'true';
+  } catch (error) {
+    say(error?.status ? error.message : words.failed);
+  }
+  return null;
+}
+
+start();
