@@ -52,6 +52,12 @@ async def _escalate(uow: UnitOfWork) -> int:
     return await duty.escalate_due(uow)
 
 
+async def _workshop_reminders(uow: UnitOfWork) -> int:
+    from eportfolio.workshops import service as workshops
+
+    return await workshops.send_reminders(uow)
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         name="escalate",
@@ -59,6 +65,13 @@ JOBS: tuple[Job, ...] = (
         run=_escalate,
         interval=lambda settings: settings.escalation_sweep_seconds,
         done="conversations escalated",
+    ),
+    Job(
+        name="workshop-reminders",
+        help="remind everyone enrolled of tomorrow's group session, once (for a timer, every 15 minutes)",
+        run=_workshop_reminders,
+        interval=lambda settings: 900.0,
+        done="session reminders made",
     ),
 )
 

@@ -14,6 +14,7 @@ from eportfolio.portfolio import tables as portfolio_tables
 from eportfolio.programmes import tables as programmes_tables
 from eportfolio.recovery import tables as recovery_tables
 from eportfolio.trust import tables as trust_tables
+from eportfolio.workshops import tables as workshops_tables
 
 __all__ = [
     "Base",
@@ -30,4 +31,5 @@ __all__ = [
     "programmes_tables",
     "recovery_tables",
     "trust_tables",
+    "workshops_tables",
 ]

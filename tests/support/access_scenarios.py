@@ -271,4 +271,5 @@ from tests.support import (  # noqa: E402, F401 - imported for their registratio
     module_scenarios,
     portfolio_scenarios,
     recovery_scenarios,
+    workshop_scenarios,
 )

@@ -57,6 +57,9 @@ NOTIFICATION_TEXTS = {
     # Added by the chat: neutral, never who wrote or what.
     "chat_message": N_("You have a new message in the chat."),
     "chat_waiting": N_("Someone is waiting for an answer in the chat. You are on duty."),
+    # Added by the workshops: a freed place (neutral), and the reminder the day before.
+    "workshop_place": N_("A place became free for you in a training. You are enrolled now."),
+    "workshop_reminder": N_("Reminder: your group session is on %(when)s at %(place)s."),
 }
 
 
@@ -134,7 +137,9 @@ async def _assign_page(
 
 @router.get("/programmes/{programme_id}/assign")
 async def assign_form(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    return await _assign_page(request, uow, caller, programme_id)
+    # Prefilled from a link (a make-up assignment for a missed group session: her and the module).
+    values = {k: request.query_params[k] for k in ("choice", "participant_id") if k in request.query_params}
+    return await _assign_page(request, uow, caller, programme_id, values)
 
 
 @router.post("/programmes/{programme_id}/assign")

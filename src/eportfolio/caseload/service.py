@@ -97,6 +97,8 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
     if coach or supervisor or managing:
         items.append(NavItem("roster", "/roster", N_("Roster"), prefixes=("/roster/",)))
     items.append(NavItem("notifications", "/notifications", N_("Notifications"), counts.notifications))
+    if participant or coach or Role.staff.value in held:
+        items.append(NavItem("trainings", "/trainings", N_("Trainings"), prefixes=("/trainings/",)))
     recovery_in = where.get(Role.recovery_officer.value, [])
     if recovery_in:
         items.append(
