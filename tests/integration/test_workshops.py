@@ -5,7 +5,7 @@ before (once), and who may see what (another programme's staff and a funder view
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -42,7 +42,7 @@ async def _count(app: FastAPI, table: type) -> int:
 async def test_a_series_keeps_its_local_time_across_summer_time_and_one_session_can_be_moved(
     app: FastAPI, browser: Browser, world: World
 ) -> None:
-    first = datetime(local_today().year + 1, 3, 10).date()  # ten weeks across the start of summer time
+    first = date(local_today().year + 1, 3, 10)  # ten weeks across the start of summer time
     created = await make_training(browser, world, first_date=first.isoformat(), capacity=8)
     sessions = created["sessions"]
     assert len(sessions) == 10
@@ -50,7 +50,8 @@ async def test_a_series_keeps_its_local_time_across_summer_time_and_one_session_
     assert [(t.hour, t.minute) for t in local] == [(9, 30)] * 10, "09:30 in Amsterdam, summer or winter"
     assert {datetime.fromisoformat(s["starts_at"]).astimezone(UTC).hour for s in sessions} == {8, 7}
     assert [t.date() for t in local] == [first + timedelta(weeks=n) for n in range(10)]
-    assert created["capacity"] == 8 and created["language_level"] == "mixed"
+    assert created["capacity"] == 8
+    assert created["language_level"] == "mixed"
 
     third = sessions[2]["id"]
     moved_day = (first + timedelta(weeks=2, days=1)).isoformat()
@@ -62,7 +63,8 @@ async def test_a_series_keeps_its_local_time_across_summer_time_and_one_session_
     assert response.json()["place"] == "Bibliotheek"
     assert datetime.fromisoformat(response.json()["starts_at"]).astimezone(ZONE).hour == 13
     response = await browser.api("POST", f"{url}/cancel")
-    assert response.status_code == 200 and response.json()["cancelled"] is True
+    assert response.status_code == 200
+    assert response.json()["cancelled"] is True
     detail = (await browser.api("GET", f"{trainings_url(world)}/{created['id']}")).json()
     assert [s["cancelled"] for s in detail["training"]["sessions"]].count(True) == 1
     assert detail["training"]["sessions"][1]["place"] == "Buurtcentrum De Brug"
@@ -95,7 +97,8 @@ async def test_bad_series_are_refused_whole_and_the_form_keeps_what_was_typed(
         response = await browser.api("POST", trainings_url(world), json=series(world, **change))
         assert response.status_code == status, (change, response.text)
         assert response.json()["error"]["message"]
-    assert await _count(app, Training) == 0 and await _count(app, TrainingSession) == 0, "nothing partial stored"
+    assert await _count(app, Training) == 0, "nothing partial stored"
+    assert await _count(app, TrainingSession) == 0
 
     form = {
         "title": "Opvoeden in twee talen",
@@ -111,10 +114,12 @@ async def test_bad_series_are_refused_whole_and_the_form_keeps_what_was_typed(
     }
     page = await browser.post_form(f"/manage/programmes/{world.programme_a}/trainings/new", form)
     assert page.status_code == 422
-    assert "Opvoeden in twee talen" in page.text and "Buurtcentrum De Brug" in page.text
+    assert "Opvoeden in twee talen" in page.text
+    assert "Buurtcentrum De Brug" in page.text
     assert "verleden" in page.text
     page = await browser.post_form(f"/manage/programmes/{world.programme_a}/trainings/new", {**form, "count": "60"})
-    assert page.status_code == 422 and "52" in page.text
+    assert page.status_code == 422
+    assert "52" in page.text
     assert await _count(app, Training) == 0
 
     form["first_date"] = (local_today() + timedelta(days=2)).isoformat()
@@ -153,7 +158,8 @@ async def test_other_programmes_staff_and_funder_viewers_see_no_person(
             assert response.status_code == expected, (person, url, response.status_code)
             assert "Mother A" not in response.text
         hub = await browser.get("/trainings")
-        assert hub.status_code == 200 and "Mother A" not in hub.text
+        assert hub.status_code == 200
+        assert "Mother A" not in hub.text
         assert (await browser.api("GET", "/api/v1/workshops/trainer/sessions")).json() == []
     # Staff B cannot reach A's training through her own programme either.
     await browser.log_in_as(world.staff_b)
@@ -165,8 +171,9 @@ async def test_other_programmes_staff_and_funder_viewers_see_no_person(
     await browser.log_in_as(world.participant_a2)
     assert (await browser.api("GET", f"/api/v1/workshops/programmes/{a}/trainings/{training}")).status_code == 403
     mine = (await browser.api("GET", f"/api/v1/workshops/programmes/{a}/mine")).json()
-    assert [m["training"]["id"] for m in mine] == [training] and mine[0]["status"] is None
-    assert "Mother A\"" not in str(mine)
+    assert [m["training"]["id"] for m in mine] == [training]
+    assert mine[0]["status"] is None
+    assert 'Mother A"' not in str(mine)
     (other_coach,) = await add_people(app.state.sessionmaker, world, ["Coach Twee"], role="coach")
     await browser.log_in_as(other_coach)
     assert (await browser.api("GET", f"/api/v1/workshops/programmes/{a}/trainings/{training}")).status_code == 403
@@ -175,7 +182,8 @@ async def test_other_programmes_staff_and_funder_viewers_see_no_person(
     # The trainer does.
     await browser.log_in_as(world.coach_a)
     detail = await browser.api("GET", f"/api/v1/workshops/programmes/{a}/trainings/{training}")
-    assert detail.status_code == 200 and detail.json()["enrolled"][0]["display_name"] == "Mother A"
+    assert detail.status_code == 200
+    assert detail.json()["enrolled"][0]["display_name"] == "Mother A"
 
 
 # Enrolment and the waiting list --------------------------------------------------------------------------
@@ -192,7 +200,8 @@ async def test_a_freed_place_goes_to_the_first_on_the_waiting_list_who_is_told(
 
     await browser.log_in_as(world.participant_a)  # she enrols herself from her phone
     response = await browser.api("POST", url, json={})
-    assert response.status_code == 201 and response.json()["status"] == "enrolled"
+    assert response.status_code == 201
+    assert response.json()["status"] == "enrolled"
     assert (await browser.api("POST", url, json={})).status_code == 409, "not twice"
     other = await browser.api("POST", url, json={"person_id": str(world.participant_a2)})
     assert other.status_code == 403, "a mother enrols only herself"
@@ -207,7 +216,8 @@ async def test_a_freed_place_goes_to_the_first_on_the_waiting_list_who_is_told(
     before = await _count(app, Enrolment)
     (fifth,) = await add_people(app.state.sessionmaker, world, ["Mother E"])
     full = await browser.api("POST", url, json={"person_id": str(fifth), "waiting_list": False})
-    assert full.status_code == 409 and "vol" in full.json()["error"]["message"]
+    assert full.status_code == 409
+    assert "vol" in full.json()["error"]["message"]
     fewer = await browser.api("PATCH", f"{trainings_url(world)}/{training}", json={"capacity": 1})
     assert fewer.status_code == 409
     outside = await browser.api("POST", url, json={"person_id": str(world.participant_b)})
@@ -217,11 +227,14 @@ async def test_a_freed_place_goes_to_the_first_on_the_waiting_list_who_is_told(
     # Mother A withdraws on her phone: Mother C gets the place and is told; Mother D moves up.
     await browser.log_in_as(world.participant_a)
     response = await browser.api("DELETE", f"{url}/{world.participant_a}")
-    assert response.status_code == 200 and response.json()["promoted"] == [str(third)]
+    assert response.status_code == 200
+    assert response.json()["promoted"] == [str(third)]
     async with unit_of_work(app.state.sessionmaker) as uow:
         notices = (
-            await uow.session.execute(select(Notification).where(Notification.kind == service.PLACE_FREED))
-        ).scalars().all()
+            (await uow.session.execute(select(Notification).where(Notification.kind == service.PLACE_FREED)))
+            .scalars()
+            .all()
+        )
     assert [(n.person_id, n.link) for n in notices] == [(third, "/trainings")]
     assert notices[0].params == {}, "a neutral notice: no title, no names"
     await browser.log_in_as(third)
@@ -234,7 +247,9 @@ async def test_a_freed_place_goes_to_the_first_on_the_waiting_list_who_is_told(
 
     # More places: the waiting list fills them in order.
     grown = await browser.api("PATCH", f"{trainings_url(world)}/{training}", json={"capacity": 3})
-    assert grown.status_code == 200 and grown.json()["enrolled"] == 3 and grown.json()["waiting"] == 0
+    assert grown.status_code == 200
+    assert grown.json()["enrolled"] == 3
+    assert grown.json()["waiting"] == 0
 
 
 async def test_her_page_lists_open_trainings_and_enrols_her_by_a_button(
@@ -245,7 +260,8 @@ async def test_her_page_lists_open_trainings_and_enrols_her_by_a_button(
     home = await browser.get("/")
     assert 'href="/trainings"' in home.text
     hub = await browser.get("/trainings")
-    assert "Het begint bij mij" in hub.text and f'data-enrol="{created["id"]}"' in hub.text
+    assert "Het begint bij mij" in hub.text
+    assert f'data-enrol="{created["id"]}"' in hub.text
     response = await browser.post_form(f"/trainings/programmes/{world.programme_a}/{created['id']}/enrol")
     assert response.status_code == 303
     hub = await browser.get(response.headers["location"])
@@ -256,7 +272,9 @@ async def test_her_page_lists_open_trainings_and_enrols_her_by_a_button(
 # Attendance -----------------------------------------------------------------------------------------------
 
 
-async def test_attendance_only_for_the_enrolled_and_not_days_ahead(app: FastAPI, browser: Browser, world: World) -> None:
+async def test_attendance_only_for_the_enrolled_and_not_days_ahead(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
     created = await make_training(browser, world)
     training, sessions = created["id"], created["sessions"]
     await enrol(browser, world, training, world.participant_a)
@@ -271,7 +289,8 @@ async def test_attendance_only_for_the_enrolled_and_not_days_ahead(app: FastAPI,
     assert ahead.status_code == 409, "three weeks ahead: not yet"
     stranger = {"person_id": str(world.participant_b), "status": "present"}
     refused = await browser.api("PUT", now, json={"entries": [present, stranger]})
-    assert refused.status_code == 422 and "ingeschreven" in refused.json()["error"]["message"]
+    assert refused.status_code == 422
+    assert "ingeschreven" in refused.json()["error"]["message"]
     no_reason = await browser.api(
         "PUT", now, json={"entries": [{"person_id": str(world.participant_a2), "status": "excused"}]}
     )
@@ -280,7 +299,8 @@ async def test_attendance_only_for_the_enrolled_and_not_days_ahead(app: FastAPI,
 
     entries = [present, {"person_id": str(world.participant_a2), "status": "excused", "reason": "sick_child"}]
     response = await browser.api("PUT", now, json={"entries": entries})
-    assert response.status_code == 200 and response.json() == {"recorded": 2}
+    assert response.status_code == 200
+    assert response.json() == {"recorded": 2}
     sheet = (await browser.api("GET", now)).json()
     assert {(r["display_name"], r["status"], r["reason"]) for r in sheet["rows"]} == {
         ("Mother A", "present", None),
@@ -296,8 +316,10 @@ async def test_attendance_only_for_the_enrolled_and_not_days_ahead(app: FastAPI,
         f"status-{world.participant_b}": "present",
     }
     page = await browser.post_form(page_url, form)
-    assert page.status_code == 422 and "ingeschreven" in page.text
-    assert 'value="late" checked' in page.text and 'value="course" selected' in page.text
+    assert page.status_code == 422
+    assert "ingeschreven" in page.text
+    assert 'value="late" checked' in page.text
+    assert 'value="course" selected' in page.text
     del form[f"status-{world.participant_b}"]
     assert (await browser.post_form(page_url, form)).status_code == 303
     sheet = (await browser.api("GET", now)).json()
@@ -324,11 +346,15 @@ async def test_a_missed_session_gets_a_make_up_assignment_of_the_module(
     # The assignments feature decides who may give her an assignment: a trainer who is not (yet)
     # her signed coach is refused, with a way to the assignments page, her and the module filled in.
     refused = await browser.api("POST", f"{base}/{world.participant_a}/makeup")
-    assert refused.status_code == 403 and refused.json()["error"]["message"]
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"]
     page_url = f"/trainings/programmes/{world.programme_a}/sessions/{session}/attendance"
     page = await browser.post_form(f"{page_url}/{world.participant_a}/makeup")
-    assert page.status_code == 422 and 'id="makeup-elsewhere"' in page.text
-    assign = await browser.get(f"/programmes/{world.programme_a}/assign?participant_id={world.participant_a}&choice={module['module_id']}")
+    assert page.status_code == 422
+    assert 'id="makeup-elsewhere"' in page.text
+    assign = await browser.get(
+        f"/programmes/{world.programme_a}/assign?participant_id={world.participant_a}&choice={module['module_id']}"
+    )
     assert f'value="{module["module_id"]}" selected' in assign.text
     await browser.log_in_as(world.staff_a)
     response = await browser.api("POST", f"{base}/{world.participant_a}/makeup")
@@ -373,16 +399,23 @@ async def test_evaluations_are_shown_only_from_five_answers_and_without_names(
         await browser.log_in_as(viewer)
         rounds = (await browser.api("GET", url)).json()["rounds"]
         assert rounds[0] == {
-            "round": first, "label_number": 1, "answers": 4, "shown": False, "average": None, "comments": []
+            "round": first,
+            "label_number": 1,
+            "answers": 4,
+            "shown": False,
+            "average": None,
+            "comments": [],
         }
         page = await browser.get(f"/trainings/programmes/{world.programme_a}/{training}/evaluations")
-        assert "Te weinig antwoorden" in page.text and "Opmerking" not in page.text
+        assert "Te weinig antwoorden" in page.text
+        assert "Opmerking" not in page.text
 
     await browser.log_in_as(mothers[4])
     page = await browser.post_form(
         f"/trainings/programmes/{world.programme_a}/{training}/evaluate/{first}", {"grade": "12", "comment": "Fijn"}
     )
-    assert page.status_code == 422 and "Fijn" in page.text, "the form keeps her comment"
+    assert page.status_code == 422
+    assert "Fijn" in page.text, "the form keeps her comment"
     page = await browser.post_form(
         f"/trainings/programmes/{world.programme_a}/{training}/evaluate/{first}", {"grade": "10", "comment": "Fijn"}
     )
@@ -390,7 +423,8 @@ async def test_evaluations_are_shown_only_from_five_answers_and_without_names(
 
     await browser.log_in_as(world.coach_a)
     rounds = (await browser.api("GET", url)).json()["rounds"]
-    assert rounds[0]["shown"] is True and rounds[0]["average"] == 8.0
+    assert rounds[0]["shown"] is True
+    assert rounds[0]["average"] == 8.0
     assert rounds[0]["comments"] == sorted(["Fijn", *(f"Opmerking {n}" for n in range(4))])
     page = await browser.get(f"/trainings/programmes/{world.programme_a}/{training}/evaluations")
     assert "8.0" in page.text or "8,0" in page.text
@@ -423,16 +457,43 @@ async def test_reminders_go_once_the_day_before_in_her_language_with_place_and_t
     async with unit_of_work(app.state.sessionmaker) as uow:
         assert await service.send_reminders(uow, utcnow() + timedelta(hours=2)) == 0
         rows = (
-            await uow.session.execute(select(Notification).where(Notification.kind == service.REMINDER))
-        ).scalars().all()
+            (await uow.session.execute(select(Notification).where(Notification.kind == service.REMINDER)))
+            .scalars()
+            .all()
+        )
     by_person = {r.person_id: r.params for r in rows}
     assert set(by_person) == {world.participant_a, english}
     assert all(p["place"] == "Buurtcentrum De Brug" for p in by_person.values())
-    assert "09:30" in by_person[english]["when"] and "09:30" in by_person[world.participant_a]["when"]
-    months_en = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                 "October", "November", "December")
-    months_nl = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-                 "oktober", "november", "december")
+    assert "09:30" in by_person[english]["when"]
+    assert "09:30" in by_person[world.participant_a]["when"]
+    months_en = (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    )
+    months_nl = (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    )
     assert any(m in by_person[english]["when"] for m in months_en)
     assert any(m in by_person[world.participant_a]["when"] for m in months_nl)
     await browser.log_in_as(world.participant_a)

@@ -76,8 +76,8 @@ async def trainings(request: Request, uow: UowDep, caller: CallerDep) -> Respons
         roles = caller.roles_by_programme.get(programme.id, frozenset())
         managing = bool({r.value for r in MANAGING_ROLES} & roles) or caller.is_org_admin
         mine = await service.my_trainings(uow, caller, programme.id) if Role.participant.value in roles else None
-        if mine is None and not managing and not roles & set(service.TRAINER_ROLES):
-            continue
+        if mine is None and not managing:
+            continue  # a trainer's sessions are listed above, across programmes
         sections.append({"programme": programme, "mine": mine, "managing": managing})
     sessions = await service.trainer_sessions(uow, caller)
     zones = {p.id: p.time_zone for p in await programmes.list_programmes(uow, caller)}
