@@ -505,3 +505,34 @@ async def test_reminders_go_once_the_day_before_in_her_language_with_place_and_t
 
     job = next(j for j in jobs.JOBS if j.name == "workshop-reminders")
     assert await jobs.run_job(app, job) == 0
+
+
+async def test_the_end_evaluation_opens_after_the_last_session_and_the_trainer_lists_his_sessions(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    created = await make_training(browser, world, count=2)
+    training, sessions = created["id"], created["sessions"]
+    await enrol(browser, world, training, world.participant_a)
+    mine_url = f"/api/v1/workshops/programmes/{world.programme_a}/mine"
+    await browser.log_in_as(world.participant_a)
+    assert (await browser.api("GET", mine_url)).json()[0]["to_evaluate"] == []
+    await move_session(app.state.sessionmaker, sessions[0]["id"], an_hour_ago() - timedelta(days=8))
+    await move_session(app.state.sessionmaker, sessions[1]["id"], an_hour_ago())
+    mine = (await browser.api("GET", mine_url)).json()[0]
+    assert mine["status"] == "enrolled"
+    assert mine["to_evaluate"] == [sessions[0]["id"], sessions[1]["id"], "end"]
+    url = f"{trainings_url(world)}/{training}/evaluations"
+    assert (await browser.api("POST", url, json={"round": "end", "grade": 9, "comment": "Top"})).status_code == 201
+    assert (await browser.api("GET", mine_url)).json()[0]["to_evaluate"] == [sessions[0]["id"], sessions[1]["id"]]
+    hub = await browser.get("/trainings")
+    assert f'data-evaluate="{sessions[0]["id"]}"' in hub.text
+    assert 'data-evaluate="end"' not in hub.text
+
+    await browser.log_in_as(world.coach_a)
+    listed = (await browser.api("GET", "/api/v1/workshops/trainer/sessions")).json()
+    assert [s["session"]["id"] for s in listed] == [sessions[1]["id"]], "from a week ago on"
+    hub = await browser.get("/trainings")
+    assert f'data-attendance="{sessions[1]["id"]}"' in hub.text
+    await browser.log_in_as(world.supervisor_a)  # not a trainer: nothing of it
+    assert (await browser.api("GET", "/api/v1/workshops/trainer/sessions")).json() == []
+    assert (await browser.api("GET", url)).status_code == 403
