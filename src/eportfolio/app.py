@@ -62,6 +62,8 @@ from eportfolio.trajectory import api as trajectory_api
 from eportfolio.trajectory import pages as trajectory_pages
 from eportfolio.trust import api as trust_api
 from eportfolio.trust import pages as trust_pages
+from eportfolio.workshops import api as workshop_api
+from eportfolio.workshops import pages as workshop_pages
 
 
 class ConfigurationError(RuntimeError):
@@ -159,6 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(recovery_api.router)
     app.include_router(recovery_pages.router)
+    app.include_router(workshop_api.router)
+    app.include_router(workshop_pages.router)
     app.include_router(chat_ws.router)
     chat_ws.install(app)
     return app

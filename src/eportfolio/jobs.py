@@ -64,6 +64,12 @@ async def _remind_appointments(uow: UnitOfWork) -> int:
     return await appointments.send_reminders(uow)
 
 
+async def _workshop_reminders(uow: UnitOfWork) -> int:
+    from eportfolio.workshops import service as workshops
+
+    return await workshops.send_reminders(uow)
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         name="escalate",
@@ -85,6 +91,13 @@ JOBS: tuple[Job, ...] = (
         run=_remind_appointments,
         interval=lambda settings: 300.0,
         done="appointment reminders made",
+    ),
+    Job(
+        name="workshop-reminders",
+        help="remind everyone enrolled of tomorrow's group session, once (for a timer, every 15 minutes)",
+        run=_workshop_reminders,
+        interval=lambda settings: 900.0,
+        done="session reminders made",
     ),
 )
 

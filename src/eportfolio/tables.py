@@ -16,6 +16,7 @@ from eportfolio.programmes import tables as programmes_tables
 from eportfolio.recovery import tables as recovery_tables
 from eportfolio.trajectory import tables as trajectory_tables
 from eportfolio.trust import tables as trust_tables
+from eportfolio.workshops import tables as workshops_tables
 
 __all__ = [
     "Base",
@@ -34,4 +35,5 @@ __all__ = [
     "recovery_tables",
     "trajectory_tables",
     "trust_tables",
+    "workshops_tables",
 ]

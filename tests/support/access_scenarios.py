@@ -274,4 +274,5 @@ from tests.support import (  # noqa: E402, F401 - imported for their registratio
     portfolio_scenarios,
     recovery_scenarios,
     trajectory_scenarios,
+    workshop_scenarios,
 )

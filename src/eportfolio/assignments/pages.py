@@ -63,6 +63,9 @@ NOTIFICATION_TEXTS = {
     # Added by the appointments: neutral, the time only (in the programme's time zone).
     "appointment_day": N_("Reminder: you have an appointment tomorrow at %(time)s."),
     "appointment_hour": N_("Reminder: your appointment starts at %(time)s."),
+    # Added by the workshops: a freed place (neutral), and the reminder the day before.
+    "workshop_place": N_("A place became free for you in a training. You are enrolled now."),
+    "workshop_reminder": N_("Reminder: your group session is on %(when)s at %(place)s."),
 }
 
 
@@ -140,7 +143,9 @@ async def _assign_page(
 
 @router.get("/programmes/{programme_id}/assign")
 async def assign_form(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    return await _assign_page(request, uow, caller, programme_id)
+    # Prefilled from a link (a make-up assignment for a missed group session: her and the module).
+    values = {k: request.query_params[k] for k in ("choice", "participant_id") if k in request.query_params}
+    return await _assign_page(request, uow, caller, programme_id, values)
 
 
 @router.post("/programmes/{programme_id}/assign")

@@ -102,6 +102,8 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
     if participant:
         # Her measurements, the chart and the bridge; under "More" on a phone.
         items.append(NavItem("growth", "/my/growth", N_("My growth"), prefixes=("/growth/",)))
+    if participant or coach or Role.staff.value in held:
+        items.append(NavItem("trainings", "/trainings", N_("Trainings"), prefixes=("/trainings/",)))
     recovery_in = where.get(Role.recovery_officer.value, [])
     if recovery_in:
         items.append(
