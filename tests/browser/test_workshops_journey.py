@@ -18,8 +18,7 @@ from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.workshops.tables import Attendance, Evaluation, TrainingSession
-from tests.browser.test_words_layout import OVERFLOW
-from tests.support.browser import PHONE
+from tests.support.browser import OVERFLOW, PHONE
 from tests.support.live import LiveServer, in_database, session_cookie_for
 from tests.support.workshops import local_today
 from tests.support.world import World
