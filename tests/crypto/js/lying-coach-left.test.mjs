@@ -193,7 +193,10 @@ test("the departed coach's vouch lets her next coach meet her new key, but moves
   assert.deepEqual(await grantsTo(server, fake, 'portfolio', 'pf-1', next), [], 'nothing is granted to the swapped key');
 });
 
-test('after a reset her coach grants her only the keys he keeps, not one only a departed coach gave him', async () => {
+// Her coach's browser met her before her reset and kept epoch 1 under his own key
+// (`coachKeptFirst`), or never sent his own grant (he met her key in the chat): either way he
+// gives her back epoch 1, which came from her, and not what a departed coach alone gave him.
+async function afterReset(coachKeptFirst) {
   const { server, her, coach, mallory, visit } = await setting();
   const meta = { organisationId: 'org-1', programmeId: PROGRAMME, issuedAt: Math.floor(Date.now() / 1000), signedBy: 'staff' };
   const orgPin = [{ kind: lib.FingerprintKind.ORGANISATION_KEY, subjectId: 'org-1', keyMaterial: server.org.public, confirmed: true }];
@@ -212,7 +215,10 @@ test('after a reset her coach grants her only the keys he keeps, not one only a 
     await page.ensureAccess();
     return page;
   };
+  let refuseOwn = !coachKeptFirst;
+  server.routes.push((method, path) => (refuseOwn && path.endsWith('/grants/own') ? { status: 503, data: null } : undefined));
   await coachVisit();
+  refuseOwn = false;
 
   // Mallory was her coach before (her signed assignment has ended); with the server she makes an
   // epoch 2 from key 1 and grants it to him.
@@ -267,4 +273,12 @@ test('after a reset her coach grants her only the keys he keeps, not one only a 
   assert.equal(mine.epochKeys.has(2), false);
   assert.equal(ownGrants(server).has(2), false, 'a key only a departed coach gave is never hers to keep');
   assert.equal(ownGrants(server).has(1), true);
+}
+
+test('after a reset her coach grants her only the keys he keeps, not one only a departed coach gave him', async () => {
+  await afterReset(true);
+});
+
+test('after a reset her coach gives her back the keys she granted him with her key before, when he kept none', async () => {
+  await afterReset(false);
 });
