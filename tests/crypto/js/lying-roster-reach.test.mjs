@@ -55,7 +55,7 @@ function refuses(page, key) {
   assert.equal(page.tampered, true, 'she is told a key was refused');
 }
 
-test("a person on duty now in the roster is no signer in a group: members refuse her epoch", async () => {
+test('a person on duty now in the roster is no signer in a group: members refuse her epoch', async () => {
   const server = await new ChatServer().setUp();
   const [trainer, ann, bea, eve] = await Promise.all([identity('trainer.a', 'trainer'), identity('ann.a', 'ann'), identity('bea.a', 'bea'), identity('eve', 'eve')]);
   for (const who of [trainer, ann, bea, eve]) await server.serve(who);
