@@ -6,8 +6,10 @@ epoch from the grant to her and back along the signed chain; make the first epoc
 when the server says rotation is due (compare-and-set; on 409 take the other browser's epoch and
 look again); give the current key only to the members whose key is the one she approved after
 seeing name and fingerprint (``approve``); the server's member list alone vouches for nobody.
-(keys.js also takes readers named with their key in a verified signed duty roster or coach
-assignment; these tests post none, and tests/crypto/js/chat-keys.test.mjs covers that.) Messages
+(keys.js also takes readers named with their key in a verified signed coach assignment, and in
+her coaching conversation only the readers on duty now or next in a verified signed duty roster;
+these tests post none, and tests/crypto/js/chat-keys.test.mjs and lying-roster-reach.test.mjs cover
+that.) Messages
 are sealed and opened with the real envelopes; the server only ever sees ciphertext.
 """
 

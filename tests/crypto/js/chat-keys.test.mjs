@@ -1,9 +1,10 @@
 // Who gets a group or supervision conversation's key from a member's browser
 // (frontend/static/js/chat/keys.js, the very file the browser is served), against an in-memory
 // chat server that may lie about who is in the conversation: only readers a verified signed record
-// names (the duty roster, her coaches' assignments) and keys her user approved after seeing name
-// and fingerprint get a grant, at the first key and at every rotation. A member the server slips in
-// gets nothing; a member whose key the server swaps gets nothing until approved again.
+// names (her coaches' assignments; the duty roster only in her coaching conversation, never here)
+// and keys her user approved after seeing name and fingerprint get a grant, at the first key and
+// at every rotation. A member the server slips in gets nothing; a member whose key the server
+// swaps gets nothing until approved again.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -79,6 +80,7 @@ class Server {
     const reading = this.reading();
     return {
       id: CONVERSATION,
+      kind: this.kind,
       participant_id: null,
       epoch: this.epoch,
       rotation_due: this.rotationDue || this.epoch === 0,
@@ -223,13 +225,16 @@ test('a group member is granted only after a member approves her name and finger
 
 test('a member the server slips in, or whose key it swaps, gets no key, at the first epoch or at a rotation', async () => {
   const { server, trainer, ann, bea } = await setting();
-  // The trainer is on duty in the programme's signed roster: the mothers' browsers vouch for her.
+  // The trainer is on duty in the programme's signed roster: no ground to read a group (only her
+  // coaching conversation), so Ann's browser waits for her approval like anyone else's.
   await server.signRoster([
     { personId: 'trainer', fingerprint: await trainer.person.fingerprint(), duty: lib.Duty.COACH, start: NOW - 60, until: NOW + 3600 },
   ]);
   let annPage = await visit(server, ann);
-  assert.deepEqual([...server.reading()].sort(), ['ann', 'trainer'], 'the trainer in the signed roster, Bea waits');
-  assert.deepEqual(waiting(annPage), { bea: 'unapproved' });
+  assert.deepEqual([...server.reading()], ['ann'], 'a shift on the roster gives nobody a group key');
+  assert.deepEqual(waiting(annPage), { bea: 'unapproved', trainer: 'unapproved' });
+  await annPage.approve('trainer', lib.fingerprintText(await trainer.person.fingerprint()));
+  assert.deepEqual([...server.reading()].sort(), ['ann', 'trainer'], 'the trainer Ann approved, Bea waits');
   await annPage.approve('bea', lib.fingerprintText(await bea.person.fingerprint()));
   assert.deepEqual([...server.reading()].sort(), ['ann', 'bea', 'trainer']);
 
@@ -256,7 +261,7 @@ test('a member the server slips in, or whose key it swaps, gets no key, at the f
   assert.equal(server.epoch, 2);
   assert.deepEqual([...server.reading()].sort(), ['ann', 'trainer']);
   annPage = await visit(server, ann);
-  assert.ok(annPage.currentKey, 'the trainer counts for Ann through the signed roster');
+  assert.ok(annPage.currentKey, 'the trainer counts for Ann through her approval');
   assert.deepEqual([...server.reading()].sort(), ['ann', 'bea', 'trainer']);
 
   // The server swaps Bea's key for one it holds, and a reader leaves (rotation due): Ann's
@@ -276,7 +281,7 @@ test('a member the server slips in, or whose key it swaps, gets no key, at the f
   assert.notEqual(swapped, lib.fingerprintText(await bea.person.fingerprint()));
 });
 
-test('a supervisor in the signed roster is granted by the coach browser; one who is not waits for approval', async () => {
+test('in a supervision conversation a supervisor on the signed roster waits for approval like one who is not', async () => {
   const { server } = await setting();
   const [coach, sue, sam] = await Promise.all([identity('coach', 'coach'), identity('sue', 'sue'), identity('sam', 'sam')]);
   for (const person of [coach, sue, sam]) await server.serve(person);
@@ -285,15 +290,19 @@ test('a supervisor in the signed roster is granted by the coach browser; one who
     { person_id: 'sue', display_name: 'Sue', role: 'supervisor' },
     { person_id: 'sam', display_name: 'Sam', role: 'supervisor' },
   ];
-  // Sue's shift is tomorrow: the roster names her key all the same.
+  server.kind = 'supervision';
+  // Sue is on duty now and the roster names her key: in a supervision conversation only approvals
+  // count (the roster is ground to read her coaching conversation only).
   await server.signRoster([
-    { personId: 'sue', fingerprint: await sue.person.fingerprint(), duty: lib.Duty.SUPERVISOR, start: NOW + 86_000, until: NOW + 90_000 },
+    { personId: 'sue', fingerprint: await sue.person.fingerprint(), duty: lib.Duty.SUPERVISOR, start: NOW - 60, until: NOW + 3600 },
   ]);
   const page = await visit(server, coach);
+  assert.deepEqual([...server.reading()], ['coach']);
+  assert.deepEqual(waiting(page), { sue: 'unapproved', sam: 'unapproved' });
+  await page.approve('sue', lib.fingerprintText(await sue.person.fingerprint()));
   assert.deepEqual([...server.reading()].sort(), ['coach', 'sue']);
-  assert.deepEqual(waiting(page), { sam: 'unapproved' });
 
-  // The server serves another key for Sue than the roster names, and a rotation is due: the new
+  // The server serves another key for Sue than the one approved, and a rotation is due: the new
   // epoch is not wrapped for that key, and she is shown as changed.
   await server.serve(await identity('sue', 'sue'));
   server.rotationDue = true;

@@ -3,13 +3,15 @@
 // take a reader away but never her keys; and a server that lies cannot use that to slip her a key:
 // a "self-grant" she did not sign, or a key the departed coach made after he left, is never kept,
 // granted on or sealed under; and his vouch for her new key after a reset lets her next coach meet
-// it, but moves no pin a browser that knows her holds. Runs keyring.js, the very file the browser
-// is served.
+// it, but moves no pin a browser that knows her holds. After her reset her coach grants her only
+// the keys he keeps, so a key only a departed coach gave him is not slipped to her as one to keep.
+// Runs keyring.js, the very file the browser is served.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { PortfolioClient } from '../../../frontend/static/js/portfolio/keyring.js';
+import { sessionMarks } from '../../../frontend/static/js/shared/trust.js';
 import { PROGRAMME, grantsTo, identity, lib, setting } from './lying-harness.mjs';
 
 const RESOURCE = { resourceType: 'portfolio', resourceId: 'pf-1' };
@@ -189,4 +191,94 @@ test("the departed coach's vouch lets her next coach meet her new key, but moves
   assert.equal(swapped.herKey, 'key_changed');
   assert.equal(swapped.counting.has(her.userId), false);
   assert.deepEqual(await grantsTo(server, fake, 'portfolio', 'pf-1', next), [], 'nothing is granted to the swapped key');
+});
+
+// Her coach's browser met her before her reset and kept epoch 1 under his own key
+// (`coachKeptFirst`), or never sent his own grant (he met her key in the chat): either way he
+// gives her back epoch 1, which came from her, and not what a departed coach alone gave him.
+async function afterReset(coachKeptFirst) {
+  const { server, her, coach, mallory, visit } = await setting();
+  const meta = { organisationId: 'org-1', programmeId: PROGRAMME, issuedAt: Math.floor(Date.now() / 1000), signedBy: 'staff' };
+  const orgPin = [{ kind: lib.FingerprintKind.ORGANISATION_KEY, subjectId: 'org-1', keyMaterial: server.org.public, confirmed: true }];
+  server.people.set(mallory.userId, lib.b64uEncode(await mallory.publicIdentity()));
+  const first = await visit();
+  const one = first.epochKeys.get(1);
+
+  // Her coach's browser meets her and keeps epoch 1 (her grant) under his own key.
+  server.pins = { revision: 1, record: lib.b64uEncode(await lib.sealPinnedKeys(coach, 1, orgPin)) };
+  server.me = coach;
+  const coachMarks = sessionMarks();
+  const coachVisit = async () => {
+    const page = new PortfolioClient(coach, PROGRAMME);
+    page.trust.marks = coachMarks;
+    await page.open('pf-1');
+    await page.ensureAccess();
+    return page;
+  };
+  let refuseOwn = !coachKeptFirst;
+  server.routes.push((method, path) => (refuseOwn && path.endsWith('/grants/own') ? { status: 503, data: null } : undefined));
+  await coachVisit();
+  refuseOwn = false;
+
+  // Mallory was her coach before (her signed assignment has ended); with the server she makes an
+  // epoch 2 from key 1 and grants it to him.
+  const malloryRecord = await server.programme.signRecord(
+    lib.RecordKind.COACH_ASSIGNMENT,
+    { participantId: her.userId, coachId: mallory.userId, coachFingerprint: await mallory.fingerprint(), role: lib.CoachRole.INDIVIDUAL, validFrom: meta.issuedAt - 7200, validUntil: 0 },
+    { ...meta, serial: 1 },
+  );
+  server.routes.push((method, path) => (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`
+    ? { status: 200, data: [
+      { coach_id: coach.userId, signed_record: lib.b64uEncode(server.assignment), ended_at: null },
+      { coach_id: mallory.userId, signed_record: lib.b64uEncode(malloryRecord), ended_at: new Date().toISOString() },
+    ] } : undefined));
+  const made = await lib.newEpoch(mallory, { ...RESOURCE, epoch: 2, previousKey: one });
+  server.epochs.push({ epoch: 2, record: lib.b64uEncode(made.record) });
+  const toCoach = await lib.makeGrant(mallory, { ...RESOURCE, epoch: 2, key: made.key, recipient: coach.person });
+  server.grants.push({ epoch: 2, recipient_id: coach.userId, grant: lib.b64uEncode(toCoach) });
+  server.portfolio.epoch = 2;
+  server.portfolio.members[0].has_current_grant = false;
+
+  // Her key is reset with him: he opens the portfolio (her new key waits for his check) and
+  // grants her what he holds after comparing codes.
+  const reset = await identity('mother.a', her.userId);
+  const before = lib.b64uEncode(await her.publicIdentity());
+  server.people.set(her.userId, lib.b64uEncode(await reset.publicIdentity()));
+  let vouch = null;
+  server.routes.push((method, path, body) => {
+    if (path.endsWith(`/people/${her.userId}/former-identities`)) return { status: 200, data: [{ public_identity: before, vouch }] };
+    if (path.endsWith(`/people/${her.userId}/vouch`)) {
+      vouch = body.vouch;
+      return { status: 201, data: {} };
+    }
+    return undefined;
+  });
+  const page = await coachVisit();
+  assert.equal(page.epochKeys.has(2), true, 'he reads what Mallory gave him');
+  assert.equal(page.keptEpochs.has(2), false, 'but does not keep it');
+  server.posted = [];
+  const result = await page.grantEveryEpoch(her.userId, lib.fingerprintText(await reset.person.fingerprint()));
+  assert.equal(result.ok, true);
+  const granted = server.posted.filter((p) => p.path === '/api/v1/portfolio/pf-1/grants').map((p) => p.body.epoch);
+  assert.deepEqual(granted, [1], 'only the key he keeps');
+
+  // Her browser, on her new key, keeps epoch 1 and not Mallory's key.
+  server.me = null;
+  server.pins = { revision: 1, record: lib.b64uEncode(await lib.sealPinnedKeys(reset, 1, orgPin)) };
+  server.posted = [];
+  const mine = new PortfolioClient(reset, PROGRAMME);
+  mine.trust.marks = sessionMarks();
+  await mine.open();
+  await mine.ensureAccess();
+  assert.equal(mine.epochKeys.has(2), false);
+  assert.equal(ownGrants(server).has(2), false, 'a key only a departed coach gave is never hers to keep');
+  assert.equal(ownGrants(server).has(1), true);
+}
+
+test('after a reset her coach grants her only the keys he keeps, not one only a departed coach gave him', async () => {
+  await afterReset(true);
+});
+
+test('after a reset her coach gives her back the keys she granted him with her key before, when he kept none', async () => {
+  await afterReset(false);
 });

@@ -142,7 +142,10 @@ export async function grantsTo(server, who, resourceType, resourceId, granter = 
 // A chat server for a group conversation (chat/keys.js), as each member's browser sees it when
 // `caller` is that member: served keys, each user's pinned-keys record, the signed chain, the
 // group's signed membership record as stored (`record`, base64url), and the member list the
-// server decides (`members`). `lies` rewrite chosen answers, as for the portfolio server.
+// server decides (`members`). `lies` rewrite chosen answers, as for the portfolio server. With
+// `kind` (and `participantId` or `coachId`, and `conversationId`) it serves her coaching or a
+// supervision conversation instead; `roster` and `assignments` are the programme's signed duty
+// roster (base64url) and the coach assignment rows it serves.
 export const GROUP = 'group-1';
 // A group's conversation has the id derived from its programme and group (docs/crypto-spec.md 8).
 export const CONVERSATION = await lib.conversationId('group', PROGRAMME, GROUP);
@@ -164,7 +167,38 @@ export class ChatServer {
     this.grants = [];
     this.lies = {};
     this.caller = null;
+    this.kind = 'group';
+    this.participantId = null;
+    this.coachId = null;
+    this.roster = null;
+    this.assignments = [];
     return this;
+  }
+
+  // The programme's duty roster as staff sign it: entries [[identity, duty, start, until]].
+  async signRoster(entries, { serial = 1, validFrom = NOW - 3600, validUntil = NOW + 6 * 86_400 } = {}) {
+    const body = {
+      validFrom,
+      validUntil,
+      entries: await Promise.all(
+        entries.map(async ([who, duty, start, until]) => ({ personId: who.userId, fingerprint: await who.person.fingerprint(), duty, start, until })),
+      ),
+    };
+    return lib.b64uEncode(await this.programme.signRecord(lib.RecordKind.DUTY_ROSTER, body, { ...this.meta, serial }));
+  }
+
+  // A coach assignment row as the server serves it, signed by staff.
+  async assign(her, coach, { serial = 1, endedAt = null } = {}) {
+    const body = {
+      participantId: her.userId,
+      coachId: coach.userId,
+      coachFingerprint: await coach.person.fingerprint(),
+      role: lib.CoachRole.INDIVIDUAL,
+      validFrom: NOW - 3600,
+      validUntil: 0,
+    };
+    const record = await this.programme.signRecord(lib.RecordKind.COACH_ASSIGNMENT, body, { ...this.meta, serial });
+    return { coach_id: coach.userId, signed_record: lib.b64uEncode(record), ended_at: endedAt };
   }
 
   async serve(identity) {
@@ -198,14 +232,16 @@ export class ChatServer {
 
   conversation() {
     const reading = this.reading();
+    const group = this.kind === 'group';
     return {
       id: this.conversationId ?? CONVERSATION,
-      kind: 'group',
-      group_id: GROUP,
-      participant_id: null,
+      kind: this.kind,
+      group_id: group ? GROUP : null,
+      participant_id: this.participantId,
+      coach_id: this.coachId,
       epoch: this.epoch,
       rotation_due: this.rotationDue || this.epoch === 0,
-      membership_record: this.record,
+      membership_record: group ? this.record : null,
       members: this.members.map((m) => ({ ...m, can_read: reading.has(m.person_id) })),
     };
   }
@@ -225,8 +261,8 @@ export class ChatServer {
     const person = path.match(/^\/api\/v1\/trust\/programmes\/[^/]+\/people\/([^/]+)$/);
     if (person) return this.people.has(person[1]) ? ok({ public_identity: this.people.get(person[1]) }) : ok(null, 404);
     if (path.endsWith('/former-identities')) return ok([]);
-    if (path === `/api/v1/chat/programmes/${PROGRAMME}/rosters/current`) return ok(null);
-    if (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`) return ok([]);
+    if (path === `/api/v1/chat/programmes/${PROGRAMME}/rosters/current`) return ok(this.roster ? { signed_record: this.roster } : null);
+    if (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`) return ok(this.assignments);
     if (!this.members.some((m) => m.person_id === me)) return ok({ error: { message: 'not a member' } }, 403);
     if (path === base) return ok(this.conversation());
     if (path === `${base}/epochs` && method === 'GET') return ok(this.epochs);
@@ -238,6 +274,14 @@ export class ChatServer {
       this.epochs.push({ epoch: body.epoch, record: body.record, created_by: me });
       for (const g of body.grants) this.grants.push({ epoch: body.epoch, recipient_id: g.recipient_id, granter_id: me, grant: g.grant });
       return ok({ epoch: body.epoch }, 201);
+    }
+    if (path === `${base}/grants/own` && method === 'POST') {
+      // Her grants to herself: each replaces her grant of that epoch.
+      for (const g of body.grants) {
+        this.grants = this.grants.filter((row) => !(row.epoch === g.epoch && row.recipient_id === me));
+        this.grants.push({ epoch: g.epoch, recipient_id: me, granter_id: me, grant: g.grant });
+      }
+      return ok([], 201);
     }
     if (path === `${base}/grants` && method === 'POST') {
       if (body.epoch !== this.epoch) return ok({ error: { message: 'stale' } }, 409);

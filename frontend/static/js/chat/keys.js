@@ -67,11 +67,21 @@ export class ConversationKeys extends PortfolioClient {
     return this.portfolio;
   }
 
-  // Readers on duty in the verified roster may take her key the first time they meet it, as her
-  // coach in a verified assignment may.
+  // Readers on duty now or next in the verified roster may take her key the first time they meet
+  // it in her coaching conversation, as her coach in a verified assignment may.
   async mayMeetHer(coaches) {
     if (coaches.has(this.me) || this.assignedToMe) return true;
-    return (await this.rosterEntries().catch(() => [])).some((entry) => entry.personId === this.me);
+    if (!(await this.rosterApplies())) return false;
+    return onDuty(await this.rosterEntries().catch(() => [])).some((entry) => entry.personId === this.me);
+  }
+
+  // Whether the duty roster names readers of this conversation at all: only of her coaching
+  // conversation (docs/crypto-spec.md 6.3), one with a participant whose id, when derived, is the
+  // one derived from her (bindingProblem). A group's readers are those its signed member list
+  // names, a supervision conversation's those a member approved: a shift on the roster is no
+  // ground to read or sign either.
+  async rosterApplies() {
+    return this.portfolio.kind === 'coaching' && Boolean(this.portfolio.participant_id) && !(await this.bindingProblem());
   }
 
   // A group or supervision conversation has no participant: there is nobody to ask for.
@@ -99,8 +109,10 @@ export class ConversationKeys extends PortfolioClient {
     if (!programmePublic) throw new Error('programme key changed');
     const record = await verifyRecord(b64uDecode(served.data.signed_record), programmePublic, RecordKind.DUTY_ROSTER);
     if (record.programmeId !== this.programmeId) throw new Error('another programme');
-    if (!(await this.trust.freshSerial(`roster:${this.programmeId}`, record.serial))) throw new Error('older roster');
+    // Dates first: a later roster served before its time must not mark its serial as seen, or the
+    // roster in force would be refused as older for the rest of the session.
     if (!validAt(record.body)) throw new Error('not valid today');
+    if (!(await this.trust.freshSerial(`roster:${this.programmeId}`, record.serial))) throw new Error('older roster');
     return record;
   }
 
@@ -116,10 +128,12 @@ export class ConversationKeys extends PortfolioClient {
   }
 
   // The coaches and supervisors on duty now, and on the next shift of each duty, in the signed
-  // roster; only those whose key is the one in the roster and the one she pinned.
+  // roster; only those whose key is the one in the roster and the one she pinned. Nobody outside
+  // her coaching conversation (rosterApplies).
   async dutyReaders(now = Date.now() / 1000) {
     this.rosterInvalid = false;
     const readers = new Map();
+    if (!(await this.rosterApplies())) return readers;
     try {
       for (const entry of onDuty(await this.rosterEntries(), now)) {
         if (readers.has(entry.personId) || entry.personId === this.me) continue;
@@ -132,6 +146,40 @@ export class ConversationKeys extends PortfolioClient {
       return new Map();
     }
     return readers;
+  }
+
+  // Her browser's own record, for this session, of the readers on duty it granted a key to here:
+  // person id -> the newest epoch granted (marks `duty:<conversation id>:<person id>`). The server
+  // can list a coach who left as "on duty"; only her own grant makes someone who does not count
+  // now (a shift that ended since) no reason for a new key before the weekly one.
+  async loadDutyGrants() {
+    const prefix = `duty:${this.id}:`;
+    const marks = await this.trust.marks.load().catch(() => ({}));
+    this.dutyGranted = new Map(
+      Object.entries(marks)
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, epoch]) => [name.slice(prefix.length), epoch]),
+    );
+  }
+
+  // Every grant this browser signs; one of hers to a reader on duty now or next is written down
+  // (loadDutyGrants) before it is sent.
+  async grantBody(epoch, key, personId) {
+    const body = await super.grantBody(epoch, key, personId);
+    if (this.owner && this.onDutyNow?.has(personId)) {
+      await this.trust.marks.raise({ [`duty:${this.id}:${personId}`]: epoch }).catch(() => null);
+      this.dutyGranted?.set(personId, Math.max(this.dutyGranted.get(personId) ?? 0, epoch));
+    }
+    return body;
+  }
+
+  // Whether someone listed as holding the current key who does not count now may keep it until
+  // the weekly rotation: in her browser, a reader on duty it granted this epoch to itself; in a
+  // coach's browser, whoever the server lists as on duty (only her browser grants them; it
+  // checks its own record).
+  heldOnDuty(member) {
+    if (!this.owner) return member.role === 'on_duty';
+    return (this.dutyGranted?.get(member.person_id) ?? 0) >= this.portfolio.epoch;
   }
 
   get currentEpoch() {
@@ -149,18 +197,12 @@ export class ConversationKeys extends PortfolioClient {
     return verified;
   }
 
-  // Fingerprints that records this browser verified name, per person: everyone in the
-  // programme's signed duty roster (coaches and supervisors on duty), and (when I am a
-  // participant in it) my coaches in a signed coach assignment valid today.
+  // Fingerprints that records this browser verified name, per person, in a group conversation
+  // without a signed member list or a supervision conversation: (when I am a participant in it)
+  // my coaches in a signed coach assignment valid today. Not the duty roster: a shift is ground to
+  // read her coaching conversation only (rosterApplies), never a group's or a supervision chat.
   async signedFingerprints() {
     const signed = new Map();
-    this.rosterInvalid = false;
-    try {
-      // Only those on duty now or next: the roster is no ground to read every conversation.
-      for (const entry of onDuty(await this.rosterEntries())) signed.set(entry.personId, entry.fingerprint);
-    } catch {
-      this.rosterInvalid = true;
-    }
     const mine = this.portfolio.members.find((m) => m.person_id === this.me);
     if (mine?.role !== 'participant') return signed;
     let programmePublic = null;
@@ -353,16 +395,22 @@ export class ConversationKeys extends PortfolioClient {
     return { ok: true, reading };
   }
 
-  // Someone the server lists as able to read the current key who does not count here (an
-  // on-duty reader counts while her grant to him stands: he held a signed shift when she gave it).
-  // Under a group's signed record also someone the server lists as holding the current key whom
-  // the record does not name (or names by another key): a member staff removed, say.
+  // Someone the server lists as able to read the current key who does not count here. Under a
+  // group's signed record: someone it does not name (or names by another key), a member staff
+  // removed, say. In her coaching conversation: someone who counts neither by a verified signed
+  // assignment nor on duty now or next, unless her own browser granted him this epoch while he
+  // was on duty (heldOnDuty: his grant stands until the weekly rotation), so a coach whose
+  // assignment ended, still listed as reading with no rotation due, gets a new key made without
+  // him, as in her portfolio.
   needsNewEpoch() {
     if (this.portfolio.epoch === 0 || this.portfolio.rotation_due) return true;
     if (this.trustProblem || this.fork) return false;
     if (this.epochKeys.has(this.portfolio.epoch) && this.verifiedEpoch !== this.portfolio.epoch) return true;
     if (this.membership && !this.groupProblem) {
       return this.portfolio.members.some((m) => m.can_read && m.role !== 'on_duty' && !this.counting.has(m.person_id));
+    }
+    if (this.portfolio.kind === 'coaching' && this.portfolio.participant_id && !this.groupProblem) {
+      return this.portfolio.members.some((m) => m.can_read && !this.counting.has(m.person_id) && !this.heldOnDuty(m));
     }
     return false;
   }
@@ -393,12 +441,16 @@ export class ConversationKeys extends PortfolioClient {
       verified = shared ? await this.vouchedMembers() : await this.verifiedMembers();
     }
     const duty = this.owner && !this.trustProblem && !this.groupProblem ? await this.dutyReaders() : new Map();
+    this.onDutyNow = new Set(duty.keys());
     for (const [id, person] of duty) this.counting.set(id, person);
-    // Readers on duty sign epochs and grants too (an escalation, a weekly rotation): they count
-    // while the verified roster names them.
-    if (!this.owner && !this.trustProblem && !this.groupProblem) {
+    // In her coaching conversation readers on duty sign epochs and grants too (an escalation, a
+    // weekly rotation): they count while on duty now or next in the verified roster, as in her
+    // browser. Nowhere else: in a group only its signed member list counts, in a supervision
+    // conversation only approvals.
+    if (!this.owner && !this.trustProblem && !this.groupProblem && (await this.rosterApplies())) {
+      this.rosterInvalid = false;
       try {
-        for (const entry of await this.rosterEntries()) {
+        for (const entry of onDuty(await this.rosterEntries())) {
           if (this.counting.has(entry.personId)) continue;
           const person = await this.person(entry.personId);
           if ((await this.trust.personStatus(person, { signed: entry.fingerprint })) === TRUSTED) {
@@ -411,6 +463,7 @@ export class ConversationKeys extends PortfolioClient {
     }
     await this.trust.save().catch(() => null);
     await this.loadKeys();
+    await this.loadDutyGrants();
     const herId = this.portfolio.participant_id;
     const herKnown = !herId || herId === this.me || verified.has(herId);
     const maker = this.owner || this.epochKeys.has(this.portfolio.epoch) || (shared && this.portfolio.epoch === 0);
@@ -448,6 +501,7 @@ export class ConversationKeys extends PortfolioClient {
     if (this.dutyCheckedAt && Date.now() - this.dutyCheckedAt < 300_000) return;
     this.dutyCheckedAt = Date.now();
     const duty = await this.dutyReaders();
+    this.onDutyNow = new Set(duty.keys());
     for (const [id, person] of duty) this.counting?.set(id, person);
     await this.grantMissing(duty);
     await this.savePins();

@@ -648,9 +648,12 @@ export class PortfolioClient {
   }
 
   // Coach-assisted recovery: after checking her new fingerprint in person (`expected`, as shown),
-  // grant her every epoch key this browser holds (so she need not walk back over records her old
-  // key signed), sign a vouch for her new key (her other coaches' browsers take it on that word)
-  // and pin it here as confirmed.
+  // grant her every epoch key this browser keeps, or took from her key before the reset (so she
+  // need not walk back over records her old key signed), sign a vouch for her new key (her other
+  // coaches' browsers take it on that word) and pin it here as confirmed. Only those
+  // (docs/crypto-spec.md 6.3, "Keys she keeps"): a key only a reader who counted before gave this
+  // browser (a coach who left) is read at most, so it is not passed on under this coach's
+  // signature, which her browser would take as a key to keep.
   async grantEveryEpoch(personId, expected = null) {
     this.people.delete(personId);
     const her = await this.person(personId);
@@ -667,7 +670,18 @@ export class PortfolioClient {
     const knew = known ? equal(known.keyMaterial, keysOf(former)) : this.mayMeet;
     if (former.userId !== personId || !knew) return { ok: false, status: 409, data: null };
     const holds = this.portfolio.members.some((m) => m.person_id === personId && m.has_current_grant);
-    for (const [epoch, key] of [...this.epochKeys.entries()].sort((a, b) => b[0] - a[0])) {
+    // The keys he keeps, with her key before the reset counting as a reader now (it is the one
+    // his browser knew, and what she granted him with it is hers to have back): never one only a
+    // reader who counted before gave him.
+    const counting = this.counting;
+    this.counting = new Map([...(counting ?? new Map([[this.me, this.identity.person]])), [personId, former]]);
+    try {
+      await this.loadKeys();
+    } finally {
+      this.counting = counting;
+    }
+    const kept = [...this.epochKeys.entries()].filter(([epoch]) => this.keptEpochs.has(epoch));
+    for (const [epoch, key] of kept.sort((a, b) => b[0] - a[0])) {
       if (holds) break;
       const grant = await this.grantBody(epoch, key, personId);
       const result = await api(`/api/v1/portfolio/${this.id}/grants`, { epoch, grants: [grant] });
