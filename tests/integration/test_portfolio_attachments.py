@@ -6,6 +6,7 @@ test_portfolio_upload_resume.py.)"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -60,12 +61,23 @@ async def test_an_upload_resumes_after_a_dropped_connection_and_downloads_as_it_
     assert (status["complete"], status["missing"], status["next_part"]) == (False, [2, 3], 2)
     assert status["received_bytes"] == len(parts[0]) + len(parts[1])
     assert (await coach.api("GET", f"{url}/download")).status_code == 404, "not served before it is complete"
+    early = await her.api("POST", f"{url}/proof", {"challenge": b64u_encode(b"x" * 16)})
+    assert early.status_code == 404, "no proof for a file that is not all there"
 
     # Resuming: the missing parts, one sent twice (idempotent).
     for index in (*status["missing"], 3):
         answer = await put_part(her, item["id"], index, parts[index])
         assert answer.status_code == 200, answer.text
     assert (await her.ok("GET", url))["complete"] is True
+
+    # Her browser checks the server holds every byte before it lets go of its own copy: SHA-256
+    # over a fresh challenge and the stream, without downloading the file again.
+    challenge = os.urandom(32)
+    proof = await her.ok("POST", f"{url}/proof", {"challenge": b64u_encode(challenge)})
+    assert proof["proof"] == hashlib.sha256(challenge + b"".join(parts)).hexdigest()
+    for wrong in (b64u_encode(b"short"), "not base64!", b64u_encode(b"x" * 65)):
+        refused = await her.api("POST", f"{url}/proof", {"challenge": wrong})
+        assert refused.status_code == 422, wrong
 
     download = await coach.api("GET", f"{url}/download")
     assert download.status_code == 200

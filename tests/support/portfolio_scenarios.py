@@ -260,6 +260,17 @@ async def _attachment_file(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return path
 
 
+@scenario(S + "attachment_proof", lambda w: w.participant_a)
+async def _attachment_proof(uow: UnitOfWork, caller: Caller, w: World) -> object:
+    s, parts = await _with_attachment(uow, caller, w)
+    for index, part in enumerate(parts):
+        await portfolio.put_part(uow, caller, s.item_id, index, part, BLOBS)
+    proof = await portfolio.attachment_proof(uow, caller, s.item_id, b"c" * 16, BLOBS)
+    path, _size = await portfolio.attachment_file(uow, caller, s.item_id, BLOBS)
+    os.remove(path)
+    return proof
+
+
 @scenario(S + "quota", lambda w: w.participant_a)
 async def _quota(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await portfolio.quota(uow, caller, (await _setting(uow, caller, w)).portfolio_id)

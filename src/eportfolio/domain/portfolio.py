@@ -393,6 +393,26 @@ class AttachmentRead(ReadModel):
     sha256: str | None = None
 
 
+def _challenge(value: str) -> str:
+    if not 16 <= len(decode_b64u(value)) <= 64:
+        raise ValueError("must be 16 to 64 bytes")
+    return value
+
+
+class AttachmentProofAsk(DomainModel):
+    """A fresh random challenge from her browser (base64url, 16 to 64 bytes)."""
+
+    challenge: Annotated[str, StringConstraints(max_length=88), AfterValidator(_challenge)]
+
+
+class AttachmentProofRead(ReadModel):
+    """SHA-256 (hex) of the challenge followed by the whole stored stream: only a server that
+    holds every byte can answer, and her browser, which kept the stream, checks it without
+    downloading the file again."""
+
+    proof: str
+
+
 class QuotaRead(ReadModel):
     used_bytes: int
     quota_bytes: int

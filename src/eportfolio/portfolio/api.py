@@ -19,6 +19,8 @@ from fastapi.responses import FileResponse
 from eportfolio.domain.portfolio import (
     ATTACHMENT_CHUNK_BYTES,
     AttachmentCreate,
+    AttachmentProofAsk,
+    AttachmentProofRead,
     AttachmentRead,
     CommentCreate,
     CommentRead,
@@ -34,6 +36,7 @@ from eportfolio.domain.portfolio import (
     PinnedKeysWrite,
     PortfolioRead,
     QuotaRead,
+    decode_b64u,
 )
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import PayloadTooLarge
@@ -224,6 +227,16 @@ async def put_part(
 ) -> AttachmentRead:
     data = await read_part(request)
     return await service.put_part(uow, caller, item_id, part, data, request.app.state.settings.blob_dir)
+
+
+@router.post("/items/{item_id}/attachment/proof")
+async def attachment_proof(
+    request: Request, uow: UowDep, caller: CallerDep, item_id: uuid.UUID, data: AttachmentProofAsk
+) -> AttachmentProofRead:
+    """SHA-256 of her challenge and the stored stream: her browser checks the server holds the
+    file before it gives up its own copy."""
+    challenge = decode_b64u(data.challenge)
+    return await service.attachment_proof(uow, caller, item_id, challenge, request.app.state.settings.blob_dir)
 
 
 @router.get("/items/{item_id}/attachment/download")

@@ -34,6 +34,7 @@ from eportfolio.domain.portfolio import (
     PORTFOLIO_RESOURCE,
     SHARED_EDIT_KINDS,
     AttachmentCreate,
+    AttachmentProofRead,
     AttachmentRead,
     Audience,
     CommentCreate,
@@ -1160,8 +1161,8 @@ def _read_span(path: Path, offset: int, length: int) -> bytes:
         return b""
 
 
-def _file_sha256(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
+def _file_sha256(path: Path, size: int, prefix: bytes = b"") -> str:
+    digest = hashlib.sha256(prefix)
     with path.open("rb") as file:
         left = size
         while left > 0:
@@ -1251,6 +1252,22 @@ async def attachment_file(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, b
         raise NotFound(N_("This file is not complete yet."))
     _log(uow, caller, access, "portfolio_attachment", Action.read)
     return blob_dir / row.blob_name, row.size
+
+
+@personal_data("portfolio_attachment")
+async def attachment_proof(
+    uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, challenge: bytes, blob_dir: Path
+) -> AttachmentProofRead:
+    """Proof that the server holds the whole stream of a complete file: SHA-256 over her browser's
+    challenge and the stored bytes. Her browser keeps its copy of an upload until this matches
+    its own, so a server that says "complete" without the bytes cannot make her lose a file, and
+    her phone need not download the file again to find out."""
+    path, size = await attachment_file(uow, caller, item_id, blob_dir)
+    try:
+        proof = await asyncio.to_thread(_file_sha256, path, size, challenge)
+    except FileNotFoundError:
+        raise NotFound(N_("This file is not complete yet.")) from None
+    return AttachmentProofRead(proof=proof)
 
 
 @personal_data("portfolio_attachment")

@@ -1,6 +1,8 @@
 // Her only copy of a file is never given up on the server's word (frontend/static/js/portfolio/
 // uploads.js, the very file the page runs): a server that answers "complete" for a stream it does
-// not hold is caught by fetching the stream back, and the upload stays on her phone. And a file
+// not hold is caught by a proof over a fresh challenge (SHA-256 of the challenge and the stored
+// bytes, which her phone checks against the stream it kept; no download again), and the upload
+// stays on her phone. And a file
 // the server changed opens as "damaged" (openFile), never as an error the page does not catch.
 
 import assert from 'node:assert/strict';
@@ -54,6 +56,12 @@ async function setting({ lying }) {
     const json = (data, code = 200) => ({ ok: code < 300, status: code, json: async () => data, arrayBuffer: async () => new ArrayBuffer(0) });
     if (url === record.write.path && method === 'POST') return json({ id: ITEM, revision: 1, attachment: null }, 201);
     if (url === URL_BASE && method === 'POST') return json(status());
+    if (url === `${URL_BASE}/proof` && method === 'POST') {
+      // Only what the server really holds can go into the proof.
+      const challenge = Buffer.from(JSON.parse(init.body).challenge, 'base64url');
+      const held = join([...stored.keys()].sort((a, b) => a - b).map((i) => stored.get(i)));
+      return json({ proof: await hex(join([new Uint8Array(challenge), held])) });
+    }
     if (url === URL_BASE) return json(status());
     const part = url.match(/\/parts\/(\d+)$/);
     if (part && method === 'PUT') {
@@ -74,14 +82,16 @@ test('a server that says "complete" for a stream it never got does not take her 
   const result = await runUpload(null, record, { fresh: true });
   assert.equal(result.ok, false, 'not taken as stored');
   assert.equal(result.stage, 'verify');
-  assert.ok(asked.includes(`GET ${URL_BASE}/download`), 'her browser fetched the stream back to check');
+  assert.ok(asked.includes(`POST ${URL_BASE}/proof`), 'her browser asked the server to prove it holds the bytes');
+  assert.ok(!asked.includes(`GET ${URL_BASE}/download`), 'without downloading the file again');
   assert.deepEqual(await storedIntact(record), { intact: false, status: 0 });
 });
 
-test('an honest server: sent, fetched back, the same bytes, done', async () => {
-  const { record, stored, stream } = await setting({ lying: false });
+test('an honest server: sent, proved with the same bytes, done', async () => {
+  const { record, stored, stream, asked } = await setting({ lying: false });
   const result = await runUpload(null, record, { fresh: true });
   assert.equal(result.ok, true, JSON.stringify(result));
+  assert.ok(!asked.includes(`GET ${URL_BASE}/download`), 'no download on her data');
   assert.equal(stored.size, stream.parts.length);
   assert.deepEqual(await storedIntact(record), { intact: true, status: 200 });
   // One changed byte on the server, or another hash in its status, is not "stored".

@@ -128,8 +128,8 @@ async function names(client, item, parts) {
 // Bring one kept upload as far as it goes: the item write (when the server does not have it
 // yet), the announcement (the server says which part comes next), then the missing parts.
 // Resolves with the last answer, plus `stage` ('write', 'announce', 'parts', 'verify') when it
-// failed. What is kept is forgotten when the server holds the whole stream, checked by fetching
-// it back (storedIntact), or when the server refused it (4xx): then the item shows that its file
+// failed. What is kept is forgotten when the server holds the whole stream, checked by a proof
+// over a fresh challenge (storedIntact), or when the server refused it (4xx): then the item shows that its file
 // did not arrive. A server that says "complete" for a stream it does not hold ('verify') loses
 // nothing: the stream stays on this phone.
 // `fresh`: the item is being made now (the server cannot have it yet, so it is not asked).
@@ -181,24 +181,21 @@ export async function runUpload(client, record, { onProgress, fresh = false } = 
 }
 
 // Whether the server holds exactly the stream kept here: its status names it complete, with this
-// size and hash, and the stream downloaded back has this size and SHA-256 (the server could echo
-// the hash she announced; only the bytes show it kept them). { intact, status }: status 0 when
-// the check could not be made (no connection) or the server's answer did not hold.
-export async function storedIntact(record, url = `/api/v1/portfolio/items/${record.itemId}/attachment`, { fetcher = globalThis.fetch } = {}) {
+// size and hash, and it answers a fresh random challenge with SHA-256(challenge || stream), which
+// only a server holding every byte can work out (the server could echo the hash she announced;
+// the proof shows it kept the bytes). Her phone checks the proof against the stream it kept, so
+// the file is not downloaded again on her prepaid data. { intact, status }: status 0 when the
+// check could not be made (no connection) or the server's answer did not hold.
+export async function storedIntact(record, url = `/api/v1/portfolio/items/${record.itemId}/attachment`) {
   const stated = await api(url);
   const data = stated.ok ? stated.data : null;
   if (!data?.complete || data.size !== record.size || (data.sha256 != null && data.sha256 !== record.sha256)) {
     return { intact: false, status: stated.status };
   }
-  let bytes;
-  try {
-    const response = await fetcher(`${url}/download`, { credentials: 'same-origin' });
-    if (!response.ok) return { intact: false, status: response.status };
-    bytes = new Uint8Array(await response.arrayBuffer());
-  } catch {
-    return { intact: false, status: 0 };
-  }
-  const intact = bytes.length === record.size && (await sha256Hex([bytes])) === record.sha256;
+  const challenge = crypto.getRandomValues(new Uint8Array(32));
+  const answered = await api(`${url}/proof`, { challenge: b64uEncode(challenge) });
+  if (!answered.ok) return { intact: false, status: answered.status };
+  const intact = answered.data?.proof === (await sha256Hex([challenge, ...record.parts]));
   return { intact, status: intact ? 200 : 0 };
 }
 
