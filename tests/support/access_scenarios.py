@@ -268,6 +268,7 @@ async def _withdraw_admin_invitation(uow: UnitOfWork, caller: Caller, w: World) 
 from tests.support import (  # noqa: E402, F401 - imported for their registration, after the registry exists
     caseload_scenarios,
     chat_scenarios,
+    intake_scenarios,
     module_scenarios,
     portfolio_scenarios,
     recovery_scenarios,
