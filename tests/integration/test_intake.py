@@ -21,7 +21,7 @@ from eportfolio.invitations.tables import Invitation
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.uow import unit_of_work
 from tests.support.client import Browser
-from tests.support.intake import apply, open_page, sign_team, stored_applications, team_record
+from tests.support.intake import apply, consent, open_page, sign_team, stored_applications, team_record
 from tests.support.world import World
 from tests.support.world_keys import WorldKeys, world_keys
 
@@ -268,3 +268,60 @@ async def test_a_flood_from_one_address_or_to_one_programme_is_refused(
     answer = await apply(browser, world.programme_a)
     assert answer.status_code == 429
     assert await stored_applications(app) == before
+
+
+async def test_a_partner_refers_with_her_consent_into_the_same_queue(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    keys = await world_keys(app, world)
+    await browser.log_in_as(world.staff_a)
+    await sign_team(browser, keys, [world.staff_a])
+    made = await browser.post_form(
+        f"/manage/programmes/{world.programme_a}/intake/referrers", {"partner_name": "Verloskundigen Emmen"}
+    )
+    assert made.status_code == 200
+    link = re.search(r"/refer/([A-Za-z0-9_-]+)", made.text)
+    assert link is not None
+    token = link.group(1)
+    empty_name = await browser.post_form(f"/manage/programmes/{world.programme_a}/intake/referrers", {})
+    assert empty_name.status_code == 422
+    browser.log_out()
+    # The partner's form works with the public page switched off.
+    form = await browser.get(f"/refer/{token}")
+    assert form.status_code == 200
+    assert "Verloskundigen Emmen" in form.text
+    # Her own consent text is not the referral's.
+    wrong = await apply(browser, world.programme_a, referral_token=token, consent_text=consent())
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["field"] == "consent"
+    no_consent = await apply(browser, world.programme_a, referral_token=token, consent=False)
+    assert no_consent.status_code == 422
+    answer = await apply(browser, world.programme_a, referral_token=token, text="Zwanger, weinig steun thuis.")
+    assert answer.status_code == 201, answer.text
+    application_id = answer.json()["application_id"]
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        stored = await uow.session.get(Application, uuid.UUID(application_id))
+        assert stored is not None
+        assert stored.referrer_id is not None
+        assert stored.consent_text == consent(referral=True)
+    await browser.log_in_as(world.staff_a)
+    queue = await browser.get(f"/manage/programmes/{world.programme_a}/intake")
+    assert "Verwijzing door Verloskundigen Emmen" in queue.text
+    served = (await browser.get(f"/api/v1/intake/programmes/{world.programme_a}/applications/{application_id}")).json()
+    reason = crypto.open_intake_letter(
+        b64u_decode(served["letter"]),
+        b64u_decode(served["sealed_key"]),
+        keys.identity(world.staff_a),
+        programme_id=str(world.programme_a),
+        application_id=application_id,
+    )
+    assert reason.decode() == "Zwanger, weinig steun thuis."
+    # Withdrawn: the link stops working.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        referrer_id = (await uow.session.get(Application, uuid.UUID(application_id))).referrer_id  # type: ignore[union-attr]
+    answer = await browser.post_form(f"/manage/programmes/{world.programme_a}/intake/referrers/{referrer_id}/withdraw")
+    assert answer.status_code == 303
+    browser.log_out()
+    assert (await browser.get(f"/refer/{token}")).status_code == 404
+    assert (await browser.get(f"/api/v1/intake/referrals/{token}/team")).status_code == 404
+    assert (await browser.get("/refer/nonsense")).status_code == 404
