@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eportfolio.accounts.tables import Account
 from eportfolio.intake.tables import Application, ApplicationKey, IntakePage, IntakeTeam, Referrer
-from eportfolio.programmes.tables import Membership, OrganisationAdmin, Programme
+from eportfolio.programmes.tables import Membership, OrganisationAdmin, Person, Programme
 from eportfolio.trust.tables import ProgrammeKey
 
 
@@ -70,6 +70,16 @@ class IntakeRepository:
             select(OrganisationAdmin.person_id).where(OrganisationAdmin.organisation_id == organisation_id)
         )
         return set(staff.scalars()) | set(admins.scalars())
+
+    async def names(self, organisation_id: uuid.UUID, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not person_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Person.id, Person.display_name).where(
+                Person.organisation_id == organisation_id, Person.id.in_(person_ids)
+            )
+        )
+        return {row[0]: row[1] for row in rows}
 
     async def application_by_status(self, status_hash: bytes) -> Application | None:
         result = await self.session.execute(select(Application).where(Application.status_hash == status_hash))

@@ -181,7 +181,8 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
     in_team = {uuid.UUID(r.person_id) for r in record.body.readers} if record and _is_team(record) else set()
     eligible = await repo.may_read_applications(scope.organisation_id, programme_id)
     with_keys = await repo.public_identities(sorted(eligible))
-    names = await programmes.display_names(uow, caller, programme_id, sorted(eligible))
+    # Staff of the programme and the organisation's administrators (who may be in none of its lists).
+    names = await repo.names(scope.organisation_id, sorted(eligible))
     candidates = sorted(
         (Candidate(p, names.get(p, "?"), p in with_keys, p in in_team) for p in eligible),
         key=lambda c: c.display_name.casefold(),
