@@ -218,7 +218,8 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("manage", f"/manage/programmes/{a}")
     await staff.screen("programme", shot="programme")
     # The programme's own menu; the modules have theirs, which leads back to the overview.
-    for part in ("groups", "assignments", "roster", "invitations", "keys", "settings", "modules", "", "people"):
+    parts = ("groups", "assignments", "roster", "intake", "invitations", "keys", "settings", "modules", "", "people")
+    for part in parts:
         target = f"/manage/programmes/{a}/{part}".rstrip("/")
         await staff.click(f".sub-nav a[href='{target}']", target)
         await staff.page.wait_for_selector("nav.nav a[data-nav=manage][aria-current=page]")
@@ -241,7 +242,7 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("home", "/")
     assert not staff.errors, staff.errors
     assert staff.seen == [
-        "login", "home", "programme", "groups", "assignments", "roster", "invitations", "keys", "settings",
+        "login", "home", "programme", "groups", "assignments", "roster", "intake", "invitations", "keys", "settings",
         "modules", "overview", "people", "her page", "coach-assisted reset", "chat", "who is on duty",
         "notifications", "account",
     ]

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from eportfolio import crypto
 from eportfolio.domain.people import MANAGING_ROLES
 from eportfolio.intake import service
 from eportfolio.kit.auth import CallerDep
@@ -183,7 +184,7 @@ async def status(request: Request, uow: UowDep, token: str) -> Response:
 def _form_context(request: Request, intake: service.PublicIntake, **extra: Any) -> dict[str, Any]:
     return {
         "intake": intake,
-        "max_letter": service.MAX_LETTER_BYTES,
+        "max_letter": crypto.MAX_LETTER_BYTES,
         **extra,
     }
 

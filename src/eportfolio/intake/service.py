@@ -148,7 +148,11 @@ async def _verified_team(
         )
     except crypto.CryptoError:
         return None
-    if record.programme_id != str(programme_id) or record.organisation_id != str(organisation_id):
+    if (
+        record.programme_id != str(programme_id)
+        or record.organisation_id != str(organisation_id)
+        or not isinstance(record.body, crypto.IntakeTeam)
+    ):
         return None
     return record
 
@@ -178,7 +182,8 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
     page = await repo.page(programme_id)
     row = await repo.team(scope.organisation_id, programme_id)
     record = await _verified_team(uow, repo, scope.organisation_id, programme_id, row) if row else None
-    in_team = {uuid.UUID(r.person_id) for r in record.body.readers} if record and _is_team(record) else set()
+    body = record.body if record else None
+    in_team = {uuid.UUID(r.person_id) for r in body.readers} if isinstance(body, crypto.IntakeTeam) else set()
     eligible = await repo.may_read_applications(scope.organisation_id, programme_id)
     with_keys = await repo.public_identities(sorted(eligible))
     # Staff of the programme and the organisation's administrators (who may be in none of its lists).
@@ -194,10 +199,6 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
         team_valid=record is not None,
         candidates=candidates,
     )
-
-
-def _is_team(record: crypto.SignedRecord) -> bool:
-    return isinstance(record.body, crypto.IntakeTeam)
 
 
 async def set_open(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, *, open_: bool) -> None:
