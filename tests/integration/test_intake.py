@@ -325,3 +325,26 @@ async def test_a_partner_refers_with_her_consent_into_the_same_queue(
     assert (await browser.get(f"/refer/{token}")).status_code == 404
     assert (await browser.get(f"/api/v1/intake/referrals/{token}/team")).status_code == 404
     assert (await browser.get("/refer/nonsense")).status_code == 404
+
+
+async def test_staff_switch_the_page_from_the_programme_settings(app: FastAPI, browser: Browser, world: World) -> None:
+    await world_keys(app, world)
+    await browser.log_in_as(world.staff_a)
+    settings = await browser.get(f"/manage/programmes/{world.programme_a}/settings")
+    assert f'href="/manage/programmes/{world.programme_a}/intake"' in settings.text
+    page = await browser.get(f"/manage/programmes/{world.programme_a}/intake")
+    assert "De aanmeldpagina staat uit." in page.text
+    on = await browser.post_form(f"/manage/programmes/{world.programme_a}/intake/page", {"open": "on"})
+    assert on.status_code == 303
+    page = await browser.get(f"/manage/programmes/{world.programme_a}/intake")
+    assert "De aanmeldpagina staat aan." in page.text
+    assert "Onderteken eerst hieronder het intaketeam." in page.text
+    off = await browser.post_form(f"/manage/programmes/{world.programme_a}/intake/page", {"open": "off"})
+    assert off.status_code == 303
+    assert "De aanmeldpagina staat uit." in (await browser.get(f"/manage/programmes/{world.programme_a}/intake")).text
+    # A coach cannot switch it.
+    await browser.log_in_as(world.coach_a)
+    refused = await browser.post_form(f"/manage/programmes/{world.programme_a}/intake/page", {"open": "on"})
+    assert refused.status_code in (403, 404)
+    browser.log_out()
+    assert (await browser.get(f"/apply/{world.programme_a}")).status_code == 404
