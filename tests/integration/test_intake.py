@@ -160,6 +160,9 @@ async def test_she_applies_staff_read_her_letter_and_accept_with_an_invitation_o
         stored = await uow.session.get(Application, application_id)
         assert stored is not None
         assert stored.person_id is not None
+        # Her invitation code is sealed to her status link: the database alone does not give it.
+        assert stored.invitation_box is not None
+        assert code.group(1).encode() not in stored.invitation_box
         invitations = await uow.session.execute(select(Invitation).where(Invitation.person_id == stored.person_id))
         invitation = invitations.scalar_one()
         assert invitation.role == "participant"
