@@ -117,10 +117,31 @@ async def test_she_applies_the_intake_team_reads_and_accepts_and_she_sees_her_in
     stored = await _stored(database_url)
     assert len(stored) == 1
     assert MARKER not in stored[0].letter, "the server holds her letter only as ciphertext"
+    assert stored[0].consent_text.startswith("Ik vind het goed"), "the consent text she saw is kept"
+
+    # A midwife refers another mother through the link the admin made for her practice.
+    await _to_applications(admin, server, world)
+    await admin.fill("#f-partner_name", "Verloskundigen Emmen")
+    await admin.click("#intake-referrers button[type=submit]:not(.button--secondary)")
+    referral_link = await admin.get_attribute("#referrer-link", "href")
+    assert referral_link is not None
+    partner = await context.new_page()
+    partner.on("pageerror", lambda e: errors.append(f"partner: {e}"))
+    await partner.goto(referral_link)
+    await partner.wait_for_selector("#apply-form", state="visible", timeout=30_000)
+    await partner.fill("#f-name", "Sanne de Vries")
+    await partner.fill("#f-contact", "sanne@example.org")
+    await partner.fill("#f-letter", "Zwanger, weinig steun thuis.")
+    await partner.check("#f-consent")
+    await _fits(partner, "referral")
+    await partner.click("#apply-send")
+    await partner.wait_for_selector("#apply-done", state="visible", timeout=30_000)
 
     # The admin opens the queue from home, reads her letter and accepts.
     await _to_applications(admin, server, world)
-    await admin.click("#intake-queue a")
+    assert "Verwijzing door Verloskundigen Emmen" in await admin.inner_text("#intake-queue")
+    await _fits(admin, "staff-queue")
+    await admin.click("#intake-queue a:has-text('Noor Amrani')")
     await admin.wait_for_selector("#letter[data-opened=yes]", timeout=30_000)
     assert MARKER in await admin.inner_text("#letter")
     await _fits(admin, "staff-letter")
