@@ -29,6 +29,8 @@ from eportfolio.chat import ws as chat_ws
 from eportfolio.config import Settings, get_settings
 from eportfolio.duty import api as duty_api
 from eportfolio.duty import pages as duty_pages
+from eportfolio.intake import api as intake_api
+from eportfolio.intake import pages as intake_pages
 from eportfolio.invitations import api as invitation_api
 from eportfolio.invitations import pages as invitation_pages
 from eportfolio.kit import health, metrics
@@ -159,6 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(appointment_pages.router)
     for router in portfolio_api.routers:
         app.include_router(router)
+    app.include_router(intake_api.router)
+    app.include_router(intake_pages.router)
     app.include_router(recovery_api.router)
     app.include_router(recovery_pages.router)
     app.include_router(workshop_api.router)

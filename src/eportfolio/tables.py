@@ -5,6 +5,7 @@ from eportfolio.appointments import tables as appointments_tables
 from eportfolio.assignments import tables as assignments_tables
 from eportfolio.chat import tables as chat_tables
 from eportfolio.duty import tables as duty_tables
+from eportfolio.intake import tables as intake_tables
 from eportfolio.invitations import tables as invitations_tables
 from eportfolio.kit import audit as audit_tables
 from eportfolio.kit.db import Base
@@ -26,6 +27,7 @@ __all__ = [
     "audit_tables",
     "chat_tables",
     "duty_tables",
+    "intake_tables",
     "invitations_tables",
     "measurements_tables",
     "modules_tables",

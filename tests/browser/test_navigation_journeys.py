@@ -227,8 +227,8 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("manage", f"/manage/programmes/{a}")
     await staff.screen("programme", shot="programme")
     # The programme's own menu; the modules have theirs, which leads back to the overview.
-    parts = ("groups", "assignments", "instruments", "roster", "invitations", "keys", "settings", "modules")
-    for part in (*parts, "", "people"):
+    parts = ("groups", "assignments", "instruments", "roster", "intake", "invitations", "keys", "settings")
+    for part in (*parts, "modules", "", "people"):
         target = f"/manage/programmes/{a}/{part}".rstrip("/")
         await staff.click(f".sub-nav a[href='{target}']", target)
         await staff.page.wait_for_selector("nav.nav a[data-nav=manage][aria-current=page]")
@@ -251,9 +251,9 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("home", "/")
     assert not staff.errors, staff.errors
     assert staff.seen == [
-        "login", "home", "programme", "groups", "assignments", "instruments", "roster", "invitations", "keys",
-        "settings", "modules", "overview", "people", "her page", "coach-assisted reset", "chat", "who is on duty",
-        "notifications", "account",
+        "login", "home", "programme", "groups", "assignments", "instruments", "roster", "intake", "invitations",
+        "keys", "settings", "modules", "overview", "people", "her page", "coach-assisted reset", "chat",
+        "who is on duty", "notifications", "account",
     ]
 
 

@@ -345,3 +345,35 @@ def test_vouches_verify_under_the_coachs_key_only(origin: str) -> None:
     assert vouch.vouched_at == vectors["vouched_at"]
     with pytest.raises(c.CryptoError):
         c.verify_vouch(b(vectors["vouch"]), [subject.ed25519_public])
+
+
+def test_intake_team_record_and_sealed_letter(origin: str) -> None:
+    vectors = load(origin, "intake")
+    programme_public = c.verify_programme_key(
+        b(vectors["certificate"]), b(vectors["organisation_public"]), vectors["programme_id"]
+    )
+    team = c.verify_record(b(vectors["intake_team"]), programme_public, c.RecordKind.INTAKE_TEAM)
+    assert isinstance(team.body, c.IntakeTeam)
+    assert (team.serial, team.body.valid_until, len(team.body.readers)) == (4, 0, 2)
+    for entry, name in zip(team.body.readers, vectors["readers"], strict=True):
+        reader = person(origin, name)
+        assert (entry.person_id, entry.fingerprint) == (reader.user_id, reader.fingerprint)
+        plaintext = c.open_intake_letter(
+            b(vectors["letter"]),
+            b(vectors["keys"][reader.user_id]),
+            reader,
+            programme_id=vectors["programme_id"],
+            application_id=vectors["application_id"],
+        )
+        assert plaintext.hex() == vectors["plaintext"]
+    with pytest.raises(c.CryptoError):
+        c.verify_record(b(vectors["intake_team"]), programme_public, c.RecordKind.GROUP_MEMBERSHIP)
+    staff = person(origin, "staff")
+    with pytest.raises(c.CryptoError):
+        c.open_intake_letter(
+            b(vectors["letter"]),
+            b(vectors["keys"][staff.user_id]),
+            staff,
+            programme_id=vectors["programme_id"],
+            application_id="application-2",
+        )

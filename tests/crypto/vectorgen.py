@@ -98,6 +98,7 @@ class Generator:
         self.grants()
         self.epochs()
         self.records()
+        self.intake()
         self.pinned_keys()
         self.recovery()
         self.vouches()
@@ -472,6 +473,49 @@ class Generator:
                 "group_membership": h(group),
                 "programme_key_for_staff": h(programme.seal_for(staff, rng=rng)),
                 "staff": "staff",
+                **common,
+            },
+        )
+
+    def intake(self) -> None:
+        rng = self.rng("intake")
+        organisation = c.SigningKey.generate(rng=rng)
+        programme = c.SigningKey.generate(rng=rng)
+        coach = self.people["coach"].person
+        staff = self.people["staff"].person
+        common = {"organisation_id": "org-smart-mama", "programme_id": "programme-emmen", "signed_by": "person-staff"}
+        certificate = organisation.sign_record(
+            c.ProgrammeKeyCertificate(programme.public), serial=1, issued_at=1767225600, **common
+        )
+        team = programme.sign_record(
+            c.IntakeTeam(
+                1767225600,
+                0,
+                (c.IntakeReader(staff.user_id, staff.fingerprint), c.IntakeReader(coach.user_id, coach.fingerprint)),
+            ),
+            serial=4,
+            issued_at=1767226100,
+            **common,
+        )
+        application_id = "application-1"
+        plaintext = "Ik wil graag meedoen. Mijn zoon is één jaar.".encode()
+        sealed = c.seal_intake_letter(
+            (staff, coach), programme_id="programme-emmen", application_id=application_id, plaintext=plaintext, rng=rng
+        )
+        self.put(
+            "intake",
+            "An intake team record (kind 0x06, programme key) naming two readers, and an application's "
+            "letter sealed to both",
+            {
+                "organisation_public": h(organisation.public),
+                "programme_public": h(programme.public),
+                "certificate": h(certificate),
+                "intake_team": h(team),
+                "readers": ["staff", "coach"],
+                "application_id": application_id,
+                "plaintext": h(plaintext),
+                "letter": h(sealed.letter),
+                "keys": {user_id: h(box) for user_id, box in sealed.keys.items()},
                 **common,
             },
         )

@@ -269,6 +269,7 @@ from tests.support import (  # noqa: E402, F401 - imported for their registratio
     appointment_scenarios,
     caseload_scenarios,
     chat_scenarios,
+    intake_scenarios,
     measurement_scenarios,
     module_scenarios,
     portfolio_scenarios,

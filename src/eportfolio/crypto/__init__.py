@@ -33,6 +33,7 @@ from .fingerprints import (
     parse_fingerprint_qr,
 )
 from .identity import Identity, KeyBundle, PasswordChange, Person, SignUp, UserKeyRotation, new_device_key
+from .intake import MAX_LETTER_BYTES, SealedLetter, open_intake_letter, seal_intake_letter
 from .kdf import (
     AUTH_LOGIN,
     AUTH_RECOVERY,
@@ -55,6 +56,8 @@ from .records import (
     GroupEntry,
     GroupMembership,
     GroupRole,
+    IntakeReader,
+    IntakeTeam,
     ProgrammeKeyCertificate,
     ProgrammeRecoveryKey,
     ProgrammeRecoveryKeyRecord,
@@ -86,6 +89,7 @@ __all__ = [
     "AUTH_RECOVERY",
     "CHUNK_BYTES",
     "MAXIMUM",
+    "MAX_LETTER_BYTES",
     "MINIMUM",
     "TEST_MINIMUM",
     "AttachmentDecryptor",
@@ -104,6 +108,8 @@ __all__ = [
     "GroupMembership",
     "GroupRole",
     "Identity",
+    "IntakeReader",
+    "IntakeTeam",
     "ItemContext",
     "KdfParams",
     "KeyBundle",
@@ -120,6 +126,7 @@ __all__ = [
     "Rng",
     "RosterEntry",
     "SealedItem",
+    "SealedLetter",
     "SealedPurpose",
     "SecretPurpose",
     "SignUp",
@@ -148,6 +155,7 @@ __all__ = [
     "normalise_login",
     "open_envelope",
     "open_grant",
+    "open_intake_letter",
     "open_pinned_keys",
     "open_previous_key",
     "parse_auth_proof",
@@ -155,6 +163,7 @@ __all__ = [
     "read_grant",
     "read_vouch",
     "seal_envelope",
+    "seal_intake_letter",
     "seal_pinned_keys",
     "unwrap_item_key",
     "verify_epoch",

@@ -32,6 +32,7 @@ class SecretPurpose(IntEnum):
     PINNED_KEYS = 0x04
     ITEM_KEY = 0x05
     EPOCH_CHAIN = 0x06
+    INTAKE_LETTER = 0x07
 
 
 class SealedPurpose(IntEnum):
@@ -40,6 +41,7 @@ class SealedPurpose(IntEnum):
     RECOVERY_DEVICE = 0x03
     SIGNING_KEY = 0x04
     RECOVERY_OFFICER_KEY = 0x05
+    INTAKE_LETTER_KEY = 0x06
 
 
 _SECRET_PLAINTEXT_BYTES: dict[SecretPurpose, int | None] = {
@@ -49,6 +51,7 @@ _SECRET_PLAINTEXT_BYTES: dict[SecretPurpose, int | None] = {
     SecretPurpose.PINNED_KEYS: None,
     SecretPurpose.ITEM_KEY: 32,
     SecretPurpose.EPOCH_CHAIN: 32,
+    SecretPurpose.INTAKE_LETTER: None,
 }
 
 

@@ -1,4 +1,5 @@
-"""Signed records (coach assignments, duty roster, group membership, programme keys) and the keys that sign them."""
+"""Signed records (coach assignments, duty roster, group membership, intake team, programme keys) and the keys
+that sign them."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class RecordKind(IntEnum):
     PROGRAMME_RECOVERY_KEY = 0x03
     PROGRAMME_KEY_CERTIFICATE = 0x04
     GROUP_MEMBERSHIP = 0x05
+    INTAKE_TEAM = 0x06
 
 
 class CoachRole(IntEnum):
@@ -164,6 +166,37 @@ class GroupMembership:
 
 
 @dataclass(frozen=True)
+class IntakeReader:
+    person_id: str
+    fingerprint: bytes
+
+
+@dataclass(frozen=True)
+class IntakeTeam:
+    """The staff who may read applications to a programme, each by the key she has, made by staff.
+
+    An applicant's browser seals her letter to exactly these readers (docs/intake.md)."""
+
+    valid_from: int
+    valid_until: int
+    readers: tuple[IntakeReader, ...]
+
+    kind = RecordKind.INTAKE_TEAM
+
+    def to_bytes(self) -> bytes:
+        writer = Writer().u64(self.valid_from).u64(self.valid_until).u16(len(self.readers))
+        for reader in self.readers:
+            writer.str16(check_id(reader.person_id)).raw(reader.fingerprint, FINGERPRINT_BYTES)
+        return writer.getvalue()
+
+    @classmethod
+    def read(cls, reader: Reader) -> IntakeTeam:
+        valid_from, valid_until, count = reader.u64(), reader.u64(), reader.u16()
+        readers = tuple(IntakeReader(reader.id16(), reader.raw(FINGERPRINT_BYTES)) for _ in range(count))
+        return cls(valid_from, valid_until, readers)
+
+
+@dataclass(frozen=True)
 class ProgrammeRecoveryKeyRecord:
     x25519_public: bytes
 
@@ -191,13 +224,16 @@ class ProgrammeKeyCertificate:
         return cls(reader.raw(32))
 
 
-RecordBody = CoachAssignment | DutyRoster | ProgrammeRecoveryKeyRecord | ProgrammeKeyCertificate | GroupMembership
+RecordBody = (
+    CoachAssignment | DutyRoster | ProgrammeRecoveryKeyRecord | ProgrammeKeyCertificate | GroupMembership | IntakeTeam
+)
 _BODIES: dict[RecordKind, type[RecordBody]] = {
     RecordKind.COACH_ASSIGNMENT: CoachAssignment,
     RecordKind.DUTY_ROSTER: DutyRoster,
     RecordKind.PROGRAMME_RECOVERY_KEY: ProgrammeRecoveryKeyRecord,
     RecordKind.PROGRAMME_KEY_CERTIFICATE: ProgrammeKeyCertificate,
     RecordKind.GROUP_MEMBERSHIP: GroupMembership,
+    RecordKind.INTAKE_TEAM: IntakeTeam,
 }
 
 

@@ -216,6 +216,41 @@ export async function openVectors(lib, load, origin) {
     check(hex(key.public) === vectors.programme_public, 'signing key for staff');
   });
 
+  await step('intake', async () => {
+    const vectors = await load(origin, 'intake');
+    const programmePublic = await lib.verifyProgrammeKey(
+      unhex(vectors.certificate),
+      unhex(vectors.organisation_public),
+      vectors.programme_id,
+    );
+    const team = await lib.verifyRecord(unhex(vectors.intake_team), programmePublic, lib.RecordKind.INTAKE_TEAM);
+    check(team.serial === 4 && team.body.validUntil === 0 && team.body.readers.length === 2, 'intake team');
+    for (const [index, name] of vectors.readers.entries()) {
+      const reader = await person(name);
+      check(team.body.readers[index].personId === reader.userId, 'intake reader');
+      check(hex(team.body.readers[index].fingerprint) === hex(await reader.fingerprint()), 'intake reader key');
+      const plaintext = await lib.openIntakeLetter(unhex(vectors.letter), unhex(vectors.keys[reader.userId]), reader, {
+        programmeId: vectors.programme_id,
+        applicationId: vectors.application_id,
+      });
+      check(hex(plaintext) === vectors.plaintext, 'intake letter');
+    }
+    await refuses(
+      lib,
+      () => lib.verifyRecord(unhex(vectors.intake_team), programmePublic, lib.RecordKind.GROUP_MEMBERSHIP),
+      'intake team as another kind',
+    );
+    const staff = await person('staff');
+    await refuses(
+      lib,
+      () => lib.openIntakeLetter(unhex(vectors.letter), unhex(vectors.keys[staff.userId]), staff, {
+        programmeId: vectors.programme_id,
+        applicationId: 'application-2',
+      }),
+      'intake letter of another application',
+    );
+  });
+
   await step('pinned_keys', async () => {
     const vectors = await load(origin, 'pinned_keys');
     const owner = await person(vectors.owner);

@@ -209,7 +209,7 @@ export async function generate(lib, origin) {
       secret.push({ purpose, key: hex(key), plaintext: hex(plaintext), context: hex(context), box: hex(box) });
     }
     const sealed = [];
-    for (const purpose of [1, 2, 3, 4, 5]) {
+    for (const purpose of [1, 2, 3, 4, 5, 6]) {
       const draw = rng(`sealed-box/${purpose}`);
       const privateKey = await draw(32);
       const plaintext = await draw(32);
@@ -457,6 +457,60 @@ export async function generate(lib, origin) {
         ...common,
       },
     );
+  }
+
+  // intake
+  {
+    const draw = rng('intake');
+    const organisation = await lib.SigningKey.generate({ rng: draw });
+    const programme = await lib.SigningKey.generate({ rng: draw });
+    const coach = people.coach.person;
+    const staff = people.staff.person;
+    const common = { organisation_id: 'org-smart-mama', programme_id: 'programme-emmen', signed_by: 'person-staff' };
+    const meta = (serial, issuedAt) => ({
+      organisationId: common.organisation_id,
+      programmeId: common.programme_id,
+      signedBy: common.signed_by,
+      serial,
+      issuedAt,
+    });
+    const certificate = await organisation.signRecord(
+      lib.RecordKind.PROGRAMME_KEY_CERTIFICATE,
+      { ed25519Public: programme.public },
+      meta(1, 1767225600),
+    );
+    const team = await programme.signRecord(
+      lib.RecordKind.INTAKE_TEAM,
+      {
+        validFrom: 1767225600,
+        validUntil: 0,
+        readers: [
+          { personId: staff.userId, fingerprint: await staff.fingerprint() },
+          { personId: coach.userId, fingerprint: await coach.fingerprint() },
+        ],
+      },
+      meta(4, 1767226100),
+    );
+    const applicationId = 'application-1';
+    const plaintext = utf8('Ik wil graag meedoen. Mijn zoon is één jaar.');
+    const sealed = await lib.sealIntakeLetter([staff, coach], {
+      programmeId: 'programme-emmen',
+      applicationId,
+      plaintext,
+      rng: draw,
+    });
+    put('intake', "An intake team record (kind 0x06, programme key) naming two readers, and an application's letter sealed to both", {
+      organisation_public: hex(organisation.public),
+      programme_public: hex(programme.public),
+      certificate: hex(certificate),
+      intake_team: hex(team),
+      readers: ['staff', 'coach'],
+      application_id: applicationId,
+      plaintext: hex(plaintext),
+      letter: hex(sealed.letter),
+      keys: Object.fromEntries(Object.entries(sealed.keys).map(([id, box]) => [id, hex(box)])),
+      ...common,
+    });
   }
 
   // pinned keys

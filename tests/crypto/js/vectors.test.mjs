@@ -10,7 +10,7 @@ import { generate } from './vectorgen.mjs';
 
 const NAMES = [
   'attachments', 'boxes', 'encoding', 'envelopes', 'epochs', 'fingerprints', 'grants',
-  'identities', 'items', 'kdf', 'pinned_keys', 'records', 'recovery', 'rotation', 'vouches',
+  'identities', 'intake', 'items', 'kdf', 'pinned_keys', 'records', 'recovery', 'rotation', 'vouches',
 ];
 
 async function load(origin, name) {

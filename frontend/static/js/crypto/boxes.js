@@ -26,6 +26,7 @@ export const SecretPurpose = Object.freeze({
   PINNED_KEYS: 0x04,
   ITEM_KEY: 0x05,
   EPOCH_CHAIN: 0x06,
+  INTAKE_LETTER: 0x07,
 });
 
 export const SealedPurpose = Object.freeze({
@@ -34,6 +35,7 @@ export const SealedPurpose = Object.freeze({
   RECOVERY_DEVICE: 0x03,
   SIGNING_KEY: 0x04,
   RECOVERY_OFFICER_KEY: 0x05,
+  INTAKE_LETTER_KEY: 0x06,
 });
 
 const SECRET_PLAINTEXT_BYTES = {
@@ -43,6 +45,7 @@ const SECRET_PLAINTEXT_BYTES = {
   [SecretPurpose.PINNED_KEYS]: null,
   [SecretPurpose.ITEM_KEY]: 32,
   [SecretPurpose.EPOCH_CHAIN]: 32,
+  [SecretPurpose.INTAKE_LETTER]: null,
 };
 
 function checkLength(expected, length) {

@@ -47,6 +47,7 @@ export {
   verifyProgrammeKey,
   verifyRecord,
 } from './records.js';
+export { MAX_LETTER_BYTES, intakeLetterKeyId, openIntakeLetter, sealIntakeLetter } from './intake.js';
 export { openPinnedKeys, sealPinnedKeys } from './pinned.js';
 export { makeVouch, readVouch, verifyVouch } from './vouch.js';
 export {

@@ -1,4 +1,4 @@
-// Signed records (coach assignments, duty roster, group membership, programme keys) and the keys that sign them.
+// Signed records (coach assignments, duty roster, group membership, intake team, programme keys) and the keys that sign them.
 
 import { SealedPurpose, openSealed, sealTo } from './boxes.js';
 import { Reader, Writer, checkId, concat, equalBytes, lp, utf8 } from './encoding.js';
@@ -25,6 +25,7 @@ export const RecordKind = Object.freeze({
   PROGRAMME_RECOVERY_KEY: 0x03,
   PROGRAMME_KEY_CERTIFICATE: 0x04,
   GROUP_MEMBERSHIP: 0x05,
+  INTAKE_TEAM: 0x06,
 });
 export const CoachRole = Object.freeze({ INDIVIDUAL: 0x01, BUDGET: 0x02, WORK: 0x03, SUPERVISOR: 0x04 });
 export const Duty = Object.freeze({ COACH: 0x01, SUPERVISOR: 0x02 });
@@ -107,6 +108,26 @@ const BODIES = {
         });
       }
       return { groupId, validFrom, validUntil, members };
+    },
+  },
+  // The staff who may read applications to a programme, each by her key.
+  [RecordKind.INTAKE_TEAM]: {
+    write: (body) => {
+      const writer = new Writer().u64(body.validFrom).u64(body.validUntil).u16(body.readers.length);
+      for (const reader of body.readers) {
+        writer.str16(checkId(reader.personId)).raw(reader.fingerprint, FINGERPRINT_BYTES);
+      }
+      return writer.getValue();
+    },
+    read: (reader) => {
+      const validFrom = reader.u64();
+      const validUntil = reader.u64();
+      const count = reader.u16();
+      const readers = [];
+      for (let i = 0; i < count; i += 1) {
+        readers.push({ personId: reader.id16(), fingerprint: reader.raw(FINGERPRINT_BYTES) });
+      }
+      return { validFrom, validUntil, readers };
     },
   },
   [RecordKind.PROGRAMME_RECOVERY_KEY]: {
