@@ -82,7 +82,7 @@ class ApplicationCreate(DomainModel):
 
 
 class TeamCreate(DomainModel):
-    serial: int = Field(ge=1)
+    serial: int = Field(ge=1, le=2**53)
     signed_record: Annotated[str, StringConstraints(max_length=20_000)]
 
 

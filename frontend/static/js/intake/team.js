@@ -9,6 +9,7 @@
 import { Person, RecordKind, SigningKey, b64uDecode, b64uEncode, loadSession, verifyProgrammeKey } from '../crypto/index.js';
 import { KEY_CHANGED, knownPerson } from '../shared/trust.js';
 import { call, getJson } from '../shared/http.js';
+import { nextSerial } from '../shared/serials.js';
 
 const form = document.getElementById('team-form');
 const settings = form?.dataset;
@@ -59,7 +60,9 @@ async function signAndSend() {
   const readers = [];
   for (const box of boxes) readers.push(await readerOf(identity, box));
   const now = new Date();
-  const serial = Number(settings.nextSerial);
+  // The browser's serial, never the server's (docs/crypto-spec.md 8): a low one would let the
+  // server serve an older team (naming a reader taken off it) over this one.
+  const serial = nextSerial({ hint: Number(settings.nextSerial) });
   const record = await key.signRecord(
     RecordKind.INTAKE_TEAM,
     {
