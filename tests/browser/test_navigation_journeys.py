@@ -127,6 +127,14 @@ async def _her_journey(chromium: Any, server: LiveServer, world: World) -> Journ
     await her.click("a.menu-list__item[data-nav=growth]", f"/growth/programmes/{a}/participants/*")
     await her.page.wait_for_selector("#growth[data-ready=true]", timeout=30_000)
     await her.screen("growth")
+    for key, path, name in (
+        ("trajectory", "/my/trajectory", "trajectory"),
+        ("appointments", "/appointments", "calendar"),
+        ("trainings", "/trainings", "trainings"),
+    ):
+        await her.more()
+        await her.click(f"a.menu-list__item[data-nav={key}]", path)
+        await her.screen(name)
     await her.more()
     await her.click("a[href='/account']", "/account")
     await her.screen("account")
@@ -158,6 +166,13 @@ async def _his_journey(chromium: Any, server: LiveServer, world: World) -> Journ
     await him.click(f"{row} a[data-open=growth]", f"/growth/programmes/{a}/participants/{mother}")
     await him.page.wait_for_selector("#growth[data-ready=true]", timeout=30_000)
     await him.screen("her growth")
+    for key, path, name in (
+        ("trajectory", f"/caseload/programmes/{a}/participants/{mother}/trajectory", "her trajectory"),
+        ("appointments", f"/appointments/programmes/{a}/participants/{mother}", "her appointments"),
+    ):
+        await him.menu("caseload", "/caseload")
+        await him.click(f"{row} a[data-open={key}]", path)
+        await him.screen(name)
     await him.menu("caseload", "/caseload")
     await him.click(f"{row} a[data-open=chat]", "/chat/*")
     await him.page.wait_for_selector("#chat-app[data-ready=true]", timeout=30_000)
@@ -172,6 +187,13 @@ async def _his_journey(chromium: Any, server: LiveServer, world: World) -> Journ
     await him.screen("more")
     await him.click("a.menu-list__item[data-nav=notifications]", "/notifications")
     await him.screen("notifications")
+    for key, path, name in (
+        ("appointments", "/appointments", "his calendar"),
+        ("trainings", "/trainings", "trainings"),
+    ):
+        await him.more()
+        await him.click(f"a.menu-list__item[data-nav={key}]", path)
+        await him.screen(name)
     await him.more()
     await him.click("a[href='/account']", "/account")
     await him.screen("account")
@@ -205,13 +227,14 @@ async def test_she_and_her_coach_reach_every_screen_by_clicking_on_a_phone(
     her = await _her_journey(chromium, server, world)
     assert her.seen == [
         "login", "home", "portfolio", "assignments", "chat list", "conversation", "notifications",
-        "portfolio list", "more", "growth", "account", "help if you lose everything",
+        "portfolio list", "more", "growth", "trajectory", "calendar", "trainings", "account",
+        "help if you lose everything",
     ]
     him = await _his_journey(chromium, server, world)
     assert him.seen == [
         "login", "today", "caseload", "her portfolio", "her assignments", "give an assignment", "her growth",
-        "her chat",
-        "chat list", "review", "roster", "more", "notifications", "account",
+        "her trajectory", "her appointments", "her chat", "chat list", "review", "roster", "more", "notifications",
+        "his calendar", "trainings", "account",
     ]
 
 
@@ -227,7 +250,8 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("manage", f"/manage/programmes/{a}")
     await staff.screen("programme", shot="programme")
     # The programme's own menu; the modules have theirs, which leads back to the overview.
-    parts = ("groups", "assignments", "instruments", "roster", "intake", "invitations", "keys", "settings")
+    parts = ("groups", "trajectory", "assignments", "trainings", "instruments", "roster", "intake", "invitations")
+    parts += ("keys", "settings")
     for part in (*parts, "modules", "", "people"):
         target = f"/manage/programmes/{a}/{part}".rstrip("/")
         await staff.click(f".sub-nav a[href='{target}']", target)
@@ -251,8 +275,9 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.menu("home", "/")
     assert not staff.errors, staff.errors
     assert staff.seen == [
-        "login", "home", "programme", "groups", "assignments", "instruments", "roster", "intake", "invitations",
-        "keys", "settings", "modules", "overview", "people", "her page", "coach-assisted reset", "chat",
+        "login", "home", "programme", "groups", "trajectory", "assignments", "trainings", "instruments", "roster",
+        "intake", "invitations", "keys", "settings", "modules", "overview", "people", "her page",
+        "coach-assisted reset", "chat",
         "who is on duty", "notifications", "account",
     ]
 
