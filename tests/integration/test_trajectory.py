@@ -14,6 +14,7 @@ from eportfolio import jobs
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
+from eportfolio.measurements.tables import Measurement, MeasurementSide
 from eportfolio.notifications.tables import Notification
 from eportfolio.trajectory import service
 from eportfolio.trajectory.tables import TrajectoryOutcome, TrajectoryPhase
@@ -333,3 +334,88 @@ async def test_reminders_come_once_per_phase_to_her_and_her_coach(app: FastAPI, 
 async def service_run(app: FastAPI) -> int:
     async with unit_of_work(app.state.sessionmaker) as uow:
         return await service.send_reminders(uow)
+
+
+async def test_a_measurement_is_due_when_coaching_starts_and_six_months_after_the_last(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    await sign_coach_a(app.state.sessionmaker, world)
+    await browser.log_in_as(world.coach_a)
+    await browser.api("GET", _api(world))
+    today = utcnow().date()
+
+    async def coaching(**values: object) -> None:
+        async with unit_of_work(app.state.sessionmaker) as uow:
+            await uow.session.execute(
+                update(TrajectoryPhase)
+                .where(TrajectoryPhase.participant_id == world.participant_a, TrajectoryPhase.phase == "coaching")
+                .values(**values)
+            )
+
+    async def measurement_notices() -> list[tuple[object, str, str]]:
+        async with unit_of_work(app.state.sessionmaker) as uow:
+            rows = (await uow.session.execute(select(Notification).order_by(Notification.created_at))).scalars()
+            return [(r.person_id, r.kind, r.link) for r in rows if r.kind.startswith("measurement_due")]
+
+    assert await service_run(app) == 0, "coaching has not started: nothing due"
+    await coaching(started_on=today - timedelta(days=10))
+    assert await service_run(app) == 2, "her first measurement is due when coaching starts"
+    assert await service_run(app) == 0, "once"
+    growth = f"/growth/programmes/{world.programme_a}/participants/{world.participant_a}"
+    assert sorted(await measurement_notices(), key=str) == sorted(
+        [(world.participant_a, "measurement_due", "/my/growth"), (world.coach_a, "measurement_due_coach", growth)],
+        key=str,
+    )
+
+    # She and her coach measure: the next one is six months on, so nothing now.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        measurement = Measurement(
+            organisation_id=world.organisation_id,
+            programme_id=world.programme_a,
+            participant_id=world.participant_a,
+            instrument_key="bridge-to-self-sufficiency",
+            instrument_version=1,
+            opened_by=world.participant_a,
+        )
+        uow.session.add(measurement)
+        await uow.flush()
+        side = MeasurementSide(
+            organisation_id=world.organisation_id,
+            programme_id=world.programme_a,
+            measurement_id=measurement.id,
+            participant_id=world.participant_a,
+            side="self",
+            author_id=world.participant_a,
+            envelope="x",
+            key_id="k",
+            submitted_at=utcnow(),
+        )
+        uow.session.add(side)
+    assert await service_run(app) == 0
+    # Coaching started 200 days ago and she measured 178 days ago: the next one is due within
+    # the week, and they are told once more.
+    await coaching(started_on=today - timedelta(days=200))
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(update(MeasurementSide).values(submitted_at=utcnow() - timedelta(days=178)))
+    assert await service_run(app) == 2
+    assert await service_run(app) == 0
+    assert len(await measurement_notices()) == 4
+    await browser.log_in_as(world.participant_a)
+    assert "Het is tijd om samen te kijken hoe ver je bent gekomen." in (await browser.get("/notifications")).text
+
+    # Once the end measurement started, no more reminders of six-monthly measurements.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(update(MeasurementSide).values(submitted_at=utcnow() - timedelta(days=400)))
+        await uow.session.execute(
+            update(TrajectoryPhase)
+            .where(TrajectoryPhase.participant_id == world.participant_a, TrajectoryPhase.phase == "end_measurement")
+            .values(planned_on=today - timedelta(days=1), started_on=today - timedelta(days=1))
+        )
+    assert await service_run(app) == 0
+
+
+def test_the_next_measurement_date() -> None:
+    start = date(2026, 1, 5)
+    assert service.measurement_due_on(start, None) == start
+    assert service.measurement_due_on(start, date(2025, 12, 1)) == start, "one from before coaching does not count"
+    assert service.measurement_due_on(start, date(2026, 3, 1)) == date(2026, 8, 30)

@@ -60,6 +60,8 @@ NOTIFICATION_TEXTS = {
     # Added by the trajectory's reminders: neutral, never which phase or why.
     "trajectory_due": N_("A date in your trajectory is coming up."),
     "trajectory_due_coach": N_("A date in a participant's trajectory is coming up."),
+    "measurement_due": N_("It is time to look together at how far you have come."),
+    "measurement_due_coach": N_("A participant's measurement is due."),
     # Added by the appointments: neutral, the time only (in the programme's time zone).
     "appointment_day": N_("Reminder: you have an appointment tomorrow at %(time)s."),
     "appointment_hour": N_("Reminder: your appointment starts at %(time)s."),

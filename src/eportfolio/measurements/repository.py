@@ -5,9 +5,10 @@ reported scores belong to a programme: each query is filtered by the programme s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eportfolio.measurements.tables import InstrumentVersion, Measurement, MeasurementSide, ReportedScores, ScoreConsent
@@ -76,6 +77,24 @@ class MeasurementRepository:
         for row in result.scalars():
             found.setdefault(row.measurement_id, []).append(row)
         return found
+
+    async def last_measured(
+        self, participants: Collection[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """When each (programme, participant) last had a side of a measurement handed in, across
+        programmes (the reminder job acts for the system; only dates, never what was scored)."""
+        if not participants:
+            return {}
+        programmes = {programme for programme, _ in participants}
+        people = {person for _, person in participants}
+        result = await self.session.execute(
+            select(MeasurementSide.programme_id, MeasurementSide.participant_id, func.max(MeasurementSide.submitted_at))
+            .where(MeasurementSide.programme_id.in_(programmes), MeasurementSide.participant_id.in_(people))
+            .group_by(MeasurementSide.programme_id, MeasurementSide.participant_id)
+        )
+        wanted = set(participants)
+        rows = result.tuples().all()
+        return {(programme, person): at for programme, person, at in rows if (programme, person) in wanted}
 
     async def id_in_use(self, row_id: uuid.UUID) -> bool:
         result = await self.session.execute(select(MeasurementSide.id).where(MeasurementSide.id == row_id))

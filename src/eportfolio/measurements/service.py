@@ -20,6 +20,8 @@ courtesy the server keeps, not a cryptographic guarantee (her coaches hold the k
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -574,3 +576,11 @@ def _log_many(uow: UnitOfWork, caller: Caller, access: Access, subjects: list[uu
         action=Action.read,
         programme_id=access.scope.programme_id,
     )
+
+
+async def last_measured(
+    uow: UnitOfWork, participants: Collection[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+    """When each (programme, participant) last handed in a side of a measurement, for the
+    trajectory's reminders (a job acting for the system: dates only, never scores)."""
+    return await MeasurementRepository(uow.session).last_measured(participants)

@@ -14,8 +14,9 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from eportfolio.domain.trajectory import OutcomeKind
+from eportfolio.domain.trajectory import OutcomeKind, Phase
 from eportfolio.notifications.tables import Notification
 from eportfolio.programmes.repository import ProgrammeScope, counting_assignment, loaded_scope
 from eportfolio.programmes.tables import CoachAssignment, Membership, Person, Programme
@@ -172,6 +173,43 @@ class TrajectoryRepository:
                 ~left,
             )
             .order_by(TrajectoryPhase.planned_on, TrajectoryPhase.id)
+        )
+        return [DuePhase(phase, zone, loaded_scope(phase)) for phase, zone in result.tuples().all()]
+
+    async def in_active_coaching(self) -> list[DuePhase]:
+        """The active-coaching phase of everyone whose coaching started and whose end measurement
+        did not, who still takes part and did not leave, in every programme (her measurements
+        are due every few months in this phase)."""
+        ended = aliased(TrajectoryPhase)
+        left = exists().where(
+            TrajectoryOutcome.programme_id == TrajectoryPhase.programme_id,
+            TrajectoryOutcome.participant_id == TrajectoryPhase.participant_id,
+            TrajectoryOutcome.kind == OutcomeKind.left_programme.value,
+        )
+        end_started = exists().where(
+            ended.programme_id == TrajectoryPhase.programme_id,
+            ended.participant_id == TrajectoryPhase.participant_id,
+            ended.phase == Phase.end_measurement.value,
+            ended.started_on.is_not(None),
+        )
+        taking_part = exists().where(
+            Membership.programme_id == TrajectoryPhase.programme_id,
+            Membership.person_id == TrajectoryPhase.participant_id,
+            Membership.role == "participant",
+            Membership.active.is_(True),
+        )
+        result = await self.session.execute(
+            select(TrajectoryPhase, Programme.time_zone)
+            .join(Programme, Programme.id == TrajectoryPhase.programme_id)
+            .where(
+                TrajectoryPhase.phase == Phase.coaching.value,
+                TrajectoryPhase.started_on.is_not(None),
+                Programme.archived.is_(False),
+                taking_part,
+                ~left,
+                ~end_started,
+            )
+            .order_by(TrajectoryPhase.programme_id, TrajectoryPhase.participant_id)
         )
         return [DuePhase(phase, zone, loaded_scope(phase)) for phase, zone in result.tuples().all()]
 

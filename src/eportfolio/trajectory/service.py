@@ -44,6 +44,7 @@ from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Forbidden, InvalidInput, NotFound
 from eportfolio.kit.uow import UnitOfWork
+from eportfolio.measurements import service as measurements
 from eportfolio.notifications import service as notifications
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.service import Access
@@ -77,6 +78,11 @@ OUTCOME_AHEAD = timedelta(days=366)
 REMINDER_DAYS = 7
 HER_REMINDER = "trajectory_due"
 COACH_REMINDER = "trajectory_due_coach"
+# During coaching she and her coach measure how far she has come every six months (Droommoeders'
+# bridge); the first is due when coaching starts.
+MEASUREMENT_EVERY = timedelta(days=182)
+HER_MEASUREMENT_REMINDER = "measurement_due"
+COACH_MEASUREMENT_REMINDER = "measurement_due_coach"
 
 NOT_IN_PROGRAMME = N_("She is not a participant of this programme.")
 NOT_HER_COACH = N_("Only her own coach or programme staff can do this.")
@@ -478,5 +484,53 @@ async def send_reminders(uow: UnitOfWork) -> int:
                 dedupe_key=key,
             )
             made += 1
+    made += await _measurement_reminders(uow, repo)
     await uow.flush()
+    return made
+
+
+def measurement_due_on(coaching_started: date, last_measured: date | None) -> date:
+    """When her next measurement is due: at the start of coaching if she has none yet, else six
+    months after the last one (never before coaching started)."""
+    if last_measured is None or last_measured < coaching_started:
+        return coaching_started
+    return last_measured + MEASUREMENT_EVERY
+
+
+async def _measurement_reminders(uow: UnitOfWork, repo: TrajectoryRepository) -> int:
+    """Remind her and her coach once when a measurement is due in coaching (within
+    ``REMINDER_DAYS`` or passed). The dedupe key names the date it is due, so a measurement
+    handed in moves the next reminder six months on, and a second run adds nothing."""
+    coaching = await repo.in_active_coaching()
+    last = await measurements.last_measured(uow, [(d.phase.programme_id, d.phase.participant_id) for d in coaching])
+    made = 0
+    for due in coaching:
+        phase = due.phase
+        assert phase.started_on is not None  # the query asks for started coaching
+        zone = ZoneInfo(due.time_zone)
+        today = utcnow().astimezone(zone).date()
+        measured = last.get((phase.programme_id, phase.participant_id))
+        due_on = measurement_due_on(phase.started_on, measured.astimezone(zone).date() if measured else None)
+        if due_on > today + timedelta(days=REMINDER_DAYS):
+            continue
+        # At most 100 characters: the coaching phase names her in her programme.
+        stem = f"measure_due:{phase.id}:{due_on:%Y%m%d}"
+        wanted = {f"{stem}:{phase.participant_id}": (phase.participant_id, HER_MEASUREMENT_REMINDER)}
+        for coach in await repo.her_coaches(due.scope, phase.participant_id, today):
+            wanted[f"{stem}:{coach}"] = (coach, COACH_MEASUREMENT_REMINDER)
+        for key in sorted(set(wanted) - await repo.existing_dedupe_keys(list(wanted))):
+            person_id, kind = wanted[key]
+            await notifications.notify(
+                uow,
+                organisation_id=phase.organisation_id,
+                programme_id=phase.programme_id,
+                person_id=person_id,
+                kind=kind,
+                subject_id=phase.participant_id,
+                link="/my/growth"
+                if kind == HER_MEASUREMENT_REMINDER
+                else f"/growth/programmes/{phase.programme_id}/participants/{phase.participant_id}",
+                dedupe_key=key,
+            )
+            made += 1
     return made
