@@ -49,6 +49,9 @@ async def test_staff_print_an_invitation_that_opens_the_sign_up_page(
         assert "Mother A2" in page.text
         assert f'data-expected-fingerprint="{fingerprint.group(1)}"' in page.text
         assert "js/accounts/signup.js" in page.text
+        # At enrolment she is told what is recorded about her trajectory and what the funder sees.
+        assert 'id="join-recorded"' in page.text
+        assert "The programme gives the funder only totals. Nobody can recognise you in them." in page.text
         again = await her_phone.get("/join?code=ABCD-EFGH-JKMN-PQRS")
         assert again.status_code == 404
         assert "We do not know this invitation code" in again.text
