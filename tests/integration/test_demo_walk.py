@@ -31,9 +31,11 @@ async def test_fatima_has_an_assignment_with_lessons_due_soon_on_her_home(app: F
         assert len(given) == 1
         assignment = given[0]
         version = await uow.session.get(ModuleVersion, assignment.module_version_id)
-        assert version is not None and version.lessons, "lessons to read before the questions"
+        assert version is not None
+        assert version.lessons, "lessons to read before the questions"
         today = utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).date()
-        assert assignment.due_on is not None and today < assignment.due_on <= today + timedelta(days=7)
+        assert assignment.due_on is not None
+        assert today < assignment.due_on <= today + timedelta(days=7)
         assert assignment.status == "assigned"
         notices = await uow.session.execute(
             select(Notification.kind).where(Notification.person_id == fatima)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-
 from eportfolio.assignments import service as assignments
 from eportfolio.domain.modules import AssignmentCreate
 from eportfolio.domain.people import MANAGING_ROLES, Role
