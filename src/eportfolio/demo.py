@@ -41,6 +41,8 @@ from eportfolio.trust.repository import TrustRepository
 from eportfolio.trust.tables import ProgrammeKey, SigningKeyCopy
 
 ORGANISATION_NAME = "Stichting Sterke Moeders (demo)"
+# The "browser" the demo signs people up with; its sessions are ended when the demo is done.
+DEMO_USER_AGENT = "eportfolio demo"
 
 PROGRAMMES = [
     ProgrammeCreate(
@@ -150,7 +152,23 @@ async def load(sessionmaker: async_sessionmaker[AsyncSession]) -> DemoReport:
         await load_peer_coaches(uow, programmes, report, SecretHasher())
         await load_rosters(uow, programmes, report)
         await load_group_members(uow, programmes, report)
+        await load_assignments(uow, programmes, report)
+        await end_demo_sessions(uow)
     return report
+
+
+async def end_demo_sessions(uow: UnitOfWork) -> None:
+    """Signing up logs her in, as in her browser; the demo's own sessions end at once, so her
+    account page lists only the phones she logged in on (no unknown device she never used)."""
+    from sqlalchemy import update
+
+    from eportfolio.accounts.tables import Session
+
+    await uow.session.execute(
+        update(Session)
+        .where(Session.user_agent == DEMO_USER_AGENT, Session.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason="demo_sign_up")
+    )
 
 
 # Demo modules ------------------------------------------------------------------------------
@@ -661,7 +679,7 @@ async def load_people(
     hasher: SecretHasher,
 ) -> None:
     settings = Settings(env="development")
-    client = accounts.Client(settings=settings, hasher=hasher, address="demo", user_agent="eportfolio demo")
+    client = accounts.Client(settings=settings, hasher=hasher, address="demo", user_agent=DEMO_USER_AGENT)
     organisation_id = next(iter(programmes.values())).organisation_id
     repo = AccountRepository(uow.session)
     keys = DemoKeys(identities={})
@@ -767,7 +785,7 @@ async def load_peer_coaches(
     uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport, hasher: SecretHasher
 ) -> None:
     settings = Settings(env="development")
-    client = accounts.Client(settings=settings, hasher=hasher, address="demo", user_agent="eportfolio demo")
+    client = accounts.Client(settings=settings, hasher=hasher, address="demo", user_agent=DEMO_USER_AGENT)
     repo = AccountRepository(uow.session)
     for spec in PEER_COACHES:
         if await repo.account_by_login(spec.login) is not None:
@@ -836,6 +854,61 @@ async def _sign_peer_assignment(
     return True
 
 
+# Something for Fatima to do --------------------------------------------------------------------
+# Her coach gives her the budget module's assignment (its lessons first), due in a few days, through
+# the same service his "Opdracht geven" page uses, so her home shows it and she gets the notice.
+
+DEMO_ASSIGNMENTS = [
+    # (participant, coach, programme slug, module title, template key, due in days)
+    ("fatima", "coach.emmen", "smart-mama-emmen", "Rondkomen: budgettraining", "opdrbudget", 3),
+]
+
+
+async def load_assignments(uow: UnitOfWork, programmes: dict[str, Programme], report: DemoReport) -> None:
+    from eportfolio.assignments import service as assignments
+    from eportfolio.assignments.tables import ModuleAssignment
+    from eportfolio.domain.modules import AssignmentCreate
+    from eportfolio.modules.tables import ModuleVersion
+
+    repo = AccountRepository(uow.session)
+    for participant, coach, slug, title, template_key, days in DEMO_ASSIGNMENTS:
+        programme = programmes[slug]
+        her, him = await repo.account_by_login(participant), await repo.account_by_login(coach)
+        module_id = (
+            await uow.session.execute(
+                select(ModuleVersion.module_id).where(
+                    ModuleVersion.programme_id == programme.id, ModuleVersion.title == title
+                )
+            )
+        ).scalar_one_or_none()
+        if her is None or him is None or module_id is None:
+            continue
+        given = await uow.session.execute(
+            select(ModuleAssignment.id).where(
+                ModuleAssignment.participant_id == her.person_id,
+                ModuleAssignment.module_id == module_id,
+                ModuleAssignment.template_key == template_key,
+            )
+        )
+        if given.first() is not None:
+            report.skipped.append(f"assignment {participant}: {title}")
+            continue
+        today = utcnow().astimezone(ZoneInfo(programme.time_zone)).date()
+        caller = Caller(person_id=him.person_id, organisation_id=programme.organisation_id, session_id=None)
+        await assignments.assign(
+            uow,
+            caller,
+            programme.id,
+            AssignmentCreate(
+                module_id=module_id,
+                template_key=template_key,
+                participant_id=her.person_id,
+                due_on=today + timedelta(days=days),
+            ),
+        )
+        report.created.append(f"assignment {participant}: {title}")
+
+
 # The logins, shown on every run -------------------------------------------------------------
 # The demo's passwords follow from the login (``demo_password``) and the demo runs only in
 # development, so `make run` can show them each time, not only when the people are made.
@@ -855,7 +928,7 @@ async def demo_logins(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tu
     return found
 
 
-# The duty roster: someone on duty now and next around the clock -------------------------------
+# The duty roster: coaches and a supervisor on duty in office hours --------------------------------
 #
 # Signed with the programme key by the programme's staff member, as her browser does on
 # /manage/programmes/{id}/roster, and stored through the same check (``duty.service.create_roster``). A
@@ -863,24 +936,27 @@ async def demo_logins(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tu
 
 ROSTER_DAYS = 28
 ROSTER_RENEW = timedelta(days=7)
-# Day and night blocks (local start hour, hours): the coaches take turns, the supervisors too.
-ROSTER_BLOCKS = ((8, 12), (20, 12))
+# Office hours on weekdays, in two blocks (local start hour, hours): the coaches, the peer coach
+# among them, take turns (a different one starts each day), the supervisors too. Evenings, nights
+# and weekends nobody is on duty, so the demo shows what she sees out of hours.
+ROSTER_BLOCKS = ((9, 4), (13, 4))
+ROSTER_WEEKDAYS = range(5)  # Monday to Friday
 
 
 def _roster_shifts(
     first_day: date, coaches: list[uuid.UUID], supervisors: list[uuid.UUID]
 ) -> list[tuple[uuid.UUID, chat_domain.Duty, datetime, datetime]]:
     shifts = []
-    turn = 0
     for offset in range(ROSTER_DAYS):
+        if (first_day + timedelta(days=offset)).weekday() not in ROSTER_WEEKDAYS:
+            continue
         day = datetime.combine(first_day + timedelta(days=offset), time())
-        for start_hour, hours in ROSTER_BLOCKS:
+        for block, (start_hour, hours) in enumerate(ROSTER_BLOCKS):
             start = day + timedelta(hours=start_hour)
             end = start + timedelta(hours=hours)
             for duty, people in ((chat_domain.Duty.coach, coaches), (chat_domain.Duty.supervisor, supervisors)):
                 if people:
-                    shifts.append((people[turn % len(people)], duty, start, end))
-            turn += 1
+                    shifts.append((people[(offset + block) % len(people)], duty, start, end))
     return shifts
 
 
@@ -913,13 +989,14 @@ async def load_rosters(uow: UnitOfWork, programmes: dict[str, Programme], report
             continue
         accounts_repo = AccountRepository(uow.session)
         people: dict[str, uuid.UUID] = {}
-        for spec in PEOPLE:
+        everyone = [*PEOPLE, *PEER_COACHES]
+        for spec in everyone:
             if spec.programme == programme.slug and spec.role in (Role.coach, Role.supervisor):
                 account = await accounts_repo.account_by_login(spec.login)
                 if account is not None and account.public_identity:
                     people[spec.login] = account.person_id
         by_role = {
-            role: [people[p.login] for p in PEOPLE if p.role is role and p.login in people]
+            role: [people[p.login] for p in everyone if p.role is role and p.login in people]
             for role in (Role.coach, Role.supervisor)
         }
         if not by_role[Role.coach] and not by_role[Role.supervisor]:

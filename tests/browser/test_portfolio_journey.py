@@ -137,10 +137,16 @@ async def test_her_portfolio_on_a_phone_with_her_coach(
     await coach.click("#editor button[type=submit]")
     await coach.wait_for_selector("#item-view:not([hidden]) .plan-view >> text=Ask about the care course")
 
+    # Her home says her coach replied (only that); the line opens the item with the reply, and
+    # once she has seen it the line is gone.
+    await her.goto(f"{server.url}/")
+    await her.click("[data-today-item=portfolio-reply]")
+    await her.wait_for_selector("#portfolio-app[data-ready=true]", timeout=30_000)
+    await her.wait_for_selector("#item-view:not([hidden]) #comments li >> text=Well done, see you Thursday")
+    await her.goto(f"{server.url}/")
+    await her.wait_for_selector("[data-today='participant']")
+    assert await her.locator("[data-today-item=portfolio-reply]").count() == 0
     await ready(her, mine_url)
-    await her.click("#items .item-open >> text=Shared reflection")
-    await her.wait_for_selector("#comments li >> text=Well done, see you Thursday")
-    await her.click("#view-back")
     await her.click("#items .item-open >> text=My plan")
     assert await her.get_attribute(".plan-view .progress-line", "data-total") == "0", "a suggestion is not hers yet"
     await her.click(".plan-view button[data-accept]")

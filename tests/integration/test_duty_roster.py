@@ -28,7 +28,7 @@ from eportfolio.kit.uow import unit_of_work
 from eportfolio.notifications.tables import Notification
 from eportfolio.notifications.vapid import with_development_keys
 from eportfolio.programmes.repository import system_scope
-from eportfolio.programmes.tables import Programme
+from eportfolio.programmes.tables import Person, Programme
 from eportfolio.trust.tables import ProgrammeKey
 from tests.support.chat_http import send, set_settings
 from tests.support.client import Browser, settle_and_dispose
@@ -171,7 +171,9 @@ async def test_staff_see_the_roster_as_a_week_and_the_editor_with_who_can_be_on_
     assert (await browser.get(f"/manage/programmes/{world.programme_a}/roster")).status_code == 403
 
 
-async def test_the_demo_has_someone_on_duty_now_and_next_with_a_supervisor_as_second_line(app: FastAPI) -> None:
+async def test_the_demo_has_coaches_on_duty_in_office_hours_with_a_supervisor_and_real_out_of_hours(
+    app: FastAPI,
+) -> None:
     await demo.load(app.state.sessionmaker)
     async with unit_of_work(app.state.sessionmaker) as uow:
         emmen = (
@@ -179,10 +181,27 @@ async def test_the_demo_has_someone_on_duty_now_and_next_with_a_supervisor_as_se
         ).scalar_one()
         repo = DutyRepository(uow.session)
         scope = system_scope(emmen.organisation_id, emmen.id)
-        for hours in (0, 11, 13, 24 * 7):
-            at = utcnow() + timedelta(hours=hours)
-            assert await repo.on_duty(scope, at, Duty.coach), f"a coach on duty in {hours} hours"
-            assert await repo.on_duty(scope, at, Duty.supervisor), f"a supervisor on duty in {hours} hours"
+        zone = ZoneInfo(emmen.time_zone)
+        today = utcnow().astimezone(zone).date()
+        on_duty: set[uuid.UUID] = set()
+        for offset in range(1, 15):
+            day = today + timedelta(days=offset)
+            for hour in (10, 14):
+                at = datetime.combine(day, datetime.min.time(), zone).replace(hour=hour)
+                coaches = await repo.on_duty(scope, at, Duty.coach)
+                if day.weekday() < 5:
+                    assert coaches, f"a coach on duty on {day} at {hour}:00"
+                    assert await repo.on_duty(scope, at, Duty.supervisor), f"a supervisor on {day} at {hour}:00"
+                    on_duty.update(coaches)
+                else:
+                    assert not coaches, f"nobody on duty in the weekend ({day})"
+            for hour in (7, 21):
+                at = datetime.combine(day, datetime.min.time(), zone).replace(hour=hour)
+                assert not await repo.on_duty(scope, at, Duty.coach), f"out of hours on {day} at {hour}:00"
+        names = await uow.session.execute(
+            select(Person.display_name).where(Person.id.in_(on_duty))
+        )
+        assert set(names.scalars()) == {"Chantal Coach", "Yasmina Ervaringscoach"}, "the peer coach has shifts"
         current = await repo.roster_at(scope, utcnow())
         assert current is not None
         key = await uow.session.execute(

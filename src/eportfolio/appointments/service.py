@@ -488,7 +488,8 @@ async def send_reminders(uow: UnitOfWork, now: datetime | None = None) -> int:
             kind=kind,
             subject_id=row.id,
             link=f"/appointments/{row.id}",
-            params={"time": local.strftime("%H:%M")},
+            # The moment itself too, so the list shows it in her language and the programme's zone.
+            params={"time": local.strftime("%H:%M"), "starts_at": local.isoformat()},
             dedupe_key=key,
         )
         made += 1

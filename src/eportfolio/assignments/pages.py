@@ -9,6 +9,7 @@ never post plaintext.
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
@@ -24,11 +25,12 @@ from eportfolio.domain.modules import (
     UploadKind,
 )
 from eportfolio.domain.people import MANAGING_ROLES, Role
+from eportfolio.kit import dates
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import N_, DomainError
 from eportfolio.kit.forms import FORM_REFUSALS, read_form, submit_form
 from eportfolio.kit.uow import UowDep
-from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, translate
+from eportfolio.kit.web import LANGUAGE_COOKIE, page_router, redirect, render, request_language, translate
 from eportfolio.modules import service as modules
 from eportfolio.programmes import service as programmes
 
@@ -57,6 +59,9 @@ NOTIFICATION_TEXTS = {
     # Added by the chat: neutral, never who wrote or what.
     "chat_message": N_("You have a new message in the chat."),
     "chat_waiting": N_("Someone is waiting for an answer in the chat. You are on duty."),
+    # Added by the portfolio on a comment: neutral (the comment is encrypted), never who or what.
+    "portfolio_comment": N_("Your coach replied in your portfolio."),
+    "portfolio_comment_coach": N_("There is a new reply in a portfolio you coach."),
     # Added by the trajectory's reminders: neutral, never which phase or why.
     "trajectory_due": N_("A date in your trajectory is coming up."),
     "trajectory_due_coach": N_("A date in a participant's trajectory is coming up."),
@@ -341,13 +346,32 @@ async def complete(
 @router.get("/notifications")
 async def notifications(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     rows = await service.list_notifications(uow, caller)
+    zones = await _time_zones(uow, caller)
+    language = request_language(request)
     items = []
     for row in rows:
         params = {"title": "", "name": "", "due_on": "", **{k: str(v) for k, v in row.params.items()}}
+        params.update(_dates_for_her(row.params, language, zones.get(row.programme_id) if row.programme_id else None))
         kind = "assignment_given_personal" if row.kind == "assignment_given" and not params["title"] else row.kind
         text = NOTIFICATION_TEXTS.get(kind, N_("Something new for you."))
         items.append((row, translate(request, text, **params)))
-    return render(request, "assignments/notifications.html", {"items": items, "zones": await _time_zones(uow, caller)})
+    return render(request, "assignments/notifications.html", {"items": items, "zones": zones})
+
+
+def _dates_for_her(params: dict[str, Any], language: str, time_zone: str | None) -> dict[str, str]:
+    """A notice's dates as she reads them ("8 december", "dinsdag 8 december, 09:30"), in the
+    language of the page and the programme's time zone, from the day or moment the notice keeps."""
+    shown: dict[str, str] = {}
+    try:
+        if params.get("due_on"):
+            shown["due_on"] = dates.format_day(date.fromisoformat(str(params["due_on"])), language, time_zone)
+        if params.get("starts_at"):
+            starts = datetime.fromisoformat(str(params["starts_at"]))
+            shown["time"] = dates.format_clock(starts, language, time_zone)
+            shown["when"] = dates.format_weekday_and_time(starts, language, time_zone)
+    except ValueError:
+        return {}  # an older notice without a readable date keeps its own words
+    return shown
 
 
 @router.post("/notifications/{notification_id}/read")

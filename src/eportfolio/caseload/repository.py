@@ -21,6 +21,7 @@ from eportfolio.assignments.tables import AssignmentAnswer, ModuleAssignment
 from eportfolio.chat.repository import ChatRepository
 from eportfolio.chat.tables import Conversation, Marker, Message
 from eportfolio.kit.db import UTCDateTime
+from eportfolio.notifications.service import PORTFOLIO_COMMENT
 from eportfolio.notifications.tables import Notification
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
 from eportfolio.programmes.repository import counting_assignment
@@ -130,6 +131,9 @@ class Today:
     goal_due_on: date | None
     goal_progress: int | None
     goal_status: str | None
+    # Items with a reply of her coach she has not seen (her unread notices), and where the newest is.
+    replies: int = 0
+    reply_link: str | None = None
 
 
 class CaseloadRepository:
@@ -302,6 +306,21 @@ class CaseloadRepository:
             .limit(1)
             .subquery()
         )
+        unseen_reply = and_(
+            Notification.organisation_id == organisation_id,
+            Notification.programme_id == programme_id,
+            Notification.person_id == participant_id,
+            Notification.kind == PORTFOLIO_COMMENT,
+            Notification.read_at.is_(None),
+        )
+        replies = select(func.count()).select_from(Notification).where(unseen_reply).scalar_subquery()
+        newest_reply = (
+            select(Notification.link)
+            .where(unseen_reply)
+            .order_by(Notification.created_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         unread = conversation.c.last_seq - func.coalesce(Marker.read_seq, 0)
         # One row always, whether or not she has a conversation or a goal plan yet.
         anchor = select(literal(1).label("one")).subquery()
@@ -316,6 +335,8 @@ class CaseloadRepository:
                 goal.c.occurred_on,
                 goal.c.progress,
                 goal.c.status,
+                replies,
+                newest_reply,
             )
             .select_from(anchor)
             .outerjoin(conversation, literal(True))
@@ -333,6 +354,8 @@ class CaseloadRepository:
             goal_due_on=row[6],
             goal_progress=row[7],
             goal_status=row[8],
+            replies=int(row[9] or 0),
+            reply_link=row[10],
         )
 
 

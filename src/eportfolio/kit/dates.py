@@ -102,6 +102,25 @@ def format_moment(value: datetime, language: str, time_zone: str | None = None, 
     return i18n.gettext(language, DAY_AND_TIME, date=_calendar_day(local.date(), today, language), time=time)
 
 
+def format_clock(value: datetime, language: str, time_zone: str | None = None) -> str:
+    """A time of day only, "09:30", in the programme's time zone."""
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # the database keeps UTC
+    return str(format_skeleton("Hm", moment.astimezone(zone(time_zone)), locale=_locale(_language(language))))
+
+
+def format_weekday_and_time(value: datetime, language: str, time_zone: str | None = None) -> str:
+    """ "dinsdag 8 december, 09:30": a moment ahead, with its weekday, in the programme's time zone."""
+    language = _language(language)
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # the database keeps UTC
+    local = moment.astimezone(zone(time_zone))
+    return i18n.gettext(
+        language,
+        DAY_AND_TIME,
+        date=str(format_skeleton("EEEEMMMMd", local, locale=_locale(language))),
+        time=str(format_skeleton("Hm", local, locale=_locale(language))),
+    )
+
+
 def when(
     value: date | datetime | None, language: str, time_zone: str | None = None, *, now: datetime | None = None
 ) -> str:

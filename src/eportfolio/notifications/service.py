@@ -21,6 +21,10 @@ from eportfolio.notifications.tables import Notification
 CHAT_MESSAGE = "chat_message"
 # Someone waits for an answer and it passed to you on duty (an escalation): one entry per conversation.
 CHAT_WAITING = "chat_waiting"
+# A new comment on a portfolio item (end-to-end encrypted, so never its words): one unread entry
+# per item and person. Hers says her coach replied; a coach's says she did.
+PORTFOLIO_COMMENT = "portfolio_comment"
+PORTFOLIO_COMMENT_COACH = "portfolio_comment_coach"
 
 
 async def notify(

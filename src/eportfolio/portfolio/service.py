@@ -67,6 +67,7 @@ from eportfolio.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFoun
 from eportfolio.kit.events import Event
 from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch
 from eportfolio.kit.uow import UnitOfWork
+from eportfolio.notifications import service as notifications
 from eportfolio.portfolio.repository import Coach, PortfolioRepository
 from eportfolio.portfolio.tables import (
     PinnedKeysRecord,
@@ -942,8 +943,43 @@ async def create_comment(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID, da
     uow.session.add(row)
     await uow.flush()
     _log(uow, caller, access, "portfolio_comment", Action.create)
+    await _notify_comment(uow, caller, access, item)
     uow.emit(Event("portfolio.comment", {"portfolio_id": str(item.portfolio_id), "item_id": str(item.id)}))
     return _comment_read(row)
+
+
+def item_link(access: PortfolioAccess, item_id: uuid.UUID, *, for_owner: bool) -> str:
+    """Where the item opens: her own portfolio page, or the coach's page of her portfolio."""
+    if for_owner:
+        return f"/portfolio/programmes/{access.portfolio.programme_id}?item={item_id}"
+    return f"/portfolio/{access.portfolio.id}?item={item_id}"
+
+
+async def _notify_comment(uow: UnitOfWork, caller: Caller, access: PortfolioAccess, item: PortfolioItem) -> None:
+    """A coach's comment tells her; hers tells each current coach who reads the item. Neutral:
+    the comment is encrypted, so the notice says only that someone replied, with a link."""
+    owner = access.portfolio.participant_id
+    if access.relation == OWNER:
+        repo = PortfolioRepository(uow.session)
+        wanted = [
+            (coach.person_id, notifications.PORTFOLIO_COMMENT_COACH, False)
+            for coach in access.coaches
+            if coach.person_id != caller.person_id
+            and await repo.get_item(access.scope, access.portfolio.id, item.id, coach.person_id) is not None
+        ]
+    else:
+        wanted = [(owner, notifications.PORTFOLIO_COMMENT, True)]
+    for person_id, kind, for_owner in dict.fromkeys(wanted):
+        await notifications.notify(
+            uow,
+            organisation_id=access.scope.organisation_id,
+            programme_id=access.portfolio.programme_id,
+            person_id=person_id,
+            kind=kind,
+            subject_id=item.id,
+            link=item_link(access, item.id, for_owner=for_owner),
+            collapse=True,
+        )
 
 
 @personal_data("portfolio_comment")
@@ -951,6 +987,9 @@ async def list_comments(uow: UnitOfWork, caller: Caller, item_id: uuid.UUID) -> 
     access, item = await _item_access(uow, caller, item_id)
     rows = await PortfolioRepository(uow.session).comments(access.scope, item.id)
     _log(uow, caller, access, "portfolio_comment", Action.read)
+    # She has seen the replies where they are: her notices about this item are read.
+    kind = notifications.PORTFOLIO_COMMENT if access.relation == OWNER else notifications.PORTFOLIO_COMMENT_COACH
+    await notifications.mark_subject_read(uow, caller, kind, item.id)
     return [_comment_read(r) for r in rows]
 
 

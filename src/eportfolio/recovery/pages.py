@@ -103,6 +103,12 @@ async def create_reset(
     })
 
 
+@router.get("/recovery/lost")
+async def lost_page(request: Request) -> Response:
+    """What she can do when her password and her recovery code are both gone (no login needed)."""
+    return render(request, "recovery/lost.html")
+
+
 @router.get("/recovery/reset")
 async def reset_own_page(request: Request) -> Response:
     return render(request, "recovery/reset.html")

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
-
 from eportfolio.assignments import service as assignments
 from eportfolio.domain.modules import AssignmentCreate
 from eportfolio.domain.people import MANAGING_ROLES, Role
@@ -802,14 +800,7 @@ async def give_makeup(
 def _when_for(language: str, starts: datetime, time_zone: str) -> str:
     """ "dinsdag 8 december, 09:30" in her language and the programme's time zone."""
     language = language if language in i18n.ui_languages() else i18n.DEFAULT_LANGUAGE
-    local = starts.astimezone(dates.zone(time_zone))
-    locale = dates.BABEL_LOCALES.get(language, dates.BABEL_LOCALES[i18n.DEFAULT_LANGUAGE])
-    return i18n.gettext(
-        language,
-        dates.DAY_AND_TIME,
-        date=str(format_skeleton("EEEEMMMMd", local, locale=locale)),
-        time=str(format_skeleton("Hm", local, locale=locale)),
-    )
+    return dates.format_weekday_and_time(starts, language, time_zone)
 
 
 async def send_reminders(uow: UnitOfWork, now: datetime | None = None) -> int:
@@ -838,6 +829,8 @@ async def send_reminders(uow: UnitOfWork, now: datetime | None = None) -> int:
                 link="/trainings",
                 params={
                     "when": _when_for(person.language, _aware(row.starts_at), programme.time_zone),
+                    # The moment itself, so the list shows it in the language she reads it in.
+                    "starts_at": _aware(row.starts_at).isoformat(),
                     "place": row.place or training.place,
                 },
                 dedupe_key=key,

@@ -739,7 +739,10 @@ async function start() {
     say(notes.join(' '));
     await loadItems();
     app.dataset.ready = 'true';
-    show('list');
+    // A link from a notice or her home ("?item=…") opens that item with its replies.
+    const wanted = new URLSearchParams(globalThis.location.search).get('item');
+    if (wanted && opened.has(wanted)) await showItem(wanted);
+    else show('list');
     resumeKept().catch(() => null);
   } catch (error) {
     say(openingProblem(error));
