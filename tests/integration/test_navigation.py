@@ -212,3 +212,13 @@ async def test_several_roles_get_one_short_merged_menu(app: FastAPI, world: Worl
     menu = (await browser.get("/menu")).text
     more = menu[menu.index('<ul class="menu-list">'):]
     assert re.findall(r'class="menu-list__item" href="([^"]+)"', more)[:2] == ["/roster", "/notifications"]
+
+
+async def test_a_refused_form_keeps_the_menu(app: FastAPI, world: World, browser: Browser) -> None:
+    """A form shown again after a refusal is a page like any other: with her menu, not as if she
+    were logged out."""
+    await browser.log_in_as(world.staff_a)
+    refused = await browser.post_form(f"/manage/programmes/{world.programme_a}/groups", {"name": ""})
+    assert refused.status_code == 422
+    assert bar(refused.text), "the menu bar is there"
+    assert 'data-nav="manage"' in refused.text

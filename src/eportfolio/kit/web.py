@@ -191,8 +191,10 @@ NavigationBuilder = Callable[[UnitOfWork, Caller, str], Awaitable[Any]]
 
 async def load_navigation(request: Request, uow: UowDep, caller: OptionalCallerDep) -> None:
     """The menu with its counts, once per page and in one place, for every page that renders:
-    a fixed, small number of statements however much she has (the builder pins them)."""
-    if caller is None or request.method not in ("GET", "HEAD"):
+    a fixed, small number of statements however much she has (the builder pins them). A form
+    post builds it too: a refused form (or a page shown after a post) is shown again with her
+    menu, never as if she were logged out; a post that redirects pays those few statements."""
+    if caller is None or request.method not in ("GET", "HEAD", "POST"):
         return
     builder: NavigationBuilder | None = getattr(request.app.state, "navigation", None)
     if builder is not None:
