@@ -66,7 +66,7 @@ from eportfolio.domain.chat import (
     SystemNotice,
     TypingNotice,
 )
-from eportfolio.domain.people import Role
+from eportfolio.domain.people import CoachAssignmentRead, Role
 from eportfolio.domain.programmes import ProgrammeSettings
 from eportfolio.kit.audit import Action, personal_data, record_access
 from eportfolio.kit.auth import Caller
@@ -76,8 +76,8 @@ from eportfolio.kit.events import Event
 from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch, epoch_key_id
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.notifications import service as notifications
-from eportfolio.programmes.repository import ProgrammeScope, loaded_scope, system_scope
-from eportfolio.programmes.service import authorize
+from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, loaded_scope, system_scope
+from eportfolio.programmes.service import assignment_read, authorize
 from eportfolio.programmes.tables import Programme
 
 ROTATION_INTERVAL = timedelta(days=7)
@@ -408,6 +408,35 @@ async def get_conversation(uow: UnitOfWork, caller: Caller, conversation_id: uui
         members=await _member_reads(repo, access.conversation, access.members),
         membership_record=await _group_record(repo, access.conversation),
     )
+
+
+async def conversation_assignments(
+    uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID
+) -> list[CoachAssignmentRead]:
+    """Her coach assignments with their signed records, for a member of her coaching conversation.
+
+    A reader on duty is a member without being her coach, so the programme's list of assignments
+    shows him none of hers; his browser still has to check who else may read (her coaches' signed
+    records) before it counts them. The server only passes the records on: the browser verifies
+    each under the programme key, so serving them adds no reader a record does not vouch for.
+    """
+    access = await access_conversation(uow, caller, conversation_id)
+    conversation = access.conversation
+    if conversation.kind != ConversationKind.coaching or conversation.participant_id is None:
+        return []
+    rows = await ProgrammeRepository(uow.session).list_assignments(
+        scope_of(conversation), participant_id=conversation.participant_id
+    )
+    record_access(
+        uow,
+        caller,
+        role=access.acting_role,
+        subjects={conversation.participant_id} | {r.coach_id for r in rows},
+        record_kind="coach_assignment",
+        action=Action.read,
+        programme_id=conversation.programme_id,
+    )
+    return [assignment_read(row) for row in rows]
 
 
 async def _group_record(repo: ChatRepository, conversation: Conversation) -> str | None:
