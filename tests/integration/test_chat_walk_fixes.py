@@ -41,3 +41,22 @@ async def test_a_reader_on_duty_is_served_her_coaches_assignments_and_an_outside
     ]
     await browser.log_in_as(world.participant_a2)
     assert (await browser.api("GET", url)).status_code in (403, 404), "not a member: nothing"
+
+
+async def test_the_notification_panel_never_says_she_chose_them_and_offers_off_only_when_this_phone_gets_them(
+    browser: Browser, world: World
+) -> None:
+    app = browser.app
+    configured = app.state.settings
+    # Push keys on the server (only whether they are there counts for the page).
+    app.state.settings = configured.model_copy(update={"vapid_private_key": "private", "vapid_public_key": "AQAB"})
+    try:
+        await browser.log_in_as(world.participant_a)
+        page = (await browser.get("/chat")).text
+    finally:
+        app.state.settings = configured
+    assert "gekozen voor meldingen" not in page, "she never chose: her switch is on by default"
+    switch = page[page.index('id="chat-push-switch"') :]
+    assert switch[: switch.index(">")].rstrip().endswith("hidden"), "turning off waits until this phone gets them"
+    assert 'data-device="true"' in switch[: switch.index(">")]
+    assert "Meldingen op Toestaan" in page, "after a refusal she is told where to allow them"
