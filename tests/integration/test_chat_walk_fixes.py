@@ -5,19 +5,40 @@ and the supervisor see about someone waiting."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from eportfolio import demo
+from eportfolio.chat.tables import Conversation, Message
 from eportfolio.kit.clock import utcnow
-from tests.support.chat_http import post_roster
+from eportfolio.kit.uow import unit_of_work
+from tests.support.chat_http import post_roster, send, set_settings
 from tests.support.client import Browser
 from tests.support.conversations import open_coaching
 from tests.support.world import World
 from tests.support.world_keys import world_keys
 
 
-def local_now():  # type: ignore[no-untyped-def]
+def local_now() -> datetime:
     return utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None, microsecond=0)
+
+
+async def later_shift(browser: Browser, world: World) -> None:
+    """A roster in force from an hour ago with nobody on duty now: Coach A from two hours on."""
+    keys = await world_keys(browser.app, world)
+    await browser.log_in_as(world.staff_a)
+    now = local_now()
+    shifts = [(world.coach_a, "coach", now + timedelta(hours=2), now + timedelta(hours=10))]
+    response = await browser.api(
+        "POST",
+        f"/api/v1/chat/programmes/{world.programme_a}/rosters",
+        json=keys.roster(shifts, serial=1, valid_from=now - timedelta(hours=1), valid_until=now + timedelta(hours=10)),
+    )
+    assert response.status_code == 201, response.text
 
 
 async def test_a_reader_on_duty_is_served_her_coaches_assignments_and_an_outsider_is_not(
@@ -60,3 +81,61 @@ async def test_the_notification_panel_never_says_she_chose_them_and_offers_off_o
     assert switch[: switch.index(">")].rstrip().endswith("hidden"), "turning off waits until this phone gets them"
     assert 'data-device="true"' in switch[: switch.index(">")]
     assert "Meldingen op Toestaan" in page, "after a refusal she is told where to allow them"
+
+
+async def test_out_of_hours_she_gets_the_reply_again_while_an_earlier_message_waits_but_not_for_every_message(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    await set_settings(app, world, out_of_hours_reply="We antwoorden morgen.")
+    now = local_now()
+    await post_roster(browser, world, now + timedelta(hours=2))  # nobody on duty now
+    conversation = await open_coaching(browser, world)
+    await send(browser, conversation)
+    await send(browser, conversation)
+    assert await notices(browser, world, conversation) == ["out_of_hours"], "not again for the next message"
+    # Two hours later she writes again, her first message still waiting: told again.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Message)
+            .where(Message.conversation_id == uuid.UUID(conversation))
+            .values(created_at=utcnow() - timedelta(hours=2))
+        )
+        row = await uow.session.get(Conversation, uuid.UUID(conversation))
+        assert row is not None and row.waiting_since is not None, "her first message is still waiting"
+    await browser.log_in_as(world.participant_a)
+    await send(browser, conversation)
+    assert await notices(browser, world, conversation) == ["out_of_hours", "out_of_hours"]
+
+
+async def notices(browser: Browser, world: World, conversation: str) -> list[str]:
+    await browser.log_in_as(world.participant_a)
+    page = (await browser.api("GET", f"/api/v1/chat/conversations/{conversation}/messages")).json()
+    return [m["notice"] for m in page["messages"] if m["kind"] == "system"]
+
+
+async def test_her_conversation_says_nobody_is_reachable_now_and_who_is_next(browser: Browser, world: World) -> None:
+    await later_shift(browser, world)
+    conversation = await open_coaching(browser, world)
+    await browser.log_in_as(world.participant_a)
+    page = (await browser.get(f"/chat/{conversation}")).text
+    assert 'id="chat-duty"' in page
+    assert "Nu is niemand bereikbaar. Hierna: Coach A" in page
+    await browser.log_in_as(world.coach_a)
+    assert 'id="chat-duty"' not in (await browser.get(f"/chat/{conversation}")).text, "only on her screen"
+
+
+async def test_her_conversation_says_nothing_about_reachability_while_someone_is_on_duty(
+    browser: Browser, world: World
+) -> None:
+    await post_roster(browser, world, local_now() - timedelta(hours=1))
+    conversation = await open_coaching(browser, world)
+    await browser.log_in_as(world.participant_a)
+    assert 'id="chat-duty"' not in (await browser.get(f"/chat/{conversation}")).text
+
+
+def test_the_demo_out_of_hours_replies_are_all_dutch() -> None:
+    for programme in demo.PROGRAMMES:
+        reply = programme.settings.out_of_hours_reply
+        assert reply.startswith("Bedankt voor je bericht."), programme.name
+        for foreign in ("Thanks", "message", "Danki", "mensahe"):
+            assert foreign not in reply, (programme.name, foreign)

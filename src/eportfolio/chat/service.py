@@ -525,6 +525,10 @@ async def _move_marker(
     return marker
 
 
+# How long after an out-of-hours reply her next message out of hours gets none (she is writing on).
+OUT_OF_HOURS_REPEAT = timedelta(hours=1)
+
+
 def _wait_rule(kind: str, role: MemberRole) -> str | None:
     """The wait a message changes: in a coaching conversation a participant's message starts one
     (if none runs) and an answer (coach, supervisor, a reader on duty) ends it."""
@@ -538,11 +542,14 @@ def _wait_rule(kind: str, role: MemberRole) -> str | None:
 
 
 async def _reply_out_of_hours(uow: UnitOfWork, repo: ChatRepository, access: CachedAccess, now: datetime) -> None:
-    """Her message started a wait: out of hours (nobody on duty, neither a coach nor a supervisor)
-    she gets the programme's reply."""
+    """She wrote in her coaching conversation out of hours (nobody on duty, neither a coach nor a
+    supervisor): she gets the programme's reply, also when an earlier message of hers is still
+    waiting, but not again for every message she writes: at most once per ``OUT_OF_HOURS_REPEAT``."""
     if not access.out_of_hours_reply:
         return
     if await repo.anyone_on_duty(loaded_scope(access), now):
+        return
+    if await repo.notice_since(access.conversation_id, SystemNotice.out_of_hours.value, now - OUT_OF_HOURS_REPEAT):
         return
     conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
     assert conversation is not None
@@ -887,7 +894,7 @@ async def _store(
         )
         _emit_message(uow, message, access.recipients, send.origin)
         results[i] = SendResult.model_construct(message=message, duplicate=False)
-        if wait == "start" and seq.waiting_since == now:
+        if wait == "start" and all(a.conversation_id != access.conversation_id for a in started):
             started.append(access)
     for access in started:
         await _reply_out_of_hours(uow, repo, access, now)
