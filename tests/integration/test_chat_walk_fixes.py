@@ -139,3 +139,54 @@ def test_the_demo_out_of_hours_replies_are_all_dutch() -> None:
         assert reply.startswith("Bedankt voor je bericht."), programme.name
         for foreign in ("Thanks", "message", "Danki", "mensahe"):
             assert foreign not in reply, (programme.name, foreign)
+
+
+async def _she_waits(browser: Browser, world: World) -> str:
+    conversation = await open_coaching(browser, world)
+    await send(browser, conversation)
+    return conversation
+
+
+async def test_staff_see_who_waits_without_being_told_they_cannot_read_it_yet(browser: Browser, world: World) -> None:
+    conversation = await _she_waits(browser, world)
+    await browser.log_in_as(world.staff_a)
+    page = (await browser.get("/chat")).text
+    assert f'id="waiting-{conversation}"' in page
+    assert "nog niet lezen" not in page, "staff never read the chat: no 'not yet'"
+    assert "Medewerkers lezen de chat niet." in page
+
+
+async def test_the_supervisor_home_shows_how_many_wait_and_links_to_the_shared_inbox(
+    browser: Browser, world: World
+) -> None:
+    await browser.log_in_as(world.supervisor_a)
+    assert "Niemand wacht op een antwoord" in (await browser.get("/")).text
+    await _she_waits(browser, world)
+    await browser.log_in_as(world.supervisor_a)
+    home = (await browser.get("/")).text
+    link = f'href="/chat#inbox-{world.programme_a}"'
+    assert link in home
+    assert "1 deelnemer wacht op antwoord" in home[home.index(link) :][:300]
+    assert f'id="inbox-{world.programme_a}"' in (await browser.get("/chat")).text, "the link lands on the inbox"
+
+
+async def test_the_coach_on_duty_sees_under_today_who_waits_for_him(browser: Browser, world: World) -> None:
+    """Mother A2 has no coach of her own; she writes while Coach A is on duty."""
+    await post_roster(browser, world, local_now() - timedelta(hours=1))
+    keys = await world_keys(browser.app, world)
+    await browser.log_in_as(world.participant_a2)
+    opened = await browser.api(
+        "POST",
+        "/api/v1/chat/conversations",
+        json={"programme_id": str(world.programme_a), "kind": "coaching", "participant_id": str(world.participant_a2)},
+    )
+    assert opened.status_code == 200, opened.text
+    conversation = str(opened.json()["id"])
+    epoch = await keys.post_epoch(browser, conversation, 1, world.participant_a2, [world.participant_a2])
+    assert epoch.status_code == 201, epoch.text
+    await send(browser, conversation)
+    await browser.log_in_as(world.coach_a)
+    home = (await browser.get("/")).text
+    assert "Mother A2 wacht op een antwoord. Jij hebt dienst." in home
+    assert f'href="/chat#waiting-{conversation}"' in home, "not readable yet: to her place in the inbox"
+    assert "Niemand wacht op jou" not in home

@@ -132,6 +132,8 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
                 "duty": await _duty_line_for(request, uow, caller, programme.id, held),
                 "can_start": mine and not has_own,
                 "inbox": inbox,
+                # Coaches and supervisors may come to read a conversation (on duty); staff never do.
+                "reads": bool(held & {Role.coach.value, Role.supervisor.value}),
                 "groups": groups,
                 "supervision": supervision,
             }
