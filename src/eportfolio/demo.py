@@ -71,7 +71,9 @@ PROGRAMMES = [
         settings=ProgrammeSettings(
             first_escalation_minutes=45,
             second_escalation_minutes=180,
-            out_of_hours_reply="Bedankt voor je bericht. Er is nu niemand van dienst. Een coach reageert zo snel mogelijk.",
+            out_of_hours_reply=(
+                "Bedankt voor je bericht. Er is nu niemand van dienst. Een coach reageert zo snel mogelijk."
+            ),
             crisis_numbers="Emergencia: 911. Crisislijn: 918.",
         ),
     ),

@@ -101,7 +101,8 @@ async def test_out_of_hours_she_gets_the_reply_again_while_an_earlier_message_wa
             .values(created_at=utcnow() - timedelta(hours=2))
         )
         row = await uow.session.get(Conversation, uuid.UUID(conversation))
-        assert row is not None and row.waiting_since is not None, "her first message is still waiting"
+        assert row is not None
+        assert row.waiting_since is not None, "her first message is still waiting"
     await browser.log_in_as(world.participant_a)
     await send(browser, conversation)
     assert await notices(browser, world, conversation) == ["out_of_hours", "out_of_hours"]

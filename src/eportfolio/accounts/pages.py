@@ -21,10 +21,10 @@ from eportfolio.appointments import service as appointments
 from eportfolio.assignments import service as assignments_service
 from eportfolio.caseload import service as caseload
 from eportfolio.caseload.pages import days_ago
-from eportfolio.duty import service as duty
 from eportfolio.domain.chat import InboxEntry
 from eportfolio.domain.modules import AssignmentStatus
 from eportfolio.domain.people import Role
+from eportfolio.duty import service as duty
 from eportfolio.invitations import service as invitations
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
