@@ -57,8 +57,7 @@ PROGRAMMES = [
             first_escalation_minutes=30,
             second_escalation_minutes=120,
             out_of_hours_reply=(
-                "Bedankt voor je bericht. Een coach leest het zo snel mogelijk. "
-                "Thanks for your message; a coach will read it as soon as possible."
+                "Bedankt voor je bericht. Er is nu niemand van dienst. Een coach leest je bericht zo snel mogelijk."
             ),
             crisis_numbers="Bij direct gevaar: 112. Veilig Thuis: 0800-2000. 113 Zelfmoordpreventie: 0800-0113.",
         ),
@@ -74,7 +73,9 @@ PROGRAMMES = [
         settings=ProgrammeSettings(
             first_escalation_minutes=45,
             second_escalation_minutes=180,
-            out_of_hours_reply="Danki pa bo mensahe. Bedankt voor je bericht; een coach reageert zo snel mogelijk.",
+            out_of_hours_reply=(
+                "Bedankt voor je bericht. Er is nu niemand van dienst. Een coach reageert zo snel mogelijk."
+            ),
             crisis_numbers="Emergencia: 911. Crisislijn: 918.",
         ),
     ),

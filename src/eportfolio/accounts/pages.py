@@ -21,8 +21,10 @@ from eportfolio.appointments import service as appointments
 from eportfolio.assignments import service as assignments_service
 from eportfolio.caseload import service as caseload
 from eportfolio.caseload.pages import days_ago
+from eportfolio.domain.chat import InboxEntry
 from eportfolio.domain.modules import AssignmentStatus
 from eportfolio.domain.people import Role
+from eportfolio.duty import service as duty
 from eportfolio.invitations import service as invitations
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep, OptionalCallerDep
@@ -56,6 +58,15 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
         if Role.participant in roles[programme.id]:
             today[programme.id] = await _her_today(request, uow, caller, programme.id)
     coaching = await caseload.caseload(uow, caller) if any(Role.coach in r for r in roles.values()) else []
+    # Who waits in the shared inbox, for a coach (those waiting for him while he is on duty) and a
+    # supervisor (the second line: how many wait, and the way to the inbox).
+    waiting: dict[uuid.UUID, list[InboxEntry]] = {}
+    on_duty: dict[uuid.UUID, bool] = {}
+    for programme in programme_list:
+        if Role.coach in roles[programme.id] or Role.supervisor in roles[programme.id]:
+            waiting[programme.id] = await duty.inbox(uow, caller, programme.id)
+            overview = await duty.duty_overview(uow, caller, programme.id)
+            on_duty[programme.id] = any(s.person_id == caller.person_id for s in overview.now)
     return render(
         request,
         "accounts/home.html",
@@ -65,6 +76,8 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
             "caseloads": caseloads,
             "today": today,
             "coaching": {c.programme_id: c for c in coaching},
+            "waiting_in": waiting,
+            "on_duty": on_duty,
             "days_ago": days_ago(coaching),
             "role_labels": ROLE_LABELS,
             "unread_notifications": await notifications.unread_count(uow, caller),

@@ -29,6 +29,7 @@ from eportfolio.domain.chat import (
     SendResult,
 )
 from eportfolio.domain.common import DomainModel
+from eportfolio.domain.people import CoachAssignmentRead
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import api_router
@@ -54,6 +55,13 @@ async def open_conversation(uow: UowDep, caller: CallerDep, data: ConversationOp
 @router.get("/conversations/{conversation_id}")
 async def get_conversation(uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID) -> ConversationRead:
     return await service.get_conversation(uow, caller, conversation_id)
+
+
+@router.get("/conversations/{conversation_id}/coach-assignments")
+async def conversation_assignments(
+    uow: UowDep, caller: CallerDep, conversation_id: uuid.UUID
+) -> list[CoachAssignmentRead]:
+    return await service.conversation_assignments(uow, caller, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/messages")

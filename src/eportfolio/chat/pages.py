@@ -132,6 +132,8 @@ async def index(request: Request, uow: UowDep, caller: CallerDep) -> Response:
                 "duty": await _duty_line_for(request, uow, caller, programme.id, held),
                 "can_start": mine and not has_own,
                 "inbox": inbox,
+                # Coaches and supervisors may come to read a conversation (on duty); staff never do.
+                "reads": bool(held & {Role.coach.value, Role.supervisor.value}),
                 "groups": groups,
                 "supervision": supervision,
             }
@@ -210,11 +212,23 @@ async def conversation(request: Request, uow: UowDep, caller: CallerDep, convers
         "chat/conversation.html",
         {
             "conversation": detail,
+            "unreachable": await _nobody_reachable(request, uow, caller, detail),
             "title": _title(request, detail, caller.person_id, _others(detail, caller.person_id), group_names),
             "me": caller.person_id,
             "roles": {role.value: translate(request, label) for role, label in ROLE_LABELS.items()},
         },
     )
+
+
+async def _nobody_reachable(request: Request, uow: UowDep, caller: CallerDep, detail: ConversationRead) -> str | None:
+    """In her own coaching conversation, while the roster in force has nobody on duty: that nobody
+    is reachable now and who is next, as on the chat list, so she knows before she writes."""
+    if detail.kind is not ConversationKind.coaching or detail.participant_id != caller.person_id:
+        return None
+    overview = await duty.duty_overview(uow, caller, detail.programme_id)
+    if not overview.has_roster or overview.now:
+        return None
+    return duty_line(request, overview) or translate(request, "Nobody is available right now.")
 
 
 # Who is on duty, in a line of the chat list (the duty feature keeps the roster) ----------------

@@ -857,6 +857,20 @@ class ChatRepository:
 
     # Who is on duty (the duty feature's rosters), waiting conversations --------------------------
 
+    async def notice_since(self, conversation_id: uuid.UUID, notice: str, since: datetime) -> bool:
+        """Whether the conversation has a system message of this kind from ``since`` on."""
+        found = await self.session.execute(
+            select(Message.id)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.kind == "system",
+                Message.notice == notice,
+                Message.created_at >= since,
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
     async def anyone_on_duty(self, scope: ProgrammeScope, at: datetime) -> bool:
         """Whether a coach or a supervisor is on duty at ``at`` (the out-of-hours reply is for when nobody is)."""
         return await DutyRepository(self.session).anyone_on_duty(scope, at)

@@ -66,7 +66,7 @@ from eportfolio.domain.chat import (
     SystemNotice,
     TypingNotice,
 )
-from eportfolio.domain.people import Role
+from eportfolio.domain.people import CoachAssignmentRead, Role
 from eportfolio.domain.programmes import ProgrammeSettings
 from eportfolio.kit.audit import Action, personal_data, record_access
 from eportfolio.kit.auth import Caller
@@ -76,8 +76,8 @@ from eportfolio.kit.events import Event
 from eportfolio.kit.sharing import SharedResource, check_grant, checked_epoch, epoch_key_id
 from eportfolio.kit.uow import UnitOfWork
 from eportfolio.notifications import service as notifications
-from eportfolio.programmes.repository import ProgrammeScope, loaded_scope, system_scope
-from eportfolio.programmes.service import authorize
+from eportfolio.programmes.repository import ProgrammeRepository, ProgrammeScope, loaded_scope, system_scope
+from eportfolio.programmes.service import assignment_read, authorize
 from eportfolio.programmes.tables import Programme
 
 ROTATION_INTERVAL = timedelta(days=7)
@@ -410,6 +410,35 @@ async def get_conversation(uow: UnitOfWork, caller: Caller, conversation_id: uui
     )
 
 
+async def conversation_assignments(
+    uow: UnitOfWork, caller: Caller, conversation_id: uuid.UUID
+) -> list[CoachAssignmentRead]:
+    """Her coach assignments with their signed records, for a member of her coaching conversation.
+
+    A reader on duty is a member without being her coach, so the programme's list of assignments
+    shows him none of hers; his browser still has to check who else may read (her coaches' signed
+    records) before it counts them. The server only passes the records on: the browser verifies
+    each under the programme key, so serving them adds no reader a record does not vouch for.
+    """
+    access = await access_conversation(uow, caller, conversation_id)
+    conversation = access.conversation
+    if conversation.kind != ConversationKind.coaching or conversation.participant_id is None:
+        return []
+    rows = await ProgrammeRepository(uow.session).list_assignments(
+        scope_of(conversation), participant_id=conversation.participant_id
+    )
+    record_access(
+        uow,
+        caller,
+        role=access.acting_role,
+        subjects={conversation.participant_id} | {r.coach_id for r in rows},
+        record_kind="coach_assignment",
+        action=Action.read,
+        programme_id=conversation.programme_id,
+    )
+    return [assignment_read(row) for row in rows]
+
+
 async def _group_record(repo: ChatRepository, conversation: Conversation) -> str | None:
     """A group conversation's signed membership record, as staff stored it: the server only
     passes it on; members' browsers verify it and admit readers by it alone."""
@@ -496,6 +525,10 @@ async def _move_marker(
     return marker
 
 
+# How long after an out-of-hours reply her next message out of hours gets none (she is writing on).
+OUT_OF_HOURS_REPEAT = timedelta(hours=1)
+
+
 def _wait_rule(kind: str, role: MemberRole) -> str | None:
     """The wait a message changes: in a coaching conversation a participant's message starts one
     (if none runs) and an answer (coach, supervisor, a reader on duty) ends it."""
@@ -509,11 +542,14 @@ def _wait_rule(kind: str, role: MemberRole) -> str | None:
 
 
 async def _reply_out_of_hours(uow: UnitOfWork, repo: ChatRepository, access: CachedAccess, now: datetime) -> None:
-    """Her message started a wait: out of hours (nobody on duty, neither a coach nor a supervisor)
-    she gets the programme's reply."""
+    """She wrote in her coaching conversation out of hours (nobody on duty, neither a coach nor a
+    supervisor): she gets the programme's reply, also when an earlier message of hers is still
+    waiting, but not again for every message she writes: at most once per ``OUT_OF_HOURS_REPEAT``."""
     if not access.out_of_hours_reply:
         return
     if await repo.anyone_on_duty(loaded_scope(access), now):
+        return
+    if await repo.notice_since(access.conversation_id, SystemNotice.out_of_hours.value, now - OUT_OF_HOURS_REPEAT):
         return
     conversation = await repo.get_conversation(access.organisation_id, access.conversation_id)
     assert conversation is not None
@@ -858,7 +894,7 @@ async def _store(
         )
         _emit_message(uow, message, access.recipients, send.origin)
         results[i] = SendResult.model_construct(message=message, duplicate=False)
-        if wait == "start" and seq.waiting_since == now:
+        if wait == "start" and all(a.conversation_id != access.conversation_id for a in started):
             started.append(access)
     for access in started:
         await _reply_out_of_hours(uow, repo, access, now)

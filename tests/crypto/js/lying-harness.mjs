@@ -262,9 +262,15 @@ export class ChatServer {
     if (person) return this.people.has(person[1]) ? ok({ public_identity: this.people.get(person[1]) }) : ok(null, 404);
     if (path.endsWith('/former-identities')) return ok([]);
     if (path === `/api/v1/chat/programmes/${PROGRAMME}/rosters/current`) return ok(this.roster ? { signed_record: this.roster } : null);
-    if (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`) return ok(this.assignments);
+    if (path === `/api/v1/programmes/${PROGRAMME}/coach-assignments`) {
+      // As the programme serves them: a coach sees her records only while he is one of her
+      // coaches himself (a reader on duty is not); she sees her own.
+      const mine = me === this.participantId || this.assignments.some((row) => row.coach_id === me && !row.ended_at);
+      return ok(mine || !this.participantId ? this.assignments : []);
+    }
     if (!this.members.some((m) => m.person_id === me)) return ok({ error: { message: 'not a member' } }, 403);
     if (path === base) return ok(this.conversation());
+    if (path === `${base}/coach-assignments`) return ok(this.kind === 'coaching' ? this.assignments : []);
     if (path === `${base}/epochs` && method === 'GET') return ok(this.epochs);
     if (path === `${base}/grants/mine`) return ok(this.grants.filter((g) => g.recipient_id === me));
     if (path === `${base}/epochs` && method === 'POST') {

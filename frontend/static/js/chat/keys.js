@@ -99,6 +99,16 @@ export class ConversationKeys extends PortfolioClient {
     return RESOURCE;
   }
 
+  // Her coaches' signed assignments as served to a member of her coaching conversation: a reader
+  // on duty is a member but not her coach, and the programme lists him no assignment of hers.
+  // Each record is still verified here under the programme key (assignmentRecords).
+  assignmentsPath(participantId) {
+    if (this.portfolio?.kind === 'coaching' && participantId === this.portfolio.participant_id) {
+      return `/api/v1/chat/conversations/${this.id}/coach-assignments`;
+    }
+    return super.assignmentsPath(participantId);
+  }
+
   // The programme's current duty roster once it verifies along organisation -> programme ->
   // record, is valid today by its own dates and is not older than a roster this session saw;
   // null without a roster. Throws when one is served that does not verify.

@@ -23,6 +23,7 @@ import {
   sendFile as sendStream,
 } from './files.js';
 import { ConversationKeys, NOT_IN_RECORD } from './keys.js';
+import { ChatBadge } from './badge.js';
 import { renderApprovals } from './approvals.js';
 import { showKeyChange } from '../shared/key-change.js';
 import { drop, keep, newClientId, pending } from './outbox.js';
@@ -298,6 +299,12 @@ function renderUnsent() {
   if (unsent.size) list.lastElementChild?.scrollIntoView?.({ block: 'end' });
 }
 
+// The menu's Chat badge, as served with this page: what she reads here comes off it.
+const badge = new ChatBadge(document.querySelector('[data-nav="chat"] .nav__badge'), {
+  readSeq: Number(app.dataset.readSeq ?? 0),
+  lastSeq: Number(app.dataset.lastSeq ?? 0),
+});
+
 // Read and delivered markers: read while the page is in view, delivered while it is not.
 function markRead() {
   const newest = Math.max(0, ...[...messages.keys()]);
@@ -307,7 +314,10 @@ function markRead() {
   const locked = [...messages].filter(([, shown]) => shown.error === 'locked').map(([seq]) => seq);
   const readable = locked.length ? Math.min(...locked) - 1 : newest;
   if (document.visibilityState === 'visible') {
-    if (readable > readSent && socket.send({ type: 'read', conversation_id: conversationId, seq: readable })) readSent = readable;
+    if (readable > readSent && socket.send({ type: 'read', conversation_id: conversationId, seq: readable })) {
+      readSent = readable;
+      badge.read(readable);
+    }
     if (readable < newest && newest > deliveredSent && socket.send({ type: 'delivered', conversation_id: conversationId, seq: newest })) {
       deliveredSent = newest;
     }

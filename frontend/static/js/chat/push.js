@@ -9,12 +9,17 @@ import { api } from '../portfolio/keyring.js';
 const section = document.getElementById('chat-push');
 const $ = (id) => document.getElementById(id);
 
+// One line about this phone and at most one thing to do: the button to get notifications here
+// while the browser has not been asked, the switch to turn them off once this phone gets them.
+// (Her switch says she wants them unless she turned them off; it is not a choice for this phone.)
 function show(state) {
   const line = $('chat-push-device-state');
   line.dataset.state = state;
   line.textContent = section.dataset[state] ?? '';
   line.hidden = !line.textContent;
   $('chat-push-device').hidden = state !== 'ask';
+  const off = $('chat-push-switch');
+  if (off?.dataset.device === 'true') off.hidden = state !== 'on';
 }
 
 async function subscribe(registration, publicKey) {

@@ -466,13 +466,18 @@ export class PortfolioClient {
     return verified;
   }
 
+  // Where the server lists her coach assignments with their signed records.
+  assignmentsPath(participantId) {
+    return `/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${participantId}`;
+  }
+
   // The newest signed assignment record per coach and role for this participant, each verified
   // under the programme key: for this programme and her, signed by someone other than the coach
   // (a staff member cannot make himself her coach alone), and not older than a record this session
   // saw for the same coach and role (a replayed start record after its signed end). Whether it is
   // valid today is the caller's question.
   async assignmentRecords(programmePublic, participantId) {
-    const served = await api(`/api/v1/programmes/${this.programmeId}/coach-assignments?participant_id=${participantId}`);
+    const served = await api(this.assignmentsPath(participantId));
     if (!served.ok) throw new ApiError(served);
     const newest = new Map();
     for (const assignment of Array.isArray(served.data) ? served.data : []) {
