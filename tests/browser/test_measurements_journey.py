@@ -138,7 +138,7 @@ async def test_a_six_month_measurement_side_by_side(
     await coach.click(f"li[data-participant-id='{world.participant_a}'] a[data-open=growth]")
     await coach.wait_for_selector(READY_GROWTH, timeout=30_000)
     assert "Groei van Mother A" in await coach.inner_text("h1")
-    assert "Eigen score: ingeleverd" in await coach.inner_text("#measurement-list")
+    assert "Zelfscore: ingeleverd" in await coach.inner_text("#measurement-list")
     await _fits(coach, "coach-growth")
     await coach.click("a.measurement-link")
     await coach.wait_for_selector(READY_MEASUREMENT, timeout=30_000)

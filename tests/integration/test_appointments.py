@@ -218,6 +218,10 @@ async def test_icalendar_files_parse_back_with_the_right_times(app: FastAPI, wor
     assert starts.utcoffset() == timedelta(0)
     assert starts == local(local_day(2), "10:00").astimezone(UTC)
     assert event.decoded("dtend") - starts == timedelta(hours=1)
+    # Her phone's calendar reminds her too: the day before and an hour before, in neutral words.
+    alarms = event.walk("VALARM")
+    assert sorted(a.decoded("trigger") for a in alarms) == [-timedelta(days=1), -timedelta(hours=1)]
+    assert {str(a["description"]) for a in alarms} == {"Afspraak"}
     again = icalendar.Calendar.from_ical((await browser.get(f"/appointments/{rows[0]['id']}.ics")).content)
     assert str(again.walk("VEVENT")[0]["uid"]) == str(event["uid"]), "a stable UID"
     everything = await browser.get(

@@ -74,7 +74,7 @@ async def test_a_broken_definition_names_each_problem_keeps_the_text_and_stores_
     not_json = '{"key": "weekly-check",\n "version": 1,,}'
     refused = await browser.post_form(url, {"definition": not_json})
     assert refused.status_code == 422
-    assert "Dit is geen JSON-definitie" in refused.text
+    assert "Dit is geen geldige JSON. Kijk op regel 2" in refused.text
     assert "regel 2" in refused.text
     assert "&#34;version&#34;: 1,," in refused.text  # what she typed is still in the box
 

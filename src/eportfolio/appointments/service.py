@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from eportfolio.appointments.models import (
     AppointmentMove,
@@ -403,6 +403,15 @@ def _event(row: Appointment, language: str, stamp: datetime) -> Event:
         event.add("location", location)
     event.add("status", "CANCELLED" if row.cancelled_at is not None else "CONFIRMED")
     event.add("last-modified", _aware(row.updated_at).astimezone(UTC))
+    if row.cancelled_at is None:
+        # Her phone's own calendar reminds her too (the day before and an hour before, as the
+        # app's notices do), with the same neutral words as the summary.
+        for before in (timedelta(days=1), timedelta(hours=1)):
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary)
+            alarm.add("trigger", -before)
+            event.add_component(alarm)
     return event
 
 

@@ -31,7 +31,10 @@ P = "/manage/programmes/{programme_id}/instruments"
 # few languages) stays well under this.
 MAX_DEFINITION_BYTES = 512 * 1024
 
-NOT_JSON = N_("This is not a JSON definition: %(problem)s (line %(line)s, column %(column)s).")
+NOT_JSON = N_(
+    "This is not valid JSON. Look at line %(line)s, around character %(column)s: a comma, quote or "
+    "bracket may be missing or too many."
+)
 EMPTY = N_("Paste the definition, or choose a .json file.")
 TOO_LARGE = N_("This definition is too large (at most %(kb)s kB).")
 NOT_AN_OBJECT = N_("A definition is one JSON object, starting with { and ending with }.")
@@ -172,7 +175,7 @@ def _check(request: Request, text: str) -> tuple[InstrumentDefinition | None, li
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        message = translate(request, NOT_JSON, problem=exc.msg, line=exc.lineno, column=exc.colno)
+        message = translate(request, NOT_JSON, line=exc.lineno, column=exc.colno)
         return None, [{"field": "", "message": message}]
     if not isinstance(data, dict):
         return None, [{"field": "", "message": translate(request, NOT_AN_OBJECT)}]
