@@ -67,6 +67,7 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
             "coaching": {c.programme_id: c for c in coaching},
             "days_ago": days_ago(coaching),
             "role_labels": ROLE_LABELS,
+            "peer_coach_in": await programmes.peer_coach_programmes(uow, caller),
             "unread_notifications": await notifications.unread_count(uow, caller),
         },
     )
