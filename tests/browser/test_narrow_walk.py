@@ -83,9 +83,11 @@ async def _heights(page: Any, selector: str) -> list[tuple[str, float]]:
 
 
 async def test_links_in_lists_and_back_links_are_tall_enough_to_tap(
-    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str
+    chromium: Any, world_and_server: tuple[World, LiveServer], database_url: str, browser: Browser, tmp_path: Path
 ) -> None:
     world, server = world_and_server
+    now = local_now()
+    await roster(browser, world, [(world.coach_a, "coach", now - timedelta(hours=1), now + timedelta(hours=3))])
     context = await _phone(chromium, database_url, server, world.staff_a)
     page = await context.new_page()
     await page.goto(f"{server.url}/manage/programmes/{world.programme_a}/people")
@@ -93,6 +95,21 @@ async def test_links_in_lists_and_back_links_are_tall_enough_to_tap(
     assert names, "the people of the programme are listed"
     for name, height in names:
         assert height >= TAP, f"{name!r} is {height} px tall"
+    # The modules pages: the programme's tabs, and under them the list and the completion figures.
+    await page.goto(f"{server.url}/manage/programmes/{world.programme_a}/modules")
+    _assert_fits(await page.evaluate(OVERFLOW), "modules")
+    for name, height in await _heights(page, ".modules-nav a"):
+        assert height >= TAP, f"{name!r} is {height} px tall"
+    await page.screenshot(path=str(tmp_path / "modules-360.png"), full_page=True)
+    await context.close()
+
+    context = await _phone(chromium, database_url, server, world.participant_a)
+    page = await context.new_page()
+    await page.goto(f"{server.url}/chat")
+    reachable = await _heights(page, ".chat-duty a")
+    assert reachable, "she is told who is available now"
+    assert reachable[0][0].startswith("Nu bereikbaar: Coach A")
+    assert reachable[0][1] >= TAP, f"{reachable[0]} too small to tap"
     await context.close()
 
     context = await _phone(chromium, database_url, server, world.participant_a)
