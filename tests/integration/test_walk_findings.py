@@ -34,8 +34,14 @@ async def test_her_coach_reads_her_portfolio_in_words_about_her(app: FastAPI, br
     assert page.status_code == 200
     assert "Zoeken in haar portfolio" in page.text
     assert "Wie kan lezen wat ze met haar coaches deelt: %(names)s" in page.text
-    assert "Zoeken in je portfolio" not in page.text
-    assert "wat je met je coaches deelt" not in page.text
+    assert "Haar portfolio wordt geopend…" in page.text
+    for hers in (
+        "Zoeken in je portfolio",
+        "wat je met je coaches deelt",
+        "Je portfolio wordt geopend",
+        "je portfolio nu niet",
+    ):
+        assert hers not in page.text, hers
 
 
 async def test_a_message_that_just_came_in_waits_not_0_minutes(app: FastAPI, browser: Browser, world: World) -> None:
