@@ -160,7 +160,8 @@ async def _his_journey(chromium: Any, server: LiveServer, world: World) -> Journ
     await him.menu("caseload", "/caseload")
     await him.click(f"{row} a[data-open=assignments]", f"/caseload/programmes/{a}/participants/{mother}/assignments")
     await him.screen("her assignments")
-    await him.click(f"a[href='/programmes/{a}/assign']", f"/programmes/{a}/assign")
+    # From her assignments: the form has her chosen already.
+    await him.click(f"a[href='/programmes/{a}/assign?participant_id={mother}']", f"/programmes/{a}/assign*")
     await him.screen("give an assignment")
     await him.menu("caseload", "/caseload")
     await him.click(f"{row} a[data-open=growth]", f"/growth/programmes/{a}/participants/{mother}")
@@ -249,7 +250,7 @@ async def test_staff_reach_what_they_manage_by_clicking(
     await staff.screen("home", shot="home")
     await staff.menu("manage", f"/manage/programmes/{a}")
     await staff.screen("programme", shot="programme")
-    # The programme's own menu; the modules have theirs, which leads back to the overview.
+    # The programme's own menu, on the modules pages too (with the modules' own links under it).
     parts = ("groups", "trajectory", "assignments", "trainings", "instruments", "roster", "intake", "invitations")
     parts += ("keys", "settings")
     for part in (*parts, "modules", "", "people"):

@@ -33,32 +33,8 @@ from eportfolio.trust.tables import ProgrammeKey
 from tests.support.chat_http import send, set_settings
 from tests.support.client import Browser, settle_and_dispose
 from tests.support.conversations import open_coaching
+from tests.support.duty import ZONE, local_now, roster, waiting_for_coach_a
 from tests.support.world import World
-from tests.support.world_keys import world_keys
-
-ZONE = ZoneInfo("Europe/Amsterdam")
-
-
-def local_now() -> datetime:
-    return utcnow().astimezone(ZONE).replace(tzinfo=None, microsecond=0)
-
-
-async def roster(browser: Browser, world: World, shifts: list[tuple[uuid.UUID, str, datetime, datetime]]) -> None:
-    """Staff A signs and posts these shifts (local times), valid from an hour ago (or from the first
-    shift, when the caller's clock read for it was a second earlier than this one's)."""
-    keys = await world_keys(browser.app, world)
-    await browser.log_in_as(world.staff_a)
-    response = await browser.api(
-        "POST",
-        f"/api/v1/chat/programmes/{world.programme_a}/rosters",
-        json=keys.roster(
-            shifts,
-            serial=1,
-            valid_from=min(local_now() - timedelta(hours=1), *(s[2] for s in shifts)),
-            valid_until=max(s[3] for s in shifts),
-        ),
-    )
-    assert response.status_code == 201, response.text
 
 
 async def system_notices(browser: Browser, world: World, conversation: str) -> list[str]:
@@ -312,21 +288,6 @@ async def _escalate_command(database_url: str) -> subprocess.CompletedProcess[st
     )
 
 
-async def _waiting_for_coach_a(app: FastAPI, browser: Browser, world: World, minutes: int) -> str:
-    """Coach A on duty now; she wrote ``minutes`` ago and nobody answered."""
-    from eportfolio.chat.tables import Conversation
-
-    now = local_now()
-    await roster(browser, world, [(world.coach_a, "coach", now - timedelta(hours=1), now + timedelta(hours=4))])
-    conversation = await open_coaching(browser, world)
-    await send(browser, conversation)
-    async with unit_of_work(app.state.sessionmaker) as uow:
-        row = await uow.session.get(Conversation, uuid.UUID(conversation))
-        assert row is not None
-        row.waiting_since = utcnow() - timedelta(minutes=minutes)
-    return conversation
-
-
 async def _told(app: FastAPI) -> list[uuid.UUID]:
     async with app.state.sessionmaker() as session:
         found = await session.execute(select(Notification.person_id).where(Notification.kind == "chat_waiting"))
@@ -337,7 +298,7 @@ async def test_the_escalate_command_passes_on_an_unanswered_message_once(
     app: FastAPI, browser: Browser, world: World, database_url: str
 ) -> None:
     """In production a timer runs ``eportfolio escalate`` (deploy/systemd/eportfolio-escalate.timer)."""
-    conversation = await _waiting_for_coach_a(app, browser, world, minutes=31)
+    conversation = await waiting_for_coach_a(app, browser, world, minutes=31)
     first = await _escalate_command(database_url)
     assert (first.returncode, first.stdout.strip()) == (0, "conversations escalated: 1"), first.stderr
     again = await _escalate_command(database_url)
@@ -363,7 +324,7 @@ async def test_in_production_the_workers_leave_escalation_to_the_timer(
     try:
         world = await build_world(application.state.sessionmaker)
         async with Browser(application) as browser:
-            await _waiting_for_coach_a(application, browser, world, minutes=31)
+            await waiting_for_coach_a(application, browser, world, minutes=31)
         async with serve(application):
             await asyncio.sleep(1.0)
         assert await _told(application) == []

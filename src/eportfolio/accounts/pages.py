@@ -80,6 +80,7 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
             "on_duty": on_duty,
             "days_ago": days_ago(coaching),
             "role_labels": ROLE_LABELS,
+            "peer_coach_in": await programmes.peer_coach_programmes(uow, caller),
             "unread_notifications": await notifications.unread_count(uow, caller),
         },
     )

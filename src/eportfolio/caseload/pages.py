@@ -48,6 +48,7 @@ async def participant_assignments(
         "caseload/assignments.html",
         {
             "programme_id": programme_id,
+            "participant_id": participant_id,
             "name": names.get(participant_id, ""),
             "assignments": assignments,
             "status_labels": STATUS_LABELS,

@@ -4,6 +4,7 @@ page that makes the roster; js/programmes/roster.js expands the week into shifts
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from eportfolio.domain.chat import Duty, DutyShift, RosterRead
-from eportfolio.domain.people import MANAGING_ROLES
+from eportfolio.domain.people import MANAGING_ROLES, Role
 from eportfolio.duty import service
 from eportfolio.kit import i18n
 from eportfolio.kit.auth import CallerDep
@@ -86,6 +87,37 @@ def _week(
     return days
 
 
+def _pattern(roster: RosterRead | None, today: date) -> list[dict[str, Any]]:
+    """The roster in force as the editor's time blocks, from today (or its first day) on: per
+    weekday and start and end time, who is on duty on most of those days (so a holiday does not
+    become a block of its own); the weekdays that share times and people joined into one block.
+    Empty when there is no roster or a shift is longer than a day (no week block can say it)."""
+    if roster is None:
+        return []
+    first = max(today, roster.valid_from.date())
+    per_day: dict[tuple[str, str, bool], dict[date, dict[str, str]]] = {}
+    for shift in roster.shifts:
+        day = shift.starts_at.date()
+        if day < first:
+            continue
+        if shift.ends_at - shift.starts_at > timedelta(days=1):
+            return []
+        times = (shift.starts_at.strftime("%H:%M"), shift.ends_at.strftime("%H:%M"), shift.ends_at.date() > day)
+        per_day.setdefault(times, {}).setdefault(day, {})[shift.duty.value] = str(shift.person_id)
+    blocks: dict[tuple[str, str, bool, str, str], list[int]] = {}
+    for (start, end, next_day), days in sorted(per_day.items()):
+        by_weekday: dict[int, Counter[tuple[str, str]]] = {}
+        for day, who in days.items():
+            by_weekday.setdefault(day.weekday(), Counter())[(who.get("coach", ""), who.get("supervisor", ""))] += 1
+        for weekday, counted in sorted(by_weekday.items()):
+            (coach, supervisor), _ = counted.most_common(1)[0]
+            blocks.setdefault((start, end, next_day, coach, supervisor), []).append(weekday)
+    return [
+        {"days": days, "start": start, "end": end, "next_day": next_day, "coach": coach, "supervisor": supervisor}
+        for (start, end, next_day, coach, supervisor), days in blocks.items()
+    ]
+
+
 @router.get("/roster")
 async def roster(request: Request, uow: UowDep, caller: CallerDep) -> Response:
     """Per programme: who is on duty now and next, and her own coming shifts."""
@@ -97,6 +129,9 @@ async def roster(request: Request, uow: UowDep, caller: CallerDep) -> Response:
         if not caller.roles_by_programme.get(programme.id, frozenset()) & duty_roles:
             continue
         overview = await service.duty_overview(uow, caller, programme.id)
+        # Coaches and supervisors take shifts; a participant (or staff only) has none to be told about.
+        held = caller.roles_by_programme.get(programme.id, frozenset())
+        takes_shifts = bool(held & {Role.coach.value, Role.supervisor.value})
 
         def rows(shifts: list[DutyShift]) -> list[dict[str, str]]:
             return [
@@ -115,9 +150,11 @@ async def roster(request: Request, uow: UowDep, caller: CallerDep) -> Response:
                 "now": rows(overview.now),
                 "next": rows(overview.next),
                 "mine": rows(overview.mine),
+                "takes_shifts": takes_shifts,
             }
         )
-    return render(request, "duty/roster.html", {"sections": sections})
+    any_shifts = any(section["takes_shifts"] for section in sections)
+    return render(request, "duty/roster.html", {"sections": sections, "any_shifts": any_shifts})
 
 
 @router.get("/manage/programmes/{programme_id}/roster")
@@ -143,6 +180,7 @@ async def manage_roster(request: Request, uow: UowDep, caller: CallerDep, progra
             "week": _week(request, current, names, today),
             "current": current,
             "current_span": _span(request, current.valid_from, current.valid_until) if current else None,
+            "current_pattern": _pattern(current, today),
             "weekdays": [translate(request, d) for d in WEEKDAYS],
             "valid_from": today.isoformat(),
             "valid_until": (today + timedelta(days=DEFAULT_ROSTER_DAYS - 1)).isoformat(),

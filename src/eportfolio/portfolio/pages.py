@@ -122,7 +122,12 @@ def _labels(request: Request) -> dict[str, object]:
 
 
 def _shell(
-    request: Request, *, programme_id: uuid.UUID, portfolio_id: uuid.UUID | None, caller_id: uuid.UUID
+    request: Request,
+    *,
+    programme_id: uuid.UUID,
+    portfolio_id: uuid.UUID | None,
+    caller_id: uuid.UUID,
+    hers: bool = True,
 ) -> Response:
     return render(
         request,
@@ -131,6 +136,7 @@ def _shell(
             "programme_id": programme_id,
             "portfolio_id": portfolio_id,
             "me": caller_id,
+            "hers": hers,  # she looks at her own portfolio; else her coach: words about her
             "kind_labels": KIND_LABELS,
             "new_kinds": NEW_KINDS,
             "audience_labels": AUDIENCE_LABELS,
@@ -151,5 +157,9 @@ async def my_portfolio(request: Request, uow: UowDep, caller: CallerDep, program
 async def coached_portfolio(request: Request, uow: UowDep, caller: CallerDep, portfolio_id: uuid.UUID) -> Response:
     access = await service.access_portfolio(uow, caller, portfolio_id)
     return _shell(
-        request, programme_id=access.portfolio.programme_id, portfolio_id=portfolio_id, caller_id=caller.person_id
+        request,
+        programme_id=access.portfolio.programme_id,
+        portfolio_id=portfolio_id,
+        caller_id=caller.person_id,
+        hers=access.portfolio.participant_id == caller.person_id,
     )

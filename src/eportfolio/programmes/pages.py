@@ -583,6 +583,9 @@ async def _assignments_page(
             "end_dates": {a.id: _end_date(a) for a in assignments if a.ended_at is None},
             "signing": await trust_service.assignment_signing(uow, caller, programme_id),
             "names": names,
+            "peer_coaches": {
+                p.id for p, roles in people if any(r.role == Role.coach and r.active and r.peer_coach for r in roles)
+            },
             "participants": participants,
             "coaches": coaches,
             "values": values or {"starts_on": _today(access.programme.time_zone), "kind": "individual"},

@@ -148,6 +148,17 @@ class ProgrammeRepository:
             roles.setdefault(programme_id, set()).add(role)
         return {programme_id: frozenset(r) for programme_id, r in roles.items()}
 
+    async def peer_coach_programmes(self, person_id: uuid.UUID) -> set[uuid.UUID]:
+        result = await self.session.execute(
+            select(Membership.programme_id).where(
+                Membership.person_id == person_id,
+                Membership.active.is_(True),
+                Membership.role == "coach",
+                Membership.peer_coach.is_(True),
+            )
+        )
+        return set(result.scalars())
+
     # Programmes --------------------------------------------------------------------------
 
     async def list_programmes(

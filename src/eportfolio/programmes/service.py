@@ -82,6 +82,11 @@ async def roles_in(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> 
     return roles
 
 
+async def peer_coach_programmes(uow: UnitOfWork, caller: Caller) -> set[uuid.UUID]:
+    """The programmes where she coaches as a peer coach (ervaringscoach): a studying mother."""
+    return await ProgrammeRepository(uow.session).peer_coach_programmes(caller.person_id)
+
+
 def _acting_role(held: set[Role], allowed: Iterable[Role]) -> Role | None:
     # Prefer the narrowest role that suffices, so the access log says "staff" when she is staff.
     order = [

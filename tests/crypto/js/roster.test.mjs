@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { RosterProblem, dayOf, expand, localToEpoch, zoneOffsets } from '../../../frontend/static/js/programmes/roster-shifts.js';
+import { RosterProblem, dayOf, expand, localToEpoch, weekGaps, zoneOffsets } from '../../../frontend/static/js/programmes/roster-shifts.js';
 
 const AMSTERDAM = zoneOffsets('Europe/Amsterdam');
 const WORDS = {
@@ -110,4 +110,21 @@ test('mistakes are named so staff can put them right', () => {
   );
   // A coach and a second line at the same time is no overlap.
   assert.equal(problem({ blocks: [block({ coach: 'a', supervisor: 'b' })] }), null);
+});
+
+test('weekGaps lists the times nobody is on duty, across the end of the week', () => {
+  const days = [0, 1, 2, 3, 4];
+  const gaps = weekGaps([
+    block({ days, start: 8 * 60, end: 17 * 60, coach: 'c' }),
+    block({ days, start: 17 * 60, end: 8 * 60, nextDay: true, supervisor: 's' }),
+  ]);
+  // Mon 08:00 to Sat 08:00 covered: the weekend (Sat 08:00 to Mon 08:00) is one gap.
+  assert.deepEqual(gaps, [{ fromDay: 5, fromMinute: 8 * 60, untilDay: 0, untilMinute: 8 * 60 }]);
+  assert.deepEqual(weekGaps([block({ days: ALL_DAYS, start: 0, end: 0, nextDay: true, coach: 'c' })]), []);
+  const nobody = weekGaps([block({ days: ALL_DAYS, start: 8 * 60, end: 20 * 60 })]);
+  assert.equal(nobody.length, 1);
+  assert.equal(nobody[0].always, true, 'a block with nobody chosen covers nothing');
+  const evenings = weekGaps([block({ days: ALL_DAYS, start: 8 * 60, end: 20 * 60, coach: 'c' })]);
+  assert.equal(evenings.length, 7);
+  assert.deepEqual(evenings[0], { fromDay: 0, fromMinute: 20 * 60, untilDay: 1, untilMinute: 8 * 60 });
 });

@@ -40,15 +40,22 @@ const sending = new Map(); // item id -> percent sent, for files on their way up
 // Items whose file the server calls complete but did not give back as sent: kept on this phone.
 const unconfirmed = new Set();
 
+// A passing note ("Saved.") belongs to the screen it was said for: the one shown next (the saved
+// item), not every screen after it. A warning stays until it is answered or replaced.
+let passingNote = null; // 'fresh' until the next screen is shown, then 'shown'
+
 function say(text, kind = 'warning') {
   const status = $('status');
   status.textContent = text ?? '';
   status.hidden = !text;
   status.className = `alert alert--${kind}`;
+  passingNote = text && kind === 'success' ? 'fresh' : null;
 }
 
 function show(name) {
   for (const [key, node] of Object.entries(views)) node.hidden = key !== name;
+  if (passingNote === 'fresh') passingNote = 'shown';
+  else if (passingNote === 'shown') say('');
   globalThis.scrollTo?.(0, 0);
 }
 

@@ -131,3 +131,36 @@ export function expand({ from, until, blocks, exceptions, offsetAt }, words) {
   return { shifts, validFrom, validUntil };
 }
 
+
+const WEEK_MINUTES = 7 * 24 * 60;
+
+// The times in the week pattern when nobody is on duty (no coach and no second line), as spans
+// {fromDay, fromMinute, untilDay, untilMinute} (day 0 is Monday). The week wraps: a gap from
+// Saturday 17:00 to Monday 08:00 is one span. Only blocks with someone chosen count.
+export function weekGaps(blocks) {
+  const covered = new Array(WEEK_MINUTES).fill(false);
+  for (const block of blocks) {
+    if ((!block.coach && !block.supervisor) || block.start === null || block.end === null) continue;
+    const length = block.end + (block.nextDay ? 24 * 60 : 0) - block.start;
+    for (const weekday of block.days) {
+      const begin = weekday * 24 * 60 + block.start;
+      for (let m = 0; m < length; m += 1) covered[(begin + m) % WEEK_MINUTES] = true;
+    }
+  }
+  if (covered.every(Boolean)) return [];
+  if (!covered.some(Boolean)) return [{ fromDay: 0, fromMinute: 0, untilDay: 0, untilMinute: 0, always: true }];
+  // Begin at a covered minute just before a gap, so a gap over the week's end is not cut in two.
+  let origin = 0;
+  while (!(covered[origin] && !covered[(origin + 1) % WEEK_MINUTES])) origin += 1;
+  const gaps = [];
+  let open = null;
+  for (let step = 1; step <= WEEK_MINUTES; step += 1) {
+    const minute = (origin + step) % WEEK_MINUTES;
+    if (!covered[minute] && open === null) open = minute;
+    if (covered[minute] && open !== null) {
+      gaps.push({ fromDay: Math.floor(open / 1440), fromMinute: open % 1440, untilDay: Math.floor(minute / 1440), untilMinute: minute % 1440 });
+      open = null;
+    }
+  }
+  return gaps.sort((a, b) => a.fromDay * 1440 + a.fromMinute - (b.fromDay * 1440 + b.fromMinute));
+}

@@ -20,7 +20,7 @@ import {
 } from '../crypto/index.js';
 import { rosterSerial } from '../shared/serials.js';
 import { KEY_CHANGED, knownPerson, sessionMarks } from '../shared/trust.js';
-import { RosterProblem, dayOf, expand, minutesOf, say, zoneOffsets } from './roster-shifts.js';
+import { RosterProblem, dayOf, expand, minutesOf, say, weekGaps, zoneOffsets } from './roster-shifts.js';
 import { call, getJson } from '../shared/http.js';
 
 const form = document.getElementById('roster-form');
@@ -170,6 +170,57 @@ function recalled() {
   }
 }
 
+// Times nobody is on duty are allowed (a first message then gets the out-of-hours reply), but
+// she should mean them: the first "Sign and save" lists them; the same gaps again go through.
+function gapText(gap, weekdays) {
+  const time = (minutes) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+  if (gap.always) return settings.gapsAlways;
+  const until = gap.untilDay === gap.fromDay && gap.untilMinute > gap.fromMinute ? time(gap.untilMinute) : `${weekdays[gap.untilDay]} ${time(gap.untilMinute)}`;
+  return `${weekdays[gap.fromDay]} ${time(gap.fromMinute)} – ${until}`;
+}
+
+function gapsUnseen(blocks) {
+  const weekdays = [...document.getElementById('roster-block-template').content.querySelectorAll('.roster-day-check')].map(
+    (label) => label.textContent.trim(),
+  );
+  const lines = weekGaps(blocks).map((gap) => gapText(gap, weekdays));
+  const box = document.getElementById('roster-gaps');
+  const seen = lines.join('|');
+  if (lines.length === 0 || form.dataset.gapsSeen === seen) {
+    box.hidden = lines.length === 0;
+    return false;
+  }
+  form.dataset.gapsSeen = seen;
+  const list = box.querySelector('ul');
+  list.replaceChildren(...lines.map((line) => Object.assign(document.createElement('li'), { textContent: line })));
+  box.hidden = false;
+  box.scrollIntoView({ block: 'center' });
+  return true;
+}
+
+// The week of the roster in force, as time blocks (the page gives it); only people who can still
+// be chosen. Null when there is none: then the week she saved in this browser, or the example.
+function currentPattern() {
+  try {
+    const blocks = JSON.parse(settings.currentPattern || '[]');
+    const choices = document.getElementById('roster-block-template').content;
+    const known = (value) => value === '' || choices.querySelector(`option[value="${CSS.escape(value)}"]`);
+    const usable = blocks.filter((b) => known(b.coach) && known(b.supervisor) && (b.coach || b.supervisor));
+    return usable.length ? { blocks: usable, exceptions: [] } : null;
+  } catch {
+    return null;
+  }
+}
+
+function sameWeek(a, b) {
+  const norm = (blocks) =>
+    blocks
+      .map((x) => JSON.stringify([[...x.days].sort(), x.start, x.end, Boolean(x.next_day), x.coach, x.supervisor]))
+      .sort()
+      .join();
+  return norm(a) === norm(b);
+}
+
 async function save(event) {
   event.preventDefault();
   show('roster-error', '');
@@ -183,6 +234,10 @@ async function save(event) {
       exceptions: exceptionsOf(),
       offsetAt: zoneOffsets(settings.timeZone),
     }, settings);
+    if (gapsUnseen(blocksOf())) {
+      button.disabled = false;
+      return;
+    }
     show('roster-status', settings.signing);
     const identity = await loadSession();
     if (identity === null) throw new RosterProblem(settings.cannotSign);
@@ -250,9 +305,14 @@ if (form) {
   document.getElementById('roster-add-exception').addEventListener('click', () => {
     addRow('roster-exception-template', 'roster-exceptions').querySelector('input[name=date]').focus();
   });
-  const kept = recalled();
+  // The week she saved last time in this browser carries her exceptions too: it is taken when it
+  // is the week in force (or there is none); a roster someone else made since wins.
+  const inForce = currentPattern();
+  const mine = recalled();
+  const kept = mine && (!inForce || sameWeek(mine.blocks, inForce.blocks)) ? mine : inForce;
   if (kept) {
-    // The week she saved last time in this browser, to change rather than make again.
+    // The roster in force (the server's week of it), or else the week she saved last time in this
+    // browser: to change rather than make again.
     for (const block of kept.blocks) addRow('roster-block-template', 'roster-blocks', block);
     for (const exception of kept.exceptions) addRow('roster-exception-template', 'roster-exceptions', exception);
   } else {
