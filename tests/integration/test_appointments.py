@@ -318,3 +318,15 @@ async def test_a_series_keeps_its_clock_time_across_summer_time(app: FastAPI, wo
     starts = [datetime.fromisoformat(r["starts_at"]) for r in rows]
     assert [s.astimezone(UTC).hour for s in starts] == [9, 9, 8], "UTC shifts by an hour"
     assert {s.astimezone(local(local_day(0), "10:00").tzinfo).hour for s in starts} == {10}, "she meets at 10:00"
+
+
+async def test_plain_pages_do_not_say_they_are_encrypted(app: FastAPI, world: World, browser: Browser) -> None:
+    """Her agenda and trajectory are workflow facts her coaches see: the page's foot says so, and
+    never "what you write here is encrypted" as her portfolio's pages do."""
+    await appointment_world(app.state.sessionmaker, world)
+    await browser.log_in_as(world.participant_a)
+    for path in ("/appointments", "/my/trajectory"):
+        page = (await browser.get(path)).text
+        assert "Wat op deze pagina staat, is niet versleuteld" in page, path
+        assert "Wat je hier schrijft, is versleuteld" not in page, path
+    assert "Wat je hier schrijft, is versleuteld" in (await browser.get("/")).text
