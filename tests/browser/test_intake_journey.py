@@ -136,7 +136,8 @@ async def test_she_applies_the_intake_team_reads_and_accepts_and_she_sees_her_in
     await _fits(partner, "referral")
     await partner.click("#apply-send")
     await partner.wait_for_selector("#apply-done", state="visible", timeout=30_000)
-    assert "Geef deze link aan de moeder" in await partner.inner_text("#apply-done"), "the link is hers, not the partner's"
+    done = await partner.inner_text("#apply-done")
+    assert "Geef deze link aan de moeder" in done, "the link is hers, not the partner's"
 
     # The admin opens the queue from home, reads her letter and accepts.
     await _to_applications(admin, server, world)
