@@ -5,6 +5,7 @@ withdrawn with the reported scores deleted."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -324,6 +325,10 @@ async def test_an_old_measurement_keeps_its_instrument_version(browser: Browser,
     page = (await browser.get(f"/growth/programmes/{world.programme_a}/measurements/{newer['id']}")).text
     assert 'data-domain="children"' not in page
     assert "versie 2" in page
+    # A new measurement is offered in the newest version only, the instrument measured last first.
+    growth = (await browser.get(f"/growth/programmes/{world.programme_a}/participants/{world.participant_a}")).text
+    offered = re.findall(r'<option value="([^"]+)"', growth)
+    assert offered == ["bridge-to-self-sufficiency:2", "self-reliance-matrix:1"]
 
 
 async def test_staff_totals_leave_out_groups_under_five(app: FastAPI, browser: Browser, world: World) -> None:

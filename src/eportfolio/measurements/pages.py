@@ -89,6 +89,16 @@ async def my_growth(request: Request, uow: UowDep, caller: CallerDep) -> Respons
     return render(request, "measurements/my_growth.html", {"programmes": [a.programme for a in where]})
 
 
+
+def _newest_first(instruments: list[Any], measurements: list[Any], language: str) -> list[tuple[str, str, int]]:
+    newest: dict[str, Any] = {}
+    for instrument in instruments:
+        if instrument.key not in newest or instrument.version > newest[instrument.key].version:
+            newest[instrument.key] = instrument
+    last = measurements[-1].instrument_key if measurements else None
+    ordered = sorted(newest.values(), key=lambda i: (i.key != last, i.key))
+    return [(f"{i.key}:{i.version}", local(i.name, language), i.version) for i in ordered]
+
 async def _growth_page(
     request: Request,
     uow: UowDep,
@@ -123,7 +133,9 @@ async def _growth_page(
                 m.id: local(m.instrument_name, language) if m.instrument_name else m.instrument_key
                 for m in measurements
             },
-            "instruments": [(f"{i.key}:{i.version}", local(i.name, language), i.version) for i in instruments],
+            # A new measurement uses the newest version of each instrument (older versions stay
+            # for the measurements made with them); the instrument measured last comes first.
+            "instruments": _newest_first(instruments, measurements, language),
             "consent": await service.get_consent(uow, caller, programme_id) if is_her else None,
             "consent_text": service.consent_text(language),
             "values": values or {},
