@@ -25,7 +25,12 @@ from eportfolio.kit import dates, i18n
 from eportfolio.kit.auth import Caller, OptionalCallerDep
 from eportfolio.kit.errors import N_, CsrfFailed, DomainError
 from eportfolio.kit.security import (
-    CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, redact_path, secret_in_query, tokens_match,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    redact_path,
+    secret_in_query,
+    tokens_match,
 )
 from eportfolio.kit.uow import UnitOfWork, UowDep
 
