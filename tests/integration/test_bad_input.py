@@ -242,3 +242,28 @@ async def test_statement_values_never_reach_an_error_or_a_log(database_url: str,
         assert "06 1234 5678" not in str(raised.value)
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize(("first", "count"), [("9999-12-20", "3"), ("2100-12-20", "3"), ("0001-01-01", "1")])
+async def test_the_training_form_refuses_a_series_outside_the_years_and_keeps_what_was_typed(
+    app: FastAPI, world: World, browser: Browser, first: str, count: str
+) -> None:
+    await browser.log_in_as(world.staff_a)
+    browser.http.cookies.set("ep_lang", "en")
+    form = {
+        "title": "Opvoeden in twee talen",
+        "group_id": str(world.group_a),
+        "trainer_id": str(world.coach_a),
+        "place": "Buurtcentrum De Brug",
+        "first_date": first,
+        "start_time": "09:30",
+        "duration_minutes": "150",
+        "count": count,
+        "every_days": "7",
+        "open_for_enrolment": "true",
+    }
+    page = await browser.post_form(f"/manage/programmes/{world.programme_a}/trainings/new", form)
+    assert page.status_code == 422
+    assert "2100" in page.text
+    assert "Opvoeden in twee talen" in page.text
+    assert await _count(app, Training) == 0
