@@ -312,7 +312,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    # The proxy's address (or addresses, comma-separated): only from there are X-Forwarded-For and
+    # -Proto believed, so the per-address limits see the real client. A proxy in another container
+    # has an address of its own (deploy/compose.yaml sets it through the environment).
+    serve.add_argument(
+        "--forwarded-allow-ips", default=os.environ.get("EPORTFOLIO_FORWARDED_ALLOW_IPS", "127.0.0.1")
+    )
     serve.set_defaults(run=_serve)
 
     commands.add_parser("migrate", help="bring the database to the newest migration").set_defaults(run=_migrate)

@@ -5,15 +5,17 @@ withdrawn with the reported scores deleted."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from eportfolio.kit.audit import AccessLogEntry
+from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from eportfolio.measurements.service import consent_text
 from eportfolio.measurements.tables import Measurement, MeasurementSide, ReportedScores, ScoreConsent
@@ -371,3 +373,83 @@ async def test_staff_totals_leave_out_groups_under_five(app: FastAPI, browser: B
     assert set(totals) == {"children", "well-being"}
     assert (totals["children"]["people"], totals["children"]["average"]) == (5, 3.0)
     assert totals["children"]["side"] == "self"
+
+
+async def _five_reported(app: FastAPI, world: World) -> list[uuid.UUID]:
+    """Five mothers' self scores as their browsers would have reported them; their consent ids."""
+    people = [world.participant_a, world.participant_a2, world.participant_b, world.supervisor_a, world.staff_b]
+    consents = []
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        for score, person in enumerate(people, start=1):
+            common = {"organisation_id": world.organisation_id, "programme_id": world.programme_a}
+            consent = ScoreConsent(**common, participant_id=person, language="nl", text=consent_text("nl"))
+            measurement = Measurement(
+                **common,
+                participant_id=person,
+                instrument_key="bridge-to-self-sufficiency",
+                instrument_version=1,
+                opened_by=person,
+            )
+            uow.session.add_all([consent, measurement])
+            await uow.flush()
+            uow.session.add(
+                ReportedScores(
+                    **common,
+                    participant_id=person,
+                    measurement_id=measurement.id,
+                    side="self",
+                    instrument_key="bridge-to-self-sufficiency",
+                    instrument_version=1,
+                    scores={"children": score, "well-being": 2},
+                    consent_id=consent.id,
+                )
+            )
+            consents.append(consent.id)
+    return consents
+
+
+async def test_scores_under_a_withdrawn_consent_never_count(app: FastAPI, browser: Browser, world: World) -> None:
+    """A report that slipped in beside her withdrawal (its row outlived the delete) is not counted."""
+    consents = await _five_reported(app, world)
+    await browser.log_in_as(world.staff_a)
+    url = f"{base(world)}/reported-scores"
+    assert {row["people"] for row in (await browser.api("GET", url)).json()} == {5}
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        consent = await uow.session.get(ScoreConsent, consents[0])
+        assert consent is not None
+        consent.withdrawn_at = utcnow()
+    assert (await browser.api("GET", url)).json() == [], "four left: under five, nothing shown"
+
+
+async def test_a_report_at_the_moment_she_withdraws_is_not_kept(
+    app: FastAPI, browser: Browser, world: World, backend: str
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite writes one transaction at a time; the race needs two writers at once")
+    keys = await pillars(browser, world)
+    measurement = await opened(browser, world, world.participant_a)
+    url = f"{base(world)}/measurements/{measurement['id']}"
+    await browser.log_in_as(world.participant_a)
+    assert (await browser.api("POST", f"{url}/sides", json=envelope(0))).status_code == 201
+    agreement = {"language": "nl", "text": consent_text("nl")}
+    agreed = await browser.api("POST", f"{base(world)}/score-consent", json=agreement)
+    assert agreed.status_code == 200, agreed.text
+    await browser.csrf()
+    # Her withdrawal has begun in another transaction (on another of her devices) and not ended.
+    withdrawal = app.state.sessionmaker()
+    try:
+        await withdrawal.execute(
+            update(ScoreConsent).where(ScoreConsent.participant_id == world.participant_a).values(withdrawn_at=utcnow())
+        )
+        await withdrawal.execute(delete(ReportedScores).where(ReportedScores.participant_id == world.participant_a))
+        report = asyncio.create_task(
+            browser.api("POST", f"{url}/reported", json={"side": "self", "scores": dict.fromkeys(keys, 3)})
+        )
+        await asyncio.sleep(1.5)
+        assert not report.done(), "the report waits for the withdrawal under way"
+        await withdrawal.commit()
+    finally:
+        await withdrawal.close()
+    answer = await asyncio.wait_for(report, 30)
+    assert answer.status_code == 403, answer.text
+    assert await count(app, ReportedScores) == 0

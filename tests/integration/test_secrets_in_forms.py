@@ -8,6 +8,7 @@ web address that carries one anyway is refused with 400, and the access log leav
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -23,9 +24,11 @@ from eportfolio.kit.logging import RedactedTargets
 from eportfolio.kit.security import REDACTED, redact_target
 from eportfolio.kit.web import templates
 from tests.support.client import Browser
+from tests.support.intake import apply, open_page, sign_team
 from tests.support.keyring_client import invitation_for
 from tests.support.live import live_server
 from tests.support.world import World
+from tests.support.world_keys import world_keys
 
 SECRET = "hunter2-her-secret"
 NO_SCRIPT = "/needs-javascript"
@@ -176,13 +179,50 @@ def test_request_targets_lose_what_could_hold_a_secret() -> None:
     assert redact_target(f"/portfolio?x=1&new%5Fpassword={SECRET}") == f"/portfolio?x=1&new%5Fpassword={REDACTED}"
     assert redact_target("/static/css/app.css?v=abc") == "/static/css/app.css?v=abc"
     assert redact_target("/recovery/device") == "/recovery/device"
-
-    record = logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:5000", "GET", f"/recover?code={SECRET}", "1.1", 400), None,
+    # The tokens of secret links in a path: her status page, a partner's referral link.
+    assert redact_target(f"/apply/status/{SECRET}") == f"/apply/status/{REDACTED}"
+    assert redact_target(f"/refer/{SECRET}?x=1") == f"/refer/{REDACTED}?x=1"
+    assert redact_target(f"/api/v1/intake/referrals/{SECRET}/team") == f"/api/v1/intake/referrals/{REDACTED}/team"
+    assert (
+        redact_target(f"/api/v1/intake/referrals/{SECRET}/applications")
+        == f"/api/v1/intake/referrals/{REDACTED}/applications"
     )
-    assert RedactedTargets().filter(record)
-    assert SECRET not in record.getMessage()
+    assert redact_target("/apply/status/") == "/apply/status/"
+    assert redact_target(f"/apply/{uuid.UUID(int=1)}") == f"/apply/{uuid.UUID(int=1)}"
+
+    for target in (f"/recover?code={SECRET}", f"/apply/status/{SECRET}", f"/refer/{SECRET}"):
+        record = logging.LogRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5000", "GET", target, "1.1", 400), None,
+        )
+        assert RedactedTargets().filter(record)
+        assert SECRET not in record.getMessage()
+
+
+def _caddy_uri_filter() -> tuple[str, str]:
+    """The pattern and replacement of the proxy's log filter on the request's address."""
+    caddyfile = (Path(__file__).parents[2] / "deploy" / "Caddyfile").read_text()
+    found = re.search(r"request>uri regexp `([^`]+)` `([^`]+)`", caddyfile)
+    assert found, "the proxy's access log must rewrite request>uri"
+    return found.group(1), found.group(2)
+
+
+def test_the_proxy_log_filter_leaves_out_query_strings_and_the_tokens_of_secret_links() -> None:
+    pattern, replacement = _caddy_uri_filter()
+    python_replacement = re.sub(r"\$(\d)", r"\\g<\1>", replacement)  # Go's $1 is Python's \g<1>
+
+    def caddy(uri: str) -> str:
+        # Go's ReplaceAllString leaves a group that took no part empty, as Python's re.sub does.
+        return re.sub(pattern, python_replacement, uri)
+
+    assert caddy(f"/login?password={SECRET}") == "/login?[redacted]"
+    assert caddy("/join?code=ABCD-EFGH") == "/join?[redacted]"
+    assert caddy(f"/apply/status/{SECRET}") == "/apply/status/[redacted]"
+    assert caddy(f"/refer/{SECRET}") == "/refer/[redacted]"
+    assert caddy(f"/api/v1/intake/referrals/{SECRET}/team") == "/api/v1/intake/referrals/[redacted]/team"
+    assert caddy(f"/api/v1/auth/invitations/{SECRET}") == "/api/v1/auth/invitations/[redacted]"
+    assert caddy("/static/css/app.css") == "/static/css/app.css"
+    assert caddy(f"/apply/{uuid.UUID(int=1)}") == f"/apply/{uuid.UUID(int=1)}"
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -205,3 +245,31 @@ async def test_the_real_server_logs_no_secret_from_a_web_address(
     assert SECRET not in log
     assert code not in log
     assert code.replace("-", "") not in log
+
+
+async def test_the_real_server_logs_no_status_or_referral_token(
+    app: FastAPI, browser: Browser, world: World, database_url: str, tmp_path: Path
+) -> None:
+    keys = await world_keys(app, world)
+    await open_page(app, world)
+    await browser.log_in_as(world.staff_a)
+    await sign_team(browser, keys, [world.staff_a])
+    browser.log_out()
+    answer = await apply(browser, world.programme_a)
+    assert answer.status_code == 201, answer.text
+    status_url = answer.json()["status_url"]
+    token = status_url.rsplit("/", 1)[1]
+    referral = "referral-" + SECRET
+    with live_server(database_url, tmp_path) as server:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            answers = [
+                await client.get(status_url),
+                await client.get(f"/refer/{referral}"),
+                await client.get(f"/api/v1/intake/referrals/{referral}/team"),
+            ]
+        assert [a.status_code for a in answers] == [200, 404, 404]
+        log = server.log()
+    assert '"GET /apply/status/[redacted] HTTP/1.1" 200' in log, log[-2000:]
+    assert '"GET /api/v1/intake/referrals/[redacted]/team HTTP/1.1" 404' in log, log[-2000:]
+    assert token not in log
+    assert SECRET not in log

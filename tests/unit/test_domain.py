@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from eportfolio.domain.common import CONTROL_MESSAGE, DomainModel, LongText, Name
 from eportfolio.domain.people import CoachAssignmentCreate, CoachKind, MembershipCreate, PersonWithRoleCreate, Role
 from eportfolio.domain.programmes import GroupCreate, ProgrammeCreate, ProgrammeSettings
 
@@ -60,3 +61,27 @@ def test_assignment_dates_in_order_and_not_her_own_coach() -> None:
 def test_unknown_fields_are_refused_not_dropped() -> None:
     with pytest.raises(ValidationError, match="Extra inputs"):
         GroupCreate.model_validate({"name": "G", "colour": "red"})
+
+
+def test_no_field_of_the_domain_model_takes_a_control_character() -> None:
+    """Checked once for every model: in a plain text, in a list or a mapping of texts; a text of
+    several lines keeps its line breaks and tabs, a name is one line."""
+
+    class Sample(DomainModel):
+        name: Name
+        text: LongText = ""
+        tags: list[str] = []
+        labels: dict[str, str] = {}
+
+    assert Sample(name="Noor", text="regel 1\nregel 2\tmet tab\r\n").text == "regel 1\nregel 2\tmet tab"
+    for bad in (
+        {"name": "No\x00or"},
+        {"name": "Noor\nBakker"},
+        {"name": "Noor", "text": "bel\x07"},
+        {"name": "Noor", "tags": ["ok", "es\x1bc"]},
+        {"name": "Noor", "labels": {"k\x00": "v"}},
+        {"name": "Noor", "labels": {"k": "\x7f"}},
+    ):
+        with pytest.raises(ValidationError) as raised:
+            Sample.model_validate(bad)
+        assert CONTROL_MESSAGE in str(raised.value), bad

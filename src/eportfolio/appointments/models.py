@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from eportfolio.domain.common import DomainModel
 from eportfolio.kit.errors import N_
 
 # The longest weekly series a coach can plan at once: the two years of a trajectory.
@@ -37,7 +38,7 @@ Clock = Annotated[time, BeforeValidator(parse_clock)]
 Place = Annotated[str, Field(max_length=120)]
 
 
-class SeriesCreate(BaseModel):
+class SeriesCreate(DomainModel):
     """A coach's weekly meetings with her: the first day, the time, and how many weeks."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -50,7 +51,7 @@ class SeriesCreate(BaseModel):
     remote: bool = False
 
 
-class OwnCreate(BaseModel):
+class OwnCreate(DomainModel):
     """An appointment she enters herself (the doctor, the municipality, a school visit)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -62,7 +63,7 @@ class OwnCreate(BaseModel):
     place: Place = ""
 
 
-class AppointmentMove(BaseModel):
+class AppointmentMove(DomainModel):
     """One occurrence to another day, time or place."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

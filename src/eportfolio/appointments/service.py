@@ -80,6 +80,8 @@ def _moment(access: Access, day: date, clock: time) -> datetime:
 
 def _span(access: Access, day: date, start: time, end: time, *, date_field: str) -> tuple[datetime, datetime]:
     """Start and end in UTC; refused when the end is not after the start or the start has passed."""
+    if not dates.plannable(day):
+        raise InvalidInput(dates.DAY_OUT_OF_RANGE, field=date_field)
     if end <= start:
         raise InvalidInput(ENDS_BEFORE_START, field="end")
     starts_at, ends_at = _moment(access, day, start), _moment(access, day, end)
@@ -190,6 +192,8 @@ async def create_series(
     if not data.remote and not data.place:
         raise InvalidInput(NO_PLACE, field="place")
     _span(access, data.first_date, data.start, data.end, date_field="first_date")
+    if not dates.series_fits(data.first_date, 7, data.weeks):
+        raise InvalidInput(dates.SERIES_TOO_LATE, field="weeks")
     series_id = uuid.uuid4()
     now = utcnow()
     rows = []

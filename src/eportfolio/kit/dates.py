@@ -39,6 +39,23 @@ TODAY_DAY = N_("today")
 YESTERDAY_DAY = N_("yesterday")
 TOMORROW_DAY = N_("tomorrow")
 
+# The days anything can be planned on (an appointment, a session): a date outside is a typing
+# mistake, and refusing it before any date arithmetic keeps that arithmetic within its range.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+DAY_OUT_OF_RANGE = N_("Please choose a date between the years 2000 and 2100.")
+SERIES_TOO_LATE = N_("The series would run past the year 2100. Choose fewer dates or an earlier start.")
+
+
+def plannable(day: date) -> bool:
+    """Whether ``day`` lies between ``EARLIEST_DAY`` and ``LATEST_DAY``."""
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
+def series_fits(first: date, step_days: int, count: int) -> bool:
+    """Whether ``count`` dates ``step_days`` apart from ``first`` (itself plannable) all stay plannable."""
+    return (LATEST_DAY - first).days >= step_days * (count - 1)
+
 
 @lru_cache(maxsize=64)
 def zone(name: str | None) -> ZoneInfo:

@@ -42,6 +42,7 @@ VALIDATOR_MESSAGES = (
     N_("the second escalation must come after the first"),
     N_("coach kind and peer coach apply to coaches only"),
     N_("organisation admins are added to the organisation, not to a programme"),
+    N_("this text holds an invisible control character; please type it again without it"),
 )
 
 

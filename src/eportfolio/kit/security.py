@@ -43,6 +43,11 @@ _AUTH_PREFIXES = (
     "/api/v1/organisation/admin-invitations",
 )
 _INVITATION_PREVIEW = "/api/v1/auth/invitations/"
+# Where the path segment after the prefix is a secret link: the invitation code of a preview, her
+# application's status link (it shows her invitation once accepted) and a partner's referral link.
+_TOKEN_PREFIXES = (
+    _INVITATION_PREVIEW, "/apply/status/", "/refer/", "/api/v1/intake/referrals/",
+)
 REDACTED = "[redacted]"
 
 
@@ -64,12 +69,20 @@ def is_auth_path(path: str) -> bool:
     return path.startswith(_AUTH_PREFIXES) or "/invitations" in path
 
 
+def redact_path(path: str) -> str:
+    """A path without the code or token of a secret link (the segment after one of ``_TOKEN_PREFIXES``)."""
+    for prefix in _TOKEN_PREFIXES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            _, slash, rest = path[len(prefix):].partition("/")
+            return f"{prefix}{REDACTED}{slash}{rest}"
+    return path
+
+
 def redact_target(target: str) -> str:
     """A request target (path and query string) as it may be logged: no query string on the
-    authentication routes, no value of a secret field anywhere, no code in a path."""
+    authentication routes, no value of a secret field anywhere, no code or token in a path."""
     path, mark, query = target.partition("?")
-    if path.startswith(_INVITATION_PREVIEW) and len(path) > len(_INVITATION_PREVIEW):
-        path = _INVITATION_PREVIEW + REDACTED
+    path = redact_path(path)
     if not mark:
         return path
     if is_auth_path(path):

@@ -24,7 +24,14 @@ from eportfolio.config import PROJECT_ROOT
 from eportfolio.kit import dates, i18n
 from eportfolio.kit.auth import Caller, OptionalCallerDep
 from eportfolio.kit.errors import N_, CsrfFailed, DomainError
-from eportfolio.kit.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, secret_in_query, tokens_match
+from eportfolio.kit.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    redact_path,
+    secret_in_query,
+    tokens_match,
+)
 from eportfolio.kit.uow import UnitOfWork, UowDep
 
 log = structlog.get_logger(__name__)
@@ -297,6 +304,6 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled_error", path=request.url.path)
+    log.exception("unhandled_error", path=redact_path(request.url.path))
     message = translate(request, "Something went wrong on our side. What you saved before is safe. Please try again.")
     return error_response(request, 500, "server_error", message)

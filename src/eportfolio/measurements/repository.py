@@ -102,13 +102,20 @@ class MeasurementRepository:
 
     # Consent and reported scores ---------------------------------------------------------------
 
-    async def newest_consent(self, scope: ProgrammeScope, participant_id: uuid.UUID) -> ScoreConsent | None:
-        result = await self.session.execute(
+    async def newest_consent(
+        self, scope: ProgrammeScope, participant_id: uuid.UUID, *, lock: bool = False
+    ) -> ScoreConsent | None:
+        """``lock``: the row is locked until the transaction ends (PostgreSQL; SQLite writes one
+        at a time anyway), so a withdrawal waits for a report under way or the report sees it."""
+        query = (
             select(ScoreConsent)
             .where(ScoreConsent.programme_id == scope.programme_id, ScoreConsent.participant_id == participant_id)
             .order_by(ScoreConsent.agreed_at.desc(), ScoreConsent.id.desc())
             .limit(1)
         )
+        if lock:
+            query = query.with_for_update()
+        result = await self.session.execute(query)
         return result.scalar_one_or_none()
 
     async def reported_sides(
@@ -128,8 +135,12 @@ class MeasurementRepository:
         return found
 
     async def reported(self, scope: ProgrammeScope) -> list[ReportedScores]:
+        """Reported scores under a consent not withdrawn (a report that raced her withdrawal
+        never counts)."""
         result = await self.session.execute(
-            select(ReportedScores).where(ReportedScores.programme_id == scope.programme_id)
+            select(ReportedScores)
+            .join(ScoreConsent, ScoreConsent.id == ReportedScores.consent_id)
+            .where(ReportedScores.programme_id == scope.programme_id, ScoreConsent.withdrawn_at.is_(None))
         )
         return list(result.scalars())
 

@@ -447,7 +447,9 @@ async def withdraw_consent(uow: UnitOfWork, caller: Caller, programme_id: uuid.U
     """She withdraws: her browser sends no more scores, and the ones sent are deleted now."""
     access = await _her_own(uow, caller, programme_id)
     repo = MeasurementRepository(uow.session)
-    current = await repo.newest_consent(access.scope, caller.person_id)
+    # Locked first (PostgreSQL): a report under way commits before the delete below, which then
+    # takes its row too.
+    current = await repo.newest_consent(access.scope, caller.person_id, lock=True)
     if current is None or current.withdrawn_at is not None:
         return _consent_read(current)
     current.withdrawn_at = utcnow()
@@ -472,7 +474,9 @@ async def report_scores(
     row = await repo.get_measurement(access.scope, measurement_id)
     if row is None or row.participant_id != caller.person_id:
         raise NotFound()
-    consent = await repo.newest_consent(access.scope, caller.person_id)
+    # Locked (PostgreSQL): a withdrawal at the same moment waits for this transaction and then
+    # deletes what it stored, or went first and is seen here.
+    consent = await repo.newest_consent(access.scope, caller.person_id, lock=True)
     if consent is None or consent.withdrawn_at is not None:
         raise Forbidden(N_("You have not agreed to report your scores, so they stay in your portfolio."))
     sides = (await repo.sides_of(access.scope, [row.id])).get(row.id, [])

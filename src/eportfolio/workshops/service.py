@@ -219,6 +219,10 @@ async def create_training(
     if data.module_id is not None and data.module_id not in await repo.module_titles(access.scope):
         raise InvalidInput(N_("Choose a module of this programme."), field="module_id")
     await _check_trainer(repo, access, data.trainer_id)
+    if not dates.plannable(data.first_date):
+        raise InvalidInput(dates.DAY_OUT_OF_RANGE, field="first_date")
+    if not dates.series_fits(data.first_date, data.every_days, data.count):
+        raise InvalidInput(dates.SERIES_TOO_LATE, field="count")
     zone = _zone(access)
     first = local_start(data.first_date, data.start_time, zone)
     if first <= utcnow():
@@ -365,6 +369,8 @@ async def update_session(
     access, repo, row, training = await _session(uow, caller, programme_id, session_id, MANAGING_ROLES)
     if row.cancelled_at is not None:
         raise Conflict(N_("This session is cancelled."), field="day")
+    if not dates.plannable(data.day):
+        raise InvalidInput(dates.DAY_OUT_OF_RANGE, field="day")
     starts = local_start(data.day, data.start_time, _zone(access))
     if starts != _aware(row.starts_at) and starts <= utcnow():
         raise InvalidInput(N_("A session cannot be moved into the past. Choose a later date or time."), field="day")
