@@ -5,17 +5,28 @@ import { api, openRow } from '../modules/sealed.js';
 import { checkedSide, reportedNumbers } from './scores.js';
 
 // The opened, checked value of each side the server gave us: { self, coach } (null where it is
-// not there, withheld, or does not open).
+// not there, withheld, or does not open). Who wrote a side is this browser's decision, never the
+// server's: the self side only from the participant of the portfolio her own browser opened (her
+// root), under the key this browser trusts for her; the coach side only from a coach in a signed
+// assignment this browser verified and that holds now (the portfolio's rule of who counts), under
+// the key that assignment names. Any other side is "could not be opened".
 export async function openSides(client, measurement, instrument) {
   const found = { self: null, coach: null, broken: false };
+  const herId = client.portfolio?.participant_id;
+  const counting = client.counting ?? new Map();
+  const her = herId && counting.has(herId) ? new Map([[herId, counting.get(herId)]]) : new Map();
+  const coaches = new Map([...(client.coaches ?? new Map())].filter(([id]) => id !== herId));
+  const hers = Boolean(herId) && measurement.participant_id === herId;
   for (const side of measurement.sides) {
     if (!side.envelope) continue;
-    const value = await openRow(client, {
-      id: side.id,
-      authorId: side.author_id,
-      envelope: side.envelope,
-      expectedAuthors: side.side === 'self' ? [measurement.participant_id] : null,
-    });
+    const value = hers
+      ? await openRow(client, {
+          id: side.id,
+          authorId: side.author_id,
+          envelope: side.envelope,
+          authors: side.side === 'self' ? her : side.side === 'coach' ? coaches : new Map(),
+        })
+      : null;
     const checked = checkedSide(value, { measurementId: measurement.id, side: side.side, instrument });
     if (checked) found[side.side] = checked;
     else found.broken = true;
