@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { openSides } from '../../../frontend/static/js/measurements/opened.js';
+import { forgetConsent, openSides, rememberConsent, reportMissing } from '../../../frontend/static/js/measurements/opened.js';
 import { sideValue } from '../../../frontend/static/js/measurements/scores.js';
 import { openRow, sealRow } from '../../../frontend/static/js/modules/sealed.js';
-import { lib, setting } from './lying-harness.mjs';
+import { PROGRAMME, lib, setting } from './lying-harness.mjs';
 
 const bridge = { key: 'bridge-to-self-sufficiency', version: 1, lowest: 1, highest: 5, domains: [{ key: 'well-being' }] };
 
@@ -85,4 +85,56 @@ test('a row opens only under an identity served for its author\'s own user id', 
   server.people.set(mallory.userId, lib.b64uEncode(await mallory.publicIdentity()));
   const own = await side(client, mallory, { which: 'coach' });
   assert.ok(await openRow(client, { id: own.id, authorId: mallory.userId, envelope: own.envelope }));
+});
+
+// A device's storage, as the browser's localStorage.
+function storage() {
+  const items = new Map();
+  return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, String(v)), removeItem: (k) => items.delete(k) };
+}
+
+// Her browser's report of one measurement with both sides opened; the bodies it POSTed to /reported.
+async function report(server, client, options, measurement = null) {
+  const m = measurement ?? { id: 'm1', participant_id: server.her.userId, reported_sides: [], both_submitted: true };
+  const opened = { self: { scores: { 'well-being': 2 }, notes: { 'well-being': 'geheim' } }, coach: { scores: { 'well-being': 4 }, notes: {} } };
+  server.routes.push((method, path) => (method === 'POST' && path.endsWith('/reported') ? { status: 200, data: {} } : undefined));
+  const before = server.posted.length;
+  await reportMissing('/api/v1/measurements/programmes/programme-a', m, opened, client, options);
+  return server.posted.slice(before).filter((p) => p.path.endsWith('/reported')).map((p) => p.body);
+}
+
+test('a page that says she consents sends no number unless she agreed herself on this device', async () => {
+  const { server, her, visit } = await setting();
+  const client = await visit();
+  const device = storage();
+  // The server writes data-consenting="true", but she never clicked "I agree" here.
+  assert.deepEqual(await report(server, client, { consenting: true, storage: device }), []);
+  // She agrees herself: the numbers go, never the notes.
+  rememberConsent(her, PROGRAMME, { storage: device });
+  const sent = await report(server, client, { consenting: true, storage: device });
+  assert.deepEqual(sent, [{ side: 'self', scores: { 'well-being': 2 } }, { side: 'coach', scores: { 'well-being': 4 } }]);
+  // The server can stop reporting (she withdrew elsewhere), never start it.
+  assert.deepEqual(await report(server, client, { consenting: false, storage: device }), []);
+  // She stops on this device: nothing more goes, whatever the page says.
+  forgetConsent(her, PROGRAMME, { storage: device });
+  assert.deepEqual(await report(server, client, { consenting: true, storage: device }), []);
+});
+
+test('a coach\'s browser never reports, and her browser reports only her own measurement', async () => {
+  const { server, her, coach, visit } = await setting();
+  const device = storage();
+  rememberConsent(her, PROGRAMME, { storage: device });
+  rememberConsent(coach, PROGRAMME, { storage: device });
+  const hers = await visit();
+  // A measurement the server says is someone else's, on her page.
+  assert.deepEqual(await report(server, hers, { consenting: true, storage: device }, { id: 'm2', participant_id: 'mallory', reported_sides: [], both_submitted: true }), []);
+  // Her coach's browser on her pages, told she consents.
+  server.me = coach;
+  const his = await visit();
+  his.identity = coach;
+  his.owner = false;
+  assert.deepEqual(await report(server, his, { consenting: true, storage: device }), []);
+  // Nor when the server claims he owns it: the portfolio's participant is her, not him.
+  his.owner = true;
+  assert.deepEqual(await report(server, his, { consenting: true, storage: device }), []);
 });

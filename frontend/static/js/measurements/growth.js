@@ -7,7 +7,7 @@ import { loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
 import { api, openPortfolio } from '../modules/sealed.js';
 import { bridgePicture, lineChart } from './charts.js';
-import { localised, openSides, reportMissing } from './opened.js';
+import { forgetConsent, localised, openSides, rememberConsent, reportMissing } from './opened.js';
 import { series } from './scores.js';
 
 const $ = (id) => document.getElementById(id);
@@ -110,11 +110,21 @@ function drawCharts(opened) {
   }
 }
 
+// Her own click on "I agree" (or "Stop") on this device is what lets this browser send numbers;
+// the page's word that she consents never does (opened.js, mayReport).
+function watchConsent(identity) {
+  const agree = document.querySelector('#consent form[action$="/consent"]');
+  const stop = document.querySelector('#consent form[action$="/consent/withdraw"]');
+  agree?.addEventListener('submit', () => rememberConsent(identity, root.dataset.programme));
+  stop?.addEventListener('submit', () => forgetConsent(identity, root.dataset.programme));
+}
+
 async function start() {
   if (!(await requireSupport())) return null;
   say(words.opening, 'info');
   const identity = await loadSession().catch(() => null);
   if (!identity) return say(words.noSession);
+  if (her) watchConsent(identity);
   try {
     const listed = await api(`${base}/participants/${root.dataset.participantId}/measurements`);
     if (!listed.ok) return say(listed.data?.error?.message ?? words.network);
@@ -129,7 +139,7 @@ async function start() {
       if (!instrument) continue;
       const sides = await openSides(client, m, instrument);
       broken ||= sides.broken;
-      if (her && root.dataset.consenting === 'true') await reportMissing(base, m, sides);
+      if (her) await reportMissing(base, m, sides, client, { consenting: root.dataset.consenting === 'true' });
       if (sides.self || sides.coach) drawn.push({ at: m.opened_at, instrument, self: sides.self, coach: sides.coach });
     }
     say(broken ? words.cannotOpen : drawn.length ? '' : words.nothing, broken ? 'warning' : 'info');
