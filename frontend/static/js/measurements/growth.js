@@ -7,7 +7,7 @@ import { loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
 import { api, openPortfolio } from '../modules/sealed.js';
 import { bridgePicture, lineChart } from './charts.js';
-import { forgetConsent, localised, openSides, rememberConsent, reportMissing } from './opened.js';
+import { forgetConsent, localised, mayReport, openSides, rememberConsent, reportMissing } from './opened.js';
 import { series } from './scores.js';
 
 const $ = (id) => document.getElementById(id);
@@ -131,6 +131,16 @@ async function start() {
     const opened = await openPortfolio(identity, root.dataset.programme, root.dataset.participantId);
     const client = opened.client;
     if (!client || !opened.ready) return say(words.waiting);
+    // She agreed on another phone (or before phones kept it): this phone sends nothing until she
+    // says here that it may.
+    const here = $('consent-this-phone');
+    if (her && here && root.dataset.consenting === 'true' && !mayReport(client, { consenting: true })) {
+      here.hidden = false;
+      $('consent-here').addEventListener('click', () => {
+        rememberConsent(identity, root.dataset.programme);
+        window.location.reload();
+      });
+    }
     const cache = new Map();
     const drawn = [];
     let broken = false;
