@@ -18,7 +18,9 @@ from sqlalchemy import insert, select
 from eportfolio import crypto
 from eportfolio.accounts.tables import Account
 from eportfolio.crypto import b64u_decode, b64u_encode
+from eportfolio.intake import service as intake_service
 from eportfolio.intake.tables import Application, IntakePage, IntakeTeam
+from eportfolio.kit.clock import utcnow
 from eportfolio.kit.db import make_engine, make_sessionmaker
 from eportfolio.kit.uow import unit_of_work
 from tests.support.browser import PHONE
@@ -91,6 +93,8 @@ async def test_she_applies_the_intake_team_reads_and_accepts_and_she_sees_her_in
     await admin.click("#team-sign")
     await admin.wait_for_url("**/intake?signed=1", timeout=60_000)
     assert "Ondertekend" in await admin.inner_text("#intake-team-state")
+    # The team is signed for a limited time: the page says when to sign it again.
+    assert "Onderteken het intaketeam opnieuw vóór" in await admin.inner_text("#intake-team-until")
 
     # She applies: no account, a phone at 360 px.
     context = await chromium.new_context(**PHONE)
@@ -178,7 +182,13 @@ async def test_a_reader_swapped_into_the_intake_team_gets_nothing_and_she_is_tol
         await engine.dispose()
 
     def team(key: crypto.SigningKey, readers: list[crypto.Person]) -> str:
-        body = crypto.IntakeTeam(DAY, 0, tuple(crypto.IntakeReader(p.user_id, p.fingerprint) for p in readers))
+        # As the staff page signs it: from the start of today for the days a team holds.
+        start = int(utcnow().timestamp()) // 86400 * 86400
+        body = crypto.IntakeTeam(
+            start,
+            start + intake_service.TEAM_VALID_DAYS * 86400,
+            tuple(crypto.IntakeReader(p.user_id, p.fingerprint) for p in readers),
+        )
         return b64u_encode(
             key.sign_record(
                 body,

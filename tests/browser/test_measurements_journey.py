@@ -202,6 +202,20 @@ async def test_a_six_month_measurement_side_by_side(
     stored = await _everything_stored(database_url)
     assert "Ik vind het goed dat mijn programma mijn scores gebruikt" in stored
     await _fits(her, "consent-given")
+    assert not await her.locator("#consent-this-phone").is_visible()
+    # On a phone where she did not agree herself the page's word is not enough: the phone asks.
+    await her.evaluate(
+        "Object.keys(localStorage).filter((k) => k.startsWith('eportfolio:score-consent:'))"
+        ".forEach((k) => localStorage.removeItem(k))"
+    )
+    await her.reload()
+    await her.wait_for_selector(READY_GROWTH, timeout=30_000)
+    await her.wait_for_selector("#consent-this-phone", state="visible")
+    await _fits(her, "consent-this-phone")
+    async with her.expect_navigation():
+        await her.click("#consent-here")
+    await her.wait_for_selector(READY_GROWTH, timeout=30_000)
+    assert not await her.locator("#consent-this-phone").is_visible()
     async with her.expect_navigation():
         await her.click("#consent button[type=submit]")
     await her.wait_for_selector(READY_GROWTH, timeout=30_000)

@@ -19,6 +19,7 @@ from eportfolio.intake import service
 from eportfolio.intake.tables import Application, IntakeTeam
 from eportfolio.invitations.tables import Invitation
 from eportfolio.kit.audit import AccessLogEntry
+from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
 from tests.support.client import Browser
 from tests.support.intake import apply, consent, open_page, sign_team, stored_applications, team_record
@@ -35,6 +36,10 @@ async def _ready(app: FastAPI, browser: Browser, world: World) -> WorldKeys:
     await sign_team(browser, keys, [world.staff_a, world.admin])
     browser.log_out()
     return keys
+
+
+def _today() -> int:
+    return int(utcnow().timestamp()) // 86400 * 86400
 
 
 async def _teams(app: FastAPI) -> list[int]:
@@ -59,6 +64,10 @@ async def test_an_intake_team_that_does_not_hold_is_refused_and_nothing_is_store
         "naming staff by another key": team_record(keys, [staff], prints={staff: keys.person(admin).fingerprint}),
         "naming nobody": team_record(keys, []),
         "ended": team_record(keys, [staff], valid_until=1_700_000_000),
+        "without an end": team_record(keys, [staff], valid_until=0),
+        "longer than a team holds": team_record(
+            keys, [staff], valid_from=_today(), valid_until=_today() + (service.TEAM_VALID_DAYS + 1) * 86400
+        ),
     }
     for why, record in refused.items():
         answer = await browser.api("POST", path, {"serial": 1, "signed_record": record})
@@ -351,3 +360,45 @@ async def test_staff_switch_the_page_from_the_programme_settings(app: FastAPI, b
     assert refused.status_code in (403, 404)
     browser.log_out()
     assert (await browser.get(f"/apply/{world.programme_a}")).status_code == 404
+
+
+async def test_an_intake_team_holds_for_a_limited_time_and_the_staff_page_says_when_to_sign_again(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    keys = await _ready(app, browser, world)
+    page = f"/apply/{world.programme_a}"
+    team = f"/api/v1/intake/programmes/{world.programme_a}/team"
+    assert (await browser.get(page)).status_code == 200
+    served = (await browser.get(team)).json()
+    record = crypto.verify_record(
+        b64u_decode(served["team_record"]), keys.programme_key.public, crypto.RecordKind.INTAKE_TEAM
+    )
+    assert isinstance(record.body, crypto.IntakeTeam)
+    assert record.body.valid_until - record.body.valid_from == service.TEAM_VALID_DAYS * 86400
+    await browser.log_in_as(world.staff_a)
+    manage = await browser.get(f"/manage/programmes/{world.programme_a}/intake")
+    assert "Onderteken het intaketeam opnieuw vóór" in manage.text
+    browser.log_out()
+    # The team in force ends (signed long ago, properly): the page takes nothing, a letter sealed
+    # to it is refused, and the staff page says it ended and must be signed again.
+    ended = team_record(
+        keys, [world.staff_a], valid_from=_today() - 200 * 86400, valid_until=_today() - 80 * 86400
+    )
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        row = (await uow.session.execute(select(IntakeTeam))).scalar_one()
+        row.signed_record = ended
+    assert (await browser.get(page)).status_code == 404
+    assert (await browser.get(team)).status_code == 404
+    before = await stored_applications(app)
+    answer = await apply(browser, world.programme_a, served=served)
+    assert answer.status_code == 404
+    assert answer.json()["error"]["message"]
+    assert await stored_applications(app) == before
+    await browser.log_in_as(world.staff_a)
+    manage = await browser.get(f"/manage/programmes/{world.programme_a}/intake")
+    assert "Het intaketeam is verlopen op" in manage.text
+    assert "Onderteken eerst hieronder het intaketeam." in manage.text
+    # Signed again, it holds.
+    await sign_team(browser, keys, [world.staff_a, world.admin], serial=2)
+    browser.log_out()
+    assert (await browser.get(page)).status_code == 200

@@ -34,12 +34,15 @@ def team_record(
     programme_id: uuid.UUID | None = None,
     signed_by: uuid.UUID | None = None,
     prints: dict[uuid.UUID, bytes] | None = None,
-    valid_until: int = 0,
+    valid_from: int | None = None,
+    valid_until: int | None = None,
 ) -> str:
+    """A team as the staff page signs it: from the start of today (UTC) for TEAM_VALID_DAYS days."""
     world = keys.world
+    start = valid_from if valid_from is not None else int(utcnow().timestamp()) // 86400 * 86400
     body = crypto.IntakeTeam(
-        DAY,
-        valid_until,
+        start,
+        valid_until if valid_until is not None else start + service.TEAM_VALID_DAYS * 86400,
         tuple(crypto.IntakeReader(str(p), (prints or {}).get(p, keys.person(p).fingerprint)) for p in readers),
     )
     record = (key or keys.programme_key).sign_record(

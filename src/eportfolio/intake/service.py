@@ -16,7 +16,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -135,10 +135,31 @@ def _team_not_valid() -> InvalidInput:
     )
 
 
+# An intake team holds for a limited time, as her browser checks (frontend/static/js/intake/
+# team-check.js): a team without an end would let a server serve an old team (naming a reader taken
+# off it) to every first-time applicant for ever. Staff sign it again before it ends.
+TEAM_VALID_DAYS = 120
+_DAY_SECONDS = 86400
+# A record's days start at 00:00 UTC; where she is a day may start up to 14 hours earlier.
+_DAY_START_SLACK = 14 * 3600
+
+
+def _team_dates_hold(body: crypto.IntakeTeam, now: float) -> bool:
+    """Whether a team's own dates hold at `now`: it has an end, is not longer than a team is
+    signed for, has begun and has not ended."""
+    return (
+        body.valid_until != 0
+        and body.valid_until - body.valid_from <= TEAM_VALID_DAYS * _DAY_SECONDS
+        and body.valid_from <= now + _DAY_START_SLACK
+        and now < body.valid_until
+    )
+
+
 async def _verified_team(
     uow: UnitOfWork, repo: IntakeRepository, organisation_id: uuid.UUID, programme_id: uuid.UUID, row: IntakeTeam
 ) -> crypto.SignedRecord | None:
-    """The stored record, if it still holds along organisation key -> certificate -> record."""
+    """The stored record, if it still holds along organisation key -> certificate -> record (its
+    dates are the caller's question: `_team_dates_hold`)."""
     programme_public = await trust.programme_public_key(uow, organisation_id, programme_id)
     if programme_public is None:
         return None
@@ -171,6 +192,8 @@ class IntakeAdmin:
     next_serial: int
     team_signed_at: datetime | None
     team_valid: bool
+    # When the team in force ends (staff sign it again before), or when the last one ended.
+    team_valid_until: datetime | None
     candidates: list[Candidate]
 
 
@@ -183,6 +206,12 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
     row = await repo.team(scope.organisation_id, programme_id)
     record = await _verified_team(uow, repo, scope.organisation_id, programme_id, row) if row else None
     body = record.body if record else None
+    holds = isinstance(body, crypto.IntakeTeam) and _team_dates_hold(body, utcnow().timestamp())
+    valid_until = (
+        datetime.fromtimestamp(body.valid_until, tz=UTC)
+        if isinstance(body, crypto.IntakeTeam) and body.valid_until != 0
+        else None
+    )
     in_team = {uuid.UUID(r.person_id) for r in body.readers} if isinstance(body, crypto.IntakeTeam) else set()
     eligible = await repo.may_read_applications(scope.organisation_id, programme_id)
     with_keys = await repo.public_identities(sorted(eligible))
@@ -196,7 +225,8 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
         open=bool(page and page.open),
         next_serial=await repo.latest_serial(scope.organisation_id, programme_id) + 1,
         team_signed_at=row.created_at if row else None,
-        team_valid=record is not None,
+        team_valid=holds,
+        team_valid_until=valid_until,
         candidates=candidates,
     )
 
@@ -239,7 +269,7 @@ async def sign_team(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, da
         and record.programme_id == str(programme_id)
         and record.signed_by == str(caller.person_id)
         and record.serial == data.serial
-        and (body.valid_until == 0 or body.valid_until > utcnow().timestamp())
+        and _team_dates_hold(body, utcnow().timestamp())
     ):
         raise _team_not_valid()
     if not body.readers:
@@ -318,6 +348,8 @@ async def _public(uow: UnitOfWork, repo: IntakeRepository, programme: Programme)
     if row is None or record is None or organisation_public is None or certificate is None:
         raise NotFound(PAGE_CLOSED)
     assert isinstance(record.body, crypto.IntakeTeam)
+    if not _team_dates_hold(record.body, utcnow().timestamp()):
+        raise NotFound(PAGE_CLOSED)
     readers = [uuid.UUID(r.person_id) for r in record.body.readers]
     return PublicIntake(
         programme_id=programme.id,
@@ -421,7 +453,12 @@ async def submit(
         ) from None
     row = await repo.team(programme.organisation_id, programme_id)
     record = await _verified_team(uow, repo, programme.organisation_id, programme_id, row) if row else None
-    if row is None or record is None or not isinstance(record.body, crypto.IntakeTeam):
+    if (
+        row is None
+        or record is None
+        or not isinstance(record.body, crypto.IntakeTeam)
+        or not _team_dates_hold(record.body, utcnow().timestamp())
+    ):
         raise NotFound(PAGE_CLOSED)
     if data.team_serial != row.serial:
         raise Conflict(

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { TeamRefused, intakeReaders } from '../../../frontend/static/js/intake/team-check.js';
+import { TEAM_VALID_DAYS, TeamRefused, intakeReaders, teamValidity } from '../../../frontend/static/js/intake/team-check.js';
 import { NOW, ORG, PROGRAMME, identity, lib } from './lying-harness.mjs';
 
 const enc = lib.b64uEncode;
@@ -22,11 +22,11 @@ async function world() {
   const meta = { organisationId: ORG, programmeId: PROGRAMME, issuedAt: NOW, signedBy: 'staff-1' };
   const certify = (orgKey, programmeKey, programmeId = PROGRAMME) =>
     orgKey.signRecord(lib.RecordKind.PROGRAMME_KEY_CERTIFICATE, { ed25519Public: programmeKey.public }, { ...meta, programmeId, serial: 1 });
-  const team = async (readers, { key = programme, serial = 2, programmeId = PROGRAMME, validUntil = 0 } = {}) =>
+  const team = async (readers, { key = programme, serial = 2, programmeId = PROGRAMME, validFrom = NOW - 3600, validUntil = NOW + 30 * 86400 } = {}) =>
     key.signRecord(
       lib.RecordKind.INTAKE_TEAM,
       {
-        validFrom: NOW - 3600,
+        validFrom,
         validUntil,
         readers: await Promise.all(readers.map(async (p) => ({ personId: p.userId, fingerprint: await p.fingerprint() }))),
       },
@@ -128,4 +128,22 @@ test('a whole chain of the server\'s own shows another fingerprint, and is refus
   assert.notEqual(first.organisationFingerprint, real.organisationFingerprint);
   // A browser that met the real organisation key refuses the forged one.
   await refusedAs(intakeReaders(forged, { ...expected, pinnedOrganisation: w.org.public }), 'key_changed');
+});
+
+test('a team without an end, or signed for longer than a team holds, is refused; one signed as staff sign it holds until it ends', async () => {
+  const w = await world();
+  // The first-time applicant's rollback (she saw no serial): an old team that never ends.
+  const forever = await w.team([w.staff, w.mallory], { validUntil: 0 });
+  await refusedAs(intakeReaders(await w.served({ team_record: enc(forever) }), expected), 'chain');
+  const long = await w.team([w.staff], { validFrom: NOW - 3600, validUntil: NOW - 3600 + (TEAM_VALID_DAYS + 1) * 86400 });
+  await refusedAs(intakeReaders(await w.served({ team_record: enc(long) }), expected), 'chain');
+  // As the staff page signs it: from the start of today (UTC) for TEAM_VALID_DAYS days.
+  const { validFrom, validUntil } = teamValidity(NOW);
+  assert.equal(validFrom % 86400, 0);
+  assert.ok(validFrom <= NOW && NOW < validFrom + 86400);
+  assert.equal(validUntil - validFrom, TEAM_VALID_DAYS * 86400);
+  const signed = enc(await w.team([w.staff, w.admin], { validFrom, validUntil }));
+  const held = await intakeReaders(await w.served({ team_record: signed }), { ...expected, now: validUntil - 60 });
+  assert.deepEqual(held.readers.map((p) => p.userId), [w.staff.userId, w.admin.userId]);
+  await refusedAs(intakeReaders(await w.served({ team_record: signed }), { ...expected, now: validUntil }), 'chain');
 });

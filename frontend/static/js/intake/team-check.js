@@ -18,6 +18,18 @@ import {
 // A record's days start at 00:00 UTC; where she is a day may start up to 14 hours earlier.
 const DAY_START_SLACK = 14 * 3600;
 
+// An intake team holds for a limited time (docs/crypto-spec.md 8.1): staff sign it again before it
+// ends, so a team a server keeps serving (one naming a reader taken off it since) stops counting.
+export const TEAM_VALID_DAYS = 120;
+const DAY = 86400;
+
+// The dates a team signed at `now` (seconds) carries: from the start of that day (UTC) for
+// TEAM_VALID_DAYS days.
+export function teamValidity(now = Date.now() / 1000) {
+  const validFrom = Math.floor(now / DAY) * DAY;
+  return { validFrom, validUntil: validFrom + TEAM_VALID_DAYS * DAY };
+}
+
 export class TeamRefused extends Error {
   constructor(reason) {
     super(reason);
@@ -53,7 +65,10 @@ export async function intakeReaders(served, { organisationId, programmeId, pinne
     record.programmeId !== programmeId ||
     record.serial !== served.team_serial ||
     body.validFrom > now + DAY_START_SLACK ||
-    (body.validUntil !== 0 && body.validUntil <= now) ||
+    // Never a team without an end, nor one longer than a team is signed for, nor one that ended.
+    body.validUntil === 0 ||
+    body.validUntil - body.validFrom > TEAM_VALID_DAYS * DAY ||
+    body.validUntil <= now ||
     body.readers.length === 0
   ) {
     throw new TeamRefused('chain');

@@ -10,6 +10,7 @@ import { Person, RecordKind, SigningKey, b64uDecode, b64uEncode, loadSession, ve
 import { KEY_CHANGED, knownPerson } from '../shared/trust.js';
 import { call, getJson } from '../shared/http.js';
 import { nextSerial } from '../shared/serials.js';
+import { teamValidity } from './team-check.js';
 
 const form = document.getElementById('team-form');
 const settings = form?.dataset;
@@ -59,16 +60,15 @@ async function signAndSend() {
   const key = await openProgrammeKey(identity);
   const readers = [];
   for (const box of boxes) readers.push(await readerOf(identity, box));
-  const now = new Date();
   // The browser's serial, never the server's (docs/crypto-spec.md 8): a low one would let the
   // server serve an older team (naming a reader taken off it) over this one.
   const serial = nextSerial({ hint: Number(settings.nextSerial) });
   const record = await key.signRecord(
     RecordKind.INTAKE_TEAM,
     {
-      // From the start of today (UTC) until a newer serial replaces it.
-      validFrom: Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) / 1000,
-      validUntil: 0,
+      // From the start of today (UTC) for TEAM_VALID_DAYS days, or until a newer serial replaces
+      // it; staff sign it again before it ends (the staff page says when).
+      ...teamValidity(),
       readers,
     },
     {

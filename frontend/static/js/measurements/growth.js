@@ -7,7 +7,7 @@ import { loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
 import { api, openPortfolio } from '../modules/sealed.js';
 import { bridgePicture, lineChart } from './charts.js';
-import { localised, openSides, reportMissing } from './opened.js';
+import { forgetConsent, localised, mayReport, openSides, rememberConsent, reportMissing } from './opened.js';
 import { series } from './scores.js';
 
 const $ = (id) => document.getElementById(id);
@@ -110,17 +110,37 @@ function drawCharts(opened) {
   }
 }
 
+// Her own click on "I agree" (or "Stop") on this device is what lets this browser send numbers;
+// the page's word that she consents never does (opened.js, mayReport).
+function watchConsent(identity) {
+  const agree = document.querySelector('#consent form[action$="/consent"]');
+  const stop = document.querySelector('#consent form[action$="/consent/withdraw"]');
+  agree?.addEventListener('submit', () => rememberConsent(identity, root.dataset.programme));
+  stop?.addEventListener('submit', () => forgetConsent(identity, root.dataset.programme));
+}
+
 async function start() {
   if (!(await requireSupport())) return null;
   say(words.opening, 'info');
   const identity = await loadSession().catch(() => null);
   if (!identity) return say(words.noSession);
+  if (her) watchConsent(identity);
   try {
     const listed = await api(`${base}/participants/${root.dataset.participantId}/measurements`);
     if (!listed.ok) return say(listed.data?.error?.message ?? words.network);
     const opened = await openPortfolio(identity, root.dataset.programme, root.dataset.participantId);
     const client = opened.client;
     if (!client || !opened.ready) return say(words.waiting);
+    // She agreed on another phone (or before phones kept it): this phone sends nothing until she
+    // says here that it may.
+    const here = $('consent-this-phone');
+    if (her && here && root.dataset.consenting === 'true' && !mayReport(client, { consenting: true })) {
+      here.hidden = false;
+      $('consent-here').addEventListener('click', () => {
+        rememberConsent(identity, root.dataset.programme);
+        window.location.reload();
+      });
+    }
     const cache = new Map();
     const drawn = [];
     let broken = false;
@@ -129,7 +149,7 @@ async function start() {
       if (!instrument) continue;
       const sides = await openSides(client, m, instrument);
       broken ||= sides.broken;
-      if (her && root.dataset.consenting === 'true') await reportMissing(base, m, sides);
+      if (her) await reportMissing(base, m, sides, client, { consenting: root.dataset.consenting === 'true' });
       if (sides.self || sides.coach) drawn.push({ at: m.opened_at, instrument, self: sides.self, coach: sides.coach });
     }
     say(broken ? words.cannotOpen : drawn.length ? '' : words.nothing, broken ? 'warning' : 'info');

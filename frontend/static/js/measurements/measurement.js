@@ -128,7 +128,7 @@ async function start() {
     const sides = await openSides(client, measurement, instrument);
     if (sides.broken) say(words.cannotOpen);
     if (measurement.both_submitted) showComparison(sides);
-    if (her && root.dataset.consenting === 'true') await reportMissing(base, measurement, sides);
+    if (her) await reportMissing(base, measurement, sides, client, { consenting: root.dataset.consenting === 'true' });
     root.dataset.ready = 'true';
   } catch (error) {
     say(error?.status ? error.message : words.failed);

@@ -5,17 +5,28 @@ import { api, openRow } from '../modules/sealed.js';
 import { checkedSide, reportedNumbers } from './scores.js';
 
 // The opened, checked value of each side the server gave us: { self, coach } (null where it is
-// not there, withheld, or does not open).
+// not there, withheld, or does not open). Who wrote a side is this browser's decision, never the
+// server's: the self side only from the participant of the portfolio her own browser opened (her
+// root), under the key this browser trusts for her; the coach side only from a coach in a signed
+// assignment this browser verified and that holds now (the portfolio's rule of who counts), under
+// the key that assignment names. Any other side is "could not be opened".
 export async function openSides(client, measurement, instrument) {
   const found = { self: null, coach: null, broken: false };
+  const herId = client.portfolio?.participant_id;
+  const counting = client.counting ?? new Map();
+  const her = herId && counting.has(herId) ? new Map([[herId, counting.get(herId)]]) : new Map();
+  const coaches = new Map([...(client.coaches ?? new Map())].filter(([id]) => id !== herId));
+  const hers = Boolean(herId) && measurement.participant_id === herId;
   for (const side of measurement.sides) {
     if (!side.envelope) continue;
-    const value = await openRow(client, {
-      id: side.id,
-      authorId: side.author_id,
-      envelope: side.envelope,
-      expectedAuthors: side.side === 'self' ? [measurement.participant_id] : null,
-    });
+    const value = hers
+      ? await openRow(client, {
+          id: side.id,
+          authorId: side.author_id,
+          envelope: side.envelope,
+          authors: side.side === 'self' ? her : side.side === 'coach' ? coaches : new Map(),
+        })
+      : null;
     const checked = checkedSide(value, { measurementId: measurement.id, side: side.side, instrument });
     if (checked) found[side.side] = checked;
     else found.broken = true;
@@ -23,9 +34,46 @@ export async function openSides(client, measurement, instrument) {
   return found;
 }
 
+// Whether her consent to report lives on this device: written only when she herself clicks
+// "I agree" on this device (never from what the page or the server says), removed when she
+// clicks "Stop". Keyed by her own user id and the programme.
+const consentKey = (userId, programmeId) => `eportfolio:score-consent:${programmeId}:${userId}`;
+
+function storageOf(storage) {
+  try {
+    return storage ?? globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function rememberConsent(identity, programmeId, { storage = null, at = Date.now() } = {}) {
+  storageOf(storage)?.setItem(consentKey(identity.userId, programmeId), JSON.stringify({ at }));
+}
+
+export function forgetConsent(identity, programmeId, { storage = null } = {}) {
+  storageOf(storage)?.removeItem(consentKey(identity.userId, programmeId));
+}
+
+// Her browser reports only (1) in her own browser: the signed-in identity is the participant of
+// the portfolio it opened from her own root ("mine"), never a coach's browser; (2) when she
+// agreed on this device herself; and (3) while the server still says she consents (the server
+// can stop reporting, never start it). The page's flags alone never send a number.
+export function mayReport(client, { consenting, storage = null } = {}) {
+  if (!client?.owner || !client.portfolio || client.portfolio.participant_id !== client.identity?.userId) return false;
+  if (consenting !== true) return false;
+  try {
+    return Boolean(storageOf(storage)?.getItem(consentKey(client.identity.userId, client.programmeId)));
+  } catch {
+    return false;
+  }
+}
+
 // With her consent, send the numbers (never the notes) of the sides she can read that were not
 // sent yet; the server checks them against the instrument version once more.
-export async function reportMissing(base, measurement, opened) {
+export async function reportMissing(base, measurement, opened, client, { consenting = false, storage = null } = {}) {
+  if (!mayReport(client, { consenting, storage })) return;
+  if (measurement.participant_id !== client.portfolio.participant_id) return;
   for (const side of ['self', 'coach']) {
     if (!opened[side] || measurement.reported_sides.includes(side)) continue;
     if (side === 'coach' && !measurement.both_submitted) continue;

@@ -59,9 +59,16 @@ export async function sendSealed(client, fields, send) {
 }
 
 // The value of a stored row, or null when it cannot be opened or was not written by `author`.
-export async function openRow(client, { id, authorId, envelope, expectedAuthors = null }) {
+// `authors` (id -> Person), when given, are the keys this browser verified for who may have
+// written it: the row opens only under one of those, never under a key the server serves now.
+export async function openRow(client, { id, authorId, envelope, expectedAuthors = null, authors = null }) {
   if (expectedAuthors && !expectedAuthors.includes(authorId)) return null;
+  if (authors && !authors.has(authorId)) return null;
   try {
+    // The identity served for the author must be the author's: a key served under another
+    // person's id says nothing about who wrote the row.
+    const author = authors ? authors.get(authorId) : await client.person(authorId);
+    if (!author || author.userId !== authorId) return null;
     const wrap = b64uDecode(envelope.item_key_wrap ?? '');
     const keyId = b64uDecode(envelope.key_id);
     let itemKey = null;
@@ -79,7 +86,7 @@ export async function openRow(client, { id, authorId, envelope, expectedAuthors 
       resourceId: client.id,
       itemId: id,
       revision: envelope.revision,
-      author: await client.person(authorId),
+      author,
     });
     return JSON.parse(decoder.decode(bytes));
   } catch {
