@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -41,6 +41,27 @@ class DuePhase:
     time_zone: str
     # The phase's own programme: it was read across programmes, acting for the system.
     scope: ProgrammeScope
+
+
+def _left() -> ColumnElement[bool]:
+    """The phase's participant left the programme (an outcome says so)."""
+    return exists().where(
+        TrajectoryOutcome.programme_id == TrajectoryPhase.programme_id,
+        TrajectoryOutcome.participant_id == TrajectoryPhase.participant_id,
+        TrajectoryOutcome.kind == OutcomeKind.left_programme.value,
+    )
+
+
+def _taking_part() -> ColumnElement[bool]:
+    """The phase's participant still takes part (her participant role is active)."""
+    return exists().where(
+        and_(
+            Membership.programme_id == TrajectoryPhase.programme_id,
+            Membership.person_id == TrajectoryPhase.participant_id,
+            Membership.role == "participant",
+            Membership.active.is_(True),
+        )
+    )
 
 
 class TrajectoryRepository:
@@ -148,19 +169,6 @@ class TrajectoryRepository:
     async def due_phases(self, phases: Collection[str], planned_until: date) -> list[DuePhase]:
         """Phases of these kinds planned up to ``planned_until`` that have not started, of
         participants who still take part and did not leave the programme, in every programme."""
-        left = exists().where(
-            TrajectoryOutcome.programme_id == TrajectoryPhase.programme_id,
-            TrajectoryOutcome.participant_id == TrajectoryPhase.participant_id,
-            TrajectoryOutcome.kind == OutcomeKind.left_programme.value,
-        )
-        taking_part = exists().where(
-            and_(
-                Membership.programme_id == TrajectoryPhase.programme_id,
-                Membership.person_id == TrajectoryPhase.participant_id,
-                Membership.role == "participant",
-                Membership.active.is_(True),
-            )
-        )
         result = await self.session.execute(
             select(TrajectoryPhase, Programme.time_zone)
             .join(Programme, Programme.id == TrajectoryPhase.programme_id)
@@ -169,8 +177,8 @@ class TrajectoryRepository:
                 TrajectoryPhase.started_on.is_(None),
                 TrajectoryPhase.planned_on <= planned_until,
                 Programme.archived.is_(False),
-                taking_part,
-                ~left,
+                _taking_part(),
+                ~_left(),
             )
             .order_by(TrajectoryPhase.planned_on, TrajectoryPhase.id)
         )
@@ -181,22 +189,11 @@ class TrajectoryRepository:
         did not, who still takes part and did not leave, in every programme (her measurements
         are due every few months in this phase)."""
         ended = aliased(TrajectoryPhase)
-        left = exists().where(
-            TrajectoryOutcome.programme_id == TrajectoryPhase.programme_id,
-            TrajectoryOutcome.participant_id == TrajectoryPhase.participant_id,
-            TrajectoryOutcome.kind == OutcomeKind.left_programme.value,
-        )
         end_started = exists().where(
             ended.programme_id == TrajectoryPhase.programme_id,
             ended.participant_id == TrajectoryPhase.participant_id,
             ended.phase == Phase.end_measurement.value,
             ended.started_on.is_not(None),
-        )
-        taking_part = exists().where(
-            Membership.programme_id == TrajectoryPhase.programme_id,
-            Membership.person_id == TrajectoryPhase.participant_id,
-            Membership.role == "participant",
-            Membership.active.is_(True),
         )
         result = await self.session.execute(
             select(TrajectoryPhase, Programme.time_zone)
@@ -205,8 +202,8 @@ class TrajectoryRepository:
                 TrajectoryPhase.phase == Phase.coaching.value,
                 TrajectoryPhase.started_on.is_not(None),
                 Programme.archived.is_(False),
-                taking_part,
-                ~left,
+                _taking_part(),
+                ~_left(),
                 ~end_started,
             )
             .order_by(TrajectoryPhase.programme_id, TrajectoryPhase.participant_id)

@@ -471,19 +471,8 @@ async def send_reminders(uow: UnitOfWork) -> int:
         wanted = {f"trajectory_due:{phase.id}:{phase.participant_id}": (phase.participant_id, HER_REMINDER)}
         for coach in coaches:
             wanted[f"trajectory_due:{phase.id}:{coach}"] = (coach, COACH_REMINDER)
-        for key in sorted(set(wanted) - await repo.existing_dedupe_keys(list(wanted))):
-            person_id, kind = wanted[key]
-            await notifications.notify(
-                uow,
-                organisation_id=phase.organisation_id,
-                programme_id=phase.programme_id,
-                person_id=person_id,
-                kind=kind,
-                subject_id=phase.id,
-                link=her_link() if kind == HER_REMINDER else coach_link(phase.programme_id, phase.participant_id),
-                dedupe_key=key,
-            )
-            made += 1
+        links = {HER_REMINDER: her_link(), COACH_REMINDER: coach_link(phase.programme_id, phase.participant_id)}
+        made += await _notify_once(uow, repo, phase, phase.id, wanted, links)
     made += await _measurement_reminders(uow, repo)
     await uow.flush()
     return made
@@ -518,19 +507,36 @@ async def _measurement_reminders(uow: UnitOfWork, repo: TrajectoryRepository) ->
         wanted = {f"{stem}:{phase.participant_id}": (phase.participant_id, HER_MEASUREMENT_REMINDER)}
         for coach in await repo.her_coaches(due.scope, phase.participant_id, today):
             wanted[f"{stem}:{coach}"] = (coach, COACH_MEASUREMENT_REMINDER)
-        for key in sorted(set(wanted) - await repo.existing_dedupe_keys(list(wanted))):
-            person_id, kind = wanted[key]
-            await notifications.notify(
-                uow,
-                organisation_id=phase.organisation_id,
-                programme_id=phase.programme_id,
-                person_id=person_id,
-                kind=kind,
-                subject_id=phase.participant_id,
-                link="/my/growth"
-                if kind == HER_MEASUREMENT_REMINDER
-                else f"/growth/programmes/{phase.programme_id}/participants/{phase.participant_id}",
-                dedupe_key=key,
-            )
-            made += 1
+        links = {
+            HER_MEASUREMENT_REMINDER: "/my/growth",
+            COACH_MEASUREMENT_REMINDER: f"/growth/programmes/{phase.programme_id}/participants/{phase.participant_id}",
+        }
+        made += await _notify_once(uow, repo, phase, phase.participant_id, wanted, links)
+    return made
+
+
+async def _notify_once(
+    uow: UnitOfWork,
+    repo: TrajectoryRepository,
+    phase: TrajectoryPhase,
+    subject_id: uuid.UUID,
+    wanted: dict[str, tuple[uuid.UUID, str]],
+    links: dict[str, str],
+) -> int:
+    """Make the notices ``wanted`` (dedupe key -> person and kind) that were not made before;
+    returns how many were made."""
+    made = 0
+    for key in sorted(set(wanted) - await repo.existing_dedupe_keys(list(wanted))):
+        person_id, kind = wanted[key]
+        await notifications.notify(
+            uow,
+            organisation_id=phase.organisation_id,
+            programme_id=phase.programme_id,
+            person_id=person_id,
+            kind=kind,
+            subject_id=subject_id,
+            link=links[kind],
+            dedupe_key=key,
+        )
+        made += 1
     return made
