@@ -57,7 +57,8 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
             caseloads[programme.id] = await _caseload(uow, caller, programme.id)
         if Role.participant in roles[programme.id]:
             today[programme.id] = await _her_today(request, uow, caller, programme.id)
-    coaching = await caseload.caseload(uow, caller) if any(Role.coach in r for r in roles.values()) else []
+    coaching_roles = any(Role.coach in r for r in roles.values())
+    coaching = await caseload.caseload(uow, caller) if coaching_roles else []
     # Who waits in the shared inbox, for a coach (those waiting for him while he is on duty) and a
     # supervisor (the second line: how many wait, and the way to the inbox).
     waiting: dict[uuid.UUID, list[InboxEntry]] = {}
@@ -80,7 +81,8 @@ async def home(request: Request, uow: UowDep, caller: OptionalCallerDep) -> Resp
             "on_duty": on_duty,
             "days_ago": days_ago(coaching),
             "role_labels": ROLE_LABELS,
-            "peer_coach_in": await programmes.peer_coach_programmes(uow, caller),
+            # Only a coach can be a peer coach: a mother's home reads nothing for it.
+            "peer_coach_in": await programmes.peer_coach_programmes(uow, caller) if coaching_roles else set(),
             "unread_notifications": await notifications.unread_count(uow, caller),
         },
     )
