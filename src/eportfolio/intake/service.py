@@ -187,6 +187,17 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class StaleReader:
+    """A reader the signed team names who no longer works here (`left`), or whose key is not the
+    one the team names (`new_key`): staff sign the team again without her or with her new key."""
+
+    person_id: uuid.UUID
+    display_name: str
+    left: bool
+    new_key: bool
+
+
+@dataclass(frozen=True, slots=True)
 class IntakeAdmin:
     open: bool
     next_serial: int
@@ -195,6 +206,20 @@ class IntakeAdmin:
     # When the team in force ends (staff sign it again before), or when the last one ended.
     team_valid_until: datetime | None
     candidates: list[Candidate]
+    stale_readers: list[StaleReader]
+
+    @property
+    def refuses_every_letter(self) -> bool:
+        """Her browser checks each reader's key against the team (js/intake/team-check.js): one
+        changed key and the public page refuses every letter until the team is signed again."""
+        return self.team_valid and any(r.new_key for r in self.stale_readers)
+
+
+def _current_fingerprint(identities: dict[uuid.UUID, bytes], person_id: uuid.UUID) -> bytes | None:
+    try:
+        return crypto.Person.from_public_identity(identities[person_id]).fingerprint
+    except (KeyError, crypto.CryptoError):
+        return None
 
 
 async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> IntakeAdmin:
@@ -221,6 +246,17 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
         (Candidate(p, names.get(p, "?"), p in with_keys, p in in_team) for p in eligible),
         key=lambda c: c.display_name.casefold(),
     )
+    stale: list[StaleReader] = []
+    if isinstance(body, crypto.IntakeTeam):
+        named = {uuid.UUID(r.person_id): r.fingerprint for r in body.readers}
+        identities = await repo.public_identities(sorted(named))
+        reader_names = await repo.names(scope.organisation_id, sorted(named))
+        for person_id, fingerprint in named.items():
+            left = person_id not in eligible
+            new_key = _current_fingerprint(identities, person_id) != fingerprint
+            if left or new_key:
+                stale.append(StaleReader(person_id, reader_names.get(person_id, "?"), left, new_key))
+        stale.sort(key=lambda r: r.display_name.casefold())
     return IntakeAdmin(
         open=bool(page and page.open),
         next_serial=await repo.latest_serial(scope.organisation_id, programme_id) + 1,
@@ -228,6 +264,7 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
         team_valid=holds,
         team_valid_until=valid_until,
         candidates=candidates,
+        stale_readers=stale,
     )
 
 
@@ -287,11 +324,7 @@ async def sign_team(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, da
         )
     identities = await repo.public_identities(readers)
     for entry, person_id in zip(body.readers, readers, strict=True):
-        try:
-            current = crypto.Person.from_public_identity(identities[person_id]).fingerprint
-        except (KeyError, crypto.CryptoError):
-            current = None
-        if entry.fingerprint != current:
+        if entry.fingerprint != _current_fingerprint(identities, person_id):
             raise InvalidInput(
                 N_(
                     "The intake team names someone by a key she no longer has, or before she has one. "
