@@ -22,6 +22,7 @@ from eportfolio.invitations.tables import Invitation
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
+from eportfolio.notifications.tables import Notification
 from eportfolio.programmes.tables import Membership
 from tests.support.client import Browser
 from tests.support.intake import apply, consent, open_page, sign_team, stored_applications, team_record
@@ -446,3 +447,51 @@ async def test_the_staff_page_flags_a_reader_who_left_or_whose_key_changed(
     )
     assert "Staff A staat nog in het intaketeam" in page.text
     assert "weigert de aanmeldpagina nu elke brief" in page.text
+
+
+async def _intake_notices(app: FastAPI, person_id: uuid.UUID) -> list[Notification]:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        rows = await uow.session.execute(
+            select(Notification).where(Notification.person_id == person_id, Notification.kind == "intake_application")
+        )
+        return list(rows.scalars())
+
+
+async def test_staff_get_one_neutral_notice_of_new_applications_and_referrals(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    """Staff of the programme and the team's readers get one unread notice, without her name,
+    linking to the queue; more applications do not add more; opening the queue reads it."""
+    await _ready(app, browser, world)  # the team: Staff A and the Admin
+    for _ in range(2):
+        assert (await apply(browser, world.programme_a, text="Ik wil meedoen.")).status_code == 201
+    queue = f"/manage/programmes/{world.programme_a}/intake"
+    for person in (world.staff_a, world.admin):
+        notices = await _intake_notices(app, person)
+        assert len(notices) == 1, "applications collapse into one notice"
+        assert notices[0].read_at is None
+        assert notices[0].link.startswith(queue)
+        assert notices[0].params == {}, "no name, no contact"
+    for person in (world.staff_b, world.coach_a, world.participant_a):
+        assert await _intake_notices(app, person) == []
+    await browser.log_in_as(world.staff_a)
+    page = await browser.get("/notifications")
+    assert "Er is een nieuwe aanmelding." in page.text
+    assert "Noor" not in page.text
+    assert (await browser.get(queue)).status_code == 200
+    assert all(n.read_at is not None for n in await _intake_notices(app, world.staff_a))
+    # A partner's referral: one unread notice again, still one entry.
+    made = await browser.post_form(f"{queue}/referrers", {"partner_name": "Kraamzorg Noord"})
+    link = re.search(r"/refer/([A-Za-z0-9_-]+)", made.text)
+    assert link is not None
+    browser.log_out()
+    answer = await apply(browser, world.programme_a, referral_token=link.group(1), text="Weinig steun thuis.")
+    assert answer.status_code == 201, answer.text
+    notices = await _intake_notices(app, world.staff_a)
+    assert len(notices) == 1
+    assert notices[0].read_at is None
+    # A refused application tells nobody anything.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(update(Notification).values(read_at=utcnow()))
+    assert (await apply(browser, world.programme_a, consent=False)).status_code == 422
+    assert all(n.read_at is not None for n in await _intake_notices(app, world.staff_a))

@@ -38,6 +38,7 @@ from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Conflict, InvalidInput, NotFound, TooManyRequests
 from eportfolio.kit.uow import UnitOfWork
+from eportfolio.notifications import service as notifications
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.tables import Programme
 from eportfolio.trust import service as trust
@@ -57,6 +58,9 @@ PER_ADDRESS = 5
 PER_PROGRAMME = 60
 WINDOW = timedelta(hours=1)
 STATUSES = ("pending", "accepted", "declined")
+# The notice staff get when an application or referral arrives: neutral (never her name), one
+# entry per person and programme that comes back to the top as unread (assignments/pages.py words it).
+NEW_APPLICATION = "intake_application"
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{7,20}$")
@@ -531,7 +535,34 @@ async def submit(
         for reader, box in data.keys.items()
     )
     await uow.flush()
+    await _notify_staff(uow, programme.organisation_id, programme_id, readers)
     return Submitted(application.id, token)
+
+
+async def _notify_staff(
+    uow: UnitOfWork, organisation_id: uuid.UUID, programme_id: uuid.UUID, readers: set[uuid.UUID]
+) -> None:
+    """Tell the programme's staff and the team's readers who may still read applications that one
+    arrived, without her name; at most one unread such notice each (it collapses)."""
+    repo = IntakeRepository(uow.session)
+    staff = await repo.programme_staff(organisation_id, programme_id)
+    recipients = staff | (readers & await repo.may_read_applications(organisation_id, programme_id))
+    for person_id in sorted(recipients):
+        await notifications.notify(
+            uow,
+            organisation_id=organisation_id,
+            programme_id=programme_id,
+            person_id=person_id,
+            kind=NEW_APPLICATION,
+            subject_id=programme_id,
+            link=f"/manage/programmes/{programme_id}/intake#intake-queue",
+            collapse=True,
+        )
+
+
+async def queue_seen(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> None:
+    """She opened the queue: her notice of new applications to this programme is read."""
+    await notifications.mark_subject_read(uow, caller, NEW_APPLICATION, programme_id)
 
 
 @dataclass(frozen=True, slots=True)
