@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from eportfolio import crypto
 from eportfolio.accounts.tables import Account
@@ -149,8 +149,22 @@ async def test_she_applies_the_intake_team_reads_and_accepts_and_she_sees_her_in
     await _fits(admin, "staff-queue")
     await admin.click("#intake-queue a:has-text('Noor Amrani')")
     await admin.wait_for_selector("#letter[data-opened=yes]", timeout=30_000)
-    assert MARKER in await admin.inner_text("#letter")
+    assert (await admin.inner_text("#letter")).startswith("Ik wil sterker"), "her text, not the JSON around it"
+    assert await admin.is_hidden("#letter-mismatch"), "the name and contact shown are the ones she sealed"
     await _fits(admin, "staff-letter")
+    # A lying server pairs her letter with another contact: the staff browser warns.
+    engine = make_engine(database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as uow:
+            await uow.session.execute(
+                update(Application).where(Application.name == "Noor Amrani").values(contact="06 9999 0000")
+            )
+    finally:
+        await engine.dispose()
+    await admin.reload()
+    await admin.wait_for_selector("#letter-mismatch", state="visible", timeout=30_000)
+    assert "anders dan in de brief zelf" in await admin.inner_text("#letter-mismatch")
+    assert MARKER in await admin.inner_text("#letter")
     await admin.click("#accept")
     await admin.wait_for_selector("#invitation-made")
     await _fits(admin, "staff-accepted")

@@ -11,9 +11,10 @@ import uuid
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eportfolio import crypto
+from eportfolio.accounts.tables import Account
 from eportfolio.crypto import b64u_decode
 from eportfolio.intake import service
 from eportfolio.intake.tables import Application, IntakeTeam
@@ -21,6 +22,8 @@ from eportfolio.invitations.tables import Invitation
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
+from eportfolio.notifications.tables import Notification
+from eportfolio.programmes.tables import Membership
 from tests.support.client import Browser
 from tests.support.intake import apply, consent, open_page, sign_team, stored_applications, team_record
 from tests.support.world import World
@@ -402,3 +405,93 @@ async def test_an_intake_team_holds_for_a_limited_time_and_the_staff_page_says_w
     await sign_team(browser, keys, [world.staff_a, world.admin], serial=2)
     browser.log_out()
     assert (await browser.get(page)).status_code == 200
+
+
+async def test_the_staff_page_flags_a_reader_who_left_or_whose_key_changed(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    """A reader named in the signed team who no longer works here, or whose key is not the one
+    the team names, is named on the staff page with what to do; a changed key also means the
+    public page refuses every letter, and staff are told so."""
+    await _ready(app, browser, world)
+    await browser.log_in_as(world.admin)
+    manage = f"/manage/programmes/{world.programme_a}/intake"
+    page = await browser.get(manage)
+    assert "staat nog in het intaketeam" not in page.text
+    # Staff A stops working for the programme; the team still names her.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Membership)
+            .where(Membership.person_id == world.staff_a, Membership.programme_id == world.programme_a)
+            .values(active=False)
+        )
+    page = await browser.get(manage)
+    assert (
+        "Staff A staat nog in het intaketeam maar werkt hier niet meer: onderteken het team opnieuw zonder haar."
+        in page.text
+    )
+    assert "weigert de aanmeldpagina nu elke brief" not in page.text
+    # The Admin's key changes: her browser would refuse every letter, and the page says so.
+    made = crypto.Identity.create(
+        "admin.new", "another password", user_id=str(world.admin), params=crypto.KdfParams.new(8, 1, 1),
+        allow_test_params=True,
+    )
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(Account).where(Account.person_id == world.admin).values(public_identity=made.public_identity)
+        )
+    page = await browser.get(manage)
+    assert (
+        "Admin staat nog in het intaketeam maar heeft een nieuwe sleutel: onderteken het team opnieuw met haar "
+        "nieuwe sleutel." in page.text
+    )
+    assert "Staff A staat nog in het intaketeam" in page.text
+    assert "weigert de aanmeldpagina nu elke brief" in page.text
+
+
+async def _intake_notices(app: FastAPI, person_id: uuid.UUID) -> list[Notification]:
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        rows = await uow.session.execute(
+            select(Notification).where(Notification.person_id == person_id, Notification.kind == "intake_application")
+        )
+        return list(rows.scalars())
+
+
+async def test_staff_get_one_neutral_notice_of_new_applications_and_referrals(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    """Staff of the programme and the team's readers get one unread notice, without her name,
+    linking to the queue; more applications do not add more; opening the queue reads it."""
+    await _ready(app, browser, world)  # the team: Staff A and the Admin
+    for _ in range(2):
+        assert (await apply(browser, world.programme_a, text="Ik wil meedoen.")).status_code == 201
+    queue = f"/manage/programmes/{world.programme_a}/intake"
+    for person in (world.staff_a, world.admin):
+        notices = await _intake_notices(app, person)
+        assert len(notices) == 1, "applications collapse into one notice"
+        assert notices[0].read_at is None
+        assert notices[0].link.startswith(queue)
+        assert notices[0].params == {}, "no name, no contact"
+    for person in (world.staff_b, world.coach_a, world.participant_a):
+        assert await _intake_notices(app, person) == []
+    await browser.log_in_as(world.staff_a)
+    page = await browser.get("/notifications")
+    assert "Er is een nieuwe aanmelding." in page.text
+    assert "Noor" not in page.text
+    assert (await browser.get(queue)).status_code == 200
+    assert all(n.read_at is not None for n in await _intake_notices(app, world.staff_a))
+    # A partner's referral: one unread notice again, still one entry.
+    made = await browser.post_form(f"{queue}/referrers", {"partner_name": "Kraamzorg Noord"})
+    link = re.search(r"/refer/([A-Za-z0-9_-]+)", made.text)
+    assert link is not None
+    browser.log_out()
+    answer = await apply(browser, world.programme_a, referral_token=link.group(1), text="Weinig steun thuis.")
+    assert answer.status_code == 201, answer.text
+    notices = await _intake_notices(app, world.staff_a)
+    assert len(notices) == 1
+    assert notices[0].read_at is None
+    # A refused application tells nobody anything.
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(update(Notification).values(read_at=utcnow()))
+    assert (await apply(browser, world.programme_a, consent=False)).status_code == 422
+    assert all(n.read_at is not None for n in await _intake_notices(app, world.staff_a))

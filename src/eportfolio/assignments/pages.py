@@ -73,6 +73,8 @@ NOTIFICATION_TEXTS = {
     # Added by the workshops: a freed place (neutral), and the reminder the day before.
     "workshop_place": N_("A place became free for you in a training. You are enrolled now."),
     "workshop_reminder": N_("Reminder: your group session is on %(when)s at %(place)s."),
+    # Added by the intake: neutral, never her name.
+    "intake_application": N_("There is a new application."),
 }
 
 

@@ -65,7 +65,9 @@ async def _manage_context(
 
 @router.get("/manage/programmes/{programme_id}/intake")
 async def manage(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
-    return render(request, "intake/manage.html", await _manage_context(request, uow, caller, programme_id))
+    context = await _manage_context(request, uow, caller, programme_id)
+    await service.queue_seen(uow, caller, programme_id)
+    return render(request, "intake/manage.html", context)
 
 
 @router.post("/manage/programmes/{programme_id}/intake/page")

@@ -55,9 +55,8 @@ class IntakeRepository:
         )
         return {person_id: identity for person_id, identity in rows.tuples() if identity}
 
-    async def may_read_applications(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> set[uuid.UUID]:
-        """Who may be in the intake team: active staff of the programme and the organisation's
-        administrators."""
+    async def programme_staff(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> set[uuid.UUID]:
+        """The active staff of the programme."""
         staff = await self.session.execute(
             select(Membership.person_id).where(
                 Membership.organisation_id == organisation_id,
@@ -66,10 +65,15 @@ class IntakeRepository:
                 Membership.active.is_(True),
             )
         )
+        return set(staff.scalars())
+
+    async def may_read_applications(self, organisation_id: uuid.UUID, programme_id: uuid.UUID) -> set[uuid.UUID]:
+        """Who may be in the intake team: active staff of the programme and the organisation's
+        administrators."""
         admins = await self.session.execute(
             select(OrganisationAdmin.person_id).where(OrganisationAdmin.organisation_id == organisation_id)
         )
-        return set(staff.scalars()) | set(admins.scalars())
+        return await self.programme_staff(organisation_id, programme_id) | set(admins.scalars())
 
     async def names(self, organisation_id: uuid.UUID, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not person_ids:

@@ -38,6 +38,7 @@ from eportfolio.kit.auth import Caller
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.errors import N_, Conflict, InvalidInput, NotFound, TooManyRequests
 from eportfolio.kit.uow import UnitOfWork
+from eportfolio.notifications import service as notifications
 from eportfolio.programmes import service as programmes
 from eportfolio.programmes.tables import Programme
 from eportfolio.trust import service as trust
@@ -57,6 +58,9 @@ PER_ADDRESS = 5
 PER_PROGRAMME = 60
 WINDOW = timedelta(hours=1)
 STATUSES = ("pending", "accepted", "declined")
+# The notice staff get when an application or referral arrives: neutral (never her name), one
+# entry per person and programme that comes back to the top as unread (assignments/pages.py words it).
+NEW_APPLICATION = "intake_application"
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{7,20}$")
@@ -187,6 +191,17 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class StaleReader:
+    """A reader the signed team names who no longer works here (`left`), or whose key is not the
+    one the team names (`new_key`): staff sign the team again without her or with her new key."""
+
+    person_id: uuid.UUID
+    display_name: str
+    left: bool
+    new_key: bool
+
+
+@dataclass(frozen=True, slots=True)
 class IntakeAdmin:
     open: bool
     next_serial: int
@@ -195,6 +210,20 @@ class IntakeAdmin:
     # When the team in force ends (staff sign it again before), or when the last one ended.
     team_valid_until: datetime | None
     candidates: list[Candidate]
+    stale_readers: list[StaleReader]
+
+    @property
+    def refuses_every_letter(self) -> bool:
+        """Her browser checks each reader's key against the team (js/intake/team-check.js): one
+        changed key and the public page refuses every letter until the team is signed again."""
+        return self.team_valid and any(r.new_key for r in self.stale_readers)
+
+
+def _current_fingerprint(identities: dict[uuid.UUID, bytes], person_id: uuid.UUID) -> bytes | None:
+    try:
+        return crypto.Person.from_public_identity(identities[person_id]).fingerprint
+    except (KeyError, crypto.CryptoError):
+        return None
 
 
 async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> IntakeAdmin:
@@ -221,6 +250,17 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
         (Candidate(p, names.get(p, "?"), p in with_keys, p in in_team) for p in eligible),
         key=lambda c: c.display_name.casefold(),
     )
+    stale: list[StaleReader] = []
+    if isinstance(body, crypto.IntakeTeam):
+        named = {uuid.UUID(r.person_id): r.fingerprint for r in body.readers}
+        identities = await repo.public_identities(sorted(named))
+        reader_names = await repo.names(scope.organisation_id, sorted(named))
+        for person_id, fingerprint in named.items():
+            left = person_id not in eligible
+            new_key = _current_fingerprint(identities, person_id) != fingerprint
+            if left or new_key:
+                stale.append(StaleReader(person_id, reader_names.get(person_id, "?"), left, new_key))
+        stale.sort(key=lambda r: r.display_name.casefold())
     return IntakeAdmin(
         open=bool(page and page.open),
         next_serial=await repo.latest_serial(scope.organisation_id, programme_id) + 1,
@@ -228,6 +268,7 @@ async def admin(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> Int
         team_valid=holds,
         team_valid_until=valid_until,
         candidates=candidates,
+        stale_readers=stale,
     )
 
 
@@ -287,11 +328,7 @@ async def sign_team(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, da
         )
     identities = await repo.public_identities(readers)
     for entry, person_id in zip(body.readers, readers, strict=True):
-        try:
-            current = crypto.Person.from_public_identity(identities[person_id]).fingerprint
-        except (KeyError, crypto.CryptoError):
-            current = None
-        if entry.fingerprint != current:
+        if entry.fingerprint != _current_fingerprint(identities, person_id):
             raise InvalidInput(
                 N_(
                     "The intake team names someone by a key she no longer has, or before she has one. "
@@ -498,7 +535,34 @@ async def submit(
         for reader, box in data.keys.items()
     )
     await uow.flush()
+    await _notify_staff(uow, programme.organisation_id, programme_id, readers)
     return Submitted(application.id, token)
+
+
+async def _notify_staff(
+    uow: UnitOfWork, organisation_id: uuid.UUID, programme_id: uuid.UUID, readers: set[uuid.UUID]
+) -> None:
+    """Tell the programme's staff and the team's readers who may still read applications that one
+    arrived, without her name; at most one unread such notice each (it collapses)."""
+    repo = IntakeRepository(uow.session)
+    staff = await repo.programme_staff(organisation_id, programme_id)
+    recipients = staff | (readers & await repo.may_read_applications(organisation_id, programme_id))
+    for person_id in sorted(recipients):
+        await notifications.notify(
+            uow,
+            organisation_id=organisation_id,
+            programme_id=programme_id,
+            person_id=person_id,
+            kind=NEW_APPLICATION,
+            subject_id=programme_id,
+            link=f"/manage/programmes/{programme_id}/intake#intake-queue",
+            collapse=True,
+        )
+
+
+async def queue_seen(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> None:
+    """She opened the queue: her notice of new applications to this programme is read."""
+    await notifications.mark_subject_read(uow, caller, NEW_APPLICATION, programme_id)
 
 
 @dataclass(frozen=True, slots=True)

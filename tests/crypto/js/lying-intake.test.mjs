@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { encodeLetter, openServedLetter, readLetter } from '../../../frontend/static/js/intake/letter-format.js';
 import { TEAM_VALID_DAYS, TeamRefused, intakeReaders, teamValidity } from '../../../frontend/static/js/intake/team-check.js';
 import { NOW, ORG, PROGRAMME, identity, lib } from './lying-harness.mjs';
 
@@ -146,4 +147,41 @@ test('a team without an end, or signed for longer than a team holds, is refused;
   const held = await intakeReaders(await w.served({ team_record: signed }), { ...expected, now: validUntil - 60 });
   assert.deepEqual(held.readers.map((p) => p.userId), [w.staff.userId, w.admin.userId]);
   await refusedAs(intakeReaders(await w.served({ team_record: signed }), { ...expected, now: validUntil }), 'chain');
+});
+
+// Her name and contact are sealed inside her letter (letter-format.js): a server that pairs her
+// letter with another contact (or name) cannot change what is sealed, and the staff browser warns.
+async function application(w, { name = 'Noor', contact = '06 1234 5678', letter = 'Ik wil graag meedoen.', plaintext } = {}) {
+  const reader = await lib.Person.fromPublicIdentity(await w.staff.publicIdentity());
+  const sealed = await lib.sealIntakeLetter([reader], {
+    programmeId: PROGRAMME,
+    applicationId: 'application-1',
+    plaintext: plaintext ?? encodeLetter({ name, contact, letter }),
+  });
+  return {
+    application_id: 'application-1',
+    programme_id: PROGRAMME,
+    letter: enc(sealed.letter),
+    sealed_key: enc(sealed.keys[w.staff.userId]),
+  };
+}
+
+test('a server that pairs her letter with another contact or name gets a warning shown', async () => {
+  const w = await world();
+  const served = await application(w);
+  const honest = await openServedLetter(served, w.staff, { name: 'Noor', contact: ' 06 1234 5678 ' }, lib.b64uDecode);
+  assert.deepEqual(honest, { text: 'Ik wil graag meedoen.', mismatch: false });
+  const otherContact = await openServedLetter(served, w.staff, { name: 'Noor', contact: 'mallory@example.org' }, lib.b64uDecode);
+  assert.deepEqual(otherContact, { text: 'Ik wil graag meedoen.', mismatch: true });
+  const otherName = await openServedLetter(served, w.staff, { name: 'Sanne', contact: '06 1234 5678' }, lib.b64uDecode);
+  assert.equal(otherName.mismatch, true);
+});
+
+test('a letter from before (its text only) still opens, with nothing to compare', async () => {
+  const w = await world();
+  const before = await application(w, { plaintext: new TextEncoder().encode('{ Mijn oude brief.') });
+  const opened = await openServedLetter(before, w.staff, { name: 'Noor', contact: 'x@example.org' }, lib.b64uDecode);
+  assert.deepEqual(opened, { text: '{ Mijn oude brief.', mismatch: false });
+  assert.deepEqual(readLetter(new TextEncoder().encode('{"v":2,"letter":"x"}')), { text: '{"v":2,"letter":"x"}', name: null, contact: null });
+  assert.deepEqual(readLetter(encodeLetter({ name: 'Noor', contact: 'n@example.org', letter: 'Hoi' })), { text: 'Hoi', name: 'Noor', contact: 'n@example.org' });
 });

@@ -6,6 +6,7 @@
 
 import { b64uDecode, b64uEncode, sealIntakeLetter } from '../crypto/index.js';
 import { call } from '../shared/http.js';
+import { encodeLetter } from './letter-format.js';
 import { TeamRefused, intakeReaders } from './team-check.js';
 
 const form = document.getElementById('apply-form');
@@ -54,7 +55,8 @@ function refuse(error) {
 }
 
 function problem(values) {
-  const letterBytes = new TextEncoder().encode(values.letter).length;
+  // Her name and contact go inside the sealed letter too (letter-format.js), so they count.
+  const letterBytes = encodeLetter(values).length;
   if (!values.name) return settings.noName;
   if (!values.contact) return settings.noContact;
   if (!values.letter.trim()) return settings.empty;
@@ -84,7 +86,7 @@ async function send(event) {
     const sealed = await sealIntakeLetter(checked.readers, {
       programmeId: settings.programmeId,
       applicationId,
-      plaintext: new TextEncoder().encode(values.letter),
+      plaintext: encodeLetter(values),
     });
     const answer = await call(settings.sendUrl, {
       application_id: applicationId,
