@@ -5,6 +5,13 @@ Every refusal is a `CryptoError`; nothing else leaves these functions.
 """
 
 from .boxes import SealedPurpose, SecretPurpose
+from .consent import (
+    ScoreConsentStatement,
+    consent_text_sha256,
+    read_score_consent,
+    sign_score_consent,
+    verify_score_consent,
+)
 from .content import (
     CHUNK_BYTES,
     AttachmentDecryptor,
@@ -85,6 +92,11 @@ from .sharing import (
 from .vouch import Vouch, make_vouch, read_vouch, verify_vouch
 
 __all__ = [
+    "ScoreConsentStatement",
+    "consent_text_sha256",
+    "read_score_consent",
+    "sign_score_consent",
+    "verify_score_consent",
     "AUTH_LOGIN",
     "AUTH_RECOVERY",
     "CHUNK_BYTES",
