@@ -526,7 +526,8 @@ async def test_a_consent_or_withdrawal_without_her_valid_signature_is_refused(
 
     # Withdrawing: unsigned, signed by her coach, an 'agree', or older than her 'agree': refused.
     old = signed(world, "withdraw", serial=1_000)
-    for body in (None, {}, withdrawal(world, identity=coach), {"statement": signed(world, "agree")}, {"statement": old}):
+    refused = (None, {}, withdrawal(world, identity=coach), {"statement": signed(world, "agree")}, {"statement": old})
+    for body in refused:
         response = await browser.api("DELETE", url, **({} if body is None else {"json": body}))
         assert response.status_code in (409, 422), response.text
     assert (await browser.api("GET", url)).json()["consenting"] is True
@@ -543,11 +544,14 @@ async def test_a_consent_or_withdrawal_without_her_valid_signature_is_refused(
         row = (await uow.session.execute(select(ScoreConsent))).scalar_one()
     assert row.statement == crypto.b64u_decode(first["statement"])
     assert row.withdrawal == crypto.b64u_decode(stop["statement"])
-    assert row.serial is not None and row.withdrawal_serial is not None and row.serial < row.withdrawal_serial
+    assert row.serial is not None
+    assert row.withdrawal_serial is not None
+    assert row.serial < row.withdrawal_serial
 
     # A new 'agree' makes a new consent; a second phone's 'agree' replaces the served statement.
     again = await browser.api("POST", url, json=agreement(world))
-    assert again.status_code == 200 and again.json()["consenting"] is True
+    assert again.status_code == 200
+    assert again.json()["consenting"] is True
     other_phone = agreement(world)
     assert (await browser.api("POST", url, json=other_phone)).json()["statement"] == other_phone["statement"]
     assert await count(app, ScoreConsent) == 2
@@ -573,10 +577,12 @@ async def test_a_consent_kept_without_her_signature_reports_nothing(
     scores = {"side": "self", "scores": dict.fromkeys(keys, 3)}
     assert (await browser.api("POST", f"{url}/reported", json=scores)).status_code == 403
     served = (await browser.api("GET", f"{base(world)}/score-consent")).json()
-    assert served["consenting"] is True and served["statement"] is None
+    assert served["consenting"] is True
+    assert served["statement"] is None
     assert (await browser.api("POST", f"{base(world)}/score-consent", json=agreement(world))).status_code == 200
     assert (await browser.api("POST", f"{url}/reported", json=scores)).status_code == 200
     async with unit_of_work(app.state.sessionmaker) as uow:
         rows = (await uow.session.execute(select(ScoreConsent).order_by(ScoreConsent.agreed_at))).scalars().all()
     assert [r.statement is None for r in rows] == [True, False]
-    assert rows[0].withdrawn_at is not None and rows[1].withdrawn_at is None
+    assert rows[0].withdrawn_at is not None
+    assert rows[1].withdrawn_at is None
