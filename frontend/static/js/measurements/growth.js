@@ -164,8 +164,8 @@ async function start() {
     // says here that it may.
     const here = $('consent-this-phone');
     const consent = { consenting: root.dataset.consenting === 'true', statement: root.dataset.statement || null };
-    if (her) await servedConsent(client, consent.statement);
-    if (her && here && consent.consenting && !(await mayReport(client, consent))) {
+    const served = her ? await servedConsent(client, consent.statement) : null;
+    if (her && here && consent.consenting && served?.kind === 'agree' && !(await mayReport(client, consent))) {
       here.hidden = false;
       $('consent-here').addEventListener('click', () => {
         rememberConsent(identity, root.dataset.programme);
