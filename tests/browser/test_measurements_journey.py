@@ -221,6 +221,14 @@ async def test_a_six_month_measurement_side_by_side(
     await her.wait_for_selector(READY_GROWTH, timeout=30_000)
     assert "Ik ga akkoord" in await her.inner_text("#consent")
     assert await _reported(her) == [[]]
+    # Both choices went signed by her key; this phone keeps her 'withdraw' as the newest it saw,
+    # so an older 'agree' served again later sends nothing from here.
+    seen = await her.evaluate(
+        "Object.entries(localStorage).filter(([k]) => k.startsWith('eportfolio:score-consent-seen:'))"
+        ".map(([, v]) => JSON.parse(v).kind)"
+    )
+    assert seen == ["withdraw"]
+    assert await her.locator("#growth[data-statement]").get_attribute("data-statement")
 
     # Six months on she scores herself again: each pillar's chart now has a line over time.
     await her.select_option("#f-instrument", "bridge-to-self-sufficiency:1")

@@ -116,8 +116,8 @@ def test_chromium_opens_and_reproduces_both_vector_sets(
 ) -> None:
     result = chromium_run[0]
     for origin in ("python", "js"):
-        assert len(result["opened"][origin]) == 16
-        assert result["reproduced"][origin] == {"files": 16, "mismatched": []}
+        assert len(result["opened"][origin]) == 17
+        assert result["reproduced"][origin] == {"files": 17, "mismatched": []}
 
 
 def test_chromium_agrees_with_wycheproof_and_the_pinned_acceptable_cases(

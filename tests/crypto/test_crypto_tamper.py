@@ -43,6 +43,7 @@ def _structures() -> dict[str, tuple[bytes, Opener]]:
     secret, sealed = boxes["secret"][1], boxes["sealed"][0]
     pinned = load(ORIGIN, "pinned_keys")
     vouch = load(ORIGIN, "vouches")["vouch"]
+    consent = load(ORIGIN, "score_consents")["statements"][1]["statement"]
     recovery = load(ORIGIN, "recovery")["programme"]
     staff = person(ORIGIN, "staff")
 
@@ -123,6 +124,10 @@ def _structures() -> dict[str, tuple[bytes, Opener]]:
         "vouch": (
             b(vouch),
             lambda data: c.verify_vouch(data, [person(ORIGIN, "coach").person.ed25519_public]),
+        ),
+        "score consent": (
+            b(consent),
+            lambda data: c.verify_score_consent(data, participant.person.ed25519_public),
         ),
         "programme recovery copy to device": (
             b(recovery["resealed"]),

@@ -347,6 +347,24 @@ def test_vouches_verify_under_the_coachs_key_only(origin: str) -> None:
         c.verify_vouch(b(vectors["vouch"]), [subject.ed25519_public])
 
 
+def test_score_consents_verify_under_her_key_only(origin: str) -> None:
+    vectors = load(origin, "score_consents")
+    her = person(origin, vectors["signer"]).person
+    other = person(origin, "coach").person
+    assert c.consent_text_sha256(vectors["text"]).hex() == vectors["text_sha256"]
+    for case in vectors["statements"]:
+        statement = c.verify_score_consent(b(case["statement"]), her.ed25519_public)
+        assert (statement.programme_id, statement.person_id) == (vectors["programme_id"], her.user_id)
+        assert (statement.kind, statement.serial, statement.language) == (case["kind"], case["serial"], "nl")
+        assert statement.text_sha256.hex() == vectors["text_sha256"]
+        with pytest.raises(c.CryptoError):
+            c.verify_score_consent(b(case["statement"]), other.ed25519_public)
+        tampered = bytearray(b(case["statement"]))
+        tampered[-70] ^= 1
+        with pytest.raises(c.CryptoError):
+            c.verify_score_consent(bytes(tampered), her.ed25519_public)
+
+
 def test_intake_team_record_and_sealed_letter(origin: str) -> None:
     vectors = load(origin, "intake")
     programme_public = c.verify_programme_key(

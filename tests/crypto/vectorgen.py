@@ -102,6 +102,7 @@ class Generator:
         self.pinned_keys()
         self.recovery()
         self.vouches()
+        self.score_consents()
         self.rotation()
         self.attachments()
         self.encoding()
@@ -561,6 +562,34 @@ class Generator:
                 "former_ed25519_public": h(former.ed25519_public),
                 "vouched_at": 1_780_000_000,
                 "vouch": h(vouch),
+            },
+        )
+
+    def score_consents(self) -> None:
+        her = self.people["participant"]
+        text = "Ik ga akkoord dat mijn programma mijn scores gebruikt. \u00e9\u00e9n"
+        statements = [
+            {
+                "kind": kind,
+                "serial": serial,
+                "statement": h(
+                    c.sign_score_consent(
+                        her, programme_id="programme-a", kind=kind, text=text, language="nl", serial=serial
+                    )
+                ),
+            }
+            for kind, serial in (("agree", 1_780_000_000_000), ("withdraw", 1_780_000_100_000))
+        ]
+        self.put(
+            "score_consents",
+            "The participant's signed 'agree' and 'withdraw' to report her scores (kind 0x0F)",
+            {
+                "signer": "participant",
+                "programme_id": "programme-a",
+                "language": "nl",
+                "text": text,
+                "text_sha256": h(c.consent_text_sha256(text)),
+                "statements": statements,
             },
         )
 

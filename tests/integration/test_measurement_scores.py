@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 
+from eportfolio import crypto
 from eportfolio.kit.audit import AccessLogEntry
 from eportfolio.kit.clock import utcnow
 from eportfolio.kit.uow import unit_of_work
@@ -32,7 +33,33 @@ async def _portfolios(app: FastAPI, world: World) -> None:
     """Scores are sealed under her portfolio's current key; Coach A coaches her through an
     assignment Staff A signed."""
     await portfolios_at_epoch(app, world)
-    await world_keys(app, world)
+    KEYS[world.participant_a] = (await world_keys(app, world)).identities[world.participant_a]
+
+
+KEYS: dict[uuid.UUID, Any] = {}
+SERIAL = iter(range(1_780_000_000_000, 1_790_000_000_000))
+
+
+def signed(world: World, kind: str, *, text: str | None = None, language: str = "nl", **fields: Any) -> str:
+    """Her statement as her browser signs it (crypto/consent.js), each one newer than the last."""
+    her = fields.pop("identity", None) or KEYS[world.participant_a]
+    statement = crypto.sign_score_consent(
+        her,
+        programme_id=str(fields.pop("programme", world.programme_a)),
+        kind=kind,
+        text=consent_text(language) if text is None else text,
+        language=language,
+        serial=fields.pop("serial", None) or next(SERIAL),
+    )
+    return crypto.b64u_encode(statement)
+
+
+def agreement(world: World, **fields: Any) -> dict[str, str]:
+    return {"language": "nl", "text": consent_text("nl"), "statement": signed(world, "agree", **fields)}
+
+
+def withdrawal(world: World, **fields: Any) -> dict[str, str]:
+    return {"statement": signed(world, "withdraw", **fields)}
 
 
 def base(world: World, programme: uuid.UUID | None = None) -> str:
@@ -191,12 +218,12 @@ async def test_consent_is_recorded_with_its_text_and_withdrawal_deletes_the_repo
     assert (await browser.api("GET", f"{base(world)}/score-consent")).json()["consenting"] is False
 
     # A text other than the one this version shows is refused; the real one is recorded.
-    wrong = await browser.api("POST", f"{base(world)}/score-consent", json={"language": "nl", "text": "Ja hoor"})
-    assert wrong.status_code == 422
+    wrong = {**agreement(world), "text": "Ja hoor"}
+    assert (await browser.api("POST", f"{base(world)}/score-consent", json=wrong)).status_code == 422
     text = consent_text("nl")
     assert text.startswith("Ik ")
     assert "aantekeningen" in text
-    agreed = await browser.api("POST", f"{base(world)}/score-consent", json={"language": "nl", "text": text})
+    agreed = await browser.api("POST", f"{base(world)}/score-consent", json=agreement(world))
     assert agreed.status_code == 200, agreed.text
     assert agreed.json()["consenting"] is True
     assert agreed.json()["text"] == text
@@ -224,11 +251,11 @@ async def test_consent_is_recorded_with_its_text_and_withdrawal_deletes_the_repo
     await browser.log_in_as(world.coach_a)
     assert (await browser.api("POST", f"{url}/reported", json={"side": "self", "scores": scores})).status_code == 403
     assert (await browser.api("GET", f"{base(world)}/score-consent")).status_code == 403
-    assert (await browser.api("DELETE", f"{base(world)}/score-consent")).status_code == 403
+    assert (await browser.api("DELETE", f"{base(world)}/score-consent", json=withdrawal(world))).status_code == 403
     browser.log_out()
 
     await browser.log_in_as(world.participant_a)
-    withdrawn = await browser.api("DELETE", f"{base(world)}/score-consent")
+    withdrawn = await browser.api("DELETE", f"{base(world)}/score-consent", json=withdrawal(world))
     assert withdrawn.status_code == 200
     assert withdrawn.json()["consenting"] is False
     assert withdrawn.json()["withdrawn_at"]
@@ -282,11 +309,17 @@ async def test_her_growth_page_is_under_more_and_opens_a_measurement(
     assert 'id="score-form"' in measurement
     assert "Gezin en wonen" in measurement
     # Consent through the plain form: recorded with the text; withdrawn again.
-    agreed = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent", {"text": consent_text("nl")})
+    unsigned = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent", {"text": consent_text("nl")})
+    assert unsigned.status_code == 422
+    assert await count(app, ScoreConsent) == 0
+    agreed = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent", agreement(world))
     assert agreed.status_code in (302, 303)
     page = (await browser.get(page_url)).text
     assert "Stop met het melden van mijn scores" in page
-    withdrawn = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent/withdraw")
+    unsigned = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent/withdraw")
+    assert unsigned.status_code == 422
+    assert "met je eigen sleutel ondertekend" in unsigned.text
+    withdrawn = await browser.post_form(f"/growth/programmes/{world.programme_a}/consent/withdraw", withdrawal(world))
     assert withdrawn.status_code in (302, 303)
     async with unit_of_work(app.state.sessionmaker) as uow:
         row = (await uow.session.execute(select(ScoreConsent))).scalar_one()
@@ -431,8 +464,7 @@ async def test_a_report_at_the_moment_she_withdraws_is_not_kept(
     url = f"{base(world)}/measurements/{measurement['id']}"
     await browser.log_in_as(world.participant_a)
     assert (await browser.api("POST", f"{url}/sides", json=envelope(0))).status_code == 201
-    agreement = {"language": "nl", "text": consent_text("nl")}
-    agreed = await browser.api("POST", f"{base(world)}/score-consent", json=agreement)
+    agreed = await browser.api("POST", f"{base(world)}/score-consent", json=agreement(world))
     assert agreed.status_code == 200, agreed.text
     await browser.csrf()
     # Her withdrawal has begun in another transaction (on another of her devices) and not ended.
@@ -453,3 +485,104 @@ async def test_a_report_at_the_moment_she_withdraws_is_not_kept(
     answer = await asyncio.wait_for(report, 30)
     assert answer.status_code == 403, answer.text
     assert await count(app, ReportedScores) == 0
+
+
+# Her signed consent ----------------------------------------------------------------------------
+
+
+async def test_a_consent_or_withdrawal_without_her_valid_signature_is_refused(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    """Only her own signed statement, for this programme, this kind, and newer than what is kept,
+    changes her consent; anything else is a 4xx with nothing stored."""
+    coach = (await world_keys(app, world)).identities[world.coach_a]
+    url = f"{base(world)}/score-consent"
+    await browser.log_in_as(world.participant_a)
+    refusals = [
+        {"language": "nl", "text": consent_text("nl")},  # not signed at all
+        {**agreement(world), "statement": "bm90IGEgc3RhdGVtZW50"},  # not a statement
+        agreement(world, identity=coach),  # signed by another key (her coach's)
+        agreement(world, programme=world.programme_b),  # for another programme
+        {**agreement(world), "statement": withdrawal(world)["statement"]},  # a 'withdraw' to agree
+        {**agreement(world), "statement": signed(world, "agree", text="Ja hoor")},  # over another text
+        {**agreement(world), "statement": signed(world, "agree", language="en")},  # in another language
+    ]
+    for body in refusals:
+        response = await browser.api("POST", url, json=body)
+        assert response.status_code == 422, response.text
+    # A statement with one bit changed no longer verifies.
+    raw = bytearray(crypto.b64u_decode(agreement(world)["statement"]))
+    raw[-1] ^= 1
+    tampered = {**agreement(world), "statement": crypto.b64u_encode(bytes(raw))}
+    assert (await browser.api("POST", url, json=tampered)).status_code == 422
+    assert await count(app, ScoreConsent) == 0
+
+    # Her own signed 'agree' is kept, and served as the newest statement.
+    first = agreement(world)
+    agreed = await browser.api("POST", url, json=first)
+    assert agreed.status_code == 200, agreed.text
+    assert agreed.json()["statement"] == first["statement"]
+    assert (await browser.api("GET", url)).json()["statement"] == first["statement"]
+
+    # Withdrawing: unsigned, signed by her coach, an 'agree', or older than her 'agree': refused.
+    old = signed(world, "withdraw", serial=1_000)
+    refused = (None, {}, withdrawal(world, identity=coach), {"statement": signed(world, "agree")}, {"statement": old})
+    for body in refused:
+        response = await browser.api("DELETE", url, **({} if body is None else {"json": body}))
+        assert response.status_code in (409, 422), response.text
+    assert (await browser.api("GET", url)).json()["consenting"] is True
+
+    stop = withdrawal(world)
+    withdrawn = await browser.api("DELETE", url, json=stop)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["consenting"] is False
+    assert withdrawn.json()["statement"] == stop["statement"]
+    # Her old 'agree' sent again is not a new word of hers.
+    assert (await browser.api("POST", url, json=first)).status_code == 409
+    assert (await browser.api("GET", url)).json()["consenting"] is False
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        row = (await uow.session.execute(select(ScoreConsent))).scalar_one()
+    assert row.statement == crypto.b64u_decode(first["statement"])
+    assert row.withdrawal == crypto.b64u_decode(stop["statement"])
+    assert row.serial is not None
+    assert row.withdrawal_serial is not None
+    assert row.serial < row.withdrawal_serial
+
+    # A new 'agree' makes a new consent; a second phone's 'agree' replaces the served statement.
+    again = await browser.api("POST", url, json=agreement(world))
+    assert again.status_code == 200
+    assert again.json()["consenting"] is True
+    other_phone = agreement(world)
+    assert (await browser.api("POST", url, json=other_phone)).json()["statement"] == other_phone["statement"]
+    assert await count(app, ScoreConsent) == 2
+
+
+async def test_a_consent_kept_without_her_signature_reports_nothing(
+    app: FastAPI, browser: Browser, world: World
+) -> None:
+    """A consent row from before signed consent (or written by the server itself) lets no number in;
+    her signed 'agree' ends it and takes its place."""
+    keys = await pillars(browser, world)
+    measurement = await opened(browser, world, world.participant_a)
+    url = f"{base(world)}/measurements/{measurement['id']}"
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        uow.session.add(
+            ScoreConsent(
+                organisation_id=world.organisation_id, programme_id=world.programme_a,
+                participant_id=world.participant_a, language="nl", text=consent_text("nl"),
+            )
+        )
+    await browser.log_in_as(world.participant_a)
+    assert (await browser.api("POST", f"{url}/sides", json=envelope(0))).status_code == 201
+    scores = {"side": "self", "scores": dict.fromkeys(keys, 3)}
+    assert (await browser.api("POST", f"{url}/reported", json=scores)).status_code == 403
+    served = (await browser.api("GET", f"{base(world)}/score-consent")).json()
+    assert served["consenting"] is True
+    assert served["statement"] is None
+    assert (await browser.api("POST", f"{base(world)}/score-consent", json=agreement(world))).status_code == 200
+    assert (await browser.api("POST", f"{url}/reported", json=scores)).status_code == 200
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        rows = (await uow.session.execute(select(ScoreConsent).order_by(ScoreConsent.agreed_at))).scalars().all()
+    assert [r.statement is None for r in rows] == [True, False]
+    assert rows[0].withdrawn_at is not None
+    assert rows[1].withdrawn_at is None

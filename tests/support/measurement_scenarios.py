@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
-from eportfolio.domain.measurements import MeasurementCreate, ReportedScoresWrite, ScoreConsentWrite
+from eportfolio import crypto
+from eportfolio.domain.measurements import (
+    MeasurementCreate,
+    ReportedScoresWrite,
+    ScoreConsentWithdraw,
+    ScoreConsentWrite,
+)
 from eportfolio.domain.modules import EnvelopeWrite
 from eportfolio.kit.auth import Caller
 from eportfolio.kit.uow import UnitOfWork
@@ -32,12 +39,25 @@ async def _opened(uow: UnitOfWork, w: World, caller: Caller | None = None) -> uu
     return (await measurements.open_measurement(uow, her, w.programme_a, w.participant_a, BRIDGE)).id
 
 
+async def _signed(uow: UnitOfWork, w: World, kind: str, language: str = "nl") -> str:
+    """Her statement as her browser signs it (crypto-spec 9.2), newer than any before."""
+    her = (await keys_in(uow, w)).identities[w.participant_a]
+    text = measurements.consent_text(language)
+    statement = crypto.sign_score_consent(
+        her, programme_id=str(w.programme_a), kind=kind, text=text, language=language, serial=time.time_ns() // 1000
+    )
+    return crypto.b64u_encode(statement)
+
+
+async def _agreement(uow: UnitOfWork, w: World, language: str = "nl") -> ScoreConsentWrite:
+    text = measurements.consent_text(language)
+    return ScoreConsentWrite(language=language, text=text, statement=await _signed(uow, w, "agree", language))
+
+
 async def _consenting(uow: UnitOfWork, caller: Caller, w: World) -> None:
     await _ready(uow, caller, w)
     her = _as(w, w.participant_a)
-    await measurements.give_consent(
-        uow, her, w.programme_a, ScoreConsentWrite(language="nl", text=measurements.consent_text("nl"))
-    )
+    await measurements.give_consent(uow, her, w.programme_a, await _agreement(uow, w))
 
 
 @scenario(S + "list_measurements", lambda w: w.coach_a, _ready)
@@ -68,15 +88,15 @@ async def _get_consent(uow: UnitOfWork, caller: Caller, w: World) -> object:
     return await measurements.get_consent(uow, caller, w.programme_a)
 
 
-@scenario(S + "give_consent", lambda w: w.participant_a)
+@scenario(S + "give_consent", lambda w: w.participant_a, _ready)
 async def _give_consent(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    data = ScoreConsentWrite(language="en", text=measurements.consent_text("en"))
-    return await measurements.give_consent(uow, caller, w.programme_a, data)
+    return await measurements.give_consent(uow, caller, w.programme_a, await _agreement(uow, w, "en"))
 
 
 @scenario(S + "withdraw_consent", lambda w: w.participant_a, _consenting)
 async def _withdraw(uow: UnitOfWork, caller: Caller, w: World) -> object:
-    return await measurements.withdraw_consent(uow, caller, w.programme_a)
+    data = ScoreConsentWithdraw(statement=await _signed(uow, w, "withdraw"))
+    return await measurements.withdraw_consent(uow, caller, w.programme_a, data)
 
 
 @scenario(S + "report_scores", lambda w: w.participant_a, _consenting)

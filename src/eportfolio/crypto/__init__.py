@@ -5,6 +5,13 @@ Every refusal is a `CryptoError`; nothing else leaves these functions.
 """
 
 from .boxes import SealedPurpose, SecretPurpose
+from .consent import (
+    ScoreConsentStatement,
+    consent_text_sha256,
+    read_score_consent,
+    sign_score_consent,
+    verify_score_consent,
+)
 from .content import (
     CHUNK_BYTES,
     AttachmentDecryptor,
@@ -125,6 +132,7 @@ __all__ = [
     "RecoveryCode",
     "Rng",
     "RosterEntry",
+    "ScoreConsentStatement",
     "SealedItem",
     "SealedLetter",
     "SealedPurpose",
@@ -136,6 +144,7 @@ __all__ = [
     "Vouch",
     "b64u_decode",
     "b64u_encode",
+    "consent_text_sha256",
     "conversation_id",
     "decrypt_attachment",
     "decrypt_message",
@@ -161,14 +170,17 @@ __all__ = [
     "parse_auth_proof",
     "parse_fingerprint_qr",
     "read_grant",
+    "read_score_consent",
     "read_vouch",
     "seal_envelope",
     "seal_intake_letter",
     "seal_pinned_keys",
+    "sign_score_consent",
     "unwrap_item_key",
     "verify_epoch",
     "verify_grant",
     "verify_programme_key",
     "verify_record",
+    "verify_score_consent",
     "verify_vouch",
 ]

@@ -213,6 +213,14 @@ class ScoreConsentWrite(DomainModel):
 
     language: LanguageCode
     text: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    # Her signed 'agree' (docs/crypto-spec.md, kind 0x0F), base64url, made by her browser.
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class ScoreConsentWithdraw(DomainModel):
+    """She stops reporting: her signed 'withdraw', base64url, made by her browser."""
+
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
 class ScoreConsentRead(ReadModel):
@@ -222,6 +230,9 @@ class ScoreConsentRead(ReadModel):
     text: str | None = None
     agreed_at: datetime | None = None
     withdrawn_at: datetime | None = None
+    # The newest statement she signed on this consent (her 'withdraw' once she stopped, else her
+    # 'agree'), base64url; her browser verifies it and reports only under her own 'agree'.
+    statement: str | None = None
 
 
 class ReportedScoresWrite(DomainModel):

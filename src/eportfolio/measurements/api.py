@@ -19,6 +19,7 @@ from eportfolio.domain.measurements import (
     ReportedScoresWrite,
     ReportedTotal,
     ScoreConsentRead,
+    ScoreConsentWithdraw,
     ScoreConsentWrite,
 )
 from eportfolio.domain.modules import EnvelopeWrite
@@ -107,8 +108,10 @@ async def give_consent(
 
 
 @router.delete(P + "/score-consent")
-async def withdraw_consent(uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> ScoreConsentRead:
-    return await service.withdraw_consent(uow, caller, programme_id)
+async def withdraw_consent(
+    uow: UowDep, caller: CallerDep, programme_id: uuid.UUID, data: ScoreConsentWithdraw
+) -> ScoreConsentRead:
+    return await service.withdraw_consent(uow, caller, programme_id, data)
 
 
 @router.get(P + "/reported-scores")

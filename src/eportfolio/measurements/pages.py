@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from eportfolio.assignments import service as assignments
 from eportfolio.domain.measurements import (
@@ -23,12 +24,14 @@ from eportfolio.domain.measurements import (
     MeasurementCreate,
     MeasurementRead,
     MeasurementSideName,
+    ScoreConsentWithdraw,
     ScoreConsentWrite,
 )
 from eportfolio.domain.people import Role
 from eportfolio.kit.auth import CallerDep
 from eportfolio.kit.errors import DomainError
 from eportfolio.kit.forms import form_error, read_form, submit_form
+from eportfolio.kit.i18n import gettext
 from eportfolio.kit.uow import UowDep
 from eportfolio.kit.web import page_router, redirect, render, request_language
 from eportfolio.measurements import service
@@ -176,7 +179,11 @@ async def open_measurement(
 @router.post("/growth/programmes/{programme_id}/consent")
 async def give_consent(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
     values = await read_form(request)
-    fields = {"language": request_language(request), "text": values.get("text", "")}
+    fields = {
+        "language": request_language(request),
+        "text": values.get("text", ""),
+        "statement": values.get("statement", ""),
+    }
 
     async def act(data: ScoreConsentWrite) -> str:
         await service.give_consent(uow, caller, programme_id, data)
@@ -191,8 +198,14 @@ async def give_consent(request: Request, uow: UowDep, caller: CallerDep, program
 
 @router.post("/growth/programmes/{programme_id}/consent/withdraw")
 async def withdraw_consent(request: Request, uow: UowDep, caller: CallerDep, programme_id: uuid.UUID) -> Response:
+    values = await read_form(request)
     try:
-        await service.withdraw_consent(uow, caller, programme_id)
+        data = ScoreConsentWithdraw.model_validate({"statement": values.get("statement", "")})
+    except ValidationError:
+        errors = {"consent": gettext(request_language(request), service.NOT_SIGNED)}
+        return await _growth_page(request, uow, caller, programme_id, caller.person_id, None, errors, 422)
+    try:
+        await service.withdraw_consent(uow, caller, programme_id, data)
     except DomainError as exc:
         await uow.session.rollback()
         errors = {"consent": " ".join(form_error(request, exc).values())}
@@ -233,6 +246,7 @@ async def measurement_page(
             "instrument": instrument,
             "instrument_json": json.dumps(instrument, ensure_ascii=False),
             "consenting": bool(consent and consent.consenting),
+            "consent_statement": consent.statement if consent else None,
             "api": f"/api/v1/measurements/programmes/{programme_id}",
             "back": f"/growth/programmes/{programme_id}/participants/{measurement.participant_id}",
         },

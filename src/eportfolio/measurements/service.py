@@ -25,6 +25,8 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from eportfolio import crypto
+from eportfolio.accounts import service as accounts
 from eportfolio.assignments import service as assignments
 from eportfolio.domain.measurements import (
     InstrumentDefinition,
@@ -36,6 +38,7 @@ from eportfolio.domain.measurements import (
     ReportedScoresWrite,
     ReportedTotal,
     ScoreConsentRead,
+    ScoreConsentWithdraw,
     ScoreConsentWrite,
     SideRead,
 )
@@ -387,6 +390,7 @@ def consent_text(language: str) -> str:
 def _consent_read(row: ScoreConsent | None) -> ScoreConsentRead:
     if row is None:
         return ScoreConsentRead(consenting=False)
+    newest = row.withdrawal if row.withdrawn_at is not None else row.statement
     return ScoreConsentRead(
         consenting=row.withdrawn_at is None,
         id=row.id,
@@ -394,6 +398,7 @@ def _consent_read(row: ScoreConsent | None) -> ScoreConsentRead:
         text=row.text,
         agreed_at=row.agreed_at,
         withdrawn_at=row.withdrawn_at,
+        statement=crypto.b64u_encode(newest) if newest else None,
     )
 
 
@@ -402,6 +407,38 @@ async def _her_own(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> 
         return await authorize(uow, caller, programme_id, {Role.participant})
     except Forbidden:
         raise Forbidden(N_("Only she herself can agree to report her scores, or stop it.")) from None
+
+
+NOT_SIGNED = N_("Your phone did not sign this with your own key. Reload the page and try again.")
+
+
+async def _signed_by_her(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: str, kind: str, newest: ScoreConsent | None
+) -> tuple[bytes, crypto.ScoreConsentStatement]:
+    """Her statement, checked: signed by her registered identity key, for this programme, her,
+    this kind, and newer than every statement kept for her here (an old one sent again is not
+    a new word of hers)."""
+    account = await accounts.account_of_person(uow, caller.person_id)
+    if account is None or not account.public_identity:
+        raise Conflict(N_("You have no keys yet; finish signing up first."))
+    her = accounts.person_fingerprint(account)
+    try:
+        raw = crypto.b64u_decode(data)
+        statement = crypto.verify_score_consent(raw, her.ed25519_public)
+    except crypto.CryptoError:
+        raise InvalidInput(NOT_SIGNED, field="statement") from None
+    if (
+        statement.programme_id != str(programme_id)
+        or statement.person_id != str(caller.person_id)
+        or statement.kind != kind
+    ):
+        raise InvalidInput(NOT_SIGNED, field="statement")
+    if newest is not None and statement.serial <= max(newest.serial or 0, newest.withdrawal_serial or 0):
+        raise Conflict(
+            N_("Your phone signed this before your newest choice here. Reload the page and try again."),
+            field="statement",
+        )
+    return raw, statement
 
 
 @personal_data("score_consent")
@@ -417,7 +454,8 @@ async def give_consent(
     uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: ScoreConsentWrite
 ) -> ScoreConsentRead:
     """She agrees, with the text her page showed her; it must be the text of this version of the
-    app in that language, so what is recorded is what she read."""
+    app in that language, so what is recorded is what she read. Her browser signs her 'agree'
+    over that text's SHA-256 with her identity key; without that signature nothing is stored."""
     access = await _her_own(uow, caller, programme_id)
     if data.text.strip() != consent_text(data.language).strip():
         raise InvalidInput(
@@ -425,9 +463,23 @@ async def give_consent(
             field="text",
         )
     repo = MeasurementRepository(uow.session)
-    current = await repo.newest_consent(access.scope, caller.person_id)
-    if current is not None and current.withdrawn_at is None:
+    current = await repo.newest_consent(access.scope, caller.person_id, lock=True)
+    raw, statement = await _signed_by_her(uow, caller, programme_id, data.statement, "agree", current)
+    if statement.language != data.language or statement.text_sha256 != crypto.consent_text_sha256(
+        consent_text(data.language)
+    ):
+        raise InvalidInput(
+            N_("The consent text has changed since your page was opened. Reload the page and read it again."),
+            field="text",
+        )
+    if current is not None and current.withdrawn_at is None and current.statement is not None:
+        # She agreed again on another phone: her newest signed word is the one served.
+        current.statement, current.serial = raw, statement.serial
+        await uow.flush()
         return _consent_read(current)
+    if current is not None and current.withdrawn_at is None:
+        # Agreed before signed consent: that row ends here, the signed one takes its place.
+        current.withdrawn_at = utcnow()
     row = ScoreConsent(
         organisation_id=access.scope.organisation_id,
         programme_id=access.scope.programme_id,
@@ -435,6 +487,8 @@ async def give_consent(
         language=data.language,
         text=consent_text(data.language),
         agreed_at=utcnow(),
+        statement=raw,
+        serial=statement.serial,
     )
     uow.session.add(row)
     await uow.flush()
@@ -443,16 +497,28 @@ async def give_consent(
 
 
 @personal_data("score_consent")
-async def withdraw_consent(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> ScoreConsentRead:
-    """She withdraws: her browser sends no more scores, and the ones sent are deleted now."""
+async def withdraw_consent(
+    uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID, data: ScoreConsentWithdraw
+) -> ScoreConsentRead:
+    """She withdraws: her browser sends no more scores, and the ones sent are deleted now. Her
+    browser signs her 'withdraw'; it is kept with the consent so that every phone of hers that is
+    served it stops reporting, whatever the server says later."""
     access = await _her_own(uow, caller, programme_id)
     repo = MeasurementRepository(uow.session)
     # Locked first (PostgreSQL): a report under way commits before the delete below, which then
     # takes its row too.
     current = await repo.newest_consent(access.scope, caller.person_id, lock=True)
-    if current is None or current.withdrawn_at is not None:
+    raw, statement = await _signed_by_her(uow, caller, programme_id, data.statement, "withdraw", current)
+    if current is None:
+        return _consent_read(current)
+    if current.withdrawn_at is not None:
+        # She stopped before (on another phone): her newest signed word is the one served.
+        current.withdrawal, current.withdrawal_serial = raw, statement.serial
+        await uow.flush()
         return _consent_read(current)
     current.withdrawn_at = utcnow()
+    current.withdrawal = raw
+    current.withdrawal_serial = statement.serial
     await repo.delete_reported(access.scope, caller.person_id)
     await uow.flush()
     _log(uow, caller, access, caller.person_id, "score_consent", Action.update)
@@ -477,7 +543,7 @@ async def report_scores(
     # Locked (PostgreSQL): a withdrawal at the same moment waits for this transaction and then
     # deletes what it stored, or went first and is seen here.
     consent = await repo.newest_consent(access.scope, caller.person_id, lock=True)
-    if consent is None or consent.withdrawn_at is not None:
+    if consent is None or consent.withdrawn_at is not None or consent.statement is None:
         raise Forbidden(N_("You have not agreed to report your scores, so they stay in your portfolio."))
     sides = (await repo.sides_of(access.scope, [row.id])).get(row.id, [])
     both = {s.side for s in sides} == {side.value for side in MeasurementSideName}

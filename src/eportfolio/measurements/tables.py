@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eportfolio.kit.clock import utcnow
@@ -89,7 +89,11 @@ class MeasurementSide(Base):
 
 class ScoreConsent(Base):
     """Her consent to report her numeric scores: the exact text she saw, in which language, when
-    she agreed and, once she withdrew it, when. A new agreement is a new row."""
+    she agreed and, once she withdrew it, when. A new agreement is a new row.
+
+    ``statement`` is her signed 'agree' and ``withdrawal`` her signed 'withdraw' (kind 0x0F,
+    docs/crypto-spec.md), each with its serial; her browsers verify the newest one served and
+    report only under her own signed 'agree'. Rows from before signed consent have none."""
 
     __tablename__ = "score_consents"
 
@@ -101,6 +105,10 @@ class ScoreConsent(Base):
     text: Mapped[str] = mapped_column(Text)
     agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    statement: Mapped[bytes | None] = mapped_column(LargeBinary)
+    serial: Mapped[int | None] = mapped_column(BigInteger)
+    withdrawal: Mapped[bytes | None] = mapped_column(LargeBinary)
+    withdrawal_serial: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_score_consents_programme_participant", "programme_id", "participant_id"),)
 

@@ -9,7 +9,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { forgetConsent, openSides, rememberConsent, reportMissing } from '../../../frontend/static/js/measurements/opened.js';
+import {
+  forgetConsent,
+  newestSeen,
+  openSides,
+  rememberConsent,
+  reportMissing,
+  signConsent,
+} from '../../../frontend/static/js/measurements/opened.js';
 import { sideValue } from '../../../frontend/static/js/measurements/scores.js';
 import { openRow, sealRow } from '../../../frontend/static/js/modules/sealed.js';
 import { PROGRAMME, lib, setting } from './lying-harness.mjs';
@@ -103,21 +110,90 @@ async function report(server, client, options, measurement = null) {
   return server.posted.slice(before).filter((p) => p.path.endsWith('/reported')).map((p) => p.body);
 }
 
+const TEXT = 'Ik ga akkoord dat mijn programma mijn scores gebruikt.';
+
+// Her statement as her browser signs it on some phone (its own storage), base64url as served.
+async function signedOn(identity, kind, { storage: device = storage(), now = Date.now() } = {}) {
+  return signConsent(identity, PROGRAMME, { kind, text: TEXT, language: 'nl', storage: device, now });
+}
+
 test('a page that says she consents sends no number unless she agreed herself on this device', async () => {
   const { server, her, visit } = await setting();
   const client = await visit();
   const device = storage();
-  // The server writes data-consenting="true", but she never clicked "I agree" here.
-  assert.deepEqual(await report(server, client, { consenting: true, storage: device }), []);
+  const statement = await signedOn(her, 'agree', { storage: storage() });
+  // The server writes data-consenting="true" and serves her signed 'agree' from another phone,
+  // but she never clicked "I agree" here.
+  assert.deepEqual(await report(server, client, { consenting: true, statement, storage: device }), []);
   // She agrees herself: the numbers go, never the notes.
   rememberConsent(her, PROGRAMME, { storage: device });
-  const sent = await report(server, client, { consenting: true, storage: device });
+  const sent = await report(server, client, { consenting: true, statement, storage: device });
   assert.deepEqual(sent, [{ side: 'self', scores: { 'well-being': 2 } }, { side: 'coach', scores: { 'well-being': 4 } }]);
   // The server can stop reporting (she withdrew elsewhere), never start it.
-  assert.deepEqual(await report(server, client, { consenting: false, storage: device }), []);
+  assert.deepEqual(await report(server, client, { consenting: false, statement, storage: device }), []);
   // She stops on this device: nothing more goes, whatever the page says.
   forgetConsent(her, PROGRAMME, { storage: device });
+  assert.deepEqual(await report(server, client, { consenting: true, statement, storage: device }), []);
+});
+
+test('a consent row without her signature, or signed by another key, sends no number', async () => {
+  const { server, her, mallory, coach, visit } = await setting();
+  const client = await visit();
+  const device = storage();
+  rememberConsent(her, PROGRAMME, { storage: device });
+  // The server says she consents and serves no statement (a row it wrote itself).
   assert.deepEqual(await report(server, client, { consenting: true, storage: device }), []);
+  // Nor with an 'agree' signed by someone else, even under her user id's name.
+  for (const signer of [mallory, coach]) {
+    const forged = await signedOn(signer, 'agree');
+    assert.deepEqual(await report(server, client, { consenting: true, statement: forged, storage: device }), []);
+  }
+  // Nor with a statement of hers changed by one bit.
+  const raw = lib.b64uDecode(await signedOn(her, 'agree'));
+  raw[raw.length - 1] ^= 1;
+  assert.deepEqual(await report(server, client, { consenting: true, statement: lib.b64uEncode(raw), storage: device }), []);
+  // Nor with her signed 'withdraw' served as if she consented.
+  const stop = await signedOn(her, 'withdraw');
+  assert.deepEqual(await report(server, client, { consenting: true, statement: stop, storage: device }), []);
+  // Her own signed 'agree', newer than that 'withdraw': the numbers go.
+  const agree = await signedOn(her, 'agree', { now: Date.now() + 60_000 });
+  assert.equal((await report(server, client, { consenting: true, statement: agree, storage: device })).length, 2);
+});
+
+test('an old "agree" served after a newer "withdraw" this phone saw sends nothing', async () => {
+  const { server, her, visit } = await setting();
+  const client = await visit();
+  const phone = storage();
+  const other = storage();
+  rememberConsent(her, PROGRAMME, { storage: phone });
+  const agree = await signedOn(her, 'agree', { storage: other, now: 1_780_000_000_000 });
+  assert.equal((await report(server, client, { consenting: true, statement: agree, storage: phone })).length, 2);
+  // She withdraws on the other phone; the server serves that 'withdraw' to this phone once.
+  const stop = await signedOn(her, 'withdraw', { storage: other, now: 1_780_000_100_000 });
+  assert.deepEqual(await report(server, client, { consenting: false, statement: stop, storage: phone }), []);
+  assert.deepEqual(newestSeen(her, PROGRAMME, { storage: phone }), { serial: 1_780_000_100_000, kind: 'withdraw' });
+  // Then it lies: it says she consents and serves her old 'agree' again. This phone saw newer.
+  assert.deepEqual(await report(server, client, { consenting: true, statement: agree, storage: phone }), []);
+  // A withdrawal signed on this very phone stops it the same way, even if the server never keeps it.
+  const third = storage();
+  rememberConsent(her, PROGRAMME, { storage: third });
+  assert.equal((await report(server, client, { consenting: true, statement: agree, storage: third })).length, 2);
+  await signedOn(her, 'withdraw', { storage: third, now: 1_780_000_200_000 });
+  rememberConsent(her, PROGRAMME, { storage: third }); // even were the device flag back
+  assert.deepEqual(await report(server, client, { consenting: true, statement: agree, storage: third }), []);
+  // Only a newer 'agree' of hers starts it again, and its serial is above all this phone saw.
+  const again = await signedOn(her, 'agree', { storage: third, now: 1 });
+  assert.ok(lib.readScoreConsent(lib.b64uDecode(again)).serial > 1_780_000_200_000);
+  assert.equal((await report(server, client, { consenting: true, statement: again, storage: third })).length, 2);
+});
+
+test('a statement for another programme or another mother sends nothing', async () => {
+  const { server, her, visit } = await setting();
+  const client = await visit();
+  const device = storage();
+  rememberConsent(her, PROGRAMME, { storage: device });
+  const elsewhere = await lib.signScoreConsent(her, { programmeId: 'programme-b', kind: 'agree', text: TEXT, language: 'nl', serial: 5 });
+  assert.deepEqual(await report(server, client, { consenting: true, statement: lib.b64uEncode(elsewhere), storage: device }), []);
 });
 
 test('a coach\'s browser never reports, and her browser reports only her own measurement', async () => {
@@ -126,15 +202,22 @@ test('a coach\'s browser never reports, and her browser reports only her own mea
   rememberConsent(her, PROGRAMME, { storage: device });
   rememberConsent(coach, PROGRAMME, { storage: device });
   const hers = await visit();
+  const statement = await signedOn(her, 'agree');
+  // Her own page with her signed 'agree' reports (so the refusals below are about who and what).
+  assert.equal((await report(server, hers, { consenting: true, statement, storage: device })).length, 2);
   // A measurement the server says is someone else's, on her page.
-  assert.deepEqual(await report(server, hers, { consenting: true, storage: device }, { id: 'm2', participant_id: 'mallory', reported_sides: [], both_submitted: true }), []);
+  assert.deepEqual(await report(server, hers, { consenting: true, statement, storage: device }, { id: 'm2', participant_id: 'mallory', reported_sides: [], both_submitted: true }), []);
   // Her coach's browser on her pages, told she consents.
   server.me = coach;
   const his = await visit();
   his.identity = coach;
   his.owner = false;
-  assert.deepEqual(await report(server, his, { consenting: true, storage: device }), []);
-  // Nor when the server claims he owns it: the portfolio's participant is her, not him.
-  his.owner = true;
-  assert.deepEqual(await report(server, his, { consenting: true, storage: device }), []);
+  const hisStatement = await signedOn(coach, 'agree');
+  for (const served of [statement, hisStatement]) {
+    assert.deepEqual(await report(server, his, { consenting: true, statement: served, storage: device }), []);
+    // Nor when the server claims he owns it: the portfolio's participant is her, not him.
+    his.owner = true;
+    assert.deepEqual(await report(server, his, { consenting: true, statement: served, storage: device }), []);
+    his.owner = false;
+  }
 });

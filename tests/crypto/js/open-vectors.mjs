@@ -387,6 +387,20 @@ export async function openVectors(lib, load, origin) {
     await refuses(lib, () => lib.verifyVouch(unhex(vectors.vouch), [subject.ed25519Public]), 'vouch by another key');
   });
 
+  await step('score_consents', async () => {
+    const vectors = await load(origin, 'score_consents');
+    const her = (await person(vectors.signer)).person;
+    const other = (await person('coach')).person;
+    check(hex(await lib.consentTextSha256(vectors.text)) === vectors.text_sha256, 'consent text hash');
+    for (const item of vectors.statements) {
+      const statement = await lib.verifyScoreConsent(unhex(item.statement), her.ed25519Public);
+      check(statement.programmeId === vectors.programme_id && statement.personId === her.userId, 'consent ids');
+      check(statement.kind === item.kind && statement.serial === item.serial && statement.language === 'nl', 'consent fields');
+      check(hex(statement.textSha256) === vectors.text_sha256, 'consent text');
+      await refuses(lib, () => lib.verifyScoreConsent(unhex(item.statement), other.ed25519Public), 'consent by another key');
+    }
+  });
+
   await step('encoding', async () => {
     const vectors = await load(origin, 'encoding');
     for (const item of vectors.valid) {

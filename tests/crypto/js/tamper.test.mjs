@@ -28,7 +28,7 @@ const structures = {};
 
 before(async () => {
   v = {};
-  for (const name of ['identities', 'envelopes', 'grants', 'epochs', 'records', 'boxes', 'pinned_keys', 'recovery', 'attachments', 'vouches']) {
+  for (const name of ['identities', 'envelopes', 'grants', 'epochs', 'records', 'boxes', 'pinned_keys', 'recovery', 'attachments', 'vouches', 'score_consents']) {
     v[name] = await load(name);
   }
   for (const [name, entry] of Object.entries(v.identities.people)) {
@@ -84,6 +84,10 @@ before(async () => {
     ],
     'pinned keys': [unhex(v.pinned_keys.record), (data) => lib.openPinnedKeys(people.participant, data)],
     vouch: [unhex(v.vouches.vouch), (data) => lib.verifyVouch(data, [coachKey])],
+    'score consent': [
+      unhex(v.score_consents.statements[1].statement),
+      (data) => lib.verifyScoreConsent(data, people.participant.person.ed25519Public),
+    ],
   });
 });
 

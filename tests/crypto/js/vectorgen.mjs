@@ -702,6 +702,25 @@ export async function generate(lib, origin) {
     });
   }
 
+  // score_consents
+  {
+    const her = people.participant;
+    const text = 'Ik ga akkoord dat mijn programma mijn scores gebruikt. \u00e9\u00e9n';
+    const statements = [];
+    for (const [kind, serial] of [['agree', 1_780_000_000_000], ['withdraw', 1_780_000_100_000]]) {
+      const statement = await lib.signScoreConsent(her, { programmeId: 'programme-a', kind, text, language: 'nl', serial });
+      statements.push({ kind, serial, statement: hex(statement) });
+    }
+    put('score_consents', "The participant's signed 'agree' and 'withdraw' to report her scores (kind 0x0F)", {
+      signer: 'participant',
+      programme_id: 'programme-a',
+      language: 'nl',
+      text,
+      text_sha256: hex(await lib.consentTextSha256(text)),
+      statements,
+    });
+  }
+
   put('encoding', 'base64url without padding, and texts a decoder must refuse', {
     valid: B64U_CASES.map((value) => ({ hex: value, text: lib.b64uEncode(unhex(value)) })),
     invalid: B64U_INVALID,

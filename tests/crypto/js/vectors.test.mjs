@@ -10,7 +10,8 @@ import { generate } from './vectorgen.mjs';
 
 const NAMES = [
   'attachments', 'boxes', 'encoding', 'envelopes', 'epochs', 'fingerprints', 'grants',
-  'identities', 'intake', 'items', 'kdf', 'pinned_keys', 'records', 'recovery', 'rotation', 'vouches',
+  'identities', 'intake', 'items', 'kdf', 'pinned_keys', 'records', 'recovery', 'rotation', 'score_consents',
+  'vouches',
 ];
 
 async function load(origin, name) {

@@ -49,6 +49,7 @@ export {
 } from './records.js';
 export { MAX_LETTER_BYTES, intakeLetterKeyId, openIntakeLetter, sealIntakeLetter } from './intake.js';
 export { openPinnedKeys, sealPinnedKeys } from './pinned.js';
+export { consentTextSha256, readScoreConsent, signScoreConsent, verifyScoreConsent } from './consent.js';
 export { makeVouch, readVouch, verifyVouch } from './vouch.js';
 export {
   AttachmentDecryptor,

@@ -7,7 +7,16 @@ import { loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
 import { api, openPortfolio } from '../modules/sealed.js';
 import { bridgePicture, lineChart } from './charts.js';
-import { forgetConsent, localised, mayReport, openSides, rememberConsent, reportMissing } from './opened.js';
+import {
+  forgetConsent,
+  localised,
+  mayReport,
+  openSides,
+  rememberConsent,
+  reportMissing,
+  servedConsent,
+  signConsent,
+} from './opened.js';
 import { series } from './scores.js';
 
 const $ = (id) => document.getElementById(id);
@@ -111,12 +120,32 @@ function drawCharts(opened) {
 }
 
 // Her own click on "I agree" (or "Stop") on this device is what lets this browser send numbers;
-// the page's word that she consents never does (opened.js, mayReport).
+// the page's word that she consents never does (opened.js, mayReport). Her browser signs the
+// choice with her identity key before the form goes; the server keeps nothing unsigned.
 function watchConsent(identity) {
   const agree = document.querySelector('#consent form[action$="/consent"]');
   const stop = document.querySelector('#consent form[action$="/consent/withdraw"]');
-  agree?.addEventListener('submit', () => rememberConsent(identity, root.dataset.programme));
-  stop?.addEventListener('submit', () => forgetConsent(identity, root.dataset.programme));
+  const signed = (form, kind, text, language, remember) => {
+    form?.addEventListener('submit', async (event) => {
+      if (form.dataset.signed === 'true') return;
+      event.preventDefault();
+      const button = form.querySelector('button');
+      if (button) button.disabled = true;
+      try {
+        const programmeId = root.dataset.programme;
+        form.elements.statement.value = await signConsent(identity, programmeId, { kind, text: text(), language });
+        remember(identity, programmeId);
+        form.dataset.signed = 'true';
+        form.submit();
+      } catch {
+        if (button) button.disabled = false;
+        say(words.failed);
+      }
+    });
+  };
+  const lang = root.dataset.lang;
+  signed(agree, 'agree', () => agree.elements.text.value, lang, rememberConsent);
+  signed(stop, 'withdraw', () => stop?.dataset.text ?? '', stop?.dataset.language || lang, forgetConsent);
 }
 
 async function start() {
@@ -134,7 +163,9 @@ async function start() {
     // She agreed on another phone (or before phones kept it): this phone sends nothing until she
     // says here that it may.
     const here = $('consent-this-phone');
-    if (her && here && root.dataset.consenting === 'true' && !mayReport(client, { consenting: true })) {
+    const consent = { consenting: root.dataset.consenting === 'true', statement: root.dataset.statement || null };
+    const served = her ? await servedConsent(client, consent.statement) : null;
+    if (her && here && consent.consenting && served?.kind === 'agree' && !(await mayReport(client, consent))) {
       here.hidden = false;
       $('consent-here').addEventListener('click', () => {
         rememberConsent(identity, root.dataset.programme);
@@ -149,7 +180,7 @@ async function start() {
       if (!instrument) continue;
       const sides = await openSides(client, m, instrument);
       broken ||= sides.broken;
-      if (her) await reportMissing(base, m, sides, client, { consenting: root.dataset.consenting === 'true' });
+      if (her) await reportMissing(base, m, sides, client, consent);
       if (sides.self || sides.coach) drawn.push({ at: m.opened_at, instrument, self: sides.self, coach: sides.coach });
     }
     say(broken ? words.cannotOpen : drawn.length ? '' : words.nothing, broken ? 'warning' : 'info');

@@ -128,7 +128,10 @@ async function start() {
     const sides = await openSides(client, measurement, instrument);
     if (sides.broken) say(words.cannotOpen);
     if (measurement.both_submitted) showComparison(sides);
-    if (her) await reportMissing(base, measurement, sides, client, { consenting: root.dataset.consenting === 'true' });
+    if (her) {
+      const consent = { consenting: root.dataset.consenting === 'true', statement: root.dataset.statement || null };
+      await reportMissing(base, measurement, sides, client, consent);
+    }
     root.dataset.ready = 'true';
   } catch (error) {
     say(error?.status ? error.message : words.failed);
