@@ -174,6 +174,9 @@ class CaseloadEntry:
     last_activity: datetime | None
     conversation_id: uuid.UUID | None
     portfolio_id: uuid.UUID | None
+    # Measurements where her self-score is in and his is not yet, and the oldest of them.
+    scores_waiting: int = 0
+    score_measurement_id: uuid.UUID | None = None
 
     @property
     def can_open(self) -> bool:
@@ -183,13 +186,16 @@ class CaseloadEntry:
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.waiting_since or self.unread or self.to_review or self.goals_due or self.overdue)
+        return bool(
+            self.waiting_since or self.unread or self.to_review or self.goals_due or self.overdue
+            or self.scores_waiting
+        )
 
     def attention_key(self) -> tuple[object, ...]:
         """Who needs him first: a message waiting for an answer (longest first), then the most
         things waiting, then whoever has been quiet longest."""
         waiting = self.waiting_since.timestamp() if self.waiting_since else float("inf")
-        things = self.unread + self.to_review + self.goals_due + self.overdue
+        things = self.unread + self.to_review + self.goals_due + self.overdue + self.scores_waiting
         quiet = self.last_activity.timestamp() if self.last_activity else 0.0
         return (self.waiting_since is None, waiting, -things, quiet, self.name)
 
@@ -225,6 +231,8 @@ def _entries(programme_id: uuid.UUID, rows: list[CaseloadRow]) -> list[CaseloadE
             last_activity=newest(row.last_message_at, row.last_item_at, row.last_answer_at) if reader else None,
             conversation_id=row.conversation_id,
             portfolio_id=row.portfolio_id,
+            scores_waiting=int(row.scores_waiting or 0) if reader else 0,
+            score_measurement_id=row.score_measurement_id if reader else None,
         )
         known = by_participant.get(row.participant_id)
         # Two assignments for one participant (say individual and budget): the signed one shows.
