@@ -98,7 +98,10 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
         items.append(NavItem("roster", "/roster", N_("Roster"), prefixes=("/roster/",)))
     items.append(NavItem("notifications", "/notifications", N_("Notifications"), counts.notifications))
     if participant or coach:
-        items.append(NavItem("appointments", "/appointments", N_("Calendar"), prefixes=("/appointments/",)))
+        # Her home says "My calendar": her menu says the same; a coach's (and a coach who also takes
+        # part somewhere) keeps "Calendar", for it holds his appointments with others too.
+        label = N_("My calendar") if participant and not coach else N_("Calendar")
+        items.append(NavItem("appointments", "/appointments", label, prefixes=("/appointments/",)))
     if participant:
         # Her measurements, the chart and the bridge; under "More" on a phone.
         items.append(NavItem("growth", "/my/growth", N_("My growth"), prefixes=("/growth/",)))
@@ -112,7 +115,7 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
         )
     if participant:
         # Her trajectory: less often needed than the bar's items, so under "More".
-        items.append(NavItem("trajectory", "/my/trajectory", N_("Trajectory")))
+        items.append(NavItem("trajectory", "/my/trajectory", N_("My trajectory")))
     return items
 
 
