@@ -8,6 +8,7 @@ again. A marker she types in a note reaches the server only as ciphertext.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -101,16 +102,22 @@ async def _bridge_reads_on_a_phone(page: Any) -> None:
         "Gezin en wonen", "Welzijn", "Opleiding en training", "Omgaan met geld", "Werk en loopbaan", "Kinderen"
     ], names
     assert await page.locator("#bridge svg.chart text.bridge__number").count() == 0
-    picture = await page.eval_on_selector("#bridge svg.chart", "(s) => { const r = s.getBoundingClientRect(); return [r.left, r.right]; }")
-    for a, b in zip(names, names[1:], strict=False):
+    picture = await page.eval_on_selector(
+        "#bridge svg.chart", "(s) => { const r = s.getBoundingClientRect(); return [r.left, r.right]; }"
+    )
+    for a, b in itertools.pairwise(names):
         assert a["box"]["right"] <= b["box"]["left"] + 0.5, (a, b)
-    assert picture[0] - 0.5 <= names[0]["box"]["left"] and names[-1]["box"]["right"] <= picture[1] + 0.5
+    assert picture[0] - 0.5 <= names[0]["box"]["left"]
+    assert names[-1]["box"]["right"] <= picture[1] + 0.5
     key = await page.eval_on_selector(
         "#bridge [data-key=coach] path",
-        "(m) => { const r = m.getBoundingClientRect(); return { w: r.width, h: r.height, fill: getComputedStyle(m).fill }; }",
+        "(m) => { const r = m.getBoundingClientRect();"
+        " return { w: r.width, h: r.height, fill: getComputedStyle(m).fill }; }",
     )
     for n in names:
-        assert n["mark"] is not None and n["mark"]["h"] >= 12 and n["mark"]["w"] >= 10, n
+        assert n["mark"] is not None, n
+        assert n["mark"]["h"] >= 12, n
+        assert n["mark"]["w"] >= 10, n
         assert n["mark"]["fill"] == key["fill"], (n, key)
     assert abs(key["h"] - names[0]["mark"]["h"]) <= 4, (key, names[0]["mark"])
     dates = [t for t in await page.locator("#charts text.chart__axis").all_text_contents() if not t.strip().isdigit()]

@@ -46,7 +46,7 @@ async def _score(browser: Browser, world: World, person: uuid.UUID, measurement_
 
 
 def _row(page: str, participant: uuid.UUID) -> str:
-    return page[page.index(f'data-participant-id="{participant}"'):].split('<li class="card caseload-row')[0]
+    return page[page.index(f'data-participant-id="{participant}"') :].split('<li class="card caseload-row')[0]
 
 
 async def test_her_self_score_waits_for_his_score_on_his_today_and_caseload(
@@ -54,8 +54,12 @@ async def test_her_self_score_waits_for_his_score_on_his_today_and_caseload(
 ) -> None:
     # Other participants of his, some with things waiting, so that the sort has something to do.
     await seed_caseload(
-        app.state.sessionmaker, organisation_id=world.organisation_id, programme_id=world.programme_a,
-        coach_id=world.coach_a, signer_id=world.staff_a, count=3,
+        app.state.sessionmaker,
+        organisation_id=world.organisation_id,
+        programme_id=world.programme_a,
+        coach_id=world.coach_a,
+        signer_id=world.staff_a,
+        count=3,
     )
     measurement_id = await _measurement(browser, world)
     link = f'href="/growth/programmes/{world.programme_a}/measurements/{measurement_id}"'
@@ -71,16 +75,19 @@ async def test_her_self_score_waits_for_his_score_on_his_today_and_caseload(
     await _score(browser, world, world.participant_a, measurement_id)
     await browser.log_in_as(world.coach_a)
     home = (await browser.get("/")).text
-    today = home[home.index('data-today="coach"'):]
-    assert re.search(r'<a class="today-item[^"]*" ' + re.escape(link) + r' data-today-item="score">Mother A wacht op jouw score</a>', today), today[:2000]
+    today = home[home.index('data-today="coach"') :]
+    words = r' data-today-item="score">Mother A wacht op jouw score</a>'
+    item = r'<a class="today-item[^"]*" ' + re.escape(link) + words
+    assert re.search(item, today), today[:2000]
     caseload = (await browser.get("/caseload")).text
     row = _row(caseload, world.participant_a)
     start = caseload.index(f'data-participant-id="{world.participant_a}"')
-    assert "caseload-row--attention" in caseload[caseload.rindex("<li", 0, start):start]
+    assert "caseload-row--attention" in caseload[caseload.rindex("<li", 0, start) : start]
     assert "1 meting wacht op jouw score" in row
     assert link in row
     # The measurement opens for him to score.
-    assert (await browser.get(f"/growth/programmes/{world.programme_a}/measurements/{measurement_id}")).status_code == 200
+    opened = await browser.get(f"/growth/programmes/{world.programme_a}/measurements/{measurement_id}")
+    assert opened.status_code == 200
     # Something waiting for him sorts her up, like any other waiting item.
     order_before = re.findall(r'data-participant-id="([^"]+)"', before)
     order_after = re.findall(r'data-participant-id="([^"]+)"', caseload)
