@@ -8,7 +8,9 @@ again. A marker she types in a note reaches the server only as ciphertext.
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,50 @@ async def _reported(page: Any) -> list[list[str]]:
             }"""
         )
     )
+
+
+async def _bridge_reads_on_a_phone(page: Any) -> None:
+    """Each pillar carries its name under it (not a number to look up in a list), the names stay
+    apart and inside the picture, the coach's mark is big enough to see and looks like its key in
+    the legend, and the chart's dates have the whole year in her language."""
+    names = await page.eval_on_selector_all(
+        "#bridge svg.chart g.bridge__pillar",
+        """(groups) => groups.map((g) => ({
+          key: g.dataset.pillar,
+          text: [...g.querySelectorAll('text.bridge__name')].map((t) => t.textContent).join(' '),
+          box: [...g.querySelectorAll('text.bridge__name')].map((t) => t.getBoundingClientRect())
+            .reduce((a, r) => ({ left: Math.min(a.left, r.left), right: Math.max(a.right, r.right) }),
+                    { left: Infinity, right: -Infinity }),
+          mark: (() => { const m = g.querySelector('path.bridge__coach'); const r = m && m.getBoundingClientRect();
+                         return r ? { w: r.width, h: r.height, fill: getComputedStyle(m).fill } : null; })(),
+        }))""",
+    )
+    assert [n["text"] for n in names] == [
+        "Gezin en wonen", "Welzijn", "Opleiding en training", "Omgaan met geld", "Werk en loopbaan", "Kinderen"
+    ], names
+    assert await page.locator("#bridge svg.chart text.bridge__number").count() == 0
+    picture = await page.eval_on_selector(
+        "#bridge svg.chart", "(s) => { const r = s.getBoundingClientRect(); return [r.left, r.right]; }"
+    )
+    for a, b in itertools.pairwise(names):
+        assert a["box"]["right"] <= b["box"]["left"] + 0.5, (a, b)
+    assert picture[0] - 0.5 <= names[0]["box"]["left"]
+    assert names[-1]["box"]["right"] <= picture[1] + 0.5
+    key = await page.eval_on_selector(
+        "#bridge [data-key=coach] path",
+        "(m) => { const r = m.getBoundingClientRect();"
+        " return { w: r.width, h: r.height, fill: getComputedStyle(m).fill }; }",
+    )
+    for n in names:
+        assert n["mark"] is not None, n
+        assert n["mark"]["h"] >= 12, n
+        assert n["mark"]["w"] >= 10, n
+        assert n["mark"]["fill"] == key["fill"], (n, key)
+    assert abs(key["h"] - names[0]["mark"]["h"]) <= 4, (key, names[0]["mark"])
+    dates = [t for t in await page.locator("#charts text.chart__axis").all_text_contents() if not t.strip().isdigit()]
+    assert dates, "the charts have dates under them"
+    for text in dates:
+        assert re.fullmatch(r"\d{1,2} [a-z]+ \d{4}", text), text
 
 
 async def test_a_six_month_measurement_side_by_side(
@@ -181,11 +227,12 @@ async def test_a_six_month_measurement_side_by_side(
     assert await her.locator("#bridge svg path.bridge__coach").count() == 6
     assert await her.locator("#charts figure.chart-card svg").count() == 6
     assert "Gezin en wonen" in await her.inner_text("#bridge .bridge-legend")
+    await _bridge_reads_on_a_phone(her)
     await _fits(her, "growth-chart-and-bridge")
     await her.emulate_media(media="print")
     assert not await her.locator("nav.nav").is_visible()
     assert not await her.locator("#consent").is_visible()
-    assert await her.locator("#bridge svg").is_visible()
+    assert await her.locator("#bridge svg.chart").is_visible()
     if SHOTS:
         await her.screenshot(path=str(Path(SHOTS) / "measurement-growth-print.png"), full_page=True)
     await her.emulate_media(media="screen")

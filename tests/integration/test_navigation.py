@@ -222,3 +222,20 @@ async def test_a_refused_form_keeps_the_menu(app: FastAPI, world: World, browser
     assert refused.status_code == 422
     assert bar(refused.text), "the menu bar is there"
     assert 'data-nav="manage"' in refused.text
+
+
+async def test_her_menu_uses_the_words_of_her_home(app: FastAPI, world: World, browser: Browser) -> None:
+    await browser.log_in_as(world.participant_a)
+    home = (await browser.get("/")).text
+    menu = (await browser.get("/menu")).text
+    for href, words in (("/appointments", "Mijn agenda"), ("/my/trajectory", "Mijn traject")):
+        assert words in home
+        link = re.search(r'<a[^>]*href="' + re.escape(href) + r'"[^>]*>(.*?)</a>', menu, re.S)
+        assert link is not None, href
+        assert words in link.group(1), link.group(0)
+    await browser.log_in_as(world.coach_a)
+    menu = (await browser.get("/menu")).text
+    link = re.search(r'<a[^>]*href="/appointments"[^>]*>(.*?)</a>', menu, re.S)
+    assert link is not None
+    assert "Agenda" in link.group(1)
+    assert "Mijn agenda" not in link.group(1), "coaches keep Agenda"

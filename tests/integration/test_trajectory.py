@@ -213,7 +213,7 @@ async def test_staff_see_counts_per_phase_and_who_is_overdue(app: FastAPI, world
     assert [(o["participant_name"], o["phases"]) for o in second["overdue"]] == [("Mother A2", ["intake"])]
     page = await browser.get(f"/manage/programmes/{world.programme_a}/trajectory")
     assert page.status_code == 200
-    assert 'data-count="intake">1<' in page.text
+    assert 'data-count="intake"><a href="#phase-intake" data-phase-link="intake">1<' in page.text
     assert "Mother A2" in page.text
     assert (
         f'href="/manage/programmes/{world.programme_a}/trajectory"'
@@ -419,3 +419,38 @@ def test_the_next_measurement_date() -> None:
     assert service.measurement_due_on(start, None) == start
     assert service.measurement_due_on(start, date(2025, 12, 1)) == start, "one from before coaching does not count"
     assert service.measurement_due_on(start, date(2026, 3, 1)) == date(2026, 8, 30)
+
+
+async def test_the_overview_names_who_is_in_each_phase_and_says_plainly_who_is_late(
+    app: FastAPI, world: World, browser: Browser
+) -> None:
+    await browser.log_in_as(world.staff_a)
+    url = f"/manage/programmes/{world.programme_a}/trajectory"
+    page = (await browser.get(url)).text
+    assert re.search(r"<title>[^<]*Programme A[^<]*</title>", page), "the title names the programme"
+    assert "Niemand is te laat." in page
+    # Mother A2's intake was planned on 1 March and has not started; Mother A's intake started.
+    planned = date(utcnow().year - 1, 3, 1)
+    async with unit_of_work(app.state.sessionmaker) as uow:
+        await uow.session.execute(
+            update(TrajectoryPhase)
+            .where(TrajectoryPhase.participant_id == world.participant_a2, TrajectoryPhase.phase == "intake")
+            .values(planned_on=planned)
+        )
+    assert (await browser.api("PATCH", _api(world) + "/phases/intake",
+                              {"started_on": utcnow().date().isoformat()})).status_code == 200
+    page = (await browser.get(url)).text
+    # The count of a phase links to who is in it, each linking to the staff view of her trajectory.
+    assert 'data-count="intake"><a href="#phase-intake"' in page
+    assert 'data-count="application"><a href="#phase-application"' in page
+    intake = page[page.index('id="phase-intake"'):].split("</section>")[0]
+    assert f'href="{_page(world)}"' in intake
+    assert "Mother A<" in intake
+    assert "Mother A2" not in intake
+    application = page[page.index('id="phase-application"'):].split("</section>")[0]
+    assert f'href="{_page(world, world.participant_a2)}"' in application
+    assert "Mother A2" in application
+    # Plain: which phase is late and when it was planned, in her language.
+    late = page[page.index(f'data-overdue-person="{world.participant_a2}"'):].split("</li>\n  </ul>")[0]
+    assert f"te laat: Intake en analyse, gepland 1 maart {planned.year}" in late, late
+    assert "Niemand is te laat." not in page

@@ -21,6 +21,7 @@ from eportfolio.assignments.tables import AssignmentAnswer, ModuleAssignment
 from eportfolio.chat.repository import ChatRepository
 from eportfolio.chat.tables import Conversation, Marker, Message
 from eportfolio.kit.db import UTCDateTime
+from eportfolio.measurements.tables import Measurement, MeasurementSide
 from eportfolio.notifications.service import PORTFOLIO_COMMENT
 from eportfolio.notifications.tables import Notification
 from eportfolio.portfolio.tables import Portfolio, PortfolioItem
@@ -118,6 +119,9 @@ class CaseloadRow:
     last_message_at: datetime | None
     last_item_at: datetime | None
     last_answer_at: datetime | None
+    # Measurements where her self-score is in and no coach's score yet, and the oldest of them.
+    scores_waiting: int = 0
+    score_measurement_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +226,28 @@ class CaseloadRepository:
             )
             .scalar_subquery()
         )
+        # Her self-score is in, the coach's side is not: the measurement waits for his score.
+        her_side = MeasurementSide.__table__.alias("her_side")
+        coach_side = MeasurementSide.__table__.alias("coach_side")
+        waits_for_coach = and_(
+            Measurement.organisation_id == organisation_id,
+            Measurement.programme_id == programme_id,
+            Measurement.participant_id == ca.participant_id,
+            select(her_side.c.id)
+            .where(her_side.c.measurement_id == Measurement.id, her_side.c.side == "self")
+            .exists(),
+            ~select(coach_side.c.id)
+            .where(coach_side.c.measurement_id == Measurement.id, coach_side.c.side == "coach")
+            .exists(),
+        )
+        scores_waiting = select(func.count()).select_from(Measurement).where(waits_for_coach).scalar_subquery()
+        oldest_waiting = (
+            select(Measurement.id)
+            .where(waits_for_coach)
+            .order_by(Measurement.opened_at, Measurement.id)
+            .limit(1)
+            .scalar_subquery()
+        )
         unread = conversation.c.last_seq - func.coalesce(Marker.read_seq, 0)
         query = (
             select(
@@ -241,6 +267,8 @@ class CaseloadRepository:
                 last_message,
                 last_item,
                 last_answer,
+                scores_waiting,
+                oldest_waiting,
             )
             .join(Person, Person.id == ca.participant_id)
             .outerjoin(conversation, conversation.c.participant_id == ca.participant_id)

@@ -98,7 +98,10 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
         items.append(NavItem("roster", "/roster", N_("Roster"), prefixes=("/roster/",)))
     items.append(NavItem("notifications", "/notifications", N_("Notifications"), counts.notifications))
     if participant or coach:
-        items.append(NavItem("appointments", "/appointments", N_("Calendar"), prefixes=("/appointments/",)))
+        # Her home says "My calendar": her menu says the same; a coach's (and a coach who also takes
+        # part somewhere) keeps "Calendar", for it holds his appointments with others too.
+        label = N_("My calendar") if participant and not coach else N_("Calendar")
+        items.append(NavItem("appointments", "/appointments", label, prefixes=("/appointments/",)))
     if participant:
         # Her measurements, the chart and the bridge; under "More" on a phone.
         items.append(NavItem("growth", "/my/growth", N_("My growth"), prefixes=("/growth/",)))
@@ -112,7 +115,7 @@ def _items(held: set[str], where: dict[str, list[uuid.UUID]], counts: Counts) ->
         )
     if participant:
         # Her trajectory: less often needed than the bar's items, so under "More".
-        items.append(NavItem("trajectory", "/my/trajectory", N_("Trajectory")))
+        items.append(NavItem("trajectory", "/my/trajectory", N_("My trajectory")))
     return items
 
 
@@ -174,6 +177,9 @@ class CaseloadEntry:
     last_activity: datetime | None
     conversation_id: uuid.UUID | None
     portfolio_id: uuid.UUID | None
+    # Measurements where her self-score is in and his is not yet, and the oldest of them.
+    scores_waiting: int = 0
+    score_measurement_id: uuid.UUID | None = None
 
     @property
     def can_open(self) -> bool:
@@ -183,13 +189,16 @@ class CaseloadEntry:
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.waiting_since or self.unread or self.to_review or self.goals_due or self.overdue)
+        return bool(
+            self.waiting_since or self.unread or self.to_review or self.goals_due or self.overdue
+            or self.scores_waiting
+        )
 
     def attention_key(self) -> tuple[object, ...]:
         """Who needs him first: a message waiting for an answer (longest first), then the most
         things waiting, then whoever has been quiet longest."""
         waiting = self.waiting_since.timestamp() if self.waiting_since else float("inf")
-        things = self.unread + self.to_review + self.goals_due + self.overdue
+        things = self.unread + self.to_review + self.goals_due + self.overdue + self.scores_waiting
         quiet = self.last_activity.timestamp() if self.last_activity else 0.0
         return (self.waiting_since is None, waiting, -things, quiet, self.name)
 
@@ -225,6 +234,8 @@ def _entries(programme_id: uuid.UUID, rows: list[CaseloadRow]) -> list[CaseloadE
             last_activity=newest(row.last_message_at, row.last_item_at, row.last_answer_at) if reader else None,
             conversation_id=row.conversation_id,
             portfolio_id=row.portfolio_id,
+            scores_waiting=int(row.scores_waiting or 0) if reader else 0,
+            score_measurement_id=row.score_measurement_id if reader else None,
         )
         known = by_participant.get(row.participant_id)
         # Two assignments for one participant (say individual and budget): the signed one shows.

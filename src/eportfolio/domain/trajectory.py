@@ -111,16 +111,30 @@ class TrajectoryRead(ReadModel):
     can_edit: bool = False
 
 
+class LatePhase(ReadModel):
+    phase: Phase
+    planned_on: date
+
+
 class OverduePerson(ReadModel):
     participant_id: uuid.UUID
     participant_name: str
     phases: list[Phase]
     since: date
+    # Each late phase with its planned date, earliest first.
+    late: list[LatePhase] = []
+
+
+class PhaseMember(ReadModel):
+    participant_id: uuid.UUID
+    participant_name: str
 
 
 class PhaseCount(ReadModel):
     phase: Phase | None  # None: no phase has started yet
     count: int = Field(ge=0)
+    # Who is in this phase now, by name.
+    people: list[PhaseMember] = []
 
 
 class TrajectoryOverview(ReadModel):

@@ -28,12 +28,14 @@ from eportfolio.domain.trajectory import (
     REASON_ONLY_WHEN_LEFT,
     REASON_REQUIRED,
     REMINDED_PHASES,
+    LatePhase,
     OutcomeCreate,
     OutcomeKind,
     OutcomeRead,
     OverduePerson,
     Phase,
     PhaseCount,
+    PhaseMember,
     PhaseRead,
     PhaseUpdate,
     TrajectoryOverview,
@@ -398,11 +400,15 @@ async def overview(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> 
     today = _today(access.programme)
     counts: dict[Phase | None, int] = {None: 0, **dict.fromkeys(PHASES, 0)}
     overdue: list[OverduePerson] = []
+    members: dict[Phase | None, list[PhaseMember]] = {}
     for enrolment in enrolments:
         rows = await _ensure_phases(uow, access, enrolment, by_person.get(enrolment.person_id, []))
         if enrolment.person_id in left:
             continue
-        counts[_current(rows)] += 1
+        current = _current(rows)
+        counts[current] += 1
+        members.setdefault(current, []).append(PhaseMember(participant_id=enrolment.person_id,
+                                                           participant_name=enrolment.name))
         late = [row for row in rows if row.started_on is None and row.planned_on < today]
         if late:
             overdue.append(
@@ -411,6 +417,10 @@ async def overview(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> 
                     participant_name=enrolment.name,
                     phases=[Phase(row.phase) for row in late],
                     since=min(row.planned_on for row in late),
+                    late=sorted(
+                        (LatePhase(phase=Phase(row.phase), planned_on=row.planned_on) for row in late),
+                        key=lambda p: p.planned_on,
+                    ),
                 )
             )
     record_access(
@@ -425,7 +435,14 @@ async def overview(uow: UnitOfWork, caller: Caller, programme_id: uuid.UUID) -> 
     return TrajectoryOverview(
         programme_id=programme_id,
         participants=len(enrolments) - len(left & {e.person_id for e in enrolments}),
-        counts=[PhaseCount(phase=phase, count=count) for phase, count in counts.items()],
+        counts=[
+            PhaseCount(
+                phase=phase,
+                count=count,
+                people=sorted(members.get(phase, []), key=lambda m: (m.participant_name, str(m.participant_id))),
+            )
+            for phase, count in counts.items()
+        ],
         overdue=sorted(overdue, key=lambda o: (o.since, o.participant_name)),
         left=len(left & {e.person_id for e in enrolments}),
     )

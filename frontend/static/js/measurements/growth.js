@@ -6,7 +6,7 @@
 import { loadSession, requireSupport } from '../crypto/index.js';
 import { fill, h } from '../shared/dom.js';
 import { api, openPortfolio } from '../modules/sealed.js';
-import { bridgePicture, lineChart } from './charts.js';
+import { bridgePicture, coachKey, fitNames, lineChart, stepKey } from './charts.js';
 import {
   forgetConsent,
   localised,
@@ -36,7 +36,11 @@ function say(text, kind = 'warning') {
 function shortDay(iso) {
   const locale = document.documentElement.lang === 'en' ? 'en-GB' : 'nl-NL';
   const timeZone = root.dataset.timeZone || undefined;
-  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: '2-digit', timeZone }).format(new Date(iso));
+  // "7 dec 2026": the whole year, never "7 dec. 26" (a two-digit year reads like a day).
+  const parts = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone })
+    .formatToParts(new Date(iso));
+  const part = (type) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('day')} ${part('month').replace(/\.$/, '')} ${part('year')}`;
 }
 
 async function definitionOf(cache, key, version) {
@@ -50,9 +54,8 @@ async function definitionOf(cache, key, version) {
 
 function drawBridge(newest) {
   const instrument = newest.instrument;
-  const pillars = instrument.domains.map((d, i) => ({
+  const pillars = instrument.domains.map((d) => ({
     key: d.key,
-    number: i + 1,
     name: d.name,
     self: newest.self?.scores?.[d.key] ?? null,
     coach: newest.coach?.scores?.[d.key] ?? null,
@@ -66,14 +69,22 @@ function drawBridge(newest) {
     highest: instrument.highest,
     stepWord: words.step,
   });
+  // What the filled steps and the mark mean, drawn the same as in the picture.
+  const key = h(
+    'p',
+    { class: 'legend bridge-keys' },
+    h('span', { 'data-key': 'self' }, stepKey(), ` ${words.self}`),
+    h('span', { 'data-key': 'coach' }, coachKey(), ` ${words.coach}`),
+  );
   const legend = h(
-    'ol',
+    'ul',
     { class: 'bridge-legend' },
     ...pillars.map((p) =>
       h('li', { 'data-pillar': p.key }, h('strong', { text: p.name }), ` ${words.self}: ${p.self ?? '–'} · ${words.coach}: ${p.coach ?? '–'}`),
     ),
   );
-  $('bridge').replaceChildren(h('h3', { text: title }), h('p', { class: 'hint', text: words.bridgeDesc }), picture, legend);
+  $('bridge').replaceChildren(h('h3', { text: title }), h('p', { class: 'hint', text: words.bridgeDesc }), picture, key, legend);
+  fitNames(picture);
 }
 
 function drawCharts(opened) {
